@@ -1,0 +1,20 @@
+// What every architecture module returns, so build-detector can write any of them the same way.
+export interface BuiltDetector {
+  model: Uint8Array;
+  tokenizerJson: object;
+  info: {
+    arch: 'use-lite' | 'llama';
+    layer: number;
+    numLayers: number;
+    hiddenSize: number;
+    vocabSize: number;
+    outputs: string[];
+  };
+}
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

@@ -1,0 +1,53 @@
+// Two projects: `node` runs in Node (onnxruntime-node, onnxruntime-web WASM, the CLI, servers);
+// `workers` runs inside workerd through @cloudflare/vitest-plugin, against a test worker that
+// globalSetup builds, reached through a service binding (large modules stay out of test files).
+import { defineConfig } from 'vitest/config';
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'node',
+          include: ['test/node/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          pool: 'forks',
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest({
+            main: './test/workers/harness.ts',
+            miniflare: {
+              compatibilityDate: '2026-10-01',
+              compatibilityFlags: ['nodejs_compat'],
+              workers: [
+                {
+                  name: 'detector-under-test',
+                  modules: true,
+                  scriptPath: './test/workers/.build/detector-worker.mjs',
+                  modulesRules: [
+                    { type: 'CompiledWasm', include: ['**/*.wasm'] },
+                    { type: 'Data', include: ['**/*.onnx', '**/*.bin'] },
+                  ],
+                  compatibilityDate: '2026-10-01',
+                  compatibilityFlags: ['nodejs_compat'],
+                },
+              ],
+              serviceBindings: { DETECTOR: 'detector-under-test' },
+            },
+          }),
+        ],
+        test: {
+          name: 'workers',
+          include: ['test/workers/**/*.test.ts'],
+          globalSetup: ['./test/workers/global-setup.ts'],
+          testTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
