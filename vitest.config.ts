@@ -27,11 +27,12 @@ export default defineConfig({
               workers: [
                 {
                   name: 'detector-under-test',
-                  modules: true,
-                  scriptPath: './test/workers/.build/detector-worker.mjs',
-                  modulesRules: [
-                    { type: 'CompiledWasm', include: ['**/*.wasm'] },
-                    { type: 'Data', include: ['**/*.onnx', '**/*.bin'] },
+                  // Written by test/workers/global-setup.ts before the pool starts.
+                  modulesRoot: './test/workers/.build',
+                  modules: [
+                    { type: 'ESModule', path: './test/workers/.build/detector-worker.mjs' },
+                    { type: 'CompiledWasm', path: './test/workers/.build/ort-wasm-simd-threaded.wasm' },
+                    { type: 'Data', path: './test/workers/.build/graphs.bin' },
                   ],
                   compatibilityDate: '2026-10-01',
                   compatibilityFlags: ['nodejs_compat'],

