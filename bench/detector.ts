@@ -1,0 +1,88 @@
+// Detector forward latency (onnxruntime-node vs onnxruntime-web WASM in Node, fp32 vs int8) and
+// how much of the machine's MatMul throughput the detector reaches.
+import * as ortNode from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
+import { GraphBuilder, matmulFlops, readMatmulShapes } from '../offline-training/graph/builder.ts';
+import { buildUseLite, resolveUseLiteWeights } from '../offline-training/graph/use-lite/index.ts';
+import { DEFAULT_DETECTOR } from '../offline-training/default-detector.ts';
+import { interleaved, median, p90 } from './lib/stats.ts';
+import { printTable } from './lib/table.ts';
+
+type AnySession = { run(feeds: Record<string, unknown>): Promise<unknown> };
+
+const LENGTHS = [16, 64, 128, 256];
+
+function ids(T: number, vocab: number, seed: number): BigInt64Array {
+  let s = seed;
+  return BigInt64Array.from({ length: T }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return BigInt(10 + (s % (vocab - 10)));
+  });
+}
+
+/** Best GFLOP/s of one large fp32 MatMul on onnxruntime-node: the machine's practical peak. */
+export async function matmulPeak(rounds: number): Promise<{ size: number; gflops: number }[]> {
+  const rows: { size: number; gflops: number }[] = [];
+  for (const n of [512, 1024, 2048]) {
+    const gb = new GraphBuilder('peak');
+    const a = gb.input('a', 'float32', [n, n]);
+    gb.output(gb.matmul(a, gb.init('b', new Float32Array(n * n).fill(0.001), [n, n])), 'c');
+    const s = await ortNode.InferenceSession.create(gb.toBytes());
+    const feed = { a: new ortNode.Tensor('float32', new Float32Array(n * n).fill(0.5), [n, n]) };
+    const t = await interleaved({ mm: () => s.run(feed) }, Math.max(3, Math.round(rounds * (512 / n) ** 2)), 2);
+    rows.push({ size: n, gflops: (2 * n ** 3) / (median(t.mm) / 1000) / 1e9 });
+    await s.release();
+  }
+  return rows;
+}
+
+export async function benchDetector(rounds: number): Promise<void> {
+  const weightsDir = resolveUseLiteWeights(DEFAULT_DETECTOR.weights);
+  const builds = {
+    fp32: await buildUseLite({ weightsDir, layer: DEFAULT_DETECTOR.layer, int8: false }),
+    int8: await buildUseLite({ weightsDir, layer: DEFAULT_DETECTOR.layer, int8: true }),
+  };
+  const vocab = builds.fp32.info.vocabSize;
+  ortWeb.env.wasm.numThreads = 1; // Workers run one thread
+  const sessions: Record<string, { s: AnySession; web: boolean }> = {};
+  for (const [q, b] of Object.entries(builds)) {
+    sessions[`node ${q}`] = { s: await ortNode.InferenceSession.create(b.model), web: false };
+    sessions[`web ${q}`] = { s: await ortWeb.InferenceSession.create(b.model, { executionProviders: ['wasm'] }), web: true };
+  }
+  const peak = await matmulPeak(rounds);
+  const peakBest = Math.max(...peak.map((p) => p.gflops));
+  printTable('onnxruntime-node fp32 MatMul throughput (n x n by n x n)', ['n', 'GFLOP/s'], peak.map((p) => [p.size, p.gflops]));
+
+  const products = readMatmulShapes(builds.fp32.model);
+  const rows: (string | number)[][] = [];
+  const summary: Record<number, Record<string, number>> = {};
+  for (const T of LENGTHS) {
+    const x = ids(T, vocab, T);
+    const cases: Record<string, () => Promise<unknown>> = {};
+    for (const [name, { s, web }] of Object.entries(sessions)) {
+      const ort = web ? ortWeb : ortNode;
+      const feed = { input_ids: new ort.Tensor('int64', x, [1, T]) };
+      cases[name] = () => s.run(feed);
+    }
+    const times = await interleaved(cases, T >= 128 ? Math.ceil(rounds / 2) : rounds);
+    const flops = matmulFlops(products, { T });
+    summary[T] = {};
+    for (const [name, t] of Object.entries(times)) {
+      summary[T][name] = median(t);
+      rows.push([T, name, median(t), p90(t), (flops / (median(t) / 1000)) / 1e9]);
+    }
+  }
+  printTable(
+    `detector forward: ${builds.fp32.info.arch} layer ${DEFAULT_DETECTOR.layer}/${builds.fp32.info.numLayers}, d=${builds.fp32.info.hiddenSize} (ms; GFLOP/s counts MatMul FLOPs)`,
+    ['T', 'runtime', 'median ms', 'p90 ms', 'GFLOP/s'],
+    rows,
+  );
+  const at = summary[128];
+  const flops128 = matmulFlops(products, { T: 128 });
+  printTable('targets at T=128', ['measure', 'value', 'target'], [
+    ['WASM fp32 / int8 median (int8 speed-up)', at['web fp32'] / at['web int8'], '>= 1.5'],
+    ['node fp32 / int8 median', at['node fp32'] / at['node int8'], '-'],
+    ['node fp32 GFLOP/s / MatMul peak', flops128 / (at['node fp32'] / 1000) / 1e9 / peakBest, '>= 0.5'],
+    ['node int8 GOP/s / fp32 MatMul peak', flops128 / (at['node int8'] / 1000) / 1e9 / peakBest, '-'],
+  ]);
+}

@@ -1,0 +1,25 @@
+// npm run bench [-- suite ...] [--rounds N]: prints tables of medians and ratios measured in one run.
+import { parseArgs } from 'node:util';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { rounds: { type: 'string', default: '30' } },
+});
+const rounds = Number(values.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) {
+  console.error('bench: --rounds must be a positive integer');
+  process.exit(1);
+}
+
+const suites: Record<string, () => Promise<void>> = {
+  detector: async () => (await import('./detector.ts')).benchDetector(rounds),
+};
+const chosen = positionals.length ? positionals : Object.keys(suites);
+for (const name of chosen) {
+  if (!suites[name]) {
+    console.error(`bench: unknown suite "${name}" (have: ${Object.keys(suites).join(', ')})`);
+    process.exit(1);
+  }
+}
+console.log(`bench: ${chosen.join(', ')}; ${rounds} rounds; node ${process.version}; ${new Date().toISOString()}`);
+for (const name of chosen) await suites[name]();
