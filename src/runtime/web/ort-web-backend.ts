@@ -1,0 +1,33 @@
+// onnxruntime-web as the detector's InferenceBackend. The caller passes the onnxruntime-web module
+// it loaded (`onnxruntime-web/wasm` in workerd, `onnxruntime-web/webgpu` or `/all` in browsers,
+// `onnxruntime-web` in Node), so this file never decides which bundle gets pulled in.
+import type * as OrtWeb from 'onnxruntime-web';
+import type { DetectorSession, InferenceBackend, OutputTensor } from '../../core/detector/backend.ts';
+
+type OrtModule = Pick<typeof OrtWeb, 'InferenceSession' | 'Tensor'>;
+
+export function ortWebBackend(ort: OrtModule, executionProviders: ('wasm' | 'webgpu')[] = ['wasm']): InferenceBackend {
+  return {
+    name: `onnxruntime-web/${executionProviders[0]}`,
+    async createSession(model: Uint8Array): Promise<DetectorSession> {
+      const session = await ort.InferenceSession.create(model, { executionProviders });
+      return {
+        inputNames: session.inputNames,
+        outputNames: session.outputNames,
+        async run(inputIds, outputs) {
+          const feed = { input_ids: new ort.Tensor('int64', BigInt64Array.from(inputIds, (v) => BigInt(v)), [1, inputIds.length]) };
+          const res = await session.run(feed, outputs as string[]);
+          const out: Record<string, OutputTensor> = {};
+          for (const name of outputs) {
+            const t = res[name];
+            // WebGPU outputs may live on the GPU; getData() downloads them.
+            const data = (t.location === 'gpu-buffer' ? await t.getData(true) : t.data) as Float32Array;
+            out[name] = { dims: t.dims, data };
+          }
+          return out;
+        },
+        release: () => session.release(),
+      };
+    },
+  };
+}
