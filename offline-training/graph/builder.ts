@@ -113,6 +113,40 @@ export class GraphBuilder {
     ];
   }
 
+  /** The graph a head is being added to (see fromModel). */
+  private base?: OnnxTypes.IModelProto;
+
+  /**
+   * Continues an existing model (e.g. a detector, to add an SAE head): its nodes, initializers,
+   * inputs and outputs are kept, its value names reserved, and `existing(name)` refers to them.
+   */
+  static fromModel(bytes: Uint8Array, name?: string): GraphBuilder {
+    const model = onnx.ModelProto.decode(bytes);
+    const graph = model.graph;
+    if (!graph) throw new GraphBuildError('model has no graph');
+    const opset = model.opsetImport.find((o) => !o.domain)?.version;
+    const gb = new GraphBuilder(name ?? graph.name ?? 'graph', { opset: opset ? Number(opset) : 17, docString: model.docString ?? undefined });
+    gb.base = model;
+    for (const i of graph.input ?? []) gb.names.add(i.name ?? '');
+    for (const i of graph.initializer ?? []) gb.names.add(i.name ?? '');
+    for (const n of graph.node ?? []) for (const o of n.output ?? []) gb.names.add(o);
+    const prop = model.metadataProps.find((p) => p.key === MATMUL_METADATA_KEY);
+    if (prop?.value) gb.products.push(...(JSON.parse(prop.value) as [Shape, Shape][]));
+    return gb;
+  }
+
+  /** A value of the base model (an input or output of its graph, with its declared type). */
+  existing(name: string): Value {
+    const graph = this.base?.graph;
+    const info = graph?.output?.find((o) => o.name === name) ?? graph?.input?.find((i) => i.name === name);
+    if (!info) throw new GraphBuildError(`base model has no input or output named "${name}"`);
+    const t = info.type?.tensorType;
+    const dtype = (Object.keys(DTYPE_CODE) as DType[]).find((k) => DTYPE_CODE[k] === t?.elemType);
+    if (!dtype) throw new GraphBuildError(`"${name}" has an unsupported element type ${t?.elemType}`);
+    const shape: Shape = (t?.shape?.dim ?? []).map((d, i) => (d.dimParam ? d.dimParam : d.dimValue != null ? Number(d.dimValue) : `${name}_${i}`));
+    return { name, dtype, shape };
+  }
+
   /** An unused value name with a readable prefix (claimed when the value is created). */
   fresh(prefix: string): string {
     let name = `${prefix}_${this.counter++}`;
@@ -189,7 +223,7 @@ export class GraphBuilder {
     this.nodes.push({
       opType,
       domain,
-      name: `n${this.nodes.length}_${opType}`,
+      name: `n${(this.base?.graph?.node?.length ?? 0) + this.nodes.length}_${opType}`,
       input: inputs.map((i) => (i === '' ? '' : i.name)),
       output: outs.map((o) => o.name),
       attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
@@ -462,7 +496,9 @@ export class GraphBuilder {
 
   toBytes(): Uint8Array {
     if (this.outputs.length === 0) throw new GraphBuildError(`graph ${this.graphName} has no outputs`);
-    const usesContrib = this.nodes.some((n) => n.domain === 'com.microsoft');
+    const base = this.base?.graph;
+    const nodes = [...(base?.node ?? []), ...this.nodes];
+    const usesContrib = nodes.some((n) => n.domain === 'com.microsoft');
     const model = onnx.ModelProto.create({
       irVersion: 8,
       producerName: 'gloss-train',
@@ -472,10 +508,10 @@ export class GraphBuilder {
       opsetImport: usesContrib ? this.opsetImports : [this.opsetImports[0]],
       graph: {
         name: this.graphName,
-        node: this.nodes,
-        initializer: this.initializers,
-        input: this.inputs,
-        output: this.outputs,
+        node: nodes,
+        initializer: [...(base?.initializer ?? []), ...this.initializers],
+        input: [...(base?.input ?? []), ...this.inputs],
+        output: [...(base?.output ?? []), ...this.outputs],
       },
     });
     return onnx.ModelProto.encode(model).finish();
