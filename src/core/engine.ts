@@ -1,0 +1,92 @@
+// The Gloss engine: text -> tokens with offsets -> detector activations -> fired rules -> glossed
+// text. One per loaded bundle and backend; the app, the middleware and the proxy all use it.
+import type { LoadedBundle } from './bundle/load.ts';
+import type { InferenceBackend } from './detector/backend.ts';
+import { Detector } from './detector/detector.ts';
+import { GlossTokenizer } from './tokenizer.ts';
+import { featureColumns, type Rule } from './rules/schema.ts';
+import { matchRules, type FiredRule, type MatchOptions, type SkippedRule } from './rules/match.ts';
+import { rewriteText, type Insertion, type RewriteStatus } from './rewrite/text.ts';
+
+export interface Analysis {
+  text: string;
+  tokens: { id: number; piece: string; start: number; end: number }[];
+  /** Row-major [tokens, features] of the bundle's `features` output (empty for bare detectors). */
+  activations: Float32Array;
+  numFeatures: number;
+  fired: FiredRule[];
+  skipped: SkippedRule[];
+  windows: number;
+  ms: { tokenize: number; detect: number; match: number };
+}
+
+export interface RewriteOutcome extends Analysis {
+  rewritten: string;
+  status: RewriteStatus;
+  inserted: Insertion[];
+}
+
+export interface EngineOptions {
+  maxTokens?: number;
+  overlap?: number;
+}
+
+export class GlossEngine {
+  readonly rules: readonly Rule[];
+  readonly rulesById: ReadonlyMap<string, Rule>;
+  private readonly columns: ReadonlyMap<number, number>;
+
+  private constructor(
+    readonly bundle: LoadedBundle,
+    readonly tokenizer: GlossTokenizer,
+    readonly detector: Detector,
+  ) {
+    this.rules = bundle.rules?.rules ?? [];
+    this.rulesById = new Map(this.rules.map((r) => [r.id, r]));
+    this.columns = bundle.features ? featureColumns(bundle.features) : new Map();
+  }
+
+  static async create(bundle: LoadedBundle, backend: InferenceBackend, opts: EngineOptions = {}): Promise<GlossEngine> {
+    const tokenizer = new GlossTokenizer(bundle.tokenizerJson);
+    const hasHead = Boolean(bundle.features);
+    const detector = await Detector.create(backend, bundle.model, {
+      output: hasHead ? 'features' : 'resid',
+      maxTokens: opts.maxTokens ?? bundle.manifest.detector.maxTokens ?? 256,
+      overlap: opts.overlap,
+    });
+    return new GlossEngine(bundle, tokenizer, detector);
+  }
+
+  get backend(): string {
+    return this.detector.backend;
+  }
+
+  async analyze(text: string, match: MatchOptions = {}): Promise<Analysis> {
+    const t0 = performance.now();
+    const enc = this.tokenizer.encode(text);
+    const t1 = performance.now();
+    const acts = await this.detector.run(enc.ids);
+    const t2 = performance.now();
+    const tokens = enc.ids.map((id, i) => ({ id, piece: enc.tokens[i], start: enc.offsets[i][0], end: enc.offsets[i][1] }));
+    const { fired, skipped } = this.bundle.features
+      ? matchRules({ text, tokens, activations: acts.data, numFeatures: acts.width, featureColumns: this.columns, rules: this.rules, options: match })
+      : { fired: [], skipped: [] };
+    const t3 = performance.now();
+    return {
+      text,
+      tokens,
+      activations: this.bundle.features ? acts.data : new Float32Array(0),
+      numFeatures: this.bundle.features ? acts.width : 0,
+      fired,
+      skipped,
+      windows: acts.windows,
+      ms: { tokenize: t1 - t0, detect: t2 - t1, match: t3 - t2 },
+    };
+  }
+
+  async rewrite(text: string, match: MatchOptions = {}): Promise<RewriteOutcome> {
+    const a = await this.analyze(text, match);
+    const r = rewriteText(text, a.fired, this.rulesById);
+    return { ...a, rewritten: r.text, status: r.status, inserted: r.inserted };
+  }
+}
