@@ -1,0 +1,45 @@
+// Gloss's markers. Everything Gloss inserts into a text has one of two shapes:
+//
+//   inline, right after the span:   "half as many ⟦gloss: 0.5 times as many⟧ clips"
+//   one note block at the very end: "...\n\n⟦gloss-notes: how to read the text above\n- note\n- note\n⟧"
+//
+// U+27E6/U+27E7 (mathematical white square brackets) almost never occur in prompts, read as brackets
+// to an LLM, and cost few tokens. Inserted gloss text never contains either bracket (sanitize), so
+// `⟦gloss` in a text means Gloss already annotated it, and each marker ends at the first `⟧`
+// after its opener: stripping is one regular expression and exact.
+
+export const OPEN = '\u27E6';
+export const CLOSE = '\u27E7';
+/** Present in every insertion; a text containing it is treated as already annotated. */
+export const SIGNATURE = `${OPEN}gloss`;
+export const INLINE_PREFIX = ` ${OPEN}gloss: `;
+export const NOTES_PREFIX = `\n\n${OPEN}gloss-notes: how to read the text above\n`;
+export const NOTES_SUFFIX = `\n${CLOSE}`;
+
+const MARKERS = new RegExp(` ${OPEN}gloss: [^${OPEN}${CLOSE}]*${CLOSE}|\\n\\n${OPEN}gloss-notes: [^${OPEN}${CLOSE}]*${CLOSE}`, 'g');
+
+export function inlineMarker(gloss: string): string {
+  return `${INLINE_PREFIX}${gloss}${CLOSE}`;
+}
+
+export function notesBlock(notes: readonly string[]): string {
+  return `${NOTES_PREFIX}${notes.map((n) => `- ${n}`).join('\n')}${NOTES_SUFFIX}`;
+}
+
+/** Gloss text as inserted: one line, no brackets that could close (or open) a marker. */
+export function sanitizeGloss(gloss: string): string {
+  return gloss
+    .replaceAll(OPEN, '[')
+    .replaceAll(CLOSE, ']')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+export function isAnnotated(text: string): boolean {
+  return text.includes(SIGNATURE);
+}
+
+/** Removes exactly what rewriteText inserted (for a text that rewriteText rewrote). */
+export function stripGlosses(text: string): string {
+  return text.replace(MARKERS, '');
+}

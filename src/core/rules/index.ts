@@ -1,0 +1,5 @@
+// Rules: the rules.json / features.json schemas and matching of rules on detector activations.
+export * from './schema.ts';
+export * from './match.ts';
+export { renderGloss, MAX_SPAN_IN_GLOSS } from './render.ts';
+export { expandToWords, snapBackward, snapForward, insideGrapheme } from './boundaries.ts';

@@ -1,0 +1,226 @@
+// Fires rules on per-token feature activations: thresholds, spans merged and grown to whole words,
+// per-rule limits, dedupe, ranking and the cap. Pure and deterministic; never throws on rules.
+import { expandToWords } from './boundaries.ts';
+import { renderGloss } from './render.ts';
+import type { Rule } from './schema.ts';
+
+export interface TokenOffset {
+  /** UTF-16 offsets into the text, end exclusive. */
+  start: number;
+  end: number;
+}
+
+export interface Span {
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface FiredRule {
+  ruleId: string;
+  feature: number;
+  column: number;
+  scope: Rule['scope'];
+  /** Where the gloss goes: a prompt-scope rule always goes to the note block. */
+  placement: Rule['placement'];
+  priority: number;
+  /** The words that fired (for a prompt-scope rule: the strongest firing run, for explanations). */
+  span: Span;
+  peak: number;
+  threshold: number;
+  /** peak / threshold: how far past its threshold the rule fired. */
+  ratio: number;
+  /** Indices into the token list of the tokens at or above threshold in this span. */
+  tokens: number[];
+}
+
+export type SkipReason =
+  | 'feature-not-in-bundle'
+  | 'column-out-of-range'
+  | 'span-too-short'
+  | 'max-per-prompt'
+  | 'duplicate'
+  | 'cap';
+
+export interface SkippedRule {
+  ruleId: string;
+  reason: SkipReason;
+  span?: Span;
+}
+
+export interface MatchOptions {
+  /** Most glosses inserted into one text (default 3). */
+  maxGlosses?: number;
+  /** Spans shorter than this (after word expansion) are dropped (default 1). */
+  minSpanChars?: number;
+}
+
+export interface MatchInput {
+  text: string;
+  tokens: readonly TokenOffset[];
+  /** Row-major [T, F], T = tokens.length. */
+  activations: Float32Array;
+  numFeatures: number;
+  /** Feature id -> column in the activations. */
+  featureColumns: ReadonlyMap<number, number>;
+  rules: readonly Rule[];
+  options?: MatchOptions;
+}
+
+export interface MatchResult {
+  fired: FiredRule[];
+  skipped: SkippedRule[];
+}
+
+export const DEFAULT_MAX_GLOSSES = 3;
+
+/** Tokens that carry no text (special tokens: empty width or outside the text) never fire. */
+function usableTokens(text: string, tokens: readonly TokenOffset[]): number[] {
+  const out: number[] = [];
+  tokens.forEach((t, i) => {
+    if (Number.isInteger(t.start) && Number.isInteger(t.end) && t.start >= 0 && t.end > t.start && t.end <= text.length) out.push(i);
+  });
+  return out;
+}
+
+interface Run {
+  start: number;
+  end: number;
+  peak: number;
+  tokens: number[];
+}
+
+/**
+ * Consecutive firing tokens form runs; each run grows to whole words; runs that then overlap (two
+ * firing pieces of one word) merge. Tokens may repeat offsets (byte-level pieces of one character).
+ */
+function spansFor(input: MatchInput, usable: number[], column: number, threshold: number): Run[] {
+  const { text, tokens, activations, numFeatures } = input;
+  const runs: Run[] = [];
+  let cur: Run | null = null;
+  for (const t of usable) {
+    const a = activations[t * numFeatures + column];
+    if (a >= threshold) {
+      const tok = tokens[t];
+      if (cur) {
+        cur.start = Math.min(cur.start, tok.start);
+        cur.end = Math.max(cur.end, tok.end);
+        cur.peak = Math.max(cur.peak, a);
+        cur.tokens.push(t);
+      } else cur = { start: tok.start, end: tok.end, peak: a, tokens: [t] };
+    } else if (cur) {
+      runs.push(cur);
+      cur = null;
+    }
+  }
+  if (cur) runs.push(cur);
+
+  // Tokens normally come in text order; sort anyway so merging below sees runs left to right.
+  runs.sort((a, b) => a.start - b.start || a.end - b.end);
+  const merged: Run[] = [];
+  for (const r of runs) {
+    const last = merged[merged.length - 1];
+    if (last && r.start < last.end) {
+      // Inside the previous span (another piece of the same word): merge, growing only past its
+      // end, so each character is walked about once however many runs fall in one long word.
+      if (r.end > last.end) last.end = expandToWords(text, last.end, r.end, last.end)?.end ?? last.end;
+      last.peak = Math.max(last.peak, r.peak);
+      for (const t of r.tokens) last.tokens.push(t); // no spread: runs can exceed the argument limit
+      continue;
+    }
+    const w = expandToWords(text, r.start, r.end, last ? last.end : 0);
+    if (w) merged.push({ ...r, start: w.start, end: w.end });
+  }
+  for (const m of merged) m.tokens.sort((x, y) => x - y);
+  return merged;
+}
+
+/** Ranking: priority, then strength past threshold, then position, then id (total order). */
+function compareFired(a: FiredRule, b: FiredRule): number {
+  return (
+    b.priority - a.priority ||
+    b.ratio - a.ratio ||
+    a.span.start - b.span.start ||
+    a.span.end - b.span.end ||
+    (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0)
+  );
+}
+
+export function matchRules(input: MatchInput): MatchResult {
+  const { text, tokens, activations, numFeatures, featureColumns, rules } = input;
+  const cap = input.options?.maxGlosses;
+  const maxGlosses = cap === undefined || Number.isNaN(cap) ? DEFAULT_MAX_GLOSSES : Math.max(0, cap);
+  const minSpanChars = input.options?.minSpanChars ?? 1;
+  if (!Number.isInteger(numFeatures) || numFeatures < 0 || activations.length !== tokens.length * numFeatures) {
+    // A shape mismatch means tokenizer and detector disagree: a bug upstream, not a rule problem.
+    throw new RangeError(`activations has ${activations.length} values, expected ${tokens.length} tokens x ${numFeatures} features`);
+  }
+  const usable = usableTokens(text, tokens);
+  const candidates: { f: FiredRule; gloss: string }[] = [];
+  const skipped: SkippedRule[] = [];
+
+  for (const rule of rules) {
+    const column = featureColumns.get(rule.feature);
+    if (column === undefined) {
+      skipped.push({ ruleId: rule.id, reason: 'feature-not-in-bundle' });
+      continue;
+    }
+    if (!Number.isInteger(column) || column < 0 || column >= numFeatures) {
+      skipped.push({ ruleId: rule.id, reason: 'column-out-of-range' });
+      continue;
+    }
+    const placement = rule.scope === 'prompt' ? 'note' : rule.placement;
+    let fired: FiredRule[] = [];
+    for (const run of spansFor(input, usable, column, rule.threshold)) {
+      const span = { start: run.start, end: run.end, text: text.slice(run.start, run.end) };
+      if (span.end - span.start < minSpanChars) {
+        skipped.push({ ruleId: rule.id, reason: 'span-too-short', span });
+        continue;
+      }
+      fired.push({
+        ruleId: rule.id,
+        feature: rule.feature,
+        column,
+        scope: rule.scope,
+        placement,
+        priority: rule.priority,
+        span,
+        peak: run.peak,
+        threshold: rule.threshold,
+        ratio: run.peak / rule.threshold,
+        tokens: run.tokens,
+      });
+    }
+    const limit = rule.maxPerPrompt ?? (rule.scope === 'prompt' ? 1 : Infinity);
+    if (fired.length > limit) {
+      // Keep the strongest occurrences of this rule; the rest are reported, not silently lost.
+      fired = [...fired].sort(compareFired);
+      for (const f of fired.slice(limit)) skipped.push({ ruleId: rule.id, reason: 'max-per-prompt', span: f.span });
+      fired = fired.slice(0, limit);
+    }
+    for (const f of fired) candidates.push({ f, gloss: rule.gloss });
+  }
+
+  candidates.sort((a, b) => compareFired(a.f, b.f));
+  const out: FiredRule[] = [];
+  // Glosses already taken, by place ('note' or the span end), rendered only where places collide.
+  const taken = new Map<string, Set<string>>();
+  for (const { f, gloss } of candidates) {
+    // Two rules that would insert the same words at the same place say it once.
+    const where = f.placement === 'note' ? 'note' : String(f.span.end);
+    const here = taken.get(where);
+    const rendered = here ? renderGloss(gloss, f.span.text) : '';
+    if (here?.has(rendered)) {
+      skipped.push({ ruleId: f.ruleId, reason: 'duplicate', span: f.span });
+      continue;
+    }
+    if (out.length >= maxGlosses) {
+      skipped.push({ ruleId: f.ruleId, reason: 'cap', span: f.span });
+      continue;
+    }
+    out.push(f);
+    if (here) here.add(rendered);
+    else taken.set(where, new Set([renderGloss(gloss, f.span.text)]));
+  }
+  return { fired: out, skipped };
+}

@@ -1,0 +1,168 @@
+// Schemas for a bundle's rules.json and features.json, with one readable error that names the path
+// (`rules[3].threshold: ...`), so a hand-edited or trainer-written file fails loudly and precisely.
+import { z } from 'zod';
+
+export const RULES_VERSION = 1;
+export const FEATURES_VERSION = 1;
+/** Longest gloss template; glosses are inserted into prompts, so they must stay short. */
+export const MAX_GLOSS_CHARS = 300;
+
+// Ids travel in the comma-separated `x-gloss-rules` header: no commas, spaces or upper case.
+const Slug = z
+  .string()
+  .max(64)
+  .regex(/^[a-z0-9]+(?:[-_][a-z0-9]+)*$/, 'must be a slug: lower-case letters, digits, "-" or "_"');
+
+const Probability = z.number().min(0).max(1);
+
+// Only `{span}` is a placeholder; any other `{name}` is almost surely a typo.
+const GlossTemplate = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(MAX_GLOSS_CHARS, `must be at most ${MAX_GLOSS_CHARS} characters`)
+  .refine((s) => [...s.matchAll(/\{([A-Za-z_]\w*)\}/g)].every((m) => m[1] === 'span'), {
+    message: 'unknown placeholder; only {span} is allowed',
+  });
+
+// Evidence may carry extra statistics from the trainer, so it is not strict.
+export const EvidenceSchema = z.looseObject({
+  support: z.number().int().nonnegative(),
+  lift: z.number(),
+  q_value: Probability,
+  heldout_auc: Probability.optional(),
+  datasets: z.array(z.string()),
+});
+
+// Strict: an unknown key in a rule is a typo (`thresold`) that would otherwise be ignored silently.
+export const RuleSchema = z.strictObject({
+  id: Slug,
+  /** SAE latent id; mapped to a detector output column through features.json. */
+  feature: z.number().int().nonnegative(),
+  /** Fires on a token when its activation is >= threshold. */
+  threshold: z.number().positive(),
+  scope: z.enum(['span', 'prompt']),
+  placement: z.enum(['after-span', 'note']),
+  gloss: GlossTemplate,
+  /** Higher first when more rules fire than may be inserted. */
+  priority: z.number().int(),
+  label: z.string().trim().min(1).max(120),
+  evidence: EvidenceSchema,
+  /** Most insertions of this rule in one prompt (default: 1 for scope 'prompt', unlimited for 'span'). */
+  maxPerPrompt: z.number().int().positive().optional(),
+});
+
+export const RulesFileSchema = z
+  .looseObject({
+    version: z.literal(RULES_VERSION),
+    rules: z.array(RuleSchema),
+  })
+  .superRefine((file, ctx) => {
+    const seen = new Map<string, number>();
+    file.rules.forEach((r, i) => {
+      const first = seen.get(r.id);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate id "${r.id}" (first at rules[${first}])` });
+      } else seen.set(r.id, i);
+    });
+  });
+
+export const TopContextSchema = z.looseObject({
+  text: z.string(),
+  /** Per-token pieces of `text` with their activation, for highlighting. */
+  tokens: z.array(z.object({ text: z.string(), activation: z.number() })).optional(),
+  activation: z.number(),
+});
+
+export const FeatureInfoSchema = z.looseObject({
+  /** Index into the last axis of the detector's `features` output. */
+  column: z.number().int().nonnegative(),
+  /** SAE latent id (what rules name). */
+  feature: z.number().int().nonnegative(),
+  label: z.string(),
+  /** JumpReLU threshold baked into the detector for this latent. */
+  threshold: z.number().nonnegative(),
+  top_contexts: z.array(TopContextSchema).optional(),
+});
+
+export const FeaturesFileSchema = z
+  .looseObject({
+    version: z.literal(FEATURES_VERSION),
+    features: z.array(FeatureInfoSchema),
+  })
+  .superRefine((file, ctx) => {
+    const cols = new Set<number>();
+    const ids = new Set<number>();
+    file.features.forEach((f, i) => {
+      if (cols.has(f.column)) ctx.addIssue({ code: 'custom', path: ['features', i, 'column'], message: `duplicate column ${f.column}` });
+      if (ids.has(f.feature)) ctx.addIssue({ code: 'custom', path: ['features', i, 'feature'], message: `duplicate feature ${f.feature}` });
+      cols.add(f.column);
+      ids.add(f.feature);
+    });
+  });
+
+export type Rule = z.infer<typeof RuleSchema>;
+export type RulesFile = z.infer<typeof RulesFileSchema>;
+export type Evidence = z.infer<typeof EvidenceSchema>;
+export type FeatureInfo = z.infer<typeof FeatureInfoSchema>;
+export type FeaturesFile = z.infer<typeof FeaturesFileSchema>;
+
+export class RulesError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RulesError';
+  }
+}
+
+/** `['rules', 3, 'threshold']` -> `rules[3].threshold`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out || '(root)';
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    // Name the offending key in the path itself: `rules[3].thresold: unknown key`.
+    return issue.keys.map((k) => `${formatPath([...issue.path, k])}: unknown key`).join('; ');
+  }
+  const msg = issue.code === 'invalid_type' && /received undefined$/.test(issue.message) ? 'is required' : issue.message;
+  return `${formatPath(issue.path)}: ${msg}`;
+}
+
+/** All issues in one line, each with its path; a handful at most so logs stay readable. */
+export function formatIssues(what: string, error: z.ZodError): string {
+  const lines = error.issues.map(describe);
+  const shown = lines.slice(0, 5).join('; ');
+  const more = lines.length > 5 ? `; and ${lines.length - 5} more` : '';
+  return `invalid ${what}: ${shown}${more}`;
+}
+
+function parseWith<T>(what: string, schema: z.ZodType<T>, json: unknown): T {
+  let value = json;
+  if (typeof json === 'string') {
+    try {
+      value = JSON.parse(json);
+    } catch (e) {
+      throw new RulesError(`invalid ${what}: not JSON (${(e as Error).message})`);
+    }
+  }
+  const r = schema.safeParse(value);
+  if (!r.success) throw new RulesError(formatIssues(what, r.error));
+  return r.data;
+}
+
+/** Validates rules.json (a JSON string or an already-parsed value); throws RulesError naming the path. */
+export function parseRules(json: unknown): RulesFile {
+  return parseWith('rules.json', RulesFileSchema, json);
+}
+
+/** Validates features.json; throws RulesError naming the path. */
+export function parseFeatures(json: unknown): FeaturesFile {
+  return parseWith('features.json', FeaturesFileSchema, json);
+}
+
+/** Feature id -> detector column, as matchRules wants it. */
+export function featureColumns(features: FeaturesFile): Map<number, number> {
+  return new Map(features.features.map((f) => [f.feature, f.column]));
+}
