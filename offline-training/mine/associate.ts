@@ -1,0 +1,131 @@
+// Which SAE latents predict that the target LLM fails on a prompt. Pure: prompt-level feature
+// summaries and failure labels in, ranked candidates out. Length is the obvious confounder (long
+// problems are harder and light up more latents), so every latent is also tested within prompt-
+// length strata (Mantel-Haenszel) and its gain over a length-only logistic model is reported.
+import { auc, benjaminiHochberg, fisherExact, logOddsRatio, logisticFit, mantelHaenszel, type Table2x2 } from './stats.ts';
+
+export interface PromptSummary {
+  id: string;
+  /** Tokens in the prompt. */
+  length: number;
+  /** Per latent: max activation over the prompt's tokens (0 when it never fires). */
+  max: Float32Array;
+  /** Per latent: number of tokens where it fires. */
+  count: Uint16Array;
+}
+
+export interface AssociationOptions {
+  /** A latent must fire in at least this many mining prompts (default 8). */
+  minSupport?: number;
+  /** ...and in at most this fraction of them (default 0.9): always-on latents say nothing. */
+  maxFireFraction?: number;
+  /** Length strata for Mantel-Haenszel (default 4 quantile bins). */
+  lengthBins?: number;
+}
+
+export interface FeatureAssociation {
+  feature: number;
+  /** Mining prompts where the latent fires / of those, failures. */
+  support: number;
+  failuresWhenFiring: number;
+  failRateFiring: number;
+  failRateSilent: number;
+  /** P(fail | fires) / P(fail). */
+  lift: number;
+  lor: number;
+  lorLo: number;
+  lorHi: number;
+  p: number;
+  q: number;
+  /** Mantel-Haenszel odds ratio and p-value within length strata. */
+  mhOr: number;
+  mhP: number;
+  mhQ: number;
+  /** AUC of logistic(length, fires) minus AUC of logistic(length), on the mining split. */
+  aucGainOverLength: number;
+  /** AUC of the latent's prompt-level max activation alone. */
+  auc: number;
+}
+
+export function lengthBinsOf(lengths: readonly number[], bins: number): (len: number) => number {
+  const sorted = [...lengths].sort((a, b) => a - b);
+  const cuts = Array.from({ length: bins - 1 }, (_, i) => sorted[Math.floor(((i + 1) * sorted.length) / bins)]);
+  return (len) => {
+    let b = 0;
+    while (b < cuts.length && len >= cuts[b]) b++;
+    return b;
+  };
+}
+
+export function associate(prompts: readonly PromptSummary[], failed: readonly boolean[], opts: AssociationOptions = {}): FeatureAssociation[] {
+  if (prompts.length !== failed.length) throw new Error(`associate: ${prompts.length} prompts but ${failed.length} labels`);
+  if (prompts.length === 0) throw new Error('associate: no prompts');
+  const m = prompts[0].max.length;
+  const n = prompts.length;
+  const minSupport = opts.minSupport ?? 8;
+  const maxFrac = opts.maxFireFraction ?? 0.9;
+  const binOf = lengthBinsOf(prompts.map((p) => p.length), opts.lengthBins ?? 4);
+  const bins = prompts.map((p) => binOf(p.length));
+  const nBins = Math.max(...bins) + 1;
+  const totalFail = failed.filter(Boolean).length;
+  const baseRate = totalFail / n;
+  const logLen = prompts.map((p) => Math.log(1 + p.length));
+  const lenModel = logisticFit(logLen.map((l) => [l]), failed);
+  const lenAuc = auc(logLen.map((l) => lenModel.predict([l])), failed);
+
+  const out: FeatureAssociation[] = [];
+  for (let j = 0; j < m; j++) {
+    let a = 0, b = 0;
+    const strata: Table2x2[] = Array.from({ length: nBins }, () => ({ a: 0, b: 0, c: 0, d: 0 }));
+    for (let i = 0; i < n; i++) {
+      const fires = prompts[i].max[j] > 0;
+      const s = strata[bins[i]];
+      if (fires) failed[i] ? (a++, s.a++) : (b++, s.b++);
+      else failed[i] ? s.c++ : s.d++;
+    }
+    const support = a + b;
+    if (support < minSupport || support > maxFrac * n) continue;
+    const table = { a, b, c: totalFail - a, d: n - totalFail - b };
+    const lor = logOddsRatio(table);
+    const mh = mantelHaenszel(strata);
+    out.push({
+      feature: j,
+      support,
+      failuresWhenFiring: a,
+      failRateFiring: a / support,
+      failRateSilent: (totalFail - a) / Math.max(1, n - support),
+      lift: baseRate > 0 ? a / support / baseRate : NaN,
+      lor: lor.lor,
+      lorLo: lor.lo,
+      lorHi: lor.hi,
+      p: fisherExact(table),
+      q: NaN,
+      mhOr: mh.or,
+      mhP: mh.p,
+      mhQ: NaN,
+      aucGainOverLength: NaN,
+      auc: auc(prompts.map((p) => p.max[j]), failed),
+    });
+  }
+  const q = benjaminiHochberg(out.map((f) => f.p));
+  const mhQ = benjaminiHochberg(out.map((f) => f.mhP));
+  out.forEach((f, i) => ((f.q = q[i]), (f.mhQ = mhQ[i])));
+  // The length-adjusted AUC gain costs a logistic fit per latent: only for the promising ones.
+  for (const f of out) {
+    if (f.mhP > 0.2) continue;
+    const X = prompts.map((p, i) => [logLen[i], p.max[f.feature] > 0 ? 1 : 0]);
+    const model = logisticFit(X, failed);
+    f.aucGainOverLength = auc(X.map((x) => model.predict(x)), failed) - lenAuc;
+  }
+  // Failure-predicting latents first, by length-controlled evidence.
+  return out.sort((x, y) => Number(y.lor > 0) - Number(x.lor > 0) || x.mhQ - y.mhQ || x.mhP - y.mhP || y.lor - x.lor);
+}
+
+/** Deterministic split by prompt id: a stable hash puts a prompt in held-out or mining. */
+export function isHeldOut(id: string, fraction: number, seed = 0): boolean {
+  let h = 2166136261 ^ seed;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619);
+  h = Math.imul(h ^ (h >>> 15), 2246822507);
+  h ^= h >>> 13;
+  return (h >>> 0) / 2 ** 32 < fraction;
+}
