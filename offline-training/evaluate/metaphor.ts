@@ -1,0 +1,116 @@
+// Metaphor detection from SAE features at the verb: a sparse L1 logistic readout of the verb
+// token's latents, trained on VUA train, regularisation and threshold chosen on VUA val, reported
+// on VUA test; MOH-X by 10-fold cross-validation (regularisation chosen inside each fold).
+import { readFile } from 'node:fs/promises';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { UsageError } from '../graph/architecture.ts';
+import type { FeatureRunner } from '../mine/feature-runner.ts';
+import { bestThreshold, fitSparseLogistic, prf, type PRF, type SparseRow } from './sparse-logistic.ts';
+
+export interface VerbExample {
+  sentence: string;
+  verbIdx: number;
+  label: 0 | 1;
+}
+
+export async function readVerbCsv(file: string, limit?: number): Promise<VerbExample[]> {
+  let rows: Record<string, string>[];
+  try {
+    rows = parseCsv(await readFile(file, 'utf8'), { columns: true, skip_empty_lines: true, relax_column_count: true });
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  for (const col of ['sentence', 'verb_idx', 'label']) if (rows.length && !(col in rows[0])) throw new UsageError(`${file}: no column ${col}`);
+  const out = rows.map((r) => ({ sentence: r.sentence.trim(), verbIdx: Number(r.verb_idx), label: (Number(r.label) ? 1 : 0) as 0 | 1 }));
+  return limit ? out.slice(0, limit) : out;
+}
+
+/** Character span of the verb (word verb_idx of the space-separated sentence). */
+export function verbSpan(sentence: string, verbIdx: number): [number, number] | undefined {
+  const words = sentence.split(' ');
+  if (!(verbIdx >= 0 && verbIdx < words.length)) return undefined;
+  let start = 0;
+  for (let i = 0; i < verbIdx; i++) start += words[i].length + 1;
+  return [start, start + words[verbIdx].length];
+}
+
+/** The SAE code at the verb: per latent, the max over the verb's tokens. */
+export async function verbCodes(runner: FeatureRunner, examples: readonly VerbExample[]): Promise<SparseRow[]> {
+  const m = runner.width;
+  const out: SparseRow[] = [];
+  for (const ex of examples) {
+    const span = verbSpan(ex.sentence, ex.verbIdx);
+    const r = await runner.run(ex.sentence);
+    const tokens = r.offsets.map(([s, e], t) => ({ s, e, t })).filter((x) => span && x.e > span[0] && x.s < span[1] && x.e > x.s);
+    const code = new Map<number, number>();
+    for (const { t } of tokens) {
+      for (let j = 0; j < m; j++) {
+        const v = r.acts[t * m + j];
+        if (v > 0 && v > (code.get(j) ?? 0)) code.set(j, v);
+      }
+    }
+    const idx = Int32Array.from(code.keys());
+    out.push({ idx, val: Float32Array.from(idx, (j) => code.get(j)!) });
+  }
+  return out;
+}
+
+const L1_GRID = [0.003, 0.01, 0.03, 0.1];
+
+export interface MetaphorResult {
+  vua: { test: PRF; val: PRF; l1: number; nnz: number; n: { train: number; val: number; test: number } };
+  mohx?: { f1: number; precision: number; recall: number; folds: number; n: number };
+}
+
+export function vuaReadout(train: SparseRow[], yTrain: (0 | 1)[], val: SparseRow[], yVal: (0 | 1)[], test: SparseRow[], yTest: (0 | 1)[], dim: number): MetaphorResult['vua'] {
+  let best: { l1: number; val: PRF; model: ReturnType<typeof fitSparseLogistic> } | undefined;
+  for (const l1 of L1_GRID) {
+    const model = fitSparseLogistic(train, yTrain, dim, l1);
+    const v = bestThreshold(val.map((r) => model.predict(r)), yVal);
+    if (!best || v.f1 > best.val.f1) best = { l1, val: v, model };
+  }
+  const testPrf = prf(test.map((r) => best!.model.predict(r)), yTest, best!.val.threshold);
+  return { test: testPrf, val: best!.val, l1: best!.l1, nnz: best!.model.nnz, n: { train: train.length, val: val.length, test: test.length } };
+}
+
+/** k-fold CV; inside each fold, regularisation and threshold come from a held-back third of its training part. */
+export function crossValidated(rows: SparseRow[], y: (0 | 1)[], dim: number, folds = 10, seed = 1): NonNullable<MetaphorResult['mohx']> {
+  let s = seed;
+  const order = rows.map((_, i) => i).sort(() => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5);
+  const scores: number[] = [];
+  const labels: (0 | 1)[] = [];
+  const preds: boolean[] = [];
+  for (let f = 0; f < folds; f++) {
+    const testIdx = order.filter((_, k) => k % folds === f);
+    const trainIdx = order.filter((_, k) => k % folds !== f);
+    const inner = trainIdx.filter((_, k) => k % 3 === 0);
+    const fit = trainIdx.filter((_, k) => k % 3 !== 0);
+    let best: { l1: number; thr: number; f1: number } | undefined;
+    for (const l1 of L1_GRID) {
+      const m = fitSparseLogistic(fit.map((i) => rows[i]), fit.map((i) => y[i]), dim, l1);
+      const v = bestThreshold(inner.map((i) => m.predict(rows[i])), inner.map((i) => y[i]));
+      if (!best || v.f1 > best.f1) best = { l1, thr: v.threshold, f1: v.f1 };
+    }
+    const model = fitSparseLogistic(trainIdx.map((i) => rows[i]), trainIdx.map((i) => y[i]), dim, best!.l1);
+    for (const i of testIdx) {
+      const p = model.predict(rows[i]);
+      scores.push(p);
+      labels.push(y[i]);
+      preds.push(p >= best!.thr);
+    }
+  }
+  const r = prf(preds.map((p) => (p ? 1 : 0)), labels, 0.5);
+  return { f1: r.f1, precision: r.precision, recall: r.recall, folds, n: rows.length };
+}
+
+export async function evaluateMetaphor(runner: FeatureRunner, files: { train: string; val: string; test: string; mohx?: string }, limit?: number): Promise<MetaphorResult> {
+  const [train, val, test] = await Promise.all([readVerbCsv(files.train, limit), readVerbCsv(files.val, limit), readVerbCsv(files.test, limit)]);
+  const codes = async (xs: VerbExample[]) => ({ rows: await verbCodes(runner, xs), y: xs.map((x) => x.label) });
+  const [tr, va, te] = [await codes(train), await codes(val), await codes(test)];
+  const result: MetaphorResult = { vua: vuaReadout(tr.rows, tr.y, va.rows, va.y, te.rows, te.y, runner.width) };
+  if (files.mohx) {
+    const mo = await codes(await readVerbCsv(files.mohx, limit));
+    result.mohx = crossValidated(mo.rows, mo.y, runner.width);
+  }
+  return result;
+}
