@@ -112,7 +112,7 @@ export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
 
 function pickSaeMetrics(m: Record<string, unknown> | undefined) {
   if (!m) return undefined;
-  const src = (m.heldout ?? m.final ?? m) as Record<string, unknown>;
+  const src = (m.held_out ?? m) as Record<string, unknown>;
   const num = (k: string) => (typeof src[k] === 'number' ? (src[k] as number) : NaN);
   const out = { fvu: num('fvu'), explained_variance: num('explained_variance'), l0: num('l0'), dead_fraction: num('dead_fraction') };
   if (Object.values(out).some((v) => Number.isNaN(v))) throw new UsageError(`SAE metrics lack one of fvu, explained_variance, l0, dead_fraction (have ${Object.keys(src).join(', ')})`);

@@ -1,0 +1,87 @@
+// gloss-train evaluate: held-out detection quality and metaphor detection, written as flat numbers
+// (evaluation.json, what the bundle manifest carries) and in full (evaluation-details.json).
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UsageError } from '../graph/architecture.ts';
+import { parseRules } from '../../src/core/rules/schema.ts';
+import { loadSae } from '../sae/format.ts';
+import { createFeatureRunner } from '../mine/feature-runner.ts';
+import type { MiningResult } from '../mine/mine.ts';
+import { evaluateDetection, type DetectionEvaluation } from './detection.ts';
+import { evaluateMetaphor, type MetaphorResult } from './metaphor.ts';
+
+export interface EvaluateOptions {
+  out: string;
+  candidates?: string;
+  rules?: string;
+  /** Metaphor: detector folder + SAE (with thresholds) + the VUA/MOH-X CSV files. */
+  detector?: string;
+  sae?: string;
+  vuaTrain?: string;
+  vuaVal?: string;
+  vuaTest?: string;
+  mohx?: string;
+  /** Use only the first N rows of each metaphor file (quick runs). */
+  limit?: number;
+  /** Prefix for the flat detection figures (default gsm8k). */
+  task?: string;
+}
+
+export interface EvaluationFiles {
+  summary: Record<string, number>;
+  detection?: DetectionEvaluation;
+  metaphor?: MetaphorResult;
+}
+
+async function readJson<T>(path: string, what: string): Promise<T> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch (e) {
+    throw new UsageError(`cannot read ${what} ${path}: ${(e as Error).message}`);
+  }
+}
+
+export async function evaluate(opts: EvaluateOptions): Promise<EvaluationFiles> {
+  const summary: Record<string, number> = {};
+  const res: EvaluationFiles = { summary };
+  const task = opts.task ?? 'gsm8k';
+  if (opts.candidates || opts.rules) {
+    if (!opts.candidates || !opts.rules) throw new UsageError('detection evaluation needs both --candidates and --rules');
+    const mining = await readJson<MiningResult>(opts.candidates, 'candidates');
+    const rules = parseRules(await readJson(opts.rules, 'rules'));
+    const d = evaluateDetection(mining, rules);
+    res.detection = d;
+    Object.assign(summary, {
+      [`${task}_auc`]: d.rulesAuc,
+      [`${task}_length_baseline_auc`]: d.lengthAuc,
+      [`${task}_length_plus_rules_auc`]: d.lengthPlusRulesAuc,
+      [`${task}_best_feature_auc`]: Math.max(...d.bestFeatures.map((f) => f.heldOutAuc)),
+      [`${task}_rules_coverage`]: d.rulesCoverage,
+      [`${task}_fail_rate_fired`]: d.failRateWhenFired,
+      [`${task}_fail_rate_silent`]: d.failRateWhenSilent,
+      [`${task}_heldout_prompts`]: d.heldOut,
+    });
+  }
+  if (opts.vuaTrain || opts.vuaVal || opts.vuaTest || opts.mohx) {
+    if (!opts.detector || !opts.sae || !opts.vuaTrain || !opts.vuaVal || !opts.vuaTest) {
+      throw new UsageError('metaphor evaluation needs --detector, --sae, --vua-train, --vua-val and --vua-test (and optionally --mohx)');
+    }
+    const sae = await loadSae(opts.sae);
+    const runner = await createFeatureRunner(opts.detector, sae);
+    try {
+      const m = await evaluateMetaphor(runner, { train: opts.vuaTrain, val: opts.vuaVal, test: opts.vuaTest, mohx: opts.mohx }, opts.limit);
+      res.metaphor = m;
+      Object.assign(summary, { vua_f1: m.vua.test.f1, vua_precision: m.vua.test.precision, vua_recall: m.vua.test.recall });
+      if (m.mohx) Object.assign(summary, { mohx_f1: m.mohx.f1, mohx_precision: m.mohx.precision, mohx_recall: m.mohx.recall });
+    } finally {
+      await runner.release();
+    }
+  }
+  if (Object.keys(summary).length === 0) throw new UsageError('nothing to evaluate: give --candidates and --rules, and/or the metaphor files');
+  await mkdir(opts.out, { recursive: true });
+  const round = (v: number) => +v.toFixed(4);
+  const flat = Object.fromEntries(Object.entries(summary).map(([k, v]) => [k, round(v)]));
+  await writeFile(join(opts.out, 'evaluation.json'), JSON.stringify(flat, null, 2) + '\n');
+  await writeFile(join(opts.out, 'evaluation-details.json'), JSON.stringify(res, null, 1) + '\n');
+  return res;
+}
