@@ -1,15 +1,9 @@
 // gloss-train: the offline trainer's command line. Each command lives in commands/; this file
 // only parses arguments and turns expected failures into one line on stderr and exit code 1.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { buildDetector } from './commands/build-detector.ts';
-import { extract, parseShardSpec } from './activations/extract.ts';
-
-function int(name: string) {
-  return (v: string) => {
-    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
-    return Number(v);
-  };
-}
+import { registerTrainCommands } from './commands/register-train.ts';
+import { int } from './commands/options.ts';
 
 export function makeProgram(): Command {
   const program = new Command('gloss-train')
@@ -40,32 +34,7 @@ export function makeProgram(): Command {
       console.log(`wrote ${dir}: ${d.arch} layer ${d.layer}/${d.numLayers}, d=${d.hiddenSize}, vocab ${d.vocabSize}, ${d.int8 ? 'int8' : 'fp32'}, outputs ${d.outputs.join(',')}, ${(size / 1e6).toFixed(1)} MB`);
     });
 
-  program
-    .command('extract')
-    .description('run the detector over texts and write a sharded activation cache')
-    .requiredOption('--detector <dir>', 'detector folder (manifest.json, detector.onnx with a resid output, tokenizer.json)')
-    .requiredOption('--data <file...>', 'JSONL (text field), CSV (column) or plain-text files')
-    .requiredOption('--out <dir>', 'cache folder (re-run the same command to resume)')
-    .option('--field <name>', 'JSONL field or CSV column holding the text')
-    .option('--dtype <dtype>', 'float32 | float16', 'float32')
-    .option('--shard <i/n>', 'process only the i-th of n interleaved parts of the corpus')
-    .option('--shard-rows <n>', 'rows per shard file', int('--shard-rows'), 16384)
-    .option('--max-tokens <n>', 'window length for long texts', int('--max-tokens'))
-    .action(async (o) => {
-      if (o.dtype !== 'float32' && o.dtype !== 'float16') throw new InvalidArgumentError(`--dtype must be float32 or float16, got ${o.dtype}`);
-      const index = await extract({
-        detector: o.detector,
-        data: o.data,
-        out: o.out,
-        field: o.field,
-        dtype: o.dtype,
-        shard: o.shard ? parseShardSpec(o.shard) : undefined,
-        shardRows: o.shardRows,
-        maxTokens: o.maxTokens,
-        progress: process.stderr.isTTY,
-      });
-      console.log(`wrote ${o.out}: ${index.texts} texts, ${index.rows} rows x ${index.d} (${index.dtype}) in ${index.shards.length} shards`);
-    });
+  registerTrainCommands(program);
 
   return program;
 }
