@@ -3,13 +3,14 @@
 // and top contexts, a card, and a manifest with the sha256 of every file and the figures as numbers.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { appendSaeHead } from '../graph/sae-head.ts';
 import { jumpReluHead } from './feature-runner.ts';
 import { loadSae } from '../sae/format.ts';
 import { UsageError } from '../graph/architecture.ts';
 import { readManifest, readVerified } from '../../src/core/bundle/source.ts';
 import { folderSource } from '../../src/runtime/node/fs-source.ts';
-import { BUNDLE_FORMAT, BUNDLE_VERSION, sha256Hex, type Manifest } from '../../src/core/bundle/manifest.ts';
+import type { Manifest } from '../../src/core/bundle/manifest.ts';
+import { assembleBundle } from './assemble.ts';
+import { saveHead } from './head-file.ts';
 import { parseRules, parseFeatures, type FeaturesFile, type RulesFile } from '../../src/core/rules/schema.ts';
 import type { MiningResult } from './mine.ts';
 import { renderCard, type CardInput } from './card.ts';
@@ -27,6 +28,8 @@ export interface ExportOptions {
   /** evaluation.json written by gloss-train evaluate. */
   evaluation?: string;
   card?: Partial<CardInput>;
+  /** Also write the committable trained parts (head.safetensors, rules, features, card, figures) here. */
+  trainedOut?: string;
 }
 
 async function readJson<T>(path: string, what: string): Promise<T> {
@@ -52,7 +55,6 @@ export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
   const featureIds = [...new Set(rules.rules.map((r) => r.feature))].sort((a, b) => a - b);
   for (const f of featureIds) if (!(f >= 0 && f < sae.d_sae)) throw new UsageError(`rule feature ${f} is outside the SAE's ${sae.d_sae} latents`);
   const head = jumpReluHead(sae, featureIds);
-  const model = appendSaeHead(detector, { ...head, int8: opts.int8 });
 
   const byFeature = new Map(mining?.candidates.map((c) => [c.feature, c]) ?? []);
   const features: FeaturesFile = parseFeatures({
@@ -82,32 +84,29 @@ export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
     mining,
     ...opts.card,
   });
-  const enc = (o: unknown) => new TextEncoder().encode(JSON.stringify(o, null, 1) + '\n');
-  const files: Record<string, Uint8Array> = {
-    'detector.onnx': model,
-    'tokenizer.json': tokenizer,
-    'rules.json': enc(rules),
-    'features.json': enc(features),
-    'card.md': new TextEncoder().encode(card),
-  };
-  await mkdir(opts.out, { recursive: true });
-  const entries: Manifest['files'] = {};
-  for (const [name, bytes] of Object.entries(files)) {
-    await writeFile(join(opts.out, name), bytes);
-    entries[name] = { sha256: await sha256Hex(bytes), bytes: bytes.byteLength };
+  if (opts.trainedOut) {
+    // The small trained parts, for committing: build:default reassembles the bundle from them.
+    await mkdir(opts.trainedOut, { recursive: true });
+    await saveHead(join(opts.trainedOut, 'head.safetensors'), { head, features: featureIds });
+    await writeFile(join(opts.trainedOut, 'rules.json'), JSON.stringify(rules, null, 2) + '\n');
+    await writeFile(join(opts.trainedOut, 'features.json'), JSON.stringify(features, null, 1) + '\n');
+    await writeFile(join(opts.trainedOut, 'card.md'), card);
+    await writeFile(join(opts.trainedOut, 'figures.json'), JSON.stringify({ sae: metrics ? { metrics, d_in: sae.d_in, d_sae: sae.d_sae, k: sae.k ?? null, features: featureIds } : undefined, evaluation }, null, 2) + '\n');
   }
-  const manifest: Manifest = {
-    format: BUNDLE_FORMAT,
-    version: BUNDLE_VERSION,
+  return assembleBundle({
+    out: opts.out,
     name: opts.name ?? 'bundle',
+    detectorModel: detector,
+    tokenizer,
+    detector: detManifest.detector,
+    head: { ...head, int8: opts.int8 },
+    features,
+    rules,
+    card,
+    sae: metrics ? { metrics, d_in: sae.d_in, d_sae: sae.d_sae, k: sae.k ?? null, features: featureIds } : undefined,
+    evaluation,
     createdBy: 'gloss-train export 0.1.0',
-    detector: { ...detManifest.detector, int8: Boolean(opts.int8 || detManifest.detector.int8), outputs: ['resid', 'features'] },
-    files: entries,
-    ...(metrics ? { sae: { metrics, d_in: sae.d_in, d_sae: sae.d_sae, k: sae.k ?? null, features: featureIds } } : {}),
-    ...(evaluation ? { evaluation } : {}),
-  };
-  await writeFile(join(opts.out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-  return manifest;
+  });
 }
 
 function pickSaeMetrics(m: Record<string, unknown> | undefined) {

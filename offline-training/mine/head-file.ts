@@ -1,0 +1,50 @@
+// The trained part of a bundle that is small enough to commit: the SAE encoder rows of the rule
+// features only, their JumpReLU thresholds and b_dec, as one safetensors file. With the detector
+// rebuilt from the npm weights it reproduces the bundle's detector.onnx.
+import { readFile, writeFile } from 'node:fs/promises';
+import { encodeSafetensors, parseSafetensors, tensorToF32 } from '../sae/safetensors.ts';
+import type { SaeHead } from '../graph/sae-head.ts';
+
+export interface HeadFile {
+  head: SaeHead;
+  /** SAE latent ids of the head's columns, in column order. */
+  features: number[];
+}
+
+export async function saveHead(path: string, h: HeadFile): Promise<void> {
+  const F = h.features.length;
+  const bytes = encodeSafetensors(
+    {
+      W_enc: { dtype: 'F32', shape: [h.head.dIn, F], data: h.head.wEnc },
+      b_enc: { dtype: 'F32', shape: [F], data: h.head.bEnc },
+      b_dec: { dtype: 'F32', shape: [h.head.dIn], data: h.head.bDec },
+      threshold: { dtype: 'F32', shape: [F], data: h.head.threshold },
+    },
+    { format: 'gloss-sae-head', features: JSON.stringify(h.features) },
+  );
+  await writeFile(path, bytes);
+}
+
+export async function loadHead(path: string): Promise<HeadFile> {
+  const file = parseSafetensors(new Uint8Array(await readFile(path)), path);
+  const t = (name: string) => {
+    const x = file.tensors.get(name);
+    if (!x) throw new Error(`${path}: no tensor ${name}`);
+    return x;
+  };
+  const features = JSON.parse(file.metadata?.features ?? 'null') as number[] | null;
+  if (!Array.isArray(features)) throw new Error(`${path}: no features list in its metadata`);
+  const wEnc = t('W_enc');
+  const [dIn, F] = wEnc.shape;
+  if (F !== features.length) throw new Error(`${path}: W_enc has ${F} columns for ${features.length} features`);
+  return {
+    features,
+    head: {
+      dIn,
+      wEnc: tensorToF32(wEnc, 'W_enc'),
+      bEnc: tensorToF32(t('b_enc'), 'b_enc'),
+      bDec: tensorToF32(t('b_dec'), 'b_dec'),
+      threshold: tensorToF32(t('threshold'), 'threshold'),
+    },
+  };
+}
