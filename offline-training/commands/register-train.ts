@@ -119,9 +119,10 @@ export function registerTrainCommands(program: Command): void {
     .option('--evaluation <file>', 'evaluation.json')
     .option('--int8', 'int8 weights in the SAE head', false)
     .option('--name <name>', 'bundle name')
+    .option('--trained-out <dir>', 'also write the small trained parts (head.safetensors, rules, features, card, figures) here')
     .action(async (o) => {
       const { exportBundle } = await import('../mine/export.ts');
-      const m = await exportBundle({ detector: o.detector, sae: o.sae, rules: o.rules, out: o.out, candidates: o.candidates, saeMetrics: o.saeMetrics, evaluation: o.evaluation, int8: o.int8, name: o.name });
+      const m = await exportBundle({ detector: o.detector, sae: o.sae, rules: o.rules, out: o.out, candidates: o.candidates, saeMetrics: o.saeMetrics, evaluation: o.evaluation, int8: o.int8, name: o.name, trainedOut: o.trainedOut });
       console.log(`wrote bundle ${o.out} (${m.name}): ${Object.keys(m.files).join(', ')}`);
     });
 

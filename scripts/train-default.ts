@@ -1,0 +1,59 @@
+// npm run train:default: reproduces models/default/trained from scratch where ../shared is present:
+// detector -> activations over GSM8K train questions and VUA train sentences -> TopK SAE (with
+// JumpReLU thresholds) -> mining of GPT-3 175B (verifier) failures on GSM8K test -> rules (with the
+// reviewed glosses in scripts/default-review.json) -> evaluation -> bundle and report.
+// Work files go to .cache/train-default; only models/default/trained is meant to be committed.
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { main } from '../offline-training/cli.ts';
+import { DEFAULT_DETECTOR } from '../offline-training/default-detector.ts';
+
+const SHARED = process.env.GLOSS_SHARED ?? '../shared';
+const WORK = process.env.GLOSS_TRAIN_WORK ?? '.cache/train-default';
+const STEPS = process.env.GLOSS_SAE_STEPS ?? '6000';
+const WIDTH = process.env.GLOSS_SAE_WIDTH ?? '8192';
+
+const gsm8kTrain = join(SHARED, 'data/gsm8k/train.jsonl');
+const outcomes = join(SHARED, 'data/gsm8k/test_outcomes.jsonl');
+const vua = (s: string) => join(SHARED, `data/metaphor/VUA_${s}.csv`);
+for (const f of [gsm8kTrain, outcomes, vua('train')]) {
+  if (!existsSync(f)) {
+    console.error(`train:default: ${f} not found; it needs ../shared (see DESIGN.md)`);
+    process.exit(1);
+  }
+}
+
+async function step(name: string, args: string[]): Promise<void> {
+  const t0 = performance.now();
+  console.log(`\n== ${name}: gloss-train ${args.join(' ')}`);
+  const code = await main(args);
+  if (code !== 0) {
+    console.error(`train:default: step "${name}" failed`);
+    process.exit(code);
+  }
+  console.log(`== ${name} done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+const det = join(WORK, 'detector');
+const sae = join(WORK, 'sae');
+const mined = join(WORK, 'mine');
+const ev = join(WORK, 'eval');
+
+await step('detector', ['build-detector', '--arch', DEFAULT_DETECTOR.arch, '--weights', DEFAULT_DETECTOR.weights, '--layer', String(DEFAULT_DETECTOR.layer), '--max-tokens', String(DEFAULT_DETECTOR.maxTokens), '--out', det, ...(DEFAULT_DETECTOR.int8 ? ['--int8'] : [])]);
+// GSM8K questions (JSONL field "question") and VUA sentences (CSV column "sentence").
+await step('extract', ['extract', '--detector', det, '--data', gsm8kTrain, vua('train'), '--dtype', 'float16', '--out', join(WORK, 'acts')]);
+await step('sae', ['sae', '--cache', join(WORK, 'acts'), '--out', sae, '--width', WIDTH, '--k', '32', '--steps', STEPS, '--seed', '1', ...(existsSync(join(sae, 'checkpoint')) ? ['--resume'] : [])]);
+await step('mine', ['mine', '--detector', det, '--sae', join(sae, 'jumprelu'), '--outcomes', outcomes, '--target', '175b_verification', '--contexts', gsm8kTrain, '--out', mined]);
+await step('rules', ['rules', '--candidates', join(mined, 'candidates.json'), '--out', join(mined, 'rules.auto.json')]);
+
+// The glosses a person reviewed (by feature id; training is seeded, so ids are stable).
+const review = JSON.parse(await readFile('scripts/default-review.json', 'utf8')) as { rules: { feature: number; gloss?: string; drop?: boolean; id?: string }[] };
+const auto = JSON.parse(await readFile(join(mined, 'rules.auto.json'), 'utf8')) as { version: 1; rules: { feature: number; gloss: string; id: string }[] };
+const byFeature = new Map(review.rules.map((r) => [r.feature, r]));
+const reviewed = { ...auto, rules: auto.rules.filter((r) => !byFeature.get(r.feature)?.drop).map((r) => ({ ...r, ...(byFeature.get(r.feature)?.gloss ? { gloss: byFeature.get(r.feature)!.gloss } : {}), ...(byFeature.get(r.feature)?.id ? { id: byFeature.get(r.feature)!.id } : {}) })) };
+await writeFile(join(mined, 'rules.json'), JSON.stringify(reviewed, null, 2) + '\n');
+
+await step('evaluate', ['evaluate', '--out', ev, '--candidates', join(mined, 'candidates.json'), '--rules', join(mined, 'rules.json'), '--detector', det, '--sae', join(sae, 'jumprelu'), '--vua-train', vua('train'), '--vua-val', vua('val'), '--vua-test', vua('test'), '--mohx', join(SHARED, 'data/metaphor/MOH-X.csv')]);
+await step('export', ['export', '--detector', det, '--sae', join(sae, 'jumprelu'), '--rules', join(mined, 'rules.json'), '--candidates', join(mined, 'candidates.json'), '--sae-metrics', join(sae, 'metrics.json'), '--evaluation', join(ev, 'evaluation.json'), '--name', 'default', '--out', 'models/default', '--trained-out', 'models/default/trained']);
+await step('report', ['report', '--out', join(WORK, 'report.html'), '--sae-metrics', join(sae, 'metrics.json'), '--candidates', join(mined, 'candidates.json'), '--evaluation', join(ev, 'evaluation-details.json'), '--title', 'Gloss default bundle']);
