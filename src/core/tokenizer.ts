@@ -14,7 +14,7 @@ export interface TokenizedText {
 interface TokenizerJson {
   added_tokens?: { id: number; content: string; special?: boolean }[];
   decoder?: { type?: string; decoders?: { type?: string }[] } | null;
-  model?: { type?: string; byte_fallback?: boolean };
+  model?: { type?: string; byte_fallback?: boolean; unk_token?: string; unk_id?: number };
 }
 
 const BYTE_TOKEN = /^<0x([0-9A-Fa-f]{2})>$/;
@@ -24,6 +24,7 @@ export class GlossTokenizer {
   private readonly special: Set<string>;
   private readonly byteLevel: boolean;
   private readonly byteDecoder = byteLevelDecoder();
+  private readonly unkId: number | undefined;
 
   constructor(json: object, config: object = {}) {
     this.tokenizer = new Tokenizer(json, config);
@@ -31,12 +32,20 @@ export class GlossTokenizer {
     this.special = new Set((j.added_tokens ?? []).filter((t) => t.special).map((t) => t.content));
     const decoders = [j.decoder?.type, ...(j.decoder?.decoders ?? []).map((d) => d.type)];
     this.byteLevel = decoders.includes('ByteLevel');
+    const unk = j.model?.unk_token;
+    this.unkId = j.model?.unk_id ?? (unk !== undefined ? this.tokenizer.token_to_id(unk) : undefined);
   }
 
   encode(text: string): TokenizedText {
     const enc = this.tokenizer.encode(text);
     const surfaces = this.surfaces(enc.tokens);
-    return { ids: enc.ids, tokens: enc.tokens, offsets: alignSurfaces(text, surfaces) };
+    // @huggingface/tokenizers' WordLevel model leaves out-of-vocabulary ids undefined: use <unk>.
+    const ids = enc.ids.map((id, i) => {
+      if (id !== undefined && id !== null) return id;
+      if (this.unkId === undefined) throw new Error(`tokenizer has no id for "${enc.tokens[i]}" and no unknown token`);
+      return this.unkId;
+    });
+    return { ids, tokens: enc.tokens, offsets: alignSurfaces(text, surfaces) };
   }
 
   decode(ids: number[]): string {

@@ -52,3 +52,13 @@ describe.skipIf(!existsSync(STORIES_GGUF))('GlossTokenizer on the stories260K to
     });
   }
 });
+
+describe('GlossTokenizer out-of-vocabulary words', () => {
+  it('maps words a WordLevel vocabulary lacks to the unknown id', async () => {
+    const { knownTokenizerJson } = await import('../helpers/known-bundle.ts');
+    const tok = new GlossTokenizer(knownTokenizerJson());
+    const enc = tok.encode('She sold zebras');
+    expect(enc.ids).toEqual([15, 3, 0]);
+    expect(enc.offsets[2]).toEqual([9, 15]);
+  });
+});
