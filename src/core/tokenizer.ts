@@ -40,7 +40,7 @@ export class GlossTokenizer {
     const enc = this.tokenizer.encode(text);
     const surfaces = this.surfaces(enc.tokens);
     // @huggingface/tokenizers' WordLevel model leaves out-of-vocabulary ids undefined: use <unk>.
-    const ids = enc.ids.map((id, i) => {
+    const ids = (enc.ids as (number | undefined | null)[]).map((id, i): number => {
       if (id !== undefined && id !== null) return id;
       if (this.unkId === undefined) throw new Error(`tokenizer has no id for "${enc.tokens[i]}" and no unknown token`);
       return this.unkId;

@@ -1,0 +1,180 @@
+// gloss-train mine: prompt-level SAE features of every outcome prompt, their association with the
+// target LLM's failures on the mining split, top activating contexts and failed examples of the
+// strongest candidates. The held-out split is recorded and never used here.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SingleBar, Presets } from 'cli-progress';
+import { loadSae } from '../sae/format.ts';
+import { readOutcomes } from '../llm/outcomes-format.ts';
+import { readTexts } from '../activations/texts.ts';
+import { UsageError } from '../graph/architecture.ts';
+import { associate, isHeldOut, type FeatureAssociation, type PromptSummary } from './associate.ts';
+import { autoLabel, topContexts, type TopContext } from './contexts.ts';
+import { createFeatureRunner } from './feature-runner.ts';
+import { auc, logisticFit } from './stats.ts';
+
+export interface MineOptions {
+  detector: string;
+  sae: string;
+  outcomes: string;
+  /** Model whose failures are mined (e.g. 175b_verification). */
+  target: string;
+  /** Corpus files for top activating contexts (default: the outcome prompts themselves). */
+  contexts?: string[];
+  heldOut?: number;
+  seed?: number;
+  /** Candidates written with contexts and examples (default 40). */
+  top?: number;
+  out: string;
+  progress?: boolean;
+}
+
+export interface Example {
+  id: string;
+  prompt: string;
+  /** The span of the strongest firing token. */
+  token: string;
+  activation: number;
+  gold?: string;
+  answer?: string;
+}
+
+export interface Candidate extends FeatureAssociation {
+  label: string;
+  top_contexts: TopContext[];
+  examples: Example[];
+}
+
+/** Per-prompt data kept for evaluation: candidate latents only. */
+export interface PromptRecord {
+  id: string;
+  length: number;
+  failed: boolean;
+  heldOut: boolean;
+  /** feature id -> max activation (candidates only; absent = 0). */
+  max: Record<string, number>;
+}
+
+export interface MiningResult {
+  version: 1;
+  target: string;
+  outcomes: string;
+  detector: string;
+  sae: string;
+  heldOutFraction: number;
+  seed: number;
+  counts: { prompts: number; mining: number; heldOut: number; miningFailures: number; heldOutFailures: number; latentsTested: number };
+  /** AUC of a length-only logistic model, fit on the mining split: on mining and on held-out. */
+  lengthBaseline: { miningAuc: number; heldOutAuc: number; w: number[] };
+  candidates: Candidate[];
+  prompts: PromptRecord[];
+}
+
+export async function mine(opts: MineOptions): Promise<MiningResult> {
+  const heldOutFraction = opts.heldOut ?? 0.3;
+  if (!(heldOutFraction > 0 && heldOutFraction < 1)) throw new UsageError(`--held-out must be in (0, 1), got ${heldOutFraction}`);
+  const seed = opts.seed ?? 0;
+  const rows = await readOutcomes(opts.outcomes, { target: opts.target });
+  if (rows.length < 20) throw new UsageError(`${opts.outcomes}: only ${rows.length} prompts with outcomes; mining needs at least 20`);
+  const sae = await loadSae(opts.sae);
+  const runner = await createFeatureRunner(opts.detector, sae);
+  const m = sae.d_sae;
+
+  const summaries: PromptSummary[] = [];
+  const argmax: Int16Array[] = [];
+  const bar = opts.progress ? new SingleBar({ format: 'mine [{bar}] {value}/{total} prompts | eta {eta_formatted}' }, Presets.shades_classic) : undefined;
+  bar?.start(rows.length, 0);
+  const runs: { offsets: [number, number][]; pieces: string[] }[] = [];
+  for (const [i, row] of rows.entries()) {
+    const r = await runner.run(row.prompt);
+    const T = r.ids.length;
+    const max = new Float32Array(m);
+    const count = new Uint16Array(m);
+    const arg = new Int16Array(m).fill(-1);
+    for (let t = 0; t < T; t++) {
+      const base = t * m;
+      for (let j = 0; j < m; j++) {
+        const v = r.acts[base + j];
+        if (v > 0) {
+          count[j]++;
+          if (v > max[j]) ((max[j] = v), (arg[j] = t));
+        }
+      }
+    }
+    summaries.push({ id: row.id, length: T, max, count });
+    argmax.push(arg);
+    runs.push({ offsets: r.offsets, pieces: r.pieces });
+    bar?.update(i + 1);
+  }
+  bar?.stop();
+
+  const failed = rows.map((r) => !r.outcomes.find((o) => o.model === opts.target)!.correct);
+  const held = rows.map((r) => isHeldOut(r.id, heldOutFraction, seed));
+  const miningIdx = rows.map((_, i) => i).filter((i) => !held[i]);
+  const heldIdx = rows.map((_, i) => i).filter((i) => held[i]);
+  const assoc = associate(miningIdx.map((i) => summaries[i]), miningIdx.map((i) => failed[i]));
+
+  // Length-only baseline, fit on mining prompts.
+  const logLen = (i: number) => [Math.log(1 + summaries[i].length)];
+  const lenModel = logisticFit(miningIdx.map(logLen), miningIdx.map((i) => failed[i]));
+  const lengthBaseline = {
+    miningAuc: auc(miningIdx.map((i) => lenModel.predict(logLen(i))), miningIdx.map((i) => failed[i])),
+    heldOutAuc: auc(heldIdx.map((i) => lenModel.predict(logLen(i))), heldIdx.map((i) => failed[i])),
+    w: lenModel.w,
+  };
+
+  const top = assoc.filter((a) => a.lor > 0).slice(0, opts.top ?? 40);
+  const contextTexts = opts.contexts?.length
+    ? (await Promise.all(opts.contexts.map((f) => readTexts(f)))).flat()
+    : miningIdx.map((i) => ({ id: rows[i].id, text: rows[i].prompt }));
+  const contexts = await topContexts(runner, contextTexts, top.map((a) => a.feature));
+  await runner.release();
+
+  const candidates: Candidate[] = top.map((a) => {
+    const ctx = contexts.get(a.feature) ?? [];
+    const examples: Example[] = miningIdx
+      .filter((i) => failed[i] && summaries[i].max[a.feature] > 0)
+      .sort((x, y) => summaries[y].max[a.feature] - summaries[x].max[a.feature])
+      .slice(0, 5)
+      .map((i) => {
+        const t = argmax[i][a.feature];
+        const [s, e] = runs[i].offsets[t] ?? [0, 0];
+        const target = rows[i].outcomes.find((o) => o.model === opts.target);
+        return { id: rows[i].id, prompt: rows[i].prompt, token: rows[i].prompt.slice(s, e) || runs[i].pieces[t], activation: summaries[i].max[a.feature], gold: rows[i].gold, answer: target?.answer };
+      });
+    return { ...a, label: autoLabel(ctx), top_contexts: ctx, examples };
+  });
+
+  const keep = new Set(candidates.map((c) => c.feature));
+  const prompts: PromptRecord[] = rows.map((r, i) => ({
+    id: r.id,
+    length: summaries[i].length,
+    failed: failed[i],
+    heldOut: held[i],
+    max: Object.fromEntries([...keep].filter((f) => summaries[i].max[f] > 0).map((f) => [String(f), +summaries[i].max[f].toFixed(5)])),
+  }));
+
+  const result: MiningResult = {
+    version: 1,
+    target: opts.target,
+    outcomes: opts.outcomes,
+    detector: opts.detector,
+    sae: opts.sae,
+    heldOutFraction,
+    seed,
+    counts: {
+      prompts: rows.length,
+      mining: miningIdx.length,
+      heldOut: heldIdx.length,
+      miningFailures: miningIdx.filter((i) => failed[i]).length,
+      heldOutFailures: heldIdx.filter((i) => failed[i]).length,
+      latentsTested: assoc.length,
+    },
+    lengthBaseline,
+    candidates,
+    prompts,
+  };
+  await mkdir(opts.out, { recursive: true });
+  await writeFile(join(opts.out, 'candidates.json'), JSON.stringify(result, null, 1));
+  return result;
+}
