@@ -3,10 +3,13 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { extract, parseShardSpec } from '../activations/extract.ts';
 import { int, intList, num } from './options.ts';
+import { addEndpointOptions, addUpliftOptions, addOutcomesCommand, runUpliftCli } from '../llm/commands.ts';
 
 const tty = () => Boolean(process.stderr.isTTY);
 
 export function registerTrainCommands(program: Command): void {
+  addOutcomesCommand(program);
+
   program
     .command('extract')
     .description('run the detector over texts and write a sharded activation cache')
@@ -91,21 +94,33 @@ export function registerTrainCommands(program: Command): void {
       console.log(`wrote ${o.out} (${file.rules.length} rules) and its review sheet: read and edit the glosses before export`);
     });
 
-  program
+  const evaluateCmd = program
     .command('evaluate')
-    .description('held-out detection AUC (rules, best features, length baseline) and metaphor F1')
-    .requiredOption('--out <dir>', 'output folder (evaluation.json, evaluation-details.json)')
+    .description('held-out detection AUC (rules, best features, length baseline), metaphor F1, and with --uplift the A/B accuracy of an LLM on original vs glossed prompts')
+    .option('--out <dir>', 'output folder (evaluation.json, evaluation-details.json)')
+    .option('--uplift', 'A/B: ask an OpenAI-compatible endpoint with original and glossed prompts (needs --tasks, --base-url, --model)', false)
+    .option('--tasks <file>', 'task set for --uplift (JSONL)')
+    .option('--bundle <dir>', 'bundle whose rewriter --uplift uses', 'models/default')
     .option('--candidates <file>', 'candidates.json from gloss-train mine')
     .option('--rules <file>', 'rules.json')
     .option('--detector <dir>', 'detector folder (metaphor)')
     .option('--sae <dir>', 'SAE with thresholds (metaphor)')
     .option('--vua-train <file>').option('--vua-val <file>').option('--vua-test <file>').option('--mohx <file>')
-    .option('--limit <n>', 'first N rows of each metaphor file', int('--limit'))
-    .action(async (o) => {
-      const { evaluate } = await import('../evaluate/command.ts');
-      const r = await evaluate(o);
-      console.log(Object.entries(r.summary).map(([k, v]) => `${k} ${v.toFixed(4)}`).join('\n'));
-    });
+    ;
+  addEndpointOptions(evaluateCmd);
+  addUpliftOptions(evaluateCmd);
+  evaluateCmd.action(async (o) => {
+    if (o.uplift) {
+      if (!o.tasks) throw new InvalidArgumentError('--uplift needs --tasks <file>');
+      const { formatUpliftReport } = await import('../llm/index.ts');
+      console.log(formatUpliftReport(await runUpliftCli(o)));
+      return;
+    }
+    if (!o.out) throw new InvalidArgumentError('evaluate needs --out <dir>');
+    const { evaluate } = await import('../evaluate/command.ts');
+    const r = await evaluate(o);
+    console.log(Object.entries(r.summary).map(([k, v]) => `${k} ${v.toFixed(4)}`).join('\n'));
+  });
 
   program
     .command('export')
