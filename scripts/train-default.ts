@@ -44,7 +44,7 @@ await step('detector', ['build-detector', '--arch', DEFAULT_DETECTOR.arch, '--we
 // GSM8K questions (JSONL field "question") and VUA sentences (CSV column "sentence").
 await step('extract', ['extract', '--detector', det, '--data', gsm8kTrain, vua('train'), '--dtype', 'float16', '--out', join(WORK, 'acts')]);
 await step('sae', ['sae', '--cache', join(WORK, 'acts'), '--out', sae, '--width', WIDTH, '--k', '32', '--steps', STEPS, '--seed', '1', ...(existsSync(join(sae, 'checkpoint')) ? ['--resume'] : [])]);
-await step('mine', ['mine', '--detector', det, '--sae', join(sae, 'jumprelu'), '--outcomes', outcomes, '--target', '175b_verification', '--contexts', gsm8kTrain, '--out', mined]);
+await step('mine', ['mine', '--detector', det, '--sae', join(sae, 'jumprelu'), '--outcomes', outcomes, '--target', '175b_verification', '--contexts', gsm8kTrain, '--family', 'lexical', '--out', mined]);
 await step('rules', ['rules', '--candidates', join(mined, 'candidates.json'), '--out', join(mined, 'rules.auto.json')]);
 
 // The glosses a person reviewed (by feature id; training is seeded, so ids are stable).

@@ -73,11 +73,13 @@ export function registerTrainCommands(program: Command): void {
     .option('--held-out <fraction>', 'fraction of prompts kept aside', num('--held-out'), 0.3)
     .option('--seed <n>', 'split seed', int('--seed'), 0)
     .option('--top <n>', 'candidates written with contexts and examples', int('--top'), 40)
+    .option('--family <family>', 'multiple-testing family: all | lexical (latents whose top word the gloss library knows)', 'all')
     .action(async (o) => {
+      if (o.family !== 'all' && o.family !== 'lexical') throw new InvalidArgumentError(`--family must be all or lexical, got ${o.family}`);
       const { mine } = await import('../mine/mine.ts');
-      const r = await mine({ detector: o.detector, sae: o.sae, outcomes: o.outcomes, target: o.target, out: o.out, contexts: o.contexts, heldOut: o.heldOut, seed: o.seed, top: o.top, progress: tty() });
+      const r = await mine({ detector: o.detector, sae: o.sae, outcomes: o.outcomes, target: o.target, out: o.out, contexts: o.contexts, heldOut: o.heldOut, seed: o.seed, top: o.top, family: o.family, progress: tty() });
       const sig = r.candidates.filter((c) => c.mhQ <= 0.1).length;
-      console.log(`wrote ${o.out}/candidates.json: ${r.counts.latentsTested} latents tested on ${r.counts.mining} prompts; ${sig} with length-controlled q <= 0.1; length-only AUC ${r.lengthBaseline.miningAuc.toFixed(3)}`);
+      console.log(`wrote ${o.out}/candidates.json: ${r.counts.latentsTested} latents tested on ${r.counts.mining} prompts (family ${r.family}: ${r.counts.familySize}); ${sig} with length-controlled q <= 0.1; length-only AUC ${r.lengthBaseline.miningAuc.toFixed(3)}`);
     });
 
   program

@@ -80,7 +80,8 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationFiles> 
   if (Object.keys(summary).length === 0) throw new UsageError('nothing to evaluate: give --candidates and --rules, and/or the metaphor files');
   await mkdir(opts.out, { recursive: true });
   const round = (v: number) => +v.toFixed(4);
-  const flat = Object.fromEntries(Object.entries(summary).map(([k, v]) => [k, round(v)]));
+  // JSON has no NaN: a figure that could not be computed (no rule fired, say) is left out.
+  const flat = Object.fromEntries(Object.entries(summary).filter(([, v]) => Number.isFinite(v)).map(([k, v]) => [k, round(v)]));
   await writeFile(join(opts.out, 'evaluation.json'), JSON.stringify(flat, null, 2) + '\n');
   await writeFile(join(opts.out, 'evaluation-details.json'), JSON.stringify(res, null, 1) + '\n');
   return res;

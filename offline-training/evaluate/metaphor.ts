@@ -55,7 +55,7 @@ export async function verbCodes(runner: FeatureRunner, examples: readonly VerbEx
   return out;
 }
 
-const L1_GRID = [0.003, 0.01, 0.03, 0.1];
+const L1_GRID = [0.0003, 0.001, 0.003, 0.01, 0.03];
 
 export interface MetaphorResult {
   vua: { test: PRF; val: PRF; l1: number; nnz: number; n: { train: number; val: number; test: number } };

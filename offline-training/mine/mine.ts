@@ -11,7 +11,27 @@ import { UsageError } from '../graph/architecture.ts';
 import { associate, isHeldOut, type FeatureAssociation, type PromptSummary } from './associate.ts';
 import { autoLabel, topContexts, type TopContext } from './contexts.ts';
 import { createFeatureRunner } from './feature-runner.ts';
-import { auc, logisticFit } from './stats.ts';
+import { auc, benjaminiHochberg, logisticFit } from './stats.ts';
+import { pickTemplate } from './gloss-templates.ts';
+
+/** The most frequent activating words of a latent's top contexts. */
+export function wordsOf(contexts: readonly TopContext[]): string[] {
+  const counts = new Map<string, number>();
+  for (const c of contexts) {
+    const w = c.token.toLowerCase().replace(/[^\p{L}\p{N}%$]+/gu, '');
+    if (w) counts.set(w, (counts.get(w) ?? 0) + 1);
+  }
+  return [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([w]) => w);
+}
+
+/** Keeps the latents of a pre-declared family and recomputes both q-values within it. */
+export function restrictFamily(assoc: readonly FeatureAssociation[], keep: (feature: number) => boolean): FeatureAssociation[] {
+  const fam = assoc.filter((a) => keep(a.feature)).map((a) => ({ ...a }));
+  const q = benjaminiHochberg(fam.map((a) => a.p));
+  const mhQ = benjaminiHochberg(fam.map((a) => a.mhP));
+  fam.forEach((a, i) => ((a.q = q[i]), (a.mhQ = mhQ[i])));
+  return fam;
+}
 
 export interface MineOptions {
   detector: string;
@@ -25,6 +45,12 @@ export interface MineOptions {
   seed?: number;
   /** Candidates written with contexts and examples (default 40). */
   top?: number;
+  /**
+   * Which latents form the multiple-testing family: 'all' tested latents, or 'lexical' ones, whose
+   * top activating word is one the gloss template library knows (half, twice, per, ...): the
+   * paper's hypothesis that misreadings come from specific phrasings, fixed before testing.
+   */
+  family?: 'all' | 'lexical';
   out: string;
   progress?: boolean;
 }
@@ -63,7 +89,8 @@ export interface MiningResult {
   sae: string;
   heldOutFraction: number;
   seed: number;
-  counts: { prompts: number; mining: number; heldOut: number; miningFailures: number; heldOutFailures: number; latentsTested: number };
+  family: 'all' | 'lexical';
+  counts: { prompts: number; mining: number; heldOut: number; miningFailures: number; heldOutFailures: number; latentsTested: number; familySize: number };
   /** AUC of a length-only logistic model, fit on the mining split: on mining and on held-out. */
   lengthBaseline: { miningAuc: number; heldOutAuc: number; w: number[] };
   candidates: Candidate[];
@@ -123,12 +150,16 @@ export async function mine(opts: MineOptions): Promise<MiningResult> {
     w: lenModel.w,
   };
 
-  const top = assoc.filter((a) => a.lor > 0).slice(0, opts.top ?? 40);
+  // Contexts of every tested latent come from a corpus without outcome prompts (or the mining
+  // prompts): labels and the lexical family never look at held-out prompts.
   const contextTexts = opts.contexts?.length
     ? (await Promise.all(opts.contexts.map((f) => readTexts(f)))).flat()
     : miningIdx.map((i) => ({ id: rows[i].id, text: rows[i].prompt }));
-  const contexts = await topContexts(runner, contextTexts, top.map((a) => a.feature));
+  const contexts = await topContexts(runner, contextTexts, assoc.map((a) => a.feature));
   await runner.release();
+  const family = opts.family ?? 'all';
+  const tested = family === 'lexical' ? restrictFamily(assoc, (f) => pickTemplate(wordsOf(contexts.get(f) ?? [])).key !== 'generic') : assoc;
+  const top = tested.filter((a) => a.lor > 0).slice(0, opts.top ?? 40);
 
   const candidates: Candidate[] = top.map((a) => {
     const ctx = contexts.get(a.feature) ?? [];
@@ -162,6 +193,7 @@ export async function mine(opts: MineOptions): Promise<MiningResult> {
     sae: opts.sae,
     heldOutFraction,
     seed,
+    family,
     counts: {
       prompts: rows.length,
       mining: miningIdx.length,
@@ -169,6 +201,7 @@ export async function mine(opts: MineOptions): Promise<MiningResult> {
       miningFailures: miningIdx.filter((i) => failed[i]).length,
       heldOutFailures: heldIdx.filter((i) => failed[i]).length,
       latentsTested: assoc.length,
+      familySize: tested.length,
     },
     lengthBaseline,
     candidates,

@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { UsageError } from '../graph/architecture.ts';
 import { parseRules, type Rule, type RulesFile } from '../../src/core/rules/schema.ts';
-import type { Candidate, MiningResult } from './mine.ts';
+import { wordsOf, type Candidate, type MiningResult } from './mine.ts';
 import { auc } from './stats.ts';
 import { pickTemplate } from './gloss-templates.ts';
 
@@ -20,12 +20,7 @@ export interface RulesOptions {
 }
 
 export function topWords(c: Candidate): string[] {
-  const counts = new Map<string, number>();
-  for (const ctx of c.top_contexts) {
-    const w = ctx.token.toLowerCase().replace(/[^\p{L}\p{N}%$]+/gu, '');
-    if (w) counts.set(w, (counts.get(w) ?? 0) + 1);
-  }
-  return [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([w]) => w);
+  return wordsOf(c.top_contexts);
 }
 
 /** Held-out AUC of one feature's prompt-level max activation as a failure score. */
