@@ -1,8 +1,11 @@
 // Two projects: `node` runs in Node (onnxruntime-node, onnxruntime-web WASM, the CLI, servers);
-// `workers` runs inside workerd through @cloudflare/vitest-plugin, against a test worker that
-// globalSetup builds, reached through a service binding (large modules stay out of test files).
+// `workers` runs inside workerd through @cloudflare/vitest-plugin, against test workers that
+// globalSetup builds, reached through service bindings (large modules stay out of test files):
+// DETECTOR runs detector graphs; APP is the Gloss Worker built from src/runtime/worker/index.ts
+// with the known-answer bundle packed in.
 import { defineConfig } from 'vitest/config';
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { appWorkerModules } from './test/workers/app-cases.ts';
 
 export default defineConfig({
   test: {
@@ -37,8 +40,17 @@ export default defineConfig({
                   compatibilityDate: '2026-10-01',
                   compatibilityFlags: ['nodejs_compat'],
                 },
+                {
+                  name: 'app-under-test',
+                  // Written by test/workers/global-setup.ts (test/workers/app-build.ts).
+                  modulesRoot: './test/workers/.build/app',
+                  modules: appWorkerModules('./test/workers/.build/app'),
+                  compatibilityDate: '2026-10-01',
+                  compatibilityFlags: ['nodejs_compat'],
+                  bindings: { GLOSS_LOG: 'off' },
+                },
               ],
-              serviceBindings: { DETECTOR: 'detector-under-test' },
+              serviceBindings: { DETECTOR: 'detector-under-test', APP: 'app-under-test' },
             },
           }),
         ],

@@ -1,15 +1,44 @@
 // Builds the graphs the workers test compares, computes onnxruntime-node's outputs for them, and
 // bundles the detector worker (onnxruntime-web + the graphs as Data modules) for miniflare.
+// Then builds the Gloss Worker from its real entry with the known-answer bundle packed in, and
+// computes the Node app's answers to the requests in app-cases.ts (provided as `appAnswers`).
 import { mkdir, writeFile, copyFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import * as ort from 'onnxruntime-node';
+import type { TestProject } from 'vitest/node';
 import { parityGraphs } from '../helpers/parity-graphs.ts';
+import { writeKnownBundle } from '../helpers/known-bundle.ts';
+import { createApp } from '../../src/core/app.ts';
+import { loadEngine } from '../../src/runtime/node/server.ts';
+import { buildAppWorker } from './app-build.ts';
+import { APP_CASES, KNOWN_BUNDLE_FILES, answer, request, type AppAnswer } from './app-cases.ts';
 
 const OUT = resolve('test/workers/.build');
 
-export default async function setup(): Promise<void> {
+declare module 'vitest' {
+  export interface ProvidedContext {
+    appAnswers: AppAnswer[];
+  }
+}
+
+async function setupApp(project: TestProject): Promise<void> {
+  const bundle = join(OUT, 'known-bundle');
+  await writeKnownBundle(bundle);
+  const built = await buildAppWorker(bundle, join(OUT, 'app'));
+  if (built.files.join() !== KNOWN_BUNDLE_FILES.join()) {
+    throw new Error(`known bundle files changed (${built.files.join(', ')}): update KNOWN_BUNDLE_FILES in test/workers/app-cases.ts`);
+  }
+  const engine = await loadEngine(bundle);
+  const app = createApp({ engine: async () => engine });
+  const answers: AppAnswer[] = [];
+  for (const c of APP_CASES) answers.push(await answer(c, await app.fetch(request(c))));
+  await engine.detector.release();
+  project.provide('appAnswers', answers);
+}
+
+export default async function setup(project: TestProject): Promise<void> {
   await rm(OUT, { recursive: true, force: true });
   await mkdir(OUT, { recursive: true });
   const graphs = await parityGraphs();
@@ -62,4 +91,5 @@ export default async function setup(): Promise<void> {
       },
     ],
   });
+  await setupApp(project);
 }

@@ -6,6 +6,13 @@ import * as ort from 'onnxruntime-web/wasm';
 const PLACEHOLDER = new Uint8Array([0x00, 0x61, 0x73, 0x6d]); // "\0asm": never compiled
 
 let configured = false;
+let ortMemories: WebAssembly.Memory[] = [];
+
+/** Bytes of onnxruntime's wasm linear memory (exported or imported; it only grows, so also its peak). */
+export function ortWasmMemoryBytes(): number | undefined {
+  const bytes = ortMemories.reduce((a, m) => a + m.buffer.byteLength, 0);
+  return bytes || undefined;
+}
 
 export function configureOrtForWorkerd(wasmModule: WebAssembly.Module): typeof ort {
   if (configured) return ort;
@@ -13,6 +20,9 @@ export function configureOrtForWorkerd(wasmModule: WebAssembly.Module): typeof o
   (WebAssembly as { instantiate: unknown }).instantiate = async (source: unknown, imports?: WebAssembly.Imports) => {
     if (isPlaceholder(source)) {
       const instance = await WebAssembly.instantiate(wasmModule, imports);
+      ortMemories = [...Object.values(instance.exports), ...Object.values(imports ?? {}).flatMap((m) => Object.values(m as object))].filter(
+        (v): v is WebAssembly.Memory => v instanceof WebAssembly.Memory,
+      );
       return { instance, module: wasmModule };
     }
     return instantiate(source, imports);

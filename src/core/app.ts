@@ -1,0 +1,222 @@
+// The Gloss HTTP app (Hono, Web-standard Request/Response only, so Node, workerd and browsers all
+// run it): rewrite prompts or chat messages, explain per-token activations, describe the bundle.
+//
+//   POST /v1/rewrite   { prompt } | { messages }, options { scan, maxGlosses, dryRun }
+//   POST /v1/explain   { prompt }: tokens x features activations, for the explorer
+//   GET  /v1/bundle    manifest, rules, features (labels, top contexts), card
+//   GET  /healthz      { ok, bundle, backend, ready }
+//
+// Every error is JSON `{ error: { type, message } }`; prompt text is never logged.
+import { Hono, type Context } from 'hono';
+import type { GlossEngine } from './engine.ts';
+import { DEFAULT_MAX_BODY_BYTES, readJsonRequest } from './http/body.ts';
+import { describeError, errorBody, HttpError, type ErrorType } from './http/errors.ts';
+import { firedReport, glossMessages, glossPrompt, headerStatus, round, roundTiming, ruleIds, type GlossRun } from './http/gloss-run.ts';
+import { lazyEngine } from './http/lazy-engine.ts';
+import { silentLogger, type Logger } from './http/logger.ts';
+import { DEFAULT_MAX_PROMPT_CHARS, explainRequestSchema, parseRequest, rewriteRequestSchema } from './http/schemas.ts';
+import type { ChatMessage } from './rewrite/messages.ts';
+
+export interface AppLimits {
+  /** Largest request body in bytes (default 1 MB); checked from content-length and while reading. */
+  maxBodyBytes?: number;
+  /** Most characters of prompt text in one request (default 100,000). */
+  maxPromptChars?: number;
+}
+
+export interface AppDeps {
+  /** Creates the engine; called on the first request that needs it (never at start-up), then reused. */
+  engine: () => Promise<GlossEngine>;
+  limits?: AppLimits;
+  /** When bearerToken is set, /v1/* need `Authorization: Bearer <token>`; /healthz stays open. */
+  auth?: { bearerToken?: string };
+  logger?: Logger;
+  /** Extra runtime figures for /healthz (e.g. the Worker's wasm memory). */
+  runtimeInfo?: () => Record<string, string | number | boolean | null | undefined>;
+}
+
+function now(): number {
+  return performance.now();
+}
+
+/** Equal-time comparison, so the token cannot be guessed a character at a time. */
+function sameSecret(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a);
+  const y = new TextEncoder().encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}
+
+function methodNotAllowed(allow: string) {
+  return (c: Context) =>
+    c.json(errorBody('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${allow}`), 405, { allow });
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const maxBodyBytes = deps.limits?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const maxPromptChars = deps.limits?.maxPromptChars ?? DEFAULT_MAX_PROMPT_CHARS;
+  const log = deps.logger ?? silentLogger;
+  const engines = lazyEngine(deps.engine);
+  const rewriteSchema = rewriteRequestSchema(maxPromptChars);
+  const explainSchema = explainRequestSchema(maxPromptChars);
+
+  async function engine(): Promise<GlossEngine> {
+    try {
+      return await engines.get();
+    } catch (e) {
+      log.error('engine.load_failed', { error: describeError(e) });
+      throw new HttpError(503, 'engine_unavailable', 'the detector engine could not be loaded; see the server log', { 'retry-after': '5' });
+    }
+  }
+
+  async function detect<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (e) {
+      // Quoted parts of a detector error may quote the prompt (a token it could not map): redacted.
+      log.error('detector.failed', { route: what, error: describeError(e).replace(/"[^"]*"/g, '"…"') });
+      throw new HttpError(500, 'detector_error', 'the detector failed on this request; see the server log');
+    }
+  }
+
+  const app = new Hono();
+
+  app.onError((err, c) => {
+    if (err instanceof HttpError) return c.json(errorBody(err.type, err.message), err.status as 400, err.headers);
+    log.error('request.failed', { method: c.req.method, path: c.req.path, error: describeError(err) });
+    return c.json(errorBody('internal_error', 'internal error; see the server log'), 500);
+  });
+  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+
+  // One log line per request: route, status, time, what Gloss did. No prompt text, no headers.
+  app.use('*', async (c, next) => {
+    const t0 = now();
+    await next();
+    const fields = {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: round(now() - t0, 2),
+      gloss: c.res.headers.get('x-gloss-status') ?? undefined,
+      rules: c.res.headers.get('x-gloss-rules') || undefined,
+    };
+    if (c.res.status >= 500) log.error('request', fields);
+    else log.info('request', fields);
+  });
+
+  if (deps.auth?.bearerToken) {
+    const token = deps.auth.bearerToken;
+    app.use('/v1/*', async (c, next) => {
+      const h = c.req.header('authorization') ?? '';
+      const m = /^Bearer\s+(.+)$/i.exec(h.trim());
+      if (!m || !sameSecret(m[1], token)) {
+        throw new HttpError(401, 'unauthorized', m ? 'invalid bearer token' : 'missing Authorization: Bearer <token>', { 'www-authenticate': 'Bearer realm="gloss"' });
+      }
+      await next();
+    });
+  }
+
+  app.get('/healthz', (c) => {
+    const e = engines.current();
+    const failed = !e && engines.lastError() !== undefined;
+    return c.json(
+      {
+        ok: !failed,
+        bundle: e?.bundle.manifest.name ?? null,
+        backend: e?.backend ?? null,
+        ready: Boolean(e),
+        ...(deps.runtimeInfo ? { runtime: deps.runtimeInfo() } : {}),
+        ...(failed ? { error: 'the detector engine could not be loaded; see the server log' } : {}),
+      },
+      failed ? 503 : 200,
+    );
+  });
+  app.all('/healthz', methodNotAllowed('GET, HEAD'));
+
+  app.post('/v1/rewrite', async (c) => {
+    const t0 = now();
+    const body = (await readJsonRequest(c.req.raw, maxBodyBytes)) as Record<string, unknown>;
+    const req = parseRequest(rewriteSchema, body);
+    const eng = await engine();
+    const opts = req.options ?? {};
+    const match = { maxGlosses: opts.maxGlosses };
+    let run: GlossRun;
+    if (req.prompt !== undefined) {
+      const prompt = req.prompt;
+      run = await detect('rewrite', () => glossPrompt(eng, prompt, match));
+    } else {
+      // The messages as sent (validated above), so unknown fields and key order survive.
+      const messages = body.messages as ChatMessage[];
+      run = await detect('rewrite', () => glossMessages(eng, messages, opts.scan ?? 'user', match));
+    }
+    const dryRun = opts.dryRun ?? false;
+    const total = now() - t0;
+    const rules = ruleIds(run.fired);
+    const headers: Record<string, string> = {
+      'x-gloss-status': headerStatus(run.status),
+      'x-gloss-rules': rules.join(','),
+      'x-gloss-ms': total.toFixed(2),
+    };
+    if (dryRun) headers['x-gloss-dry-run'] = 'true';
+    return c.json(
+      {
+        status: run.status,
+        ...(req.prompt !== undefined ? { prompt: dryRun ? req.prompt : run.prompt } : { messages: dryRun ? body.messages : run.messages }),
+        dryRun,
+        rules,
+        fired: run.fired,
+        inserted: run.inserted,
+        timing: roundTiming({ ...run.timing, total }),
+        backend: eng.backend,
+        bundle: eng.bundle.manifest.name,
+      },
+      200,
+      headers,
+    );
+  });
+  app.all('/v1/rewrite', methodNotAllowed('POST'));
+
+  app.post('/v1/explain', async (c) => {
+    const t0 = now();
+    const req = parseRequest(explainSchema, await readJsonRequest(c.req.raw, maxBodyBytes));
+    const eng = await engine();
+    const a = await detect('explain', () => eng.analyze(req.prompt, { maxGlosses: req.options?.maxGlosses }));
+    const F = a.numFeatures;
+    const activations = a.tokens.map((_, t) => Array.from(a.activations.subarray(t * F, (t + 1) * F), (v) => round(v)));
+    const features = [...(eng.bundle.features?.features ?? [])]
+      .sort((x, y) => x.column - y.column)
+      .map((f) => ({ column: f.column, feature: f.feature, label: f.label, threshold: f.threshold }));
+    return c.json({
+      bundle: eng.bundle.manifest.name,
+      backend: eng.backend,
+      tokens: a.tokens,
+      features,
+      rules: eng.rules.map((r) => ({ id: r.id, feature: r.feature, threshold: r.threshold, label: r.label })),
+      activations,
+      fired: a.fired.map((f) => firedReport(eng, f)),
+      windows: a.windows,
+      timing: roundTiming({ ...a.ms, total: now() - t0 }),
+    });
+  });
+  app.all('/v1/explain', methodNotAllowed('POST'));
+
+  app.get('/v1/bundle', async (c) => {
+    const eng = await engine();
+    const b = eng.bundle;
+    return c.json({
+      manifest: b.manifest,
+      backend: eng.backend,
+      rules: b.rules?.rules ?? [],
+      features: b.features?.features ?? [],
+      card: b.card ?? null,
+    });
+  });
+  app.all('/v1/bundle', methodNotAllowed('GET, HEAD'));
+
+  return app;
+}
+
+export type { Logger } from './http/logger.ts';
+export { jsonLogger, silentLogger } from './http/logger.ts';
+export type { ErrorType };

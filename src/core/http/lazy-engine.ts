@@ -1,0 +1,41 @@
+// The engine is created on first use, not at start-up: workerd forbids I/O and random values in
+// global scope, and a server should not pay for a model it never runs. Concurrent first requests
+// share one creation; a failed creation is forgotten, so the next request tries again.
+import type { GlossEngine } from '../engine.ts';
+
+export interface LazyEngine {
+  /** The engine, creating it on the first call. */
+  get(): Promise<GlossEngine>;
+  /** The engine if it has been created, without creating it. */
+  current(): GlossEngine | undefined;
+  /** Why the last creation failed, until one succeeds. */
+  lastError(): unknown;
+}
+
+export function lazyEngine(factory: () => Promise<GlossEngine>): LazyEngine {
+  let pending: Promise<GlossEngine> | undefined;
+  let engine: GlossEngine | undefined;
+  let error: unknown;
+  return {
+    get() {
+      if (engine) return Promise.resolve(engine);
+      pending ??= Promise.resolve()
+        .then(factory)
+        .then(
+          (e) => {
+            engine = e;
+            error = undefined;
+            return e;
+          },
+          (e: unknown) => {
+            pending = undefined;
+            error = e;
+            throw e;
+          },
+        );
+      return pending;
+    },
+    current: () => engine,
+    lastError: () => error,
+  };
+}

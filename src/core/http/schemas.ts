@@ -1,0 +1,85 @@
+// Request schemas of the HTTP API. Validation errors become one 400 message naming each path
+// (`options.maxGlosses: Too big: ...`), in the same style as the bundle's rules.json errors.
+import { z } from 'zod';
+import { formatIssues } from '../rules/schema.ts';
+import { HttpError } from './errors.ts';
+
+export const DEFAULT_MAX_PROMPT_CHARS = 100_000;
+export const MAX_GLOSSES_LIMIT = 50;
+export const SCAN_MODES = ['user', 'last-user', 'system', 'all'] as const;
+
+export const RewriteOptionsSchema = z.strictObject({
+  scan: z.enum(SCAN_MODES).optional(),
+  maxGlosses: z.number().int().min(0).max(MAX_GLOSSES_LIMIT).optional(),
+  dryRun: z.boolean().optional(),
+});
+
+export type RewriteOptions = z.infer<typeof RewriteOptionsSchema>;
+
+const ContentPartSchema = z.looseObject({ type: z.string() });
+
+// Messages keep every field they arrive with; only role and content are checked.
+export const ChatMessageSchema = z.looseObject({
+  role: z.string().min(1),
+  content: z.union([z.string(), z.array(ContentPartSchema), z.null()]).optional(),
+});
+
+function promptSchema(maxChars: number) {
+  return z
+    .string()
+    .max(maxChars, `must be at most ${maxChars} characters`)
+    .refine((s) => s.trim().length > 0, 'must not be empty');
+}
+
+/** Characters of text a message list would have scanned (strings and text parts). */
+export function messagesTextChars(messages: readonly z.infer<typeof ChatMessageSchema>[]): number {
+  let n = 0;
+  for (const m of messages) {
+    if (typeof m.content === 'string') n += m.content.length;
+    else if (Array.isArray(m.content)) for (const p of m.content) if (typeof p.text === 'string') n += p.text.length;
+  }
+  return n;
+}
+
+// The top level is loose, so a whole chat request (model, stream, ...) can be posted as it is;
+// `options` is strict, so a misspelt option is an error rather than silently ignored.
+export function rewriteRequestSchema(maxPromptChars: number) {
+  return z
+    .looseObject({
+      prompt: promptSchema(maxPromptChars).optional(),
+      messages: z.array(ChatMessageSchema).min(1, 'must hold at least one message').optional(),
+      options: RewriteOptionsSchema.optional(),
+    })
+    .superRefine((b, ctx) => {
+      if (b.prompt === undefined && b.messages === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['prompt'], message: 'is required (or send messages)' });
+      }
+      if (b.prompt !== undefined && b.messages !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['messages'], message: 'send either prompt or messages, not both' });
+      }
+      if (b.messages) {
+        const n = messagesTextChars(b.messages);
+        if (n > maxPromptChars) ctx.addIssue({ code: 'custom', path: ['messages'], message: `hold ${n} characters of text, more than ${maxPromptChars}` });
+      }
+    });
+}
+
+export function explainRequestSchema(maxPromptChars: number) {
+  return z.looseObject({
+    prompt: promptSchema(maxPromptChars),
+    options: z.strictObject({ maxGlosses: z.number().int().min(0).max(MAX_GLOSSES_LIMIT).optional() }).optional(),
+  });
+}
+
+export type RewriteRequest = z.infer<ReturnType<typeof rewriteRequestSchema>>;
+export type ExplainRequest = z.infer<ReturnType<typeof explainRequestSchema>>;
+
+/** Parses with a schema or throws HttpError 400 naming the paths. */
+export function parseRequest<T>(schema: z.ZodType<T>, body: unknown): T {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new HttpError(400, 'invalid_request', `invalid request body: expected a JSON object, got ${body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body}`);
+  }
+  const r = schema.safeParse(body);
+  if (!r.success) throw new HttpError(400, 'invalid_request', formatIssues('request body', r.error));
+  return r.data;
+}

@@ -1,0 +1,68 @@
+// The Gloss app on Node: a bundle folder from disk, onnxruntime-node, @hono/node-server.
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { createApp, type AppDeps } from '../../core/app.ts';
+import { loadBundle } from '../../core/bundle/load.ts';
+import type { InferenceBackend } from '../../core/detector/backend.ts';
+import { GlossEngine } from '../../core/engine.ts';
+import { silentLogger, type Logger } from '../../core/http/logger.ts';
+import { folderSource } from './fs-source.ts';
+import { ortNodeBackend } from './ort-node-backend.ts';
+
+export interface ServerOptions {
+  /** Bundle folder (manifest.json, detector.onnx, tokenizer.json, ...). */
+  bundle: string;
+  /** 0 picks a free port (default 8787). */
+  port?: number;
+  host?: string;
+  backend?: InferenceBackend;
+  limits?: AppDeps['limits'];
+  auth?: AppDeps['auth'];
+  logger?: Logger;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  host: string;
+  engine: GlossEngine;
+  server: ServerType;
+  /** Stops accepting connections, waits for requests in flight, releases the detector. */
+  close(): Promise<void>;
+}
+
+/** Loads and verifies the bundle and creates the engine (throws BundleError and the like). */
+export async function loadEngine(dir: string, backend: InferenceBackend = ortNodeBackend()): Promise<GlossEngine> {
+  return GlossEngine.create(await loadBundle(folderSource(dir)), backend);
+}
+
+/**
+ * Loads the bundle first (a bad bundle fails here, before the port opens), then listens. On Node the
+ * engine is ready before the first request; the app's lazy creation matters on Workers.
+ */
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const engine = await loadEngine(opts.bundle, opts.backend);
+  const app = createApp({ engine: async () => engine, limits: opts.limits, auth: opts.auth, logger: opts.logger ?? silentLogger });
+  const host = opts.host ?? '127.0.0.1';
+  const { server, info } = await new Promise<{ server: ServerType; info: AddressInfo }>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: opts.port ?? 8787, hostname: host }, (info) => resolve({ server: s, info }));
+    s.once('error', reject);
+  });
+  const urlHost = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${info.port}`,
+    port: info.port,
+    host,
+    engine,
+    server,
+    close() {
+      closing ??= new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        // Idle keep-alive connections would hold close() open; requests in flight still finish.
+        (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      }).then(() => engine.detector.release());
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,20 @@
+// A bundle held in memory (Worker Data/Text modules, or fetched bytes) as a BundleSource.
+import type { BundleSource } from '../../core/bundle/source.ts';
+
+export type FileBytes = ArrayBuffer | ArrayBufferView | string;
+
+function toBytes(v: FileBytes): Uint8Array {
+  if (typeof v === 'string') return new TextEncoder().encode(v);
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+}
+
+export function memorySource(files: Record<string, FileBytes>, label = 'packed bundle'): BundleSource {
+  return {
+    label,
+    async read(name: string) {
+      const v = Object.hasOwn(files, name) ? files[name] : undefined;
+      return v === undefined ? undefined : toBytes(v);
+    },
+  };
+}

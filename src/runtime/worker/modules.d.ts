@@ -1,0 +1,14 @@
+// Module imports that wrangler (and the test build) turn into Worker modules.
+
+// onnxruntime's wasm as a CompiledWasm module: workerd may not compile WebAssembly from bytes.
+declare module 'onnxruntime-web/ort-wasm-simd-threaded.wasm' {
+  const module: WebAssembly.Module;
+  export default module;
+}
+
+// The bundle packed by `gloss pack-worker` (wrangler.toml's [alias]; tests alias their own):
+// each file's bytes as a Data module.
+declare module 'gloss-bundle-files' {
+  export const label: string;
+  export const files: Record<string, ArrayBuffer | Uint8Array | string>;
+}
