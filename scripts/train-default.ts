@@ -35,6 +35,13 @@ async function step(name: string, args: string[]): Promise<void> {
   console.log(`== ${name} done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }
 
+const TRAINING_DATA = [
+  '- SAE: TopK (k = 32) on the detector\'s hidden states over the 7,473 GSM8K training questions and the 15,516 VUA training sentences (1,023,058 tokens; 5% of rows held out for the figures below), seed 1.',
+  '- Mining: GSM8K test questions with the answers of GPT-3 175B with verifier (`175b_verification` in ../shared/data/gsm8k/test_outcomes.jsonl, 857 questions, 56% correct), split by question into mining (70%) and held-out (30%) parts.',
+  '- Top activating contexts: GSM8K training questions. Metaphor readout: VUA train/val/test and MOH-X.',
+  '- Rules: chosen and glossed by a person (scripts/default-review.json) among the candidates of the lexical family.',
+].join('\n');
+
 const det = join(WORK, 'detector');
 const sae = join(WORK, 'sae');
 const mined = join(WORK, 'mine');
@@ -45,15 +52,16 @@ await step('detector', ['build-detector', '--arch', DEFAULT_DETECTOR.arch, '--we
 await step('extract', ['extract', '--detector', det, '--data', gsm8kTrain, vua('train'), '--dtype', 'float16', '--out', join(WORK, 'acts')]);
 await step('sae', ['sae', '--cache', join(WORK, 'acts'), '--out', sae, '--width', WIDTH, '--k', '32', '--steps', STEPS, '--seed', '1', ...(existsSync(join(sae, 'checkpoint')) ? ['--resume'] : [])]);
 await step('mine', ['mine', '--detector', det, '--sae', join(sae, 'jumprelu'), '--outcomes', outcomes, '--target', '175b_verification', '--contexts', gsm8kTrain, '--family', 'lexical', '--out', mined]);
-await step('rules', ['rules', '--candidates', join(mined, 'candidates.json'), '--out', join(mined, 'rules.auto.json')]);
-
-// The glosses a person reviewed (by feature id; training is seeded, so ids are stable).
-const review = JSON.parse(await readFile('scripts/default-review.json', 'utf8')) as { rules: { feature: number; gloss?: string; drop?: boolean; id?: string }[] };
-const auto = JSON.parse(await readFile(join(mined, 'rules.auto.json'), 'utf8')) as { version: 1; rules: { feature: number; gloss: string; id: string }[] };
+// The rules a person reviewed (by feature id; training is seeded, so ids are stable): which
+// features ship, with their ids and glosses. The auto-drafted rules stay beside them for comparison.
+const review = JSON.parse(await readFile('scripts/default-review.json', 'utf8')) as { rules: { feature: number; gloss: string; id: string }[] };
+await step('rules (auto draft)', ['rules', '--candidates', join(mined, 'candidates.json'), '--out', join(mined, 'rules.auto.json')]);
+await step('rules (reviewed features)', ['rules', '--candidates', join(mined, 'candidates.json'), '--features', review.rules.map((r) => r.feature).join(','), '--max', String(review.rules.length), '--out', join(mined, 'rules.drafted.json')]);
+const drafted = JSON.parse(await readFile(join(mined, 'rules.drafted.json'), 'utf8')) as { version: 1; rules: { feature: number; gloss: string; id: string }[] };
 const byFeature = new Map(review.rules.map((r) => [r.feature, r]));
-const reviewed = { ...auto, rules: auto.rules.filter((r) => !byFeature.get(r.feature)?.drop).map((r) => ({ ...r, ...(byFeature.get(r.feature)?.gloss ? { gloss: byFeature.get(r.feature)!.gloss } : {}), ...(byFeature.get(r.feature)?.id ? { id: byFeature.get(r.feature)!.id } : {}) })) };
+const reviewed = { ...drafted, rules: drafted.rules.map((r) => ({ ...r, id: byFeature.get(r.feature)!.id, gloss: byFeature.get(r.feature)!.gloss })) };
 await writeFile(join(mined, 'rules.json'), JSON.stringify(reviewed, null, 2) + '\n');
 
 await step('evaluate', ['evaluate', '--out', ev, '--candidates', join(mined, 'candidates.json'), '--rules', join(mined, 'rules.json'), '--detector', det, '--sae', join(sae, 'jumprelu'), '--vua-train', vua('train'), '--vua-val', vua('val'), '--vua-test', vua('test'), '--mohx', join(SHARED, 'data/metaphor/MOH-X.csv')]);
-await step('export', ['export', '--detector', det, '--sae', join(sae, 'jumprelu'), '--rules', join(mined, 'rules.json'), '--candidates', join(mined, 'candidates.json'), '--sae-metrics', join(sae, 'metrics.json'), '--evaluation', join(ev, 'evaluation.json'), '--name', 'default', '--out', 'models/default', '--trained-out', 'models/default/trained']);
+await step('export', ['export', '--detector', det, '--sae', join(sae, 'jumprelu'), '--rules', join(mined, 'rules.json'), '--candidates', join(mined, 'candidates.json'), '--sae-metrics', join(sae, 'metrics.json'), '--evaluation', join(ev, 'evaluation.json'), '--name', 'default', '--out', 'models/default', '--trained-out', 'models/default/trained', '--training-data', TRAINING_DATA]);
 await step('report', ['report', '--out', join(WORK, 'report.html'), '--sae-metrics', join(sae, 'metrics.json'), '--candidates', join(mined, 'candidates.json'), '--evaluation', join(ev, 'evaluation-details.json'), '--title', 'Gloss default bundle']);

@@ -137,9 +137,10 @@ export function registerTrainCommands(program: Command): void {
     .option('--int8', 'int8 weights in the SAE head', false)
     .option('--name <name>', 'bundle name')
     .option('--trained-out <dir>', 'also write the small trained parts (head.safetensors, rules, features, card, figures) here')
+    .option('--training-data <text>', "the card's training-data section (markdown)")
     .action(async (o) => {
       const { exportBundle } = await import('../mine/export.ts');
-      const m = await exportBundle({ detector: o.detector, sae: o.sae, rules: o.rules, out: o.out, candidates: o.candidates, saeMetrics: o.saeMetrics, evaluation: o.evaluation, int8: o.int8, name: o.name, trainedOut: o.trainedOut });
+      const m = await exportBundle({ detector: o.detector, sae: o.sae, rules: o.rules, out: o.out, candidates: o.candidates, saeMetrics: o.saeMetrics, evaluation: o.evaluation, int8: o.int8, name: o.name, trainedOut: o.trainedOut, card: o.trainingData ? { trainingData: o.trainingData } : undefined });
       console.log(`wrote bundle ${o.out} (${m.name}): ${Object.keys(m.files).join(', ')}`);
     });
 
