@@ -1,0 +1,608 @@
+// The TypeScript half of a TopK SAE training step (the encoder GEMM + TopK runs in onnxruntime,
+// or in tsEncoderPre/tsTopK below for the plain-TypeScript baseline): sparse decode, MSE and AuxK
+// gradients, the per-latent backward, decoder-gradient projection, Adam, decoder renormalisation.
+//
+// Layout: the encoder is kept as rows We[j] = W_enc[:, j] ([d_sae, d_in], sparsify's
+// encoder.weight), so that a latent's decoder row, encoder row and their Adam moments are all
+// contiguous. A step runs in phases over ranges (samples for A and AuxK, latents for B), so a
+// pool of worker threads can split them (step-pool.ts); every array lives in one `StepState`
+// whose typed arrays may sit on SharedArrayBuffers. Per-range partial sums are reduced in a fixed
+// order, so a step is deterministic for a given number of ranges.
+//
+// This file is loaded by worker threads with Node's built-in type stripping: erasable TypeScript
+// only (no enums, no parameter properties, no namespaces).
+
+export interface SaeParams {
+  d: number;
+  m: number;
+  /** Encoder rows [m, d] (W_enc transposed). */
+  We: Float32Array;
+  /** Decoder rows [m, d], unit norm. */
+  Wd: Float32Array;
+  be: Float32Array;
+  bd: Float32Array;
+}
+
+export interface AdamState {
+  t: number;
+  mWe: Float32Array;
+  vWe: Float32Array;
+  mWd: Float32Array;
+  vWd: Float32Array;
+  mbe: Float32Array;
+  vbe: Float32Array;
+  mbd: Float32Array;
+  vbd: Float32Array;
+}
+
+export interface AdamConfig {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+export function newAdam(d: number, m: number, alloc: (n: number) => Float32Array = (n) => new Float32Array(n)): AdamState {
+  return {
+    t: 0,
+    mWe: alloc(m * d),
+    vWe: alloc(m * d),
+    mWd: alloc(m * d),
+    vWd: alloc(m * d),
+    mbe: alloc(m),
+    vbe: alloc(m),
+    mbd: alloc(d),
+    vbd: alloc(d),
+  };
+}
+
+/** Partial sums per range: scalars, then colSum, colSq, gbd, eSum (d each). */
+export const P_SSE = 0;
+export const P_ESQ = 1;
+export const P_AUXSSE = 2;
+export const P_AUXLAT = 3;
+export const P_SCALARS = 4;
+export const partialStride = (d: number) => P_SCALARS + 4 * d;
+
+/** Step scalars (Float64Array). */
+export const S_B = 0;
+export const S_C = 1; // 2 / (B d)
+export const S_CA = 2; // AuxK gradient scale
+export const S_USEAUX = 3;
+export const S_KAUX = 4;
+export const S_B1 = 5;
+export const S_B2 = 6;
+export const S_STEPSIZE = 7;
+export const S_IB = 8;
+export const S_EPS = 9;
+
+/** Everything a step reads and writes. */
+export interface StepState {
+  d: number;
+  m: number;
+  k: number;
+  /** Largest AuxK k. */
+  kAux: number;
+  /** Largest batch. */
+  cap: number;
+  /** Number of ranges (threads) a phase is split into. */
+  ranges: number;
+  We: Float32Array;
+  Wd: Float32Array;
+  be: Float32Array;
+  bd: Float32Array;
+  mWe: Float32Array;
+  vWe: Float32Array;
+  mWd: Float32Array;
+  vWd: Float32Array;
+  mbe: Float32Array;
+  vbe: Float32Array;
+  mbd: Float32Array;
+  vbd: Float32Array;
+  /** Batch [cap, d], x - b_dec, and the per-sample d loss / d x_hat for MSE and AuxK. */
+  x: Float32Array;
+  xc: Float32Array;
+  G: Float32Array;
+  Gaux: Float32Array;
+  /** Main TopK [cap, k] and AuxK TopK [cap, kAux]. */
+  vals: Float32Array;
+  idx: Int32Array;
+  auxVals: Float32Array;
+  auxIdx: Int32Array;
+  /** Latent-major entries (sample, activation, from AuxK): latent j owns [start[j], start[j+1]). */
+  start: Int32Array;
+  entB: Int32Array;
+  entZ: Float32Array;
+  entAux: Uint8Array;
+  /** 1 where a latent fired (main TopK, value > 0) in this batch. */
+  fired: Uint8Array;
+  /** Rows ever given a gradient (Adam moments of the others are exactly zero: nothing to do). */
+  ever: Uint8Array;
+  /** [ranges * partialStride(d)] */
+  partial: Float64Array;
+  scal: Float64Array;
+  /** Latent range boundaries for phase B [ranges + 1], balanced by work. */
+  bounds: Int32Array;
+}
+
+export type Alloc = { f32(n: number): Float32Array; i32(n: number): Int32Array; u8(n: number): Uint8Array; f64(n: number): Float64Array };
+
+export const heapAlloc: Alloc = {
+  f32: (n) => new Float32Array(n),
+  i32: (n) => new Int32Array(n),
+  u8: (n) => new Uint8Array(n),
+  f64: (n) => new Float64Array(n),
+};
+
+export const sharedAlloc: Alloc = {
+  f32: (n) => new Float32Array(new SharedArrayBuffer(4 * n)),
+  i32: (n) => new Int32Array(new SharedArrayBuffer(4 * n)),
+  u8: (n) => new Uint8Array(new SharedArrayBuffer(n)),
+  f64: (n) => new Float64Array(new SharedArrayBuffer(8 * n)),
+};
+
+export function allocState(o: { d: number; m: number; k: number; kAux: number; cap: number; ranges: number }, params: SaeParams, adam: AdamState, a: Alloc): StepState {
+  const { d, m, k, kAux, cap, ranges } = o;
+  const copy = (src: Float32Array) => {
+    const t = a.f32(src.length);
+    t.set(src);
+    return t;
+  };
+  return {
+    d, m, k, kAux, cap, ranges,
+    We: copy(params.We), Wd: copy(params.Wd), be: copy(params.be), bd: copy(params.bd),
+    mWe: copy(adam.mWe), vWe: copy(adam.vWe), mWd: copy(adam.mWd), vWd: copy(adam.vWd),
+    mbe: copy(adam.mbe), vbe: copy(adam.vbe), mbd: copy(adam.mbd), vbd: copy(adam.vbd),
+    x: a.f32(cap * d), xc: a.f32(cap * d), G: a.f32(cap * d), Gaux: a.f32(cap * d),
+    vals: a.f32(cap * k), idx: a.i32(cap * k), auxVals: a.f32(cap * Math.max(1, kAux)), auxIdx: a.i32(cap * Math.max(1, kAux)),
+    start: a.i32(m + 1), entB: a.i32(cap * (k + kAux)), entZ: a.f32(cap * (k + kAux)), entAux: a.u8(cap * (k + kAux)),
+    fired: a.u8(m), ever: a.u8(m),
+    partial: a.f64(ranges * partialStride(d)), scal: a.f64(16), bounds: a.i32(ranges + 1),
+  };
+}
+
+export function sampleRange(B: number, ranges: number, w: number): [number, number] {
+  return [Math.floor((B * w) / ranges), Math.floor((B * (w + 1)) / ranges)];
+}
+
+/**
+ * Phase A over samples [b0, b1): sparse decode x_hat = b_dec + sum z W_dec[j], the MSE gradient
+ * rows G = 2 (x_hat - x) / (B d), and partial sums (sse, column moments of x, sum of G for b_dec,
+ * moments of the residual for the AuxK normaliser).
+ */
+export function phaseA(S: StepState, w: number, b0: number, b1: number): void {
+  const { d, k, Wd, bd, x, G, vals, idx } = S;
+  const c = S.scal[S_C];
+  const P = S.partial;
+  const po = w * partialStride(d);
+  const cs = po + P_SCALARS;
+  const cq = cs + d;
+  const cg = cq + d;
+  const ce = cg + d;
+  P.fill(0, po, po + partialStride(d));
+  let sse = 0;
+  let eSq = 0;
+  const xh = new Float64Array(d);
+  for (let b = b0; b < b1; b++) {
+    const xo = b * d;
+    const so = b * k;
+    for (let i = 0; i < d; i++) xh[i] = bd[i];
+    for (let s = 0; s < k; s++) {
+      const v = vals[so + s];
+      if (!(v > 0)) continue;
+      const wo = idx[so + s] * d;
+      for (let i = 0; i < d; i++) xh[i] += v * Wd[wo + i];
+    }
+    for (let i = 0; i < d; i++) {
+      const xv = x[xo + i];
+      const e = xh[i] - xv;
+      sse += e * e;
+      P[cs + i] += xv;
+      P[cq + i] += xv * xv;
+      const gi = e * c;
+      G[xo + i] = gi;
+      P[cg + i] += gi;
+      P[ce + i] -= e; // residual x - x_hat
+      eSq += e * e;
+    }
+  }
+  P[po + P_SSE] = sse;
+  P[po + P_ESQ] = eSq;
+}
+
+/** The AuxK normaliser: variance of the residual over the batch, from the phase-A partials. */
+export function residualVariance(S: StepState): number {
+  const { d } = S;
+  const B = S.scal[S_B];
+  const st = partialStride(d);
+  let eSq = 0;
+  const eSum = new Float64Array(d);
+  for (let w = 0; w < S.ranges; w++) {
+    eSq += S.partial[w * st + P_ESQ];
+    const ce = w * st + P_SCALARS + 3 * d;
+    for (let i = 0; i < d; i++) eSum[i] += S.partial[ce + i];
+  }
+  let v = eSq;
+  for (let i = 0; i < d; i++) v -= (eSum[i] * eSum[i]) / B;
+  return v;
+}
+
+/**
+ * AuxK phase over samples [b0, b1): e_hat = sum z_aux W_dec[j] over the dead latents' TopK, and its
+ * gradient rows Gaux = coef * 2 (e_hat - e) / var(e) (Gao et al.'s normalized MSE on the residual e).
+ */
+export function phaseAux(S: StepState, w: number, b0: number, b1: number): void {
+  const { d, Wd, G, Gaux, auxVals, auxIdx } = S;
+  const c = S.scal[S_C];
+  const ca = S.scal[S_CA];
+  const ka = S.scal[S_KAUX];
+  const xh = new Float64Array(d);
+  let auxSse = 0;
+  for (let b = b0; b < b1; b++) {
+    const xo = b * d;
+    const so = b * ka;
+    for (let i = 0; i < d; i++) xh[i] = 0;
+    for (let s = 0; s < ka; s++) {
+      const v = auxVals[so + s];
+      if (!(v > 0)) continue;
+      const wo = auxIdx[so + s] * d;
+      for (let i = 0; i < d; i++) xh[i] += v * Wd[wo + i];
+    }
+    // e_hat - e = e_hat + (x_hat - x), and x_hat - x = G / c.
+    for (let i = 0; i < d; i++) {
+      const diff = xh[i] + G[xo + i] / c;
+      auxSse += diff * diff;
+      Gaux[xo + i] = diff * ca;
+    }
+  }
+  S.partial[w * partialStride(d) + P_AUXSSE] = auxSse;
+}
+
+/**
+ * Buckets the batch's positive activations by latent (counting sort; samples stay in order within
+ * a latent), marks fired latents, and splits the latents into `ranges` ranges of about equal
+ * phase-B work. Returns the number of main-TopK activations.
+ */
+export function bucket(S: StepState, B: number): number {
+  const { m, k, vals, idx, auxVals, auxIdx, start, entB, entZ, entAux, fired, ever } = S;
+  const useAux = S.scal[S_USEAUX] === 1;
+  const ka = S.scal[S_KAUX];
+  start.fill(0);
+  for (let t = 0; t < B * k; t++) if (vals[t] > 0) start[idx[t] + 1]++;
+  if (useAux) for (let t = 0; t < B * ka; t++) if (auxVals[t] > 0) start[auxIdx[t] + 1]++;
+  // Work per latent, in units of one entry (~3 passes over d); Adam on a row costs about 2.
+  let total = 0;
+  for (let j = 0; j < m; j++) total += start[j + 1] + (start[j + 1] > 0 || ever[j] ? 2 : 0.05);
+  const R = S.ranges;
+  S.bounds[0] = 0;
+  let acc = 0;
+  let r = 1;
+  for (let j = 0; j < m && r < R; j++) {
+    acc += start[j + 1] + (start[j + 1] > 0 || ever[j] ? 2 : 0.05);
+    while (r < R && acc >= (total * r) / R) S.bounds[r++] = j + 1;
+  }
+  while (r <= R) S.bounds[r++] = m;
+  for (let j = 0; j < m; j++) start[j + 1] += start[j];
+  const fill = start.slice(0, m);
+  let active = 0;
+  for (let b = 0; b < B; b++) {
+    for (let s = 0; s < k; s++) {
+      const v = vals[b * k + s];
+      if (!(v > 0)) continue;
+      const j = idx[b * k + s];
+      const e = fill[j]++;
+      entB[e] = b;
+      entZ[e] = v;
+      entAux[e] = 0;
+      fired[j] = 1;
+      active++;
+    }
+    if (useAux) {
+      for (let s = 0; s < ka; s++) {
+        const v = auxVals[b * ka + s];
+        if (!(v > 0)) continue;
+        const j = auxIdx[b * ka + s];
+        const e = fill[j]++;
+        entB[e] = b;
+        entZ[e] = v;
+        entAux[e] = 1;
+      }
+    }
+  }
+  return active;
+}
+
+/**
+ * Phase B over latents [j0, j1): each latent's decoder and encoder gradient rows are summed over
+ * its entries into L1-resident accumulators (no dense gradient arrays), the decoder gradient loses
+ * its component along the unit decoder row, and Adam updates the encoder row, the decoder row
+ * (then renormalised to unit norm) and the encoder bias at once. Latents without entries take
+ * Adam's zero-gradient update (moments decay, weights still move), exactly as dense Adam would.
+ * b_dec's gradient through the encoder input (-sum_j g_pre_j We[j]) goes into this range's partial.
+ */
+export function phaseB(S: StepState, w: number, j0: number, j1: number): void {
+  const { d, We, Wd, be, mWe, vWe, mWd, vWd, mbe, vbe, G, Gaux, xc, start, entB, entZ, entAux, ever } = S;
+  const b1 = S.scal[S_B1];
+  const b2 = S.scal[S_B2];
+  const c1 = 1 - b1;
+  const c2 = 1 - b2;
+  const stepSize = S.scal[S_STEPSIZE];
+  const ib = S.scal[S_IB];
+  const eps = S.scal[S_EPS];
+  const P = S.partial;
+  const po = w * partialStride(d);
+  const cg = po + P_SCALARS + 2 * d;
+  const accD = new Float64Array(d);
+  const accE = new Float64Array(d);
+  let auxLatents = 0;
+  for (let j = j0; j < j1; j++) {
+    const e0 = start[j];
+    const e1 = start[j + 1];
+    const o = j * d;
+    let gb = 0;
+    if (e0 === e1) {
+      if (ever[j] === 0) continue; // zero moments: Adam leaves the row and its bias as they are
+      adamRowZero(We, mWe, vWe, o, d, b1, b2, stepSize, ib, eps, false);
+      adamRowZero(Wd, mWd, vWd, o, d, b1, b2, stepSize, ib, eps, true);
+    } else {
+      ever[j] = 1;
+      accD.fill(0);
+      accE.fill(0);
+      let hasAux = false;
+      for (let e = e0; e < e1; e++) {
+        const go = entB[e] * d;
+        const z = entZ[e];
+        const isAux = entAux[e] === 1;
+        const Gs = isAux ? Gaux : G;
+        if (isAux) hasAux = true;
+        const dz = dotF32(Gs, go, Wd, o, d);
+        for (let i = 0; i < d; i++) {
+          accD[i] += z * Gs[go + i];
+          accE[i] += dz * xc[go + i];
+        }
+        gb += dz;
+      }
+      if (hasAux) auxLatents++;
+      // b_dec enters the encoder input: d pre_j / d b_dec = -We[j] (before We is updated).
+      for (let i = 0; i < d; i++) P[cg + i] -= gb * We[o + i];
+      // Decoder rows stay unit norm: drop the gradient component along the row.
+      let par = 0;
+      for (let i = 0; i < d; i++) par += accD[i] * Wd[o + i];
+      for (let i = 0; i < d; i++) accD[i] -= par * Wd[o + i];
+      adamRow(We, mWe, vWe, accE, o, b1, b2, c1, c2, stepSize, ib, eps, false);
+      adamRow(Wd, mWd, vWd, accD, o, b1, b2, c1, c2, stepSize, ib, eps, true);
+    }
+    const mi = b1 * mbe[j] + c1 * gb;
+    const vi = b2 * vbe[j] + c2 * gb * gb;
+    mbe[j] = mi;
+    vbe[j] = vi;
+    be[j] -= (stepSize * mi) / (Math.sqrt(vi) * ib + eps);
+  }
+  P[po + P_AUXLAT] = auxLatents;
+}
+
+/** Sets the step scalars (Adam's bias corrections for step t = adam.t after increment). */
+export function setScalars(S: StepState, B: number, cfg: AdamConfig, lr: number, t: number): void {
+  S.scal[S_B] = B;
+  S.scal[S_C] = 2 / (B * S.d);
+  S.scal[S_B1] = cfg.beta1;
+  S.scal[S_B2] = cfg.beta2;
+  S.scal[S_STEPSIZE] = lr / (1 - cfg.beta1 ** t);
+  S.scal[S_IB] = 1 / Math.sqrt(1 - cfg.beta2 ** t);
+  S.scal[S_EPS] = cfg.eps;
+}
+
+export interface StepStats {
+  /** Sum over the batch of ||x - x_hat||^2. */
+  sse: number;
+  /** Sum over the batch of ||x - mean(x)||^2. */
+  sst: number;
+  /** Active (positive) latents summed over the batch. */
+  active: number;
+  /** AuxK loss (normalised MSE of the residual prediction), 0 when no latent is dead. */
+  auxLoss: number;
+  /** Dead latents that took part in AuxK. */
+  auxLatents: number;
+}
+
+/** Reduces the partials in range order, applies b_dec's Adam update, and returns the statistics. */
+export function finishStep(S: StepState, B: number, active: number, eVar: number): StepStats {
+  const { d, bd, mbd, vbd } = S;
+  const st = partialStride(d);
+  let sse = 0;
+  let auxSse = 0;
+  let auxLatents = 0;
+  const colSum = new Float64Array(d);
+  const colSq = new Float64Array(d);
+  const gbd = new Float64Array(d);
+  for (let w = 0; w < S.ranges; w++) {
+    const po = w * st;
+    sse += S.partial[po + P_SSE];
+    auxSse += S.partial[po + P_AUXSSE];
+    auxLatents += S.partial[po + P_AUXLAT];
+    for (let i = 0; i < d; i++) {
+      colSum[i] += S.partial[po + P_SCALARS + i];
+      colSq[i] += S.partial[po + P_SCALARS + d + i];
+      gbd[i] += S.partial[po + P_SCALARS + 2 * d + i];
+    }
+  }
+  let sst = 0;
+  for (let i = 0; i < d; i++) sst += colSq[i] - (colSum[i] * colSum[i]) / B;
+  const b1 = S.scal[S_B1];
+  const b2 = S.scal[S_B2];
+  const stepSize = S.scal[S_STEPSIZE];
+  const ib = S.scal[S_IB];
+  const eps = S.scal[S_EPS];
+  for (let i = 0; i < d; i++) {
+    const gi = gbd[i];
+    const mi = b1 * mbd[i] + (1 - b1) * gi;
+    const vi = b2 * vbd[i] + (1 - b2) * gi * gi;
+    mbd[i] = mi;
+    vbd[i] = vi;
+    bd[i] -= (stepSize * mi) / (Math.sqrt(vi) * ib + eps);
+  }
+  const useAux = S.scal[S_USEAUX] === 1;
+  return { sse, sst, active, auxLoss: useAux && eVar > 0 ? auxSse / eVar : 0, auxLatents: useAux ? auxLatents : 0 };
+}
+
+/** sum a[ao + i] * b[bo + i] with four independent accumulators. */
+function dotF32(a: Float32Array, ao: number, b: Float32Array, bo: number, d: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const d4 = d - (d & 3);
+  let i = 0;
+  for (; i < d4; i += 4) {
+    s0 += a[ao + i] * b[bo + i];
+    s1 += a[ao + i + 1] * b[bo + i + 1];
+    s2 += a[ao + i + 2] * b[bo + i + 2];
+    s3 += a[ao + i + 3] * b[bo + i + 3];
+  }
+  for (; i < d; i++) s0 += a[ao + i] * b[bo + i];
+  return s0 + s1 + s2 + s3;
+}
+
+function adamRow(
+  P: Float32Array, M: Float32Array, V: Float32Array, g: Float64Array, o: number,
+  b1: number, b2: number, c1: number, c2: number, stepSize: number, ib: number, eps: number, renorm: boolean,
+): void {
+  const d = g.length;
+  let ss = 0;
+  for (let i = 0; i < d; i++) {
+    const gi = g[i];
+    const mi = b1 * M[o + i] + c1 * gi;
+    const vi = b2 * V[o + i] + c2 * gi * gi;
+    M[o + i] = mi;
+    V[o + i] = vi;
+    const pi = P[o + i] - (stepSize * mi) / (Math.sqrt(vi) * ib + eps);
+    P[o + i] = pi;
+    ss += pi * pi;
+  }
+  if (renorm) {
+    const s = 1 / (Math.sqrt(ss) + 1e-12);
+    for (let i = 0; i < d; i++) P[o + i] *= s;
+  }
+}
+
+function adamRowZero(P: Float32Array, M: Float32Array, V: Float32Array, o: number, d: number, b1: number, b2: number, stepSize: number, ib: number, eps: number, renorm: boolean): void {
+  let ss = 0;
+  for (let i = o; i < o + d; i++) {
+    const mi = b1 * M[i];
+    const vi = b2 * V[i];
+    M[i] = mi;
+    V[i] = vi;
+    const pi = P[i] - (stepSize * mi) / (Math.sqrt(vi) * ib + eps);
+    P[i] = pi;
+    ss += pi * pi;
+  }
+  if (renorm) {
+    const s = 1 / (Math.sqrt(ss) + 1e-12);
+    for (let i = o; i < o + d; i++) P[i] *= s;
+  }
+}
+
+/** Tokens-since-last-fired bookkeeping; clears `fired`. Returns the number of dead latents. */
+export function updateDead(sinceFired: Float64Array, fired: Uint8Array, B: number, deadTokens: number): number {
+  let dead = 0;
+  for (let j = 0; j < sinceFired.length; j++) {
+    if (fired[j]) {
+      sinceFired[j] = 0;
+      fired[j] = 0;
+    } else sinceFired[j] += B;
+    if (sinceFired[j] >= deadTokens) dead++;
+  }
+  return dead;
+}
+
+/** xc = x - b_dec. */
+export function centre(x: Float32Array, bd: Float32Array, B: number, d: number, out: Float32Array): void {
+  for (let b = 0; b < B; b++) {
+    const o = b * d;
+    for (let i = 0; i < d; i++) out[o + i] = x[o + i] - bd[i];
+  }
+}
+
+// ---- plain-TypeScript encoder (baseline and fallback) -------------------------------------------
+
+/** pre = xc @ We^T + be as [B, m], register-blocked 4 x 4 dot products. */
+export function tsEncoderPre(xc: Float32Array, We: Float32Array, be: Float32Array, B: number, d: number, m: number, out: Float32Array): void {
+  const B4 = B - (B % 4);
+  const m4 = m - (m % 4);
+  for (let b = 0; b < B4; b += 4) {
+    const x0 = b * d, x1 = x0 + d, x2 = x1 + d, x3 = x2 + d;
+    for (let j = 0; j < m4; j += 4) {
+      const w0 = j * d, w1 = w0 + d, w2 = w1 + d, w3 = w2 + d;
+      let a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
+      let a20 = 0, a21 = 0, a22 = 0, a23 = 0, a30 = 0, a31 = 0, a32 = 0, a33 = 0;
+      for (let i = 0; i < d; i++) {
+        const v0 = xc[x0 + i], v1 = xc[x1 + i], v2 = xc[x2 + i], v3 = xc[x3 + i];
+        const u0 = We[w0 + i], u1 = We[w1 + i], u2 = We[w2 + i], u3 = We[w3 + i];
+        a00 += v0 * u0; a01 += v0 * u1; a02 += v0 * u2; a03 += v0 * u3;
+        a10 += v1 * u0; a11 += v1 * u1; a12 += v1 * u2; a13 += v1 * u3;
+        a20 += v2 * u0; a21 += v2 * u1; a22 += v2 * u2; a23 += v2 * u3;
+        a30 += v3 * u0; a31 += v3 * u1; a32 += v3 * u2; a33 += v3 * u3;
+      }
+      const o0 = b * m + j, o1 = o0 + m, o2 = o1 + m, o3 = o2 + m;
+      out[o0] = a00 + be[j]; out[o0 + 1] = a01 + be[j + 1]; out[o0 + 2] = a02 + be[j + 2]; out[o0 + 3] = a03 + be[j + 3];
+      out[o1] = a10 + be[j]; out[o1 + 1] = a11 + be[j + 1]; out[o1 + 2] = a12 + be[j + 2]; out[o1 + 3] = a13 + be[j + 3];
+      out[o2] = a20 + be[j]; out[o2 + 1] = a21 + be[j + 1]; out[o2 + 2] = a22 + be[j + 2]; out[o2 + 3] = a23 + be[j + 3];
+      out[o3] = a30 + be[j]; out[o3 + 1] = a31 + be[j + 1]; out[o3 + 2] = a32 + be[j + 2]; out[o3 + 3] = a33 + be[j + 3];
+    }
+  }
+  // Remainders.
+  for (let b = 0; b < B; b++) {
+    for (let j = b < B4 ? m4 : 0; j < m; j++) {
+      let a = be[j];
+      const xo = b * d, wo = j * d;
+      for (let i = 0; i < d; i++) a += xc[xo + i] * We[wo + i];
+      out[b * m + j] = a;
+    }
+  }
+}
+
+/** Per row of pre [B, m] (plus an optional per-latent mask added first), the k largest: values and indices. */
+export function tsTopK(pre: Float32Array, B: number, m: number, k: number, vals: Float32Array, idx: Int32Array, mask?: Float32Array): void {
+  const hv = new Float64Array(k);
+  const hi = new Int32Array(k);
+  for (let b = 0; b < B; b++) {
+    const o = b * m;
+    let size = 0;
+    for (let j = 0; j < m; j++) {
+      const v = mask ? pre[o + j] + mask[j] : pre[o + j];
+      if (size < k) {
+        // sift up (min-heap; ties: larger index is "smaller" so lower indices win)
+        let c = size++;
+        hv[c] = v;
+        hi[c] = j;
+        while (c > 0) {
+          const par = (c - 1) >> 1;
+          if (hv[c] < hv[par] || (hv[c] === hv[par] && hi[c] > hi[par])) {
+            const tv = hv[c]; hv[c] = hv[par]; hv[par] = tv;
+            const ti = hi[c]; hi[c] = hi[par]; hi[par] = ti;
+            c = par;
+          } else break;
+        }
+      } else if (v > hv[0]) {
+        hv[0] = v;
+        hi[0] = j;
+        let c = 0;
+        for (;;) {
+          const l = 2 * c + 1;
+          const r = l + 1;
+          let s = c;
+          if (l < k && (hv[l] < hv[s] || (hv[l] === hv[s] && hi[l] > hi[s]))) s = l;
+          if (r < k && (hv[r] < hv[s] || (hv[r] === hv[s] && hi[r] > hi[s]))) s = r;
+          if (s === c) break;
+          const tv = hv[c]; hv[c] = hv[s]; hv[s] = tv;
+          const ti = hi[c]; hi[c] = hi[s]; hi[s] = ti;
+          c = s;
+        }
+      }
+    }
+    for (let s = 0; s < k; s++) {
+      vals[b * k + s] = hv[s];
+      idx[b * k + s] = hi[s];
+    }
+  }
+}

@@ -1,0 +1,554 @@
+// gloss-train sae: trains a TopK SAE (Gao et al. 2024, "Scaling and evaluating sparse
+// autoencoders") on an activation cache, evaluates it on the held-out split, calibrates JumpReLU
+// thresholds, and writes SAELens-format files plus metrics.
+//
+// Training happens in normalised space: x_n = (x - mean) * scale with E||x_n||^2 = d_in, both
+// measured on a training sample and recorded. The saved SAE has the normalisation folded into
+// its weights, so it runs on raw activations: W_enc' = scale W_enc, W_dec' = W_dec / scale,
+// b_dec' = mean + b_dec / scale (b_enc and the latent activations are unchanged).
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CacheError, openCache, type ActivationCache } from '../activations/cache-reader.ts';
+import { findCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.ts';
+import { SaeCore } from './core.ts';
+import type { Engine } from './encoder.ts';
+import { SaeError } from './errors.ts';
+import { atomicWrite, saveSae } from './format.ts';
+import { calibrateJumpRelu, jumpReluAgreement, toJumpRelu, type JumpReluAgreement } from './jumprelu.ts';
+import type { SaeParams } from './kernels.ts';
+import { evaluateSae, meanBaselineFvu, pcaBaselineFvu, saeRunner, type EvalResult } from './metrics.ts';
+import type { Sae } from './model.ts';
+
+export interface ProgressMetrics {
+  /** Training-batch FVU (exponential moving average over recent steps). */
+  fvu: number;
+  /** Active latents per token (EMA). */
+  l0: number;
+  /** Fraction of latents dead (no activation in the last `deadTokens` tokens). */
+  dead_fraction: number;
+  aux_loss: number;
+  lr: number;
+  tokens_per_second: number;
+  /** Present on evaluation steps: the held-out slice. */
+  eval?: { fvu: number; l0: number; dead_fraction: number };
+}
+
+export interface TrainSaeOptions {
+  /** Activation cache folder (or an opened cache). */
+  cache: string | ActivationCache;
+  /** Output folder: cfg.json, sae.safetensors, jumprelu/, metrics.json, summary.txt, checkpoint/. */
+  out?: string;
+  /** Latents (d_sae); default 8 * d_in. */
+  width?: number;
+  /** Active latents per token; default 32 (at most width). */
+  k?: number;
+  /** Adam learning rate; default 2e-4 * sqrt(16384 / width) (the paper's 1/sqrt(n) scaling). */
+  lr?: number;
+  /** Tokens per step; default 1024. */
+  batch?: number;
+  /** Training steps; default about 3 epochs of the training split, within [200, 30000]. */
+  steps?: number;
+  seed?: number;
+  /** AuxK latents; default a power of two near d_in / 2. */
+  kAux?: number;
+  /** AuxK coefficient; default 1/32. */
+  auxCoef?: number;
+  /** Tokens without firing after which a latent counts as dead; default min(10M, steps*batch/20), at least 16 batches. */
+  deadTokens?: number;
+  beta1?: number;
+  beta2?: number;
+  /** Adam epsilon; default 6.25e-10 (the paper's). */
+  eps?: number;
+  /** Linear learning-rate warm-up steps; default 5% of steps, at most 1000. */
+  warmupSteps?: number;
+  /** Fraction of steps at the end over which the learning rate decays linearly to 0; default 0.2. */
+  decayFraction?: number;
+  /** Held-out fraction of the cache (by blocks of rows); default 0.05. */
+  heldOutFraction?: number;
+  /** Evaluate on the held-out slice every this many steps; default steps / 10. */
+  evalEvery?: number;
+  /** Held-out rows evaluated during training; default 4096. */
+  evalRows?: number;
+  /** Held-out rows for the final metrics; default 32768. */
+  finalEvalRows?: number;
+  /** Training rows for the normalisation statistics and the PCA baseline; default 32768. */
+  normRows?: number;
+  /** Training rows for JumpReLU calibration; default 16384. 0 skips calibration. */
+  calibrationRows?: number;
+  /** Checkpoint every this many steps (and at the end, and on abort); default steps / 10. Needs `out`. */
+  checkpointEvery?: number;
+  /** Continue from <out>/checkpoint when there is one. */
+  resume?: boolean;
+  /** 'cpu' (default) or 'cuda' (onnxruntime-node's CUDA provider; falls back to CPU with a message). */
+  device?: string;
+  /** 'ort' (default): encoder on onnxruntime; 'ts': everything in TypeScript (the baseline). */
+  engine?: Engine;
+  /** Worker threads for the TypeScript half of a step (default: cores, at most 8). Results match
+   * bit for bit only between runs with the same count (partial sums are reduced per thread). */
+  threads?: number;
+  /** Skip the PCA baseline (default: computed). */
+  pca?: boolean;
+  /** Stop early: a checkpoint is written and the result says interrupted. */
+  signal?: AbortSignal;
+  onProgress?: (step: number, total: number, metrics: ProgressMetrics) => void;
+  /** Call onProgress every this many steps; default 10. */
+  progressEvery?: number;
+  log?: (msg: string) => void;
+  /** Extra cfg.json metadata (model_name, hook_name, ...); default from the cache's source. */
+  metadata?: Record<string, unknown>;
+}
+
+/** The options that define a run (stored in checkpoints; a resumed run must agree on them). */
+export interface ResolvedOptions {
+  d: number;
+  width: number;
+  k: number;
+  lr: number;
+  batch: number;
+  steps: number;
+  seed: number;
+  kAux: number;
+  auxCoef: number;
+  deadTokens: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  warmupSteps: number;
+  decayFraction: number;
+  heldOutFraction: number;
+  engine: Engine;
+}
+
+export interface SaeMetricsReport {
+  version: 1;
+  /** The figures a bundle manifest's sae.metrics carries. */
+  summary: { fvu: number; explained_variance: number; l0: number; dead_fraction: number };
+  sae: { architecture: 'topk'; d_in: number; d_sae: number; k: number };
+  training: {
+    steps: number;
+    batch: number;
+    tokens: number;
+    lr: number;
+    seed: number;
+    k_aux: number;
+    aux_coef: number;
+    dead_tokens: number;
+    warmup_steps: number;
+    decay_fraction: number;
+    seconds: number;
+    tokens_per_second: number;
+    device: string;
+    engine: Engine;
+    /** Threads the TypeScript half of each step ran on. */
+    threads: number;
+    normalization: { mean_centered: true; scale: number; folded_into_weights: true };
+    /** Dead latents over the last dead_tokens training tokens. */
+    dead_fraction: number;
+  };
+  split: { held_out_fraction: number; block_rows: number; train_rows: number; held_out_rows: number; eval_rows: number; evaluated_on: 'held_out' | 'train' };
+  held_out: Omit<EvalResult, 'fireCounts'>;
+  baselines: { mean_fvu: number; pca_k: number; pca_fvu: number | null };
+  jumprelu: (JumpReluAgreement & { calibration_rows: number }) | null;
+  history: Record<string, number>[];
+}
+
+export interface TrainSaeResult {
+  /** The TopK SAE on raw activations (normalisation folded in). */
+  sae: Sae;
+  /** The same SAE with calibrated per-latent JumpReLU thresholds. */
+  jumprelu?: Sae;
+  metrics?: SaeMetricsReport;
+  interrupted: boolean;
+  step: number;
+  options: ResolvedOptions;
+}
+
+function checkInt(v: number | undefined, name: string, min: number): void {
+  if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new SaeError(`${name} must be an integer >= ${min}, got ${v}`);
+}
+function checkNum(v: number | undefined, name: string, ok: (v: number) => boolean, range: string): void {
+  if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || !ok(v))) throw new SaeError(`${name} must be ${range}, got ${v}`);
+}
+
+function resolveOptions(o: TrainSaeOptions, cache: ActivationCache, fromCheckpoint?: ResolvedOptions): ResolvedOptions {
+  checkInt(o.width, 'width', 1);
+  checkInt(o.k, 'k', 1);
+  checkInt(o.batch, 'batch', 1);
+  checkInt(o.steps, 'steps', 1);
+  checkInt(o.seed, 'seed', 0);
+  checkInt(o.kAux, 'kAux', 0);
+  checkInt(o.warmupSteps, 'warmupSteps', 0);
+  checkInt(o.threads, 'threads', 1);
+  checkNum(o.lr, 'lr', (v) => v > 0, 'a positive number');
+  checkNum(o.auxCoef, 'auxCoef', (v) => v >= 0, '>= 0');
+  checkNum(o.deadTokens, 'deadTokens', (v) => v >= 1, '>= 1');
+  checkNum(o.beta1, 'beta1', (v) => v >= 0 && v < 1, 'in [0, 1)');
+  checkNum(o.beta2, 'beta2', (v) => v >= 0 && v < 1, 'in [0, 1)');
+  checkNum(o.eps, 'eps', (v) => v > 0, 'positive');
+  checkNum(o.decayFraction, 'decayFraction', (v) => v >= 0 && v <= 1, 'in [0, 1]');
+  checkNum(o.heldOutFraction, 'heldOutFraction', (v) => v >= 0 && v < 1, 'in [0, 1)');
+  if (o.engine !== undefined && o.engine !== 'ort' && o.engine !== 'ts') throw new SaeError(`engine must be ort or ts, got ${o.engine}`);
+  const d = cache.d;
+  const given: Partial<ResolvedOptions> = Object.fromEntries(
+    Object.entries({
+      width: o.width, k: o.k, lr: o.lr, batch: o.batch, steps: o.steps, seed: o.seed, kAux: o.kAux, auxCoef: o.auxCoef,
+      deadTokens: o.deadTokens, beta1: o.beta1, beta2: o.beta2, eps: o.eps, warmupSteps: o.warmupSteps,
+      decayFraction: o.decayFraction, heldOutFraction: o.heldOutFraction, engine: o.engine,
+    }).filter(([, v]) => v !== undefined),
+  );
+  if (fromCheckpoint) {
+    if (fromCheckpoint.d !== d) throw new SaeError(`the checkpoint was trained on d_in=${fromCheckpoint.d} but the cache has d=${d}`);
+    const diff = Object.entries(given).filter(([key, v]) => key !== 'steps' && (fromCheckpoint as unknown as Record<string, unknown>)[key] !== v);
+    if (diff.length) {
+      throw new SaeError(`cannot resume with different settings: ${diff.map(([key, v]) => `${key} ${(fromCheckpoint as unknown as Record<string, unknown>)[key]} -> ${v}`).join(', ')} (only steps may change; drop the option or use a new --out)`);
+    }
+    return { ...fromCheckpoint, ...given };
+  }
+  const width = given.width ?? 8 * d;
+  const k = given.k ?? Math.min(32, width);
+  if (k > width) throw new SaeError(`k=${k} exceeds width=${width}`);
+  const batch = given.batch ?? 1024;
+  const steps = given.steps ?? Math.min(30000, Math.max(200, Math.ceil((3 * Math.max(1, cache.trainRows)) / batch)));
+  const kAux = Math.min(given.kAux ?? 2 ** Math.max(0, Math.round(Math.log2(d / 2))), width);
+  return {
+    d,
+    width,
+    k,
+    lr: given.lr ?? 2e-4 * Math.sqrt(16384 / width),
+    batch,
+    steps,
+    seed: given.seed ?? 0,
+    kAux,
+    auxCoef: given.auxCoef ?? 1 / 32,
+    deadTokens: given.deadTokens ?? Math.min(10_000_000, Math.max(16 * batch, Math.round((steps * batch) / 20))),
+    beta1: given.beta1 ?? 0.9,
+    beta2: given.beta2 ?? 0.999,
+    eps: given.eps ?? 6.25e-10,
+    warmupSteps: given.warmupSteps ?? Math.min(1000, Math.round(steps * 0.05)),
+    decayFraction: given.decayFraction ?? 0.2,
+    heldOutFraction: given.heldOutFraction ?? 0.05,
+    engine: given.engine ?? 'ort',
+  };
+}
+
+export function learningRate(r: ResolvedOptions, step: number): number {
+  // step is 0-based (the step about to run).
+  let f = 1;
+  if (r.warmupSteps > 0 && step < r.warmupSteps) f = (step + 1) / r.warmupSteps;
+  const decaySteps = Math.round(r.decayFraction * r.steps);
+  const decayStart = r.steps - decaySteps;
+  if (decaySteps > 0 && step >= decayStart) f = Math.min(f, (r.steps - step) / (decaySteps + 1));
+  return r.lr * f;
+}
+
+/** The trained SAE on raw activations: normalisation folded into the weights. */
+export function foldNormalization(p: SaeParams, k: number, mean: ArrayLike<number>, scale: number, cfg: Record<string, unknown>): Sae {
+  const { d, m } = p;
+  const W_enc = new Float32Array(d * m);
+  const W_dec = new Float32Array(m * d);
+  for (let j = 0; j < m; j++) {
+    for (let i = 0; i < d; i++) {
+      W_enc[i * m + j] = p.We[j * d + i] * scale;
+      W_dec[j * d + i] = p.Wd[j * d + i] / scale;
+    }
+  }
+  const b_dec = new Float32Array(d);
+  for (let i = 0; i < d; i++) b_dec[i] = mean[i] + p.bd[i] / scale;
+  return { architecture: 'topk', d_in: d, d_sae: m, k, applyBDecToInput: true, W_enc, W_dec, b_enc: p.be.slice(), b_dec, cfg };
+}
+
+function normalize(x: Float32Array, d: number, mean: Float64Array, scale: number): void {
+  const n = x.length / d;
+  for (let b = 0; b < n; b++) {
+    const o = b * d;
+    for (let i = 0; i < d; i++) x[o + i] = (x[o + i] - mean[i]) * scale;
+  }
+}
+
+function normStats(sample: Float32Array, d: number): { mean: Float64Array; scale: number } {
+  const n = sample.length / d;
+  const mean = new Float64Array(d);
+  for (let b = 0; b < n; b++) for (let i = 0; i < d; i++) mean[i] += sample[b * d + i];
+  for (let i = 0; i < d; i++) mean[i] /= n;
+  let ss = 0;
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < d; i++) {
+      const v = sample[b * d + i] - mean[i];
+      ss += v * v;
+    }
+  }
+  const ms = ss / n;
+  if (!(ms > 0)) throw new SaeError(`the training activations have zero variance (${n} rows sampled): nothing to learn`);
+  return { mean, scale: Math.sqrt(d / ms) };
+}
+
+function defaultMetadata(cache: ActivationCache): Record<string, unknown> {
+  const src = (cache.source ?? {}) as Record<string, unknown>;
+  const layer = typeof src.layer === 'number' ? src.layer : null;
+  return {
+    model_name: typeof src.detector === 'string' ? src.detector : null,
+    hook_name: layer !== null ? `blocks.${layer}.hook_resid_pre` : 'resid',
+    hook_layer: layer,
+    hook_head_index: null,
+    context_size: typeof src.maxTokens === 'number' ? src.maxTokens : null,
+    prepend_bos: false,
+    dataset_path: Array.isArray(src.data) ? src.data.join(',') : null,
+    sae_lens_training_version: null,
+    detector_sha256: typeof src.detectorSha256 === 'string' ? src.detectorSha256 : null,
+    activation_cache: cache.dir,
+  };
+}
+
+/** Trains, evaluates, calibrates and (with `out`) writes an SAE. */
+export async function trainSae(opts: TrainSaeOptions): Promise<TrainSaeResult> {
+  try {
+    return await train(opts);
+  } catch (e) {
+    if (e instanceof CacheError) throw new SaeError(e.message);
+    throw e;
+  }
+}
+
+async function train(opts: TrainSaeOptions): Promise<TrainSaeResult> {
+  const log = opts.log ?? (() => undefined);
+  const probe = typeof opts.cache === 'string' ? await openCache(opts.cache, { heldOutFraction: opts.heldOutFraction }) : opts.cache;
+  let ckpt: Checkpoint | undefined;
+  if (opts.out) {
+    const found = await findCheckpoint(opts.out);
+    if (found && opts.resume) {
+      ckpt = await loadCheckpoint(found);
+      log(`resuming from ${found} at step ${ckpt.meta.step}`);
+    } else if (found) {
+      throw new SaeError(`${opts.out} already holds a training checkpoint; pass resume (--resume) to continue it, or use a new output folder`);
+    } else if (opts.resume) log(`no checkpoint in ${opts.out}; starting a new run`);
+  } else if (opts.resume) {
+    throw new SaeError('resume needs an output folder');
+  }
+  const r = resolveOptions(opts, probe, ckpt?.meta.options as ResolvedOptions | undefined);
+  // The split depends on the held-out fraction: reopen when the checkpoint's differs.
+  const cache = typeof opts.cache === 'string' && probe.heldOutFraction !== r.heldOutFraction ? await openCache(opts.cache, { heldOutFraction: r.heldOutFraction }) : probe;
+  const d = cache.d;
+  if (!cache.complete) log(`${cache.dir} is marked incomplete (extraction running or interrupted); training on its ${cache.rows} rows`);
+  if (ckpt?.meta.cacheRows !== undefined && ckpt.meta.cacheRows !== cache.rows) {
+    log(`the cache had ${ckpt.meta.cacheRows} rows when the checkpoint was written and has ${cache.rows} now: the resumed run sees other batches than an uninterrupted one would`);
+  }
+  if (ckpt && (ckpt.params.d !== d || ckpt.params.m !== r.width)) throw new SaeError(`checkpoint shape [${ckpt.params.m}, ${ckpt.params.d}] does not match width=${r.width}, d=${d}`);
+  if (ckpt && ckpt.meta.step > r.steps) throw new SaeError(`the checkpoint is at step ${ckpt.meta.step}, past steps=${r.steps}`);
+  if (cache.trainRows < 1) throw new SaeError(`${cache.dir}: no training rows`);
+  if (opts.out && !ckpt) {
+    const st = await stat(opts.out).catch(() => undefined);
+    if (st && !st.isDirectory()) throw new SaeError(`--out ${opts.out} exists and is not a folder`);
+  }
+
+  const normRows = opts.normRows ?? 32768;
+  const trainSample = await cache.sample(normRows);
+  let mean: Float64Array;
+  let scale: number;
+  if (ckpt) {
+    mean = Float64Array.from(ckpt.meta.norm.mean);
+    scale = ckpt.meta.norm.scale;
+    if (mean.length !== d) throw new SaeError('checkpoint normalisation does not match the cache dimension');
+  } else {
+    ({ mean, scale } = normStats(trainSample, d));
+  }
+  const evaluatedOn = cache.heldOutRows > 0 ? 'held_out' : 'train';
+  if (evaluatedOn === 'train') log('no held-out rows (held-out fraction 0): metrics are on training rows');
+  const evalRaw = await cache.sample(opts.evalRows ?? 4096, { heldOut: evaluatedOn === 'held_out' });
+  const evalNorm = evalRaw.slice();
+  normalize(evalNorm, d, mean, scale);
+
+  const core = await SaeCore.create(
+    { d, m: r.width, k: r.k, kAux: r.kAux, auxCoef: r.auxCoef, deadTokens: r.deadTokens, seed: r.seed, adam: { lr: r.lr, beta1: r.beta1, beta2: r.beta2, eps: r.eps } },
+    { engine: r.engine, device: opts.device, log, state: ckpt, threads: opts.threads, maxBatch: r.batch },
+  );
+  const history: Record<string, number>[] = (ckpt?.meta.history as Record<string, number>[] | undefined) ?? [];
+  let seconds = ckpt?.meta.seconds ?? 0;
+  let step = ckpt?.meta.step ?? 0;
+  const evalEvery = opts.evalEvery ?? Math.max(1, Math.round(r.steps / 10));
+  const checkpointEvery = opts.checkpointEvery ?? Math.max(1, Math.round(r.steps / 10));
+  const progressEvery = opts.progressEvery ?? 10;
+  const writeCheckpoint = async () => {
+    if (!opts.out) return;
+    await mkdir(opts.out, { recursive: true });
+    await saveCheckpoint(opts.out, {
+      meta: { version: 1, step, options: r as unknown as Record<string, unknown>, norm: { mean: Array.from(mean), scale }, history, seconds, cacheRows: cache.rows },
+      params: core.params,
+      adam: core.adam,
+      sinceFired: core.sinceFired,
+      everTouched: core.everTouched,
+    });
+  };
+
+  let interrupted = false;
+  const usedDevice = core.encoder.device;
+  const usedThreads = core.threadCount;
+  try {
+    let ema: { fvu: number; l0: number; aux: number } | undefined;
+    let windowStart = performance.now();
+    let windowTokens = 0;
+    if (step < r.steps) {
+      const stream = cache.batches(r.batch, { shuffle: true, seed: r.seed, epochs: Infinity, skipBatches: step, dropLast: true });
+      for await (const x of stream) {
+        if (opts.signal?.aborted) {
+          interrupted = true;
+          break;
+        }
+        const t0 = performance.now();
+        normalize(x, d, mean, scale);
+        const lr = learningRate(r, step);
+        const s = await core.step(x, r.batch, lr);
+        step++;
+        seconds += (performance.now() - t0) / 1000;
+        windowTokens += r.batch;
+        if (!Number.isFinite(s.sse)) throw new SaeError(`training diverged at step ${step} (non-finite loss); try a smaller lr than ${r.lr}`);
+        const fvu = s.sst > 0 ? s.sse / s.sst : NaN;
+        const l0 = s.active / r.batch;
+        const a = 0.1;
+        ema = ema ? { fvu: ema.fvu + a * (fvu - ema.fvu), l0: ema.l0 + a * (l0 - ema.l0), aux: ema.aux + a * (s.auxLoss - ema.aux) } : { fvu, l0, aux: s.auxLoss };
+        const isEval = step % evalEvery === 0 || step === r.steps;
+        if (isEval || step % progressEvery === 0) {
+          const now = performance.now();
+          const pm: ProgressMetrics = {
+            fvu: ema.fvu,
+            l0: ema.l0,
+            dead_fraction: s.dead / r.width,
+            aux_loss: ema.aux,
+            lr,
+            tokens_per_second: windowTokens / ((now - windowStart) / 1000),
+          };
+          if (isEval) {
+            pm.eval = await core.evaluate(evalNorm);
+            history.push({ step, train_fvu: pm.fvu, l0: pm.l0, dead_fraction: pm.dead_fraction, aux_loss: pm.aux_loss, lr, eval_fvu: pm.eval.fvu, eval_l0: pm.eval.l0, eval_dead_fraction: pm.eval.dead_fraction });
+          }
+          opts.onProgress?.(step, r.steps, pm);
+          windowStart = performance.now();
+          windowTokens = 0;
+        }
+        if (step % checkpointEvery === 0 && step < r.steps) await writeCheckpoint();
+        if (step >= r.steps) break;
+        if (opts.signal?.aborted) {
+          interrupted = true;
+          break;
+        }
+      }
+    }
+    await writeCheckpoint();
+    if (interrupted) {
+      log(`interrupted at step ${step}/${r.steps}; resume to continue`);
+      const sae = foldNormalization(core.params, r.k, mean, scale, {});
+      return { sae, interrupted, step, options: r };
+    }
+  } finally {
+    await core.release();
+  }
+
+  // ---- final SAE, metrics, JumpReLU ----
+  const gloss = {
+    version: 1,
+    normalization: { mean_centered: true, scale, folded_into_weights: true },
+    training: {
+      steps: r.steps, batch: r.batch, lr: r.lr, seed: r.seed, k_aux: r.kAux, aux_coef: r.auxCoef, dead_tokens: r.deadTokens,
+      warmup_steps: r.warmupSteps, decay_fraction: r.decayFraction, beta1: r.beta1, beta2: r.beta2, eps: r.eps,
+    },
+  };
+  const metadata = { ...defaultMetadata(cache), ...(opts.metadata ?? {}) };
+  const sae = foldNormalization(core.params, r.k, mean, scale, { metadata, gloss });
+  log('evaluating on held-out rows');
+  const finalRaw = await cache.sample(opts.finalEvalRows ?? 32768, { heldOut: evaluatedOn === 'held_out' });
+  const runner = await saeRunner(sae, { engine: r.engine, device: usedDevice === 'cuda' ? 'cuda' : 'cpu', log });
+  let metrics: SaeMetricsReport;
+  let jumprelu: Sae | undefined;
+  try {
+    const ev = await evaluateSae(sae, finalRaw, { runner, batch: r.batch });
+    const meanFvu = meanBaselineFvu(finalRaw, d, mean);
+    const pcaFvu = opts.pca === false ? null : await pcaBaselineFvu(trainSample, finalRaw, d, r.k, r.seed + 1);
+    let jr: SaeMetricsReport['jumprelu'] = null;
+    const calRows = opts.calibrationRows ?? 16384;
+    if (calRows > 0) {
+      log('calibrating JumpReLU thresholds');
+      const cal = calRows === trainSample.length / d ? trainSample : await cache.sample(calRows);
+      const threshold = await calibrateJumpRelu(sae, cal, { runner, batch: r.batch });
+      jumprelu = toJumpRelu(sae, threshold);
+      jumprelu.cfg = { ...sae.cfg, gloss: { ...gloss, jumprelu: { calibrated_from: 'topk', calibration_rows: cal.length / d, criterion: 'per-latent threshold minimising TopK on/off disagreements' } } };
+      const agreement = await jumpReluAgreement(sae, jumprelu, finalRaw, { runner, batch: r.batch });
+      jr = { ...agreement, calibration_rows: cal.length / d };
+    }
+    const { fireCounts: _unused, ...held } = ev;
+    void _unused;
+    metrics = {
+      version: 1,
+      summary: { fvu: ev.fvu, explained_variance: ev.explained_variance, l0: ev.l0, dead_fraction: ev.dead_fraction },
+      sae: { architecture: 'topk', d_in: d, d_sae: r.width, k: r.k },
+      training: {
+        steps: r.steps,
+        batch: r.batch,
+        tokens: r.steps * r.batch,
+        lr: r.lr,
+        seed: r.seed,
+        k_aux: r.kAux,
+        aux_coef: r.auxCoef,
+        dead_tokens: r.deadTokens,
+        warmup_steps: r.warmupSteps,
+        decay_fraction: r.decayFraction,
+        seconds,
+        tokens_per_second: seconds > 0 ? (step * r.batch) / seconds : 0,
+        device: usedDevice,
+        engine: r.engine,
+        threads: usedThreads,
+        normalization: { mean_centered: true, scale, folded_into_weights: true },
+        dead_fraction: core.numDead() / r.width,
+      },
+      split: { held_out_fraction: r.heldOutFraction, block_rows: cache.blockRows, train_rows: cache.trainRows, held_out_rows: cache.heldOutRows, eval_rows: ev.rows, evaluated_on: evaluatedOn },
+      held_out: held,
+      baselines: { mean_fvu: meanFvu, pca_k: Math.min(r.k, d), pca_fvu: pcaFvu },
+      jumprelu: jr,
+      history,
+    };
+  } finally {
+    await runner.release();
+  }
+
+  if (opts.out) {
+    await saveSae(opts.out, sae);
+    if (jumprelu) await saveSae(join(opts.out, 'jumprelu'), jumprelu);
+    await atomicWrite(join(opts.out, 'metrics.json'), JSON.stringify(metrics, jsonNumbers, 2) + '\n');
+    await writeFile(join(opts.out, 'summary.txt'), summaryText(metrics, opts.out));
+  }
+  return { sae, jumprelu, metrics, interrupted: false, step, options: r };
+}
+
+/** JSON has no Infinity/NaN: write them as null. */
+function jsonNumbers(_key: string, v: unknown): unknown {
+  return typeof v === 'number' && !Number.isFinite(v) ? null : v;
+}
+
+const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : `${(100 * v).toFixed(1)}%`);
+const num = (v: number | null | undefined, digits = 4) => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(digits));
+
+export function summaryText(m: SaeMetricsReport, out = '.'): string {
+  const t = m.training;
+  const lines = [
+    `TopK SAE: d_in=${m.sae.d_in}, d_sae=${m.sae.d_sae}, k=${m.sae.k}`,
+    `trained ${t.steps} steps x ${t.batch} tokens (${t.tokens} tokens) in ${t.seconds.toFixed(1)} s, ${Math.round(t.tokens_per_second)} tokens/s on ${t.device} (${t.engine}, ${t.threads} thread${t.threads > 1 ? 's' : ''} for the TypeScript half)`,
+    `lr ${t.lr.toExponential(2)}, seed ${t.seed}, AuxK k=${t.k_aux} coef ${num(t.aux_coef, 4)}, dead after ${t.dead_tokens} tokens; inputs mean-centred and scaled by ${num(t.normalization.scale, 4)} (folded into the saved weights)`,
+    '',
+    `${m.split.evaluated_on === 'held_out' ? 'held-out' : 'training (no held-out split)'} evaluation on ${m.held_out.rows} rows (split: ${pct(m.split.held_out_fraction)} of ${m.split.train_rows + m.split.held_out_rows} rows held out in blocks of ${m.split.block_rows}):`,
+    `  FVU                 ${num(m.held_out.fvu)}   (explained variance ${pct(m.held_out.explained_variance)})`,
+    `  L0                  ${num(m.held_out.l0, 2)}`,
+    `  dead latents        ${pct(m.held_out.dead_fraction)} never fired on these rows; ${pct(t.dead_fraction)} dead over the last ${t.dead_tokens} training tokens`,
+    `  baselines           mean-only FVU ${num(m.baselines.mean_fvu)}; PCA-${m.baselines.pca_k} FVU ${num(m.baselines.pca_fvu)}`,
+  ];
+  if (m.jumprelu) {
+    const j = m.jumprelu;
+    lines.push(
+      '',
+      `JumpReLU thresholds (calibrated on ${j.calibration_rows} training rows; each latent runs on its own):`,
+      `  on/off vs TopK      precision ${pct(j.precision)}, recall ${pct(j.recall)}, F1 ${pct(j.f1)}`,
+      `  L0                  ${num(j.l0_jumprelu, 2)} (TopK ${num(j.l0_topk, 2)})`,
+      `  FVU                 ${num(j.fvu_jumprelu)} (TopK ${num(j.fvu_topk)})`,
+      `  never-on latents    ${j.dead_thresholds} (threshold +Infinity)`,
+    );
+  }
+  lines.push('', `files: ${out}/cfg.json + sae.safetensors (TopK, SAELens layout)${m.jumprelu ? `, ${out}/jumprelu/ (JumpReLU)` : ''}, metrics.json, checkpoint/`);
+  return lines.join('\n') + '\n';
+}
