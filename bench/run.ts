@@ -13,6 +13,8 @@ if (!Number.isInteger(rounds) || rounds < 1) {
 
 const suites: Record<string, () => Promise<void>> = {
   detector: async () => (await import('./detector.ts')).benchDetector(rounds),
+  sae: async () => (await import('./sae.ts')).benchSae(rounds),
+  rewrite: async () => (await import('./rewrite.ts')).benchRewrite(rounds),
 };
 const chosen = positionals.length ? positionals : Object.keys(suites);
 for (const name of chosen) {
