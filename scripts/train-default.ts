@@ -11,7 +11,7 @@ import { DEFAULT_DETECTOR } from '../offline-training/default-detector.ts';
 
 const SHARED = process.env.GLOSS_SHARED ?? '../shared';
 const WORK = process.env.GLOSS_TRAIN_WORK ?? '.cache/train-default';
-const STEPS = process.env.GLOSS_SAE_STEPS ?? '6000';
+const STEPS = process.env.GLOSS_SAE_STEPS ?? '4000';
 const WIDTH = process.env.GLOSS_SAE_WIDTH ?? '8192';
 
 const gsm8kTrain = join(SHARED, 'data/gsm8k/train.jsonl');
@@ -50,7 +50,11 @@ const ev = join(WORK, 'eval');
 await step('detector', ['build-detector', '--arch', DEFAULT_DETECTOR.arch, '--weights', DEFAULT_DETECTOR.weights, '--layer', String(DEFAULT_DETECTOR.layer), '--max-tokens', String(DEFAULT_DETECTOR.maxTokens), '--out', det, ...(DEFAULT_DETECTOR.int8 ? ['--int8'] : [])]);
 // GSM8K questions (JSONL field "question") and VUA sentences (CSV column "sentence").
 await step('extract', ['extract', '--detector', det, '--data', gsm8kTrain, vua('train'), '--dtype', 'float16', '--out', join(WORK, 'acts')]);
-await step('sae', ['sae', '--cache', join(WORK, 'acts'), '--out', sae, '--width', WIDTH, '--k', '32', '--steps', STEPS, '--seed', '1', ...(existsSync(join(sae, 'checkpoint')) ? ['--resume'] : [])]);
+// A finished SAE with the same settings is kept (the slow step); an interrupted one resumes.
+const saeMetrics = join(sae, 'metrics.json');
+const done = existsSync(saeMetrics) && ((m) => m.training?.steps === Number(STEPS) && m.sae?.d_sae === Number(WIDTH))(JSON.parse(await readFile(saeMetrics, 'utf8')));
+if (done) console.log(`\n== sae: ${sae} already trained with ${STEPS} steps x ${WIDTH} latents; delete it to retrain`);
+else await step('sae', ['sae', '--cache', join(WORK, 'acts'), '--out', sae, '--width', WIDTH, '--k', '32', '--steps', STEPS, '--seed', '1', ...(existsSync(join(sae, 'checkpoint')) ? ['--resume'] : [])]);
 await step('mine', ['mine', '--detector', det, '--sae', join(sae, 'jumprelu'), '--outcomes', outcomes, '--target', '175b_verification', '--contexts', gsm8kTrain, '--family', 'lexical', '--out', mined]);
 // The rules a person reviewed (by feature id; training is seeded, so ids are stable): which
 // features ship, with their ids and glosses. The auto-drafted rules stay beside them for comparison.
