@@ -35,7 +35,7 @@ if (!existsSync(join(TRAINED, 'head.safetensors'))) {
       detectorModel: new Uint8Array(await readFile(join(tmp, 'detector.onnx'))),
       tokenizer: new Uint8Array(await readFile(join(tmp, 'tokenizer.json'))),
       detector: det.detector,
-      head: { ...head, int8: DEFAULT_DETECTOR.int8 },
+      head, // fp32: the head of a few latents is tiny, and int8 buys nothing there
       features: featuresFile,
       rules: parseRules(JSON.parse(await read('rules.json'))),
       card: await read('card.md'),

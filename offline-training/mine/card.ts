@@ -17,7 +17,7 @@ export interface CardInput {
   notMeasured?: string;
 }
 
-const f = (v: number | undefined, d = 3) => (v === undefined || Number.isNaN(v) ? 'n/a' : v.toFixed(d));
+const f = (v: number | undefined, d = 3) => (v === undefined || Number.isNaN(v) ? 'n/a' : Number.isInteger(v) ? String(v) : v.toFixed(d));
 
 export function renderCard(c: CardInput): string {
   const d = c.detector;
@@ -40,7 +40,9 @@ export function renderCard(c: CardInput): string {
   }
   if (c.mining) {
     const m = c.mining;
-    lines.push('', '## Mining', '', `Failures of \`${m.target}\` on ${m.counts.prompts} prompts from ${m.outcomes.split('/').pop()}: ${m.counts.mining} mining prompts (${m.counts.miningFailures} failures), ${m.counts.heldOut} held out (${m.counts.heldOutFailures} failures), split by prompt (seed ${m.seed}). ${m.counts.latentsTested} latents tested; association controlled for prompt length (Mantel-Haenszel over length quartiles, Benjamini-Hochberg q-values).`);
+    lines.push('', '## Mining', '', `Failures of \`${m.target}\` on ${m.counts.prompts} prompts from ${m.outcomes.split('/').pop()}: ${m.counts.mining} mining prompts (${m.counts.miningFailures} failures), ${m.counts.heldOut} held out (${m.counts.heldOutFailures} failures), split by prompt (seed ${m.seed}). ${m.counts.latentsTested} latents tested; association controlled for prompt length (Mantel-Haenszel over length quartiles, Benjamini-Hochberg q-values${m.family === 'lexical' ? ` within the pre-declared lexical family of ${m.counts.familySize} latents whose top activating word the gloss library knows` : ''}).`);
+    const sig = c.rules.filter((r) => r.evidence.q_value <= 0.1).length;
+    lines.push('', `${sig} of the ${c.rules.length} rules pass q <= 0.1 after length control; the others were kept by review for a nominal length-controlled p < 0.05 and a clear phrasing, and their q-values say how much that is worth. On held-out prompts the rules alone predict failure about as well as prompt length does; together with length they add a little (see Evaluation).`);
   }
   const ev = Object.entries(c.evaluation);
   if (ev.length) {
