@@ -58,12 +58,12 @@ else await step('sae', ['sae', '--cache', join(WORK, 'acts'), '--out', sae, '--w
 await step('mine', ['mine', '--detector', det, '--sae', join(sae, 'jumprelu'), '--outcomes', outcomes, '--target', '175b_verification', '--contexts', gsm8kTrain, '--family', 'lexical', '--out', mined]);
 // The rules a person reviewed (by feature id; training is seeded, so ids are stable): which
 // features ship, with their ids and glosses. The auto-drafted rules stay beside them for comparison.
-const review = JSON.parse(await readFile('scripts/default-review.json', 'utf8')) as { rules: { feature: number; gloss: string; id: string }[] };
+const review = JSON.parse(await readFile('scripts/default-review.json', 'utf8')) as { rules: { feature: number; gloss: string; id: string; threshold: number }[] };
 await step('rules (auto draft)', ['rules', '--candidates', join(mined, 'candidates.json'), '--out', join(mined, 'rules.auto.json')]);
 await step('rules (reviewed features)', ['rules', '--candidates', join(mined, 'candidates.json'), '--features', review.rules.map((r) => r.feature).join(','), '--max', String(review.rules.length), '--out', join(mined, 'rules.drafted.json')]);
 const drafted = JSON.parse(await readFile(join(mined, 'rules.drafted.json'), 'utf8')) as { version: 1; rules: { feature: number; gloss: string; id: string }[] };
 const byFeature = new Map(review.rules.map((r) => [r.feature, r]));
-const reviewed = { ...drafted, rules: drafted.rules.map((r) => ({ ...r, id: byFeature.get(r.feature)!.id, gloss: byFeature.get(r.feature)!.gloss })) };
+const reviewed = { ...drafted, rules: drafted.rules.map((r) => ({ ...r, id: byFeature.get(r.feature)!.id, gloss: byFeature.get(r.feature)!.gloss, threshold: byFeature.get(r.feature)!.threshold })) };
 await writeFile(join(mined, 'rules.json'), JSON.stringify(reviewed, null, 2) + '\n');
 
 await step('evaluate', ['evaluate', '--out', ev, '--candidates', join(mined, 'candidates.json'), '--rules', join(mined, 'rules.json'), '--detector', det, '--sae', join(sae, 'jumprelu'), '--vua-train', vua('train'), '--vua-val', vua('val'), '--vua-test', vua('test'), '--mohx', join(SHARED, 'data/metaphor/MOH-X.csv')]);
