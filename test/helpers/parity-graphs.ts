@@ -50,6 +50,14 @@ export async function parityGraphs(): Promise<ParityGraph[]> {
     const built = await buildUseLite({ weightsDir, layer: 1, int8: true });
     list.push({ name: 'use-lite-L1-int8', bytes: built.model, inputIds: [12, 54, 300, 7, 1024, 88, 6, 2001, 17, 5], tolerance: 1e-3 });
   }
+  if (existsSync('models/default/detector.onnx')) {
+    // The shipped default bundle's detector with its SAE head (npm test builds it first).
+    const { readFileSync } = await import('node:fs');
+    const { GlossTokenizer } = await import('../../src/core/tokenizer.ts');
+    const tok = new GlossTokenizer(JSON.parse(readFileSync('models/default/tokenizer.json', 'utf8')));
+    const ids = tok.encode('Jason has three times as many toys as Mandy, and 20% of them are red. She earns $5 per hour every day.').ids;
+    list.push({ name: 'models-default', bytes: new Uint8Array(readFileSync('models/default/detector.onnx')), inputIds: ids, tolerance: 1e-3 });
+  }
   if (existsSync(STORIES_GGUF) && existsSync('offline-training/graph/llama/index.ts')) {
     const { buildLlama } = await import('../../offline-training/graph/llama/index.ts');
     const built = await buildLlama({ weights: STORIES_GGUF });
