@@ -105,7 +105,7 @@ export class GraphBuilder {
 
   constructor(
     readonly graphName: string,
-    readonly opts: { opset?: number; docString?: string } = {},
+    readonly opts: { opset?: number; docString?: string; int8Form?: Int8Form } = {},
   ) {
     this.opsetImports = [
       { domain: '', version: opts.opset ?? 17 },
@@ -317,7 +317,7 @@ export class GraphBuilder {
       const q = quantizePerChannelInt8(weight, inDim, outDim);
       const wq = this.init(`${name}.weight_int8`, q.values, [inDim, outDim], 'int8');
       const scale = this.init(`${name}.weight_scale`, q.scales, [outDim], 'float32');
-      if ((opts.int8Form ?? 'integer') === 'integer') {
+      if ((opts.int8Form ?? this.opts.int8Form ?? 'integer') === 'integer') {
         const [xq, xScale, xZero] = this.op('DynamicQuantizeLinear', [x], {}, [
           { dtype: 'uint8', shape: x.shape },
           { dtype: 'float32', shape: [] },

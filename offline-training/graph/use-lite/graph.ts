@@ -23,7 +23,7 @@
 // timing signal computed in the graph from the stored inverse timescales like TF does (any T works;
 // the TF graph drops tokens past 128, so `embedding` matches the package for T <= 128 only).
 // `resid` after L layers: L = 0 is x0 (256 wide), L = 1 is x2 and L = 2 is x4 (512 wide).
-import { GraphBuilder, type Value } from '../builder.ts';
+import { GraphBuilder, type Value, type Int8Form } from '../builder.ts';
 import type { TfjsModelJson, TfjsNode, TfjsTensor } from './tfjs-weights.ts';
 
 export class UseLiteGraphError extends Error {
@@ -199,6 +199,8 @@ export interface UseLiteGraphOptions {
   /** Truncate after this many layers (0..numLayers): the only output is then `resid`. */
   layer?: number;
   int8?: boolean;
+  /** How int8 MatMuls compute (see builder.ts): 'integer' (default) or 'dequantize'. */
+  int8Form?: Int8Form;
   /** Also output `resid_<L>` (hidden state after L layers) for these L (tests). */
   extraResidOutputs?: number[];
 }
@@ -223,6 +225,7 @@ export function buildUseLiteGraph(w: UseLiteWeights, opts: UseLiteGraphOptions =
   }
   const int8 = Boolean(opts.int8);
   const gb = new GraphBuilder('use-lite', {
+    int8Form: opts.int8Form,
     docString: `Universal Sentence Encoder lite, ${truncated ? `resid after layer ${L} of ${numLayers}` : `${numLayers} layers + sentence embedding`}${int8 ? ', int8 weights' : ''}`,
   });
   const ids = gb.input('input_ids', 'int64', [1, 'T']);

