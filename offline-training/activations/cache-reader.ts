@@ -15,6 +15,7 @@
 // groups, which is what makes resumed training identical to uninterrupted training.
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { f16Table } from './float16.ts';
 
 export class CacheError extends Error {
   constructor(message: string) {
@@ -162,19 +163,6 @@ function permutation(n: number, rand: () => number): Uint32Array {
 const seedOf = (...parts: number[]) => parts.reduce((h, v) => mix32(h ^ mix32(v >>> 0)) + 0x9e3779b9, 0x12345678) >>> 0;
 
 // ---- float16 ----------------------------------------------------------------------------------
-
-let F16_TABLE: Float32Array | undefined;
-function f16Table(): Float32Array {
-  if (F16_TABLE) return F16_TABLE;
-  const t = new Float32Array(65536);
-  for (let h = 0; h < 65536; h++) {
-    const sign = h & 0x8000 ? -1 : 1;
-    const exp = (h >>> 10) & 0x1f;
-    const mant = h & 0x3ff;
-    t[h] = exp === 0 ? sign * mant * 2 ** -24 : exp === 0x1f ? (mant ? NaN : sign * Infinity) : sign * (1 + mant / 1024) * 2 ** (exp - 15);
-  }
-  return (F16_TABLE = t);
-}
 
 /** Little-endian float16 bytes -> float32 (table lookup). */
 export function f16BytesToF32(bytes: Uint8Array, out: Float32Array, outOffset = 0): void {

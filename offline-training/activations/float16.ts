@@ -37,6 +37,17 @@ export function fromFloat16Bits(h: number): number {
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
+let TABLE: Float32Array | undefined;
+
+/** All 65,536 half-precision values as float32, for fast bulk decoding (built once). */
+export function f16Table(): Float32Array {
+  if (!TABLE) {
+    TABLE = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) TABLE[h] = fromFloat16Bits(h);
+  }
+  return TABLE;
+}
+
 export function encodeFloat16(src: Float32Array): Uint16Array {
   const out = new Uint16Array(src.length);
   for (let i = 0; i < src.length; i++) out[i] = toFloat16Bits(src[i]);

@@ -1,8 +1,9 @@
 // gloss-train evaluate: held-out detection quality and metaphor detection, written as flat numbers
 // (evaluation.json, what the bundle manifest carries) and in full (evaluation-details.json).
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../graph/architecture.ts';
+import { readJson } from '../read-json.ts';
 import { parseRules } from '../../src/core/rules/schema.ts';
 import { loadSae } from '../sae/format.ts';
 import { createFeatureRunner } from '../mine/feature-runner.ts';
@@ -33,13 +34,6 @@ export interface EvaluationFiles {
   metaphor?: MetaphorResult;
 }
 
-async function readJson<T>(path: string, what: string): Promise<T> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch (e) {
-    throw new UsageError(`cannot read ${what} ${path}: ${(e as Error).message}`);
-  }
-}
 
 export async function evaluate(opts: EvaluateOptions): Promise<EvaluationFiles> {
   const summary: Record<string, number> = {};

@@ -1,11 +1,12 @@
 // gloss-train export: a complete bundle. The detector graph gains a JumpReLU head of the rule
 // features only (their encoder rows and thresholds), next to tokenizer, rules, features with labels
 // and top contexts, a card, and a manifest with the sha256 of every file and the figures as numbers.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jumpReluHead } from './feature-runner.ts';
 import { loadSae } from '../sae/format.ts';
 import { UsageError } from '../graph/architecture.ts';
+import { readJson } from '../read-json.ts';
 import { readManifest, readVerified } from '../../src/core/bundle/source.ts';
 import { folderSource } from '../../src/runtime/node/fs-source.ts';
 import type { Manifest } from '../../src/core/bundle/manifest.ts';
@@ -32,13 +33,6 @@ export interface ExportOptions {
   trainedOut?: string;
 }
 
-async function readJson<T>(path: string, what: string): Promise<T> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch (e) {
-    throw new UsageError(`cannot read ${what} ${path}: ${(e as Error).message}`);
-  }
-}
 
 export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
   const source = folderSource(opts.detector);

@@ -1,7 +1,8 @@
 // gloss-train report: one self-contained HTML file (inline SVG charts, no scripts) with the SAE
 // training curves, the candidate features' length-controlled association with intervals, the
 // held-out ROC curves, and failed examples.
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { readJson } from '../read-json.ts';
 import { UsageError } from '../graph/architecture.ts';
 import type { MiningResult } from '../mine/mine.ts';
 import type { DetectionEvaluation } from '../evaluate/detection.ts';
@@ -18,19 +19,14 @@ export interface ReportOptions {
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
-async function readJson<T>(path: string | undefined, what: string): Promise<T | undefined> {
-  if (!path) return undefined;
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch (e) {
-    throw new UsageError(`cannot read ${what} ${path}: ${(e as Error).message}`);
-  }
+async function readOptional<T>(path: string | undefined, what: string): Promise<T | undefined> {
+  return path ? readJson<T>(path, what) : undefined;
 }
 
 export async function writeReport(opts: ReportOptions): Promise<string> {
-  const sae = await readJson<{ history?: Record<string, number>[]; held_out?: Record<string, number>; baselines?: Record<string, number> }>(opts.saeMetrics, 'SAE metrics');
-  const mining = await readJson<MiningResult>(opts.candidates, 'candidates');
-  const ev = await readJson<{ detection?: DetectionEvaluation; metaphor?: unknown; summary?: Record<string, number> }>(opts.evaluation, 'evaluation');
+  const sae = await readOptional<{ history?: Record<string, number>[]; held_out?: Record<string, number>; baselines?: Record<string, number> }>(opts.saeMetrics, 'SAE metrics');
+  const mining = await readOptional<MiningResult>(opts.candidates, 'candidates');
+  const ev = await readOptional<{ detection?: DetectionEvaluation; metaphor?: unknown; summary?: Record<string, number> }>(opts.evaluation, 'evaluation');
   if (!sae && !mining && !ev) throw new UsageError('report: give at least one of --sae-metrics, --candidates, --evaluation');
   const sections: string[] = [];
 

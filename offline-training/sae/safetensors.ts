@@ -3,6 +3,7 @@
 // "__metadata__"?: { string: string } }, then the tensor bytes (little-endian, row-major), with
 // offsets relative to the end of the header. No npm package for this is maintained (the only one,
 // `safetensors`, is a 0.0.1 placeholder), and the format is small enough to check fully here.
+import { fromFloat16Bits } from '../activations/float16.ts';
 import { SaeError } from './errors.ts';
 
 export type StDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
@@ -90,7 +91,7 @@ export function tensorToF32(t: StTensor, what: string): Float32Array {
       for (let i = 0; i < count; i++) out[i] = dv.getFloat64(8 * i, true);
       return out;
     case 'F16':
-      for (let i = 0; i < count; i++) out[i] = halfToFloat(dv.getUint16(2 * i, true));
+      for (let i = 0; i < count; i++) out[i] = fromFloat16Bits(dv.getUint16(2 * i, true));
       return out;
     case 'BF16': {
       const u = new Uint32Array(out.buffer);
@@ -100,15 +101,6 @@ export function tensorToF32(t: StTensor, what: string): Float32Array {
     default:
       throw new SaeError(`${what}: expected a floating-point tensor, got ${t.dtype}`);
   }
-}
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >>> 10) & 0x1f;
-  const mant = h & 0x3ff;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;

@@ -11,6 +11,7 @@
 //   padding to `general.alignment` (default 32), then the data section; offsets are relative to it.
 // Dims are in ggml order: ne0 (the contiguous one) first. A matrix [ne0=in, ne1=out] is stored as
 // row-major [out][in].
+import { f16Table } from '../../activations/float16.ts';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 export class GgufError extends Error {
@@ -359,16 +360,7 @@ export function parseGgufHeader(src: ByteSource, what = 'GGUF'): GgufHeader {
 
 // ---- dequantization ------------------------------------------------------------------------------
 
-const F16_TABLE = (() => {
-  const t = new Float32Array(65536);
-  for (let h = 0; h < 65536; h++) {
-    const sign = h & 0x8000 ? -1 : 1;
-    const exp = (h >>> 10) & 0x1f;
-    const mant = h & 0x3ff;
-    t[h] = exp === 0 ? sign * mant * 2 ** -24 : exp === 0x1f ? (mant ? NaN : sign * Infinity) : sign * (1 + mant / 1024) * 2 ** (exp - 15);
-  }
-  return t;
-})();
+const F16_TABLE = f16Table();
 
 export function f16ToF32(h: number): number {
   return F16_TABLE[h & 0xffff];

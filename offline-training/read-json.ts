@@ -1,0 +1,11 @@
+// Reads a JSON file a command was pointed at; a missing or broken file is the user's error.
+import { readFile } from 'node:fs/promises';
+import { UsageError } from './graph/architecture.ts';
+
+export async function readJson<T>(path: string, what: string): Promise<T> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch (e) {
+    throw new UsageError(`cannot read ${what} ${path}: ${(e as Error).message}`);
+  }
+}
