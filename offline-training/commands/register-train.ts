@@ -62,6 +62,26 @@ export function registerTrainCommands(program: Command): void {
     });
 
   program
+    .command('splice')
+    .description('language-model loss with the SAE spliced in after --layer (Llama/GGUF detectors): CE loss recovered, as SAELens reports it')
+    .requiredOption('--weights <gguf>', 'the GGUF model the SAE was trained on')
+    .requiredOption('--layer <n>', 'the block after which the SAE reads the hidden state', int('--layer'))
+    .requiredOption('--sae <dir>', 'SAE folder (cfg.json + sae.safetensors)')
+    .requiredOption('--data <file...>', 'texts to score (JSONL, CSV or plain text)')
+    .option('--limit <n>', 'first N texts', int('--limit'), 200)
+    .option('--out <file>', 'also write the figures as JSON here')
+    .action(async (o) => {
+      const [{ loadSae }, { ceLossRecovered }, { buildLlama }, { GlossTokenizer }, { readTexts }, { writeFile }] = await Promise.all([
+        import('../sae/format.ts'), import('../sae/splice.ts'), import('../graph/llama/index.ts'), import('../../src/core/tokenizer.ts'), import('../activations/texts.ts'), import('node:fs/promises'),
+      ]);
+      const tok = new GlossTokenizer((await buildLlama({ weights: o.weights, layer: 0 })).tokenizerJson);
+      const texts = (await Promise.all((o.data as string[]).map((f) => readTexts(f)))).flat().slice(0, o.limit);
+      const r = await ceLossRecovered(o.weights, o.layer, await loadSae(o.sae), texts.map((t) => tok.encode(t.text).ids));
+      if (o.out) await writeFile(o.out, JSON.stringify(r, null, 2) + '\n');
+      console.log(`CE clean ${r.ce_clean.toFixed(4)}, with SAE ${r.ce_sae.toFixed(4)}, zero-ablated ${r.ce_zero.toFixed(4)}: CE loss recovered ${r.ce_loss_recovered.toFixed(4)} over ${r.tokens} tokens`);
+    });
+
+  program
     .command('mine')
     .description('associate SAE features with LLM failures (held-out split kept aside)')
     .requiredOption('--detector <dir>', 'detector folder')

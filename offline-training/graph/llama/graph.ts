@@ -89,6 +89,11 @@ export interface LlamaGraphOptions {
   extraResidOutputs?: number[];
   /** Overrides the rotary pairing read from the architecture (for experiments and checks). */
   ropeType?: 'norm' | 'neox';
+  /**
+   * Start from the hidden state after this many blocks, given as the input `resid_in` [1, T, d]
+   * (input_ids still gives the positions): the tail of the model, to splice an SAE in.
+   */
+  fromLayer?: number;
 }
 
 /** Weight matrix from GGUF ([ne0=in, ne1=out], stored row-major [out][in]) as row-major [in][out]. */
@@ -171,12 +176,14 @@ export function buildLlamaGraph(g: GgufFile, opts: LlamaGraphOptions = {}): Buil
   const ids = gb.input('input_ids', 'int64', [1, 'T']);
   const embdData = g.tensor('token_embd.weight'); // row-major [vocab][d]
   const embd = gb.init('token_embd.weight', embdData, [V, d]);
-  let x = gb.gather(embd, ids); // [1, T, d]
+  const from = opts.fromLayer ?? 0;
+  if (!Number.isInteger(from) || from < 0 || from > nBlocks) throw new GgufError(`fromLayer ${opts.fromLayer} out of range: graph has ${nBlocks} layers (0..${nBlocks})`);
+  let x = opts.fromLayer !== undefined ? gb.input('resid_in', 'float32', [1, 'T', d]) : gb.gather(embd, ids); // [1, T, d]
 
   // Rotary tables, causal mask and constants, shared by the blocks (built only when there are any,
   // so that a layer-0 graph carries no unused initializers).
   const factors = g.has('rope_freqs.weight') ? vector(g, 'rope_freqs.weight', hp.ropeDim / 2) : undefined;
-  const shared = nBlocks > 0 ? attentionShared(gb, ids, hp, factors) : undefined;
+  const shared = nBlocks > from ? attentionShared(gb, ids, hp, factors) : undefined;
 
   const rope = (v: Value, heads: number): Value => {
     // v: [1, T, heads, hd]
@@ -207,11 +214,11 @@ export function buildLlamaGraph(g: GgufFile, opts: LlamaGraphOptions = {}): Buil
       outputs.push(`resid_${L}`);
     }
   };
-  residOut(x, 0);
+  if (from === 0) residOut(x, 0);
 
   const bias = (name: string, n: number) => (g.has(name) ? vector(g, name, n) : undefined);
 
-  for (let l = 0; l < nBlocks; l++) {
+  for (let l = from; l < nBlocks; l++) {
     const p = `blk.${l}`;
     const h = gb.rmsNorm(x, gb.init(`${p}.attn_norm.weight`, vector(g, `${p}.attn_norm.weight`, d), [d]), hp.rmsEps);
     const q = gb.linear(h, linearWeight(g, `${p}.attn_q.weight`, d, H * hd), d, H * hd, bias(`${p}.attn_q.bias`, H * hd), `${p}.attn_q`, lin);

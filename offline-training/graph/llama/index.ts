@@ -17,6 +17,8 @@ export interface BuildLlamaOptions {
   int8?: boolean;
   /** Extra outputs `resid_<L>` (hidden state after L blocks). */
   extraResidOutputs?: number[];
+  /** Build the model's tail from this layer on, reading `resid_in` (see LlamaGraphOptions). */
+  fromLayer?: number;
 }
 
 export interface BuiltLlama extends BuiltDetector {
@@ -45,7 +47,7 @@ export async function buildLlama(opts: BuildLlamaOptions): Promise<BuiltLlama> {
         throw new UsageError(`layer ${opts.layer} out of range: model has ${n} layers (0..${n})`);
       }
     }
-    const built = buildLlamaGraph(g, { layer: opts.layer, int8: opts.int8, extraResidOutputs: opts.extraResidOutputs });
+    const built = buildLlamaGraph(g, { layer: opts.layer, int8: opts.int8, extraResidOutputs: opts.extraResidOutputs, fromLayer: opts.fromLayer });
     const tok = tokenizerFromGguf(g);
     const hp = built.hparams;
     return {
