@@ -123,6 +123,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--uplift', 'A/B: ask an OpenAI-compatible endpoint with original and glossed prompts (needs --tasks, --base-url, --model)', false)
     .option('--tasks <file>', 'task set for --uplift (JSONL)')
     .option('--bundle <dir>', 'bundle whose rewriter --uplift uses', 'models/default')
+    .option('--task <name>', 'prefix of the detection figures in evaluation.json', 'gsm8k')
     .option('--candidates <file>', 'candidates.json from gloss-train mine')
     .option('--rules <file>', 'rules.json')
     .option('--detector <dir>', 'detector folder (metaphor)')
