@@ -2,10 +2,13 @@
 // `workers` runs inside workerd through @cloudflare/vitest-plugin, against test workers that
 // globalSetup builds, reached through service bindings (large modules stay out of test files):
 // DETECTOR runs detector graphs; APP is the Gloss Worker built from src/runtime/worker/index.ts
-// with the known-answer bundle packed in.
+// with the known-answer bundle packed in, its proxy configured from vars like a deployment's
+// wrangler.toml and every outbound fetch sent to FAKE_LLM, the fake LLM upstream worker
+// (test/workers/proxy-upstream-worker.ts), which records what reaches it.
 import { defineConfig } from 'vitest/config';
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { appWorkerModules } from './test/workers/app-cases.ts';
+import { PROXY_VARS } from './test/workers/proxy-vars.ts';
 
 export default defineConfig({
   test: {
@@ -47,10 +50,19 @@ export default defineConfig({
                   modules: appWorkerModules('./test/workers/.build/app'),
                   compatibilityDate: '2026-10-01',
                   compatibilityFlags: ['nodejs_compat'],
-                  bindings: { GLOSS_LOG: 'off' },
+                  bindings: PROXY_VARS,
+                  // Whatever URL the Worker fetches, it reaches the fake upstream.
+                  outboundService: 'fake-llm',
+                },
+                {
+                  name: 'fake-llm',
+                  modulesRoot: './test/workers/.build',
+                  modules: [{ type: 'ESModule', path: './test/workers/.build/proxy-upstream-worker.mjs' }],
+                  compatibilityDate: '2026-10-01',
+                  compatibilityFlags: ['nodejs_compat'],
                 },
               ],
-              serviceBindings: { DETECTOR: 'detector-under-test', APP: 'app-under-test' },
+              serviceBindings: { DETECTOR: 'detector-under-test', APP: 'app-under-test', FAKE_LLM: 'fake-llm' },
             },
           }),
         ],

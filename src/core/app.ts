@@ -5,8 +5,14 @@
 //   POST /v1/explain   { prompt }: tokens x features activations, for the explorer
 //   GET  /v1/bundle    manifest, rules, features (labels, top contexts), card
 //   GET  /healthz      { ok, bundle, backend, ready }
+//   GET  /metrics      Prometheus text format (src/core/proxy/metrics.ts)
+//   POST /v1/chat/completions, /v1/responses, /v1/messages
+//                      the LLM proxy (when `proxy` is configured): the request's texts glossed,
+//                      then forwarded to an allow-listed upstream, the answer streamed back
+//                      (src/core/proxy/handler.ts)
 //
-// Every error is JSON `{ error: { type, message } }`; prompt text is never logged.
+// Every error is JSON `{ error: { type, message } }` (on proxy routes, in the shape of the API the
+// client speaks); prompt text is never logged unless the operator opts in, keys never.
 import { Hono, type Context } from 'hono';
 import type { GlossEngine } from './engine.ts';
 import { DEFAULT_MAX_BODY_BYTES, readJsonRequest } from './http/body.ts';
@@ -16,6 +22,15 @@ import { lazyEngine } from './http/lazy-engine.ts';
 import { silentLogger, type Logger } from './http/logger.ts';
 import { DEFAULT_MAX_PROMPT_CHARS, explainRequestSchema, parseRequest, rewriteRequestSchema } from './http/schemas.ts';
 import type { ChatMessage } from './rewrite/messages.ts';
+import { FORMATS } from './formats/index.ts';
+import type { LogFields } from './http/logger.ts';
+import type { DetectionCache, HashFn } from './proxy/cache.ts';
+import { resolveProxyConfig, type ProxyConfig } from './proxy/config.ts';
+import type { FetchFn } from './proxy/forward.ts';
+import { createProxy } from './proxy/handler.ts';
+import { glossMetrics, METRICS_CONTENT_TYPE, type GlossMetrics } from './proxy/metrics.ts';
+import { sameSecret } from './proxy/secret.ts';
+import { uiRoutes, type UiRoutesOptions } from '../ui/routes.ts';
 
 export interface AppLimits {
   /** Largest request body in bytes (default 1 MB); checked from content-length and while reading. */
@@ -33,19 +48,21 @@ export interface AppDeps {
   logger?: Logger;
   /** Extra runtime figures for /healthz (e.g. the Worker's wasm memory). */
   runtimeInfo?: () => Record<string, string | number | boolean | null | undefined>;
+  /**
+   * The LLM proxy's configuration (upstreams, policies); without it the proxy routes answer 404.
+   * Validated here: a bad base URL or name throws ConfigError.
+   */
+  proxy?: ProxyConfig;
+  /** How the proxy reaches upstreams and caches detections (defaults: global fetch, in-memory LRU). */
+  proxyRuntime?: { fetch?: FetchFn; cache?: DetectionCache; hash?: HashFn };
+  /** Metrics registry to fill (default: a new one, served at /metrics). */
+  metrics?: GlossMetrics;
+  /** The explorer page at /ui and the bundle's files at /v1/bundle/files (Node serves it). */
+  ui?: UiRoutesOptions;
 }
 
 function now(): number {
   return performance.now();
-}
-
-/** Equal-time comparison, so the token cannot be guessed a character at a time. */
-function sameSecret(a: string, b: string): boolean {
-  const x = new TextEncoder().encode(a);
-  const y = new TextEncoder().encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
 }
 
 function methodNotAllowed(allow: string) {
@@ -80,6 +97,14 @@ export function createApp(deps: AppDeps): Hono {
     }
   }
 
+  const metrics = deps.metrics ?? glossMetrics();
+  const proxyConfig = deps.proxy ? resolveProxyConfig(deps.proxy) : undefined;
+  const proxyRoutes = new Set(proxyConfig ? FORMATS.map((f) => f.route) : []);
+  const knownRoutes = new Set(['/healthz', '/metrics', '/v1/rewrite', '/v1/explain', '/v1/bundle', ...proxyRoutes]);
+  // Extra fields for a request's log line (the proxy adds upstream, gloss status, timings).
+  const notes = new WeakMap<Context, LogFields>();
+  const note = (c: Context) => (fields: LogFields) => notes.set(c, { ...notes.get(c), ...fields });
+
   const app = new Hono();
 
   app.onError((err, c) => {
@@ -89,25 +114,32 @@ export function createApp(deps: AppDeps): Hono {
   });
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
 
-  // One log line per request: route, status, time, what Gloss did. No prompt text, no headers.
+  // One log line per request: route, status, time, what Gloss did (and for the proxy: upstream,
+  // its status and time). No prompt text (unless the operator opted in), no headers, no keys.
   app.use('*', async (c, next) => {
     const t0 = now();
     await next();
-    const fields = {
+    const fields: LogFields = {
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,
       ms: round(now() - t0, 2),
       gloss: c.res.headers.get('x-gloss-status') ?? undefined,
       rules: c.res.headers.get('x-gloss-rules') || undefined,
+      ...notes.get(c),
     };
+    metrics.httpRequests.inc({ route: knownRoutes.has(c.req.path) ? c.req.path : 'other', status: String(c.res.status) });
     if (c.res.status >= 500) log.error('request', fields);
     else log.info('request', fields);
   });
 
   if (deps.auth?.bearerToken) {
     const token = deps.auth.bearerToken;
-    app.use('/v1/*', async (c, next) => {
+    // Gloss's own endpoints. Proxy routes authenticate with the caller's upstream key instead
+    // (or with Gloss's token too when proxy.requireToken is set: checked in the proxy handler).
+    const guarded = (path: string) => !proxyRoutes.has(path);
+    app.use('*', async (c, next) => {
+      if (!(c.req.path.startsWith('/v1/') || c.req.path === '/metrics') || !guarded(c.req.path)) return next();
       const h = c.req.header('authorization') ?? '';
       const m = /^Bearer\s+(.+)$/i.exec(h.trim());
       if (!m || !sameSecret(m[1], token)) {
@@ -213,6 +245,29 @@ export function createApp(deps: AppDeps): Hono {
     });
   });
   app.all('/v1/bundle', methodNotAllowed('GET, HEAD'));
+
+  app.get('/metrics', (c) => c.body(metrics.registry.render(), 200, { 'content-type': METRICS_CONTENT_TYPE }));
+  app.all('/metrics', methodNotAllowed('GET, HEAD'));
+
+  if (proxyConfig) {
+    const proxy = createProxy({
+      config: proxyConfig,
+      engines,
+      metrics,
+      logger: log,
+      fetch: deps.proxyRuntime?.fetch,
+      cache: deps.proxyRuntime?.cache,
+      hash: deps.proxyRuntime?.hash,
+      glossToken: deps.auth?.bearerToken,
+    });
+    for (const f of FORMATS) {
+      app.post(f.route, (c) => proxy(c.req.raw, f, note(c)));
+      app.all(f.route, methodNotAllowed('POST'));
+    }
+  }
+
+  // The explorer (src/ui): after the API routes, behind the same bearer token as /v1.
+  if (deps.ui) app.route('/', uiRoutes(deps.ui));
 
   return app;
 }

@@ -91,5 +91,15 @@ export default async function setup(project: TestProject): Promise<void> {
       },
     ],
   });
+  // The fake LLM upstream the Gloss Worker's proxy talks to (its outboundService).
+  await build({
+    entryPoints: ['test/workers/proxy-upstream-worker.ts'],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    outfile: join(OUT, 'proxy-upstream-worker.mjs'),
+    logLevel: 'warning',
+  });
   await setupApp(project);
 }

@@ -10,7 +10,11 @@ export type ErrorType =
   | 'engine_unavailable'
   | 'detector_error'
   | 'detector_timeout'
-  | 'internal_error';
+  | 'internal_error'
+  // proxy routes
+  | 'upstream_error'
+  | 'upstream_timeout'
+  | 'upstream_not_configured';
 
 export interface ErrorBody {
   error: { type: ErrorType; message: string };

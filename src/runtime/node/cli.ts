@@ -1,13 +1,31 @@
 // gloss: the runtime's command line.
 //   gloss serve [--bundle dir] [--port n] [--host h] [--quiet]
+//               [--config file.json] [--upstream NAME=BASE_URL]... [--scan mode] [--dry-run]
+//               [--fail-closed] [--budget-ms n] [--no-proxy]
+//     The LLM proxy's configuration comes in layers, later ones winning: the public APIs as
+//     upstreams `openai` and `anthropic`; the JSON file (--config, or $GLOSS_CONFIG); the
+//     environment (GLOSS_UPSTREAM_<NAME>_URL / _KEY and the rest: src/core/proxy/config.ts); flags.
+//     GLOSS_BEARER_TOKEN protects Gloss's own endpoints (/v1/rewrite, /v1/explain, /v1/bundle, /metrics).
 //   gloss pack-worker [--bundle dir] [--out dir]   (wrangler's build step: the bundle as Worker modules)
 // Expected failures print one line `gloss: ...` on stderr and exit 1.
-import { copyFile, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadBundle } from '../../core/bundle/load.ts';
 import { readManifest } from '../../core/bundle/source.ts';
 import { jsonLogger, silentLogger } from '../../core/http/logger.ts';
+import {
+  ConfigError,
+  DEFAULT_UPSTREAMS,
+  mergeProxyConfig,
+  parseProxyConfig,
+  parseUpstreamFlag,
+  proxyConfigFromEnv,
+  resolveProxyConfig,
+  SCAN_MODES,
+  type ProxyConfig,
+} from '../../core/proxy/config.ts';
+import type { ScanMode } from '../../core/rewrite/messages.ts';
 import { folderSource } from './fs-source.ts';
 import { startServer } from './server.ts';
 
@@ -44,13 +62,66 @@ function stopSignal(): Promise<string> {
   });
 }
 
-export async function serveCommand(o: { bundle: string; port: number; host: string; quiet?: boolean }): Promise<void> {
+export interface ServeFlags {
+  bundle: string;
+  port: number;
+  host: string;
+  quiet?: boolean;
+  config?: string;
+  upstream?: string[];
+  scan?: ScanMode;
+  dryRun?: boolean;
+  failClosed?: boolean;
+  budgetMs?: number;
+  /** commander's --no-proxy: false turns the proxy routes off. */
+  proxy?: boolean;
+}
+
+/** The proxy configuration `gloss serve` runs with: defaults < config file < environment < flags. */
+export async function proxyConfigFor(o: Omit<ServeFlags, 'bundle' | 'port' | 'host'>, env: Record<string, string | undefined> = process.env): Promise<ProxyConfig | undefined> {
+  if (o.proxy === false) return undefined;
+  const file = o.config ?? env.GLOSS_CONFIG;
+  let fromFile: ProxyConfig | undefined;
+  if (file) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      throw new CliError(`cannot read config file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new CliError(`config file ${file} is not valid JSON: ${(e as Error).message}`);
+    }
+    fromFile = parseProxyConfig(json, `config file ${file}`);
+  }
+  const flags: ProxyConfig = {};
+  if (o.upstream?.length) flags.upstreams = Object.fromEntries(o.upstream.map(parseUpstreamFlag));
+  if (o.scan) flags.scan = o.scan;
+  if (o.dryRun) flags.dryRun = true;
+  if (o.failClosed) flags.failOpen = false;
+  if (o.budgetMs !== undefined) flags.budgetMs = o.budgetMs;
+  const cfg = mergeProxyConfig({ upstreams: { ...DEFAULT_UPSTREAMS } }, fromFile, proxyConfigFromEnv(env), flags);
+  resolveProxyConfig(cfg); // fail here, before the bundle loads, on a bad URL or name
+  return cfg;
+}
+
+export async function serveCommand(o: ServeFlags): Promise<void> {
+  let proxy: ProxyConfig | undefined;
+  try {
+    proxy = await proxyConfigFor(o);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliError(e.message);
+    throw e;
+  }
   await checkBundleDir(o.bundle);
   const logger = o.quiet ? silentLogger : jsonLogger((l) => process.stdout.write(l + '\n'));
   const stopped = stopSignal();
   let server;
   try {
-    server = await startServer({ bundle: o.bundle, port: o.port, host: o.host, logger });
+    server = await startServer({ bundle: o.bundle, port: o.port, host: o.host, logger, proxy, auth: { bearerToken: process.env.GLOSS_BEARER_TOKEN || undefined } });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') throw new CliError(`cannot listen on ${o.host}:${o.port}: address already in use`);
@@ -60,6 +131,10 @@ export async function serveCommand(o: { bundle: string; port: number; host: stri
   }
   const m = server.engine.bundle.manifest;
   console.log(`gloss: serving bundle ${m.name} (${m.detector.arch}, ${server.engine.rules.length} rules) with ${server.engine.backend} on ${server.url}`);
+  if (proxy) {
+    const ups = resolveProxyConfig(proxy).upstreams;
+    console.log(`gloss: proxying /v1/chat/completions, /v1/responses, /v1/messages to ${[...ups.values()].map((u) => `${u.name}=${u.base.origin}${u.base.pathname}${u.apiKey ? ' (key injected)' : ''}`).join(', ')}`);
+  }
   const sig = await stopped;
   console.log(`gloss: ${sig}: finishing requests in flight, then stopping`);
   const force = setTimeout(() => {
@@ -106,11 +181,24 @@ export function makeProgram(): Command {
 
   program
     .command('serve')
-    .description('serve the Gloss HTTP API (/v1/rewrite, /v1/explain, /v1/bundle, /healthz)')
+    .description('serve the Gloss HTTP API (/v1/rewrite, /v1/explain, /v1/bundle, /healthz, /metrics) and the LLM proxy')
     .option('--bundle <dir>', 'bundle folder', DEFAULT_BUNDLE)
     .option('--port <n>', 'port (0 picks a free one)', port, DEFAULT_PORT)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--quiet', 'no request log', false)
+    .option('--config <file>', 'proxy configuration, JSON (default: $GLOSS_CONFIG)')
+    .option('--upstream <name=url>', 'an upstream for the proxy, e.g. openai=https://api.openai.com/v1 (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+    .option('--scan <mode>', `texts the proxy scans: ${SCAN_MODES.join(', ')}`, (v: string) => {
+      if (!(SCAN_MODES as readonly string[]).includes(v)) throw new InvalidArgumentError(`must be one of ${SCAN_MODES.join(', ')}`);
+      return v;
+    })
+    .option('--dry-run', 'detect and report in x-gloss-* headers, but forward the original body')
+    .option('--fail-closed', 'answer 503 when the detector fails or runs over its budget (default: forward the original)')
+    .option('--budget-ms <n>', 'detection time budget per request (default 50)', (v: string) => {
+      if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('must be a positive integer');
+      return Number(v);
+    })
+    .option('--no-proxy', 'serve without the proxy routes')
     .action(async (o) => serveCommand(o));
 
   program

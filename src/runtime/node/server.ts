@@ -1,4 +1,5 @@
 // The Gloss app on Node: a bundle folder from disk, onnxruntime-node, @hono/node-server.
+import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp, type AppDeps } from '../../core/app.ts';
@@ -8,6 +9,8 @@ import { GlossEngine } from '../../core/engine.ts';
 import { silentLogger, type Logger } from '../../core/http/logger.ts';
 import { folderSource } from './fs-source.ts';
 import { ortNodeBackend } from './ort-node-backend.ts';
+import { nodeUpstreamFetch } from './upstream-fetch.ts';
+import { nodeUiAssets } from '../../ui/node-assets.ts';
 
 export interface ServerOptions {
   /** Bundle folder (manifest.json, detector.onnx, tokenizer.json, ...). */
@@ -19,6 +22,15 @@ export interface ServerOptions {
   limits?: AppDeps['limits'];
   auth?: AppDeps['auth'];
   logger?: Logger;
+  /** The LLM proxy's upstreams and policies (without: the proxy routes answer 404). */
+  proxy?: AppDeps['proxy'];
+  /** Overrides for how the proxy reaches upstreams (tests). */
+  proxyRuntime?: AppDeps['proxyRuntime'];
+}
+
+/** SHA-256 hex of a text with node:crypto (synchronous; cheaper than Web Crypto's promise). */
+export function nodeSha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 export interface RunningServer {
@@ -42,7 +54,16 @@ export async function loadEngine(dir: string, backend: InferenceBackend = ortNod
  */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const engine = await loadEngine(opts.bundle, opts.backend);
-  const app = createApp({ engine: async () => engine, limits: opts.limits, auth: opts.auth, logger: opts.logger ?? silentLogger });
+  const upstreamFetch = opts.proxyRuntime?.fetch ? undefined : nodeUpstreamFetch();
+  const app = createApp({
+    engine: async () => engine,
+    limits: opts.limits,
+    auth: opts.auth,
+    logger: opts.logger ?? silentLogger,
+    proxy: opts.proxy,
+    proxyRuntime: { hash: nodeSha256, fetch: upstreamFetch, ...opts.proxyRuntime },
+    ui: { assets: nodeUiAssets(), bundle: folderSource(opts.bundle) },
+  });
   const host = opts.host ?? '127.0.0.1';
   const { server, info } = await new Promise<{ server: ServerType; info: AddressInfo }>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: opts.port ?? 8787, hostname: host }, (info) => resolve({ server: s, info }));
@@ -61,7 +82,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         server.close((err) => (err ? reject(err) : resolve()));
         // Idle keep-alive connections would hold close() open; requests in flight still finish.
         (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-      }).then(() => engine.detector.release());
+      }).then(() => {
+        upstreamFetch?.close();
+        return engine.detector.release();
+      });
       return closing;
     },
   };

@@ -5,16 +5,44 @@ import { createApp } from '../../core/app.ts';
 import { loadBundle } from '../../core/bundle/load.ts';
 import type { DetectorSession, InferenceBackend } from '../../core/detector/backend.ts';
 import { GlossEngine } from '../../core/engine.ts';
+import { errorResponse } from '../../core/http/errors.ts';
 import { jsonLogger, silentLogger } from '../../core/http/logger.ts';
+import { cacheApiCache, memoryCache, tieredCache, type DetectionCache } from '../../core/proxy/cache.ts';
+import { ConfigError, DEFAULT_UPSTREAMS, mergeProxyConfig, proxyConfigFromEnv, resolveProxyConfig, type ProxyConfig } from '../../core/proxy/config.ts';
 import { ortWebBackend } from '../web/ort-web-backend.ts';
 import { memorySource, type FileBytes } from './memory-source.ts';
 import { configureOrtForWorkerd, ortWasmMemoryBytes } from './ort-workerd.ts';
 
 export interface WorkerEnv {
-  /** When set, /v1/* need `Authorization: Bearer <token>`. */
+  /** When set, Gloss's own /v1/* endpoints and /metrics need `Authorization: Bearer <token>`. */
   GLOSS_BEARER_TOKEN?: string;
   /** "off" silences the request log. */
   GLOSS_LOG?: string;
+  /** "off": no proxy routes. */
+  GLOSS_PROXY?: string;
+  /** "off": the detection cache stays in the isolate's memory (no Cache API tier). */
+  GLOSS_CACHE_API?: string;
+  /**
+   * The proxy's configuration (src/core/proxy/config.ts): GLOSS_UPSTREAM_<NAME>_URL vars,
+   * GLOSS_UPSTREAM_<NAME>_KEY secrets, GLOSS_PROXY_CONFIG (JSON or a [vars] table), GLOSS_SCAN, ...
+   */
+  [key: string]: unknown;
+}
+
+/** The proxy configuration a Worker runs with: the public APIs, then its vars and secrets. */
+export function workerProxyConfig(env: WorkerEnv): ProxyConfig | undefined {
+  if (typeof env.GLOSS_PROXY === 'string' && /^(off|false|0)$/i.test(env.GLOSS_PROXY.trim())) return undefined;
+  return mergeProxyConfig({ upstreams: { ...DEFAULT_UPSTREAMS } }, proxyConfigFromEnv(env));
+}
+
+function detectionCache(env: WorkerEnv, proxy: ProxyConfig | undefined): DetectionCache | undefined {
+  if (!proxy) return undefined;
+  const entries = resolveProxyConfig(proxy).cacheEntries;
+  if (entries === 0) return undefined;
+  const memory = memoryCache(entries);
+  const caches = (globalThis as { caches?: { default?: Cache } }).caches;
+  const off = typeof env.GLOSS_CACHE_API === 'string' && /^(off|false|0)$/i.test(env.GLOSS_CACHE_API.trim());
+  return caches?.default && !off ? tieredCache(memory, cacheApiCache(caches.default)) : memory;
 }
 
 interface WorkerHandler {
@@ -46,16 +74,27 @@ export function createWorker(bundle: { files: Record<string, FileBytes>; label: 
   let app: ReturnType<typeof createApp> | undefined;
   return {
     fetch(request, env, ctx) {
-      app ??= createApp({
-        engine: async () => {
-          const ort = configureOrtForWorkerd(wasmModule);
-          const loaded = await loadBundle(memorySource(bundle.files, bundle.label));
-          return GlossEngine.create(loaded, serialized(ortWebBackend(ort, ['wasm'])));
-        },
-        auth: { bearerToken: env?.GLOSS_BEARER_TOKEN || undefined },
-        logger: env?.GLOSS_LOG === 'off' ? silentLogger : jsonLogger((l) => console.log(l)),
-        runtimeInfo: () => ({ ortWasmMemoryBytes: ortWasmMemoryBytes() ?? null }),
-      });
+      const logger = env?.GLOSS_LOG === 'off' ? silentLogger : jsonLogger((l) => console.log(l));
+      try {
+        const proxy = app ? undefined : workerProxyConfig(env ?? {});
+        app ??= createApp({
+          engine: async () => {
+            const ort = configureOrtForWorkerd(wasmModule);
+            const loaded = await loadBundle(memorySource(bundle.files, bundle.label));
+            return GlossEngine.create(loaded, serialized(ortWebBackend(ort, ['wasm'])));
+          },
+          auth: { bearerToken: env?.GLOSS_BEARER_TOKEN || undefined },
+          logger,
+          runtimeInfo: () => ({ ortWasmMemoryBytes: ortWasmMemoryBytes() ?? null }),
+          proxy,
+          proxyRuntime: { cache: detectionCache(env ?? {}, proxy) },
+        });
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        // A bad var or secret: say so in the log; callers learn only that Gloss is misconfigured.
+        logger.error('config.invalid', { error: e.message });
+        return Promise.resolve(errorResponse(500, 'internal_error', 'Gloss is misconfigured; see the Worker log'));
+      }
       return Promise.resolve(app.fetch(request, env as object, ctx as never));
     },
   };

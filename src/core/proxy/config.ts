@@ -1,0 +1,343 @@
+// Proxy configuration: named upstreams and the proxy's policies, from a JSON file (Node), the
+// environment (Node's process.env, a Worker's vars and secrets) and `--upstream NAME=URL` flags.
+// Every layer is validated here, so a typo or an unsafe base URL stops the server at start-up
+// with one clear message instead of surfacing on some request later.
+//
+// An upstream's base URL is the API root including its version, as the OpenAI SDK takes it:
+// https://api.openai.com/v1, https://api.anthropic.com/v1, http://localhost:11434/v1. The proxy
+// appends the route's fixed path (/chat/completions, /responses, /messages) and nothing else.
+import { z } from 'zod';
+import { formatIssues } from '../rules/schema.ts';
+import type { ApiFamily } from '../formats/types.ts';
+import type { ScanMode } from '../rewrite/messages.ts';
+
+export const SCAN_MODES = ['user', 'last-user', 'system', 'all'] as const;
+export const UPSTREAM_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+export const API_KEY_HEADERS = ['authorization', 'x-api-key', 'api-key'] as const;
+export type ApiKeyHeader = (typeof API_KEY_HEADERS)[number];
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface UpstreamConfig {
+  /** API root with its version, e.g. https://api.openai.com/v1. */
+  baseUrl: string;
+  /** A key Gloss sends instead of the caller's (a secret; never logged). */
+  apiKey?: string;
+  /** Where the injected key goes (default: `authorization: Bearer` for OpenAI requests, `x-api-key` for Anthropic). */
+  apiKeyHeader?: ApiKeyHeader;
+  /** Headers set on every request to this upstream (e.g. OpenRouter's HTTP-Referer). */
+  headers?: Record<string, string>;
+  /** Time to the upstream's response headers, in ms (default: the proxy's timeoutMs). */
+  timeoutMs?: number;
+}
+
+export interface ProxyConfig {
+  /** Named upstreams: a base URL, or the full form. */
+  upstreams?: Record<string, string | UpstreamConfig>;
+  /** Which upstream each API family goes to (default: the upstream named like the family). */
+  routes?: Partial<Record<ApiFamily, string>>;
+  /** Let callers pick a configured upstream with `x-gloss-upstream: NAME` (default true). */
+  headerRouting?: boolean;
+  /** Which texts to scan (default 'user'). */
+  scan?: ScanMode;
+  /** Detect and report in headers, but forward the original body (default false). */
+  dryRun?: boolean;
+  /** On a detector error or timeout: forward the original (true, default) or answer 503. */
+  failOpen?: boolean;
+  /** Detection time budget per request in ms (default 50). */
+  budgetMs?: number;
+  /** Most glosses per text (default: the rules' cap). */
+  maxGlosses?: number;
+  /** Largest request body the proxy reads, in bytes (default 8 MiB). */
+  maxBodyBytes?: number;
+  /** Time to the upstream's response headers, in ms (default 300,000). */
+  timeoutMs?: number;
+  /** Longest silence inside a streamed (SSE) response, in ms (default 300,000). */
+  streamIdleTimeoutMs?: number;
+  /** Retries of a request that never reached the upstream (connection refused, DNS), default 1. */
+  retries?: number;
+  /** Proxy routes need Gloss's own bearer token too (x-gloss-token or Authorization), default false. */
+  requireToken?: boolean;
+  /** Detection results cached by SHA-256 of the text; 0 turns the cache off (default 10,000). */
+  cacheEntries?: number;
+  /** Put the scanned prompt texts into the request log (default false; keys are never logged). */
+  logPrompts?: boolean;
+}
+
+const positiveMs = z.number().int().positive().max(24 * 3600 * 1000);
+
+const UpstreamSchema = z.strictObject({
+  // Optional here so that layers can add a key to an upstream another layer names; resolve checks it.
+  baseUrl: z.string().optional(),
+  apiKey: z.string().min(1).optional(),
+  apiKeyHeader: z.enum(API_KEY_HEADERS).optional(),
+  headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a header name'), z.string()).optional(),
+  timeoutMs: positiveMs.optional(),
+});
+
+export const ProxyConfigSchema = z.strictObject({
+  upstreams: z.record(z.string(), z.union([z.string(), UpstreamSchema])).optional(),
+  routes: z.strictObject({ openai: z.string().optional(), anthropic: z.string().optional() }).optional(),
+  headerRouting: z.boolean().optional(),
+  scan: z.enum(SCAN_MODES).optional(),
+  dryRun: z.boolean().optional(),
+  failOpen: z.boolean().optional(),
+  budgetMs: z.number().positive().max(60_000).optional(),
+  maxGlosses: z.number().int().min(0).max(50).optional(),
+  maxBodyBytes: z.number().int().positive().max(256 * 1024 * 1024).optional(),
+  timeoutMs: positiveMs.optional(),
+  streamIdleTimeoutMs: positiveMs.optional(),
+  retries: z.number().int().min(0).max(5).optional(),
+  requireToken: z.boolean().optional(),
+  cacheEntries: z.number().int().min(0).max(10_000_000).optional(),
+  logPrompts: z.boolean().optional(),
+});
+
+/** Validates one layer (a parsed JSON file, say); `where` names it in the error. */
+export function parseProxyConfig(value: unknown, where = 'proxy config'): ProxyConfig {
+  const r = ProxyConfigSchema.safeParse(value);
+  if (!r.success) throw new ConfigError(formatIssues(where, r.error));
+  return r.data as ProxyConfig;
+}
+
+/**
+ * A base URL Gloss may send requests to: http or https, a host, no userinfo, no query or fragment,
+ * no percent-encoded or backslash characters (nothing that could smuggle a path segment); the
+ * trailing slash is dropped.
+ */
+export function parseBaseUrl(raw: string, name: string): URL {
+  const fail = (why: string) => new ConfigError(`upstream ${name}: base URL ${JSON.stringify(raw)} ${why}`);
+  const s = raw.trim();
+  if (/[\s\\%]/.test(s)) throw fail('must not contain spaces, backslashes or percent-encoded characters');
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    throw fail('is not a URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw fail('must use http or https');
+  if (url.username || url.password || s.slice(0, s.indexOf(url.host)).includes('@')) throw fail('must not hold a user name or password (use apiKey)');
+  if (!url.hostname) throw fail('must name a host');
+  if (s.includes('?') || s.includes('#')) throw fail('must not hold a query or fragment');
+  // The URL parser resolves dot segments silently: look at the text as written.
+  if (s.split('/').slice(3).some((seg) => seg === '.' || seg === '..')) throw fail('must not hold . or .. segments');
+  url.pathname = url.pathname.replace(/\/+$/, '');
+  return url;
+}
+
+/** `NAME=URL` as `gloss serve --upstream` takes it. */
+export function parseUpstreamFlag(flag: string): [string, string] {
+  const i = flag.indexOf('=');
+  if (i <= 0) throw new ConfigError(`--upstream ${JSON.stringify(flag)}: expected NAME=BASE_URL`);
+  return [flag.slice(0, i).trim().toLowerCase(), flag.slice(i + 1).trim()];
+}
+
+const truthy = (v: string) => /^(1|true|yes|on)$/i.test(v.trim());
+const falsy = (v: string) => /^(0|false|no|off)$/i.test(v.trim());
+
+function envBool(name: string, v: string): boolean {
+  if (truthy(v)) return true;
+  if (falsy(v)) return false;
+  throw new ConfigError(`${name}=${JSON.stringify(v)}: expected true or false`);
+}
+
+function envInt(name: string, v: string): number {
+  if (!/^\d+$/.test(v.trim())) throw new ConfigError(`${name}=${JSON.stringify(v)}: expected a whole number`);
+  return Number(v.trim());
+}
+
+/**
+ * The proxy configuration held in environment variables (Node's process.env, a Worker's env):
+ *   GLOSS_PROXY_CONFIG                 the JSON config (a string, or an object in a Worker's vars)
+ *   GLOSS_UPSTREAMS                    "name=url,name=url"
+ *   GLOSS_UPSTREAM_<NAME>_URL          base URL of upstream <name> (lower-cased)
+ *   GLOSS_UPSTREAM_<NAME>_KEY          key to inject for it (a secret)
+ *   GLOSS_UPSTREAM_<NAME>_KEY_HEADER   authorization | x-api-key | api-key
+ *   GLOSS_ROUTE_OPENAI, GLOSS_ROUTE_ANTHROPIC, GLOSS_HEADER_ROUTING, GLOSS_SCAN, GLOSS_DRY_RUN,
+ *   GLOSS_FAIL_MODE (open|closed), GLOSS_BUDGET_MS, GLOSS_MAX_GLOSSES, GLOSS_MAX_BODY_BYTES,
+ *   GLOSS_UPSTREAM_TIMEOUT_MS, GLOSS_STREAM_IDLE_TIMEOUT_MS, GLOSS_RETRIES,
+ *   GLOSS_PROXY_REQUIRE_TOKEN, GLOSS_CACHE_ENTRIES, GLOSS_LOG_PROMPTS
+ */
+export function proxyConfigFromEnv(env: Record<string, unknown>): ProxyConfig {
+  const str = (k: string): string | undefined => (typeof env[k] === 'string' && (env[k] as string).trim() !== '' ? (env[k] as string) : undefined);
+  let cfg: ProxyConfig = {};
+  const json = env.GLOSS_PROXY_CONFIG;
+  if (typeof json === 'string' && json.trim()) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(json);
+    } catch (e) {
+      throw new ConfigError(`GLOSS_PROXY_CONFIG is not valid JSON: ${(e as Error).message}`);
+    }
+    cfg = parseProxyConfig(parsed, 'GLOSS_PROXY_CONFIG');
+  } else if (typeof json === 'object' && json !== null) {
+    cfg = parseProxyConfig(json, 'GLOSS_PROXY_CONFIG');
+  }
+
+  const upstreams: Record<string, UpstreamConfig> = {};
+  const up = (name: string) => (upstreams[name] ??= { baseUrl: '' });
+  const list = str('GLOSS_UPSTREAMS');
+  if (list) {
+    for (const item of list.split(/[,\s]+/).filter(Boolean)) {
+      const [name, url] = parseUpstreamFlag(item);
+      up(name).baseUrl = url;
+    }
+  }
+  for (const k of Object.keys(env).sort()) {
+    const m = /^GLOSS_UPSTREAM_([A-Z0-9_]+?)_(URL|KEY|KEY_HEADER)$/.exec(k);
+    const v = str(k);
+    if (!m || v === undefined) continue;
+    const name = m[1].toLowerCase();
+    if (m[2] === 'URL') up(name).baseUrl = v;
+    else if (m[2] === 'KEY') up(name).apiKey = v.trim();
+    else {
+      const h = v.trim().toLowerCase();
+      if (!(API_KEY_HEADERS as readonly string[]).includes(h)) throw new ConfigError(`${k}=${JSON.stringify(v)}: expected one of ${API_KEY_HEADERS.join(', ')}`);
+      up(name).apiKeyHeader = h as ApiKeyHeader;
+    }
+  }
+  if (Object.keys(upstreams).length) cfg = mergeProxyConfig(cfg, { upstreams });
+
+  const o: ProxyConfig = {};
+  let v: string | undefined;
+  if ((v = str('GLOSS_ROUTE_OPENAI'))) o.routes = { ...o.routes, openai: v.trim().toLowerCase() };
+  if ((v = str('GLOSS_ROUTE_ANTHROPIC'))) o.routes = { ...o.routes, anthropic: v.trim().toLowerCase() };
+  if ((v = str('GLOSS_HEADER_ROUTING'))) o.headerRouting = envBool('GLOSS_HEADER_ROUTING', v);
+  if ((v = str('GLOSS_SCAN'))) {
+    if (!(SCAN_MODES as readonly string[]).includes(v.trim())) throw new ConfigError(`GLOSS_SCAN=${JSON.stringify(v)}: expected one of ${SCAN_MODES.join(', ')}`);
+    o.scan = v.trim() as ScanMode;
+  }
+  if ((v = str('GLOSS_DRY_RUN'))) o.dryRun = envBool('GLOSS_DRY_RUN', v);
+  if ((v = str('GLOSS_FAIL_MODE'))) {
+    if (!/^(open|closed)$/.test(v.trim())) throw new ConfigError(`GLOSS_FAIL_MODE=${JSON.stringify(v)}: expected open or closed`);
+    o.failOpen = v.trim() === 'open';
+  }
+  if ((v = str('GLOSS_BUDGET_MS'))) o.budgetMs = envInt('GLOSS_BUDGET_MS', v);
+  if ((v = str('GLOSS_MAX_GLOSSES'))) o.maxGlosses = envInt('GLOSS_MAX_GLOSSES', v);
+  if ((v = str('GLOSS_MAX_BODY_BYTES'))) o.maxBodyBytes = envInt('GLOSS_MAX_BODY_BYTES', v);
+  if ((v = str('GLOSS_UPSTREAM_TIMEOUT_MS'))) o.timeoutMs = envInt('GLOSS_UPSTREAM_TIMEOUT_MS', v);
+  if ((v = str('GLOSS_STREAM_IDLE_TIMEOUT_MS'))) o.streamIdleTimeoutMs = envInt('GLOSS_STREAM_IDLE_TIMEOUT_MS', v);
+  if ((v = str('GLOSS_RETRIES'))) o.retries = envInt('GLOSS_RETRIES', v);
+  if ((v = str('GLOSS_PROXY_REQUIRE_TOKEN'))) o.requireToken = envBool('GLOSS_PROXY_REQUIRE_TOKEN', v);
+  if ((v = str('GLOSS_CACHE_ENTRIES'))) o.cacheEntries = envInt('GLOSS_CACHE_ENTRIES', v);
+  if ((v = str('GLOSS_LOG_PROMPTS'))) o.logPrompts = envBool('GLOSS_LOG_PROMPTS', v);
+  return mergeProxyConfig(cfg, parseProxyConfig(o, 'environment'));
+}
+
+function asUpstream(v: string | UpstreamConfig | undefined): Partial<UpstreamConfig> {
+  return typeof v === 'string' ? { baseUrl: v } : (v ?? {});
+}
+
+/** Later layers win; upstreams merge by name and field (a later key for a known URL, say). */
+export function mergeProxyConfig(...layers: (ProxyConfig | undefined)[]): ProxyConfig {
+  const out: ProxyConfig = {};
+  for (const l of layers) {
+    if (!l) continue;
+    const { upstreams, routes, ...rest } = l;
+    Object.assign(out, Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)));
+    if (routes) out.routes = { ...out.routes, ...routes };
+    if (upstreams) {
+      const merged: Record<string, UpstreamConfig> = {};
+      for (const [n, u] of Object.entries(out.upstreams ?? {})) merged[n] = asUpstream(u) as UpstreamConfig;
+      for (const [n, u] of Object.entries(upstreams)) {
+        const next = asUpstream(u);
+        const defined = Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined && v !== ''));
+        merged[n] = { ...merged[n], ...defined } as UpstreamConfig;
+      }
+      out.upstreams = merged;
+    }
+  }
+  return out;
+}
+
+/** The public APIs, used by `gloss serve` and the Worker unless the configuration names others. */
+export const DEFAULT_UPSTREAMS: Record<string, string> = {
+  openai: 'https://api.openai.com/v1',
+  anthropic: 'https://api.anthropic.com/v1',
+};
+
+export interface ResolvedUpstream {
+  name: string;
+  /** Validated base URL, no trailing slash. */
+  base: URL;
+  apiKey?: string;
+  apiKeyHeader?: ApiKeyHeader;
+  headers: [string, string][];
+  timeoutMs: number;
+}
+
+export interface ResolvedProxyConfig {
+  upstreams: ReadonlyMap<string, ResolvedUpstream>;
+  routes: Record<ApiFamily, string>;
+  headerRouting: boolean;
+  scan: ScanMode;
+  dryRun: boolean;
+  failOpen: boolean;
+  budgetMs: number;
+  maxGlosses?: number;
+  maxBodyBytes: number;
+  timeoutMs: number;
+  streamIdleTimeoutMs: number;
+  retries: number;
+  requireToken: boolean;
+  cacheEntries: number;
+  logPrompts: boolean;
+}
+
+export const PROXY_DEFAULTS = {
+  budgetMs: 50,
+  maxBodyBytes: 8 * 1024 * 1024,
+  timeoutMs: 300_000,
+  streamIdleTimeoutMs: 300_000,
+  retries: 1,
+  cacheEntries: 10_000,
+};
+
+/** Checks names, base URLs and routes; fills in defaults. */
+export function resolveProxyConfig(config: ProxyConfig): ResolvedProxyConfig {
+  const cfg = parseProxyConfig(config);
+  const timeoutMs = cfg.timeoutMs ?? PROXY_DEFAULTS.timeoutMs;
+  const upstreams = new Map<string, ResolvedUpstream>();
+  for (const [name, raw] of Object.entries(cfg.upstreams ?? {})) {
+    if (!UPSTREAM_NAME.test(name)) throw new ConfigError(`upstream name ${JSON.stringify(name)}: use lower-case letters, digits, '-' and '_' (at most 64)`);
+    const u = asUpstream(raw);
+    if (!u.baseUrl) throw new ConfigError(`upstream ${name}: no base URL (set GLOSS_UPSTREAM_${name.toUpperCase().replace(/-/g, '_')}_URL or upstreams.${name}.baseUrl)`);
+    for (const h of Object.keys(u.headers ?? {})) {
+      if (/^(host|content-length|connection|transfer-encoding|x-gloss-.*)$/i.test(h)) throw new ConfigError(`upstream ${name}: header ${h} cannot be set`);
+    }
+    upstreams.set(name, {
+      name,
+      base: parseBaseUrl(u.baseUrl, name),
+      apiKey: u.apiKey,
+      apiKeyHeader: u.apiKeyHeader,
+      headers: Object.entries(u.headers ?? {}),
+      timeoutMs: u.timeoutMs ?? timeoutMs,
+    });
+  }
+  const routes = { openai: cfg.routes?.openai ?? 'openai', anthropic: cfg.routes?.anthropic ?? 'anthropic' };
+  for (const [family, name] of Object.entries(cfg.routes ?? {})) {
+    if (name !== undefined && !upstreams.has(name)) throw new ConfigError(`routes.${family}: no upstream named ${JSON.stringify(name)}`);
+  }
+  return {
+    upstreams,
+    routes,
+    headerRouting: cfg.headerRouting ?? true,
+    scan: cfg.scan ?? 'user',
+    dryRun: cfg.dryRun ?? false,
+    failOpen: cfg.failOpen ?? true,
+    budgetMs: cfg.budgetMs ?? PROXY_DEFAULTS.budgetMs,
+    maxGlosses: cfg.maxGlosses,
+    maxBodyBytes: cfg.maxBodyBytes ?? PROXY_DEFAULTS.maxBodyBytes,
+    timeoutMs,
+    streamIdleTimeoutMs: cfg.streamIdleTimeoutMs ?? PROXY_DEFAULTS.streamIdleTimeoutMs,
+    retries: cfg.retries ?? PROXY_DEFAULTS.retries,
+    requireToken: cfg.requireToken ?? false,
+    cacheEntries: cfg.cacheEntries ?? PROXY_DEFAULTS.cacheEntries,
+    logPrompts: cfg.logPrompts ?? false,
+  };
+}

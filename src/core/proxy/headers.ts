@@ -1,0 +1,76 @@
+// Which headers cross the proxy. Hop-by-hop headers (RFC 9110 7.6.1: connection and the names it
+// lists, keep-alive, te, trailer, transfer-encoding, upgrade, proxy-*) never do; host and
+// content-length are set by the runtime for the new connection; Gloss's own x-gloss-* request
+// headers are for Gloss. Everything else passes: the caller's API key, anthropic-version,
+// openai-organization, idempotency keys, SDK telemetry headers, unknown vendor headers.
+import type { ApiFamily } from '../formats/types.ts';
+import type { ResolvedUpstream } from './config.ts';
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'te', 'trailer', 'trailers', 'transfer-encoding', 'upgrade', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization']);
+
+/** Request headers the proxy never forwards, on top of hop-by-hop ones. */
+const REQUEST_DROP = new Set([
+  'host',
+  'content-length',
+  'expect',
+  // The runtime negotiates (and decodes) the upstream's compression itself.
+  'accept-encoding',
+  // Facts about the client's connection to Gloss (Cloudflare adds them in Workers).
+  'cf-connecting-ip',
+  'cf-connecting-ipv6',
+  'cf-ipcountry',
+  'cf-ray',
+  'cf-visitor',
+  'cf-worker',
+  'cf-ew-via',
+  'cdn-loop',
+]);
+
+/** Content codings fetch() decodes in Node (undici) and workerd: the body we hold is decoded. */
+const DECODED = new Set(['gzip', 'x-gzip', 'deflate', 'br', 'zstd', 'identity']);
+
+function connectionListed(h: Headers): Set<string> {
+  const v = h.get('connection');
+  return new Set(v ? v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : []);
+}
+
+export const AUTH_HEADERS = ['authorization', 'x-api-key', 'api-key'] as const;
+
+export interface RequestHeaderOptions {
+  /** Strip the caller's credentials (the Gloss token was sent in them, or a key is injected). */
+  dropAuth?: boolean;
+}
+
+/** The headers to send upstream. */
+export function upstreamRequestHeaders(incoming: Headers, upstream: ResolvedUpstream, family: ApiFamily, opts: RequestHeaderOptions = {}): Headers {
+  const listed = connectionListed(incoming);
+  const out = new Headers();
+  const inject = upstream.apiKey !== undefined;
+  for (const [k, v] of incoming) {
+    if (HOP_BY_HOP.has(k) || REQUEST_DROP.has(k) || listed.has(k) || k.startsWith('proxy-') || k.startsWith('x-gloss')) continue;
+    if ((inject || opts.dropAuth) && (AUTH_HEADERS as readonly string[]).includes(k)) continue;
+    out.append(k, v);
+  }
+  for (const [k, v] of upstream.headers) out.set(k, v);
+  if (inject) {
+    const header = upstream.apiKeyHeader ?? (family === 'anthropic' ? 'x-api-key' : 'authorization');
+    out.set(header, header === 'authorization' ? `Bearer ${upstream.apiKey}` : upstream.apiKey!);
+  }
+  return out;
+}
+
+/** The upstream's response headers as the client gets them (x-gloss-* are added after). */
+export function clientResponseHeaders(upstream: Headers): Headers {
+  const listed = connectionListed(upstream);
+  const out = new Headers();
+  const encoding = upstream.get('content-encoding')?.trim().toLowerCase();
+  const decoded = encoding !== undefined && encoding.split(',').every((c) => DECODED.has(c.trim()));
+  for (const [k, v] of upstream) {
+    if (HOP_BY_HOP.has(k) || listed.has(k) || k.startsWith('proxy-')) continue;
+    // The body is re-framed for the client connection (and was decoded if it was compressed).
+    if (k === 'content-length') continue;
+    if (k === 'content-encoding' && decoded) continue;
+    out.append(k, v);
+  }
+  return out;
+}

@@ -1,0 +1,159 @@
+// Relays an upstream response body to the client chunk by chunk, as it arrives (pull-based: one
+// upstream read per client read, so a slow client slows the upstream read instead of growing a
+// buffer). Cancelling the client side cancels the upstream body.
+//
+// Server-sent events are relayed on event boundaries (a blank line): bytes after the last complete
+// event wait for the rest of their event. A client's SSE parser dispatches nothing before the
+// blank line anyway, so this costs no latency; what it buys is a clean end when the upstream dies
+// mid-stream or falls silent: the incomplete event is dropped and one well-formed error event
+// follows, which the OpenAI and Anthropic SDKs both raise as an APIError:
+//
+//   event: error
+//   data: {"type":"error","error":{"type":"upstream_error","message":"..."}}
+//
+// Other bodies (JSON) are relayed as they come; if the upstream dies mid-body the client's
+// connection is aborted the same way, since a truncated JSON body cannot be made whole.
+
+export type RelayEnd = 'complete' | 'cut' | 'idle' | 'cancelled';
+
+export interface RelayOptions {
+  sse: boolean;
+  /** Longest wait for the next upstream chunk (SSE only); 0 or Infinity: no limit. */
+  idleMs: number;
+  /** Called once when the relay ends, however it ends. */
+  onEnd?: (how: RelayEnd, bytes: number) => void;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+/** Past this much of one unfinished event, relay it anyway (a stream that never sends blank lines). */
+const MAX_HELD = 1 << 20;
+
+/** Index just past the last event boundary (blank line) in `b`, or -1. */
+export function lastEventEnd(b: Uint8Array): number {
+  for (let i = b.length - 1; i >= 1; i--) {
+    const c = b[i];
+    if (c === LF && (b[i - 1] === LF || (b[i - 1] === CR && i >= 2 && b[i - 2] === LF))) return i + 1;
+    if (c === CR && b[i - 1] === CR) return i + 1;
+  }
+  return -1;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a, 0);
+  out.set(b, a.byteLength);
+  return out;
+}
+
+export function sseErrorEvent(message: string, type = 'upstream_error'): Uint8Array {
+  return new TextEncoder().encode(`event: error\ndata: ${JSON.stringify({ type: 'error', error: { type, message } })}\n\n`);
+}
+
+const IDLE = Symbol('idle');
+
+/** A one-line error (servers print it as it is) that says what happened to the body. */
+function bodyCut(): Error {
+  const msg = 'gloss: the upstream connection was lost in the middle of a response body; the client connection was aborted';
+  const e = new Error(msg);
+  e.stack = `Error: ${msg}`;
+  return e;
+}
+
+export function relay(body: ReadableStream<Uint8Array>, opts: RelayOptions): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  let held: Uint8Array | undefined;
+  let bytes = 0;
+  let ended = false;
+  const end = (how: RelayEnd) => {
+    if (ended) return;
+    ended = true;
+    opts.onEnd?.(how, bytes);
+  };
+  const idleMs = opts.sse && Number.isFinite(opts.idleMs) && opts.idleMs > 0 ? opts.idleMs : 0;
+
+  const read = (): Promise<ReadableStreamReadResult<Uint8Array> | typeof IDLE> => {
+    if (!idleMs) return reader.read();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const idle = new Promise<typeof IDLE>((resolve) => {
+      timer = setTimeout(() => resolve(IDLE), idleMs);
+    });
+    return Promise.race([reader.read(), idle]).finally(() => timer !== undefined && clearTimeout(timer));
+  };
+
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        for (;;) {
+          let r: Awaited<ReturnType<typeof read>>;
+          try {
+            r = await read();
+          } catch {
+            if (ended) return;
+            if (!opts.sse) {
+              end('cut');
+              // Abort the client connection: the only way HTTP can say "this body is incomplete".
+              controller.error(bodyCut());
+              return;
+            }
+            end('cut');
+            try {
+              controller.enqueue(sseErrorEvent('the upstream connection was lost in the middle of the stream'));
+              controller.close();
+            } catch {
+              // the client is gone too
+            }
+            return;
+          }
+          if (r === IDLE) {
+            end('idle');
+            reader.cancel('idle').catch(() => {});
+            try {
+              controller.enqueue(sseErrorEvent(`the upstream sent nothing for ${idleMs} ms; the stream was ended`, 'upstream_timeout'));
+              controller.close();
+            } catch {
+              // the client is gone too
+            }
+            return;
+          }
+          if (r.done) {
+            if (held) controller.enqueue(held);
+            held = undefined;
+            end('complete');
+            controller.close();
+            return;
+          }
+          const chunk = r.value;
+          bytes += chunk.byteLength;
+          if (!opts.sse) {
+            controller.enqueue(chunk);
+            return;
+          }
+          const all = held ? concat(held, chunk) : chunk;
+          const cut = lastEventEnd(all);
+          if (cut === all.byteLength) {
+            held = undefined;
+            controller.enqueue(all);
+            return;
+          }
+          if (cut > 0) {
+            held = all.slice(cut);
+            controller.enqueue(all.subarray(0, cut));
+            return;
+          }
+          if (all.byteLength > MAX_HELD) {
+            held = undefined;
+            controller.enqueue(all);
+            return;
+          }
+          held = all; // no complete event yet: read on
+        }
+      },
+      cancel(reason) {
+        end('cancelled');
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
