@@ -15,6 +15,7 @@ const suites: Record<string, () => Promise<void>> = {
   detector: async () => (await import('./detector.ts')).benchDetector(rounds),
   sae: async () => (await import('./sae.ts')).benchSae(rounds),
   rewrite: async () => (await import('./rewrite.ts')).benchRewrite(rounds),
+  proxy: async () => (await import('./proxy.ts')).benchProxy(rounds),
 };
 const chosen = positionals.length ? positionals : Object.keys(suites);
 for (const name of chosen) {
