@@ -77,6 +77,7 @@ export function appWorkerModules(dir: string, files: readonly string[] = KNOWN_B
     { type: 'ESModule', path: `${dir}/app-worker.mjs` },
     { type: 'ESModule', path: `${dir}/gloss-bundle/files.mjs` },
     ...files.map((f) => ({ type: 'Data' as const, path: `${dir}/gloss-bundle/${f}.bin` })),
+    { type: 'Data', path: `${dir}/gloss-bundle/ui.bin` },
     { type: 'CompiledWasm', path: `${dir}/ort-wasm-simd-threaded.wasm` },
   ];
 }

@@ -8,7 +8,7 @@
 //     GLOSS_BEARER_TOKEN protects Gloss's own endpoints (/v1/rewrite, /v1/explain, /v1/bundle, /metrics).
 //   gloss pack-worker [--bundle dir] [--out dir]   (wrangler's build step: the bundle as Worker modules)
 // Expected failures print one line `gloss: ...` on stderr and exit 1.
-import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadBundle } from '../../core/bundle/load.ts';
@@ -168,8 +168,30 @@ export async function packWorker(o: { bundle: string; out: string }): Promise<{ 
   }
   lines.push(`export const label = ${JSON.stringify(`${manifest.name} (packed from ${o.bundle})`)};`);
   lines.push(`export const files = {\n${names.map((n, i) => `  ${JSON.stringify(n)}: f${i},`).join('\n')}\n};`);
+  // The explorer page's assets (server-side computation only: onnxruntime-web's wasm for the
+  // browser is too large to ship inside a Worker).
+  // One Data module for all of them, so the Worker's module list does not depend on chunk names.
+  const ui = await packUi(o.out);
+  lines.push(`import uiBlob from './ui.bin';`);
+  lines.push(`const uiIndex = ${JSON.stringify(ui)};`);
+  lines.push('export const ui = Object.fromEntries(Object.entries(uiIndex).map(([k, [o, n]]) => [k, new Uint8Array(uiBlob, o, n)]));');
   await writeFile(join(o.out, 'files.mjs'), lines.join('\n') + '\n');
   return { files: names, bytes };
+}
+
+async function packUi(out: string): Promise<Record<string, [number, number]>> {
+  const { ensureUiBuilt, UI_DIST } = await import('../../ui/build.ts');
+  await ensureUiBuilt();
+  const names = (await readdir(UI_DIST)).filter((n) => /^[\w.-]+\.(html|js|css)$/.test(n)).sort();
+  const parts = await Promise.all(names.map((n) => readFile(join(UI_DIST, n))));
+  const index: Record<string, [number, number]> = {};
+  let offset = 0;
+  names.forEach((n, i) => {
+    index[n] = [offset, parts[i].byteLength];
+    offset += parts[i].byteLength;
+  });
+  await writeFile(join(out, 'ui.bin'), Buffer.concat(parts));
+  return index;
 }
 
 export function makeProgram(): Command {

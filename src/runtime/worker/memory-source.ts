@@ -3,7 +3,7 @@ import type { BundleSource } from '../../core/bundle/source.ts';
 
 export type FileBytes = ArrayBuffer | ArrayBufferView | string;
 
-function toBytes(v: FileBytes): Uint8Array {
+export function toBytes(v: FileBytes): Uint8Array {
   if (typeof v === 'string') return new TextEncoder().encode(v);
   if (v instanceof ArrayBuffer) return new Uint8Array(v);
   return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);

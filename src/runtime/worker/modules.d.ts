@@ -11,4 +11,6 @@ declare module 'onnxruntime-web/ort-wasm-simd-threaded.wasm' {
 declare module 'gloss-bundle-files' {
   export const label: string;
   export const files: Record<string, ArrayBuffer | Uint8Array | string>;
+  /** The explorer page's assets (index.html, app.js, chunks, style.css). */
+  export const ui: Record<string, ArrayBuffer | Uint8Array | string> | undefined;
 }

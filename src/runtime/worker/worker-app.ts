@@ -10,7 +10,8 @@ import { jsonLogger, silentLogger } from '../../core/http/logger.ts';
 import { cacheApiCache, memoryCache, tieredCache, type DetectionCache } from '../../core/proxy/cache.ts';
 import { ConfigError, DEFAULT_UPSTREAMS, mergeProxyConfig, proxyConfigFromEnv, resolveProxyConfig, type ProxyConfig } from '../../core/proxy/config.ts';
 import { ortWebBackend } from '../web/ort-web-backend.ts';
-import { memorySource, type FileBytes } from './memory-source.ts';
+import { memorySource, toBytes, type FileBytes } from './memory-source.ts';
+import type { UiAssets } from '../../ui/routes.ts';
 import { configureOrtForWorkerd, ortWasmMemoryBytes } from './ort-workerd.ts';
 
 export interface WorkerEnv {
@@ -70,7 +71,16 @@ export function serialized(backend: InferenceBackend): InferenceBackend {
   };
 }
 
-export function createWorker(bundle: { files: Record<string, FileBytes>; label: string }, wasmModule: WebAssembly.Module): WorkerHandler {
+/** The explorer's assets packed into the Worker; onnxruntime-web's browser files are not. */
+function workerUiAssets(ui: Record<string, FileBytes>): UiAssets {
+  return {
+    async read(path) {
+      return Object.hasOwn(ui, path) ? toBytes(ui[path]) : undefined;
+    },
+  };
+}
+
+export function createWorker(bundle: { files: Record<string, FileBytes>; label: string; ui?: Record<string, FileBytes> }, wasmModule: WebAssembly.Module): WorkerHandler {
   let app: ReturnType<typeof createApp> | undefined;
   return {
     fetch(request, env, ctx) {
@@ -88,6 +98,7 @@ export function createWorker(bundle: { files: Record<string, FileBytes>; label: 
           runtimeInfo: () => ({ ortWasmMemoryBytes: ortWasmMemoryBytes() ?? null }),
           proxy,
           proxyRuntime: { cache: detectionCache(env ?? {}, proxy) },
+          ui: bundle.ui ? { assets: workerUiAssets(bundle.ui), bundle: memorySource(bundle.files, bundle.label) } : undefined,
         });
       } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
