@@ -16,6 +16,9 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { f16Table } from './float16.ts';
+import { mulberry32 } from '../random.ts';
+
+export { mulberry32 };
 
 export class CacheError extends Error {
   constructor(message: string) {
@@ -136,17 +139,6 @@ function mix32(x: number): number {
   return (x ^ (x >>> 16)) >>> 0;
 }
 
-/** Seeded PRNG (mulberry32); deterministic across platforms. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function permutation(n: number, rand: () => number): Uint32Array {
   const p = new Uint32Array(n);

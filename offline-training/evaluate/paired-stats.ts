@@ -2,18 +2,10 @@
 // McNemar's test (exact binomial and chi-square with continuity correction) on the discordant
 // pairs, and a seeded paired bootstrap interval of the accuracy difference.
 import { chiSquare1Sf } from '../mine/stats.ts';
+import { mulberry32 } from '../random.ts';
 
-/** Seeded PRNG (mulberry32): deterministic across platforms. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
+
 
 /** P(X <= k) for X ~ Binomial(n, p): the pmf by its ratio recurrence in log space, summed stably. */
 export function binomialCdf(k: number, n: number, p = 0.5): number {

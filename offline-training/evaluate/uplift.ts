@@ -11,7 +11,7 @@
 // A task whose request fails (after the client's retries) is left out of the comparison and
 // counted in `errors`. 401/403/404 stop the run with an LlmError, as in `outcomes`.
 import { writeFile } from 'node:fs/promises';
-import { ChatClient, LlmError, resolveEndpoint } from '../llm/client.ts';
+import { endpointClient, LlmError } from '../llm/client.ts';
 import { DEFAULT_TEMPLATES, isFatalStatus, readTasks, renderPrompt, runPool, score, type Task, type TaskType } from '../llm/tasks.ts';
 import { pairedComparison, type PairedResult } from './paired-stats.ts';
 
@@ -80,19 +80,7 @@ export interface UpliftReport {
 }
 
 export async function runUplift(opts: UpliftOptions): Promise<UpliftReport> {
-  const { baseUrl, model } = resolveEndpoint(opts, NO_ENDPOINT_UPLIFT, opts.env);
-  const concurrency = opts.concurrency ?? 4;
-  const client = new ChatClient({
-    baseUrl,
-    model,
-    apiKeyEnv: opts.apiKeyEnv,
-    env: opts.env,
-    concurrency,
-    retries: opts.retries,
-    timeoutMs: opts.timeoutMs,
-    maxTokens: opts.maxTokens,
-    backoffMs: opts.backoffMs,
-  });
+  const { client, model, concurrency } = endpointClient(opts, NO_ENDPOINT_UPLIFT);
   const { tasks, taskType } = await readTasks(opts.tasks, { taskType: opts.taskType, limit: opts.limit });
   const template = opts.promptTemplate ?? DEFAULT_TEMPLATES[taskType];
   renderPrompt(template, tasks[0]);

@@ -347,3 +347,24 @@ export class ChatClient {
 function withAttempts(err: LlmError, attempts: number, suffix = ''): LlmError {
   return new LlmError(err.message + suffix, { status: err.status, retryable: err.retryable, upstreamMessage: err.upstreamMessage, attempts, cause: err.cause });
 }
+
+/** The endpoint options the outcomes and uplift commands share. */
+export interface EndpointOptions {
+  baseUrl?: string;
+  model?: string;
+  apiKeyEnv?: string;
+  env?: Record<string, string | undefined>;
+  concurrency?: number;
+  retries?: number;
+  timeoutMs?: number;
+  maxTokens?: number;
+  backoffMs?: number;
+}
+
+/** Resolves the endpoint (failing with `noEndpoint` when none is configured) and builds its client. */
+export function endpointClient(o: EndpointOptions, noEndpoint: string): { client: ChatClient; model: string; concurrency: number } {
+  const { baseUrl, model } = resolveEndpoint(o, noEndpoint, o.env);
+  const concurrency = o.concurrency ?? 4;
+  const client = new ChatClient({ baseUrl, model, apiKeyEnv: o.apiKeyEnv, env: o.env, concurrency, retries: o.retries, timeoutMs: o.timeoutMs, maxTokens: o.maxTokens, backoffMs: o.backoffMs });
+  return { client, model, concurrency };
+}

@@ -16,7 +16,7 @@
 // `maxConsecutiveErrors` failures in a row (default 10); the run then throws an LlmError after the
 // requests in flight have finished and been written.
 import { open, readFile, truncate } from 'node:fs/promises';
-import { ChatClient, LlmError, resolveEndpoint } from './client.ts';
+import { endpointClient, LlmError } from './client.ts';
 import { DEFAULT_TEMPLATES, isFatalStatus, readTasks, renderPrompt, runPool, score, type TaskType } from './tasks.ts';
 
 export interface OutcomeEntry {
@@ -148,19 +148,7 @@ async function readExisting(file: string, model: string): Promise<Existing> {
 }
 
 export async function runOutcomes(opts: OutcomesOptions): Promise<OutcomesSummary> {
-  const { baseUrl, model } = resolveEndpoint(opts, NO_ENDPOINT_OUTCOMES, opts.env);
-  const concurrency = opts.concurrency ?? 4;
-  const client = new ChatClient({
-    baseUrl,
-    model,
-    apiKeyEnv: opts.apiKeyEnv,
-    env: opts.env,
-    concurrency,
-    retries: opts.retries,
-    timeoutMs: opts.timeoutMs,
-    maxTokens: opts.maxTokens,
-    backoffMs: opts.backoffMs,
-  });
+  const { client, model, concurrency } = endpointClient(opts, NO_ENDPOINT_OUTCOMES);
   const { tasks, taskType } = await readTasks(opts.tasks, { taskType: opts.taskType, limit: opts.limit });
   const template = opts.promptTemplate ?? DEFAULT_TEMPLATES[taskType];
   if (tasks.length) renderPrompt(template, tasks[0]); // template errors before any request

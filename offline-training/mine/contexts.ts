@@ -46,13 +46,18 @@ export async function topContexts(
   return best;
 }
 
-/** A short label from what the contexts share: the most frequent activating word. */
-export function autoLabel(contexts: readonly TopContext[]): string {
+/** The activating words of a latent's top contexts, most frequent first. */
+export function wordsOf(contexts: readonly TopContext[]): string[] {
   const counts = new Map<string, number>();
   for (const c of contexts) {
     const w = c.token.toLowerCase().replace(/[^\p{L}\p{N}%$]+/gu, '');
     if (w) counts.set(w, (counts.get(w) ?? 0) + 1);
   }
-  const top = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([w]) => `"${w}"`);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([w]) => w);
+}
+
+/** A short label from what the contexts share: the most frequent activating words. */
+export function autoLabel(contexts: readonly TopContext[]): string {
+  const top = wordsOf(contexts).slice(0, 3).map((w) => `"${w}"`);
   return top.length ? `fires on ${top.join(', ')}` : 'no clear context';
 }

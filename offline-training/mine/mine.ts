@@ -9,20 +9,11 @@ import { readOutcomes } from '../llm/outcomes-format.ts';
 import { readTexts } from '../activations/texts.ts';
 import { UsageError } from '../graph/architecture.ts';
 import { associate, isHeldOut, type FeatureAssociation, type PromptSummary } from './associate.ts';
-import { autoLabel, topContexts, type TopContext } from './contexts.ts';
+import { autoLabel, topContexts, wordsOf, type TopContext } from './contexts.ts';
 import { createFeatureRunner } from './feature-runner.ts';
 import { auc, benjaminiHochberg, logisticFit } from './stats.ts';
 import { pickTemplate } from './gloss-templates.ts';
 
-/** The most frequent activating words of a latent's top contexts. */
-export function wordsOf(contexts: readonly TopContext[]): string[] {
-  const counts = new Map<string, number>();
-  for (const c of contexts) {
-    const w = c.token.toLowerCase().replace(/[^\p{L}\p{N}%$]+/gu, '');
-    if (w) counts.set(w, (counts.get(w) ?? 0) + 1);
-  }
-  return [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([w]) => w);
-}
 
 /** Keeps the latents of a pre-declared family and recomputes both q-values within it. */
 export function restrictFamily(assoc: readonly FeatureAssociation[], keep: (feature: number) => boolean): FeatureAssociation[] {

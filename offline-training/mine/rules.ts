@@ -4,7 +4,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { UsageError } from '../graph/architecture.ts';
 import { parseRules, type Rule, type RulesFile } from '../../src/core/rules/schema.ts';
-import { wordsOf, type Candidate, type MiningResult } from './mine.ts';
+import type { Candidate, MiningResult } from './mine.ts';
+import { wordsOf } from './contexts.ts';
 import { auc } from './stats.ts';
 import { pickTemplate } from './gloss-templates.ts';
 

@@ -18,6 +18,7 @@ interface TokenizerJson {
 }
 
 const BYTE_TOKEN = /^<0x([0-9A-Fa-f]{2})>$/;
+const UTF8 = new TextDecoder();
 
 export class GlossTokenizer {
   private readonly tokenizer: Tokenizer;
@@ -60,7 +61,7 @@ export class GlossTokenizer {
     const flushBytes = () => {
       if (bytes.length === 0) return;
       // A multi-byte character split over byte tokens: its text goes to the first of them.
-      out[byteStart] = new TextDecoder().decode(Uint8Array.from(bytes));
+      out[byteStart] = UTF8.decode(Uint8Array.from(bytes));
       bytes = [];
     };
     tokens.forEach((tok, i) => {
@@ -87,7 +88,7 @@ export class GlossTokenizer {
       if (b === undefined) return tok;
       bytes.push(b);
     }
-    return new TextDecoder().decode(Uint8Array.from(bytes));
+    return UTF8.decode(Uint8Array.from(bytes));
   }
 }
 
