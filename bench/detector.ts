@@ -50,17 +50,30 @@ export async function benchDetector(rounds: number): Promise<void> {
   const sessions: Record<string, { s: AnySession; web: boolean }> = {};
   for (const [q, b] of Object.entries(builds)) {
     sessions[`node ${q}`] = { s: await ortNode.InferenceSession.create(b.model), web: false };
-    sessions[`web ${q}`] = { s: await ortWeb.InferenceSession.create(b.model, { executionProviders: ['wasm'] }), web: true };
+    sessions[`web ${q}`] = {
+      s: await ortWeb.InferenceSession.create(b.model, { executionProviders: ['wasm'] }),
+      web: true,
+    };
   }
   const peak = await matmulPeak(rounds);
   const peakBest = Math.max(...peak.map((p) => p.gflops));
-  printTable('onnxruntime-node fp32 MatMul throughput (n x n by n x n)', ['n', 'GFLOP/s'], peak.map((p) => [p.size, p.gflops]));
+  printTable(
+    'onnxruntime-node fp32 MatMul throughput (n x n by n x n)',
+    ['n', 'GFLOP/s'],
+    peak.map((p) => [p.size, p.gflops]),
+  );
 
   // The reference MatMul also runs inside the T=128 rounds, so the fraction compares medians taken
   // side by side under the same load.
   const peakN = 1024;
   const gbPeak = new GraphBuilder('peak');
-  gbPeak.output(gbPeak.matmul(gbPeak.input('a', 'float32', [peakN, peakN]), gbPeak.init('b', new Float32Array(peakN * peakN).fill(0.001), [peakN, peakN])), 'c');
+  gbPeak.output(
+    gbPeak.matmul(
+      gbPeak.input('a', 'float32', [peakN, peakN]),
+      gbPeak.init('b', new Float32Array(peakN * peakN).fill(0.001), [peakN, peakN]),
+    ),
+    'c',
+  );
   const peakSession = await ortNode.InferenceSession.create(gbPeak.toBytes());
   const peakFeed = { a: new ortNode.Tensor('float32', new Float32Array(peakN * peakN).fill(0.5), [peakN, peakN]) };
   let peakSideBySide = NaN;
@@ -86,7 +99,7 @@ export async function benchDetector(rounds: number): Promise<void> {
     summary[T] = {};
     for (const [name, t] of Object.entries(times)) {
       summary[T][name] = median(t);
-      rows.push([T, name, median(t), p90(t), (flops / (median(t) / 1000)) / 1e9]);
+      rows.push([T, name, median(t), p90(t), flops / (median(t) / 1000) / 1e9]);
     }
   }
   printTable(
@@ -96,13 +109,21 @@ export async function benchDetector(rounds: number): Promise<void> {
   );
   const at = summary[128];
   const flops128 = matmulFlops(products, { T: 128 });
-  printTable('targets at T=128', ['measure', 'value', 'target'], [
-    ['WASM fp32 / int8 median (int8 speed-up)', at['web fp32'] / at['web int8'], '>= 1.5'],
-    ['WASM fp32 / int8-deq median (weight-only form)', at['web fp32'] / at['web int8-deq'], '-'],
-    ['node fp32 / int8 median', at['node fp32'] / at['node int8'], '-'],
-    ['MatMul 1024 GFLOP/s, same rounds', peakSideBySide, '-'],
-    ['node fp32 GFLOP/s / MatMul (same rounds)', flops128 / (at['node fp32'] / 1000) / 1e9 / peakSideBySide, '>= 0.5'],
-    ['node fp32 GFLOP/s / best MatMul above', flops128 / (at['node fp32'] / 1000) / 1e9 / peakBest, '-'],
-    ['node int8 GOP/s / fp32 MatMul (same rounds)', flops128 / (at['node int8'] / 1000) / 1e9 / peakSideBySide, '-'],
-  ]);
+  printTable(
+    'targets at T=128',
+    ['measure', 'value', 'target'],
+    [
+      ['WASM fp32 / int8 median (int8 speed-up)', at['web fp32'] / at['web int8'], '>= 1.5'],
+      ['WASM fp32 / int8-deq median (weight-only form)', at['web fp32'] / at['web int8-deq'], '-'],
+      ['node fp32 / int8 median', at['node fp32'] / at['node int8'], '-'],
+      ['MatMul 1024 GFLOP/s, same rounds', peakSideBySide, '-'],
+      [
+        'node fp32 GFLOP/s / MatMul (same rounds)',
+        flops128 / (at['node fp32'] / 1000) / 1e9 / peakSideBySide,
+        '>= 0.5',
+      ],
+      ['node fp32 GFLOP/s / best MatMul above', flops128 / (at['node fp32'] / 1000) / 1e9 / peakBest, '-'],
+      ['node int8 GOP/s / fp32 MatMul (same rounds)', flops128 / (at['node int8'] / 1000) / 1e9 / peakSideBySide, '-'],
+    ],
+  );
 }

@@ -22,17 +22,24 @@ import { printTable } from './lib/table.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const CONCURRENCY = [1, 50, 200];
-const UNCHANGED_DEFAULT = 'Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?';
+const UNCHANGED_DEFAULT =
+  'Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?';
 const REWRITTEN_DEFAULT = 'Tom has twice as many apples as Ann, and she has 3 times as many as Bob.';
 const UNCHANGED_KNOWN = 'How many apples did Tom sell altogether in April and May ?';
-const REWRITTEN_KNOWN = 'Natalia sold clips to 48 of her friends in April , and then she sold half as many clips in May .';
+const REWRITTEN_KNOWN =
+  'Natalia sold clips to 48 of her friends in April , and then she sold half as many clips in May .';
 
 // ---- server mode (child processes) ----------------------------------------------------------
 
 async function serveChild(kind: string): Promise<void> {
   if (kind === 'fake') {
     const { startFakeLlm } = await import('../test/helpers/fake-llm.ts');
-    const fake = await startFakeLlm(() => ({ content: 'She sold 72 clips altogether.', id: 'chatcmpl-bench', created: 1700000000, promptTokens: 40 }));
+    const fake = await startFakeLlm(() => ({
+      content: 'She sold 72 clips altogether.',
+      id: 'chatcmpl-bench',
+      created: 1700000000,
+      promptTokens: 40,
+    }));
     process.send!({ url: fake.baseUrl });
   } else {
     const { startServer } = await import('../src/runtime/node/server.ts');
@@ -64,7 +71,10 @@ async function detectMs(engine: import('../src/core/engine.ts').GlossEngine): Pr
 // ---- the bench ---------------------------------------------------------------------------------
 
 function child(kind: string, env: Record<string, string>): Promise<{ proc: ChildProcess; msg: any }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', SELF], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, GLOSS_BENCH_PROXY_CHILD: kind, ...env } });
+  const proc = spawn(process.execPath, ['--import', 'tsx', SELF], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, GLOSS_BENCH_PROXY_CHILD: kind, ...env },
+  });
   return new Promise((resolve, reject) => {
     proc.once('message', (msg) => resolve({ proc, msg }));
     proc.once('exit', (code) => reject(new Error(`bench child ${kind} exited with ${code}`)));
@@ -72,11 +82,23 @@ function child(kind: string, env: Record<string, string>): Promise<{ proc: Child
 }
 
 function body(prompt: string): string {
-  return JSON.stringify({ model: 'bench-model', messages: [{ role: 'system', content: 'Answer with a number.' }, { role: 'user', content: prompt }], temperature: 0 });
+  return JSON.stringify({
+    model: 'bench-model',
+    messages: [
+      { role: 'system', content: 'Answer with a number.' },
+      { role: 'user', content: prompt },
+    ],
+    temperature: 0,
+  });
 }
 
 /** One autocannon burst; per-request latencies in ms, and non-2xx count. */
-async function burst(url: string, payload: string, connections: number, amount: number): Promise<{ ms: number[]; errors: number; rps: number }> {
+async function burst(
+  url: string,
+  payload: string,
+  connections: number,
+  amount: number,
+): Promise<{ ms: number[]; errors: number; rps: number }> {
   const ms: number[] = [];
   let errors = 0;
   const t0 = performance.now();
@@ -118,15 +140,32 @@ export async function benchProxy(rounds: number): Promise<void> {
     const fake = await child('fake', {});
     kids.push(fake.proc);
     const upstream: string = fake.msg.url;
-    const gloss = await child('gloss', { BENCH_BUNDLE: bundle, BENCH_UPSTREAM: upstream, BENCH_UNCHANGED: unchanged, BENCH_REWRITTEN: rewritten });
+    const gloss = await child('gloss', {
+      BENCH_BUNDLE: bundle,
+      BENCH_UPSTREAM: upstream,
+      BENCH_UNCHANGED: unchanged,
+      BENCH_REWRITTEN: rewritten,
+    });
     kids.push(gloss.proc);
-    const { cacheOff, cacheOn, detectMs: det } = gloss.msg as { cacheOff: string; cacheOn: string; detectMs: Record<string, number> };
+    const {
+      cacheOff,
+      cacheOn,
+      detectMs: det,
+    } = gloss.msg as { cacheOff: string; cacheOn: string; detectMs: Record<string, number> };
 
     // Check the two paths do what they are named for.
-    for (const [p, want] of [[unchanged, 'unchanged'], [rewritten, 'rewritten']] as const) {
-      const res = await fetch(`${cacheOff}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(p) });
+    for (const [p, want] of [
+      [unchanged, 'unchanged'],
+      [rewritten, 'rewritten'],
+    ] as const) {
+      const res = await fetch(`${cacheOff}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: body(p),
+      });
       await res.arrayBuffer();
-      if (res.status !== 200 || res.headers.get('x-gloss-status') !== want) throw new Error(`bench prompt expected ${want}, got ${res.status} ${res.headers.get('x-gloss-status')}`);
+      if (res.status !== 200 || res.headers.get('x-gloss-status') !== want)
+        throw new Error(`bench prompt expected ${want}, got ${res.status} ${res.headers.get('x-gloss-status')}`);
     }
 
     const cases = {
@@ -142,7 +181,9 @@ export async function benchProxy(rounds: number): Promise<void> {
       const amount = c === 1 ? 300 : c * 20;
       // Warm up every path (JIT, sockets, the cache).
       for (const k of Object.values(cases)) await burst(k.url, k.payload, c, Math.min(amount, 200 + c));
-      const samples: Record<string, { ms: number[]; errors: number; rps: number[] }> = Object.fromEntries(Object.keys(cases).map((k) => [k, { ms: [], errors: 0, rps: [] }]));
+      const samples: Record<string, { ms: number[]; errors: number; rps: number[] }> = Object.fromEntries(
+        Object.keys(cases).map((k) => [k, { ms: [], errors: 0, rps: [] }]),
+      );
       for (let r = 0; r < bursts; r++) {
         for (const [name, k] of Object.entries(cases)) {
           const b = await burst(k.url, k.payload, c, amount);
@@ -155,7 +196,17 @@ export async function benchProxy(rounds: number): Promise<void> {
       rows.push([c, 'direct (fake upstream)', median(d.ms), p99(d.ms), '', '', median(d.rps), d.errors, d.ms.length]);
       for (const name of Object.keys(cases).filter((n) => n !== 'direct')) {
         const s = samples[name];
-        rows.push([c, `gloss: ${name}`, median(s.ms), p99(s.ms), median(s.ms) - median(d.ms), p99(s.ms) - p99(d.ms), median(s.rps), s.errors, s.ms.length]);
+        rows.push([
+          c,
+          `gloss: ${name}`,
+          median(s.ms),
+          p99(s.ms),
+          median(s.ms) - median(d.ms),
+          p99(s.ms) - p99(d.ms),
+          median(s.rps),
+          s.errors,
+          s.ms.length,
+        ]);
       }
     }
     printTable(
@@ -163,7 +214,9 @@ export async function benchProxy(rounds: number): Promise<void> {
       ['conns', 'path', 'median', 'p99', 'added median', 'added p99', 'req/s', 'errors', 'samples'],
       rows,
     );
-    console.log(`detection alone (engine.analyze, in-process median): unchanged prompt ${det[unchanged].toFixed(3)} ms, rewritten prompt ${det[rewritten].toFixed(3)} ms`);
+    console.log(
+      `detection alone (engine.analyze, in-process median): unchanged prompt ${det[unchanged].toFixed(3)} ms, rewritten prompt ${det[rewritten].toFixed(3)} ms`,
+    );
   } finally {
     for (const k of kids) k.kill();
     await rm(dir, { recursive: true, force: true });

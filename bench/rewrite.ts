@@ -29,7 +29,9 @@ const COMPAT = { compatibilityDate: '2026-10-01', compatibilityFlags: ['nodejs_c
 
 /** A prompt of about `tokens` tokens (the first prefix of the passage, repeated, that reaches it). */
 function promptOf(engine: GlossEngine, tokens: number): { text: string; ids: number[] } {
-  const words = PASSAGE.repeat(Math.ceil((tokens * 2) / 40) + 2).trim().split(' ');
+  const words = PASSAGE.repeat(Math.ceil((tokens * 2) / 40) + 2)
+    .trim()
+    .split(' ');
   let lo = 1;
   let hi = words.length;
   while (lo < hi) {
@@ -42,7 +44,11 @@ function promptOf(engine: GlossEngine, tokens: number): { text: string; ids: num
 }
 
 async function rewrite(url: string, text: string): Promise<void> {
-  const res = await fetch(`${url}/v1/rewrite`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: text }) });
+  const res = await fetch(`${url}/v1/rewrite`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ prompt: text }),
+  });
   if (res.status !== 200) throw new Error(`/v1/rewrite answered ${res.status}: ${await res.text()}`);
   await res.arrayBuffer();
 }
@@ -59,9 +65,22 @@ async function sweep(title: string, server: RunningServer, rounds: number): Prom
     const t = await interleaved({ e2e: () => rewrite(server.url, p.text), bare: () => engine.detector.run(p.ids) }, r);
     const ratio = median(t.e2e) / median(t.bare);
     ratios.set(T, ratio);
-    rows.push([T, p.ids.length, median(t.e2e), p99(t.e2e), median(t.bare), p99(t.bare), median(t.e2e) - median(t.bare), ratio]);
+    rows.push([
+      T,
+      p.ids.length,
+      median(t.e2e),
+      p99(t.e2e),
+      median(t.bare),
+      p99(t.bare),
+      median(t.e2e) - median(t.bare),
+      ratio,
+    ]);
   }
-  printTable(title, ['T', 'tokens', 'e2e median ms', 'e2e p99 ms', 'bare median ms', 'bare p99 ms', 'e2e - bare ms', 'e2e / bare'], rows);
+  printTable(
+    title,
+    ['T', 'tokens', 'e2e median ms', 'e2e p99 ms', 'bare median ms', 'bare p99 ms', 'e2e - bare ms', 'e2e / bare'],
+    rows,
+  );
   return ratios;
 }
 
@@ -106,11 +125,17 @@ async function workerdMemory(): Promise<{ peak: number; rss: number } | undefine
 }
 
 async function miniflareFor(modules: { type: string; path: string }[], modulesRoot: string): Promise<Miniflare> {
-  return new Miniflare(convertV4MiniflareOptions({ modules: modules as never, modulesRoot, ...COMPAT, bindings: { GLOSS_LOG: 'off' } }));
+  return new Miniflare(
+    convertV4MiniflareOptions({ modules: modules as never, modulesRoot, ...COMPAT, bindings: { GLOSS_LOG: 'off' } }),
+  );
 }
 
 async function mfRewrite(mf: Miniflare, text: string): Promise<void> {
-  const res = await mf.dispatchFetch('http://gloss.local/v1/rewrite', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: text }) });
+  const res = await mf.dispatchFetch('http://gloss.local/v1/rewrite', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ prompt: text }),
+  });
   if (res.status !== 200) throw new Error(`workerd /v1/rewrite answered ${res.status}: ${await res.text()}`);
   await res.arrayBuffer();
 }
@@ -120,7 +145,9 @@ async function mfRewrite(mf: Miniflare, text: string): Promise<void> {
 /** `gloss serve` from spawn to its first answered /v1/rewrite. */
 async function nodeColdStart(bundle: string, text: string): Promise<{ listening: number; answered: number }> {
   const t0 = performance.now();
-  const p = spawn(process.execPath, [resolve('bin/gloss.mjs'), 'serve', '--bundle', bundle, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn(process.execPath, [resolve('bin/gloss.mjs'), 'serve', '--bundle', bundle, '--port', '0', '--quiet'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   p.stderr.on('data', (d) => (stderr += d));
   try {
@@ -153,21 +180,34 @@ export async function benchRewrite(rounds: number, defaultBundle = 'models/defau
     await writeKnownBundle(bundle);
     note = `the known-answer bundle (${defaultBundle} is absent: run \`npm run build:default\`); its lookup-table detector costs almost nothing, so ratios mostly show HTTP cost`;
   }
-  const load = await readFile('/proc/loadavg', 'utf8').then((l) => l.split(' ').slice(0, 3).join(' '), () => 'unknown');
-  console.log(`\nrewrite bench: bundle ${note}; load average before: ${load} (client and server share this process; e2e includes tokenizing, JSON and HTTP)`);
+  const load = await readFile('/proc/loadavg', 'utf8').then(
+    (l) => l.split(' ').slice(0, 3).join(' '),
+    () => 'unknown',
+  );
+  console.log(
+    `\nrewrite bench: bundle ${note}; load average before: ${load} (client and server share this process; e2e includes tokenizing, JSON and HTTP)`,
+  );
 
   // -- Node, onnxruntime-node ------------------------------------------------------------------
   const nodeServer = await startServer({ bundle, port: 0, host: '127.0.0.1' });
   const m = nodeServer.engine.bundle.manifest;
   const what = `${m.name}: ${m.detector.arch} layer ${m.detector.layer}/${m.detector.numLayers}${m.detector.int8 ? ' int8' : ''}, ${nodeServer.engine.rules.length} rules, window ${nodeServer.engine.detector.maxTokens}`;
-  const nodeRatios = await sweep(`/v1/rewrite over HTTP (loopback, keep-alive) vs bare detector.run, onnxruntime-node [${what}]`, nodeServer, rounds);
+  const nodeRatios = await sweep(
+    `/v1/rewrite over HTTP (loopback, keep-alive) vs bare detector.run, onnxruntime-node [${what}]`,
+    nodeServer,
+    rounds,
+  );
   await nodeServer.close();
 
   // -- Node, onnxruntime-web WASM, one thread ----------------------------------------------------
   ortWeb.env.wasm.numThreads = 1;
   ortWeb.env.wasm.proxy = false;
   const webServer = await startServer({ bundle, port: 0, host: '127.0.0.1', backend: ortWebBackend(ortWeb, ['wasm']) });
-  const webRatios = await sweep('/v1/rewrite over HTTP vs bare detector.run, onnxruntime-web WASM, 1 thread (the Workers stand-in)', webServer, rounds);
+  const webRatios = await sweep(
+    '/v1/rewrite over HTTP vs bare detector.run, onnxruntime-web WASM, 1 thread (the Workers stand-in)',
+    webServer,
+    rounds,
+  );
   await webServer.close();
 
   // -- workerd (miniflare), warm, plus cold start and memory -----------------------------------
@@ -186,9 +226,16 @@ export async function benchRewrite(rounds: number, defaultBundle = 'models/defau
   await hello.dispose();
 
   const colds: { ready: number; first: number; second: number; early: number }[] = [];
-  const mem: { afterFirst?: { peak: number; rss: number }; afterSweep?: { peak: number; rss: number }; wasmFirst?: number; wasmSweep?: number } = {};
+  const mem: {
+    afterFirst?: { peak: number; rss: number };
+    afterSweep?: { peak: number; rss: number };
+    wasmFirst?: number;
+    wasmSweep?: number;
+  } = {};
   const wasmMb = async (mf: Miniflare) => {
-    const h = (await (await mf.dispatchFetch('http://gloss.local/healthz')).json()) as { runtime?: { ortWasmMemoryBytes?: number | null } };
+    const h = (await (await mf.dispatchFetch('http://gloss.local/healthz')).json()) as {
+      runtime?: { ortWasmMemoryBytes?: number | null };
+    };
     return (h.runtime?.ortWasmMemoryBytes ?? NaN) / 1e6;
   };
   const warmRows: (string | number)[][] = [];
@@ -218,20 +265,31 @@ export async function benchRewrite(rounds: number, defaultBundle = 'models/defau
     }
     await mf.dispose();
   }
-  printTable('/v1/rewrite in workerd (miniflare dispatchFetch, isolate warmed by 50 requests, onnxruntime-web WASM 1 thread)', ['T', 'tokens', 'median ms', 'p99 ms'], warmRows);
+  printTable(
+    '/v1/rewrite in workerd (miniflare dispatchFetch, isolate warmed by 50 requests, onnxruntime-web WASM 1 thread)',
+    ['T', 'tokens', 'median ms', 'p99 ms'],
+    warmRows,
+  );
 
   const nodeColds: { listening: number; answered: number }[] = [];
   for (let i = 0; i < 3; i++) nodeColds.push(await nodeColdStart(bundle, prompts.get(16)!.text));
 
-  printTable('cold start (median of 3)', ['what', 'ms'], [
-    ['gloss serve: spawn -> listening (tsx, bundle verified, session created)', median(nodeColds.map((c) => c.listening))],
-    ['gloss serve: spawn -> first /v1/rewrite answered', median(nodeColds.map((c) => c.answered))],
-    ['miniflare: new Miniflare -> ready (workerd up, 14 MB wasm compiled)', median(colds.map((c) => c.ready))],
-    ['miniflare: first /v1/rewrite (engine created in the request)', median(colds.map((c) => c.first))],
-    ['miniflare: new Miniflare -> first answer', median(colds.map((c) => c.ready + c.first))],
-    ['miniflare: second /v1/rewrite (16 tokens)', median(colds.map((c) => c.second))],
-    ['miniflare: requests 3-12 at 128 tokens, median (wasm still tiering up)', median(colds.map((c) => c.early))],
-  ]);
+  printTable(
+    'cold start (median of 3)',
+    ['what', 'ms'],
+    [
+      [
+        'gloss serve: spawn -> listening (tsx, bundle verified, session created)',
+        median(nodeColds.map((c) => c.listening)),
+      ],
+      ['gloss serve: spawn -> first /v1/rewrite answered', median(nodeColds.map((c) => c.answered))],
+      ['miniflare: new Miniflare -> ready (workerd up, 14 MB wasm compiled)', median(colds.map((c) => c.ready))],
+      ['miniflare: first /v1/rewrite (engine created in the request)', median(colds.map((c) => c.first))],
+      ['miniflare: new Miniflare -> first answer', median(colds.map((c) => c.ready + c.first))],
+      ['miniflare: second /v1/rewrite (16 tokens)', median(colds.map((c) => c.second))],
+      ['miniflare: requests 3-12 at 128 tokens, median (wasm still tiering up)', median(colds.map((c) => c.early))],
+    ],
+  );
 
   const fmtMem = (x?: { peak: number; rss: number }) => (x ? x.peak : NaN);
   printTable(
@@ -239,15 +297,29 @@ export async function benchRewrite(rounds: number, defaultBundle = 'models/defau
     ['state', 'workerd peak RSS MB', 'over hello-world MB', 'ort wasm memory MB'],
     [
       ['hello-world worker, after one request', fmtMem(baseMem), 0, '-'],
-      ['Gloss worker, after its first rewrite', fmtMem(mem.afterFirst), fmtMem(mem.afterFirst) - fmtMem(baseMem), mem.wasmFirst ?? NaN],
-      [`Gloss worker, after the sweep up to ${LENGTHS.at(-1)} tokens`, fmtMem(mem.afterSweep), fmtMem(mem.afterSweep) - fmtMem(baseMem), mem.wasmSweep ?? NaN],
+      [
+        'Gloss worker, after its first rewrite',
+        fmtMem(mem.afterFirst),
+        fmtMem(mem.afterFirst) - fmtMem(baseMem),
+        mem.wasmFirst ?? NaN,
+      ],
+      [
+        `Gloss worker, after the sweep up to ${LENGTHS.at(-1)} tokens`,
+        fmtMem(mem.afterSweep),
+        fmtMem(mem.afterSweep) - fmtMem(baseMem),
+        mem.wasmSweep ?? NaN,
+      ],
     ],
   );
 
-  printTable('targets', ['measure', 'value', 'target'], [
-    ['onnxruntime-node: e2e / bare median at T=128', nodeRatios.get(128)!, '< 1.2'],
-    ['onnxruntime-web 1 thread: e2e / bare median at T=128', webRatios.get(128)!, '< 1.2'],
-  ]);
+  printTable(
+    'targets',
+    ['measure', 'value', 'target'],
+    [
+      ['onnxruntime-node: e2e / bare median at T=128', nodeRatios.get(128)!, '< 1.2'],
+      ['onnxruntime-web 1 thread: e2e / bare median at T=128', webRatios.get(128)!, '< 1.2'],
+    ],
+  );
   await rm(tmp, { recursive: true, force: true });
 }
 

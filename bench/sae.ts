@@ -20,7 +20,7 @@ const B = 1024;
 /** Batches of sparse superpositions of 4096 random unit directions (32 per row) plus noise. */
 function makeBatches(count: number, seed: number): Float32Array[] {
   let s = seed >>> 0;
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const rand = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
   const randn = () => Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
   const atoms = 4096;
   const dict = new Float32Array(atoms * d);
@@ -44,16 +44,45 @@ function makeBatches(count: number, seed: number): Float32Array[] {
 }
 
 function coreConfig(deadTokens: number): CoreConfig {
-  return { d, m, k, kAux: 256, auxCoef: 1 / 32, deadTokens, seed: 1, adam: { lr: 2.8e-4, beta1: 0.9, beta2: 0.999, eps: 6.25e-10 } };
+  return {
+    d,
+    m,
+    k,
+    kAux: 256,
+    auxCoef: 1 / 32,
+    deadTokens,
+    seed: 1,
+    adam: { lr: 2.8e-4, beta1: 0.9, beta2: 0.999, eps: 6.25e-10 },
+  };
 }
 
 /** One fp32 MatMul with a constant (prepacked) weight: onnxruntime-node's practical GEMM peak. */
-async function peakSession(M: number, K: number, N: number): Promise<{ run: () => Promise<unknown>; flops: number; release: () => Promise<void> }> {
+async function peakSession(
+  M: number,
+  K: number,
+  N: number,
+): Promise<{ run: () => Promise<unknown>; flops: number; release: () => Promise<void> }> {
   const gb = new GraphBuilder('peak');
   const a = gb.input('a', 'float32', [M, K]);
-  gb.output(gb.matmul(a, gb.init('b', new Float32Array(K * N).map((_, i) => ((i * 7919) % 1000) / 1e5), [K, N])), 'c');
+  gb.output(
+    gb.matmul(
+      a,
+      gb.init(
+        'b',
+        new Float32Array(K * N).map((_, i) => ((i * 7919) % 1000) / 1e5),
+        [K, N],
+      ),
+    ),
+    'c',
+  );
   const s = await ort.InferenceSession.create(gb.toBytes(), sessionOptions('cpu'));
-  const feed = { a: new ort.Tensor('float32', new Float32Array(M * K).map((_, i) => ((i * 104729) % 1000) / 1e3), [M, K]) };
+  const feed = {
+    a: new ort.Tensor(
+      'float32',
+      new Float32Array(M * K).map((_, i) => ((i * 104729) % 1000) / 1e3),
+      [M, K],
+    ),
+  };
   return { run: () => s.run(feed), flops: 2 * M * K * N, release: () => s.release() };
 }
 
@@ -66,8 +95,11 @@ async function denseGradSession(): Promise<{ run: () => Promise<unknown>; releas
   gb.output(out, 'grad');
   const s = await ort.InferenceSession.create(gb.toBytes(), sessionOptions('cpu'));
   const dpre = new Float32Array(B * m);
-  for (let t = 0; t < B * k; t++) dpre[(t % B) * m + ((t * 2654435761) >>> 0) % m] = 0.01; // k per row
-  const feed = { dpre: new ort.Tensor('float32', dpre, [B, m]), xc: new ort.Tensor('float32', new Float32Array(B * d).fill(0.5), [B, d]) };
+  for (let t = 0; t < B * k; t++) dpre[(t % B) * m + (((t * 2654435761) >>> 0) % m)] = 0.01; // k per row
+  const feed = {
+    dpre: new ort.Tensor('float32', dpre, [B, m]),
+    xc: new ort.Tensor('float32', new Float32Array(B * d).fill(0.5), [B, d]),
+  };
   return { run: () => s.run(feed), release: () => s.release() };
 }
 
@@ -96,7 +128,12 @@ export async function benchSae(rounds: number): Promise<void> {
     {
       'ort step': async () => {
         const s = await ortCore.step(batches[i++ % batches.length], B, lr);
-        ortStats.push({ enc: s.encoderMs, rest: s.restMs, A: ortCore.phaseMs[0] + ortCore.phaseMs[1], B: ortCore.phaseMs[2] });
+        ortStats.push({
+          enc: s.encoderMs,
+          rest: s.restMs,
+          A: ortCore.phaseMs[0] + ortCore.phaseMs[1],
+          B: ortCore.phaseMs[2],
+        });
       },
       'ort step + AuxK': async () => {
         auxCore.sinceFired.fill(1e12);
@@ -113,35 +150,87 @@ export async function benchSae(rounds: number): Promise<void> {
   );
   // The plain-TypeScript step takes seconds: fewer rounds, timed on its own.
   let t = 0;
-  const slow = await interleaved({ 'plain TS step': () => tsCore.step(batches[t++ % batches.length], B, lr) }, Math.max(2, Math.ceil(rounds / 10)), 1);
+  const slow = await interleaved(
+    { 'plain TS step': () => tsCore.step(batches[t++ % batches.length], B, lr) },
+    Math.max(2, Math.ceil(rounds / 10)),
+    1,
+  );
 
   const tokS = (ms: number) => B / (ms / 1000);
   const gflops = (flops: number, ms: number) => flops / (ms / 1000) / 1e9;
   const encFlops = 2 * B * d * m;
   const med = (name: string) => median(fast[name]);
-  const peak = Math.max(gflops(peakSq.flops, med('MatMul 2048^3')), gflops(peakEnc.flops, med('MatMul 1024x512x8192 (const B)')));
+  const peak = Math.max(
+    gflops(peakSq.flops, med('MatMul 2048^3')),
+    gflops(peakEnc.flops, med('MatMul 1024x512x8192 (const B)')),
+  );
   const encGflops = gflops(encFlops, med('encoder graph (Gemm+TopK)'));
 
-  printTable(`SAE training step, d=${d}, m=${m}, k=${k}, batch ${B} (median of ${rounds} rounds; plain TS ${slow['plain TS step'].length})`, ['step', 'median ms', 'tokens/s', 'encoder ms', 'TypeScript ms'], [
-    ['onnxruntime encoder + TS backward/Adam', med('ort step'), tokS(med('ort step')), median(ortStats.map((s) => s.enc)), median(ortStats.map((s) => s.rest))],
-    ['  same, AuxK over 256 dead latents', med('ort step + AuxK'), tokS(med('ort step + AuxK')), median(auxStats.map((s) => s.enc)), median(auxStats.map((s) => s.rest))],
-    ['plain TypeScript (encoder GEMM + TopK in TS)', median(slow['plain TS step']), tokS(median(slow['plain TS step'])), '-', '-'],
+  printTable(
+    `SAE training step, d=${d}, m=${m}, k=${k}, batch ${B} (median of ${rounds} rounds; plain TS ${slow['plain TS step'].length})`,
+    ['step', 'median ms', 'tokens/s', 'encoder ms', 'TypeScript ms'],
+    [
+      [
+        'onnxruntime encoder + TS backward/Adam',
+        med('ort step'),
+        tokS(med('ort step')),
+        median(ortStats.map((s) => s.enc)),
+        median(ortStats.map((s) => s.rest)),
+      ],
+      [
+        '  same, AuxK over 256 dead latents',
+        med('ort step + AuxK'),
+        tokS(med('ort step + AuxK')),
+        median(auxStats.map((s) => s.enc)),
+        median(auxStats.map((s) => s.rest)),
+      ],
+      [
+        'plain TypeScript (encoder GEMM + TopK in TS)',
+        median(slow['plain TS step']),
+        tokS(median(slow['plain TS step'])),
+        '-',
+        '-',
+      ],
+    ],
+  );
+  printTable(
+    'TypeScript part of the ort step',
+    ['phase', 'median ms'],
+    [
+      ['A: sparse decode, residual, gradients per token (+ bucketing)', median(ortStats.map((s) => s.A))],
+      ['B: per-latent gradient rows + projection + Adam + renorm', median(ortStats.map((s) => s.B))],
+      ['(alternative) dense dW_enc = dPre^T xc on onnxruntime, that product alone', med('dense dW_enc (Gemm transA)')],
+    ],
+  );
+  printTable(
+    'encoder GEMM vs onnxruntime-node MatMul peak (fp32)',
+    ['measure', 'median ms', 'GFLOP/s'],
+    [
+      ['MatMul 2048 x 2048 x 2048', med('MatMul 2048^3'), gflops(peakSq.flops, med('MatMul 2048^3'))],
+      [
+        `MatMul ${B} x ${d} x ${m}, constant weight`,
+        med('MatMul 1024x512x8192 (const B)'),
+        gflops(peakEnc.flops, med('MatMul 1024x512x8192 (const B)')),
+      ],
+      ['encoder graph: Gemm (weights as input) + TopK', med('encoder graph (Gemm+TopK)'), encGflops],
+    ],
+  );
+  printTable(
+    'targets',
+    ['measure', 'value', 'target'],
+    [
+      ['encoder GEMM GFLOP/s / MatMul peak', encGflops / peak, '>= 0.6'],
+      ['ort step / plain TS step throughput', median(slow['plain TS step']) / med('ort step'), '-'],
+    ],
+  );
+  await Promise.all([
+    ortCore.release(),
+    auxCore.release(),
+    tsCore.release(),
+    peakSq.release(),
+    peakEnc.release(),
+    dense.release(),
   ]);
-  printTable('TypeScript part of the ort step', ['phase', 'median ms'], [
-    ['A: sparse decode, residual, gradients per token (+ bucketing)', median(ortStats.map((s) => s.A))],
-    ['B: per-latent gradient rows + projection + Adam + renorm', median(ortStats.map((s) => s.B))],
-    ['(alternative) dense dW_enc = dPre^T xc on onnxruntime, that product alone', med('dense dW_enc (Gemm transA)')],
-  ]);
-  printTable('encoder GEMM vs onnxruntime-node MatMul peak (fp32)', ['measure', 'median ms', 'GFLOP/s'], [
-    ['MatMul 2048 x 2048 x 2048', med('MatMul 2048^3'), gflops(peakSq.flops, med('MatMul 2048^3'))],
-    [`MatMul ${B} x ${d} x ${m}, constant weight`, med('MatMul 1024x512x8192 (const B)'), gflops(peakEnc.flops, med('MatMul 1024x512x8192 (const B)'))],
-    ['encoder graph: Gemm (weights as input) + TopK', med('encoder graph (Gemm+TopK)'), encGflops],
-  ]);
-  printTable('targets', ['measure', 'value', 'target'], [
-    ['encoder GEMM GFLOP/s / MatMul peak', encGflops / peak, '>= 0.6'],
-    ['ort step / plain TS step throughput', median(slow['plain TS step']) / med('ort step'), '-'],
-  ]);
-  await Promise.all([ortCore.release(), auxCore.release(), tsCore.release(), peakSq.release(), peakEnc.release(), dense.release()]);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

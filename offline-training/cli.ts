@@ -31,7 +31,9 @@ export function makeProgram(): Command {
       });
       const d = manifest.detector;
       const size = Object.values(manifest.files).reduce((a, f) => a + f.bytes, 0);
-      console.log(`wrote ${dir}: ${d.arch} layer ${d.layer}/${d.numLayers}, d=${d.hiddenSize}, vocab ${d.vocabSize}, ${d.int8 ? 'int8' : 'fp32'}, outputs ${d.outputs.join(',')}, ${(size / 1e6).toFixed(1)} MB`);
+      console.log(
+        `wrote ${dir}: ${d.arch} layer ${d.layer}/${d.numLayers}, d=${d.hiddenSize}, vocab ${d.vocabSize}, ${d.int8 ? 'int8' : 'fp32'}, outputs ${d.outputs.join(',')}, ${(size / 1e6).toFixed(1)} MB`,
+      );
     });
 
   registerTrainCommands(program);

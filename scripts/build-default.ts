@@ -19,16 +19,22 @@ const t0 = performance.now();
 if (!existsSync(join(TRAINED, 'head.safetensors'))) {
   const { manifest } = await buildDetector({ ...DEFAULT_DETECTOR, out: OUT, name: 'default' });
   const d = manifest.detector;
-  console.log(`models/default: bare ${d.arch} detector (layer ${d.layer}/${d.numLayers}, ${d.int8 ? 'int8' : 'fp32'}); no trained parts in ${TRAINED}, so no rules`);
+  console.log(
+    `models/default: bare ${d.arch} detector (layer ${d.layer}/${d.numLayers}, ${d.int8 ? 'int8' : 'fp32'}); no trained parts in ${TRAINED}, so no rules`,
+  );
 } else {
   const tmp = await mkdtemp(join(tmpdir(), 'gloss-default-'));
   try {
     const { manifest: det } = await buildDetector({ ...DEFAULT_DETECTOR, out: tmp, name: 'default' });
     const { head, features } = await loadHead(join(TRAINED, 'head.safetensors'));
     const read = (f: string) => readFile(join(TRAINED, f), 'utf8');
-    const figures = JSON.parse(await read('figures.json')) as { sae?: { metrics: never } & Record<string, unknown>; evaluation?: Record<string, number> };
+    const figures = JSON.parse(await read('figures.json')) as {
+      sae?: { metrics: never } & Record<string, unknown>;
+      evaluation?: Record<string, number>;
+    };
     const featuresFile = parseFeatures(JSON.parse(await read('features.json')));
-    if (featuresFile.features.some((f, i) => f.feature !== features[i] || f.column !== i)) throw new Error(`${TRAINED}: features.json does not match head.safetensors`);
+    if (featuresFile.features.some((f, i) => f.feature !== features[i] || f.column !== i))
+      throw new Error(`${TRAINED}: features.json does not match head.safetensors`);
     const manifest = await assembleBundle({
       out: OUT,
       name: 'default',
@@ -43,7 +49,9 @@ if (!existsSync(join(TRAINED, 'head.safetensors'))) {
       evaluation: figures.evaluation,
       createdBy: 'npm run build:default',
     });
-    console.log(`models/default: ${manifest.detector.arch} layer ${manifest.detector.layer}/${manifest.detector.numLayers}, ${features.length} features, ${JSON.parse(await read('rules.json')).rules.length} rules`);
+    console.log(
+      `models/default: ${manifest.detector.arch} layer ${manifest.detector.layer}/${manifest.detector.numLayers}, ${features.length} features, ${JSON.parse(await read('rules.json')).rules.length} rules`,
+    );
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

@@ -3,4 +3,6 @@
 import { buildUi } from '../src/ui/build.ts';
 
 const b = await buildUi();
-console.log(`src/ui/dist: ${b.files.length} files, ${(b.bytes / 1e3).toFixed(0)} kB, built in ${(b.ms / 1000).toFixed(1)} s`);
+console.log(
+  `src/ui/dist: ${b.files.length} files, ${(b.bytes / 1e3).toFixed(0)} kB, built in ${(b.ms / 1000).toFixed(1)} s`,
+);

@@ -16,7 +16,11 @@ export const p99 = (s: number[]) => quantile(s, 0.99);
  * Times every case once per round, round after round, so that noise from the other core hits all
  * cases alike and their ratios stay meaningful on a busy 2-core machine.
  */
-export async function interleaved(cases: Record<string, () => Promise<unknown>>, rounds: number, warmup = 3): Promise<Record<string, number[]>> {
+export async function interleaved(
+  cases: Record<string, () => Promise<unknown>>,
+  rounds: number,
+  warmup = 3,
+): Promise<Record<string, number[]>> {
   const names = Object.keys(cases);
   for (let w = 0; w < warmup; w++) for (const n of names) await cases[n]();
   const out: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));

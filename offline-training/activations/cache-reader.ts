@@ -100,7 +100,11 @@ export async function openCache(dir: string, opts: OpenCacheOptions = {}): Promi
     raw = await readFile(indexPath, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new CacheError(code === 'ENOENT' ? `${dir} is not an activation cache: ${indexPath} does not exist` : `cannot read ${indexPath}: ${(e as Error).message}`);
+    throw new CacheError(
+      code === 'ENOENT'
+        ? `${dir} is not an activation cache: ${indexPath} does not exist`
+        : `cannot read ${indexPath}: ${(e as Error).message}`,
+    );
   }
   let index: IndexFile;
   try {
@@ -109,21 +113,40 @@ export async function openCache(dir: string, opts: OpenCacheOptions = {}): Promi
     throw new CacheError(`${indexPath} is not valid JSON: ${(e as Error).message}`);
   }
   if (typeof index !== 'object' || index === null) throw new CacheError(`${indexPath}: expected a JSON object`);
-  if (index.version !== 1) throw new CacheError(`${indexPath}: unsupported cache version ${JSON.stringify(index.version)} (this reader knows version 1)`);
-  if (!Number.isInteger(index.d) || index.d <= 0) throw new CacheError(`${indexPath}: "d" must be a positive integer, got ${JSON.stringify(index.d)}`);
-  if (index.dtype !== 'float32' && index.dtype !== 'float16') throw new CacheError(`${indexPath}: "dtype" must be "float32" or "float16", got ${JSON.stringify(index.dtype)}`);
+  if (index.version !== 1)
+    throw new CacheError(
+      `${indexPath}: unsupported cache version ${JSON.stringify(index.version)} (this reader knows version 1)`,
+    );
+  if (!Number.isInteger(index.d) || index.d <= 0)
+    throw new CacheError(`${indexPath}: "d" must be a positive integer, got ${JSON.stringify(index.d)}`);
+  if (index.dtype !== 'float32' && index.dtype !== 'float16')
+    throw new CacheError(`${indexPath}: "dtype" must be "float32" or "float16", got ${JSON.stringify(index.dtype)}`);
   if (!Array.isArray(index.shards)) throw new CacheError(`${indexPath}: "shards" must be an array`);
   const d = index.d;
   const dtype = index.dtype as CacheDtype;
   const shards: CacheShard[] = [];
   for (const [i, s] of index.shards.entries()) {
-    if (typeof s?.file !== 'string' || !Number.isInteger(s.rows) || s.rows < 0 || s.file.includes('/') || s.file.includes('\\')) {
-      throw new CacheError(`${indexPath}: shard ${i} must be { file: <name in the cache folder>, rows: <non-negative integer> }, got ${JSON.stringify(s)}`);
+    if (
+      typeof s?.file !== 'string' ||
+      !Number.isInteger(s.rows) ||
+      s.rows < 0 ||
+      s.file.includes('/') ||
+      s.file.includes('\\')
+    ) {
+      throw new CacheError(
+        `${indexPath}: shard ${i} must be { file: <name in the cache folder>, rows: <non-negative integer> }, got ${JSON.stringify(s)}`,
+      );
     }
     const expected = s.rows * d * BYTES[dtype];
-    const size = await stat(join(dir, s.file)).then((st) => st.size, () => -1);
+    const size = await stat(join(dir, s.file)).then(
+      (st) => st.size,
+      () => -1,
+    );
     if (size < 0) throw new CacheError(`${dir}: shard file ${s.file} is missing`);
-    if (size !== expected) throw new CacheError(`${dir}/${s.file}: ${size} bytes, expected ${s.rows} rows x ${d} x ${BYTES[dtype]} = ${expected} (truncated or written with another d/dtype)`);
+    if (size !== expected)
+      throw new CacheError(
+        `${dir}/${s.file}: ${size} bytes, expected ${s.rows} rows x ${d} x ${BYTES[dtype]} = ${expected} (truncated or written with another d/dtype)`,
+      );
     if (s.rows > 0) shards.push({ file: s.file, rows: s.rows });
   }
   const rows = shards.reduce((a, s) => a + s.rows, 0);
@@ -138,7 +161,6 @@ function mix32(x: number): number {
   x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
   return (x ^ (x >>> 16)) >>> 0;
 }
-
 
 function permutation(n: number, rand: () => number): Uint32Array {
   const p = new Uint32Array(n);
@@ -202,12 +224,15 @@ class Cache implements ActivationCache {
     if (!(frac >= 0 && frac < 1)) throw new CacheError(`heldOutFraction must be in [0, 1), got ${frac}`);
     this.heldOutFraction = frac;
     this.blockRows = opts.blockRows ?? (rows >= 128 * 64 ? 128 : Math.max(1, Math.floor(rows / 64)));
-    if (!Number.isInteger(this.blockRows) || this.blockRows < 1) throw new CacheError(`blockRows must be a positive integer, got ${opts.blockRows}`);
+    if (!Number.isInteger(this.blockRows) || this.blockRows < 1)
+      throw new CacheError(`blockRows must be a positive integer, got ${opts.blockRows}`);
     const nBlocks = Math.ceil(rows / this.blockRows);
     this.heldBlocks = new Uint8Array(nBlocks);
     const nHeld = frac === 0 ? 0 : Math.min(nBlocks - 1, Math.ceil(frac * nBlocks));
     if (nHeld > 0) {
-      const order = Array.from({ length: nBlocks }, (_, i) => i).sort((a, b) => mix32(a ^ 0x5bd1e995) - mix32(b ^ 0x5bd1e995) || a - b);
+      const order = Array.from({ length: nBlocks }, (_, i) => i).sort(
+        (a, b) => mix32(a ^ 0x5bd1e995) - mix32(b ^ 0x5bd1e995) || a - b,
+      );
       for (let i = 0; i < nHeld; i++) this.heldBlocks[order[i]] = 1;
     }
     let offset = 0;
@@ -250,7 +275,8 @@ class Cache implements ActivationCache {
       throw new CacheError(`cannot read ${path}: ${e.message}`);
     });
     const n = s.rows * this.d;
-    if (bytes.length !== n * BYTES[this.dtype]) throw new CacheError(`${path} changed size while training (${bytes.length} bytes)`);
+    if (bytes.length !== n * BYTES[this.dtype])
+      throw new CacheError(`${path} changed size while training (${bytes.length} bytes)`);
     if (this.dtype === 'float32') {
       if (bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, n);
       return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
@@ -273,7 +299,8 @@ class Cache implements ActivationCache {
   }
 
   async *batches(batchSize: number, opts: BatchOptions = {}): AsyncGenerator<Float32Array> {
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new CacheError(`batch size must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new CacheError(`batch size must be a positive integer, got ${batchSize}`);
     const held = opts.heldOut ?? false;
     const shuffle = opts.shuffle ?? false;
     const seed = opts.seed ?? 0;
@@ -281,7 +308,9 @@ class Cache implements ActivationCache {
     const checkFinite = opts.checkFinite ?? true;
     const splitRows = held ? this.heldOutRows : this.trainRows;
     if (splitRows === 0) {
-      throw new CacheError(`${this.dir}: the ${held ? 'held-out' : 'training'} split is empty (${this.rows} rows, held-out fraction ${this.heldOutFraction})`);
+      throw new CacheError(
+        `${this.dir}: the ${held ? 'held-out' : 'training'} split is empty (${this.rows} rows, held-out fraction ${this.heldOutFraction})`,
+      );
     }
     const d = this.d;
     const bufferRows = Math.max(1, Math.floor((opts.bufferBytes ?? 128 * 2 ** 20) / (4 * d)));
@@ -296,7 +325,9 @@ class Cache implements ActivationCache {
         skip -= splitRows;
         continue;
       }
-      const order = shuffle ? permutation(this.shards.length, mulberry32(seedOf(seed, e, 1))) : Uint32Array.from(this.shards.keys());
+      const order = shuffle
+        ? permutation(this.shards.length, mulberry32(seedOf(seed, e, 1)))
+        : Uint32Array.from(this.shards.keys());
       const groups: number[][] = [];
       let cur: number[] = [];
       let curRows = 0;

@@ -74,7 +74,9 @@ export async function extract(opts: ExtractOptions): Promise<CacheIndex> {
   const tokenizer = new Tokenizer(await readVerifiedJson<object>(source, manifest, 'tokenizer.json'), {});
   const session = await ort.InferenceSession.create(model);
   if (!session.outputNames.includes('resid')) {
-    throw new UsageError(`detector ${opts.detector} has no "resid" output (outputs: ${session.outputNames.join(', ')})`);
+    throw new UsageError(
+      `detector ${opts.detector} has no "resid" output (outputs: ${session.outputNames.join(', ')})`,
+    );
   }
   const d = manifest.detector.hiddenSize;
   const dtype = opts.dtype ?? 'float32';
@@ -85,7 +87,10 @@ export async function extract(opts: ExtractOptions): Promise<CacheIndex> {
   const all: SourceText[] = [];
   for (const f of opts.data) all.push(...(await readTexts(f, { field: opts.field })));
   const texts = all.filter((_, i) => i % shard.count === shard.index);
-  if (texts.length === 0) throw new UsageError(`no texts found in ${opts.data.join(', ')}${shard.count > 1 ? ` for shard ${shard.index}/${shard.count}` : ''}`);
+  if (texts.length === 0)
+    throw new UsageError(
+      `no texts found in ${opts.data.join(', ')}${shard.count > 1 ? ` for shard ${shard.index}/${shard.count}` : ''}`,
+    );
 
   const wanted: CacheIndex['source'] = {
     detector: resolve(opts.detector),
@@ -100,7 +105,12 @@ export async function extract(opts: ExtractOptions): Promise<CacheIndex> {
   const index = await resumeIndex(opts.out, wanted, d, dtype);
   if (index.complete) return index;
 
-  const bar = opts.progress ? new SingleBar({ format: 'extract [{bar}] {value}/{total} texts | {rows} rows | eta {eta_formatted}' }, Presets.shades_classic) : undefined;
+  const bar = opts.progress
+    ? new SingleBar(
+        { format: 'extract [{bar}] {value}/{total} texts | {rows} rows | eta {eta_formatted}' },
+        Presets.shades_classic,
+      )
+    : undefined;
   bar?.start(texts.length, index.texts, { rows: index.rows });
 
   let pending: { rec: TokenRecord; acts: Float32Array }[] = [];
@@ -164,7 +174,12 @@ async function writeIndex(dir: string, index: CacheIndex): Promise<void> {
 }
 
 /** Picks up an earlier run into the same folder, or starts afresh; refuses a mismatched one. */
-async function resumeIndex(dir: string, wanted: CacheIndex['source'], d: number, dtype: CacheIndex['dtype']): Promise<CacheIndex> {
+async function resumeIndex(
+  dir: string,
+  wanted: CacheIndex['source'],
+  d: number,
+  dtype: CacheIndex['dtype'],
+): Promise<CacheIndex> {
   const fresh: CacheIndex = { version: 1, d, dtype, shards: [], rows: 0, texts: 0, complete: false, source: wanted };
   let prev: CacheIndex;
   try {
@@ -175,7 +190,9 @@ async function resumeIndex(dir: string, wanted: CacheIndex['source'], d: number,
   }
   const same = JSON.stringify(prev.source) === JSON.stringify(wanted) && prev.d === d && prev.dtype === dtype;
   if (!same) {
-    throw new UsageError(`${dir} holds a cache made with other settings (detector, data, field, shard or dtype); use a new --out folder`);
+    throw new UsageError(
+      `${dir} holds a cache made with other settings (detector, data, field, shard or dtype); use a new --out folder`,
+    );
   }
   // tokens.jsonl may have lines past the last index write if a run died in between: drop them.
   const tokensPath = join(dir, 'tokens.jsonl');

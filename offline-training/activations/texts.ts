@@ -49,7 +49,9 @@ function fromJsonl(raw: string, base: string, field?: string): SourceText[] {
     }
     const key = field ?? JSONL_FIELDS.find((f) => typeof row[f] === 'string');
     if (!key || typeof row[key] !== 'string') {
-      throw new UsageError(`${base} line ${i + 1}: no string field ${field ? `"${field}"` : `(looked for ${JSONL_FIELDS.join(', ')})`}`);
+      throw new UsageError(
+        `${base} line ${i + 1}: no string field ${field ? `"${field}"` : `(looked for ${JSONL_FIELDS.join(', ')})`}`,
+      );
     }
     out.push({ id: `${base}:${i}`, text: row[key] as string });
   });
@@ -66,7 +68,9 @@ function fromCsv(raw: string, base: string, column: string | undefined, delimite
   if (rows.length === 0) return [];
   const key = column ?? CSV_COLUMNS.find((c) => c in rows[0]);
   if (!key || !(key in rows[0])) {
-    throw new UsageError(`${base}: no column ${column ? `"${column}"` : `(looked for ${CSV_COLUMNS.join(', ')})`}; has ${Object.keys(rows[0]).join(', ')}`);
+    throw new UsageError(
+      `${base}: no column ${column ? `"${column}"` : `(looked for ${CSV_COLUMNS.join(', ')})`}; has ${Object.keys(rows[0]).join(', ')}`,
+    );
   }
   return rows.map((r, i) => ({ id: `${base}:${i}`, text: (r[key] ?? '').trim() })).filter((t) => t.text.length > 0);
 }

@@ -61,7 +61,11 @@ async function assertFile(path: string): Promise<void> {
   if (!s.isFile()) throw new UsageError(`weights path is not a file: ${path}`);
 }
 
-export async function writeDetector(built: BuiltDetector, source: string, opts: BuildDetectorOptions): Promise<{ manifest: Manifest; dir: string }> {
+export async function writeDetector(
+  built: BuiltDetector,
+  source: string,
+  opts: BuildDetectorOptions,
+): Promise<{ manifest: Manifest; dir: string }> {
   await mkdir(opts.out, { recursive: true });
   const files: Record<string, Uint8Array> = {
     'detector.onnx': built.model,

@@ -19,7 +19,8 @@ export function num(name: string) {
 export function intList(name: string) {
   return (v: string) => {
     const parts = v.split(',').map((s) => s.trim());
-    if (!parts.every((p) => /^\d+$/.test(p))) throw new InvalidArgumentError(`${name} must be comma-separated non-negative integers`);
+    if (!parts.every((p) => /^\d+$/.test(p)))
+      throw new InvalidArgumentError(`${name} must be comma-separated non-negative integers`);
     return parts.map(Number);
   };
 }

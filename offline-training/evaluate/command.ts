@@ -34,13 +34,13 @@ export interface EvaluationFiles {
   metaphor?: MetaphorResult;
 }
 
-
 export async function evaluate(opts: EvaluateOptions): Promise<EvaluationFiles> {
   const summary: Record<string, number> = {};
   const res: EvaluationFiles = { summary };
   const task = opts.task ?? 'gsm8k';
   if (opts.candidates || opts.rules) {
-    if (!opts.candidates || !opts.rules) throw new UsageError('detection evaluation needs both --candidates and --rules');
+    if (!opts.candidates || !opts.rules)
+      throw new UsageError('detection evaluation needs both --candidates and --rules');
     const mining = await readJson<MiningResult>(opts.candidates, 'candidates');
     const rules = parseRules(await readJson(opts.rules, 'rules'));
     const d = evaluateDetection(mining, rules);
@@ -58,24 +58,40 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationFiles> 
   }
   if (opts.vuaTrain || opts.vuaVal || opts.vuaTest || opts.mohx) {
     if (!opts.detector || !opts.sae || !opts.vuaTrain || !opts.vuaVal || !opts.vuaTest) {
-      throw new UsageError('metaphor evaluation needs --detector, --sae, --vua-train, --vua-val and --vua-test (and optionally --mohx)');
+      throw new UsageError(
+        'metaphor evaluation needs --detector, --sae, --vua-train, --vua-val and --vua-test (and optionally --mohx)',
+      );
     }
     const sae = await loadSae(opts.sae);
     const runner = await createFeatureRunner(opts.detector, sae);
     try {
-      const m = await evaluateMetaphor(runner, { train: opts.vuaTrain, val: opts.vuaVal, test: opts.vuaTest, mohx: opts.mohx }, opts.limit);
+      const m = await evaluateMetaphor(
+        runner,
+        { train: opts.vuaTrain, val: opts.vuaVal, test: opts.vuaTest, mohx: opts.mohx },
+        opts.limit,
+      );
       res.metaphor = m;
-      Object.assign(summary, { vua_f1: m.vua.test.f1, vua_precision: m.vua.test.precision, vua_recall: m.vua.test.recall });
-      if (m.mohx) Object.assign(summary, { mohx_f1: m.mohx.f1, mohx_precision: m.mohx.precision, mohx_recall: m.mohx.recall });
+      Object.assign(summary, {
+        vua_f1: m.vua.test.f1,
+        vua_precision: m.vua.test.precision,
+        vua_recall: m.vua.test.recall,
+      });
+      if (m.mohx)
+        Object.assign(summary, { mohx_f1: m.mohx.f1, mohx_precision: m.mohx.precision, mohx_recall: m.mohx.recall });
     } finally {
       await runner.release();
     }
   }
-  if (Object.keys(summary).length === 0) throw new UsageError('nothing to evaluate: give --candidates and --rules, and/or the metaphor files');
+  if (Object.keys(summary).length === 0)
+    throw new UsageError('nothing to evaluate: give --candidates and --rules, and/or the metaphor files');
   await mkdir(opts.out, { recursive: true });
   const round = (v: number) => +v.toFixed(4);
   // JSON has no NaN: a figure that could not be computed (no rule fired, say) is left out.
-  const flat = Object.fromEntries(Object.entries(summary).filter(([, v]) => Number.isFinite(v)).map(([k, v]) => [k, round(v)]));
+  const flat = Object.fromEntries(
+    Object.entries(summary)
+      .filter(([, v]) => Number.isFinite(v))
+      .map(([k, v]) => [k, round(v)]),
+  );
   await writeFile(join(opts.out, 'evaluation.json'), JSON.stringify(flat, null, 2) + '\n');
   await writeFile(join(opts.out, 'evaluation-details.json'), JSON.stringify(res, null, 1) + '\n');
   return res;

@@ -17,7 +17,11 @@ export interface DetectionEvaluation {
   /** Logistic model on (log length, rules fired), fit on the mining split. */
   lengthPlusRulesAuc: number;
   bestFeatures: { feature: number; label: string; miningRank: number; heldOutAuc: number }[];
-  roc: { rules: { fpr: number; tpr: number }[]; length: { fpr: number; tpr: number }[]; lengthPlusRules: { fpr: number; tpr: number }[] };
+  roc: {
+    rules: { fpr: number; tpr: number }[];
+    length: { fpr: number; tpr: number }[];
+    lengthPlusRules: { fpr: number; tpr: number }[];
+  };
 }
 
 function firedCount(p: PromptRecord, rules: RulesFile): number {
@@ -34,7 +38,10 @@ export function evaluateDetection(mining: MiningResult, rules: RulesFile, bestK 
   const fired = held.map((p) => firedCount(p, rules));
   const logLen = (p: PromptRecord) => Math.log(1 + p.length);
   const lenScore = held.map((p) => mining.lengthBaseline.w[0] + mining.lengthBaseline.w[1] * logLen(p));
-  const combo = logisticFit(train.map((p) => [logLen(p), firedCount(p, rules)]), train.map((p) => p.failed));
+  const combo = logisticFit(
+    train.map((p) => [logLen(p), firedCount(p, rules)]),
+    train.map((p) => p.failed),
+  );
   const comboScore = held.map((p, i) => combo.predict([logLen(p), fired[i]]));
   const on = held.filter((_, i) => fired[i] > 0);
   const off = held.filter((_, i) => fired[i] === 0);
@@ -52,7 +59,10 @@ export function evaluateDetection(mining: MiningResult, rules: RulesFile, bestK 
       feature: c.feature,
       label: c.label,
       miningRank: i + 1,
-      heldOutAuc: auc(held.map((p) => p.max[String(c.feature)] ?? 0), y),
+      heldOutAuc: auc(
+        held.map((p) => p.max[String(c.feature)] ?? 0),
+        y,
+      ),
     })),
     roc: { rules: rocCurve(fired, y), length: rocCurve(lenScore, y), lengthPlusRules: rocCurve(comboScore, y) },
   };

@@ -20,8 +20,13 @@ export async function readVerbCsv(file: string, limit?: number): Promise<VerbExa
   } catch (e) {
     throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
   }
-  for (const col of ['sentence', 'verb_idx', 'label']) if (rows.length && !(col in rows[0])) throw new UsageError(`${file}: no column ${col}`);
-  const out = rows.map((r) => ({ sentence: r.sentence.trim(), verbIdx: Number(r.verb_idx), label: (Number(r.label) ? 1 : 0) as 0 | 1 }));
+  for (const col of ['sentence', 'verb_idx', 'label'])
+    if (rows.length && !(col in rows[0])) throw new UsageError(`${file}: no column ${col}`);
+  const out = rows.map((r) => ({
+    sentence: r.sentence.trim(),
+    verbIdx: Number(r.verb_idx),
+    label: (Number(r.label) ? 1 : 0) as 0 | 1,
+  }));
   return limit ? out.slice(0, limit) : out;
 }
 
@@ -41,7 +46,9 @@ export async function verbCodes(runner: FeatureRunner, examples: readonly VerbEx
   for (const ex of examples) {
     const span = verbSpan(ex.sentence, ex.verbIdx);
     const r = await runner.run(ex.sentence);
-    const tokens = r.offsets.map(([s, e], t) => ({ s, e, t })).filter((x) => span && x.e > span[0] && x.s < span[1] && x.e > x.s);
+    const tokens = r.offsets
+      .map(([s, e], t) => ({ s, e, t }))
+      .filter((x) => span && x.e > span[0] && x.s < span[1] && x.e > x.s);
     const code = new Map<number, number>();
     for (const { t } of tokens) {
       for (let j = 0; j < m; j++) {
@@ -62,21 +69,48 @@ export interface MetaphorResult {
   mohx?: { f1: number; precision: number; recall: number; folds: number; n: number };
 }
 
-export function vuaReadout(train: SparseRow[], yTrain: (0 | 1)[], val: SparseRow[], yVal: (0 | 1)[], test: SparseRow[], yTest: (0 | 1)[], dim: number): MetaphorResult['vua'] {
+export function vuaReadout(
+  train: SparseRow[],
+  yTrain: (0 | 1)[],
+  val: SparseRow[],
+  yVal: (0 | 1)[],
+  test: SparseRow[],
+  yTest: (0 | 1)[],
+  dim: number,
+): MetaphorResult['vua'] {
   let best: { l1: number; val: PRF; model: ReturnType<typeof fitSparseLogistic> } | undefined;
   for (const l1 of L1_GRID) {
     const model = fitSparseLogistic(train, yTrain, dim, l1);
-    const v = bestThreshold(val.map((r) => model.predict(r)), yVal);
+    const v = bestThreshold(
+      val.map((r) => model.predict(r)),
+      yVal,
+    );
     if (!best || v.f1 > best.val.f1) best = { l1, val: v, model };
   }
-  const testPrf = prf(test.map((r) => best!.model.predict(r)), yTest, best!.val.threshold);
-  return { test: testPrf, val: best!.val, l1: best!.l1, nnz: best!.model.nnz, n: { train: train.length, val: val.length, test: test.length } };
+  const testPrf = prf(
+    test.map((r) => best!.model.predict(r)),
+    yTest,
+    best!.val.threshold,
+  );
+  return {
+    test: testPrf,
+    val: best!.val,
+    l1: best!.l1,
+    nnz: best!.model.nnz,
+    n: { train: train.length, val: val.length, test: test.length },
+  };
 }
 
 /** k-fold CV; inside each fold, regularisation and threshold come from a held-back third of its training part. */
-export function crossValidated(rows: SparseRow[], y: (0 | 1)[], dim: number, folds = 10, seed = 1): NonNullable<MetaphorResult['mohx']> {
+export function crossValidated(
+  rows: SparseRow[],
+  y: (0 | 1)[],
+  dim: number,
+  folds = 10,
+  seed = 1,
+): NonNullable<MetaphorResult['mohx']> {
   let s = seed;
-  const order = rows.map((_, i) => i).sort(() => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5);
+  const order = rows.map((_, i) => i).sort(() => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5);
   const scores: number[] = [];
   const labels: (0 | 1)[] = [];
   const preds: boolean[] = [];
@@ -87,11 +121,24 @@ export function crossValidated(rows: SparseRow[], y: (0 | 1)[], dim: number, fol
     const fit = trainIdx.filter((_, k) => k % 3 !== 0);
     let best: { l1: number; thr: number; f1: number } | undefined;
     for (const l1 of L1_GRID) {
-      const m = fitSparseLogistic(fit.map((i) => rows[i]), fit.map((i) => y[i]), dim, l1);
-      const v = bestThreshold(inner.map((i) => m.predict(rows[i])), inner.map((i) => y[i]));
+      const m = fitSparseLogistic(
+        fit.map((i) => rows[i]),
+        fit.map((i) => y[i]),
+        dim,
+        l1,
+      );
+      const v = bestThreshold(
+        inner.map((i) => m.predict(rows[i])),
+        inner.map((i) => y[i]),
+      );
       if (!best || v.f1 > best.f1) best = { l1, thr: v.threshold, f1: v.f1 };
     }
-    const model = fitSparseLogistic(trainIdx.map((i) => rows[i]), trainIdx.map((i) => y[i]), dim, best!.l1);
+    const model = fitSparseLogistic(
+      trainIdx.map((i) => rows[i]),
+      trainIdx.map((i) => y[i]),
+      dim,
+      best!.l1,
+    );
     for (const i of testIdx) {
       const p = model.predict(rows[i]);
       scores.push(p);
@@ -99,12 +146,24 @@ export function crossValidated(rows: SparseRow[], y: (0 | 1)[], dim: number, fol
       preds.push(p >= best!.thr);
     }
   }
-  const r = prf(preds.map((p) => (p ? 1 : 0)), labels, 0.5);
+  const r = prf(
+    preds.map((p) => (p ? 1 : 0)),
+    labels,
+    0.5,
+  );
   return { f1: r.f1, precision: r.precision, recall: r.recall, folds, n: rows.length };
 }
 
-export async function evaluateMetaphor(runner: FeatureRunner, files: { train: string; val: string; test: string; mohx?: string }, limit?: number): Promise<MetaphorResult> {
-  const [train, val, test] = await Promise.all([readVerbCsv(files.train, limit), readVerbCsv(files.val, limit), readVerbCsv(files.test, limit)]);
+export async function evaluateMetaphor(
+  runner: FeatureRunner,
+  files: { train: string; val: string; test: string; mohx?: string },
+  limit?: number,
+): Promise<MetaphorResult> {
+  const [train, val, test] = await Promise.all([
+    readVerbCsv(files.train, limit),
+    readVerbCsv(files.val, limit),
+    readVerbCsv(files.test, limit),
+  ]);
   const codes = async (xs: VerbExample[]) => ({ rows: await verbCodes(runner, xs), y: xs.map((x) => x.label) });
   const [tr, va, te] = [await codes(train), await codes(val), await codes(test)];
   const result: MetaphorResult = { vua: vuaReadout(tr.rows, tr.y, va.rows, va.y, te.rows, te.y, runner.width) };

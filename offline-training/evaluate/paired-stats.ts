@@ -6,12 +6,12 @@ import { mulberry32 } from '../random.ts';
 
 export { mulberry32 };
 
-
 /** P(X <= k) for X ~ Binomial(n, p): the pmf by its ratio recurrence in log space, summed stably. */
 export function binomialCdf(k: number, n: number, p = 0.5): number {
   if (k < 0) return 0;
   if (k >= n) return 1;
-  const lp = Math.log(p), lq = Math.log1p(-p);
+  const lp = Math.log(p),
+    lq = Math.log1p(-p);
   const terms: number[] = [];
   let t = n * lq; // log pmf(0)
   for (let i = 0; i <= k; i++) {
@@ -34,7 +34,10 @@ export interface McNemar {
 }
 
 export function mcnemar(b: number, c: number): McNemar {
-  for (const [k, v] of [['b', b], ['c', c]] as const) {
+  for (const [k, v] of [
+    ['b', b],
+    ['c', c],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0) throw new RangeError(`McNemar: ${k} must be a non-negative integer, got ${v}`);
   }
   const n = b + c;
@@ -120,16 +123,21 @@ export function pairedComparison(
   rewritten: readonly boolean[],
   o: { resamples?: number; seed?: number; level?: number } = {},
 ): PairedResult {
-  if (original.length !== rewritten.length) throw new RangeError(`paired comparison: ${original.length} originals vs ${rewritten.length} rewrites`);
+  if (original.length !== rewritten.length)
+    throw new RangeError(`paired comparison: ${original.length} originals vs ${rewritten.length} rewrites`);
   const n = original.length;
-  let bothRight = 0, bothWrong = 0, b = 0, c = 0;
+  let bothRight = 0,
+    bothWrong = 0,
+    b = 0,
+    c = 0;
   for (let i = 0; i < n; i++) {
     if (original[i] && rewritten[i]) bothRight++;
     else if (!original[i] && !rewritten[i]) bothWrong++;
     else if (original[i]) b++;
     else c++;
   }
-  const correctOriginal = bothRight + b, correctRewritten = bothRight + c;
+  const correctOriginal = bothRight + b,
+    correctRewritten = bothRight + c;
   return {
     n,
     correctOriginal,

@@ -21,7 +21,13 @@ function dot(w: Float64Array, r: SparseRow): number {
   return s;
 }
 
-export function fitSparseLogistic(rows: readonly SparseRow[], y: readonly (0 | 1 | boolean)[], dim: number, l1: number, opts: { iters?: number; balance?: boolean } = {}): SparseLogistic {
+export function fitSparseLogistic(
+  rows: readonly SparseRow[],
+  y: readonly (0 | 1 | boolean)[],
+  dim: number,
+  l1: number,
+  opts: { iters?: number; balance?: boolean } = {},
+): SparseLogistic {
   const n = rows.length;
   const iters = opts.iters ?? 300;
   const pos = y.filter(Boolean).length;
@@ -36,8 +42,10 @@ export function fitSparseLogistic(rows: readonly SparseRow[], y: readonly (0 | 1
     maxNorm = Math.max(maxNorm, s);
   }
   const step = 1 / (0.25 * Math.max(wPos, wNeg) * maxNorm);
-  let w = new Float64Array(dim), b = 0;
-  let zw = new Float64Array(dim), zb = 0;
+  let w = new Float64Array(dim),
+    b = 0;
+  let zw = new Float64Array(dim),
+    zb = 0;
   let t = 1;
   const g = new Float64Array(dim);
   for (let it = 0; it < iters; it++) {
@@ -67,7 +75,8 @@ export function fitSparseLogistic(rows: readonly SparseRow[], y: readonly (0 | 1
   }
   let nnz = 0;
   for (let j = 0; j < dim; j++) if (w[j] !== 0) nnz++;
-  const wf = w, bf = b;
+  const wf = w,
+    bf = b;
   return { w: wf, b: bf, nnz, predict: (r) => 1 / (1 + Math.exp(-(dot(wf, r) + bf))) };
 }
 
@@ -79,7 +88,9 @@ export interface PRF {
 }
 
 export function prf(scores: readonly number[], y: readonly (0 | 1 | boolean)[], threshold: number): PRF {
-  let tp = 0, fp = 0, fn = 0;
+  let tp = 0,
+    fp = 0,
+    fn = 0;
   scores.forEach((s, i) => {
     if (s >= threshold) y[i] ? tp++ : fp++;
     else if (y[i]) fn++;

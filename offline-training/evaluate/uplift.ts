@@ -12,7 +12,16 @@
 // counted in `errors`. 401/403/404 stop the run with an LlmError, as in `outcomes`.
 import { writeFile } from 'node:fs/promises';
 import { endpointClient, LlmError } from '../llm/client.ts';
-import { DEFAULT_TEMPLATES, isFatalStatus, readTasks, renderPrompt, runPool, score, type Task, type TaskType } from '../llm/tasks.ts';
+import {
+  DEFAULT_TEMPLATES,
+  isFatalStatus,
+  readTasks,
+  renderPrompt,
+  runPool,
+  score,
+  type Task,
+  type TaskType,
+} from '../llm/tasks.ts';
 import { pairedComparison, type PairedResult } from './paired-stats.ts';
 
 export const NO_ENDPOINT_UPLIFT = 'no LLM endpoint configured: uplift cannot be measured here';
@@ -92,7 +101,8 @@ export async function runUplift(opts: UpliftOptions): Promise<UpliftReport> {
 
   const results: (UpliftRow | undefined)[] = new Array(tasks.length);
   const errorSamples: { id: string; message: string }[] = [];
-  let errors = 0, done = 0;
+  let errors = 0,
+    done = 0;
   let fatal: LlmError | undefined;
 
   const ask = async (task: Task, prompt: string): Promise<UpliftSide> => {
@@ -100,29 +110,48 @@ export async function runUplift(opts: UpliftOptions): Promise<UpliftReport> {
     return { ...score(task, res.content), raw: res.content };
   };
 
-  await runPool(tasks, concurrency, async (task, i) => {
-    const glossed = rewritten[i] !== task.prompt;
-    try {
-      const [a, b] = glossed || !opts.reuseUnchanged
-        ? await Promise.all([ask(task, task.prompt), ask(task, rewritten[i])])
-        : await ask(task, task.prompt).then((x) => [x, x] as const);
-      results[i] = { id: task.id, glossed, prompt: task.prompt, rewrittenPrompt: rewritten[i], original: a, rewritten: b };
-    } catch (err) {
-      if (!(err instanceof LlmError)) throw err;
-      errors++;
-      if (errorSamples.length < 5) errorSamples.push({ id: task.id, message: err.message });
-      if (!fatal && isFatalStatus(err.status)) fatal = err;
-    }
-    done++;
-    opts.onProgress?.({ done, total: tasks.length, errors });
-  }, () => fatal !== undefined);
+  await runPool(
+    tasks,
+    concurrency,
+    async (task, i) => {
+      const glossed = rewritten[i] !== task.prompt;
+      try {
+        const [a, b] =
+          glossed || !opts.reuseUnchanged
+            ? await Promise.all([ask(task, task.prompt), ask(task, rewritten[i])])
+            : await ask(task, task.prompt).then((x) => [x, x] as const);
+        results[i] = {
+          id: task.id,
+          glossed,
+          prompt: task.prompt,
+          rewrittenPrompt: rewritten[i],
+          original: a,
+          rewritten: b,
+        };
+      } catch (err) {
+        if (!(err instanceof LlmError)) throw err;
+        errors++;
+        if (errorSamples.length < 5) errorSamples.push({ id: task.id, message: err.message });
+        if (!fatal && isFatalStatus(err.status)) fatal = err;
+      }
+      done++;
+      opts.onProgress?.({ done, total: tasks.length, errors });
+    },
+    () => fatal !== undefined,
+  );
   if (fatal) throw fatal;
 
   const rows = results.filter((r): r is UpliftRow => r !== undefined);
   const stats = { seed: opts.seed ?? 0, resamples: opts.bootstrap ?? 2000 };
-  const compare = (rs: UpliftRow[]) => pairedComparison(rs.map((r) => r.original.correct), rs.map((r) => r.rewritten.correct), stats);
+  const compare = (rs: UpliftRow[]) =>
+    pairedComparison(
+      rs.map((r) => r.original.correct),
+      rs.map((r) => r.rewritten.correct),
+      stats,
+    );
 
-  if (opts.out) await writeFile(opts.out, rows.map((r) => JSON.stringify({ ...r, model })).join('\n') + (rows.length ? '\n' : ''));
+  if (opts.out)
+    await writeFile(opts.out, rows.map((r) => JSON.stringify({ ...r, model })).join('\n') + (rows.length ? '\n' : ''));
 
   return {
     model,

@@ -18,7 +18,8 @@ export interface Value {
 }
 
 /** Plain numbers encode as INT when integral; wrap in { f } / { floats } to force FLOAT. */
-export type AttrValue = number | string | number[] | string[] | { f: number } | { floats: number[] } | { tensor: TensorData };
+export type AttrValue =
+  number | string | number[] | string[] | { f: number } | { floats: number[] } | { tensor: TensorData };
 
 export interface TensorData {
   dtype: DType;
@@ -125,7 +126,10 @@ export class GraphBuilder {
     const graph = model.graph;
     if (!graph) throw new GraphBuildError('model has no graph');
     const opset = model.opsetImport.find((o) => !o.domain)?.version;
-    const gb = new GraphBuilder(name ?? graph.name ?? 'graph', { opset: opset ? Number(opset) : 17, docString: model.docString ?? undefined });
+    const gb = new GraphBuilder(name ?? graph.name ?? 'graph', {
+      opset: opset ? Number(opset) : 17,
+      docString: model.docString ?? undefined,
+    });
     gb.base = model;
     for (const i of graph.input ?? []) gb.names.add(i.name ?? '');
     for (const i of graph.initializer ?? []) gb.names.add(i.name ?? '');
@@ -143,7 +147,9 @@ export class GraphBuilder {
     const t = info.type?.tensorType;
     const dtype = (Object.keys(DTYPE_CODE) as DType[]).find((k) => DTYPE_CODE[k] === t?.elemType);
     if (!dtype) throw new GraphBuildError(`"${name}" has an unsupported element type ${t?.elemType}`);
-    const shape: Shape = (t?.shape?.dim ?? []).map((d, i) => (d.dimParam ? d.dimParam : d.dimValue != null ? Number(d.dimValue) : `${name}_${i}`));
+    const shape: Shape = (t?.shape?.dim ?? []).map((d, i) =>
+      d.dimParam ? d.dimParam : d.dimValue != null ? Number(d.dimValue) : `${name}_${i}`,
+    );
     return { name, dtype, shape };
   }
 
@@ -231,7 +237,13 @@ export class GraphBuilder {
     return outs;
   }
 
-  private one(opType: string, inputs: (Value | '')[], attrs: Record<string, AttrValue>, dtype: DType, shape: Shape): Value {
+  private one(
+    opType: string,
+    inputs: (Value | '')[],
+    attrs: Record<string, AttrValue>,
+    dtype: DType,
+    shape: Shape,
+  ): Value {
     return this.op(opType, inputs, attrs, [{ dtype, shape }])[0];
   }
 
@@ -245,31 +257,71 @@ export class GraphBuilder {
     return this.one(opType, [a, b], {}, outDtype ?? a.dtype, shape);
   }
 
-  add(a: Value, b: Value): Value { return this.binary('Add', a, b); }
-  sub(a: Value, b: Value): Value { return this.binary('Sub', a, b); }
-  mul(a: Value, b: Value): Value { return this.binary('Mul', a, b); }
-  div(a: Value, b: Value): Value { return this.binary('Div', a, b); }
-  pow(a: Value, b: Value): Value { return this.binary('Pow', a, b); }
-  equal(a: Value, b: Value): Value { return this.binary('Equal', a, b, 'bool'); }
-  less(a: Value, b: Value): Value { return this.binary('Less', a, b, 'bool'); }
-  greater(a: Value, b: Value): Value { return this.binary('Greater', a, b, 'bool'); }
+  add(a: Value, b: Value): Value {
+    return this.binary('Add', a, b);
+  }
+  sub(a: Value, b: Value): Value {
+    return this.binary('Sub', a, b);
+  }
+  mul(a: Value, b: Value): Value {
+    return this.binary('Mul', a, b);
+  }
+  div(a: Value, b: Value): Value {
+    return this.binary('Div', a, b);
+  }
+  pow(a: Value, b: Value): Value {
+    return this.binary('Pow', a, b);
+  }
+  equal(a: Value, b: Value): Value {
+    return this.binary('Equal', a, b, 'bool');
+  }
+  less(a: Value, b: Value): Value {
+    return this.binary('Less', a, b, 'bool');
+  }
+  greater(a: Value, b: Value): Value {
+    return this.binary('Greater', a, b, 'bool');
+  }
 
   private unary(opType: string, x: Value, attrs: Record<string, AttrValue> = {}): Value {
     return this.one(opType, [x], attrs, x.dtype, x.shape);
   }
 
-  sqrt(x: Value): Value { return this.unary('Sqrt', x); }
-  reciprocal(x: Value): Value { return this.unary('Reciprocal', x); }
-  neg(x: Value): Value { return this.unary('Neg', x); }
-  exp(x: Value): Value { return this.unary('Exp', x); }
-  relu(x: Value): Value { return this.unary('Relu', x); }
-  tanh(x: Value): Value { return this.unary('Tanh', x); }
-  sigmoid(x: Value): Value { return this.unary('Sigmoid', x); }
-  sin(x: Value): Value { return this.unary('Sin', x); }
-  cos(x: Value): Value { return this.unary('Cos', x); }
-  erf(x: Value): Value { return this.unary('Erf', x); }
-  not(x: Value): Value { return this.unary('Not', x); }
-  identity(x: Value): Value { return this.unary('Identity', x); }
+  sqrt(x: Value): Value {
+    return this.unary('Sqrt', x);
+  }
+  reciprocal(x: Value): Value {
+    return this.unary('Reciprocal', x);
+  }
+  neg(x: Value): Value {
+    return this.unary('Neg', x);
+  }
+  exp(x: Value): Value {
+    return this.unary('Exp', x);
+  }
+  relu(x: Value): Value {
+    return this.unary('Relu', x);
+  }
+  tanh(x: Value): Value {
+    return this.unary('Tanh', x);
+  }
+  sigmoid(x: Value): Value {
+    return this.unary('Sigmoid', x);
+  }
+  sin(x: Value): Value {
+    return this.unary('Sin', x);
+  }
+  cos(x: Value): Value {
+    return this.unary('Cos', x);
+  }
+  erf(x: Value): Value {
+    return this.unary('Erf', x);
+  }
+  not(x: Value): Value {
+    return this.unary('Not', x);
+  }
+  identity(x: Value): Value {
+    return this.unary('Identity', x);
+  }
 
   where(cond: Value, a: Value, b: Value): Value {
     if (cond.dtype !== 'bool') throw new GraphBuildError(`Where: condition ${describe(cond)} must be bool`);
@@ -304,7 +356,15 @@ export class GraphBuilder {
    * x[..., in] @ W[in, out] (+ bias). W is row-major [in, out]. With int8, weights are quantized per
    * output channel (symmetric), in the form chosen by `int8Form`.
    */
-  linear(x: Value, weight: Float32Array, inDim: number, outDim: number, bias: Float32Array | undefined, name: string, opts: LinearOptions = {}): Value {
+  linear(
+    x: Value,
+    weight: Float32Array,
+    inDim: number,
+    outDim: number,
+    bias: Float32Array | undefined,
+    name: string,
+    opts: LinearOptions = {},
+  ): Value {
     const last = x.shape[x.shape.length - 1];
     if (typeof last === 'number' && last !== inDim) {
       throw new GraphBuildError(`linear ${name}: input ${describe(x)} does not end in ${inDim}`);
@@ -337,7 +397,8 @@ export class GraphBuilder {
       y = this.matmul(x, this.init(`${name}.weight`, weight, [inDim, outDim], 'float32'));
     }
     if (bias) {
-      if (bias.length !== outDim) throw new GraphBuildError(`linear ${name}: bias has ${bias.length} values, expected ${outDim}`);
+      if (bias.length !== outDim)
+        throw new GraphBuildError(`linear ${name}: bias has ${bias.length} values, expected ${outDim}`);
       y = this.add(y, this.init(`${name}.bias`, bias, [outDim], 'float32'));
     }
     return y;
@@ -391,7 +452,13 @@ export class GraphBuilder {
     if (perm.length !== x.shape.length || [...perm].sort().some((p, i) => p !== i)) {
       throw new GraphBuildError(`Transpose ${describe(x)}: bad perm [${perm.join(', ')}]`);
     }
-    return this.one('Transpose', [x], { perm }, x.dtype, perm.map((p) => x.shape[p]));
+    return this.one(
+      'Transpose',
+      [x],
+      { perm },
+      x.dtype,
+      perm.map((p) => x.shape[p]),
+    );
   }
 
   gather(data: Value, indices: Value, axis = 0): Value {
@@ -454,7 +521,8 @@ export class GraphBuilder {
     const norm = axes.map((a) => normAxis(a, x.shape.length, 'Squeeze'));
     for (const a of norm) {
       const d = x.shape[a];
-      if (typeof d === 'number' && d !== 1) throw new GraphBuildError(`Squeeze ${describe(x)}: axis ${a} has size ${d}`);
+      if (typeof d === 'number' && d !== 1)
+        throw new GraphBuildError(`Squeeze ${describe(x)}: axis ${a} has size ${d}`);
     }
     const shape = x.shape.filter((_, i) => !norm.includes(i));
     return this.one('Squeeze', [x, this.constI64(axes)], {}, x.dtype, shape);
@@ -472,9 +540,15 @@ export class GraphBuilder {
     return this.one(opType, [x], { axes, keepdims: keepdims ? 1 : 0 }, x.dtype, shape);
   }
 
-  reduceMean(x: Value, axes: number[], keepdims = true): Value { return this.reduce('ReduceMean', x, axes, keepdims); }
-  reduceSum(x: Value, axes: number[], keepdims = true): Value { return this.reduce('ReduceSum', x, axes, keepdims); }
-  reduceMax(x: Value, axes: number[], keepdims = true): Value { return this.reduce('ReduceMax', x, axes, keepdims); }
+  reduceMean(x: Value, axes: number[], keepdims = true): Value {
+    return this.reduce('ReduceMean', x, axes, keepdims);
+  }
+  reduceSum(x: Value, axes: number[], keepdims = true): Value {
+    return this.reduce('ReduceSum', x, axes, keepdims);
+  }
+  reduceMax(x: Value, axes: number[], keepdims = true): Value {
+    return this.reduce('ReduceMax', x, axes, keepdims);
+  }
 
   /** The runtime shape of x as an int64 vector. */
   shape(x: Value, start?: number, end?: number): Value {

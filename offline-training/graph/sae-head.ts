@@ -17,13 +17,16 @@ export interface SaeHead {
 
 export function appendSaeHead(detector: Uint8Array, head: SaeHead): Uint8Array {
   const F = head.bEnc.length;
-  if (head.wEnc.length !== head.dIn * F) throw new Error(`SAE head: W_enc has ${head.wEnc.length} values, expected ${head.dIn} x ${F}`);
+  if (head.wEnc.length !== head.dIn * F)
+    throw new Error(`SAE head: W_enc has ${head.wEnc.length} values, expected ${head.dIn} x ${F}`);
   if (head.threshold.length !== F) throw new Error(`SAE head: ${head.threshold.length} thresholds for ${F} latents`);
-  if (head.bDec.length !== head.dIn) throw new Error(`SAE head: b_dec has ${head.bDec.length} values, expected ${head.dIn}`);
+  if (head.bDec.length !== head.dIn)
+    throw new Error(`SAE head: b_dec has ${head.bDec.length} values, expected ${head.dIn}`);
   const gb = GraphBuilder.fromModel(detector);
   const resid = gb.existing('resid');
   const last = resid.shape[resid.shape.length - 1];
-  if (typeof last === 'number' && last !== head.dIn) throw new Error(`SAE head expects d_in ${head.dIn} but the detector's resid is ${last} wide`);
+  if (typeof last === 'number' && last !== head.dIn)
+    throw new Error(`SAE head expects d_in ${head.dIn} but the detector's resid is ${last} wide`);
   let x: Value = resid;
   if (head.inputScale !== undefined && head.inputScale !== 1) x = gb.mul(x, gb.constF32(head.inputScale));
   x = gb.sub(x, gb.init('sae.b_dec', head.bDec, [head.dIn]));

@@ -34,7 +34,8 @@ export interface NumericAnswer {
 }
 
 // A number with optional sign and currency: -5, $-5, -$5, $1,234.50, .5, 3.
-const NUMBER = /(?<![\w.])([-−]?)(?:[$€£¥]\s?)?([-−]?)((?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?|\.\d+)(?!\.?\d)(\s*(?:%|percent\b))?/g;
+const NUMBER =
+  /(?<![\w.])([-−]?)(?:[$€£¥]\s?)?([-−]?)((?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?|\.\d+)(?!\.?\d)(\s*(?:%|percent\b))?/g;
 
 interface NumMatch {
   value: number;
@@ -208,7 +209,8 @@ export interface LabelAnswer {
   method: LabelMethod;
 }
 
-const LABEL_WORD = /\b(non-?metaphor(?:ical(?:ly)?|ic(?:al(?:ly)?)?)|non-?literal(?:ly)?|metaphor(?:ical(?:ly)?|ic(?:al(?:ly)?)?|s)?|figurative(?:ly)?|literal(?:ly)?|yes|no|true|false)\b/gi;
+const LABEL_WORD =
+  /\b(non-?metaphor(?:ical(?:ly)?|ic(?:al(?:ly)?)?)|non-?literal(?:ly)?|metaphor(?:ical(?:ly)?|ic(?:al(?:ly)?)?|s)?|figurative(?:ly)?|literal(?:ly)?|yes|no|true|false)\b/gi;
 const NEGATION = /(?:\bnot|n't|\bnever)\s+(?:[\w'-]+\s+){0,3}$/i;
 
 function wordValue(w: string): 0 | 1 {
@@ -237,7 +239,8 @@ function labelHits(s: string, withYesNo: boolean): LabelHit[] {
   return out;
 }
 
-const LEADING_LABEL = /^(non-?metaphor(?:ical(?:ly)?|ic(?:al(?:ly)?)?)|non-?literal(?:ly)?|metaphor(?:ical(?:ly)?|ic(?:al(?:ly)?)?)?|figurative(?:ly)?|literal(?:ly)?|yes|no|true|false)\b/i;
+const LEADING_LABEL =
+  /^(non-?metaphor(?:ical(?:ly)?|ic(?:al(?:ly)?)?)|non-?literal(?:ly)?|metaphor(?:ical(?:ly)?|ic(?:al(?:ly)?)?)?|figurative(?:ly)?|literal(?:ly)?|yes|no|true|false)\b/i;
 
 /** The label of a short phrase read from its start: "yes", "not metaphorical", "not used literally." */
 function phraseLabel(phrase: string): 0 | 1 | null {
@@ -260,8 +263,14 @@ function phraseLabel(phrase: string): 0 | 1 | null {
 
 /** 1 (yes / metaphorical), 0 (no / literal), or null when the output gives no label. */
 export function extractYesNo(output: string): LabelAnswer | null {
-  const text = output.replace(/\r\n?/g, '\n').replace(/[*`_#]+/g, '').trim();
-  const marker = lastMatch(/\b(?:final\s+answer|answer|label|classification|verdict|prediction)\s*(?:is|:|=)\s*:?/i, text);
+  const text = output
+    .replace(/\r\n?/g, '\n')
+    .replace(/[*`_#]+/g, '')
+    .trim();
+  const marker = lastMatch(
+    /\b(?:final\s+answer|answer|label|classification|verdict|prediction)\s*(?:is|:|=)\s*:?/i,
+    text,
+  );
   if (marker) {
     const v = phraseLabel(text.slice(marker.index + marker[0].length, marker.index + marker[0].length + 60));
     if (v !== null) return { value: v, method: 'marker' };

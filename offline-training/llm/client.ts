@@ -29,7 +29,10 @@ export class LlmError extends Error {
   readonly upstreamMessage?: string;
   /** Attempts made before giving up. */
   readonly attempts?: number;
-  constructor(message: string, o: { status?: number; retryable?: boolean; upstreamMessage?: string; attempts?: number; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    o: { status?: number; retryable?: boolean; upstreamMessage?: string; attempts?: number; cause?: unknown } = {},
+  ) {
     super(message, o.cause === undefined ? undefined : { cause: o.cause });
     this.name = 'LlmError';
     this.status = o.status;
@@ -126,7 +129,8 @@ export class Semaphore {
       if (released) return;
       released = true;
       const next = this.waiting.shift();
-      if (next) next(); // the slot passes straight to the next waiter
+      if (next)
+        next(); // the slot passes straight to the next waiter
       else this.active--;
     };
   }
@@ -147,7 +151,8 @@ export function chatCompletionsUrl(baseUrl: string): string {
   } catch {
     throw new LlmConfigError(`LLM base URL is not a URL: ${JSON.stringify(baseUrl)}`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new LlmConfigError(`LLM base URL must be http(s): ${JSON.stringify(baseUrl)}`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new LlmConfigError(`LLM base URL must be http(s): ${JSON.stringify(baseUrl)}`);
   let path = u.pathname.replace(/\/+$/, '');
   if (path.endsWith('/chat/completions')) return u.toString();
   if (path === '') path = '/v1';
@@ -205,7 +210,8 @@ function contentOf(message: { content?: unknown } | undefined): string | undefin
   const c = message?.content;
   if (typeof c === 'string') return c;
   if (c === null) return '';
-  if (Array.isArray(c)) return c.map((p) => (typeof p === 'string' ? p : typeof p?.text === 'string' ? p.text : '')).join('');
+  if (Array.isArray(c))
+    return c.map((p) => (typeof p === 'string' ? p : typeof p?.text === 'string' ? p.text : '')).join('');
   return undefined;
 }
 
@@ -218,7 +224,10 @@ function describeFetchError(err: unknown): string {
 export class ChatClient {
   readonly url: string;
   readonly model: string;
-  private readonly o: Required<Pick<ChatClientOptions, 'temperature' | 'timeoutMs' | 'retries' | 'backoffMs' | 'maxBackoffMs' | 'maxRetryAfterMs'>> & ChatClientOptions;
+  private readonly o: Required<
+    Pick<ChatClientOptions, 'temperature' | 'timeoutMs' | 'retries' | 'backoffMs' | 'maxBackoffMs' | 'maxRetryAfterMs'>
+  > &
+    ChatClientOptions;
   private readonly sem: Semaphore;
   private readonly apiKey?: string;
   private readonly apiKeyEnv: string;
@@ -228,7 +237,15 @@ export class ChatClient {
     if (!opts.model) throw new LlmConfigError('no model given for the LLM endpoint');
     this.model = opts.model;
     const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as ChatClientOptions;
-    this.o = { temperature: 0, timeoutMs: 60_000, retries: 4, backoffMs: 500, maxBackoffMs: 30_000, maxRetryAfterMs: 60_000, ...given };
+    this.o = {
+      temperature: 0,
+      timeoutMs: 60_000,
+      retries: 4,
+      backoffMs: 500,
+      maxBackoffMs: 30_000,
+      maxRetryAfterMs: 60_000,
+      ...given,
+    };
     for (const k of ['timeoutMs', 'retries', 'backoffMs', 'maxBackoffMs', 'maxRetryAfterMs'] as const) {
       const v = this.o[k];
       if (!(Number.isFinite(v) && v >= 0)) throw new LlmError(`${k} must be a non-negative number, got ${v}`);
@@ -258,11 +275,15 @@ export class ChatClient {
       model: this.model,
       messages,
       temperature: over.temperature ?? this.o.temperature,
-      ...(over.maxTokens ?? this.o.maxTokens ? { max_tokens: over.maxTokens ?? this.o.maxTokens } : {}),
+      ...((over.maxTokens ?? this.o.maxTokens) ? { max_tokens: over.maxTokens ?? this.o.maxTokens } : {}),
       ...over.extra,
     };
     const payload = JSON.stringify(body);
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...this.o.headers };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      ...this.o.headers,
+    };
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
     const where = safeUrl(this.url);
 
@@ -280,9 +301,10 @@ export class ChatClient {
         const n = attempt + 1;
         throw withAttempts(error, n, error.retryable && n > 1 ? ` (gave up after ${n} attempts)` : '');
       }
-      const delay = r.waitMs !== undefined
-        ? Math.min(r.waitMs, this.o.maxRetryAfterMs)
-        : Math.min(this.o.maxBackoffMs, this.o.backoffMs * 2 ** attempt) * (0.5 + 0.5 * Math.random());
+      const delay =
+        r.waitMs !== undefined
+          ? Math.min(r.waitMs, this.o.maxRetryAfterMs)
+          : Math.min(this.o.maxBackoffMs, this.o.backoffMs * 2 ** attempt) * (0.5 + 0.5 * Math.random());
       this.o.onRetry?.({ attempt: attempt + 1, delayMs: delay, reason: error.message });
       await sleep(delay, over.signal);
     }
@@ -312,30 +334,57 @@ export class ChatClient {
       text = await res.text();
     } catch (err) {
       if (signal?.aborted) throw signal.reason; // the caller's abort is not an upstream failure
-      const reason = timedOut ? `timed out after ${this.o.timeoutMs} ms` : `connection error: ${describeFetchError(err)}`;
+      const reason = timedOut
+        ? `timed out after ${this.o.timeoutMs} ms`
+        : `connection error: ${describeFetchError(err)}`;
       return { error: new LlmError(`LLM request to ${where} failed: ${reason}`, { retryable: true, cause: err }) };
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
     }
     if (res.ok) {
-      let j: { choices?: { message?: { content?: unknown }; finish_reason?: string | null }[]; model?: string; usage?: ChatResult['usage'] };
+      let j: {
+        choices?: { message?: { content?: unknown }; finish_reason?: string | null }[];
+        model?: string;
+        usage?: ChatResult['usage'];
+      };
       try {
         j = JSON.parse(text);
       } catch {
-        return { error: new LlmError(`LLM endpoint ${where} answered HTTP ${res.status} with a body that is not JSON: ${upstreamMessageOf(text) ?? '(empty)'}`, { status: res.status }) };
+        return {
+          error: new LlmError(
+            `LLM endpoint ${where} answered HTTP ${res.status} with a body that is not JSON: ${upstreamMessageOf(text) ?? '(empty)'}`,
+            { status: res.status },
+          ),
+        };
       }
       const choice = j?.choices?.[0];
       const content = contentOf(choice?.message);
       if (content === undefined) {
         const m = upstreamMessageOf(text);
-        return { error: new LlmError(`LLM endpoint ${where} answered HTTP ${res.status} without choices[0].message.content${m ? `: ${m}` : ''}`, { status: res.status }) };
+        return {
+          error: new LlmError(
+            `LLM endpoint ${where} answered HTTP ${res.status} without choices[0].message.content${m ? `: ${m}` : ''}`,
+            { status: res.status },
+          ),
+        };
       }
-      return { result: { content, finishReason: choice?.finish_reason ?? null, model: j.model ?? this.model, usage: j.usage, attempts } };
+      return {
+        result: {
+          content,
+          finishReason: choice?.finish_reason ?? null,
+          model: j.model ?? this.model,
+          usage: j.usage,
+          attempts,
+        },
+      };
     }
     const msg = upstreamMessageOf(text);
     const retryable = res.status === 429 || res.status >= 500;
-    const hint = res.status === 401 || res.status === 403 ? ` (the API key is read from ${this.apiKeyEnv}${this.apiKey ? '' : ', which is not set'})` : '';
+    const hint =
+      res.status === 401 || res.status === 403
+        ? ` (the API key is read from ${this.apiKeyEnv}${this.apiKey ? '' : ', which is not set'})`
+        : '';
     const error = new LlmError(
       `LLM request to ${where} failed: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${msg ? `: ${msg}` : ''}${hint}`,
       { status: res.status, retryable, upstreamMessage: msg },
@@ -345,7 +394,13 @@ export class ChatClient {
 }
 
 function withAttempts(err: LlmError, attempts: number, suffix = ''): LlmError {
-  return new LlmError(err.message + suffix, { status: err.status, retryable: err.retryable, upstreamMessage: err.upstreamMessage, attempts, cause: err.cause });
+  return new LlmError(err.message + suffix, {
+    status: err.status,
+    retryable: err.retryable,
+    upstreamMessage: err.upstreamMessage,
+    attempts,
+    cause: err.cause,
+  });
 }
 
 /** The endpoint options the outcomes and uplift commands share. */
@@ -362,9 +417,22 @@ export interface EndpointOptions {
 }
 
 /** Resolves the endpoint (failing with `noEndpoint` when none is configured) and builds its client. */
-export function endpointClient(o: EndpointOptions, noEndpoint: string): { client: ChatClient; model: string; concurrency: number } {
+export function endpointClient(
+  o: EndpointOptions,
+  noEndpoint: string,
+): { client: ChatClient; model: string; concurrency: number } {
   const { baseUrl, model } = resolveEndpoint(o, noEndpoint, o.env);
   const concurrency = o.concurrency ?? 4;
-  const client = new ChatClient({ baseUrl, model, apiKeyEnv: o.apiKeyEnv, env: o.env, concurrency, retries: o.retries, timeoutMs: o.timeoutMs, maxTokens: o.maxTokens, backoffMs: o.backoffMs });
+  const client = new ChatClient({
+    baseUrl,
+    model,
+    apiKeyEnv: o.apiKeyEnv,
+    env: o.env,
+    concurrency,
+    retries: o.retries,
+    timeoutMs: o.timeoutMs,
+    maxTokens: o.maxTokens,
+    backoffMs: o.backoffMs,
+  });
   return { client, model, concurrency };
 }

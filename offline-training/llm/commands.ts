@@ -23,7 +23,9 @@ async function template(v: string | undefined): Promise<string | undefined> {
   try {
     return await readFile(v.slice(1), 'utf8');
   } catch (err) {
-    throw new LlmError(`cannot read the prompt template ${v.slice(1)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new LlmError(
+      `cannot read the prompt template ${v.slice(1)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }
 
@@ -58,7 +60,10 @@ export function addEndpointOptions(cmd: Command): Command {
   return cmd
     .option('--base-url <url>', 'OpenAI-compatible base URL, e.g. https://api.openai.com/v1 (or GLOSS_LLM_BASE_URL)')
     .option('--model <name>', 'model name (or GLOSS_LLM_MODEL)')
-    .option('--api-key-env <var>', `environment variable holding the API key (default ${DEFAULT_API_KEY_ENV}; unset means no key)`)
+    .option(
+      '--api-key-env <var>',
+      `environment variable holding the API key (default ${DEFAULT_API_KEY_ENV}; unset means no key)`,
+    )
     .option('--task-type <type>', 'gsm8k | yes-no (default: from the rows: a "label" field means yes-no)')
     .option('--prompt-template <text|@file>', 'instruction template with {prompt} and any {field} of the row')
     .option('--limit <n>', 'only the first n tasks', count('--limit', 1))
@@ -83,10 +88,12 @@ export async function runOutcomesCli(o: EndpointCliOptions & { tasks: string; ou
     retries: o.retries,
     timeoutMs: o.timeoutMs,
     maxTokens: o.maxTokens,
-    onProgress: (p) => bar.update(`${p.done}/${p.total} (correct ${p.correct}, errors ${p.errors}, ${p.skipped} already done)`),
+    onProgress: (p) =>
+      bar.update(`${p.done}/${p.total} (correct ${p.correct}, errors ${p.errors}, ${p.skipped} already done)`),
   }).finally(() => bar.end());
   console.log(formatOutcomesSummary(s));
-  if (s.n === 0 && s.errors > 0) throw new LlmError(`all ${s.errors} requests failed; the first: ${s.errorSamples[0]?.message}`);
+  if (s.n === 0 && s.errors > 0)
+    throw new LlmError(`all ${s.errors} requests failed; the first: ${s.errorSamples[0]?.message}`);
   return s;
 }
 
@@ -94,7 +101,7 @@ export async function runOutcomesCli(o: EndpointCliOptions & { tasks: string; ou
 export function addOutcomesCommand(program: Command): Command {
   const cmd = program
     .command('outcomes')
-    .description("ask an LLM every task of a task set, score its answers, append them to an outcomes JSONL (resumable)")
+    .description('ask an LLM every task of a task set, score its answers, append them to an outcomes JSONL (resumable)')
     .requiredOption('--tasks <file>', 'JSONL task set: question/prompt and answer ("#### n") or label (1/0)')
     .requiredOption('--out <file>', 'outcomes JSONL to append to; rerun the same command to resume');
   addEndpointOptions(cmd).action(async (o) => {
@@ -125,7 +132,11 @@ export function addUpliftOptions(cmd: Command): Command {
     .option('--bootstrap <n>', 'bootstrap resamples', count('--bootstrap', 100), 2000)
     .option('--pairs-out <file>', 'write the per-task pairs (both prompts, answers, correctness) as JSONL')
     .option('--json <file>', 'write the whole report as JSON')
-    .option('--reuse-unchanged', 'ask once where the rewrite changed nothing (saves requests; hides endpoint noise)', false);
+    .option(
+      '--reuse-unchanged',
+      'ask once where the rewrite changed nothing (saves requests; hides endpoint noise)',
+      false,
+    );
 }
 
 export async function runUpliftCli(o: UpliftCliOptions): Promise<UpliftReport> {
@@ -139,7 +150,10 @@ export async function runUpliftCli(o: UpliftCliOptions): Promise<UpliftReport> {
       import('../../src/core/engine.ts'),
       import('../../src/runtime/node/ort-node-backend.ts'),
     ]);
-    const engine = await GlossEngine.create(await loadBundle(folderSource(o.bundle ?? 'models/default')), ortNodeBackend());
+    const engine = await GlossEngine.create(
+      await loadBundle(folderSource(o.bundle ?? 'models/default')),
+      ortNodeBackend(),
+    );
     rewrite = async (p) => (await engine.rewrite(p)).rewritten;
   }
   const bar = progressLine('uplift');
@@ -165,8 +179,25 @@ export async function runUpliftCli(o: UpliftCliOptions): Promise<UpliftReport> {
   console.log(formatUpliftReport(r));
   if (o.json) {
     const { rows, ...summary } = r;
-    await writeFile(o.json, JSON.stringify({ ...summary, rows: rows.map(({ original, rewritten, ...x }) => ({ ...x, originalCorrect: original.correct, rewrittenCorrect: rewritten.correct, originalAnswer: original.answer, rewrittenAnswer: rewritten.answer })) }, null, 2));
+    await writeFile(
+      o.json,
+      JSON.stringify(
+        {
+          ...summary,
+          rows: rows.map(({ original, rewritten, ...x }) => ({
+            ...x,
+            originalCorrect: original.correct,
+            rewrittenCorrect: rewritten.correct,
+            originalAnswer: original.answer,
+            rewrittenAnswer: rewritten.answer,
+          })),
+        },
+        null,
+        2,
+      ),
+    );
   }
-  if (r.all.n === 0) throw new LlmError(`no task could be compared: all ${r.errors} failed; the first: ${r.errorSamples[0]?.message}`);
+  if (r.all.n === 0)
+    throw new LlmError(`no task could be compared: all ${r.errors} failed; the first: ${r.errorSamples[0]?.message}`);
   return r;
 }

@@ -54,7 +54,9 @@ export async function readOutcomes(file: string, o: { target?: string } = {}): P
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new LlmError(`cannot read the outcomes file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new LlmError(
+      `cannot read the outcomes file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   const byId = new Map<string, OutcomeRecord>();
   const lines = text.split('\n');
@@ -70,27 +72,43 @@ export async function readOutcomes(file: string, o: { target?: string } = {}): P
       if (lines.slice(ln + 1).every((l) => !l.trim())) continue;
       throw new LlmError(`${file} line ${ln + 1}: not JSON`);
     }
-    if (!row || typeof row !== 'object' || Array.isArray(row)) throw new LlmError(`${file} line ${ln + 1}: not a JSON object`);
+    if (!row || typeof row !== 'object' || Array.isArray(row))
+      throw new LlmError(`${file} line ${ln + 1}: not a JSON object`);
 
     if (isSharedRow(row)) {
       const outcomes: CommonOutcome[] = [];
       for (const [k, v] of Object.entries(row)) {
         if (!v || typeof v !== 'object' || !('is_correct' in v)) continue;
         const m = v as { is_correct: unknown; solution?: unknown };
-        if (typeof m.is_correct !== 'boolean') throw new LlmError(`${file} line ${ln + 1}: ${k}.is_correct is not a boolean`);
+        if (typeof m.is_correct !== 'boolean')
+          throw new LlmError(`${file} line ${ln + 1}: ${k}.is_correct is not a boolean`);
         const answer = typeof m.solution === 'string' ? answerAfterA(m.solution) : undefined;
         outcomes.push({ model: k, correct: m.is_correct, ...(answer !== undefined ? { answer } : {}) });
       }
       const gt = typeof row.ground_truth === 'string' ? goldNumber(row.ground_truth) : null;
       const id = `${SHARED_GSM8K_ID_PREFIX}:${sharedIndex++}`;
-      byId.set(id, { id, prompt: row.question as string, task: 'gsm8k', ...(gt !== null ? { gold: formatNumber(gt) } : {}), outcomes });
+      byId.set(id, {
+        id,
+        prompt: row.question as string,
+        task: 'gsm8k',
+        ...(gt !== null ? { gold: formatNumber(gt) } : {}),
+        outcomes,
+      });
       continue;
     }
 
-    if (typeof row.id !== 'string' && typeof row.id !== 'number') throw new LlmError(`${file} line ${ln + 1}: neither a Gloss outcomes row (id, outcomes) nor a shared GSM8K outcomes row (question, <model>.is_correct)`);
+    if (typeof row.id !== 'string' && typeof row.id !== 'number')
+      throw new LlmError(
+        `${file} line ${ln + 1}: neither a Gloss outcomes row (id, outcomes) nor a shared GSM8K outcomes row (question, <model>.is_correct)`,
+      );
     if (!Array.isArray(row.outcomes)) throw new LlmError(`${file} line ${ln + 1}: no "outcomes" array`);
     const id = String(row.id);
-    const rec = byId.get(id) ?? { id, prompt: '', task: typeof row.task === 'string' ? row.task : 'unknown', outcomes: [] };
+    const rec = byId.get(id) ?? {
+      id,
+      prompt: '',
+      task: typeof row.task === 'string' ? row.task : 'unknown',
+      outcomes: [],
+    };
     if (typeof row.prompt === 'string') rec.prompt = row.prompt;
     if (typeof row.gold === 'number') rec.gold = formatNumber(row.gold);
     else if (typeof row.gold === 'string') rec.gold = row.gold;
@@ -115,7 +133,9 @@ export async function readOutcomes(file: string, o: { target?: string } = {}): P
   }
   if (!picked.length) {
     const models = outcomeModels(rows);
-    throw new LlmError(`${file} has no outcomes for model ${JSON.stringify(target)}; models present: ${models.length ? models.join(', ') : '(none)'}`);
+    throw new LlmError(
+      `${file} has no outcomes for model ${JSON.stringify(target)}; models present: ${models.length ? models.join(', ') : '(none)'}`,
+    );
   }
   return picked;
 }
@@ -128,8 +148,12 @@ export function outcomeModels(rows: readonly OutcomeRecord[]): string[] {
 }
 
 /** Accuracy of one model over the rows that have it. */
-export function modelAccuracy(rows: readonly OutcomeRecord[], model: string): { n: number; correct: number; accuracy: number } {
-  let n = 0, correct = 0;
+export function modelAccuracy(
+  rows: readonly OutcomeRecord[],
+  model: string,
+): { n: number; correct: number; accuracy: number } {
+  let n = 0,
+    correct = 0;
   for (const r of rows) {
     const x = r.outcomes.find((e) => e.model === model);
     if (!x) continue;

@@ -110,8 +110,11 @@ async function readExisting(file: string, model: string): Promise<Existing> {
   try {
     buf = await readFile(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { done: new Set(), correct: 0, n: 0, unreadable: 0, missingNewline: false };
-    throw new LlmError(`cannot read the outcomes file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      return { done: new Set(), correct: 0, n: 0, unreadable: 0, missingNewline: false };
+    throw new LlmError(
+      `cannot read the outcomes file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   let partialAt: number | undefined;
   let missingNewline = false;
@@ -126,7 +129,8 @@ async function readExisting(file: string, model: string): Promise<Existing> {
     }
   }
   const done = new Set<string>();
-  let correct = 0, unreadable = 0;
+  let correct = 0,
+    unreadable = 0;
   for (const line of buf.toString('utf8').split('\n')) {
     if (!line.trim()) continue;
     let row: Partial<OutcomeRow>;
@@ -158,7 +162,10 @@ export async function runOutcomes(opts: OutcomesOptions): Promise<OutcomesSummar
   const skipped = tasks.length - todo.length;
 
   const maxConsecutive = opts.maxConsecutiveErrors ?? 10;
-  let n = 0, correct = 0, errors = 0, consecutive = 0;
+  let n = 0,
+    correct = 0,
+    errors = 0,
+    consecutive = 0;
   const errorSamples: { id: string; message: string }[] = [];
   let fatal: LlmError | undefined;
   let crash: unknown; // a bug or a write failure: stop taking tasks, rethrow after the rest finish
@@ -170,44 +177,53 @@ export async function runOutcomes(opts: OutcomesOptions): Promise<OutcomesSummar
   const append = (s: string) => (writes = writes.then(() => fh!.appendFile(s, 'utf8')));
   try {
     if (fh && existing.missingNewline) append('\n');
-    await runPool(todo, concurrency, async (task) => {
-      try {
-        const res = await client.complete(renderPrompt(template, task));
-        const s = score(task, res.content);
-        const row: OutcomeRow = {
-          id: task.id,
-          prompt: task.prompt,
-          task: task.task,
-          gold: task.gold,
-          outcomes: [{ model, correct: s.correct, answer: s.answer, raw: res.content }],
-        };
-        await append(`${JSON.stringify(row)}\n`);
-        n++;
-        if (s.correct) correct++;
-        consecutive = 0;
-      } catch (err) {
-        if (!(err instanceof LlmError)) {
-          crash ??= err;
-          return;
+    await runPool(
+      todo,
+      concurrency,
+      async (task) => {
+        try {
+          const res = await client.complete(renderPrompt(template, task));
+          const s = score(task, res.content);
+          const row: OutcomeRow = {
+            id: task.id,
+            prompt: task.prompt,
+            task: task.task,
+            gold: task.gold,
+            outcomes: [{ model, correct: s.correct, answer: s.answer, raw: res.content }],
+          };
+          await append(`${JSON.stringify(row)}\n`);
+          n++;
+          if (s.correct) correct++;
+          consecutive = 0;
+        } catch (err) {
+          if (!(err instanceof LlmError)) {
+            crash ??= err;
+            return;
+          }
+          errors++;
+          consecutive++;
+          if (errorSamples.length < 5) errorSamples.push({ id: task.id, message: err.message });
+          if (!fatal && isFatalStatus(err.status)) fatal = err;
+          else if (!fatal && consecutive >= maxConsecutive) {
+            fatal = new LlmError(`stopped after ${consecutive} failed requests in a row; the last: ${err.message}`, {
+              status: err.status,
+            });
+          }
         }
-        errors++;
-        consecutive++;
-        if (errorSamples.length < 5) errorSamples.push({ id: task.id, message: err.message });
-        if (!fatal && isFatalStatus(err.status)) fatal = err;
-        else if (!fatal && consecutive >= maxConsecutive) {
-          fatal = new LlmError(`stopped after ${consecutive} failed requests in a row; the last: ${err.message}`, { status: err.status });
-        }
-      }
-      progress();
-    }, () => fatal !== undefined || crash !== undefined);
+        progress();
+      },
+      () => fatal !== undefined || crash !== undefined,
+    );
   } finally {
     await writes.catch(() => undefined);
     await fh?.close();
   }
   if (crash) throw crash;
-  if (fatal) throw new LlmError(`${fatal.message} (${n} rows written to ${opts.out} before stopping)`, { status: fatal.status });
+  if (fatal)
+    throw new LlmError(`${fatal.message} (${n} rows written to ${opts.out} before stopping)`, { status: fatal.status });
 
-  const overallN = existing.n + n, overallCorrect = existing.correct + correct;
+  const overallN = existing.n + n,
+    overallCorrect = existing.correct + correct;
   return {
     out: opts.out,
     model,

@@ -35,12 +35,14 @@ export const DEFAULT_TEMPLATES: Record<TaskType, string> = {
 
 export function checkTaskType(t: string | undefined): TaskType | undefined {
   if (t === undefined) return undefined;
-  if (!(TASK_TYPES as readonly string[]).includes(t)) throw new LlmError(`task type must be one of ${TASK_TYPES.join(', ')}, got ${JSON.stringify(t)}`);
+  if (!(TASK_TYPES as readonly string[]).includes(t))
+    throw new LlmError(`task type must be one of ${TASK_TYPES.join(', ')}, got ${JSON.stringify(t)}`);
   return t as TaskType;
 }
 
 function promptOf(row: Record<string, unknown>): string | undefined {
-  for (const k of ['question', 'prompt', 'text'] as const) if (typeof row[k] === 'string' && row[k]) return row[k] as string;
+  for (const k of ['question', 'prompt', 'text'] as const)
+    if (typeof row[k] === 'string' && row[k]) return row[k] as string;
   if (typeof row.sentence === 'string' && typeof row.verb === 'string') {
     return `Is the verb "${row.verb}" used metaphorically in this sentence?\n\n${row.sentence.trim()}`;
   }
@@ -66,12 +68,17 @@ function inferType(row: Record<string, unknown>): TaskType {
 }
 
 /** Read a JSONL task set. `limit` keeps the first rows. Errors name the file and line. */
-export async function readTasks(file: string, o: { taskType?: TaskType; limit?: number } = {}): Promise<{ tasks: Task[]; taskType: TaskType }> {
+export async function readTasks(
+  file: string,
+  o: { taskType?: TaskType; limit?: number } = {},
+): Promise<{ tasks: Task[]; taskType: TaskType }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new LlmError(`cannot read the task file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new LlmError(
+      `cannot read the task file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   const stem = basename(file, extname(file));
   const tasks: Task[] = [];
@@ -89,13 +96,20 @@ export async function readTasks(file: string, o: { taskType?: TaskType; limit?: 
     } catch {
       throw new LlmError(`${file} line ${ln + 1}: not JSON`);
     }
-    if (!row || typeof row !== 'object' || Array.isArray(row)) throw new LlmError(`${file} line ${ln + 1}: not a JSON object`);
+    if (!row || typeof row !== 'object' || Array.isArray(row))
+      throw new LlmError(`${file} line ${ln + 1}: not a JSON object`);
     type ??= inferType(row);
     const prompt = promptOf(row);
-    if (prompt === undefined) throw new LlmError(`${file} line ${ln + 1}: no task text (expected a "question", "prompt" or "text" field, or "sentence" and "verb")`);
+    if (prompt === undefined)
+      throw new LlmError(
+        `${file} line ${ln + 1}: no task text (expected a "question", "prompt" or "text" field, or "sentence" and "verb")`,
+      );
     const gold = goldOf(row, type);
     if (gold === null) {
-      const want = type === 'gsm8k' ? '"answer" with "#### <number>", or "ground_truth" with "A: <number>"' : '"label" (1/0 or yes/no)';
+      const want =
+        type === 'gsm8k'
+          ? '"answer" with "#### <number>", or "ground_truth" with "A: <number>"'
+          : '"label" (1/0 or yes/no)';
       throw new LlmError(`${file} line ${ln + 1}: no gold answer for a ${type} task (expected ${want})`);
     }
     const id = typeof row.id === 'string' || typeof row.id === 'number' ? String(row.id) : `${stem}:${index}`;
@@ -137,7 +151,12 @@ export function score(task: Task, output: string): Scored {
  * Run `fn` over items with at most `concurrency` at once; stops taking new items once `stop()`
  * says so (items already started finish).
  */
-export async function runPool<T>(items: readonly T[], concurrency: number, fn: (item: T, i: number) => Promise<void>, stop: () => boolean = () => false): Promise<void> {
+export async function runPool<T>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T, i: number) => Promise<void>,
+  stop: () => boolean = () => false,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length && !stop()) {

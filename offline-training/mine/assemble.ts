@@ -4,7 +4,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { appendSaeHead, type SaeHead } from '../graph/sae-head.ts';
-import { BUNDLE_FORMAT, BUNDLE_VERSION, sha256Hex, type DetectorInfo, type Manifest } from '../../src/core/bundle/manifest.ts';
+import {
+  BUNDLE_FORMAT,
+  BUNDLE_VERSION,
+  sha256Hex,
+  type DetectorInfo,
+  type Manifest,
+} from '../../src/core/bundle/manifest.ts';
 import type { FeaturesFile, RulesFile } from '../../src/core/rules/schema.ts';
 
 export interface SaeFigures {

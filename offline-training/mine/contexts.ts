@@ -38,7 +38,14 @@ export async function topContexts(
       const [s, e] = r.offsets[bestT];
       const from = Math.max(0, s - windowChars);
       const to = Math.min(text.length, e + windowChars);
-      list.push({ text: text.slice(from, to), start: s - from, end: e - from, token: text.slice(s, e) || r.pieces[bestT], activation: bestV, source: id });
+      list.push({
+        text: text.slice(from, to),
+        start: s - from,
+        end: e - from,
+        token: text.slice(s, e) || r.pieces[bestT],
+        activation: bestV,
+        source: id,
+      });
       list.sort((a, b) => b.activation - a.activation);
       if (list.length > k) list.pop();
     }
@@ -58,6 +65,8 @@ export function wordsOf(contexts: readonly TopContext[]): string[] {
 
 /** A short label from what the contexts share: the most frequent activating words. */
 export function autoLabel(contexts: readonly TopContext[]): string {
-  const top = wordsOf(contexts).slice(0, 3).map((w) => `"${w}"`);
+  const top = wordsOf(contexts)
+    .slice(0, 3)
+    .map((w) => `"${w}"`);
   return top.length ? `fires on ${top.join(', ')}` : 'no clear context';
 }

@@ -33,7 +33,6 @@ export interface ExportOptions {
   trainedOut?: string;
 }
 
-
 export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
   const source = folderSource(opts.detector);
   const detManifest = await readManifest(source).catch((e) => {
@@ -47,7 +46,8 @@ export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
   const mining = opts.candidates ? await readJson<MiningResult>(opts.candidates, 'candidates') : undefined;
 
   const featureIds = [...new Set(rules.rules.map((r) => r.feature))].sort((a, b) => a - b);
-  for (const f of featureIds) if (!(f >= 0 && f < sae.d_sae)) throw new UsageError(`rule feature ${f} is outside the SAE's ${sae.d_sae} latents`);
+  for (const f of featureIds)
+    if (!(f >= 0 && f < sae.d_sae)) throw new UsageError(`rule feature ${f} is outside the SAE's ${sae.d_sae} latents`);
   const head = jumpReluHead(sae, featureIds);
 
   const byFeature = new Map(mining?.candidates.map((c) => [c.feature, c]) ?? []);
@@ -60,18 +60,34 @@ export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
         feature,
         label: c?.label ?? rules.rules.find((r) => r.feature === feature)!.label,
         threshold: Number.isFinite(head.threshold[column]) ? head.threshold[column] : 1e30,
-        top_contexts: (c?.top_contexts ?? []).map((x) => ({ text: x.text, start: x.start, end: x.end, activation: +x.activation.toFixed(4), source: x.source })),
+        top_contexts: (c?.top_contexts ?? []).map((x) => ({
+          text: x.text,
+          start: x.start,
+          end: x.end,
+          activation: +x.activation.toFixed(4),
+          source: x.source,
+        })),
       };
     }),
   });
-  const saeMetrics = opts.saeMetrics ? await readJson<Record<string, unknown>>(opts.saeMetrics, 'SAE metrics') : undefined;
-  const evaluation = opts.evaluation ? await readJson<Record<string, number>>(opts.evaluation, 'evaluation') : undefined;
+  const saeMetrics = opts.saeMetrics
+    ? await readJson<Record<string, unknown>>(opts.saeMetrics, 'SAE metrics')
+    : undefined;
+  const evaluation = opts.evaluation
+    ? await readJson<Record<string, number>>(opts.evaluation, 'evaluation')
+    : undefined;
   const metrics = pickSaeMetrics(saeMetrics);
 
   const card = renderCard({
     name: opts.name ?? 'bundle',
     detector: detManifest.detector,
-    sae: { d_in: sae.d_in, d_sae: sae.d_sae, k: sae.k, architecture: String(sae.cfg.architecture ?? sae.architecture), features: featureIds.length },
+    sae: {
+      d_in: sae.d_in,
+      d_sae: sae.d_sae,
+      k: sae.k,
+      architecture: String(sae.cfg.architecture ?? sae.architecture),
+      features: featureIds.length,
+    },
     saeMetrics: metrics,
     evaluation: evaluation ?? {},
     rules: rules.rules,
@@ -85,7 +101,19 @@ export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
     await writeFile(join(opts.trainedOut, 'rules.json'), JSON.stringify(rules, null, 2) + '\n');
     await writeFile(join(opts.trainedOut, 'features.json'), JSON.stringify(features, null, 1) + '\n');
     await writeFile(join(opts.trainedOut, 'card.md'), card);
-    await writeFile(join(opts.trainedOut, 'figures.json'), JSON.stringify({ sae: metrics ? { metrics, d_in: sae.d_in, d_sae: sae.d_sae, k: sae.k ?? null, features: featureIds } : undefined, evaluation }, null, 2) + '\n');
+    await writeFile(
+      join(opts.trainedOut, 'figures.json'),
+      JSON.stringify(
+        {
+          sae: metrics
+            ? { metrics, d_in: sae.d_in, d_sae: sae.d_sae, k: sae.k ?? null, features: featureIds }
+            : undefined,
+          evaluation,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
   }
   return assembleBundle({
     out: opts.out,
@@ -107,7 +135,15 @@ function pickSaeMetrics(m: Record<string, unknown> | undefined) {
   if (!m) return undefined;
   const src = (m.held_out ?? m) as Record<string, unknown>;
   const num = (k: string) => (typeof src[k] === 'number' ? (src[k] as number) : NaN);
-  const out = { fvu: num('fvu'), explained_variance: num('explained_variance'), l0: num('l0'), dead_fraction: num('dead_fraction') };
-  if (Object.values(out).some((v) => Number.isNaN(v))) throw new UsageError(`SAE metrics lack one of fvu, explained_variance, l0, dead_fraction (have ${Object.keys(src).join(', ')})`);
+  const out = {
+    fvu: num('fvu'),
+    explained_variance: num('explained_variance'),
+    l0: num('l0'),
+    dead_fraction: num('dead_fraction'),
+  };
+  if (Object.values(out).some((v) => Number.isNaN(v)))
+    throw new UsageError(
+      `SAE metrics lack one of fvu, explained_variance, l0, dead_fraction (have ${Object.keys(src).join(', ')})`,
+    );
   return out;
 }

@@ -27,7 +27,10 @@ export interface FeatureRunner {
 
 /** The SAE as a JumpReLU head (thresholds required: calibrate a TopK SAE first). */
 export function jumpReluHead(sae: Sae, features?: readonly number[]) {
-  if (!sae.threshold) throw new UsageError('the SAE has no JumpReLU thresholds: train it with gloss-train sae (which calibrates them) or load one with a threshold tensor');
+  if (!sae.threshold)
+    throw new UsageError(
+      'the SAE has no JumpReLU thresholds: train it with gloss-train sae (which calibrates them) or load one with a threshold tensor',
+    );
   const m = sae.d_sae;
   const d = sae.d_in;
   const cols = features ?? Array.from({ length: m }, (_, i) => i);
@@ -47,7 +50,9 @@ export async function createFeatureRunner(detectorDir: string, sae: Sae): Promis
     throw new UsageError(`--detector ${detectorDir}: ${(e as Error).message}`);
   });
   if (manifest.detector.hiddenSize !== sae.d_in) {
-    throw new UsageError(`SAE d_in ${sae.d_in} does not match the detector's hidden size ${manifest.detector.hiddenSize}`);
+    throw new UsageError(
+      `SAE d_in ${sae.d_in} does not match the detector's hidden size ${manifest.detector.hiddenSize}`,
+    );
   }
   const model = appendSaeHead(await readVerified(source, manifest, 'detector.onnx'), jumpReluHead(sae));
   const tokenizer = new GlossTokenizer(await readVerifiedJson<object>(source, manifest, 'tokenizer.json'));
@@ -60,7 +65,13 @@ export async function createFeatureRunner(detectorDir: string, sae: Sae): Promis
     async run(text) {
       const enc = tokenizer.encode(text);
       const ids = enc.ids.slice(0, maxTokens); // mining prompts fit one window; longer ones are cut
-      const feed = { input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (v) => BigInt(v)), [1, ids.length]) };
+      const feed = {
+        input_ids: new ort.Tensor(
+          'int64',
+          BigInt64Array.from(ids, (v) => BigInt(v)),
+          [1, ids.length],
+        ),
+      };
       const out = ids.length ? await session.run(feed, ['features']) : undefined;
       return {
         ids,

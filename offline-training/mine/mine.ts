@@ -14,9 +14,11 @@ import { createFeatureRunner } from './feature-runner.ts';
 import { auc, benjaminiHochberg, logisticFit } from './stats.ts';
 import { pickTemplate } from './gloss-templates.ts';
 
-
 /** Keeps the latents of a pre-declared family and recomputes both q-values within it. */
-export function restrictFamily(assoc: readonly FeatureAssociation[], keep: (feature: number) => boolean): FeatureAssociation[] {
+export function restrictFamily(
+  assoc: readonly FeatureAssociation[],
+  keep: (feature: number) => boolean,
+): FeatureAssociation[] {
   const fam = assoc.filter((a) => keep(a.feature)).map((a) => ({ ...a }));
   const q = benjaminiHochberg(fam.map((a) => a.p));
   const mhQ = benjaminiHochberg(fam.map((a) => a.mhP));
@@ -81,7 +83,15 @@ export interface MiningResult {
   heldOutFraction: number;
   seed: number;
   family: 'all' | 'lexical';
-  counts: { prompts: number; mining: number; heldOut: number; miningFailures: number; heldOutFailures: number; latentsTested: number; familySize: number };
+  counts: {
+    prompts: number;
+    mining: number;
+    heldOut: number;
+    miningFailures: number;
+    heldOutFailures: number;
+    latentsTested: number;
+    familySize: number;
+  };
   /** AUC of a length-only logistic model, fit on the mining split: on mining and on held-out. */
   lengthBaseline: { miningAuc: number; heldOutAuc: number; w: number[] };
   candidates: Candidate[];
@@ -90,17 +100,21 @@ export interface MiningResult {
 
 export async function mine(opts: MineOptions): Promise<MiningResult> {
   const heldOutFraction = opts.heldOut ?? 0.3;
-  if (!(heldOutFraction > 0 && heldOutFraction < 1)) throw new UsageError(`--held-out must be in (0, 1), got ${heldOutFraction}`);
+  if (!(heldOutFraction > 0 && heldOutFraction < 1))
+    throw new UsageError(`--held-out must be in (0, 1), got ${heldOutFraction}`);
   const seed = opts.seed ?? 0;
   const rows = await readOutcomes(opts.outcomes, { target: opts.target });
-  if (rows.length < 20) throw new UsageError(`${opts.outcomes}: only ${rows.length} prompts with outcomes; mining needs at least 20`);
+  if (rows.length < 20)
+    throw new UsageError(`${opts.outcomes}: only ${rows.length} prompts with outcomes; mining needs at least 20`);
   const sae = await loadSae(opts.sae);
   const runner = await createFeatureRunner(opts.detector, sae);
   const m = sae.d_sae;
 
   const summaries: PromptSummary[] = [];
   const argmax: Int16Array[] = [];
-  const bar = opts.progress ? new SingleBar({ format: 'mine [{bar}] {value}/{total} prompts | eta {eta_formatted}' }, Presets.shades_classic) : undefined;
+  const bar = opts.progress
+    ? new SingleBar({ format: 'mine [{bar}] {value}/{total} prompts | eta {eta_formatted}' }, Presets.shades_classic)
+    : undefined;
   bar?.start(rows.length, 0);
   const runs: { offsets: [number, number][]; pieces: string[] }[] = [];
   for (const [i, row] of rows.entries()) {
@@ -130,14 +144,26 @@ export async function mine(opts: MineOptions): Promise<MiningResult> {
   const held = rows.map((r) => isHeldOut(r.id, heldOutFraction, seed));
   const miningIdx = rows.map((_, i) => i).filter((i) => !held[i]);
   const heldIdx = rows.map((_, i) => i).filter((i) => held[i]);
-  const assoc = associate(miningIdx.map((i) => summaries[i]), miningIdx.map((i) => failed[i]));
+  const assoc = associate(
+    miningIdx.map((i) => summaries[i]),
+    miningIdx.map((i) => failed[i]),
+  );
 
   // Length-only baseline, fit on mining prompts.
   const logLen = (i: number) => [Math.log(1 + summaries[i].length)];
-  const lenModel = logisticFit(miningIdx.map(logLen), miningIdx.map((i) => failed[i]));
+  const lenModel = logisticFit(
+    miningIdx.map(logLen),
+    miningIdx.map((i) => failed[i]),
+  );
   const lengthBaseline = {
-    miningAuc: auc(miningIdx.map((i) => lenModel.predict(logLen(i))), miningIdx.map((i) => failed[i])),
-    heldOutAuc: auc(heldIdx.map((i) => lenModel.predict(logLen(i))), heldIdx.map((i) => failed[i])),
+    miningAuc: auc(
+      miningIdx.map((i) => lenModel.predict(logLen(i))),
+      miningIdx.map((i) => failed[i]),
+    ),
+    heldOutAuc: auc(
+      heldIdx.map((i) => lenModel.predict(logLen(i))),
+      heldIdx.map((i) => failed[i]),
+    ),
     w: lenModel.w,
   };
 
@@ -146,10 +172,17 @@ export async function mine(opts: MineOptions): Promise<MiningResult> {
   const contextTexts = opts.contexts?.length
     ? (await Promise.all(opts.contexts.map((f) => readTexts(f)))).flat()
     : miningIdx.map((i) => ({ id: rows[i].id, text: rows[i].prompt }));
-  const contexts = await topContexts(runner, contextTexts, assoc.map((a) => a.feature));
+  const contexts = await topContexts(
+    runner,
+    contextTexts,
+    assoc.map((a) => a.feature),
+  );
   await runner.release();
   const family = opts.family ?? 'all';
-  const tested = family === 'lexical' ? restrictFamily(assoc, (f) => pickTemplate(wordsOf(contexts.get(f) ?? [])).key !== 'generic') : assoc;
+  const tested =
+    family === 'lexical'
+      ? restrictFamily(assoc, (f) => pickTemplate(wordsOf(contexts.get(f) ?? [])).key !== 'generic')
+      : assoc;
   const top = tested.filter((a) => a.lor > 0).slice(0, opts.top ?? 40);
 
   const candidates: Candidate[] = top.map((a) => {
@@ -162,7 +195,14 @@ export async function mine(opts: MineOptions): Promise<MiningResult> {
         const t = argmax[i][a.feature];
         const [s, e] = runs[i].offsets[t] ?? [0, 0];
         const target = rows[i].outcomes.find((o) => o.model === opts.target);
-        return { id: rows[i].id, prompt: rows[i].prompt, token: rows[i].prompt.slice(s, e) || runs[i].pieces[t], activation: summaries[i].max[a.feature], gold: rows[i].gold, answer: target?.answer };
+        return {
+          id: rows[i].id,
+          prompt: rows[i].prompt,
+          token: rows[i].prompt.slice(s, e) || runs[i].pieces[t],
+          activation: summaries[i].max[a.feature],
+          gold: rows[i].gold,
+          answer: target?.answer,
+        };
       });
     return { ...a, label: autoLabel(ctx), top_contexts: ctx, examples };
   });
@@ -173,7 +213,9 @@ export async function mine(opts: MineOptions): Promise<MiningResult> {
     length: summaries[i].length,
     failed: failed[i],
     heldOut: held[i],
-    max: Object.fromEntries([...keep].filter((f) => summaries[i].max[f] > 0).map((f) => [String(f), +summaries[i].max[f].toFixed(5)])),
+    max: Object.fromEntries(
+      [...keep].filter((f) => summaries[i].max[f] > 0).map((f) => [String(f), +summaries[i].max[f].toFixed(5)]),
+    ),
   }));
 
   const result: MiningResult = {

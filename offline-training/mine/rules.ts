@@ -27,7 +27,10 @@ export function topWords(c: Candidate): string[] {
 /** Held-out AUC of one feature's prompt-level max activation as a failure score. */
 export function heldOutAuc(result: MiningResult, feature: number): number {
   const held = result.prompts.filter((p) => p.heldOut);
-  return auc(held.map((p) => p.max[String(feature)] ?? 0), held.map((p) => p.failed));
+  return auc(
+    held.map((p) => p.max[String(feature)] ?? 0),
+    held.map((p) => p.failed),
+  );
 }
 
 export async function makeRules(opts: RulesOptions): Promise<RulesFile> {
@@ -42,7 +45,10 @@ export async function makeRules(opts: RulesOptions): Promise<RulesFile> {
   if (opts.features?.length) {
     chosen = opts.features.map((f) => {
       const c = byId.get(f);
-      if (!c) throw new UsageError(`feature ${f} is not among the mined candidates (have ${[...byId.keys()].slice(0, 10).join(', ')}...)`);
+      if (!c)
+        throw new UsageError(
+          `feature ${f} is not among the mined candidates (have ${[...byId.keys()].slice(0, 10).join(', ')}...)`,
+        );
       return c;
     });
   } else {
@@ -89,10 +95,22 @@ function reviewSheet(result: MiningResult, chosen: Candidate[], file: RulesFile)
   ];
   chosen.forEach((c, i) => {
     const r = file.rules[i];
-    lines.push(`## ${r.id}: ${c.label}`, '', `gloss: ${r.gloss}`, '', `support ${c.support}, fail rate ${c.failRateFiring.toFixed(2)} vs ${c.failRateSilent.toFixed(2)}, lift ${c.lift.toFixed(2)}, MH OR ${c.mhOr.toFixed(2)} (q ${c.mhQ.toPrecision(2)}), held-out AUC ${r.evidence.heldout_auc}`, '', 'top contexts:');
-    for (const x of c.top_contexts.slice(0, 5)) lines.push(`- ${x.text.slice(0, x.start)}**${x.text.slice(x.start, x.end)}**${x.text.slice(x.end)} (${x.activation.toFixed(2)})`);
+    lines.push(
+      `## ${r.id}: ${c.label}`,
+      '',
+      `gloss: ${r.gloss}`,
+      '',
+      `support ${c.support}, fail rate ${c.failRateFiring.toFixed(2)} vs ${c.failRateSilent.toFixed(2)}, lift ${c.lift.toFixed(2)}, MH OR ${c.mhOr.toFixed(2)} (q ${c.mhQ.toPrecision(2)}), held-out AUC ${r.evidence.heldout_auc}`,
+      '',
+      'top contexts:',
+    );
+    for (const x of c.top_contexts.slice(0, 5))
+      lines.push(
+        `- ${x.text.slice(0, x.start)}**${x.text.slice(x.start, x.end)}**${x.text.slice(x.end)} (${x.activation.toFixed(2)})`,
+      );
     lines.push('', 'failed examples:');
-    for (const e of c.examples.slice(0, 2)) lines.push(`- ${e.prompt.slice(0, 200)} → answered ${e.answer ?? '?'}, gold ${e.gold ?? '?'}`);
+    for (const e of c.examples.slice(0, 2))
+      lines.push(`- ${e.prompt.slice(0, 200)} → answered ${e.answer ?? '?'}, gold ${e.gold ?? '?'}`);
     lines.push('');
   });
   return lines.join('\n');

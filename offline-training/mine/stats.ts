@@ -5,7 +5,10 @@
 /** log Γ(x) (Lanczos), for log-factorials in the hypergeometric probabilities. */
 export function logGamma(x: number): number {
   const g = 7;
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
   x -= 1;
   let a = c[0];
@@ -29,8 +32,20 @@ export interface Table2x2 {
 
 /** Two-sided Fisher exact p-value (sum of tables no more likely than the observed one). */
 export function fisherExact({ a, b, c, d }: Table2x2): number {
-  const r1 = a + b, r2 = c + d, c1 = a + c, n = a + b + c + d;
-  const logP = (x: number) => logFact(r1) + logFact(r2) + logFact(c1) + logFact(n - c1) - logFact(n) - logFact(x) - logFact(r1 - x) - logFact(c1 - x) - logFact(r2 - c1 + x);
+  const r1 = a + b,
+    r2 = c + d,
+    c1 = a + c,
+    n = a + b + c + d;
+  const logP = (x: number) =>
+    logFact(r1) +
+    logFact(r2) +
+    logFact(c1) +
+    logFact(n - c1) -
+    logFact(n) -
+    logFact(x) -
+    logFact(r1 - x) -
+    logFact(c1 - x) -
+    logFact(r2 - c1 + x);
   const observed = logP(a);
   let p = 0;
   for (let x = Math.max(0, c1 - r2); x <= Math.min(r1, c1); x++) {
@@ -67,11 +82,11 @@ export function auc(scores: readonly number[], labels: readonly (0 | 1 | boolean
   const idx = scores.map((s, i) => [s, labels[i] ? 1 : 0] as const).sort((x, y) => x[0] - y[0]);
   let rankSumPos = 0;
   let nPos = 0;
-  for (let i = 0; i < idx.length; ) {
+  for (let i = 0; i < idx.length;) {
     let j = i;
     while (j < idx.length && idx[j][0] === idx[i][0]) j++;
     const avgRank = (i + 1 + j) / 2;
-    for (let k = i; k < j; k++) if (idx[k][1]) (rankSumPos += avgRank, nPos++);
+    for (let k = i; k < j; k++) if (idx[k][1]) ((rankSumPos += avgRank), nPos++);
     i = j;
   }
   const nNeg = idx.length - nPos;
@@ -80,13 +95,17 @@ export function auc(scores: readonly number[], labels: readonly (0 | 1 | boolean
 }
 
 /** ROC curve points (false positive rate, true positive rate), for plots. */
-export function rocCurve(scores: readonly number[], labels: readonly (0 | 1 | boolean)[]): { fpr: number; tpr: number }[] {
+export function rocCurve(
+  scores: readonly number[],
+  labels: readonly (0 | 1 | boolean)[],
+): { fpr: number; tpr: number }[] {
   const idx = scores.map((s, i) => [s, labels[i] ? 1 : 0] as const).sort((x, y) => y[0] - x[0]);
   const P = idx.filter((x) => x[1]).length;
   const N = idx.length - P;
   const pts = [{ fpr: 0, tpr: 0 }];
-  let tp = 0, fp = 0;
-  for (let i = 0; i < idx.length; ) {
+  let tp = 0,
+    fp = 0;
+  for (let i = 0; i < idx.length;) {
     let j = i;
     while (j < idx.length && idx[j][0] === idx[i][0]) (idx[j][1] ? tp++ : fp++, j++);
     pts.push({ fpr: N ? fp / N : 0, tpr: P ? tp / P : 0 });
@@ -100,13 +119,20 @@ export function rocCurve(scores: readonly number[], labels: readonly (0 | 1 | bo
  * Cochran-Mantel-Haenszel chi-square p-value: association that length alone does not explain.
  */
 export function mantelHaenszel(strata: readonly Table2x2[]): { or: number; p: number } {
-  let num = 0, den = 0, sumA = 0, sumE = 0, sumV = 0;
+  let num = 0,
+    den = 0,
+    sumA = 0,
+    sumE = 0,
+    sumV = 0;
   for (const { a, b, c, d } of strata) {
     const n = a + b + c + d;
     if (n < 2) continue;
     num += (a * d) / n;
     den += (b * c) / n;
-    const r1 = a + b, r2 = c + d, c1 = a + c, c2 = b + d;
+    const r1 = a + b,
+      r2 = c + d,
+      c1 = a + c,
+      c2 = b + d;
     sumA += a;
     sumE += (r1 * c1) / n;
     sumV += (r1 * r2 * c1 * c2) / (n * n * (n - 1));
@@ -126,12 +152,32 @@ function erfc(x: number): number {
   // Numerical Recipes' erfc approximation (fractional error < 1.2e-7).
   const z = Math.abs(x);
   const t = 1 / (1 + 0.5 * z);
-  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return x >= 0 ? r : 2 - r;
 }
 
 /** L2-regularised logistic regression by Newton's method (few features, exact enough). */
-export function logisticFit(X: readonly number[][], y: readonly (0 | 1 | boolean)[], l2 = 1e-3, iters = 50): { w: number[]; predict: (x: readonly number[]) => number } {
+export function logisticFit(
+  X: readonly number[][],
+  y: readonly (0 | 1 | boolean)[],
+  l2 = 1e-3,
+  iters = 50,
+): { w: number[]; predict: (x: readonly number[]) => number } {
   const n = X.length;
   const p = (X[0]?.length ?? 0) + 1;
   const w = new Array<number>(p).fill(0);
@@ -150,10 +196,10 @@ export function logisticFit(X: readonly number[][], y: readonly (0 | 1 | boolean
         for (let k = 0; k < p; k++) H[j][k] += s * xi[j] * xi[k];
       }
     }
-    for (let j = 1; j < p; j++) (g[j] += l2 * n * w[j], (H[j][j] += l2 * n));
+    for (let j = 1; j < p; j++) ((g[j] += l2 * n * w[j]), (H[j][j] += l2 * n));
     const step = solve(H, g);
     let max = 0;
-    for (let j = 0; j < p; j++) (w[j] -= step[j], (max = Math.max(max, Math.abs(step[j]))));
+    for (let j = 0; j < p; j++) ((w[j] -= step[j]), (max = Math.max(max, Math.abs(step[j]))));
     if (max < 1e-9) break;
   }
   return { w, predict: (x) => 1 / (1 + Math.exp(-(w[0] + x.reduce((s, v, j) => s + v * w[j + 1], 0)))) };

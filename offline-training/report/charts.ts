@@ -11,7 +11,14 @@ export async function svgChart(spec: Record<string, unknown>): Promise<string> {
   return svg;
 }
 
-export function lineChart(values: Record<string, unknown>[], x: string, y: string, series: string, title: string, yTitle = y): Record<string, unknown> {
+export function lineChart(
+  values: Record<string, unknown>[],
+  x: string,
+  y: string,
+  series: string,
+  title: string,
+  yTitle = y,
+): Record<string, unknown> {
   return {
     title,
     data: { values },
@@ -24,14 +31,33 @@ export function lineChart(values: Record<string, unknown>[], x: string, y: strin
   };
 }
 
-export function intervalChart(values: { label: string; est: number; lo: number; hi: number; group: string }[], title: string, xTitle: string): Record<string, unknown> {
+export function intervalChart(
+  values: { label: string; est: number; lo: number; hi: number; group: string }[],
+  title: string,
+  xTitle: string,
+): Record<string, unknown> {
   return {
     title,
     height: Math.max(120, values.length * 18),
     data: { values },
     layer: [
-      { mark: 'rule', encoding: { y: { field: 'label', type: 'nominal', sort: null, title: null }, x: { field: 'lo', type: 'quantitative', title: xTitle }, x2: { field: 'hi' }, color: { field: 'group', type: 'nominal' } } },
-      { mark: { type: 'point', filled: true }, encoding: { y: { field: 'label', type: 'nominal', sort: null }, x: { field: 'est', type: 'quantitative' }, color: { field: 'group', type: 'nominal' } } },
+      {
+        mark: 'rule',
+        encoding: {
+          y: { field: 'label', type: 'nominal', sort: null, title: null },
+          x: { field: 'lo', type: 'quantitative', title: xTitle },
+          x2: { field: 'hi' },
+          color: { field: 'group', type: 'nominal' },
+        },
+      },
+      {
+        mark: { type: 'point', filled: true },
+        encoding: {
+          y: { field: 'label', type: 'nominal', sort: null },
+          x: { field: 'est', type: 'quantitative' },
+          color: { field: 'group', type: 'nominal' },
+        },
+      },
     ],
   };
 }

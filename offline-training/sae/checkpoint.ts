@@ -32,7 +32,11 @@ export interface Checkpoint {
   everTouched: Uint8Array;
 }
 
-const exists = (p: string) => stat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
 
 export async function saveCheckpoint(out: string, ck: Checkpoint): Promise<void> {
   const { params: p, adam: a } = ck;
@@ -83,9 +87,13 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
   } catch (e) {
     throw new SaeError(`cannot read checkpoint ${dir}/state.json: ${(e as Error).message}`);
   }
-  if (meta.version !== 1 || !Number.isInteger(meta.step)) throw new SaeError(`${dir}/state.json: not a version-1 SAE checkpoint`);
+  if (meta.version !== 1 || !Number.isInteger(meta.step))
+    throw new SaeError(`${dir}/state.json: not a version-1 SAE checkpoint`);
   const bytes = await readFile(join(dir, 'state.safetensors'));
-  const file = parseSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), `${dir}/state.safetensors`);
+  const file = parseSafetensors(
+    new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    `${dir}/state.safetensors`,
+  );
   const get = (name: string) => {
     const t = file.tensors.get(name);
     if (!t) throw new SaeError(`${dir}/state.safetensors: missing ${name}`);

@@ -6,8 +6,24 @@
 import { mulberry32 } from '../random.ts';
 import { createEncoder, type Engine, type SaeEncoder } from './encoder.ts';
 import {
-  allocState, bucket, centre, finishStep, heapAlloc, newAdam, residualVariance, setScalars, sharedAlloc, updateDead,
-  S_CA, S_KAUX, S_USEAUX, type AdamConfig, type AdamState, type SaeParams, type StepState, type StepStats,
+  allocState,
+  bucket,
+  centre,
+  finishStep,
+  heapAlloc,
+  newAdam,
+  residualVariance,
+  setScalars,
+  sharedAlloc,
+  updateDead,
+  S_CA,
+  S_KAUX,
+  S_USEAUX,
+  type AdamConfig,
+  type AdamState,
+  type SaeParams,
+  type StepState,
+  type StepStats,
 } from './kernels.ts';
 import { defaultThreads, PHASE_A, PHASE_AUX, PHASE_B, runSerial, StepPool, type Phase } from './step-pool.ts';
 
@@ -100,7 +116,14 @@ export class SaeCore {
   }
 
   static async create(cfg: CoreConfig, opts: CoreOptions = {}): Promise<SaeCore> {
-    const encoder = await createEncoder({ d: cfg.d, m: cfg.m, k: cfg.k, engine: opts.engine, device: opts.device, log: opts.log });
+    const encoder = await createEncoder({
+      d: cfg.d,
+      m: cfg.m,
+      k: cfg.k,
+      engine: opts.engine,
+      device: opts.device,
+      log: opts.log,
+    });
     const core = new SaeCore(cfg, encoder, opts.log ?? (() => undefined));
     const params = opts.state?.params ?? initParams(cfg.d, cfg.m, cfg.seed);
     const adam = opts.state?.adam ?? newAdam(cfg.d, cfg.m);
@@ -124,7 +147,9 @@ export class SaeCore {
       try {
         this.pool = await StepPool.create(this.S);
       } catch (e) {
-        this.log(`worker threads unavailable (${(e as Error).message.split('\n')[0]}); running the TypeScript step on one thread`);
+        this.log(
+          `worker threads unavailable (${(e as Error).message.split('\n')[0]}); running the TypeScript step on one thread`,
+        );
         ranges = 1;
       }
     }
@@ -141,7 +166,17 @@ export class SaeCore {
 
   get adam(): AdamState {
     const S = this.S;
-    return { t: this.t, mWe: S.mWe, vWe: S.vWe, mWd: S.mWd, vWd: S.vWd, mbe: S.mbe, vbe: S.vbe, mbd: S.mbd, vbd: S.vbd };
+    return {
+      t: this.t,
+      mWe: S.mWe,
+      vWe: S.vWe,
+      mWd: S.mWd,
+      vWd: S.vWd,
+      mbe: S.mbe,
+      vbe: S.vbe,
+      mbd: S.mbd,
+      vbd: S.vbd,
+    };
   }
 
   /** Rows that have Adam moments (checkpointed: a resumed run must visit the same rows). */

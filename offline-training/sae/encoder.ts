@@ -26,7 +26,13 @@ export interface SaeEncoder {
   /** The execution provider actually in use ('cpu', 'cuda', or 'ts'). */
   readonly device: string;
   /** TopK (k) of xc @ We^T + be for B rows; with `aux`, also TopK (kAux) of pre + deadMask. */
-  topk(xc: Float32Array, B: number, We: Float32Array, be: Float32Array, aux?: { mask: Float32Array; kAux: number }): Promise<TopKOut>;
+  topk(
+    xc: Float32Array,
+    B: number,
+    We: Float32Array,
+    be: Float32Array,
+    aux?: { mask: Float32Array; kAux: number },
+  ): Promise<TopKOut>;
   /** Full pre-activations [B, m]. */
   pre(xc: Float32Array, B: number, We: Float32Array, be: Float32Array): Promise<Float32Array>;
   release(): Promise<void>;
@@ -54,7 +60,9 @@ export function sessionOptions(device: string, threads?: number): ort.InferenceS
 }
 
 function buildGraph(d: number, m: number, k: number, kind: 'topk' | 'aux' | 'pre'): Uint8Array {
-  const gb = new GraphBuilder(`sae_encoder_${kind}`, { docString: `TopK SAE encoder (d=${d}, m=${m}, k=${k}); weights are inputs` });
+  const gb = new GraphBuilder(`sae_encoder_${kind}`, {
+    docString: `TopK SAE encoder (d=${d}, m=${m}, k=${k}); weights are inputs`,
+  });
   const xc = gb.input('xc', 'float32', ['B', d]);
   const w = gb.input('w_enc_rows', 'float32', [m, d]);
   const b = gb.input('b_enc', 'float32', [m]);
@@ -92,18 +100,31 @@ function cudaProviderPath(): string | undefined {
   }
 }
 
-async function createSession(model: Uint8Array, device: string, threads: number | undefined, log: (msg: string) => void): Promise<{ s: ort.InferenceSession; device: string }> {
+async function createSession(
+  model: Uint8Array,
+  device: string,
+  threads: number | undefined,
+  log: (msg: string) => void,
+): Promise<{ s: ort.InferenceSession; device: string }> {
   if (device === 'cuda') {
     const lib = cudaProviderPath();
     if (!lib || !existsSync(lib)) {
-      log(`--device cuda: onnxruntime-node has no CUDA provider here (${lib ?? 'libonnxruntime_providers_cuda.so'} is missing: install onnxruntime-node without ONNXRUNTIME_NODE_INSTALL=skip on a CUDA host); falling back to CPU`);
+      log(
+        `--device cuda: onnxruntime-node has no CUDA provider here (${lib ?? 'libonnxruntime_providers_cuda.so'} is missing: install onnxruntime-node without ONNXRUNTIME_NODE_INSTALL=skip on a CUDA host); falling back to CPU`,
+      );
       return { s: await ort.InferenceSession.create(model, sessionOptions('cpu', threads)), device: 'cpu' };
     }
     try {
-      const s = await ort.InferenceSession.create(model, { ...sessionOptions('cuda', threads), executionProviders: ['cuda'], logSeverityLevel: 4 });
+      const s = await ort.InferenceSession.create(model, {
+        ...sessionOptions('cuda', threads),
+        executionProviders: ['cuda'],
+        logSeverityLevel: 4,
+      });
       return { s, device: 'cuda' };
     } catch (e) {
-      log(`--device cuda: onnxruntime-node could not use CUDA here (${String((e as Error).message).split('\n')[0]}); falling back to CPU`);
+      log(
+        `--device cuda: onnxruntime-node could not use CUDA here (${String((e as Error).message).split('\n')[0]}); falling back to CPU`,
+      );
     }
   } else if (device !== 'cpu') {
     throw new SaeError(`unknown device "${device}" (use cpu or cuda)`);
@@ -132,7 +153,13 @@ class OrtEncoder implements SaeEncoder {
     };
   }
 
-  async topk(xc: Float32Array, B: number, We: Float32Array, be: Float32Array, aux?: { mask: Float32Array; kAux: number }): Promise<TopKOut> {
+  async topk(
+    xc: Float32Array,
+    B: number,
+    We: Float32Array,
+    be: Float32Array,
+    aux?: { mask: Float32Array; kAux: number },
+  ): Promise<TopKOut> {
     const feeds = this.feeds(xc, B, We, be);
     if (!aux) {
       const r = await this.main.run(feeds);
@@ -142,12 +169,24 @@ class OrtEncoder implements SaeEncoder {
     feeds.dead_mask = new ort.Tensor('float32', aux.mask, [this.o.m]);
     feeds.k_aux = new ort.Tensor('int64', this.kAuxTensor, [1]);
     const r = await this.aux.run(feeds);
-    return { vals: r.vals.data as Float32Array, idx: r.idx.data as Int32Array, auxVals: r.aux_vals.data as Float32Array, auxIdx: r.aux_idx.data as Int32Array };
+    return {
+      vals: r.vals.data as Float32Array,
+      idx: r.idx.data as Int32Array,
+      auxVals: r.aux_vals.data as Float32Array,
+      auxIdx: r.aux_idx.data as Int32Array,
+    };
   }
 
   async pre(xc: Float32Array, B: number, We: Float32Array, be: Float32Array): Promise<Float32Array> {
     if (!this.preSession) {
-      this.preSession = (await createSession(buildGraph(this.o.d, this.o.m, this.o.k, 'pre'), this.device, this.o.intraOpThreads, () => undefined)).s;
+      this.preSession = (
+        await createSession(
+          buildGraph(this.o.d, this.o.m, this.o.k, 'pre'),
+          this.device,
+          this.o.intraOpThreads,
+          () => undefined,
+        )
+      ).s;
     }
     const r = await this.preSession.run(this.feeds(xc, B, We, be));
     return r.pre.data as Float32Array;
@@ -172,7 +211,13 @@ class TsEncoder implements SaeEncoder {
     return out;
   }
 
-  async topk(xc: Float32Array, B: number, We: Float32Array, be: Float32Array, aux?: { mask: Float32Array; kAux: number }): Promise<TopKOut> {
+  async topk(
+    xc: Float32Array,
+    B: number,
+    We: Float32Array,
+    be: Float32Array,
+    aux?: { mask: Float32Array; kAux: number },
+  ): Promise<TopKOut> {
     const { d, m, k } = this.o;
     if (this.buf.length < B * m) this.buf = new Float32Array(B * m);
     tsEncoderPre(xc, We, be, B, d, m, this.buf);

@@ -14,20 +14,52 @@ import { encodeSafetensors, parseSafetensors, tensorToF32, type StInput } from '
 /** Top-level cfg.json keys we read or accept: SAELens v5 (flat) and v6 (metadata), plus ours. */
 const SAELENS_KEYS = new Set([
   // architecture
-  'architecture', 'd_in', 'd_sae', 'dtype', 'device', 'apply_b_dec_to_input', 'normalize_activations',
-  'reshape_activations', 'k', 'activation_fn_str', 'activation_fn_kwargs', 'activation_fn',
-  'finetuning_scaling_factor', 'rescale_acts_by_decoder_norm', 'metadata',
+  'architecture',
+  'd_in',
+  'd_sae',
+  'dtype',
+  'device',
+  'apply_b_dec_to_input',
+  'normalize_activations',
+  'reshape_activations',
+  'k',
+  'activation_fn_str',
+  'activation_fn_kwargs',
+  'activation_fn',
+  'finetuning_scaling_factor',
+  'rescale_acts_by_decoder_norm',
+  'metadata',
   // v5 flat metadata
-  'model_name', 'hook_name', 'hook_layer', 'hook_head_index', 'context_size', 'prepend_bos',
-  'dataset_path', 'dataset_trust_remote_code', 'sae_lens_training_version', 'sae_lens_version',
-  'neuronpedia_id', 'model_from_pretrained_kwargs', 'seqpos_slice', 'model_class_name',
+  'model_name',
+  'hook_name',
+  'hook_layer',
+  'hook_head_index',
+  'context_size',
+  'prepend_bos',
+  'dataset_path',
+  'dataset_trust_remote_code',
+  'sae_lens_training_version',
+  'sae_lens_version',
+  'neuronpedia_id',
+  'model_from_pretrained_kwargs',
+  'seqpos_slice',
+  'model_class_name',
   // ours
   'gloss',
 ]);
 
 const SPARSIFY_KEYS = new Set([
-  'd_in', 'k', 'num_latents', 'expansion_factor', 'normalize_decoder', 'multi_topk', 'skip_connection',
-  'transcode', 'activation', 'signed', 'dtype',
+  'd_in',
+  'k',
+  'num_latents',
+  'expansion_factor',
+  'normalize_decoder',
+  'multi_topk',
+  'skip_connection',
+  'transcode',
+  'activation',
+  'signed',
+  'dtype',
 ]);
 
 export interface SaveOptions {
@@ -88,9 +120,18 @@ async function readCfg(dir: string): Promise<Record<string, unknown>> {
       const subs = await readdir(dir, { withFileTypes: true }).catch(() => []);
       const nested: string[] = [];
       for (const s of subs) {
-        if (s.isDirectory() && (await readFile(join(dir, s.name, 'cfg.json')).then(() => true, () => false))) nested.push(s.name);
+        if (
+          s.isDirectory() &&
+          (await readFile(join(dir, s.name, 'cfg.json')).then(
+            () => true,
+            () => false,
+          ))
+        )
+          nested.push(s.name);
       }
-      const hint = nested.length ? ` (it holds several SAEs; pick one of: ${nested.slice(0, 8).join(', ')}${nested.length > 8 ? ', ...' : ''})` : '';
+      const hint = nested.length
+        ? ` (it holds several SAEs; pick one of: ${nested.slice(0, 8).join(', ')}${nested.length > 8 ? ', ...' : ''})`
+        : '';
       throw new SaeError(`${dir} has no cfg.json${hint}`);
     }
     throw new SaeError(`cannot read ${path}: ${(e as Error).message}`);
@@ -101,7 +142,8 @@ async function readCfg(dir: string): Promise<Record<string, unknown>> {
   } catch (e) {
     throw new SaeError(`${path} is not valid JSON: ${(e as Error).message}`);
   }
-  if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg)) throw new SaeError(`${path}: expected a JSON object`);
+  if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg))
+    throw new SaeError(`${path}: expected a JSON object`);
   return cfg as Record<string, unknown>;
 }
 
@@ -114,21 +156,25 @@ async function readTensors(dir: string) {
 }
 
 function posInt(v: unknown, what: string): number {
-  if (!Number.isInteger(v) || (v as number) < 1) throw new SaeError(`${what} must be a positive integer, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(v) || (v as number) < 1)
+    throw new SaeError(`${what} must be a positive integer, got ${JSON.stringify(v)}`);
   return v as number;
 }
 
 function checkUnknown(cfg: Record<string, unknown>, known: Set<string>, path: string, kind: string): void {
   const unknown = Object.keys(cfg).filter((key) => !known.has(key));
   if (unknown.length) {
-    throw new SaeError(`${path}: unknown ${kind} config key${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => JSON.stringify(u)).join(', ')} (is this a ${kind} SAE? known keys: ${[...known].join(', ')})`);
+    throw new SaeError(
+      `${path}: unknown ${kind} config key${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => JSON.stringify(u)).join(', ')} (is this a ${kind} SAE? known keys: ${[...known].join(', ')})`,
+    );
   }
 }
 
 function checkFiniteArr(a: Float32Array, what: string, allowPosInf = false): void {
   for (let i = 0; i < a.length; i++) {
     const v = a[i];
-    if (Number.isNaN(v) || (!Number.isFinite(v) && !(allowPosInf && v === Infinity))) throw new SaeError(`${what}: non-finite value ${v} at index ${i}`);
+    if (Number.isNaN(v) || (!Number.isFinite(v) && !(allowPosInf && v === Infinity)))
+      throw new SaeError(`${what}: non-finite value ${v} at index ${i}`);
   }
 }
 
@@ -154,9 +200,13 @@ export async function loadSae(dir: string, opts: LoadOptions = {}): Promise<Sae>
   const a = cfg.architecture ?? 'standard';
   if (a === 'topk') arch = 'topk';
   else if (a === 'jumprelu') arch = 'jumprelu';
-  else if (a === 'standard' && fnStr === 'topk') arch = 'topk'; // SAELens v5 TopK SAEs
+  else if (a === 'standard' && fnStr === 'topk')
+    arch = 'topk'; // SAELens v5 TopK SAEs
   else if (a === 'standard' && (fnStr === undefined || fnStr === 'relu')) arch = 'standard';
-  else throw new SaeError(`${cfgPath}: unsupported architecture ${JSON.stringify(a)}${fnStr ? ` with activation ${JSON.stringify(fnStr)}` : ''} (supported: topk, jumprelu, standard/relu)`);
+  else
+    throw new SaeError(
+      `${cfgPath}: unsupported architecture ${JSON.stringify(a)}${fnStr ? ` with activation ${JSON.stringify(fnStr)}` : ''} (supported: topk, jumprelu, standard/relu)`,
+    );
   let k: number | undefined;
   if (arch === 'topk') {
     const kw = cfg.activation_fn_kwargs as { k?: unknown } | undefined;
@@ -165,11 +215,16 @@ export async function loadSae(dir: string, opts: LoadOptions = {}): Promise<Sae>
   }
   const norm = cfg.normalize_activations ?? 'none';
   if (norm !== 'none' && norm !== null) {
-    throw new SaeError(`${cfgPath}: normalize_activations ${JSON.stringify(norm)} is not supported (this loader needs an SAE that works on raw activations; fold the scaling factor into the weights first)`);
+    throw new SaeError(
+      `${cfgPath}: normalize_activations ${JSON.stringify(norm)} is not supported (this loader needs an SAE that works on raw activations; fold the scaling factor into the weights first)`,
+    );
   }
-  if (cfg.finetuning_scaling_factor === true) throw new SaeError(`${cfgPath}: finetuning_scaling_factor is not supported`);
-  if (cfg.rescale_acts_by_decoder_norm === true) throw new SaeError(`${cfgPath}: rescale_acts_by_decoder_norm is not supported`);
-  if (opts.dIn !== undefined && opts.dIn !== d) throw new SaeError(`${cfgPath}: SAE has d_in=${d} but the activations have d=${opts.dIn}`);
+  if (cfg.finetuning_scaling_factor === true)
+    throw new SaeError(`${cfgPath}: finetuning_scaling_factor is not supported`);
+  if (cfg.rescale_acts_by_decoder_norm === true)
+    throw new SaeError(`${cfgPath}: rescale_acts_by_decoder_norm is not supported`);
+  if (opts.dIn !== undefined && opts.dIn !== d)
+    throw new SaeError(`${cfgPath}: SAE has d_in=${d} but the activations have d=${opts.dIn}`);
 
   const { path, file } = await readTensors(dir);
   const want: Record<string, number[]> = { W_enc: [d, m], W_dec: [m, d], b_enc: [m], b_dec: [d] };
@@ -179,12 +234,17 @@ export async function loadSae(dir: string, opts: LoadOptions = {}): Promise<Sae>
     const t = file.tensors.get(name);
     if (!t) throw new SaeError(`${path}: missing tensor ${name} (has: ${[...file.tensors.keys()].join(', ')})`);
     if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
-      throw new SaeError(`${path}: tensor ${name} has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}] for d_in=${d}, d_sae=${m}`);
+      throw new SaeError(
+        `${path}: tensor ${name} has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}] for d_in=${d}, d_sae=${m}`,
+      );
     }
     out[name] = tensorToF32(t, `${path}: ${name}`);
   }
   const extra = [...file.tensors.keys()].filter((n) => !(n in want));
-  if (extra.length) throw new SaeError(`${path}: unexpected tensor${extra.length > 1 ? 's' : ''} ${extra.join(', ')} for a ${arch} SAE`);
+  if (extra.length)
+    throw new SaeError(
+      `${path}: unexpected tensor${extra.length > 1 ? 's' : ''} ${extra.join(', ')} for a ${arch} SAE`,
+    );
   let threshold = out.threshold;
   if (out.log_threshold) threshold = out.log_threshold.map((v) => Math.exp(v));
   for (const n of ['W_enc', 'W_dec', 'b_enc', 'b_dec']) checkFiniteArr(out[n], `${path}: ${n}`);
@@ -213,18 +273,26 @@ export async function importSparsify(dir: string, opts: LoadOptions = {}): Promi
   if (!opts.allowUnknownKeys) checkUnknown(cfg, SPARSIFY_KEYS, cfgPath, 'sparsify');
   const d = posInt(cfg.d_in, `${cfgPath}: d_in`);
   const k = posInt(cfg.k ?? 32, `${cfgPath}: k`);
-  if ((cfg.activation ?? 'topk') !== 'topk') throw new SaeError(`${cfgPath}: activation ${JSON.stringify(cfg.activation)} is not supported (only topk)`);
-  if (cfg.transcode === true) throw new SaeError(`${cfgPath}: transcoders are not supported (they predict another layer and skip the pre-encoder bias)`);
+  if ((cfg.activation ?? 'topk') !== 'topk')
+    throw new SaeError(`${cfgPath}: activation ${JSON.stringify(cfg.activation)} is not supported (only topk)`);
+  if (cfg.transcode === true)
+    throw new SaeError(
+      `${cfgPath}: transcoders are not supported (they predict another layer and skip the pre-encoder bias)`,
+    );
   if (cfg.skip_connection === true) throw new SaeError(`${cfgPath}: skip connections (W_skip) are not supported`);
   if (cfg.signed === true) throw new SaeError(`${cfgPath}: signed activations are not supported`);
-  if (opts.dIn !== undefined && opts.dIn !== d) throw new SaeError(`${cfgPath}: SAE has d_in=${d} but the activations have d=${opts.dIn}`);
+  if (opts.dIn !== undefined && opts.dIn !== d)
+    throw new SaeError(`${cfgPath}: SAE has d_in=${d} but the activations have d=${opts.dIn}`);
   const { path, file } = await readTensors(dir);
   const enc = file.tensors.get('encoder.weight');
   if (!enc || enc.shape.length !== 2 || enc.shape[1] !== d) {
-    throw new SaeError(`${path}: expected encoder.weight [num_latents, ${d}], got ${enc ? `[${enc.shape.join(', ')}]` : 'none'}`);
+    throw new SaeError(
+      `${path}: expected encoder.weight [num_latents, ${d}], got ${enc ? `[${enc.shape.join(', ')}]` : 'none'}`,
+    );
   }
   const m = enc.shape[0];
-  const fromCfg = (cfg.num_latents as number) || (cfg.expansion_factor !== undefined ? d * (cfg.expansion_factor as number) : m);
+  const fromCfg =
+    (cfg.num_latents as number) || (cfg.expansion_factor !== undefined ? d * (cfg.expansion_factor as number) : m);
   if (fromCfg !== m) throw new SaeError(`${path}: encoder.weight has ${m} latents but cfg.json implies ${fromCfg}`);
   if (k > m) throw new SaeError(`${cfgPath}: k=${k} exceeds num_latents=${m}`);
   const want: Record<string, number[]> = { 'encoder.weight': [m, d], 'encoder.bias': [m], W_dec: [m, d], b_dec: [d] };
@@ -239,7 +307,10 @@ export async function importSparsify(dir: string, opts: LoadOptions = {}): Promi
     checkFiniteArr(t[name], `${path}: ${name}`);
   }
   const extra = [...file.tensors.keys()].filter((n) => !(n in want));
-  if (extra.length) throw new SaeError(`${path}: unexpected tensor${extra.length > 1 ? 's' : ''} ${extra.join(', ')} (W_skip and other extensions are not supported)`);
+  if (extra.length)
+    throw new SaeError(
+      `${path}: unexpected tensor${extra.length > 1 ? 's' : ''} ${extra.join(', ')} (W_skip and other extensions are not supported)`,
+    );
   const W_enc = new Float32Array(d * m);
   const ew = t['encoder.weight'];
   for (let j = 0; j < m; j++) for (let i = 0; i < d; i++) W_enc[i * m + j] = ew[j * d + i];

@@ -39,13 +39,18 @@ function upperBound(a: Float32Array, lo: number, hi: number, v: number): number 
 }
 
 /** Thresholds [d_sae] for a TopK SAE from raw calibration rows [n, d_in]. */
-export async function calibrateJumpRelu(sae: Sae, rows: Float32Array, opts: { batch?: number; runner?: SaeRunner } = {}): Promise<Float32Array> {
+export async function calibrateJumpRelu(
+  sae: Sae,
+  rows: Float32Array,
+  opts: { batch?: number; runner?: SaeRunner } = {},
+): Promise<Float32Array> {
   if (sae.architecture !== 'topk') throw new SaeError('JumpReLU calibration needs a TopK SAE');
   const d = sae.d_in;
   const m = sae.d_sae;
   const k = sae.k!;
   const n = rows.length / d;
-  if (!Number.isInteger(n) || n === 0) throw new SaeError(`JumpReLU calibration: no rows (or ${rows.length} values not a multiple of d_in=${d})`);
+  if (!Number.isInteger(n) || n === 0)
+    throw new SaeError(`JumpReLU calibration: no rows (or ${rows.length} values not a multiple of d_in=${d})`);
   const batch = opts.batch ?? 1024;
   const runner = opts.runner ?? (await saeRunner(sae));
   try {
@@ -142,13 +147,19 @@ function nextDown(v: number): number {
 
 /** A JumpReLU SAE from a TopK SAE and thresholds (same weights; every latent independent). */
 export function toJumpRelu(sae: Sae, threshold: Float32Array): Sae {
-  if (threshold.length !== sae.d_sae) throw new SaeError(`threshold has ${threshold.length} values, expected d_sae=${sae.d_sae}`);
+  if (threshold.length !== sae.d_sae)
+    throw new SaeError(`threshold has ${threshold.length} values, expected d_sae=${sae.d_sae}`);
   const cfg = { ...sae.cfg };
   return { ...sae, architecture: 'jumprelu', k: undefined, threshold, cfg };
 }
 
 /** How closely the JumpReLU version reproduces the TopK SAE on raw rows [n, d_in]. */
-export async function jumpReluAgreement(topk: Sae, jump: Sae, rows: Float32Array, opts: { batch?: number; runner?: SaeRunner } = {}): Promise<JumpReluAgreement> {
+export async function jumpReluAgreement(
+  topk: Sae,
+  jump: Sae,
+  rows: Float32Array,
+  opts: { batch?: number; runner?: SaeRunner } = {},
+): Promise<JumpReluAgreement> {
   const d = topk.d_in;
   const m = topk.d_sae;
   const k = topk.k!;

@@ -42,7 +42,11 @@ export interface AdamConfig {
   eps: number;
 }
 
-export function newAdam(d: number, m: number, alloc: (n: number) => Float32Array = (n) => new Float32Array(n)): AdamState {
+export function newAdam(
+  d: number,
+  m: number,
+  alloc: (n: number) => Float32Array = (n) => new Float32Array(n),
+): AdamState {
   return {
     t: 0,
     mWe: alloc(m * d),
@@ -125,7 +129,12 @@ export interface StepState {
   bounds: Int32Array;
 }
 
-export type Alloc = { f32(n: number): Float32Array; i32(n: number): Int32Array; u8(n: number): Uint8Array; f64(n: number): Float64Array };
+export type Alloc = {
+  f32(n: number): Float32Array;
+  i32(n: number): Int32Array;
+  u8(n: number): Uint8Array;
+  f64(n: number): Float64Array;
+};
 
 export const heapAlloc: Alloc = {
   f32: (n) => new Float32Array(n),
@@ -141,7 +150,12 @@ export const sharedAlloc: Alloc = {
   f64: (n) => new Float64Array(new SharedArrayBuffer(8 * n)),
 };
 
-export function allocState(o: { d: number; m: number; k: number; kAux: number; cap: number; ranges: number }, params: SaeParams, adam: AdamState, a: Alloc): StepState {
+export function allocState(
+  o: { d: number; m: number; k: number; kAux: number; cap: number; ranges: number },
+  params: SaeParams,
+  adam: AdamState,
+  a: Alloc,
+): StepState {
   const { d, m, k, kAux, cap, ranges } = o;
   const copy = (src: Float32Array) => {
     const t = a.f32(src.length);
@@ -149,15 +163,41 @@ export function allocState(o: { d: number; m: number; k: number; kAux: number; c
     return t;
   };
   return {
-    d, m, k, kAux, cap, ranges,
-    We: copy(params.We), Wd: copy(params.Wd), be: copy(params.be), bd: copy(params.bd),
-    mWe: copy(adam.mWe), vWe: copy(adam.vWe), mWd: copy(adam.mWd), vWd: copy(adam.vWd),
-    mbe: copy(adam.mbe), vbe: copy(adam.vbe), mbd: copy(adam.mbd), vbd: copy(adam.vbd),
-    x: a.f32(cap * d), xc: a.f32(cap * d), G: a.f32(cap * d), Gaux: a.f32(cap * d),
-    vals: a.f32(cap * k), idx: a.i32(cap * k), auxVals: a.f32(cap * Math.max(1, kAux)), auxIdx: a.i32(cap * Math.max(1, kAux)),
-    start: a.i32(m + 1), entB: a.i32(cap * (k + kAux)), entZ: a.f32(cap * (k + kAux)), entAux: a.u8(cap * (k + kAux)),
-    fired: a.u8(m), ever: a.u8(m),
-    partial: a.f64(ranges * partialStride(d)), scal: a.f64(16), bounds: a.i32(ranges + 1),
+    d,
+    m,
+    k,
+    kAux,
+    cap,
+    ranges,
+    We: copy(params.We),
+    Wd: copy(params.Wd),
+    be: copy(params.be),
+    bd: copy(params.bd),
+    mWe: copy(adam.mWe),
+    vWe: copy(adam.vWe),
+    mWd: copy(adam.mWd),
+    vWd: copy(adam.vWd),
+    mbe: copy(adam.mbe),
+    vbe: copy(adam.vbe),
+    mbd: copy(adam.mbd),
+    vbd: copy(adam.vbd),
+    x: a.f32(cap * d),
+    xc: a.f32(cap * d),
+    G: a.f32(cap * d),
+    Gaux: a.f32(cap * d),
+    vals: a.f32(cap * k),
+    idx: a.i32(cap * k),
+    auxVals: a.f32(cap * Math.max(1, kAux)),
+    auxIdx: a.i32(cap * Math.max(1, kAux)),
+    start: a.i32(m + 1),
+    entB: a.i32(cap * (k + kAux)),
+    entZ: a.f32(cap * (k + kAux)),
+    entAux: a.u8(cap * (k + kAux)),
+    fired: a.u8(m),
+    ever: a.u8(m),
+    partial: a.f64(ranges * partialStride(d)),
+    scal: a.f64(16),
+    bounds: a.i32(ranges + 1),
   };
 }
 
@@ -464,8 +504,19 @@ function dotF32(a: Float32Array, ao: number, b: Float32Array, bo: number, d: num
 }
 
 function adamRow(
-  P: Float32Array, M: Float32Array, V: Float32Array, g: Float64Array, o: number,
-  b1: number, b2: number, c1: number, c2: number, stepSize: number, ib: number, eps: number, renorm: boolean,
+  P: Float32Array,
+  M: Float32Array,
+  V: Float32Array,
+  g: Float64Array,
+  o: number,
+  b1: number,
+  b2: number,
+  c1: number,
+  c2: number,
+  stepSize: number,
+  ib: number,
+  eps: number,
+  renorm: boolean,
 ): void {
   const d = g.length;
   let ss = 0;
@@ -485,7 +536,19 @@ function adamRow(
   }
 }
 
-function adamRowZero(P: Float32Array, M: Float32Array, V: Float32Array, o: number, d: number, b1: number, b2: number, stepSize: number, ib: number, eps: number, renorm: boolean): void {
+function adamRowZero(
+  P: Float32Array,
+  M: Float32Array,
+  V: Float32Array,
+  o: number,
+  d: number,
+  b1: number,
+  b2: number,
+  stepSize: number,
+  ib: number,
+  eps: number,
+  renorm: boolean,
+): void {
   let ss = 0;
   for (let i = o; i < o + d; i++) {
     const mi = b1 * M[i];
@@ -526,35 +589,97 @@ export function centre(x: Float32Array, bd: Float32Array, B: number, d: number, 
 // ---- plain-TypeScript encoder (baseline and fallback) -------------------------------------------
 
 /** pre = xc @ We^T + be as [B, m], register-blocked 4 x 4 dot products. */
-export function tsEncoderPre(xc: Float32Array, We: Float32Array, be: Float32Array, B: number, d: number, m: number, out: Float32Array): void {
+export function tsEncoderPre(
+  xc: Float32Array,
+  We: Float32Array,
+  be: Float32Array,
+  B: number,
+  d: number,
+  m: number,
+  out: Float32Array,
+): void {
   const B4 = B - (B % 4);
   const m4 = m - (m % 4);
   for (let b = 0; b < B4; b += 4) {
-    const x0 = b * d, x1 = x0 + d, x2 = x1 + d, x3 = x2 + d;
+    const x0 = b * d,
+      x1 = x0 + d,
+      x2 = x1 + d,
+      x3 = x2 + d;
     for (let j = 0; j < m4; j += 4) {
-      const w0 = j * d, w1 = w0 + d, w2 = w1 + d, w3 = w2 + d;
-      let a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
-      let a20 = 0, a21 = 0, a22 = 0, a23 = 0, a30 = 0, a31 = 0, a32 = 0, a33 = 0;
+      const w0 = j * d,
+        w1 = w0 + d,
+        w2 = w1 + d,
+        w3 = w2 + d;
+      let a00 = 0,
+        a01 = 0,
+        a02 = 0,
+        a03 = 0,
+        a10 = 0,
+        a11 = 0,
+        a12 = 0,
+        a13 = 0;
+      let a20 = 0,
+        a21 = 0,
+        a22 = 0,
+        a23 = 0,
+        a30 = 0,
+        a31 = 0,
+        a32 = 0,
+        a33 = 0;
       for (let i = 0; i < d; i++) {
-        const v0 = xc[x0 + i], v1 = xc[x1 + i], v2 = xc[x2 + i], v3 = xc[x3 + i];
-        const u0 = We[w0 + i], u1 = We[w1 + i], u2 = We[w2 + i], u3 = We[w3 + i];
-        a00 += v0 * u0; a01 += v0 * u1; a02 += v0 * u2; a03 += v0 * u3;
-        a10 += v1 * u0; a11 += v1 * u1; a12 += v1 * u2; a13 += v1 * u3;
-        a20 += v2 * u0; a21 += v2 * u1; a22 += v2 * u2; a23 += v2 * u3;
-        a30 += v3 * u0; a31 += v3 * u1; a32 += v3 * u2; a33 += v3 * u3;
+        const v0 = xc[x0 + i],
+          v1 = xc[x1 + i],
+          v2 = xc[x2 + i],
+          v3 = xc[x3 + i];
+        const u0 = We[w0 + i],
+          u1 = We[w1 + i],
+          u2 = We[w2 + i],
+          u3 = We[w3 + i];
+        a00 += v0 * u0;
+        a01 += v0 * u1;
+        a02 += v0 * u2;
+        a03 += v0 * u3;
+        a10 += v1 * u0;
+        a11 += v1 * u1;
+        a12 += v1 * u2;
+        a13 += v1 * u3;
+        a20 += v2 * u0;
+        a21 += v2 * u1;
+        a22 += v2 * u2;
+        a23 += v2 * u3;
+        a30 += v3 * u0;
+        a31 += v3 * u1;
+        a32 += v3 * u2;
+        a33 += v3 * u3;
       }
-      const o0 = b * m + j, o1 = o0 + m, o2 = o1 + m, o3 = o2 + m;
-      out[o0] = a00 + be[j]; out[o0 + 1] = a01 + be[j + 1]; out[o0 + 2] = a02 + be[j + 2]; out[o0 + 3] = a03 + be[j + 3];
-      out[o1] = a10 + be[j]; out[o1 + 1] = a11 + be[j + 1]; out[o1 + 2] = a12 + be[j + 2]; out[o1 + 3] = a13 + be[j + 3];
-      out[o2] = a20 + be[j]; out[o2 + 1] = a21 + be[j + 1]; out[o2 + 2] = a22 + be[j + 2]; out[o2 + 3] = a23 + be[j + 3];
-      out[o3] = a30 + be[j]; out[o3 + 1] = a31 + be[j + 1]; out[o3 + 2] = a32 + be[j + 2]; out[o3 + 3] = a33 + be[j + 3];
+      const o0 = b * m + j,
+        o1 = o0 + m,
+        o2 = o1 + m,
+        o3 = o2 + m;
+      out[o0] = a00 + be[j];
+      out[o0 + 1] = a01 + be[j + 1];
+      out[o0 + 2] = a02 + be[j + 2];
+      out[o0 + 3] = a03 + be[j + 3];
+      out[o1] = a10 + be[j];
+      out[o1 + 1] = a11 + be[j + 1];
+      out[o1 + 2] = a12 + be[j + 2];
+      out[o1 + 3] = a13 + be[j + 3];
+      out[o2] = a20 + be[j];
+      out[o2 + 1] = a21 + be[j + 1];
+      out[o2 + 2] = a22 + be[j + 2];
+      out[o2 + 3] = a23 + be[j + 3];
+      out[o3] = a30 + be[j];
+      out[o3 + 1] = a31 + be[j + 1];
+      out[o3 + 2] = a32 + be[j + 2];
+      out[o3 + 3] = a33 + be[j + 3];
     }
   }
   // Remainders.
   for (let b = 0; b < B; b++) {
     for (let j = b < B4 ? m4 : 0; j < m; j++) {
       let a = be[j];
-      const xo = b * d, wo = j * d;
+      const xo = b * d,
+        wo = j * d;
       for (let i = 0; i < d; i++) a += xc[xo + i] * We[wo + i];
       out[b * m + j] = a;
     }
@@ -562,7 +687,15 @@ export function tsEncoderPre(xc: Float32Array, We: Float32Array, be: Float32Arra
 }
 
 /** Per row of pre [B, m] (plus an optional per-latent mask added first), the k largest: values and indices. */
-export function tsTopK(pre: Float32Array, B: number, m: number, k: number, vals: Float32Array, idx: Int32Array, mask?: Float32Array): void {
+export function tsTopK(
+  pre: Float32Array,
+  B: number,
+  m: number,
+  k: number,
+  vals: Float32Array,
+  idx: Int32Array,
+  mask?: Float32Array,
+): void {
   const hv = new Float64Array(k);
   const hi = new Int32Array(k);
   for (let b = 0; b < B; b++) {
@@ -578,8 +711,12 @@ export function tsTopK(pre: Float32Array, B: number, m: number, k: number, vals:
         while (c > 0) {
           const par = (c - 1) >> 1;
           if (hv[c] < hv[par] || (hv[c] === hv[par] && hi[c] > hi[par])) {
-            const tv = hv[c]; hv[c] = hv[par]; hv[par] = tv;
-            const ti = hi[c]; hi[c] = hi[par]; hi[par] = ti;
+            const tv = hv[c];
+            hv[c] = hv[par];
+            hv[par] = tv;
+            const ti = hi[c];
+            hi[c] = hi[par];
+            hi[par] = ti;
             c = par;
           } else break;
         }
@@ -594,8 +731,12 @@ export function tsTopK(pre: Float32Array, B: number, m: number, k: number, vals:
           if (l < k && (hv[l] < hv[s] || (hv[l] === hv[s] && hi[l] > hi[s]))) s = l;
           if (r < k && (hv[r] < hv[s] || (hv[r] === hv[s] && hi[r] > hi[s]))) s = r;
           if (s === c) break;
-          const tv = hv[c]; hv[c] = hv[s]; hv[s] = tv;
-          const ti = hi[c]; hi[c] = hi[s]; hi[s] = ti;
+          const tv = hv[c];
+          hv[c] = hv[s];
+          hv[s] = tv;
+          const ti = hi[c];
+          hi[c] = hi[s];
+          hi[s] = ti;
           c = s;
         }
       }

@@ -39,9 +39,19 @@ export interface SaeRunner {
   release(): Promise<void>;
 }
 
-export async function saeRunner(sae: Sae, opts: { engine?: Engine; device?: string; log?: (msg: string) => void } = {}): Promise<SaeRunner> {
+export async function saeRunner(
+  sae: Sae,
+  opts: { engine?: Engine; device?: string; log?: (msg: string) => void } = {},
+): Promise<SaeRunner> {
   const k = sae.architecture === 'topk' ? sae.k! : 1;
-  const encoder = await createEncoder({ d: sae.d_in, m: sae.d_sae, k, engine: opts.engine, device: opts.device, log: opts.log });
+  const encoder = await createEncoder({
+    d: sae.d_in,
+    m: sae.d_sae,
+    k,
+    engine: opts.engine,
+    device: opts.device,
+    log: opts.log,
+  });
   const rows = encoderRows(sae);
   const d = sae.d_in;
   return {
@@ -50,7 +60,8 @@ export async function saeRunner(sae: Sae, opts: { engine?: Engine; device?: stri
     rows,
     centre(x: Float32Array, B: number): Float32Array {
       const xc = new Float32Array(B * d);
-      for (let b = 0; b < B; b++) for (let i = 0; i < d; i++) xc[b * d + i] = x[b * d + i] - (sae.applyBDecToInput ? sae.b_dec[i] : 0);
+      for (let b = 0; b < B; b++)
+        for (let i = 0; i < d; i++) xc[b * d + i] = x[b * d + i] - (sae.applyBDecToInput ? sae.b_dec[i] : 0);
       return xc;
     },
     release: () => encoder.release(),
@@ -92,7 +103,14 @@ export class FvuAccumulator {
 }
 
 /** x_hat rows for sparse codes given as parallel (val, idx) arrays of `slots` entries per row. */
-export function decodeSlots(sae: Sae, B: number, vals: Float32Array, idx: Int32Array, slots: number, out: Float64Array): void {
+export function decodeSlots(
+  sae: Sae,
+  B: number,
+  vals: Float32Array,
+  idx: Int32Array,
+  slots: number,
+  out: Float64Array,
+): void {
   const { d_in: d, W_dec, b_dec } = sae;
   for (let b = 0; b < B; b++) {
     const o = b * d;
@@ -107,7 +125,11 @@ export function decodeSlots(sae: Sae, B: number, vals: Float32Array, idx: Int32A
 }
 
 /** Evaluates a TopK SAE (with its own activation) on raw rows [n, d_in]. */
-export async function evaluateSae(sae: Sae, data: Float32Array, opts: { batch?: number; runner?: SaeRunner; engine?: Engine } = {}): Promise<EvalResult> {
+export async function evaluateSae(
+  sae: Sae,
+  data: Float32Array,
+  opts: { batch?: number; runner?: SaeRunner; engine?: Engine } = {},
+): Promise<EvalResult> {
   const d = sae.d_in;
   if (data.length % d !== 0) throw new SaeError(`evaluateSae: ${data.length} values is not a multiple of d_in=${d}`);
   const n = data.length / d;
@@ -140,7 +162,14 @@ export async function evaluateSae(sae: Sae, data: Float32Array, opts: { batch?: 
   let dead = 0;
   for (let j = 0; j < sae.d_sae; j++) if (fire[j] === 0) dead++;
   const fvu = acc.fvu();
-  return { rows: n, fvu, explained_variance: 1 - fvu, l0: active / n, dead_fraction: dead / sae.d_sae, fireCounts: fire };
+  return {
+    rows: n,
+    fvu,
+    explained_variance: 1 - fvu,
+    l0: active / n,
+    dead_fraction: dead / sae.d_sae,
+    fireCounts: fire,
+  };
 }
 
 /** JumpReLU (pre > threshold, pre > 0) or ReLU decode from full pre-activations; returns actives. */
@@ -194,7 +223,13 @@ export async function gram(X: Float32Array, n: number, d: number): Promise<Float
  * FVU on `test` of projecting (x - mean_train) onto it: the dense baseline with as many
  * dimensions as the SAE has active latents.
  */
-export async function pcaBaselineFvu(train: Float32Array, test: Float32Array, d: number, q: number, seed = 1): Promise<number> {
+export async function pcaBaselineFvu(
+  train: Float32Array,
+  test: Float32Array,
+  d: number,
+  q: number,
+  seed = 1,
+): Promise<number> {
   const n = train.length / d;
   q = Math.min(q, d);
   if (n < 2) throw new SaeError('PCA baseline needs at least 2 training rows');
@@ -206,7 +241,7 @@ export async function pcaBaselineFvu(train: Float32Array, test: Float32Array, d:
   const C = await gram(xc, n, d);
   // Subspace iteration: Q <- orth(C Q) until the captured variance settles.
   let s = seed >>> 0 || 1;
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296) - 0.5;
+  const rand = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296 - 0.5;
   let Q = new Float64Array(d * q).map(rand); // column-major: column c at [c * d, (c + 1) * d)
   orthonormalize(Q, d, q);
   let prev = -1;

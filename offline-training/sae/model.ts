@@ -42,7 +42,8 @@ export function checkSaeShapes(sae: Sae, what = 'SAE'): void {
   ];
   if (sae.architecture === 'jumprelu') want.push(['threshold', sae.threshold, m]);
   for (const [name, a, n] of want) {
-    if (!a || a.length !== n) throw new SaeError(`${what}: ${name} has ${a?.length ?? 0} values, expected ${n} (d_in=${d}, d_sae=${m})`);
+    if (!a || a.length !== n)
+      throw new SaeError(`${what}: ${name} has ${a?.length ?? 0} values, expected ${n} (d_in=${d}, d_sae=${m})`);
   }
   if (sae.architecture === 'topk' && (!Number.isInteger(sae.k) || sae.k! < 1 || sae.k! > m)) {
     throw new SaeError(`${what}: topk needs an integer k in [1, d_sae=${m}], got ${sae.k}`);
@@ -51,11 +52,16 @@ export function checkSaeShapes(sae: Sae, what = 'SAE'): void {
 
 function checkInput(sae: Sae, x: Float32Array, what: string): number {
   if (x.length % sae.d_in !== 0) {
-    throw new SaeError(`${what}: input has ${x.length} values, not a multiple of the SAE's d_in=${sae.d_in} (activations from another layer or model?)`);
+    throw new SaeError(
+      `${what}: input has ${x.length} values, not a multiple of the SAE's d_in=${sae.d_in} (activations from another layer or model?)`,
+    );
   }
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
-    if (v - v !== 0) throw new SaeError(`${what}: non-finite input value ${v} at row ${Math.floor(i / sae.d_in)}, column ${i % sae.d_in}`);
+    if (v - v !== 0)
+      throw new SaeError(
+        `${what}: non-finite input value ${v} at row ${Math.floor(i / sae.d_in)}, column ${i % sae.d_in}`,
+      );
   }
   return x.length / sae.d_in;
 }
@@ -126,9 +132,14 @@ export function topkIndices(a: Float32Array, off: number, m: number, k: number, 
  * of latents (their codes are exactly those of the full SAE); TopK refuses a subset, since whether
  * a latent is in the top k depends on all the others.
  */
-export function encode(sae: Sae, x: Float32Array, opts: { features?: Int32Array; activation?: SaeArchitecture } = {}): SparseCodes {
+export function encode(
+  sae: Sae,
+  x: Float32Array,
+  opts: { features?: Int32Array; activation?: SaeArchitecture } = {},
+): SparseCodes {
   const act = opts.activation ?? sae.architecture;
-  if (act === 'topk' && opts.features) throw new SaeError('a TopK SAE cannot encode a subset of features independently; use its JumpReLU thresholds');
+  if (act === 'topk' && opts.features)
+    throw new SaeError('a TopK SAE cannot encode a subset of features independently; use its JumpReLU thresholds');
   if (act === 'jumprelu' && !sae.threshold) throw new SaeError('this SAE has no JumpReLU thresholds');
   const pre = preActivations(sae, x, opts.features);
   const nf = opts.features?.length ?? sae.d_sae;

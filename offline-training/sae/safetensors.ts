@@ -8,7 +8,18 @@ import { SaeError } from './errors.ts';
 
 export type StDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
-const SIZE: Record<StDtype, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+const SIZE: Record<StDtype, number> = {
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
+};
 
 export interface StTensor {
   dtype: StDtype;
@@ -28,15 +39,20 @@ export function parseSafetensors(file: Uint8Array, what = 'safetensors file'): S
   if (file.length < 8) throw new SaeError(`${what}: ${file.length} bytes, too short for a safetensors header`);
   const dv = new DataView(file.buffer, file.byteOffset, file.byteLength);
   const n = dv.getBigUint64(0, true);
-  if (n > BigInt(Math.min(MAX_HEADER, file.length - 8))) throw new SaeError(`${what}: header length ${n} exceeds the file (${file.length} bytes); not a safetensors file?`);
+  if (n > BigInt(Math.min(MAX_HEADER, file.length - 8)))
+    throw new SaeError(`${what}: header length ${n} exceeds the file (${file.length} bytes); not a safetensors file?`);
   const headerLen = Number(n);
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(file.subarray(8, 8 + headerLen))) as Record<string, unknown>;
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(file.subarray(8, 8 + headerLen))) as Record<
+      string,
+      unknown
+    >;
   } catch (e) {
     throw new SaeError(`${what}: header is not valid JSON (${(e as Error).message})`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new SaeError(`${what}: header is not a JSON object`);
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    throw new SaeError(`${what}: header is not a JSON object`);
   const data = file.subarray(8 + headerLen);
   const tensors = new Map<string, StTensor>();
   let metadata: Record<string, string> = {};
@@ -51,25 +67,41 @@ export function parseSafetensors(file: Uint8Array, what = 'safetensors file'): S
     }
     const t = info as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof t !== 'object' || t === null) throw new SaeError(`${what}: tensor ${name}: entry is not an object`);
-    if (typeof t.dtype !== 'string' || !(t.dtype in SIZE)) throw new SaeError(`${what}: tensor ${name}: unsupported dtype ${JSON.stringify(t.dtype)}`);
-    if (!Array.isArray(t.shape) || t.shape.some((s) => !Number.isInteger(s) || s < 0)) throw new SaeError(`${what}: tensor ${name}: bad shape ${JSON.stringify(t.shape)}`);
+    if (typeof t.dtype !== 'string' || !(t.dtype in SIZE))
+      throw new SaeError(`${what}: tensor ${name}: unsupported dtype ${JSON.stringify(t.dtype)}`);
+    if (!Array.isArray(t.shape) || t.shape.some((s) => !Number.isInteger(s) || s < 0))
+      throw new SaeError(`${what}: tensor ${name}: bad shape ${JSON.stringify(t.shape)}`);
     const off = t.data_offsets;
-    if (!Array.isArray(off) || off.length !== 2 || !off.every((o) => Number.isInteger(o) && o >= 0) || off[1] < off[0]) {
+    if (
+      !Array.isArray(off) ||
+      off.length !== 2 ||
+      !off.every((o) => Number.isInteger(o) && o >= 0) ||
+      off[1] < off[0]
+    ) {
       throw new SaeError(`${what}: tensor ${name}: bad data_offsets ${JSON.stringify(off)}`);
     }
     const dtype = t.dtype as StDtype;
     const shape = t.shape as number[];
     const count = shape.reduce((a, b) => a * b, 1);
     const [a, b] = off as [number, number];
-    if (b - a !== count * SIZE[dtype]) throw new SaeError(`${what}: tensor ${name}: ${b - a} bytes for ${dtype}[${shape.join(', ')}] (expected ${count * SIZE[dtype]})`);
-    if (b > data.length) throw new SaeError(`${what}: tensor ${name}: data_offsets [${a}, ${b}] past the end of the data (${data.length} bytes); truncated file?`);
+    if (b - a !== count * SIZE[dtype])
+      throw new SaeError(
+        `${what}: tensor ${name}: ${b - a} bytes for ${dtype}[${shape.join(', ')}] (expected ${count * SIZE[dtype]})`,
+      );
+    if (b > data.length)
+      throw new SaeError(
+        `${what}: tensor ${name}: data_offsets [${a}, ${b}] past the end of the data (${data.length} bytes); truncated file?`,
+      );
     spans.push([a, b, name]);
     tensors.set(name, { dtype, shape, bytes: data.subarray(a, b) });
   }
   spans.sort((p, q) => p[0] - q[0] || p[1] - q[1]);
   let end = 0;
   for (const [a, b, name] of spans) {
-    if (a !== end) throw new SaeError(`${what}: tensor ${name} starts at ${a}, expected ${end} (overlapping or non-contiguous tensors)`);
+    if (a !== end)
+      throw new SaeError(
+        `${what}: tensor ${name} starts at ${a}, expected ${end} (overlapping or non-contiguous tensors)`,
+      );
     end = b;
   }
   if (end !== data.length) throw new SaeError(`${what}: ${data.length - end} trailing bytes after the last tensor`);
@@ -154,7 +186,8 @@ export function encodeSafetensors(tensors: Record<string, StInput>, metadata?: R
   const entries = Object.entries(tensors);
   for (const [name, t] of entries) {
     const count = t.shape.reduce((a, b) => a * b, 1);
-    if (t.data.length !== count) throw new SaeError(`safetensors: tensor ${name} has ${t.data.length} values for shape [${t.shape.join(', ')}]`);
+    if (t.data.length !== count)
+      throw new SaeError(`safetensors: tensor ${name} has ${t.data.length} values for shape [${t.shape.join(', ')}]`);
     const size = count * SIZE[t.dtype];
     header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + size] };
     offset += size;
@@ -173,7 +206,9 @@ export function encodeSafetensors(tensors: Record<string, StInput>, metadata?: R
     const n = t.data.length;
     const same =
       LITTLE_ENDIAN &&
-      ((t.dtype === 'F32' && t.data instanceof Float32Array) || (t.dtype === 'F64' && t.data instanceof Float64Array) || (t.dtype === 'I32' && t.data instanceof Int32Array));
+      ((t.dtype === 'F32' && t.data instanceof Float32Array) ||
+        (t.dtype === 'F64' && t.data instanceof Float64Array) ||
+        (t.dtype === 'I32' && t.data instanceof Int32Array));
     if (same) {
       // Already the on-disk representation: one copy.
       out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), o);

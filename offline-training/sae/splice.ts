@@ -30,7 +30,12 @@ function crossEntropy(logits: Float32Array, V: number, ids: readonly number[]): 
 }
 
 /** `sequences`: token ids (BOS first) of the texts to score. */
-export async function ceLossRecovered(gguf: string, layer: number, sae: Sae, sequences: readonly number[][]): Promise<SpliceResult> {
+export async function ceLossRecovered(
+  gguf: string,
+  layer: number,
+  sae: Sae,
+  sequences: readonly number[][],
+): Promise<SpliceResult> {
   const full = await buildLlama({ weights: gguf });
   const head = await buildLlama({ weights: gguf, layer });
   const tail = await buildLlama({ weights: gguf, fromLayer: layer });
@@ -43,12 +48,19 @@ export async function ceLossRecovered(gguf: string, layer: number, sae: Sae, seq
     for (const ids of sequences) {
       if (ids.length < 2) continue;
       const T = ids.length;
-      const input_ids = new ort.Tensor('int64', BigInt64Array.from(ids, (v) => BigInt(v)), [1, T]);
+      const input_ids = new ort.Tensor(
+        'int64',
+        BigInt64Array.from(ids, (v) => BigInt(v)),
+        [1, T],
+      );
       const clean = crossEntropy((await sFull.run({ input_ids })).logits.data as Float32Array, V, ids);
       const resid = (await sHead.run({ input_ids })).resid.data as Float32Array;
       const recon = decode(sae, encode(sae, resid));
-      const withSae = (await sTail.run({ input_ids, resid_in: new ort.Tensor('float32', recon, [1, T, d]) })).logits.data as Float32Array;
-      const withZero = (await sTail.run({ input_ids, resid_in: new ort.Tensor('float32', new Float32Array(T * d), [1, T, d]) })).logits.data as Float32Array;
+      const withSae = (await sTail.run({ input_ids, resid_in: new ort.Tensor('float32', recon, [1, T, d]) })).logits
+        .data as Float32Array;
+      const withZero = (
+        await sTail.run({ input_ids, resid_in: new ort.Tensor('float32', new Float32Array(T * d), [1, T, d]) })
+      ).logits.data as Float32Array;
       acc.clean += clean.sum;
       acc.sae += crossEntropy(withSae, V, ids).sum;
       acc.zero += crossEntropy(withZero, V, ids).sum;
@@ -61,5 +73,12 @@ export async function ceLossRecovered(gguf: string, layer: number, sae: Sae, seq
   const ce_clean = acc.clean / acc.n;
   const ce_sae = acc.sae / acc.n;
   const ce_zero = acc.zero / acc.n;
-  return { layer, tokens: acc.n, ce_clean, ce_sae, ce_zero, ce_loss_recovered: (ce_zero - ce_sae) / (ce_zero - ce_clean) };
+  return {
+    layer,
+    tokens: acc.n,
+    ce_clean,
+    ce_sae,
+    ce_zero,
+    ce_loss_recovered: (ce_zero - ce_sae) / (ce_zero - ce_clean),
+  };
 }

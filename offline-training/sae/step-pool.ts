@@ -10,9 +10,16 @@ import { phaseA, phaseAux, phaseB, sampleRange, S_B, type StepState } from './ke
 export type Phase = 1 | 2 | 3;
 
 // Atomics.waitAsync (Node >= 16) is ES2024; the project's lib is ES2023.
-const waitAsync = (Atomics as unknown as {
-  waitAsync(a: Int32Array, index: number, value: number, timeout?: number): { async: boolean; value: Promise<string> | string };
-}).waitAsync;
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(
+      a: Int32Array,
+      index: number,
+      value: number,
+      timeout?: number,
+    ): { async: boolean; value: Promise<string> | string };
+  }
+).waitAsync;
 export const PHASE_A: Phase = 1;
 export const PHASE_AUX: Phase = 2;
 export const PHASE_B: Phase = 3;
@@ -43,7 +50,9 @@ export class StepPool {
     const pool = new StepPool(S);
     const started: Promise<void>[] = [];
     for (let w = 1; w < S.ranges; w++) {
-      const worker = new Worker(new URL('./step-worker.ts', import.meta.url), { workerData: { S, ctrl: pool.ctrl, w } });
+      const worker = new Worker(new URL('./step-worker.ts', import.meta.url), {
+        workerData: { S, ctrl: pool.ctrl, w },
+      });
       worker.unref();
       pool.workers.push(worker);
       started.push(

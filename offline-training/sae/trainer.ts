@@ -145,7 +145,14 @@ export interface SaeMetricsReport {
     /** Dead latents over the last dead_tokens training tokens. */
     dead_fraction: number;
   };
-  split: { held_out_fraction: number; block_rows: number; train_rows: number; held_out_rows: number; eval_rows: number; evaluated_on: 'held_out' | 'train' };
+  split: {
+    held_out_fraction: number;
+    block_rows: number;
+    train_rows: number;
+    held_out_rows: number;
+    eval_rows: number;
+    evaluated_on: 'held_out' | 'train';
+  };
   held_out: Omit<EvalResult, 'fireCounts'>;
   baselines: { mean_fvu: number; pca_k: number; pca_fvu: number | null };
   jumprelu: (JumpReluAgreement & { calibration_rows: number }) | null;
@@ -164,10 +171,12 @@ export interface TrainSaeResult {
 }
 
 function checkInt(v: number | undefined, name: string, min: number): void {
-  if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new SaeError(`${name} must be an integer >= ${min}, got ${v}`);
+  if (v !== undefined && (!Number.isInteger(v) || v < min))
+    throw new SaeError(`${name} must be an integer >= ${min}, got ${v}`);
 }
 function checkNum(v: number | undefined, name: string, ok: (v: number) => boolean, range: string): void {
-  if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || !ok(v))) throw new SaeError(`${name} must be ${range}, got ${v}`);
+  if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)))
+    throw new SaeError(`${name} must be ${range}, got ${v}`);
 }
 
 function resolveOptions(o: TrainSaeOptions, cache: ActivationCache, fromCheckpoint?: ResolvedOptions): ResolvedOptions {
@@ -187,20 +196,39 @@ function resolveOptions(o: TrainSaeOptions, cache: ActivationCache, fromCheckpoi
   checkNum(o.eps, 'eps', (v) => v > 0, 'positive');
   checkNum(o.decayFraction, 'decayFraction', (v) => v >= 0 && v <= 1, 'in [0, 1]');
   checkNum(o.heldOutFraction, 'heldOutFraction', (v) => v >= 0 && v < 1, 'in [0, 1)');
-  if (o.engine !== undefined && o.engine !== 'ort' && o.engine !== 'ts') throw new SaeError(`engine must be ort or ts, got ${o.engine}`);
+  if (o.engine !== undefined && o.engine !== 'ort' && o.engine !== 'ts')
+    throw new SaeError(`engine must be ort or ts, got ${o.engine}`);
   const d = cache.d;
   const given: Partial<ResolvedOptions> = Object.fromEntries(
     Object.entries({
-      width: o.width, k: o.k, lr: o.lr, batch: o.batch, steps: o.steps, seed: o.seed, kAux: o.kAux, auxCoef: o.auxCoef,
-      deadTokens: o.deadTokens, beta1: o.beta1, beta2: o.beta2, eps: o.eps, warmupSteps: o.warmupSteps,
-      decayFraction: o.decayFraction, heldOutFraction: o.heldOutFraction, engine: o.engine,
+      width: o.width,
+      k: o.k,
+      lr: o.lr,
+      batch: o.batch,
+      steps: o.steps,
+      seed: o.seed,
+      kAux: o.kAux,
+      auxCoef: o.auxCoef,
+      deadTokens: o.deadTokens,
+      beta1: o.beta1,
+      beta2: o.beta2,
+      eps: o.eps,
+      warmupSteps: o.warmupSteps,
+      decayFraction: o.decayFraction,
+      heldOutFraction: o.heldOutFraction,
+      engine: o.engine,
     }).filter(([, v]) => v !== undefined),
   );
   if (fromCheckpoint) {
-    if (fromCheckpoint.d !== d) throw new SaeError(`the checkpoint was trained on d_in=${fromCheckpoint.d} but the cache has d=${d}`);
-    const diff = Object.entries(given).filter(([key, v]) => key !== 'steps' && (fromCheckpoint as unknown as Record<string, unknown>)[key] !== v);
+    if (fromCheckpoint.d !== d)
+      throw new SaeError(`the checkpoint was trained on d_in=${fromCheckpoint.d} but the cache has d=${d}`);
+    const diff = Object.entries(given).filter(
+      ([key, v]) => key !== 'steps' && (fromCheckpoint as unknown as Record<string, unknown>)[key] !== v,
+    );
     if (diff.length) {
-      throw new SaeError(`cannot resume with different settings: ${diff.map(([key, v]) => `${key} ${(fromCheckpoint as unknown as Record<string, unknown>)[key]} -> ${v}`).join(', ')} (only steps may change; drop the option or use a new --out)`);
+      throw new SaeError(
+        `cannot resume with different settings: ${diff.map(([key, v]) => `${key} ${(fromCheckpoint as unknown as Record<string, unknown>)[key]} -> ${v}`).join(', ')} (only steps may change; drop the option or use a new --out)`,
+      );
     }
     return { ...fromCheckpoint, ...given };
   }
@@ -242,7 +270,13 @@ export function learningRate(r: ResolvedOptions, step: number): number {
 }
 
 /** The trained SAE on raw activations: normalisation folded into the weights. */
-export function foldNormalization(p: SaeParams, k: number, mean: ArrayLike<number>, scale: number, cfg: Record<string, unknown>): Sae {
+export function foldNormalization(
+  p: SaeParams,
+  k: number,
+  mean: ArrayLike<number>,
+  scale: number,
+  cfg: Record<string, unknown>,
+): Sae {
   const { d, m } = p;
   const W_enc = new Float32Array(d * m);
   const W_dec = new Float32Array(m * d);
@@ -254,7 +288,18 @@ export function foldNormalization(p: SaeParams, k: number, mean: ArrayLike<numbe
   }
   const b_dec = new Float32Array(d);
   for (let i = 0; i < d; i++) b_dec[i] = mean[i] + p.bd[i] / scale;
-  return { architecture: 'topk', d_in: d, d_sae: m, k, applyBDecToInput: true, W_enc, W_dec, b_enc: p.be.slice(), b_dec, cfg };
+  return {
+    architecture: 'topk',
+    d_in: d,
+    d_sae: m,
+    k,
+    applyBDecToInput: true,
+    W_enc,
+    W_dec,
+    b_enc: p.be.slice(),
+    b_dec,
+    cfg,
+  };
 }
 
 function normalize(x: Float32Array, d: number, mean: Float64Array, scale: number): void {
@@ -278,7 +323,8 @@ function normStats(sample: Float32Array, d: number): { mean: Float64Array; scale
     }
   }
   const ms = ss / n;
-  if (!(ms > 0)) throw new SaeError(`the training activations have zero variance (${n} rows sampled): nothing to learn`);
+  if (!(ms > 0))
+    throw new SaeError(`the training activations have zero variance (${n} rows sampled): nothing to learn`);
   return { mean, scale: Math.sqrt(d / ms) };
 }
 
@@ -311,7 +357,10 @@ export async function trainSae(opts: TrainSaeOptions): Promise<TrainSaeResult> {
 
 async function train(opts: TrainSaeOptions): Promise<TrainSaeResult> {
   const log = opts.log ?? (() => undefined);
-  const probe = typeof opts.cache === 'string' ? await openCache(opts.cache, { heldOutFraction: opts.heldOutFraction }) : opts.cache;
+  const probe =
+    typeof opts.cache === 'string'
+      ? await openCache(opts.cache, { heldOutFraction: opts.heldOutFraction })
+      : opts.cache;
   let ckpt: Checkpoint | undefined;
   if (opts.out) {
     const found = await findCheckpoint(opts.out);
@@ -319,21 +368,31 @@ async function train(opts: TrainSaeOptions): Promise<TrainSaeResult> {
       ckpt = await loadCheckpoint(found);
       log(`resuming from ${found} at step ${ckpt.meta.step}`);
     } else if (found) {
-      throw new SaeError(`${opts.out} already holds a training checkpoint; pass resume (--resume) to continue it, or use a new output folder`);
+      throw new SaeError(
+        `${opts.out} already holds a training checkpoint; pass resume (--resume) to continue it, or use a new output folder`,
+      );
     } else if (opts.resume) log(`no checkpoint in ${opts.out}; starting a new run`);
   } else if (opts.resume) {
     throw new SaeError('resume needs an output folder');
   }
   const r = resolveOptions(opts, probe, ckpt?.meta.options as ResolvedOptions | undefined);
   // The split depends on the held-out fraction: reopen when the checkpoint's differs.
-  const cache = typeof opts.cache === 'string' && probe.heldOutFraction !== r.heldOutFraction ? await openCache(opts.cache, { heldOutFraction: r.heldOutFraction }) : probe;
+  const cache =
+    typeof opts.cache === 'string' && probe.heldOutFraction !== r.heldOutFraction
+      ? await openCache(opts.cache, { heldOutFraction: r.heldOutFraction })
+      : probe;
   const d = cache.d;
-  if (!cache.complete) log(`${cache.dir} is marked incomplete (extraction running or interrupted); training on its ${cache.rows} rows`);
+  if (!cache.complete)
+    log(`${cache.dir} is marked incomplete (extraction running or interrupted); training on its ${cache.rows} rows`);
   if (ckpt?.meta.cacheRows !== undefined && ckpt.meta.cacheRows !== cache.rows) {
-    log(`the cache had ${ckpt.meta.cacheRows} rows when the checkpoint was written and has ${cache.rows} now: the resumed run sees other batches than an uninterrupted one would`);
+    log(
+      `the cache had ${ckpt.meta.cacheRows} rows when the checkpoint was written and has ${cache.rows} now: the resumed run sees other batches than an uninterrupted one would`,
+    );
   }
-  if (ckpt && (ckpt.params.d !== d || ckpt.params.m !== r.width)) throw new SaeError(`checkpoint shape [${ckpt.params.m}, ${ckpt.params.d}] does not match width=${r.width}, d=${d}`);
-  if (ckpt && ckpt.meta.step > r.steps) throw new SaeError(`the checkpoint is at step ${ckpt.meta.step}, past steps=${r.steps}`);
+  if (ckpt && (ckpt.params.d !== d || ckpt.params.m !== r.width))
+    throw new SaeError(`checkpoint shape [${ckpt.params.m}, ${ckpt.params.d}] does not match width=${r.width}, d=${d}`);
+  if (ckpt && ckpt.meta.step > r.steps)
+    throw new SaeError(`the checkpoint is at step ${ckpt.meta.step}, past steps=${r.steps}`);
   if (cache.trainRows < 1) throw new SaeError(`${cache.dir}: no training rows`);
   if (opts.out && !ckpt) {
     const st = await stat(opts.out).catch(() => undefined);
@@ -358,7 +417,16 @@ async function train(opts: TrainSaeOptions): Promise<TrainSaeResult> {
   normalize(evalNorm, d, mean, scale);
 
   const core = await SaeCore.create(
-    { d, m: r.width, k: r.k, kAux: r.kAux, auxCoef: r.auxCoef, deadTokens: r.deadTokens, seed: r.seed, adam: { lr: r.lr, beta1: r.beta1, beta2: r.beta2, eps: r.eps } },
+    {
+      d,
+      m: r.width,
+      k: r.k,
+      kAux: r.kAux,
+      auxCoef: r.auxCoef,
+      deadTokens: r.deadTokens,
+      seed: r.seed,
+      adam: { lr: r.lr, beta1: r.beta1, beta2: r.beta2, eps: r.eps },
+    },
     { engine: r.engine, device: opts.device, log, state: ckpt, threads: opts.threads, maxBatch: r.batch },
   );
   const history: Record<string, number>[] = (ckpt?.meta.history as Record<string, number>[] | undefined) ?? [];
@@ -371,7 +439,15 @@ async function train(opts: TrainSaeOptions): Promise<TrainSaeResult> {
     if (!opts.out) return;
     await mkdir(opts.out, { recursive: true });
     await saveCheckpoint(opts.out, {
-      meta: { version: 1, step, options: r as unknown as Record<string, unknown>, norm: { mean: Array.from(mean), scale }, history, seconds, cacheRows: cache.rows },
+      meta: {
+        version: 1,
+        step,
+        options: r as unknown as Record<string, unknown>,
+        norm: { mean: Array.from(mean), scale },
+        history,
+        seconds,
+        cacheRows: cache.rows,
+      },
       params: core.params,
       adam: core.adam,
       sinceFired: core.sinceFired,
@@ -387,7 +463,13 @@ async function train(opts: TrainSaeOptions): Promise<TrainSaeResult> {
     let windowStart = performance.now();
     let windowTokens = 0;
     if (step < r.steps) {
-      const stream = cache.batches(r.batch, { shuffle: true, seed: r.seed, epochs: Infinity, skipBatches: step, dropLast: true });
+      const stream = cache.batches(r.batch, {
+        shuffle: true,
+        seed: r.seed,
+        epochs: Infinity,
+        skipBatches: step,
+        dropLast: true,
+      });
       for await (const x of stream) {
         if (opts.signal?.aborted) {
           interrupted = true;
@@ -400,11 +482,18 @@ async function train(opts: TrainSaeOptions): Promise<TrainSaeResult> {
         step++;
         seconds += (performance.now() - t0) / 1000;
         windowTokens += r.batch;
-        if (!Number.isFinite(s.sse)) throw new SaeError(`training diverged at step ${step} (non-finite loss); try a smaller lr than ${r.lr}`);
+        if (!Number.isFinite(s.sse))
+          throw new SaeError(`training diverged at step ${step} (non-finite loss); try a smaller lr than ${r.lr}`);
         const fvu = s.sst > 0 ? s.sse / s.sst : NaN;
         const l0 = s.active / r.batch;
         const a = 0.1;
-        ema = ema ? { fvu: ema.fvu + a * (fvu - ema.fvu), l0: ema.l0 + a * (l0 - ema.l0), aux: ema.aux + a * (s.auxLoss - ema.aux) } : { fvu, l0, aux: s.auxLoss };
+        ema = ema
+          ? {
+              fvu: ema.fvu + a * (fvu - ema.fvu),
+              l0: ema.l0 + a * (l0 - ema.l0),
+              aux: ema.aux + a * (s.auxLoss - ema.aux),
+            }
+          : { fvu, l0, aux: s.auxLoss };
         const isEval = step % evalEvery === 0 || step === r.steps;
         if (isEval || step % progressEvery === 0) {
           const now = performance.now();
@@ -418,7 +507,17 @@ async function train(opts: TrainSaeOptions): Promise<TrainSaeResult> {
           };
           if (isEval) {
             pm.eval = await core.evaluate(evalNorm);
-            history.push({ step, train_fvu: pm.fvu, l0: pm.l0, dead_fraction: pm.dead_fraction, aux_loss: pm.aux_loss, lr, eval_fvu: pm.eval.fvu, eval_l0: pm.eval.l0, eval_dead_fraction: pm.eval.dead_fraction });
+            history.push({
+              step,
+              train_fvu: pm.fvu,
+              l0: pm.l0,
+              dead_fraction: pm.dead_fraction,
+              aux_loss: pm.aux_loss,
+              lr,
+              eval_fvu: pm.eval.fvu,
+              eval_l0: pm.eval.l0,
+              eval_dead_fraction: pm.eval.dead_fraction,
+            });
           }
           opts.onProgress?.(step, r.steps, pm);
           windowStart = performance.now();
@@ -447,8 +546,18 @@ async function train(opts: TrainSaeOptions): Promise<TrainSaeResult> {
     version: 1,
     normalization: { mean_centered: true, scale, folded_into_weights: true },
     training: {
-      steps: r.steps, batch: r.batch, lr: r.lr, seed: r.seed, k_aux: r.kAux, aux_coef: r.auxCoef, dead_tokens: r.deadTokens,
-      warmup_steps: r.warmupSteps, decay_fraction: r.decayFraction, beta1: r.beta1, beta2: r.beta2, eps: r.eps,
+      steps: r.steps,
+      batch: r.batch,
+      lr: r.lr,
+      seed: r.seed,
+      k_aux: r.kAux,
+      aux_coef: r.auxCoef,
+      dead_tokens: r.deadTokens,
+      warmup_steps: r.warmupSteps,
+      decay_fraction: r.decayFraction,
+      beta1: r.beta1,
+      beta2: r.beta2,
+      eps: r.eps,
     },
   };
   const metadata = { ...defaultMetadata(cache), ...(opts.metadata ?? {}) };
@@ -469,7 +578,17 @@ async function train(opts: TrainSaeOptions): Promise<TrainSaeResult> {
       const cal = calRows === trainSample.length / d ? trainSample : await cache.sample(calRows);
       const threshold = await calibrateJumpRelu(sae, cal, { runner, batch: r.batch });
       jumprelu = toJumpRelu(sae, threshold);
-      jumprelu.cfg = { ...sae.cfg, gloss: { ...gloss, jumprelu: { calibrated_from: 'topk', calibration_rows: cal.length / d, criterion: 'per-latent threshold minimising TopK on/off disagreements' } } };
+      jumprelu.cfg = {
+        ...sae.cfg,
+        gloss: {
+          ...gloss,
+          jumprelu: {
+            calibrated_from: 'topk',
+            calibration_rows: cal.length / d,
+            criterion: 'per-latent threshold minimising TopK on/off disagreements',
+          },
+        },
+      };
       const agreement = await jumpReluAgreement(sae, jumprelu, finalRaw, { runner, batch: r.batch });
       jr = { ...agreement, calibration_rows: cal.length / d };
     }
@@ -498,7 +617,14 @@ async function train(opts: TrainSaeOptions): Promise<TrainSaeResult> {
         normalization: { mean_centered: true, scale, folded_into_weights: true },
         dead_fraction: core.numDead() / r.width,
       },
-      split: { held_out_fraction: r.heldOutFraction, block_rows: cache.blockRows, train_rows: cache.trainRows, held_out_rows: cache.heldOutRows, eval_rows: ev.rows, evaluated_on: evaluatedOn },
+      split: {
+        held_out_fraction: r.heldOutFraction,
+        block_rows: cache.blockRows,
+        train_rows: cache.trainRows,
+        held_out_rows: cache.heldOutRows,
+        eval_rows: ev.rows,
+        evaluated_on: evaluatedOn,
+      },
       held_out: held,
       baselines: { mean_fvu: meanFvu, pca_k: Math.min(r.k, d), pca_fvu: pcaFvu },
       jumprelu: jr,
@@ -522,8 +648,10 @@ function jsonNumbers(_key: string, v: unknown): unknown {
   return typeof v === 'number' && !Number.isFinite(v) ? null : v;
 }
 
-const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : `${(100 * v).toFixed(1)}%`);
-const num = (v: number | null | undefined, digits = 4) => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(digits));
+const pct = (v: number | null | undefined) =>
+  v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : `${(100 * v).toFixed(1)}%`;
+const num = (v: number | null | undefined, digits = 4) =>
+  v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(digits);
 
 export function summaryText(m: SaeMetricsReport, out = '.'): string {
   const t = m.training;
@@ -549,6 +677,9 @@ export function summaryText(m: SaeMetricsReport, out = '.'): string {
       `  never-on latents    ${j.dead_thresholds} (threshold +Infinity)`,
     );
   }
-  lines.push('', `files: ${out}/cfg.json + sae.safetensors (TopK, SAELens layout)${m.jumprelu ? `, ${out}/jumprelu/ (JumpReLU)` : ''}, metrics.json, checkpoint/`);
+  lines.push(
+    '',
+    `files: ${out}/cfg.json + sae.safetensors (TopK, SAELens layout)${m.jumprelu ? `, ${out}/jumprelu/ (JumpReLU)` : ''}, metrics.json, checkpoint/`,
+  );
   return lines.join('\n') + '\n';
 }

@@ -17,7 +17,16 @@ import { Hono, type Context } from 'hono';
 import type { GlossEngine } from './engine.ts';
 import { DEFAULT_MAX_BODY_BYTES, readJsonRequest } from './http/body.ts';
 import { describeError, errorBody, HttpError, type ErrorType } from './http/errors.ts';
-import { firedReport, glossMessages, glossPrompt, headerStatus, round, roundTiming, ruleIds, type GlossRun } from './http/gloss-run.ts';
+import {
+  firedReport,
+  glossMessages,
+  glossPrompt,
+  headerStatus,
+  round,
+  roundTiming,
+  ruleIds,
+  type GlossRun,
+} from './http/gloss-run.ts';
 import { lazyEngine } from './http/lazy-engine.ts';
 import { silentLogger, type Logger } from './http/logger.ts';
 import { DEFAULT_MAX_PROMPT_CHARS, explainRequestSchema, parseRequest, rewriteRequestSchema } from './http/schemas.ts';
@@ -67,7 +76,9 @@ function now(): number {
 
 function methodNotAllowed(allow: string) {
   return (c: Context) =>
-    c.json(errorBody('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${allow}`), 405, { allow });
+    c.json(errorBody('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${allow}`), 405, {
+      allow,
+    });
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -83,7 +94,9 @@ export function createApp(deps: AppDeps): Hono {
       return await engines.get();
     } catch (e) {
       log.error('engine.load_failed', { error: describeError(e) });
-      throw new HttpError(503, 'engine_unavailable', 'the detector engine could not be loaded; see the server log', { 'retry-after': '5' });
+      throw new HttpError(503, 'engine_unavailable', 'the detector engine could not be loaded; see the server log', {
+        'retry-after': '5',
+      });
     }
   }
 
@@ -128,7 +141,10 @@ export function createApp(deps: AppDeps): Hono {
       rules: c.res.headers.get('x-gloss-rules') || undefined,
       ...notes.get(c),
     };
-    metrics.httpRequests.inc({ route: knownRoutes.has(c.req.path) ? c.req.path : 'other', status: String(c.res.status) });
+    metrics.httpRequests.inc({
+      route: knownRoutes.has(c.req.path) ? c.req.path : 'other',
+      status: String(c.res.status),
+    });
     if (c.res.status >= 500) log.error('request', fields);
     else log.info('request', fields);
   });
@@ -143,7 +159,9 @@ export function createApp(deps: AppDeps): Hono {
       const h = c.req.header('authorization') ?? '';
       const m = /^Bearer\s+(.+)$/i.exec(h.trim());
       if (!m || !sameSecret(m[1], token)) {
-        throw new HttpError(401, 'unauthorized', m ? 'invalid bearer token' : 'missing Authorization: Bearer <token>', { 'www-authenticate': 'Bearer realm="gloss"' });
+        throw new HttpError(401, 'unauthorized', m ? 'invalid bearer token' : 'missing Authorization: Bearer <token>', {
+          'www-authenticate': 'Bearer realm="gloss"',
+        });
       }
       await next();
     });
@@ -194,7 +212,9 @@ export function createApp(deps: AppDeps): Hono {
     return c.json(
       {
         status: run.status,
-        ...(req.prompt !== undefined ? { prompt: dryRun ? req.prompt : run.prompt } : { messages: dryRun ? body.messages : run.messages }),
+        ...(req.prompt !== undefined
+          ? { prompt: dryRun ? req.prompt : run.prompt }
+          : { messages: dryRun ? body.messages : run.messages }),
         dryRun,
         rules,
         fired: run.fired,

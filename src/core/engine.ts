@@ -67,9 +67,22 @@ export class GlossEngine {
     const t1 = performance.now();
     const acts = await this.detector.run(enc.ids);
     const t2 = performance.now();
-    const tokens = enc.ids.map((id, i) => ({ id, piece: enc.tokens[i], start: enc.offsets[i][0], end: enc.offsets[i][1] }));
+    const tokens = enc.ids.map((id, i) => ({
+      id,
+      piece: enc.tokens[i],
+      start: enc.offsets[i][0],
+      end: enc.offsets[i][1],
+    }));
     const { fired, skipped } = this.bundle.features
-      ? matchRules({ text, tokens, activations: acts.data, numFeatures: acts.width, featureColumns: this.columns, rules: this.rules, options: match })
+      ? matchRules({
+          text,
+          tokens,
+          activations: acts.data,
+          numFeatures: acts.width,
+          featureColumns: this.columns,
+          rules: this.rules,
+          options: match,
+        })
       : { fired: [], skipped: [] };
     const t3 = performance.now();
     return {

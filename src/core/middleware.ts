@@ -11,7 +11,15 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { GlossEngine } from './engine.ts';
 import { DEFAULT_MAX_BODY_BYTES, isJsonContentType, readUpTo, replay } from './http/body.ts';
 import { describeError, errorBody } from './http/errors.ts';
-import { glossMessages, glossPrompt, headerStatus, ruleIds, type FiredReport, type GlossRun, type InsertedReport } from './http/gloss-run.ts';
+import {
+  glossMessages,
+  glossPrompt,
+  headerStatus,
+  ruleIds,
+  type FiredReport,
+  type GlossRun,
+  type InsertedReport,
+} from './http/gloss-run.ts';
 import { spliceStrings, type StringEdit } from './http/json-splice.ts';
 import { lazyEngine } from './http/lazy-engine.ts';
 import { silentLogger, type Logger } from './http/logger.ts';
@@ -84,7 +92,8 @@ function target(json: unknown): Target | undefined {
   const o = json as Record<string, unknown>;
   const t: Target = {};
   if (typeof o.prompt === 'string') t.prompt = o.prompt;
-  if (Array.isArray(o.messages) && o.messages.every((m) => typeof m === 'object' && m !== null && !Array.isArray(m))) t.messages = o.messages as ChatMessage[];
+  if (Array.isArray(o.messages) && o.messages.every((m) => typeof m === 'object' && m !== null && !Array.isArray(m)))
+    t.messages = o.messages as ChatMessage[];
   return t.prompt === undefined && t.messages === undefined ? undefined : t;
 }
 
@@ -101,7 +110,8 @@ function edits(t: Target, prompt: GlossRun | undefined, messages: GlossRun | und
       else if (Array.isArray(m.content)) {
         const old = before.content as readonly { text?: unknown }[];
         m.content.forEach((p, j) => {
-          if (p !== old[j] && typeof p.text === 'string') out.push({ path: ['messages', i, 'content', j, 'text'], value: p.text });
+          if (p !== old[j] && typeof p.text === 'string')
+            out.push({ path: ['messages', i, 'content', j, 'text'], value: p.text });
         });
       }
     });
@@ -120,14 +130,25 @@ export function gloss(options: GlossOptions): MiddlewareHandler<{ Variables: Glo
   const log = options.logger ?? silentLogger;
 
   return async function gloss(c, next) {
-    if (!BODY_METHODS.has(c.req.method) || !isJsonContentType(c.req.header('content-type') ?? null) || (!c.req.raw.body && !c.req.raw.bodyUsed)) {
+    if (
+      !BODY_METHODS.has(c.req.method) ||
+      !isJsonContentType(c.req.header('content-type') ?? null) ||
+      (!c.req.raw.body && !c.req.raw.bodyUsed)
+    ) {
       return next();
     }
     const t0 = performance.now();
     let report: GlossReport | undefined;
     const finish = (status: GlossStatus, run?: { fired: FiredReport[]; inserted: InsertedReport[] }) => {
       const fired = run?.fired ?? [];
-      report = { status, rules: ruleIds(fired), fired, inserted: run?.inserted ?? [], ms: performance.now() - t0, dryRun };
+      report = {
+        status,
+        rules: ruleIds(fired),
+        fired,
+        inserted: run?.inserted ?? [],
+        ms: performance.now() - t0,
+        dryRun,
+      };
       c.set('gloss', report);
     };
 
@@ -231,7 +252,8 @@ export function gloss(options: GlossOptions): MiddlewareHandler<{ Variables: Glo
 }
 
 function setHeaders(c: Context, report: GlossReport, res?: Response): void {
-  const status = report.status === 'rewritten' || report.status === 'unchanged' ? headerStatus(report.status) : report.status;
+  const status =
+    report.status === 'rewritten' || report.status === 'unchanged' ? headerStatus(report.status) : report.status;
   const set = res ? (k: string, v: string) => res.headers.set(k, v) : (k: string, v: string) => c.header(k, v);
   set('x-gloss-status', status);
   set('x-gloss-rules', report.rules.join(','));

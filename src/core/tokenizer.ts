@@ -43,7 +43,8 @@ export class GlossTokenizer {
     // @huggingface/tokenizers' WordLevel model leaves out-of-vocabulary ids undefined: use <unk>.
     const ids = (enc.ids as (number | undefined | null)[]).map((id, i): number => {
       if (id !== undefined && id !== null) return id;
-      if (this.unkId === undefined) throw new Error(`tokenizer has no id for token ${i} of the text and no unknown token`);
+      if (this.unkId === undefined)
+        throw new Error(`tokenizer has no id for token ${i} of the text and no unknown token`);
       return this.unkId;
     });
     return { ids, tokens: enc.tokens, offsets: alignSurfaces(text, surfaces) };

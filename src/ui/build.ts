@@ -39,7 +39,9 @@ export async function buildUi(opts: { out?: string; minify?: boolean } = {}): Pr
   try {
     esbuild = await import('esbuild');
   } catch {
-    throw new Error('cannot build the explorer: esbuild is not installed (npm install --include=dev), or build it elsewhere with `npm run build:ui`');
+    throw new Error(
+      'cannot build the explorer: esbuild is not installed (npm install --include=dev), or build it elsewhere with `npm run build:ui`',
+    );
   }
   // Inside out (gitignored, same file system for the renames), skipped by the clean-up below.
   const tmp = join(out, `${TMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -89,7 +91,8 @@ async function swapIn(tmp: string, out: string): Promise<void> {
   for (const f of files.filter((f) => f !== STAMP)) await rename(join(tmp, f), join(out, f));
   await rename(join(tmp, STAMP), join(out, STAMP));
   const keep = new Set(files);
-  for (const f of await readdir(out)) if (!keep.has(f) && !f.startsWith(TMP_PREFIX)) await rm(join(out, f), { recursive: true, force: true });
+  for (const f of await readdir(out))
+    if (!keep.has(f) && !f.startsWith(TMP_PREFIX)) await rm(join(out, f), { recursive: true, force: true });
 }
 
 export type UiBuildState = 'missing' | 'stale' | 'fresh';
@@ -104,7 +107,10 @@ export async function uiBuildState(out = UI_DIST): Promise<UiBuildState> {
     return 'missing';
   }
   // New files in the static folder count too.
-  const inputs = new Set([...stamp.inputs, ...(await readdir(STATIC_DIR)).map((f) => relative(ROOT, join(STATIC_DIR, f)))]);
+  const inputs = new Set([
+    ...stamp.inputs,
+    ...(await readdir(STATIC_DIR)).map((f) => relative(ROOT, join(STATIC_DIR, f))),
+  ]);
   for (const p of inputs) {
     const s = await stat(join(ROOT, p)).catch(() => undefined);
     if (!s || s.mtimeMs > stamp.builtAt) return 'stale';

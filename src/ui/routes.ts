@@ -70,11 +70,16 @@ const SECURITY_HEADERS = {
 };
 
 function notBuilt(c: Context, e: unknown): Response {
-  return c.text(`The Gloss explorer is not available: ${(e as Error).message ?? String(e)}\n`, 503, { 'cache-control': 'no-store' });
+  return c.text(`The Gloss explorer is not available: ${(e as Error).message ?? String(e)}\n`, 503, {
+    'cache-control': 'no-store',
+  });
 }
 
 function bytesResponse(bytes: Uint8Array, headers: Record<string, string>): Response {
-  return new Response(bytes as Uint8Array<ArrayBuffer>, { status: 200, headers: { 'content-length': String(bytes.byteLength), ...headers } });
+  return new Response(bytes as Uint8Array<ArrayBuffer>, {
+    status: 200,
+    headers: { 'content-length': String(bytes.byteLength), ...headers },
+  });
 }
 
 async function etagOf(bytes: Uint8Array): Promise<string> {
@@ -84,7 +89,8 @@ async function etagOf(bytes: Uint8Array): Promise<string> {
 
 function notModified(c: Context, etag: string, headers: Record<string, string>): Response | undefined {
   const inm = c.req.header('if-none-match');
-  if (inm && inm.split(/\s*,\s*/).includes(etag)) return new Response(null, { status: 304, headers: { etag, ...headers } });
+  if (inm && inm.split(/\s*,\s*/).includes(etag))
+    return new Response(null, { status: 304, headers: { etag, ...headers } });
   return undefined;
 }
 
@@ -153,7 +159,11 @@ export function uiRoutes(opts: UiRoutesOptions): Hono {
       const bytes = await source.read(name);
       if (!bytes) return c.json({ error: { type: 'not_found', message: `bundle file ${name} is missing` } }, 404);
       const etag = entry ? `"${entry.sha256}"` : await etagOf(bytes);
-      const headers: Record<string, string> = { 'content-type': contentType(name), 'cache-control': 'no-cache', ...SECURITY_HEADERS };
+      const headers: Record<string, string> = {
+        'content-type': contentType(name),
+        'cache-control': 'no-cache',
+        ...SECURITY_HEADERS,
+      };
       if (entry) headers['x-gloss-sha256'] = entry.sha256;
       const nm = notModified(c, etag, headers);
       if (nm) return nm;

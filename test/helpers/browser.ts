@@ -42,7 +42,9 @@ export interface LaunchedBrowser {
  * webgpu: true  -> `--enable-unsafe-webgpu` (GPU process kept): Chromium offers its SwiftShader
  * (Vulkan on the CPU) adapter, which onnxruntime-web's WebGPU provider runs on.
  */
-export async function launchBrowser(opts: { webgpu?: boolean; viewport?: { width: number; height: number } } = {}): Promise<LaunchedBrowser> {
+export async function launchBrowser(
+  opts: { webgpu?: boolean; viewport?: { width: number; height: number } } = {},
+): Promise<LaunchedBrowser> {
   const profile = await mkdtemp(join(tmpdir(), 'gloss-chromium-'));
   const args = [...BASE_FLAGS, ...(opts.webgpu ? ['--enable-unsafe-webgpu'] : ['--disable-gpu'])];
   const context = await chromium.launchPersistentContext(profile, {
@@ -90,7 +92,10 @@ export async function startUiServer(bundleDir: string): Promise<UiServer> {
     const i = failing.findIndex((p) => path.startsWith(p));
     if (i >= 0) {
       failing.splice(i, 1);
-      return Response.json({ error: { type: 'internal_error', message: 'internal error; see the server log' } }, { status: 500 });
+      return Response.json(
+        { error: { type: 'internal_error', message: 'internal error; see the server log' } },
+        { status: 500 },
+      );
     }
     return app.fetch(req);
   };
@@ -114,7 +119,10 @@ export async function startUiServer(bundleDir: string): Promise<UiServer> {
 }
 
 /** Waits until the page has a result for the current prompt (or an error) and returns its status line. */
-export async function waitForResult(page: Page, opts: { mode?: 'server' | 'browser'; timeout?: number } = {}): Promise<{ state: string; status: string; backend?: string; mode?: string }> {
+export async function waitForResult(
+  page: Page,
+  opts: { mode?: 'server' | 'browser'; timeout?: number } = {},
+): Promise<{ state: string; status: string; backend?: string; mode?: string }> {
   await page.waitForFunction(
     (mode) => {
       const main = document.getElementById('main');
@@ -128,18 +136,29 @@ export async function waitForResult(page: Page, opts: { mode?: 'server' | 'brows
   );
   return page.evaluate(() => {
     const st = document.getElementById('status')!;
-    return { state: document.getElementById('main')!.dataset.state!, status: st.textContent ?? '', backend: st.dataset.backend, mode: st.dataset.mode };
+    return {
+      state: document.getElementById('main')!.dataset.state!,
+      status: st.textContent ?? '',
+      backend: st.dataset.backend,
+      mode: st.dataset.mode,
+    };
   });
 }
 
 /** Replaces the prompt's text as typing would (one input event) and waits for the result. */
-export async function setPrompt(page: Page, text: string, opts: { mode?: 'server' | 'browser'; timeout?: number } = {}) {
+export async function setPrompt(
+  page: Page,
+  text: string,
+  opts: { mode?: 'server' | 'browser'; timeout?: number } = {},
+) {
   await page.locator('#prompt').fill(text);
   return waitForResult(page, opts);
 }
 
 /** What the page shows: fired rule ids, inserted texts, the diff's full text. */
-export async function readViews(page: Page): Promise<{ rules: string[]; insertions: string[]; diff: string; tokens: number; over: string[] }> {
+export async function readViews(
+  page: Page,
+): Promise<{ rules: string[]; insertions: string[]; diff: string; tokens: number; over: string[] }> {
   return page.evaluate(() => ({
     rules: [...document.querySelectorAll<HTMLElement>('#rules .rule')].map((e) => e.dataset.rule!),
     insertions: [...document.querySelectorAll('#diff ins')].map((e) => e.textContent ?? ''),

@@ -15,7 +15,14 @@
 // end, and every HTTP request of any kind (`hits`: a victim server for SSRF tests must stay at 0).
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { FAKE_API_PATHS, fakeAnswer, fakeRequest, type FakeHandler, type FakeReply, type FakeRequest } from './fake-llm-replies.ts';
+import {
+  FAKE_API_PATHS,
+  fakeAnswer,
+  fakeRequest,
+  type FakeHandler,
+  type FakeReply,
+  type FakeRequest,
+} from './fake-llm-replies.ts';
 
 export type { FakeApi, FakeHandler, FakeReply, FakeRequest, FakeToolCall } from './fake-llm-replies.ts';
 export { scriptedReply } from './fake-llm-replies.ts';
@@ -74,7 +81,9 @@ export async function startFakeLlm(handler: FakeHandler = () => 'ok'): Promise<F
     }
     const api = FAKE_API_PATHS[path];
     if (req.method !== 'POST' || !api) {
-      return sendJson(res, 404, { error: { message: `no route ${req.method} ${path}`, type: 'invalid_request_error' } });
+      return sendJson(res, 404, {
+        error: { message: `no route ${req.method} ${path}`, type: 'invalid_request_error' },
+      });
     }
     const fr = fakeRequest(count++, api, req.method, url, req.headers, raw);
     requests.push(fr);
@@ -90,7 +99,8 @@ export async function startFakeLlm(handler: FakeHandler = () => 'ok'): Promise<F
       onClose();
     });
     try {
-      if (fr.body === undefined) return sendJson(res, 400, { error: { message: 'body is not JSON', type: 'invalid_request_error' } });
+      if (fr.body === undefined)
+        return sendJson(res, 400, { error: { message: 'body is not JSON', type: 'invalid_request_error' } });
       let reply: FakeReply;
       try {
         const r = await h(fr);

@@ -3,8 +3,19 @@
 // It writes what the format says, independently of the reader under test.
 
 export const T = {
-  UINT8: 0, INT8: 1, UINT16: 2, INT16: 3, UINT32: 4, INT32: 5, FLOAT32: 6, BOOL: 7, STRING: 8,
-  ARRAY: 9, UINT64: 10, INT64: 11, FLOAT64: 12,
+  UINT8: 0,
+  INT8: 1,
+  UINT16: 2,
+  INT16: 3,
+  UINT32: 4,
+  INT32: 5,
+  FLOAT32: 6,
+  BOOL: 7,
+  STRING: 8,
+  ARRAY: 9,
+  UINT64: 10,
+  INT64: 11,
+  FLOAT64: 12,
 } as const;
 
 export type Typed =
@@ -65,16 +76,36 @@ class Out {
     f(new DataView(b.buffer));
     this.bytes(b);
   }
-  u8(v: number) { this.num(1, (d) => d.setUint8(0, v)); }
-  i8(v: number) { this.num(1, (d) => d.setInt8(0, v)); }
-  u16(v: number) { this.num(2, (d) => d.setUint16(0, v, true)); }
-  i16(v: number) { this.num(2, (d) => d.setInt16(0, v, true)); }
-  u32(v: number) { this.num(4, (d) => d.setUint32(0, v, true)); }
-  i32(v: number) { this.num(4, (d) => d.setInt32(0, v, true)); }
-  f32(v: number) { this.num(4, (d) => d.setFloat32(0, v, true)); }
-  f64(v: number) { this.num(8, (d) => d.setFloat64(0, v, true)); }
-  u64(v: bigint) { this.num(8, (d) => d.setBigUint64(0, v, true)); }
-  i64(v: bigint) { this.num(8, (d) => d.setBigInt64(0, v, true)); }
+  u8(v: number) {
+    this.num(1, (d) => d.setUint8(0, v));
+  }
+  i8(v: number) {
+    this.num(1, (d) => d.setInt8(0, v));
+  }
+  u16(v: number) {
+    this.num(2, (d) => d.setUint16(0, v, true));
+  }
+  i16(v: number) {
+    this.num(2, (d) => d.setInt16(0, v, true));
+  }
+  u32(v: number) {
+    this.num(4, (d) => d.setUint32(0, v, true));
+  }
+  i32(v: number) {
+    this.num(4, (d) => d.setInt32(0, v, true));
+  }
+  f32(v: number) {
+    this.num(4, (d) => d.setFloat32(0, v, true));
+  }
+  f64(v: number) {
+    this.num(8, (d) => d.setFloat64(0, v, true));
+  }
+  u64(v: bigint) {
+    this.num(8, (d) => d.setBigUint64(0, v, true));
+  }
+  i64(v: bigint) {
+    this.num(8, (d) => d.setBigInt64(0, v, true));
+  }
   str(s: string) {
     const b = new TextEncoder().encode(s);
     this.u64(BigInt(b.byteLength));
@@ -97,18 +128,42 @@ class Out {
 
 function writeValue(o: Out, x: Typed) {
   switch (x.t) {
-    case T.UINT8: o.u8(Number(x.v)); break;
-    case T.INT8: o.i8(Number(x.v)); break;
-    case T.UINT16: o.u16(Number(x.v)); break;
-    case T.INT16: o.i16(Number(x.v)); break;
-    case T.UINT32: o.u32(Number(x.v)); break;
-    case T.INT32: o.i32(Number(x.v)); break;
-    case T.FLOAT32: o.f32(Number(x.v)); break;
-    case T.FLOAT64: o.f64(Number(x.v)); break;
-    case T.BOOL: o.u8(x.v ? 1 : 0); break;
-    case T.STRING: o.str(String(x.v)); break;
-    case T.UINT64: o.u64(BigInt(x.v as bigint)); break;
-    case T.INT64: o.i64(BigInt(x.v as bigint)); break;
+    case T.UINT8:
+      o.u8(Number(x.v));
+      break;
+    case T.INT8:
+      o.i8(Number(x.v));
+      break;
+    case T.UINT16:
+      o.u16(Number(x.v));
+      break;
+    case T.INT16:
+      o.i16(Number(x.v));
+      break;
+    case T.UINT32:
+      o.u32(Number(x.v));
+      break;
+    case T.INT32:
+      o.i32(Number(x.v));
+      break;
+    case T.FLOAT32:
+      o.f32(Number(x.v));
+      break;
+    case T.FLOAT64:
+      o.f64(Number(x.v));
+      break;
+    case T.BOOL:
+      o.u8(x.v ? 1 : 0);
+      break;
+    case T.STRING:
+      o.str(String(x.v));
+      break;
+    case T.UINT64:
+      o.u64(BigInt(x.v as bigint));
+      break;
+    case T.INT64:
+      o.i64(BigInt(x.v as bigint));
+      break;
     case T.ARRAY:
       o.u32(x.elem);
       o.u64(BigInt(x.v.length));
@@ -237,14 +292,21 @@ export function q4_0Bytes(blocks: { d: number; qs: number[] /* 32 values 0..15 *
  * 128 bytes of nibbles. Sub-block s (32 values) decodes as d*scale[s]*q - dmin*min[s]; within each
  * 64 values, the first 32 are the low nibbles of 32 bytes and the next 32 their high nibbles.
  */
-export function q4_KBytes(b: { d: number; dmin: number; scales: number[]; mins: number[]; q: number[] /* 256 values 0..15 */ }): Uint8Array {
+export function q4_KBytes(b: {
+  d: number;
+  dmin: number;
+  scales: number[];
+  mins: number[];
+  q: number[]; /* 256 values 0..15 */
+}): Uint8Array {
   const out = new Uint8Array(144);
   const dv = new DataView(out.buffer);
   dv.setUint16(0, f16Bits(b.d), true);
   dv.setUint16(2, f16Bits(b.dmin), true);
   const sc = out.subarray(4, 16);
   for (let j = 0; j < 8; j++) {
-    const ls = b.scales[j], lm = b.mins[j];
+    const ls = b.scales[j],
+      lm = b.mins[j];
     if (j < 4) {
       sc[j] = ls & 63;
       sc[j + 4] = lm & 63;
@@ -269,11 +331,14 @@ export function q6_KBytes(b: { d: number; scales: number[]; q: number[] /* 256 v
   const dv = new DataView(out.buffer);
   const L = b.q.map((q) => q + 32);
   for (let half = 0; half < 2; half++) {
-    const ql = half * 64, qh = 128 + half * 32, j = half * 128;
+    const ql = half * 64,
+      qh = 128 + half * 32,
+      j = half * 128;
     for (let l = 0; l < 32; l++) {
       out[ql + l] = (L[j + l] & 0xf) | ((L[j + l + 64] & 0xf) << 4);
       out[ql + l + 32] = (L[j + l + 32] & 0xf) | ((L[j + l + 96] & 0xf) << 4);
-      out[qh + l] = (L[j + l] >> 4) | ((L[j + l + 32] >> 4) << 2) | ((L[j + l + 64] >> 4) << 4) | ((L[j + l + 96] >> 4) << 6);
+      out[qh + l] =
+        (L[j + l] >> 4) | ((L[j + l + 32] >> 4) << 2) | ((L[j + l + 64] >> 4) << 4) | ((L[j + l + 96] >> 4) << 6);
     }
   }
   b.scales.forEach((s, i) => dv.setInt8(192 + i, s));

@@ -8,9 +8,53 @@ import { GraphBuilder } from '../../offline-training/graph/builder.ts';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, sha256Hex, type Manifest } from '../../src/core/bundle/manifest.ts';
 
 export const KNOWN_WORDS = [
-  '[UNK]', '[CLS]', 'natalia', 'sold', 'clips', 'to', '48', 'of', 'her', 'friends', 'in', 'april', ',', 'and', 'then', 'she',
-  'half', 'as', 'many', 'may', '.', 'how', 'did', 'sell', 'altogether', 'twice', 'much', 'per', 'hour', 'earns', '$', '12',
-  'an', 'for', 'babysitting', 'a', 'the', 'is', 'what', '?', 'he', 'has', 'apples', 'than', 'tom', 'miles', 'day',
+  '[UNK]',
+  '[CLS]',
+  'natalia',
+  'sold',
+  'clips',
+  'to',
+  '48',
+  'of',
+  'her',
+  'friends',
+  'in',
+  'april',
+  ',',
+  'and',
+  'then',
+  'she',
+  'half',
+  'as',
+  'many',
+  'may',
+  '.',
+  'how',
+  'did',
+  'sell',
+  'altogether',
+  'twice',
+  'much',
+  'per',
+  'hour',
+  'earns',
+  '$',
+  '12',
+  'an',
+  'for',
+  'babysitting',
+  'a',
+  'the',
+  'is',
+  'what',
+  '?',
+  'he',
+  'has',
+  'apples',
+  'than',
+  'tom',
+  'miles',
+  'day',
 ];
 
 /** feature id -> the words it fires on, with the activation it reads there. */
@@ -88,7 +132,17 @@ export function knownDetector(): Uint8Array {
   const gb = new GraphBuilder('known-answer');
   const ids = gb.input('input_ids', 'int64', [1, 'T']);
   gb.output(gb.gather(gb.init('feature_table', table, [V, F]), ids), 'features');
-  gb.output(gb.gather(gb.init('emb', Float32Array.from({ length: V * d }, (_, i) => Math.sin(i)), [V, d]), ids), 'resid');
+  gb.output(
+    gb.gather(
+      gb.init(
+        'emb',
+        Float32Array.from({ length: V * d }, (_, i) => Math.sin(i)),
+        [V, d],
+      ),
+      ids,
+    ),
+    'resid',
+  );
   return gb.toBytes();
 }
 
@@ -101,9 +155,17 @@ export async function writeKnownBundle(dir: string): Promise<Manifest> {
     'rules.json': enc(KNOWN_RULES),
     'features.json': enc({
       version: 1,
-      features: KNOWN_FEATURES.map((f, column) => ({ column, feature: f.feature, label: f.label, threshold: f.threshold, top_contexts: [{ text: Object.keys(f.words)[0], activation: Object.values(f.words)[0] }] })),
+      features: KNOWN_FEATURES.map((f, column) => ({
+        column,
+        feature: f.feature,
+        label: f.label,
+        threshold: f.threshold,
+        top_contexts: [{ text: Object.keys(f.words)[0], activation: Object.values(f.words)[0] }],
+      })),
     }),
-    'card.md': new TextEncoder().encode('# known-answer bundle\n\nA lookup-table detector for tests; no learned weights.\n'),
+    'card.md': new TextEncoder().encode(
+      '# known-answer bundle\n\nA lookup-table detector for tests; no learned weights.\n',
+    ),
   };
   const entries: Manifest['files'] = {};
   for (const [name, bytes] of Object.entries(files)) {
@@ -115,7 +177,17 @@ export async function writeKnownBundle(dir: string): Promise<Manifest> {
     version: BUNDLE_VERSION,
     name: 'known-answer',
     createdBy: 'test/helpers/known-bundle.ts',
-    detector: { arch: 'use-lite', layer: 0, numLayers: 1, hiddenSize: 8, vocabSize: KNOWN_WORDS.length, int8: false, outputs: ['features', 'resid'], source: 'lookup table (test)', maxTokens: 64 },
+    detector: {
+      arch: 'use-lite',
+      layer: 0,
+      numLayers: 1,
+      hiddenSize: 8,
+      vocabSize: KNOWN_WORDS.length,
+      int8: false,
+      outputs: ['features', 'resid'],
+      source: 'lookup table (test)',
+      maxTokens: 64,
+    },
     files: entries,
   };
   await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));

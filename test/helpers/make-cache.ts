@@ -13,7 +13,12 @@ export interface WriteCacheOptions {
  * `rows`: arrays of whole rows (each a multiple of d values: one row, or a block of rows),
  * concatenated in order. Returns the number of rows written.
  */
-export async function writeCache(dir: string, rows: Float32Array[], d: number, opts: WriteCacheOptions = {}): Promise<number> {
+export async function writeCache(
+  dir: string,
+  rows: Float32Array[],
+  d: number,
+  opts: WriteCacheOptions = {},
+): Promise<number> {
   const dtype = opts.dtype ?? 'float32';
   const shardRows = opts.shardRows ?? 1024;
   const total = rows.reduce((a, r) => a + r.length, 0);
@@ -70,7 +75,15 @@ export interface PlantedDictionary {
 }
 
 /** Sparse superpositions of known unit atoms: what a TopK SAE should recover. */
-export function plantedDictionary(o: { d: number; atoms: number; k: number; n: number; noise?: number; offset?: number; seed?: number }): PlantedDictionary {
+export function plantedDictionary(o: {
+  d: number;
+  atoms: number;
+  k: number;
+  n: number;
+  noise?: number;
+  offset?: number;
+  seed?: number;
+}): PlantedDictionary {
   const { d, k, n } = o;
   const r = testRand(o.seed ?? 7);
   const atoms = new Float32Array(o.atoms * d);

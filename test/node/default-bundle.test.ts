@@ -32,10 +32,17 @@ describe.skipIf(!existsSync(`${DIR}/manifest.json`))('models/default', () => {
     const m = bundle.manifest;
     expect(m.detector.arch).toBe('use-lite');
     expect(m.detector.outputs).toContain('features');
-    expect(Object.keys(m.files).sort()).toEqual(['card.md', 'detector.onnx', 'features.json', 'rules.json', 'tokenizer.json']);
+    expect(Object.keys(m.files).sort()).toEqual([
+      'card.md',
+      'detector.onnx',
+      'features.json',
+      'rules.json',
+      'tokenizer.json',
+    ]);
     expect(m.sae?.metrics.fvu).toBeLessThan(0.2);
     expect(m.sae?.metrics.dead_fraction).toBeLessThanOrEqual(0.05);
-    for (const k of ['gsm8k_auc', 'gsm8k_length_baseline_auc', 'vua_f1', 'mohx_f1']) expect(typeof m.evaluation?.[k]).toBe('number');
+    for (const k of ['gsm8k_auc', 'gsm8k_length_baseline_auc', 'vua_f1', 'mohx_f1'])
+      expect(typeof m.evaluation?.[k]).toBe('number');
     expect(bundle.rules!.rules.length).toBeGreaterThan(3);
     expect(bundle.card).toMatch(/Not measured here/);
   });
@@ -59,9 +66,12 @@ describe.skipIf(!existsSync(`${DIR}/manifest.json`))('models/default', () => {
     for (const p of PROMPTS) {
       const a = await node.rewrite(p);
       const b = await web.rewrite(p);
-      expect(b.fired.map((f) => [f.ruleId, f.span.start, f.span.end])).toEqual(a.fired.map((f) => [f.ruleId, f.span.start, f.span.end]));
+      expect(b.fired.map((f) => [f.ruleId, f.span.start, f.span.end])).toEqual(
+        a.fired.map((f) => [f.ruleId, f.span.start, f.span.end]),
+      );
       expect(b.rewritten).toBe(a.rewritten);
-      for (let i = 0; i < a.activations.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a.activations[i] - b.activations[i]));
+      for (let i = 0; i < a.activations.length; i++)
+        maxDiff = Math.max(maxDiff, Math.abs(a.activations[i] - b.activations[i]));
     }
     console.log(`models/default: max |node - web| feature activation ${maxDiff.toExponential(2)}`);
     expect(maxDiff).toBeLessThan(0.05);

@@ -10,7 +10,15 @@ import { ortWebBackend } from '../../src/runtime/web/ort-web-backend.ts';
 
 describe('planWindows', () => {
   it('covers every token exactly once with the given context', () => {
-    for (const [len, size, overlap] of [[1, 8, 2], [8, 8, 2], [9, 8, 2], [100, 16, 4], [257, 64, 32], [1000, 256, 32], [5, 3, 100]]) {
+    for (const [len, size, overlap] of [
+      [1, 8, 2],
+      [8, 8, 2],
+      [9, 8, 2],
+      [100, 16, 4],
+      [257, 64, 32],
+      [1000, 256, 32],
+      [5, 3, 100],
+    ]) {
       const ws = planWindows(len, size, overlap);
       let next = 0;
       for (const w of ws) {
@@ -32,7 +40,9 @@ describe('planWindows', () => {
 
 /** features[t] = relu(E[id_t] @ W): depends on the token only. */
 function perTokenGraph(): Uint8Array {
-  const V = 40, d = 8, F = 5;
+  const V = 40,
+    d = 8,
+    F = 5;
   const gb = new GraphBuilder('per-token');
   const ids = gb.input('input_ids', 'int64', [1, 'T']);
   const emb = Float32Array.from({ length: V * d }, (_, i) => Math.sin(i * 0.37));
@@ -65,6 +75,8 @@ describe('Detector', () => {
   }
 
   it('names a missing output', async () => {
-    await expect(Detector.create(ortNodeBackend(), perTokenGraph(), { output: 'logits' })).rejects.toThrow(/no "logits" output \(outputs: features, resid\)/);
+    await expect(Detector.create(ortNodeBackend(), perTokenGraph(), { output: 'logits' })).rejects.toThrow(
+      /no "logits" output \(outputs: features, resid\)/,
+    );
   });
 });

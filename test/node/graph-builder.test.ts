@@ -34,7 +34,11 @@ describe('GraphBuilder shapes and errors', () => {
     expect(gb.matmul(x, gb.init('w', new Float32Array(24), [8, 3])).shape).toEqual([1, 'T', 3]);
     expect(gb.add(x, gb.constF32(new Array(8).fill(0), [8])).shape).toEqual([1, 'T', 8]);
     expect(gb.reduceMean(x, [-1], false).shape).toEqual([1, 'T']);
-    expect(gb.gather(gb.init('emb', new Float32Array(40), [5, 8]), gb.input('ids', 'int64', [1, 'T'])).shape).toEqual([1, 'T', 8]);
+    expect(gb.gather(gb.init('emb', new Float32Array(40), [5, 8]), gb.input('ids', 'int64', [1, 'T'])).shape).toEqual([
+      1,
+      'T',
+      8,
+    ]);
   });
 
   it('rejects mismatched shapes, dtypes and duplicate names with messages naming the op', () => {
@@ -53,7 +57,9 @@ describe('GraphBuilder shapes and errors', () => {
 
 describe('GraphBuilder graphs run on onnxruntime-node with known answers', () => {
   it('linear (fp32 and both int8 forms), layerNorm, rmsNorm, softmax', async () => {
-    const T = 5, inDim = 16, outDim = 12;
+    const T = 5,
+      inDim = 16,
+      outDim = 12;
     const gb = new GraphBuilder('known');
     const x = gb.input('x', 'float32', [1, 'T', inDim]);
     const w = seeded(inDim * outDim, 7);
@@ -61,7 +67,10 @@ describe('GraphBuilder graphs run on onnxruntime-node with known answers', () =>
     gb.output(gb.linear(x, w, inDim, outDim, b, 'fp32'), 'y');
     gb.output(gb.linear(x, w, inDim, outDim, undefined, 'q', { int8: true, int8Form: 'integer' }), 'yq');
     gb.output(gb.linear(x, w, inDim, outDim, undefined, 'd', { int8: true, int8Form: 'dequantize' }), 'yd');
-    gb.output(gb.layerNorm(x, gb.constF32(new Array(inDim).fill(1)), gb.constF32(new Array(inDim).fill(0)), 1e-5), 'ln');
+    gb.output(
+      gb.layerNorm(x, gb.constF32(new Array(inDim).fill(1)), gb.constF32(new Array(inDim).fill(0)), 1e-5),
+      'ln',
+    );
     gb.output(gb.rmsNorm(x, gb.constF32(new Array(inDim).fill(2)), 1e-6), 'rms');
     gb.output(gb.softmax(x, -1), 'sm');
     const session = await ort.InferenceSession.create(gb.toBytes());
@@ -96,6 +105,7 @@ describe('GraphBuilder graphs run on onnxruntime-node with known answers', () =>
     const w = seeded(8 * 6, 3);
     const { values, scales } = quantizePerChannelInt8(w, 8, 6);
     for (let i = 0; i < 8; i++)
-      for (let o = 0; o < 6; o++) expect(Math.abs(values[i * 6 + o] * scales[o] - w[i * 6 + o])).toBeLessThanOrEqual(scales[o] / 2 + 1e-7);
+      for (let o = 0; o < 6; o++)
+        expect(Math.abs(values[i * 6 + o] * scales[o] - w[i * 6 + o])).toBeLessThanOrEqual(scales[o] / 2 + 1e-7);
   });
 });

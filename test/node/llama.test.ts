@@ -31,7 +31,13 @@ function ids64(ids: number[]): BigInt64Array {
   return BigInt64Array.from(ids.map(BigInt));
 }
 
-async function greedy(session: Session, Tensor: typeof ort.Tensor, bos: number, steps: number, vocab: number): Promise<number[]> {
+async function greedy(
+  session: Session,
+  Tensor: typeof ort.Tensor,
+  bos: number,
+  steps: number,
+  vocab: number,
+): Promise<number[]> {
   const ids = [bos];
   for (let s = 0; s < steps; s++) {
     const out = await session.run({ input_ids: new Tensor('int64', ids64(ids), [1, ids.length]) });
@@ -59,7 +65,9 @@ function referenceLogits(g: GgufFile, tokens: number[]): Float32Array[] {
   const hidden = g.getNumber(k_('feed_forward_length'));
   const eps = g.getNumber(k_('attention.layer_norm_rms_epsilon'));
   const base = g.getNumber(k_('rope.freq_base'), 10000);
-  const hs = dim / nHeads, kvDim = hs * nKv, kvMul = nHeads / nKv;
+  const hs = dim / nHeads,
+    kvDim = hs * nKv,
+    kvMul = nHeads / nKv;
   const nRot = g.getNumber(k_('rope.dimension_count'), hs);
   const neox = arch === 'qwen2';
   const W = (name: string) => g.tensor(name); // row-major [out][in]
@@ -68,7 +76,8 @@ function referenceLogits(g: GgufFile, tokens: number[]): Float32Array[] {
   const head = W(g.has('output.weight') ? 'output.weight' : 'token_embd.weight');
   const vocab = emb.length / dim;
   const matvec = (w: Float32Array, x: Float32Array, outDim: number, bias?: Float32Array) => {
-    const n = x.length, y = new Float32Array(outDim);
+    const n = x.length,
+      y = new Float32Array(outDim);
     for (let o = 0; o < outDim; o++) {
       let s = bias ? bias[o] : 0;
       for (let i = 0; i < n; i++) s += w[o * n + i] * x[i];
@@ -87,7 +96,8 @@ function referenceLogits(g: GgufFile, tokens: number[]): Float32Array[] {
       for (let j = 0; j < nRot / 2; j++) {
         const angle = pos * Math.pow(base, (-2 * j) / nRot);
         const [i0, i1] = neox ? [h * hs + j, h * hs + j + nRot / 2] : [h * hs + 2 * j, h * hs + 2 * j + 1];
-        const v0 = vec[i0], v1 = vec[i1];
+        const v0 = vec[i0],
+          v1 = vec[i1];
         vec[i0] = v0 * Math.cos(angle) - v1 * Math.sin(angle);
         vec[i1] = v0 * Math.sin(angle) + v1 * Math.cos(angle);
       }
@@ -149,20 +159,38 @@ function seeded(n: number, seed: number, scale: number): Float32Array {
  * A small random Llama-family GGUF: Q8_0 matrices where the input dim allows (multiples of 32),
  * F16 elsewhere, F32 norms and biases.
  */
-function syntheticGguf(o: { arch: 'llama' | 'qwen2'; heads: number; kvHeads: number; ropeDim: number; tied: boolean; biases: boolean }): Uint8Array {
-  const d = 32, ff = 48, V = 40, layers = 2, hd = d / o.heads;
+function syntheticGguf(o: {
+  arch: 'llama' | 'qwen2';
+  heads: number;
+  kvHeads: number;
+  ropeDim: number;
+  tied: boolean;
+  biases: boolean;
+}): Uint8Array {
+  const d = 32,
+    ff = 48,
+    V = 40,
+    layers = 2,
+    hd = d / o.heads;
   let seed = 1;
   const tensors: TensorSpec[] = [];
   const matrix = (name: string, inDim: number, outDim: number) => {
     const w = seeded(inDim * outDim, seed++, 0.4);
-    tensors.push(inDim % 32 === 0
-      ? { name, dims: [inDim, outDim], type: 8, data: quantizeQ8_0(w) }
-      : { name, dims: [inDim, outDim], type: 1, data: f16Bytes(Array.from(w)) });
+    tensors.push(
+      inDim % 32 === 0
+        ? { name, dims: [inDim, outDim], type: 8, data: quantizeQ8_0(w) }
+        : { name, dims: [inDim, outDim], type: 1, data: f16Bytes(Array.from(w)) },
+    );
   };
   const vec = (name: string, n: number, around: number) => {
     tensors.push({ name, dims: [n], type: 0, data: f32Bytes(seeded(n, seed++, 0.2).map((v) => v + around)) });
   };
-  tensors.push({ name: 'token_embd.weight', dims: [d, V], type: 1, data: f16Bytes(Array.from(seeded(d * V, seed++, 1))) });
+  tensors.push({
+    name: 'token_embd.weight',
+    dims: [d, V],
+    type: 1,
+    data: f16Bytes(Array.from(seeded(d * V, seed++, 1))),
+  });
   for (let l = 0; l < layers; l++) {
     const p = `blk.${l}`;
     vec(`${p}.attn_norm.weight`, d, 1);
@@ -220,10 +248,23 @@ describe.skipIf(!present)('llama: stories260K.gguf', () => {
 
   it('reads the hyperparameters and reports the graph', () => {
     expect(full.info).toEqual({
-      arch: 'llama', layer: 5, numLayers: 5, hiddenSize: 64, vocabSize: 512,
+      arch: 'llama',
+      layer: 5,
+      numLayers: 5,
+      hiddenSize: 64,
+      vocabSize: 512,
       outputs: ['resid_0', 'resid_1', 'resid_2', 'resid_3', 'resid_4', 'resid_5', 'logits'],
     });
-    expect(full.hparams).toMatchObject({ numHeads: 8, numKvHeads: 4, headDim: 8, ropeDim: 8, ropeBase: 10000, ropeType: 'norm', ffnSize: 172, tiedOutput: false });
+    expect(full.hparams).toMatchObject({
+      numHeads: 8,
+      numKvHeads: 4,
+      headDim: 8,
+      ropeDim: 8,
+      ropeBase: 10000,
+      ropeType: 'norm',
+      ffnSize: 172,
+      tiedOutput: false,
+    });
     expect(full.bosId).toBe(1);
     expect(full.eosId).toBe(2);
   });
@@ -240,7 +281,13 @@ describe.skipIf(!present)('llama: stories260K.gguf', () => {
   it('the same on onnxruntime-web (WASM, one thread) in Node', async () => {
     const web = ortWeb();
     const session = await createWebSession(full.model);
-    const ids = await greedy(session as unknown as Session, web.Tensor as unknown as typeof ort.Tensor, full.bosId!, 40, 512);
+    const ids = await greedy(
+      session as unknown as Session,
+      web.Tensor as unknown as typeof ort.Tensor,
+      full.bosId!,
+      40,
+      512,
+    );
     const text = tok.decode(ids.slice(1));
     console.log(`onnxruntime-web WASM, 40 greedy tokens: ${JSON.stringify(text)}`);
     expect(text).toBe(FORTY);
@@ -269,7 +316,7 @@ describe.skipIf(!present)('llama: stories260K.gguf', () => {
     expect(diff).toBeLessThan(1e-4);
   });
 
-  it('truncated graphs output the full graph\'s intermediate resid', async () => {
+  it("truncated graphs output the full graph's intermediate resid", async () => {
     const ids = tok.encode(SENTENCE).ids;
     const feeds = { input_ids: new ort.Tensor('int64', ids64(ids), [1, ids.length]) };
     const fullOut = await nodeSession.run(feeds);
@@ -284,28 +331,39 @@ describe.skipIf(!present)('llama: stories260K.gguf', () => {
     }
   });
 
-  it('tokenizer: encode round-trips and matches the model\'s own tokens', () => {
+  it("tokenizer: encode round-trips and matches the model's own tokens", () => {
     const e = tok.encode(SENTENCE);
     expect(e.ids[0]).toBe(1); // BOS added
     expect(tok.decode(e.ids.slice(1))).toBe(SENTENCE);
     expect(tok.decode(e.ids, { skip_special_tokens: true })).toBe(SENTENCE);
-    expect(e.ids).toEqual([1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426, 338, 401, 396, 267, 337, 410, 408, 419, 292, 411, 322, 265, 282, 295, 433, 426]);
+    expect(e.ids).toEqual([
+      1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426, 338, 401, 396, 267, 337, 410, 408,
+      419, 292, 411, 322, 265, 282, 295, 433, 426,
+    ]);
     for (const s of ['Tom and Sue. "Hi!" 42', 'héllo ☃ 日本\nnew  line', ' leading space']) {
       expect(tok.decode(tok.encode(s).ids.slice(1))).toBe(s);
     }
   });
 
   it('layer out of range, missing and corrupt files give clear errors', async () => {
-    await expect(buildLlama({ weights: STORIES, layer: 9 })).rejects.toThrow('layer 9 out of range: model has 5 layers (0..5)');
+    await expect(buildLlama({ weights: STORIES, layer: 9 })).rejects.toThrow(
+      'layer 9 out of range: model has 5 layers (0..5)',
+    );
     await expect(buildLlama({ weights: STORIES, layer: -1 })).rejects.toThrow(UsageError);
-    await expect(buildLlama({ weights: STORIES, extraResidOutputs: [7] })).rejects.toThrow(/extra resid output 7 out of range/);
-    await expect(buildLlama({ weights: 'no/such/model.gguf' })).rejects.toThrow('weights no/such/model.gguf: no such file');
+    await expect(buildLlama({ weights: STORIES, extraResidOutputs: [7] })).rejects.toThrow(
+      /extra resid output 7 out of range/,
+    );
+    await expect(buildLlama({ weights: 'no/such/model.gguf' })).rejects.toThrow(
+      'weights no/such/model.gguf: no such file',
+    );
     const dir = mkdtempSync(join(tmpdir(), 'gloss-gguf-'));
     try {
       const real = readFileSync(STORIES);
       const cut = join(dir, 'cut.gguf');
       writeFileSync(cut, real.subarray(0, 600_000));
-      await expect(buildLlama({ weights: cut })).rejects.toThrow(/cut\.gguf: truncated: tensor blk\.1\.\S+ \(F32 \[\d+(, \d+)?\]\) needs bytes/);
+      await expect(buildLlama({ weights: cut })).rejects.toThrow(
+        /cut\.gguf: truncated: tensor blk\.1\.\S+ \(F32 \[\d+(, \d+)?\]\) needs bytes/,
+      );
       const magic = join(dir, 'magic.gguf');
       const bad = Buffer.from(real.subarray(0, 4096));
       bad.write('GGJT', 0);
@@ -320,8 +378,24 @@ describe.skipIf(!present)('llama: stories260K.gguf', () => {
 
 describe('llama-family graphs on small random GGUF models (Q8_0 and F16 weights)', () => {
   const cases = [
-    { label: 'llama, tied output, partial rotary, 2 query heads per kv head', arch: 'llama', heads: 4, kvHeads: 2, ropeDim: 4, tied: true, biases: false },
-    { label: 'qwen2 (NEOX rotary, Q/K/V biases), 4 query heads per kv head', arch: 'qwen2', heads: 4, kvHeads: 1, ropeDim: 8, tied: false, biases: true },
+    {
+      label: 'llama, tied output, partial rotary, 2 query heads per kv head',
+      arch: 'llama',
+      heads: 4,
+      kvHeads: 2,
+      ropeDim: 4,
+      tied: true,
+      biases: false,
+    },
+    {
+      label: 'qwen2 (NEOX rotary, Q/K/V biases), 4 query heads per kv head',
+      arch: 'qwen2',
+      heads: 4,
+      kvHeads: 1,
+      ropeDim: 8,
+      tied: false,
+      biases: true,
+    },
   ] as const;
   for (const c of cases) {
     it(`logits match the reference: ${c.label}`, async () => {
@@ -329,16 +403,29 @@ describe('llama-family graphs on small random GGUF models (Q8_0 and F16 weights)
       const tokens = [3, 17, 0, 39, 8, 8, 21];
       const ref = referenceLogits(g, tokens);
       const built = buildLlamaGraph(g, { extraResidOutputs: [1] });
-      expect(built.hparams).toMatchObject({ ropeType: c.arch === 'llama' ? 'norm' : 'neox', tiedOutput: c.tied, ropeDim: c.ropeDim, ropeBase: 500 });
+      expect(built.hparams).toMatchObject({
+        ropeType: c.arch === 'llama' ? 'norm' : 'neox',
+        tiedOutput: c.tied,
+        ropeDim: c.ropeDim,
+        ropeBase: 500,
+      });
       const s = await ort.InferenceSession.create(built.model);
       const feeds = { input_ids: new ort.Tensor('int64', ids64(tokens), [1, tokens.length]) };
       const out = await s.run(feeds);
-      expect(maxAbsDiff(out.logits.data as Float32Array, Float32Array.from(ref.flatMap((r) => [...r])))).toBeLessThan(1e-4);
+      expect(maxAbsDiff(out.logits.data as Float32Array, Float32Array.from(ref.flatMap((r) => [...r])))).toBeLessThan(
+        1e-4,
+      );
       const t = await ort.InferenceSession.create(buildLlamaGraph(g, { layer: 1 }).model);
-      expect(maxAbsDiff((await t.run(feeds)).resid.data as Float32Array, out.resid_1.data as Float32Array)).toBeLessThan(1e-5);
+      expect(
+        maxAbsDiff((await t.run(feeds)).resid.data as Float32Array, out.resid_1.data as Float32Array),
+      ).toBeLessThan(1e-5);
       // The other rotary pairing gives different logits: the test can tell them apart.
-      const wrong = await ort.InferenceSession.create(buildLlamaGraph(g, { ropeType: c.arch === 'llama' ? 'neox' : 'norm' }).model);
-      expect(maxAbsDiff((await wrong.run(feeds)).logits.data as Float32Array, out.logits.data as Float32Array)).toBeGreaterThan(1e-3);
+      const wrong = await ort.InferenceSession.create(
+        buildLlamaGraph(g, { ropeType: c.arch === 'llama' ? 'neox' : 'norm' }).model,
+      );
+      expect(
+        maxAbsDiff((await wrong.run(feeds)).logits.data as Float32Array, out.logits.data as Float32Array),
+      ).toBeGreaterThan(1e-3);
     });
   }
 });

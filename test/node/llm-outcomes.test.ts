@@ -38,7 +38,10 @@ const evenRight = (r: FakeRequest) => {
 };
 
 async function readRows(file: string): Promise<OutcomeRow[]> {
-  return (await readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return (await readFile(file, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 const base = () => ({ baseUrl: fake.baseUrl, model: 'fake-1', env: ENV, backoffMs: 5 });
@@ -89,7 +92,8 @@ describe('gloss-train outcomes', () => {
       const times = seen.get(i) ?? [];
       times.push(Date.now());
       seen.set(i, times);
-      if (times.length === 1) return { status: 429, error: 'Rate limit reached for requests', headers: { 'retry-after': '0.25' } };
+      if (times.length === 1)
+        return { status: 429, error: 'Rate limit reached for requests', headers: { 'retry-after': '0.25' } };
       return evenRight(r);
     });
     // A 20 s backoff step: only honouring retry-after keeps this test fast.
@@ -105,7 +109,9 @@ describe('gloss-train outcomes', () => {
   it('retries 500 twice then succeeds; gives up when the retries run out', async () => {
     const tasks = await writeTasks('t500.jsonl', 1);
     let calls = 0;
-    fake.setHandler((r) => (++calls <= 2 ? { status: 500, error: 'The server had an error while processing your request' } : evenRight(r)));
+    fake.setHandler((r) =>
+      ++calls <= 2 ? { status: 500, error: 'The server had an error while processing your request' } : evenRight(r),
+    );
     const s = await runOutcomes({ ...base(), retries: 2, tasks, out: join(dir, 'o500.jsonl') });
     expect(s).toMatchObject({ n: 1, correct: 1, errors: 0 });
     expect(calls).toBe(3);
@@ -122,7 +128,9 @@ describe('gloss-train outcomes', () => {
   it('retries dropped connections and timeouts', async () => {
     const tasks = await writeTasks('tconn.jsonl', 1);
     let calls = 0;
-    fake.setHandler((r) => (++calls === 1 ? { destroy: true } : calls === 2 ? { delayMs: 400, content: '#### 0' } : evenRight(r)));
+    fake.setHandler((r) =>
+      ++calls === 1 ? { destroy: true } : calls === 2 ? { delayMs: 400, content: '#### 0' } : evenRight(r),
+    );
     const s = await runOutcomes({ ...base(), timeoutMs: 150, retries: 3, tasks, out: join(dir, 'oconn.jsonl') });
     expect(s).toMatchObject({ n: 1, correct: 1, errors: 0 });
     expect(calls).toBe(3);
@@ -221,11 +229,17 @@ describe('gloss-train outcomes', () => {
       { sentence: 'She attacked the problem .', verb: 'attack', label: 1 },
     ];
     await writeFile(file, rows.map((r) => JSON.stringify(r)).join('\n'));
-    fake.setHandler((r) => (r.prompt.includes('sponge') || r.prompt.includes('problem') ? 'The verb is used literally.\nAnswer: no' : 'Answer: yes'));
+    fake.setHandler((r) =>
+      r.prompt.includes('sponge') || r.prompt.includes('problem')
+        ? 'The verb is used literally.\nAnswer: no'
+        : 'Answer: yes',
+    );
     const out = join(dir, 'omoh.jsonl');
     const s = await runOutcomes({ ...base(), tasks: file, out, concurrency: 1 });
     expect(s).toMatchObject({ taskType: 'yes-no', n: 3, correct: 2 });
-    expect(fake.requests[0].prompt).toMatch(/^Is the verb "absorb" used metaphorically in this sentence\?\n\nHe absorbed/);
+    expect(fake.requests[0].prompt).toMatch(
+      /^Is the verb "absorb" used metaphorically in this sentence\?\n\nHe absorbed/,
+    );
     expect(fake.requests[0].prompt).toContain('"Answer: yes" or "Answer: no"');
     const got = await readRows(out);
     expect(got.find((r) => r.id === 'moh:2')!.outcomes[0]).toMatchObject({ correct: false, answer: 0 });
@@ -233,19 +247,32 @@ describe('gloss-train outcomes', () => {
 
   it('uses a custom template with row fields', async () => {
     const tasks = await writeTasks('ttpl.jsonl', 1);
-    await runOutcomes({ ...base(), tasks, out: join(dir, 'otpl.jsonl'), promptTemplate: 'Q: {prompt}\nGold hidden. End with "#### n".' });
+    await runOutcomes({
+      ...base(),
+      tasks,
+      out: join(dir, 'otpl.jsonl'),
+      promptTemplate: 'Q: {prompt}\nGold hidden. End with "#### n".',
+    });
     expect(fake.requests[0].prompt).toMatch(/^Q: Task 0:.*\nGold hidden/s);
-    await expect(runOutcomes({ ...base(), tasks, out: join(dir, 'otpl2.jsonl'), promptTemplate: 'no placeholder' })).rejects.toThrow(/must contain \{prompt\}/);
+    await expect(
+      runOutcomes({ ...base(), tasks, out: join(dir, 'otpl2.jsonl'), promptTemplate: 'no placeholder' }),
+    ).rejects.toThrow(/must contain \{prompt\}/);
   });
 
   it('fails with one plain message when no endpoint is configured', async () => {
     const tasks = await writeTasks('tnone.jsonl', 1);
     const err = await runOutcomes({ tasks, out: join(dir, 'onone.jsonl'), env: {} }).catch((e) => e);
     expect(err).toBeInstanceOf(LlmError);
-    expect(err.message).toMatch(/^no LLM endpoint is configured: outcomes cannot be collected\. Configure one with --base-url and --model \(or GLOSS_LLM_BASE_URL and GLOSS_LLM_MODEL\)/);
+    expect(err.message).toMatch(
+      /^no LLM endpoint is configured: outcomes cannot be collected\. Configure one with --base-url and --model \(or GLOSS_LLM_BASE_URL and GLOSS_LLM_MODEL\)/,
+    );
     expect(fake.count).toBe(0);
     // The environment variables configure it too.
-    const s = await runOutcomes({ tasks, out: join(dir, 'oenv.jsonl'), env: { GLOSS_LLM_BASE_URL: fake.baseUrl, GLOSS_LLM_MODEL: 'env-model' } });
+    const s = await runOutcomes({
+      tasks,
+      out: join(dir, 'oenv.jsonl'),
+      env: { GLOSS_LLM_BASE_URL: fake.baseUrl, GLOSS_LLM_MODEL: 'env-model' },
+    });
     expect(s.model).toBe('env-model');
     expect(fake.requests[0].headers.authorization).toBeUndefined();
   });
@@ -261,7 +288,26 @@ describe('command-line helpers', () => {
     try {
       const program = new Command().exitOverride();
       addOutcomesCommand(program);
-      await program.parseAsync(['outcomes', '--tasks', tasks, '--out', out, '--base-url', fake.baseUrl, '--model', 'cli-model', '--concurrency', '2', '--limit', '3', '--prompt-template', `@${join(dir, 'tpl.txt')}`], { from: 'user' });
+      await program.parseAsync(
+        [
+          'outcomes',
+          '--tasks',
+          tasks,
+          '--out',
+          out,
+          '--base-url',
+          fake.baseUrl,
+          '--model',
+          'cli-model',
+          '--concurrency',
+          '2',
+          '--limit',
+          '3',
+          '--prompt-template',
+          `@${join(dir, 'tpl.txt')}`,
+        ],
+        { from: 'user' },
+      );
     } finally {
       spy.mockRestore();
     }
@@ -274,7 +320,9 @@ describe('command-line helpers', () => {
     vi.stubEnv('GLOSS_LLM_BASE_URL', '');
     vi.stubEnv('GLOSS_LLM_MODEL', '');
     try {
-      await expect(runUpliftCli({ tasks: 'x.jsonl', bundle: '/nonexistent' })).rejects.toThrow(/^no LLM endpoint configured: uplift cannot be measured here\./);
+      await expect(runUpliftCli({ tasks: 'x.jsonl', bundle: '/nonexistent' })).rejects.toThrow(
+        /^no LLM endpoint configured: uplift cannot be measured here\./,
+      );
     } finally {
       vi.unstubAllEnvs();
     }
@@ -303,17 +351,39 @@ describe('chat client details', () => {
     fake.setHandler(() => ({ status: 404, error: 'The model `nope` does not exist' }));
     const c = new ChatClient({ baseUrl: fake.baseUrl, model: 'nope', env: ENV });
     const err = await c.complete('hi').catch((e) => e);
-    expect(err.message).toBe(`LLM request to ${fake.baseUrl}/chat/completions failed: HTTP 404 Not Found: The model \`nope\` does not exist`);
+    expect(err.message).toBe(
+      `LLM request to ${fake.baseUrl}/chat/completions failed: HTTP 404 Not Found: The model \`nope\` does not exist`,
+    );
     expect(err.status).toBe(404);
     expect(fake.count).toBe(1);
     fake.setHandler(() => ({ rawBody: '<html>gateway</html>' }));
     await expect(c.complete('hi')).rejects.toThrow(/not JSON: <html>gateway<\/html>/);
-    expect(() => new ChatClient({ baseUrl: fake.baseUrl, model: 'm', apiKeyEnv: 'MY_LLM_KEY', env: {} })).toThrow(/MY_LLM_KEY is not set/);
-    const k = new ChatClient({ baseUrl: fake.baseUrl, model: 'm', apiKeyEnv: 'MY_LLM_KEY', env: { MY_LLM_KEY: 'abc' } });
+    expect(() => new ChatClient({ baseUrl: fake.baseUrl, model: 'm', apiKeyEnv: 'MY_LLM_KEY', env: {} })).toThrow(
+      /MY_LLM_KEY is not set/,
+    );
+    const k = new ChatClient({
+      baseUrl: fake.baseUrl,
+      model: 'm',
+      apiKeyEnv: 'MY_LLM_KEY',
+      env: { MY_LLM_KEY: 'abc' },
+    });
     fake.setHandler(() => 'fine');
-    expect((await k.complete([{ role: 'system', content: 's' }, { role: 'user', content: 'u' }], { maxTokens: 7 })).content).toBe('fine');
+    expect(
+      (
+        await k.complete(
+          [
+            { role: 'system', content: 's' },
+            { role: 'user', content: 'u' },
+          ],
+          { maxTokens: 7 },
+        )
+      ).content,
+    ).toBe('fine');
     expect(fake.requests.at(-1)!.headers.authorization).toBe('Bearer abc');
-    expect(fake.requests.at(-1)!.body).toMatchObject({ max_tokens: 7, messages: [{ role: 'system' }, { role: 'user' }] });
+    expect(fake.requests.at(-1)!.body).toMatchObject({
+      max_tokens: 7,
+      messages: [{ role: 'system' }, { role: 'user' }],
+    });
   });
 
   it('the fake streams SSE chat.completion.chunk events when asked', async () => {
@@ -324,7 +394,10 @@ describe('chat client details', () => {
       body: JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: 'x' }] }),
     });
     expect(res.headers.get('content-type')).toBe('text/event-stream');
-    const events = (await res.text()).split('\n\n').filter(Boolean).map((e) => e.replace(/^data: /, ''));
+    const events = (await res.text())
+      .split('\n\n')
+      .filter(Boolean)
+      .map((e) => e.replace(/^data: /, ''));
     expect(events.at(-1)).toBe('[DONE]');
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e));
     expect(chunks.every((c) => c.object === 'chat.completion.chunk')).toBe(true);
@@ -336,13 +409,21 @@ describe('chat client details', () => {
 describe('readOutcomes', () => {
   it('reads the shared GSM8K format written here, and the target picks failures', async () => {
     const file = join(dir, 'shared-format.jsonl');
-    const mk = (q: string, gt: string, a: [boolean, string], b: [boolean, string]) => JSON.stringify({
-      question: q,
-      ground_truth: `Some work <<1+1=2>>.\nA: ${gt}`,
-      '6b_finetuning': { is_correct: a[0], solution: `step\nA: ${a[1]}` },
-      '175b_verification': { is_correct: b[0], solution: `step one\nstep two\nA: ${b[1]}` },
-    });
-    await writeFile(file, [mk('How many eggs?', '18', [false, '26'], [true, '18']), mk('How many bolts?', '3', [true, '3'], [false, '4']), ''].join('\n'));
+    const mk = (q: string, gt: string, a: [boolean, string], b: [boolean, string]) =>
+      JSON.stringify({
+        question: q,
+        ground_truth: `Some work <<1+1=2>>.\nA: ${gt}`,
+        '6b_finetuning': { is_correct: a[0], solution: `step\nA: ${a[1]}` },
+        '175b_verification': { is_correct: b[0], solution: `step one\nstep two\nA: ${b[1]}` },
+      });
+    await writeFile(
+      file,
+      [
+        mk('How many eggs?', '18', [false, '26'], [true, '18']),
+        mk('How many bolts?', '3', [true, '3'], [false, '4']),
+        '',
+      ].join('\n'),
+    );
     const rows = await readOutcomes(file);
     expect(rows).toHaveLength(2);
     expect(rows[0]).toEqual({
@@ -350,11 +431,16 @@ describe('readOutcomes', () => {
       prompt: 'How many eggs?',
       task: 'gsm8k',
       gold: '18',
-      outcomes: [{ model: '6b_finetuning', correct: false, answer: '26' }, { model: '175b_verification', correct: true, answer: '18' }],
+      outcomes: [
+        { model: '6b_finetuning', correct: false, answer: '26' },
+        { model: '175b_verification', correct: true, answer: '18' },
+      ],
     });
     const t = await readOutcomes(file, { target: '175b_verification' });
     expect(t.map((r) => r.failure)).toEqual([false, true]);
-    await expect(readOutcomes(file, { target: 'gpt-4' })).rejects.toThrow(/no outcomes for model "gpt-4"; models present: 6b_finetuning, 175b_verification/);
+    await expect(readOutcomes(file, { target: 'gpt-4' })).rejects.toThrow(
+      /no outcomes for model "gpt-4"; models present: 6b_finetuning, 175b_verification/,
+    );
   });
 
   const shared = join(process.cwd(), '..', 'shared', 'data', 'gsm8k', 'test_outcomes.jsonl');

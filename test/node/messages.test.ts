@@ -6,7 +6,17 @@ import type { FiredRule } from '../../src/core/rules/match.ts';
 import { rewriteMessages, type ChatMessage, type ContentPart, type DetectFn } from '../../src/core/rewrite/messages.ts';
 
 const evidence = { support: 40, lift: 2.5, q_value: 0.01, datasets: ['gsm8k'] };
-const HALF: Rule = { id: 'half', feature: 1, threshold: 0.5, scope: 'span', placement: 'after-span', gloss: '0.5 times', priority: 0, label: 'half', evidence };
+const HALF: Rule = {
+  id: 'half',
+  feature: 1,
+  threshold: 0.5,
+  scope: 'span',
+  placement: 'after-span',
+  gloss: '0.5 times',
+  priority: 0,
+  label: 'half',
+  evidence,
+};
 
 /** A stand-in detector: fires HALF on every "half as many", and records what it was asked. */
 function fakeDetector(): { detect: DetectFn; calls: string[] } {
@@ -16,7 +26,19 @@ function fakeDetector(): { detect: DetectFn; calls: string[] } {
     const fired: FiredRule[] = [];
     for (const m of text.matchAll(/half as many/g)) {
       const span = { start: m.index!, end: m.index! + m[0].length, text: m[0] };
-      fired.push({ ruleId: 'half', feature: 1, column: 0, scope: 'span', placement: 'after-span', priority: 0, span, peak: 1, threshold: 0.5, ratio: 2, tokens: [] });
+      fired.push({
+        ruleId: 'half',
+        feature: 1,
+        column: 0,
+        scope: 'span',
+        placement: 'after-span',
+        priority: 0,
+        span,
+        peak: 1,
+        threshold: 0.5,
+        ratio: 2,
+        tokens: [],
+      });
     }
     return { fired, rules: [HALF] };
   };
@@ -65,7 +87,15 @@ describe('rewriteMessages', () => {
 
     const last = r.messages[5] as unknown as { content: Record<string, unknown>[]; metadata: unknown };
     const orig = msgs[5] as unknown as { content: Record<string, unknown>[]; metadata: unknown };
-    expect(last).toEqual({ ...msgs[5], content: [orig.content[0], { type: 'text', text: G, cache_control: { type: 'ephemeral' } }, orig.content[2], orig.content[3]] });
+    expect(last).toEqual({
+      ...msgs[5],
+      content: [
+        orig.content[0],
+        { type: 'text', text: G, cache_control: { type: 'ephemeral' } },
+        orig.content[2],
+        orig.content[3],
+      ],
+    });
     expect(last.content[0]).toBe(orig.content[0]); // image part: same object
     expect(last.content[2]).toBe(orig.content[2]); // text part with nothing to gloss
     expect(last.content[3]).toBe(orig.content[3]);
@@ -83,7 +113,11 @@ describe('rewriteMessages', () => {
       [1, 'rewritten', 1],
       [2, 'unchanged', 0],
     ]);
-    expect(r.reports[2].parts[0]).toMatchObject({ part: null, status: 'rewritten', inserted: [{ ruleId: 'half', at: 20, gloss: '0.5 times' }] });
+    expect(r.reports[2].parts[0]).toMatchObject({
+      part: null,
+      status: 'rewritten',
+      inserted: [{ ruleId: 'half', at: 20, gloss: '0.5 times' }],
+    });
   });
 
   it('last-user mode changes only the last user message', async () => {
@@ -111,7 +145,11 @@ describe('rewriteMessages', () => {
 
     const all = await rewriteMessages(msgs, fakeDetector().detect, { scan: 'all' });
     expect(all.messages[3]).toBe(msgs[3]); // null content: nothing to scan
-    expect(all.messages[4]).toEqual({ role: 'tool', tool_call_id: 'call_1', content: 'half as many ⟦gloss: 0.5 times⟧ = 0.5x' });
+    expect(all.messages[4]).toEqual({
+      role: 'tool',
+      tool_call_id: 'call_1',
+      content: 'half as many ⟦gloss: 0.5 times⟧ = 0.5x',
+    });
     expect(all.reports.filter((m) => m.status === 'rewritten').map((m) => m.index)).toEqual([0, 1, 2, 4, 5]);
   });
 
@@ -131,7 +169,15 @@ describe('rewriteMessages', () => {
   });
 
   it('scans other text part types when asked (Responses API input_text)', async () => {
-    const msgs: ChatMessage[] = [{ role: 'user', content: [{ type: 'input_text', text: Q }, { type: 'text', text: Q }] }];
+    const msgs: ChatMessage[] = [
+      {
+        role: 'user',
+        content: [
+          { type: 'input_text', text: Q },
+          { type: 'text', text: Q },
+        ],
+      },
+    ];
     const r = await rewriteMessages(msgs, fakeDetector().detect, { textPartTypes: ['input_text'] });
     const parts = r.messages[0].content as readonly ContentPart[];
     expect(parts[0]).toEqual({ type: 'input_text', text: G });

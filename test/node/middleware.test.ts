@@ -32,12 +32,16 @@ const HALF = '"half" means one half of the amount mentioned before';
 const TWICE = '"twice" means two times the other amount';
 
 /** The upstream stand-in: answers with exactly the body it was handed, and what it saw. */
-function echoApp(opts: Partial<GlossOptions> = {}, before?: (c: { req: { json(): Promise<unknown> } }) => Promise<void>) {
+function echoApp(
+  opts: Partial<GlossOptions> = {},
+  before?: (c: { req: { json(): Promise<unknown> } }) => Promise<void>,
+) {
   const app = new Hono<{ Variables: GlossVariables }>();
-  if (before) app.use('/v1/*', async (c, next) => {
-    await before(c);
-    await next();
-  });
+  if (before)
+    app.use('/v1/*', async (c, next) => {
+      await before(c);
+      await next();
+    });
   app.use('/v1/*', gloss({ engine: async () => engine, ...opts }));
   app.post('/v1/chat/completions', async (c) => {
     const text = await c.req.text();
@@ -53,13 +57,19 @@ function echoApp(opts: Partial<GlossOptions> = {}, before?: (c: { req: { json():
   return app;
 }
 
-function send(app: ReturnType<typeof echoApp>, body: string, path = '/v1/chat/completions', headers: Record<string, string> = { 'content-type': 'application/json' }) {
+function send(
+  app: ReturnType<typeof echoApp>,
+  body: string,
+  path = '/v1/chat/completions',
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+) {
   return app.request(path, { method: 'POST', headers, body });
 }
 
 describe('gloss() middleware', () => {
   it('rewrites the prompt in place and keeps every other byte of the body', async () => {
-    const before = '{\n  "model": "m",  "big": 12345678901234567890, "x": 1.0e0,\n  "prompt": "she sold half as many clips", "u": "\\u00e9\\n", "extra": {"k": [1, "half"]}\n}';
+    const before =
+      '{\n  "model": "m",  "big": 12345678901234567890, "x": 1.0e0,\n  "prompt": "she sold half as many clips", "u": "\\u00e9\\n", "extra": {"k": [1, "half"]}\n}';
     const res = await send(echoApp(), before);
     expect(res.status).toBe(200);
     expect(res.headers.get('x-gloss-status')).toBe('rewritten');
@@ -81,8 +91,18 @@ describe('gloss() middleware', () => {
       messages: [
         { role: 'system', content: 'half' },
         { role: 'user', content: 'she sold half as many clips', name: 'n' },
-        { role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }] },
-        { role: 'user', content: [{ type: 'image_url', image_url: { url: 'u' } }, { type: 'text', text: 'tom has twice as many apples' }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'image_url', image_url: { url: 'u' } },
+            { type: 'text', text: 'tom has twice as many apples' },
+          ],
+        },
       ],
       vendor: { anything: [1, 2, 3] },
     };
@@ -95,13 +115,24 @@ describe('gloss() middleware', () => {
         body.messages[0],
         { ...body.messages[1], content: `she sold half ⟦gloss: ${HALF}⟧ as many clips` },
         body.messages[2],
-        { role: 'user', content: [body.messages[3].content![0], { type: 'text', text: `tom has twice ⟦gloss: ${TWICE}⟧ as many apples` }] },
+        {
+          role: 'user',
+          content: [
+            body.messages[3].content![0],
+            { type: 'text', text: `tom has twice ⟦gloss: ${TWICE}⟧ as many apples` },
+          ],
+        },
       ],
     });
   });
 
   it('follows scan and maxGlosses options', async () => {
-    const body = JSON.stringify({ messages: [{ role: 'system', content: 'half' }, { role: 'user', content: 'half as many and twice as many' }] });
+    const body = JSON.stringify({
+      messages: [
+        { role: 'system', content: 'half' },
+        { role: 'user', content: 'half as many and twice as many' },
+      ],
+    });
     const res = await send(echoApp({ scan: 'all', maxGlosses: 1 }), body);
     expect(res.headers.get('x-gloss-rules')).toBe('half-as-much'); // distinct rule ids
     const got = JSON.parse(await res.text());
@@ -166,10 +197,15 @@ describe('gloss() middleware', () => {
   });
 
   it('fails closed with 503 when asked to', async () => {
-    const res = await send(echoApp({ engine: () => Promise.reject(new Error('x')), failOpen: false }), '{"prompt":"half"}');
+    const res = await send(
+      echoApp({ engine: () => Promise.reject(new Error('x')), failOpen: false }),
+      '{"prompt":"half"}',
+    );
     expect(res.status).toBe(503);
     expect(res.headers.get('x-gloss-status')).toBe('skipped-error');
-    expect(await res.json()).toEqual({ error: { type: 'detector_error', message: 'the detector failed on this request' } });
+    expect(await res.json()).toEqual({
+      error: { type: 'detector_error', message: 'the detector failed on this request' },
+    });
   });
 
   it('passes the original body on when the detector is over its time budget', async () => {
@@ -194,7 +230,9 @@ describe('gloss() middleware', () => {
     const closed = await send(echoApp({ engine: async () => slow, budgetMs: 30, failOpen: false }), body);
     expect(closed.status).toBe(503);
     expect(closed.headers.get('x-gloss-status')).toBe('skipped-timeout');
-    expect(await closed.json()).toEqual({ error: { type: 'detector_timeout', message: 'the detector took longer than its 30 ms budget' } });
+    expect(await closed.json()).toEqual({
+      error: { type: 'detector_timeout', message: 'the detector took longer than its 30 ms budget' },
+    });
   });
 
   it('passes bodies over its size limit through unread and untouched', async () => {
@@ -211,7 +249,12 @@ describe('gloss() middleware', () => {
         c.close();
       },
     });
-    const r2 = await app.request('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+    const r2 = await app.request('/v1/chat/completions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
     expect(r2.headers.get('x-gloss-status')).toBe('skipped-too-large');
     expect(await r2.text()).toBe(big);
   });
@@ -219,14 +262,22 @@ describe('gloss() middleware', () => {
   it('works behind @hono/node-server on a real socket', async () => {
     const app = echoApp();
     const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((done) => {
-      const srv = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => done({ server: srv, port: info.port }));
+      const srv = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) =>
+        done({ server: srv, port: info.port }),
+      );
     });
     try {
       const body = '{"stream":false,"prompt":"she sold half as many clips"}';
-      const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
       expect(res.headers.get('x-gloss-status')).toBe('rewritten');
       const got = await res.text();
-      expect(got).toBe(`{"stream":false,"prompt":"she sold half ⟦gloss: ${HALF.replaceAll('"', '\\"')}⟧ as many clips"}`);
+      expect(got).toBe(
+        `{"stream":false,"prompt":"she sold half ⟦gloss: ${HALF.replaceAll('"', '\\"')}⟧ as many clips"}`,
+      );
       expect(res.headers.get('x-seen-length')).toBe(String(new TextEncoder().encode(got).byteLength));
     } finally {
       await new Promise((done) => server.close(done));
@@ -239,11 +290,20 @@ describe('spliceStrings (byte-preserving JSON edits)', () => {
     fc.assert(
       fc.property(
         fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5 }),
-        fc.array(fc.record({ role: fc.constantFrom('user', 'system'), content: fc.string({ unit: 'grapheme' }), extra: fc.jsonValue({ maxDepth: 2 }) }), { minLength: 1, maxLength: 4 }),
+        fc.array(
+          fc.record({
+            role: fc.constantFrom('user', 'system'),
+            content: fc.string({ unit: 'grapheme' }),
+            extra: fc.jsonValue({ maxDepth: 2 }),
+          }),
+          { minLength: 1, maxLength: 4 },
+        ),
         fc.string({ unit: 'grapheme' }),
         fc.constantFrom(0, 1, '\t'),
         (extra, messages, replacement, indent) => {
-          const rest = Object.fromEntries(Object.entries(extra).filter(([k]) => k !== 'messages' && k !== 'prompt' && k !== '__proto__'));
+          const rest = Object.fromEntries(
+            Object.entries(extra).filter(([k]) => k !== 'messages' && k !== 'prompt' && k !== '__proto__'),
+          );
           const body = { ...rest, messages };
           const text = JSON.stringify(body, null, indent);
           const i = messages.length - 1;
@@ -264,6 +324,8 @@ describe('spliceStrings (byte-preserving JSON edits)', () => {
     expect(spliceStrings('{"a":"x","a":"y"}', [{ path: ['a'], value: 'z' }])).toBeUndefined(); // duplicate keys
     expect(spliceStrings('{"a":1}', [{ path: ['a'], value: 'z' }])).toBeUndefined(); // not a string there
     expect(spliceStrings('{"a":"x"}', [{ path: ['b'], value: 'z' }])).toBeUndefined();
-    expect(spliceStrings(' {"a" : "x\\\\", "b": "\\"a\\":"} ', [{ path: ['a'], value: 'q"' }])).toBe(' {"a" : "q\\"", "b": "\\"a\\":"} ');
+    expect(spliceStrings(' {"a" : "x\\\\", "b": "\\"a\\":"} ', [{ path: ['a'], value: 'q"' }])).toBe(
+      ' {"a" : "q\\"", "b": "\\"a\\":"} ',
+    );
   });
 });

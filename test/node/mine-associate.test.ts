@@ -5,7 +5,7 @@ import { associate, isHeldOut, type PromptSummary } from '../../offline-training
 
 function rng(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 describe('associate', () => {
@@ -56,6 +56,8 @@ describe('associate', () => {
 
   it('refuses mismatched inputs', () => {
     expect(() => associate([], [])).toThrow(/no prompts/);
-    expect(() => associate([{ id: 'a', length: 1, max: new Float32Array(1), count: new Uint16Array(1) }], [])).toThrow(/1 prompts but 0 labels/);
+    expect(() => associate([{ id: 'a', length: 1, max: new Float32Array(1), count: new Uint16Array(1) }], [])).toThrow(
+      /1 prompts but 0 labels/,
+    );
   });
 });

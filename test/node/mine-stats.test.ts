@@ -1,6 +1,14 @@
 // Mining statistics against values published or computable by hand.
 import { describe, it, expect } from 'vitest';
-import { fisherExact, logOddsRatio, benjaminiHochberg, auc, mantelHaenszel, logisticFit, logGamma } from '../../offline-training/mine/stats.ts';
+import {
+  fisherExact,
+  logOddsRatio,
+  benjaminiHochberg,
+  auc,
+  mantelHaenszel,
+  logisticFit,
+  logGamma,
+} from '../../offline-training/mine/stats.ts';
 
 describe('mining statistics', () => {
   it('logGamma matches factorials', () => {
@@ -35,13 +43,19 @@ describe('mining statistics', () => {
 
   it('Mantel-Haenszel finds no association when a confounder explains it', () => {
     // Within each stratum the feature is independent of failure; pooled it is not.
-    const strata = [{ a: 10, b: 40, c: 10, d: 40 }, { a: 40, b: 10, c: 40, d: 10 }];
+    const strata = [
+      { a: 10, b: 40, c: 10, d: 40 },
+      { a: 40, b: 10, c: 40, d: 10 },
+    ];
     const mh = mantelHaenszel(strata);
     expect(mh.or).toBeCloseTo(1, 10);
     expect(mh.p).toBeGreaterThan(0.5);
     const pooled = logOddsRatio({ a: 50, b: 50, c: 50, d: 50 });
     expect(pooled.lor).toBeCloseTo(0, 10);
-    const real = mantelHaenszel([{ a: 30, b: 10, c: 10, d: 30 }, { a: 25, b: 10, c: 10, d: 25 }]);
+    const real = mantelHaenszel([
+      { a: 30, b: 10, c: 10, d: 30 },
+      { a: 25, b: 10, c: 10, d: 25 },
+    ]);
     expect(real.or).toBeGreaterThan(5);
     expect(real.p).toBeLessThan(1e-6);
   });

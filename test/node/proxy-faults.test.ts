@@ -53,9 +53,15 @@ beforeEach(async () => {
   fake.reset();
 });
 
-const chat = (model = 'fake-model', extra: Record<string, unknown> = {}) => JSON.stringify({ model, messages: [{ role: 'user', content: 'she sold half as many clips' }], ...extra });
+const chat = (model = 'fake-model', extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ model, messages: [{ role: 'user', content: 'she sold half as many clips' }], ...extra });
 
-function post(path: string, body: BodyInit, headers: Record<string, string> = { 'content-type': 'application/json' }, signal?: AbortSignal): Promise<Response> {
+function post(
+  path: string,
+  body: BodyInit,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+  signal?: AbortSignal,
+): Promise<Response> {
   return fetch(`${server.url}${path}`, { method: 'POST', headers, body, signal, duplex: 'half' } as RequestInit);
 }
 
@@ -70,7 +76,9 @@ async function stillServing(): Promise<void> {
   fake.setHandler(scriptedReply);
   const res = await post('/v1/chat/completions', chat());
   expect(res.status).toBe(200);
-  expect(((await res.json()) as { choices: { message: { content: string } }[] }).choices[0].message.content).toContain('⟦gloss');
+  expect(((await res.json()) as { choices: { message: { content: string } }[] }).choices[0].message.content).toContain(
+    '⟦gloss',
+  );
 }
 
 describe('upstream faults', () => {
@@ -86,7 +94,9 @@ describe('upstream faults', () => {
     expect(res.status).toBe(504);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(res.headers.get('x-gloss-status')).toBe('rewritten');
-    expect(await res.json()).toEqual({ error: { type: 'upstream_timeout', message: `the upstream openai did not answer within ${TIMEOUT_MS} ms` } });
+    expect(await res.json()).toEqual({
+      error: { type: 'upstream_timeout', message: `the upstream openai did not answer within ${TIMEOUT_MS} ms` },
+    });
     // Gloss dropped the connection: the upstream saw its client go away.
     await expect.poll(() => fake.aborted).toBe(1);
     expect(await metric('gloss_upstream_errors_total{upstream="openai",kind="timeout"}')).toBeGreaterThanOrEqual(1);
@@ -94,7 +104,10 @@ describe('upstream faults', () => {
 
   it('the upstream resets the connection: 502 JSON, and the POST is not retried', async () => {
     fake.setHandler(() => ({ destroy: true }));
-    const res = await post('/v1/messages', JSON.stringify({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'half' }] }));
+    const res = await post(
+      '/v1/messages',
+      JSON.stringify({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'half' }] }),
+    );
     expect(res.status).toBe(502);
     const body = (await res.json()) as { type: string; error: { type: string; message: string } };
     // Anthropic route: Anthropic's error envelope.
@@ -106,16 +119,29 @@ describe('upstream faults', () => {
 
   it('connection refused: retried once (nothing was sent), then 502 JSON', async () => {
     const before = await metric('gloss_upstream_retries_total{upstream="dead"}');
-    const res = await post('/v1/chat/completions', chat(), { 'content-type': 'application/json', 'x-gloss-upstream': 'dead' });
+    const res = await post('/v1/chat/completions', chat(), {
+      'content-type': 'application/json',
+      'x-gloss-upstream': 'dead',
+    });
     expect(res.status).toBe(502);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/^the upstream dead could not be reached \(ECONNREFUSED\)/);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(
+      /^the upstream dead could not be reached \(ECONNREFUSED\)/,
+    );
     expect(await metric('gloss_upstream_retries_total{upstream="dead"}')).toBe(before + 1);
   });
 
   it('5xx and 4xx from the upstream pass through unchanged, body and headers', async () => {
     for (const status of [500, 502, 503, 400, 429]) {
-      fake.setHandler(() => ({ status, error: `upstream says ${status}`, headers: { 'retry-after': '7', 'x-request-id': 'req_1' } }));
-      const direct = await fetch(`${fake.baseUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chat() });
+      fake.setHandler(() => ({
+        status,
+        error: `upstream says ${status}`,
+        headers: { 'retry-after': '7', 'x-request-id': 'req_1' },
+      }));
+      const direct = await fetch(`${fake.baseUrl}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: chat(),
+      });
       const res = await post('/v1/chat/completions', chat());
       expect(res.status).toBe(status);
       expect(await res.text()).toBe(await direct.text());
@@ -132,8 +158,11 @@ describe('upstream faults', () => {
     const text = await res.text(); // ends normally: no network error
     const events = text.split('\n\n').filter(Boolean);
     expect(events).toHaveLength(4);
-    for (const e of events.slice(0, 3)) expect(JSON.parse(e.replace(/^data: /, '')).object).toBe('chat.completion.chunk');
-    expect(events[3]).toBe('event: error\ndata: {"type":"error","error":{"type":"upstream_error","message":"the upstream connection was lost in the middle of the stream"}}');
+    for (const e of events.slice(0, 3))
+      expect(JSON.parse(e.replace(/^data: /, '')).object).toBe('chat.completion.chunk');
+    expect(events[3]).toBe(
+      'event: error\ndata: {"type":"error","error":{"type":"upstream_error","message":"the upstream connection was lost in the middle of the stream"}}',
+    );
     expect(await metric('gloss_upstream_errors_total{upstream="openai",kind="stream_cut"}')).toBeGreaterThanOrEqual(1);
 
     // The SDKs raise it as an APIError after the chunks that did arrive.
@@ -141,7 +170,12 @@ describe('upstream faults', () => {
     const sdk = new OpenAI({ apiKey: 'k', baseURL: `${server.url}/v1`, maxRetries: 0 });
     await expect(
       (async () => {
-        for await (const c of await sdk.chat.completions.create({ model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] })) seen.push(c.choices[0].delta.content ?? '');
+        for await (const c of await sdk.chat.completions.create({
+          model: 'm',
+          stream: true,
+          messages: [{ role: 'user', content: 'hi' }],
+        }))
+          seen.push(c.choices[0].delta.content ?? '');
       })(),
     ).rejects.toThrow(/lost in the middle of the stream/);
     expect(seen).toEqual(['', 'one ', 'two ']);
@@ -150,7 +184,13 @@ describe('upstream faults', () => {
     const types: string[] = [];
     await expect(
       (async () => {
-        for await (const e of await an.messages.create({ model: 'fake-cut-4', max_tokens: 9, stream: true, messages: [{ role: 'user', content: 'hi' }] })) types.push(e.type);
+        for await (const e of await an.messages.create({
+          model: 'fake-cut-4',
+          max_tokens: 9,
+          stream: true,
+          messages: [{ role: 'user', content: 'hi' }],
+        }))
+          types.push(e.type);
       })(),
     ).rejects.toBeInstanceOf(Anthropic.APIError);
     expect(types).toEqual(['message_start', 'content_block_start', 'content_block_delta']);
@@ -169,7 +209,9 @@ describe('upstream faults', () => {
     const res = await post('/v1/chat/completions', chat('m', { stream: true }));
     const text = await res.text();
     expect(performance.now() - t0).toBeLessThan(IDLE_MS * 4);
-    expect(text).toMatch(/"upstream_timeout","message":"the upstream sent nothing for 400 ms; the stream was ended"\}\}\n\n$/);
+    expect(text).toMatch(
+      /"upstream_timeout","message":"the upstream sent nothing for 400 ms; the stream was ended"\}\}\n\n$/,
+    );
     await expect.poll(() => fake.aborted).toBe(1);
   });
 });
@@ -178,7 +220,12 @@ describe('client disconnects', () => {
   it('mid-stream: the upstream request is cancelled at once', async () => {
     fake.setHandler(() => ({ chunks: Array.from({ length: 100 }, (_, i) => `w${i} `), chunkDelayMs: 30 }));
     const ctrl = new AbortController();
-    const res = await post('/v1/chat/completions', chat('m', { stream: true }), { 'content-type': 'application/json' }, ctrl.signal);
+    const res = await post(
+      '/v1/chat/completions',
+      chat('m', { stream: true }),
+      { 'content-type': 'application/json' },
+      ctrl.signal,
+    );
     const reader = res.body!.getReader();
     await reader.read();
     await reader.read();
@@ -208,18 +255,74 @@ describe('bad requests never reach the upstream', () => {
   });
 
   const cases: [string, string, BodyInit, Record<string, string>, number, string][] = [
-    ['truncated JSON', '/v1/chat/completions', '{"model":"m","messages":[', { 'content-type': 'application/json' }, 400, 'invalid_json'],
-    ['not UTF-8', '/v1/chat/completions', new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), { 'content-type': 'application/json' }, 400, 'invalid_json'],
+    [
+      'truncated JSON',
+      '/v1/chat/completions',
+      '{"model":"m","messages":[',
+      { 'content-type': 'application/json' },
+      400,
+      'invalid_json',
+    ],
+    [
+      'not UTF-8',
+      '/v1/chat/completions',
+      new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]),
+      { 'content-type': 'application/json' },
+      400,
+      'invalid_json',
+    ],
     ['empty body', '/v1/responses', '', { 'content-type': 'application/json' }, 400, 'invalid_json'],
     ['a JSON array', '/v1/chat/completions', '[1,2]', { 'content-type': 'application/json' }, 400, 'invalid_request'],
     ['null', '/v1/messages', 'null', { 'content-type': 'application/json' }, 400, 'invalid_request'],
-    ['messages missing', '/v1/chat/completions', '{"model":"m"}', { 'content-type': 'application/json' }, 400, 'invalid_request'],
-    ['a message that is a string', '/v1/messages', '{"model":"m","messages":["hi"]}', { 'content-type': 'application/json' }, 400, 'invalid_request'],
-    ['input a number', '/v1/responses', '{"model":"m","input":5}', { 'content-type': 'application/json' }, 400, 'invalid_request'],
-    ['system a number', '/v1/messages', '{"model":"m","system":5,"messages":[]}', { 'content-type': 'application/json' }, 400, 'invalid_request'],
+    [
+      'messages missing',
+      '/v1/chat/completions',
+      '{"model":"m"}',
+      { 'content-type': 'application/json' },
+      400,
+      'invalid_request',
+    ],
+    [
+      'a message that is a string',
+      '/v1/messages',
+      '{"model":"m","messages":["hi"]}',
+      { 'content-type': 'application/json' },
+      400,
+      'invalid_request',
+    ],
+    [
+      'input a number',
+      '/v1/responses',
+      '{"model":"m","input":5}',
+      { 'content-type': 'application/json' },
+      400,
+      'invalid_request',
+    ],
+    [
+      'system a number',
+      '/v1/messages',
+      '{"model":"m","system":5,"messages":[]}',
+      { 'content-type': 'application/json' },
+      400,
+      'invalid_request',
+    ],
     ['text/plain', '/v1/chat/completions', chat(), { 'content-type': 'text/plain' }, 415, 'unsupported_media_type'],
-    ['form data', '/v1/chat/completions', 'a=1', { 'content-type': 'application/x-www-form-urlencoded' }, 415, 'unsupported_media_type'],
-    ['over the size limit', '/v1/chat/completions', chat('m', { pad: 'x'.repeat(100 * 1024) }), { 'content-type': 'application/json' }, 413, 'payload_too_large'],
+    [
+      'form data',
+      '/v1/chat/completions',
+      'a=1',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      415,
+      'unsupported_media_type',
+    ],
+    [
+      'over the size limit',
+      '/v1/chat/completions',
+      chat('m', { pad: 'x'.repeat(100 * 1024) }),
+      { 'content-type': 'application/json' },
+      413,
+      'payload_too_large',
+    ],
   ];
   for (const [name, path, body, headers, status, type] of cases) {
     it(`${name}: ${status} ${type}`, async () => {
@@ -263,6 +366,8 @@ describe('bad requests never reach the upstream', () => {
   it('an unknown x-gloss mode: 400', async () => {
     const res = await post('/v1/chat/completions', chat(), { 'content-type': 'application/json', 'x-gloss': 'maybe' });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/x-gloss must be on, off or dry-run/);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(
+      /x-gloss must be on, off or dry-run/,
+    );
   });
 });

@@ -2,7 +2,13 @@
 // are scanned under each scan mode, and that rewriting changes those strings and not one other
 // byte (spacing, key order, number spellings, escapes, tools, images, unknown fields).
 import { describe, it, expect } from 'vitest';
-import { anthropicMessages, glossBody, openaiChat, openaiResponses, type FormatAdapter } from '../../src/core/formats/index.ts';
+import {
+  anthropicMessages,
+  glossBody,
+  openaiChat,
+  openaiResponses,
+  type FormatAdapter,
+} from '../../src/core/formats/index.ts';
 import type { DetectFn } from '../../src/core/rewrite/messages.ts';
 import type { FiredRule } from '../../src/core/rules/match.ts';
 import type { Rule } from '../../src/core/rules/schema.ts';
@@ -19,7 +25,19 @@ function detector(): { detect: DetectFn; asked: string[] } {
     const fired: FiredRule[] = [];
     const i = text.indexOf('half');
     if (i >= 0) {
-      fired.push({ ruleId: 'half-as-much', feature: 101, column: 0, scope: 'span', placement: 'after-span', priority: 10, span: { start: i, end: i + 4, text: 'half' }, peak: 2, threshold: 0.5, ratio: 4, tokens: [0] });
+      fired.push({
+        ruleId: 'half-as-much',
+        feature: 101,
+        column: 0,
+        scope: 'span',
+        placement: 'after-span',
+        priority: 10,
+        span: { start: i, end: i + 4, text: 'half' },
+        peak: 2,
+        threshold: 0.5,
+        ratio: 4,
+        tokens: [0],
+      });
     }
     return { fired, rules: RULES };
   };
@@ -52,7 +70,9 @@ describe('OpenAI chat adapter', () => {
     expect(r.status).toBe('rewritten');
     expect(r.rules).toEqual(['half-as-much']);
     expect(r.inserted).toBe(2);
-    expect(r.body).toBe(body.replace('"u1 half"', JSON.stringify('u1 half' + G)).replace('"u2 half"', JSON.stringify('u2 half' + G)));
+    expect(r.body).toBe(
+      body.replace('"u1 half"', JSON.stringify('u1 half' + G)).replace('"u2 half"', JSON.stringify('u2 half' + G)),
+    );
   });
 
   it('last-user, system and all', async () => {
@@ -83,7 +103,10 @@ describe('OpenAI chat adapter', () => {
   it('rejects shapes it cannot scan', () => {
     expect(openaiChat.view([])).toEqual({ ok: false, error: 'request body: expected a JSON object, got an array' });
     expect(openaiChat.view({})).toEqual({ ok: false, error: 'messages: expected an array of messages, got undefined' });
-    expect(openaiChat.view({ messages: [null] })).toEqual({ ok: false, error: 'messages[0]: expected a message object, got null' });
+    expect(openaiChat.view({ messages: [null] })).toEqual({
+      ok: false,
+      error: 'messages[0]: expected a message object, got null',
+    });
   });
 });
 
@@ -92,7 +115,13 @@ describe('OpenAI Responses adapter', () => {
     model: 'm',
     instructions: 'sys half',
     input: [
-      { role: 'user', content: [{ type: 'input_text', text: 'u1 half' }, { type: 'input_image', image_url: 'data:half' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'input_text', text: 'u1 half' },
+          { type: 'input_image', image_url: 'data:half' },
+        ],
+      },
       { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'a half' }] },
       { type: 'function_call', call_id: 'c', name: 'f', arguments: '{"q":"half"}' },
       { type: 'function_call_output', call_id: 'c', output: 'out half' },
@@ -132,9 +161,27 @@ describe('Anthropic Messages adapter', () => {
     max_tokens: 100,
     system: [{ type: 'text', text: 'sys half', cache_control: { type: 'ephemeral' } }],
     messages: [
-      { role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'half' } }, { type: 'text', text: 'u1 half' }] },
-      { role: 'assistant', content: [{ type: 'text', text: 'a half' }, { type: 'tool_use', id: 't', name: 'f', input: { q: 'half' } }] },
-      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'text', text: 'result half' }] }, { type: 'text', text: 'u2 half' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'half' } },
+          { type: 'text', text: 'u1 half' },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'a half' },
+          { type: 'tool_use', id: 't', name: 'f', input: { q: 'half' } },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 't', content: [{ type: 'text', text: 'result half' }] },
+          { type: 'text', text: 'u2 half' },
+        ],
+      },
     ],
     tools: [{ name: 'f', input_schema: { type: 'object' } }],
   });
@@ -146,13 +193,19 @@ describe('Anthropic Messages adapter', () => {
     expect(j.messages[0].content[1].text).toBe('u1 half' + G);
     expect(j.messages[2].content[0].content[0].text).toBe('result half');
     expect(j.messages[2].content[1].text).toBe('u2 half' + G);
-    expect(r.body).toBe(body.replace('"u1 half"', JSON.stringify('u1 half' + G)).replace('"u2 half"', JSON.stringify('u2 half' + G)));
+    expect(r.body).toBe(
+      body.replace('"u1 half"', JSON.stringify('u1 half' + G)).replace('"u2 half"', JSON.stringify('u2 half' + G)),
+    );
   });
 
   it('system as blocks or a string', async () => {
     const r = await run(anthropicMessages, body, 'system');
     expect(r.asked).toEqual(['sys half']);
-    expect(JSON.parse(r.body).system[0]).toEqual({ type: 'text', text: 'sys half' + G, cache_control: { type: 'ephemeral' } });
+    expect(JSON.parse(r.body).system[0]).toEqual({
+      type: 'text',
+      text: 'sys half' + G,
+      cache_control: { type: 'ephemeral' },
+    });
     const s = await run(anthropicMessages, '{"system":"sys half","messages":[]}', 'all');
     expect(s.body).toBe(`{"system":${JSON.stringify('sys half' + G)},"messages":[]}`);
   });

@@ -15,7 +15,14 @@ import { scriptedReply, startFakeLlm, type FakeLlm } from '../helpers/fake-llm.t
 import { createApp, type AppDeps } from '../../src/core/app.ts';
 import type { GlossEngine } from '../../src/core/engine.ts';
 import { jsonLogger } from '../../src/core/http/logger.ts';
-import { ConfigError, mergeProxyConfig, parseUpstreamFlag, proxyConfigFromEnv, resolveProxyConfig, type ProxyConfig } from '../../src/core/proxy/config.ts';
+import {
+  ConfigError,
+  mergeProxyConfig,
+  parseUpstreamFlag,
+  proxyConfigFromEnv,
+  resolveProxyConfig,
+  type ProxyConfig,
+} from '../../src/core/proxy/config.ts';
 import { Registry } from '../../src/core/proxy/metrics.ts';
 import { lastEventEnd } from '../../src/core/proxy/stream.ts';
 import { neverSent } from '../../src/core/proxy/forward.ts';
@@ -46,12 +53,21 @@ beforeEach(() => {
 });
 
 function app(proxy: ProxyConfig = {}, extra: Partial<AppDeps> = {}) {
-  return createApp({ engine: async () => engine, proxy: { upstreams: { openai: fake.baseUrl, anthropic: fake.baseUrl }, ...proxy }, ...extra });
+  return createApp({
+    engine: async () => engine,
+    proxy: { upstreams: { openai: fake.baseUrl, anthropic: fake.baseUrl }, ...proxy },
+    ...extra,
+  });
 }
 
 const CHAT = JSON.stringify({ model: 'fake-model', messages: [{ role: 'user', content: HALF }] });
 
-function post(a: ReturnType<typeof createApp>, headers: Record<string, string> = {}, body = CHAT, path = '/v1/chat/completions') {
+function post(
+  a: ReturnType<typeof createApp>,
+  headers: Record<string, string> = {},
+  body = CHAT,
+  path = '/v1/chat/completions',
+) {
   return a.request(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 }
 
@@ -65,7 +81,10 @@ describe('per-request modes', () => {
   });
 
   it('x-gloss: dry-run (or dryRun in the config) reports what it would do and forwards the original', async () => {
-    for (const [a, h] of [[app(), { 'x-gloss': 'dry-run' }], [app({ dryRun: true }), {}]] as const) {
+    for (const [a, h] of [
+      [app(), { 'x-gloss': 'dry-run' }],
+      [app({ dryRun: true }), {}],
+    ] as const) {
       fake.reset();
       const res = await post(a, h);
       expect(res.headers.get('x-gloss-status')).toBe('rewritten');
@@ -78,7 +97,13 @@ describe('per-request modes', () => {
   });
 
   it('unchanged when nothing fires; the scan mode from the config', async () => {
-    const body = JSON.stringify({ model: 'm', messages: [{ role: 'system', content: HALF }, { role: 'user', content: 'how many apples' }] });
+    const body = JSON.stringify({
+      model: 'm',
+      messages: [
+        { role: 'system', content: HALF },
+        { role: 'user', content: 'how many apples' },
+      ],
+    });
     const res = await post(app(), {}, body);
     expect(res.headers.get('x-gloss-status')).toBe('unchanged');
     expect(fake.requests[0].raw).toBe(body);
@@ -107,35 +132,62 @@ describe('failure policy', () => {
 
   it('fail-open (default): a detector error or timeout forwards the original body', async () => {
     const lines: string[] = [];
-    const a = createApp({ engine: async () => broken(), proxy: { upstreams: { openai: fake.baseUrl } }, logger: jsonLogger((l) => lines.push(l)) });
+    const a = createApp({
+      engine: async () => broken(),
+      proxy: { upstreams: { openai: fake.baseUrl } },
+      logger: jsonLogger((l) => lines.push(l)),
+    });
     const r1 = await post(a);
     expect(r1.status).toBe(200);
     expect(r1.headers.get('x-gloss-status')).toBe('skipped-error');
     expect(fake.requests[0].raw).toBe(CHAT);
     expect(lines.join('\n')).not.toContain('secret prompt');
-    const r2 = await post(createApp({ engine: async () => slow(), proxy: { upstreams: { openai: fake.baseUrl }, budgetMs: 20 } }));
+    const r2 = await post(
+      createApp({ engine: async () => slow(), proxy: { upstreams: { openai: fake.baseUrl }, budgetMs: 20 } }),
+    );
     expect(r2.headers.get('x-gloss-status')).toBe('skipped-timeout');
     expect(fake.requests[1].raw).toBe(CHAT);
     // An engine that cannot load is a detector error too: the proxy keeps working.
-    const r3 = await post(createApp({ engine: () => Promise.reject(new Error('no bundle')), proxy: { upstreams: { openai: fake.baseUrl } } }));
+    const r3 = await post(
+      createApp({
+        engine: () => Promise.reject(new Error('no bundle')),
+        proxy: { upstreams: { openai: fake.baseUrl } },
+      }),
+    );
     expect(r3.status).toBe(200);
     expect(r3.headers.get('x-gloss-status')).toBe('skipped-error');
   });
 
   it('fail-closed: 503 JSON, nothing forwarded', async () => {
-    const r1 = await post(createApp({ engine: async () => broken(), proxy: { upstreams: { openai: fake.baseUrl }, failOpen: false } }));
+    const r1 = await post(
+      createApp({ engine: async () => broken(), proxy: { upstreams: { openai: fake.baseUrl }, failOpen: false } }),
+    );
     expect(r1.status).toBe(503);
     expect(r1.headers.get('x-gloss-status')).toBe('skipped-error');
     expect(((await r1.json()) as { error: { type: string } }).error.type).toBe('detector_error');
-    const r2 = await post(createApp({ engine: async () => slow(), proxy: { upstreams: { anthropic: fake.baseUrl }, budgetMs: 20, failOpen: false } }), {}, JSON.stringify({ model: 'm', max_tokens: 1, messages: [{ role: 'user', content: 'half' }] }), '/v1/messages');
+    const r2 = await post(
+      createApp({
+        engine: async () => slow(),
+        proxy: { upstreams: { anthropic: fake.baseUrl }, budgetMs: 20, failOpen: false },
+      }),
+      {},
+      JSON.stringify({ model: 'm', max_tokens: 1, messages: [{ role: 'user', content: 'half' }] }),
+      '/v1/messages',
+    );
     expect(r2.status).toBe(503);
-    expect(await r2.json()).toEqual({ type: 'error', error: { type: 'detector_timeout', message: 'the detector took longer than its 20 ms budget, and this proxy is configured to fail closed' } });
+    expect(await r2.json()).toEqual({
+      type: 'error',
+      error: {
+        type: 'detector_timeout',
+        message: 'the detector took longer than its 20 ms budget, and this proxy is configured to fail closed',
+      },
+    });
     expect(fake.count).toBe(0);
   });
 });
 
 describe('keys and tokens', () => {
-  it('proxy routes use the caller\'s key; Gloss\'s token guards only its own endpoints', async () => {
+  it("proxy routes use the caller's key; Gloss's token guards only its own endpoints", async () => {
     const a = app({}, { auth: { bearerToken: 'gloss-token' } });
     const res = await post(a, { authorization: 'Bearer sk-caller' });
     expect(res.status).toBe(200);
@@ -149,7 +201,10 @@ describe('keys and tokens', () => {
     const a = createApp({
       engine: async () => engine,
       auth: { bearerToken: 'gloss-token' },
-      proxy: { upstreams: { openai: { baseUrl: fake.baseUrl, apiKey: 'sk-injected' }, anthropic: fake.baseUrl }, requireToken: true },
+      proxy: {
+        upstreams: { openai: { baseUrl: fake.baseUrl, apiKey: 'sk-injected' }, anthropic: fake.baseUrl },
+        requireToken: true,
+      },
     });
     const denied = await post(a, { authorization: 'Bearer sk-caller' });
     expect(denied.status).toBe(401);
@@ -166,8 +221,19 @@ describe('keys and tokens', () => {
   });
 
   it('injects keys per upstream: x-api-key for Anthropic, or the configured header', async () => {
-    const a = app({ upstreams: { openai: fake.baseUrl, anthropic: { baseUrl: fake.baseUrl, apiKey: 'sk-ant-secret' }, azure: { baseUrl: fake.baseUrl, apiKey: 'az', apiKeyHeader: 'api-key', headers: { 'x-extra': 'yes' } } } });
-    await post(a, { 'x-api-key': 'caller', authorization: 'Bearer caller' }, JSON.stringify({ model: 'm', max_tokens: 1, messages: [{ role: 'user', content: 'hi' }] }), '/v1/messages');
+    const a = app({
+      upstreams: {
+        openai: fake.baseUrl,
+        anthropic: { baseUrl: fake.baseUrl, apiKey: 'sk-ant-secret' },
+        azure: { baseUrl: fake.baseUrl, apiKey: 'az', apiKeyHeader: 'api-key', headers: { 'x-extra': 'yes' } },
+      },
+    });
+    await post(
+      a,
+      { 'x-api-key': 'caller', authorization: 'Bearer caller' },
+      JSON.stringify({ model: 'm', max_tokens: 1, messages: [{ role: 'user', content: 'hi' }] }),
+      '/v1/messages',
+    );
     expect(fake.requests[0].headers['x-api-key']).toBe('sk-ant-secret');
     expect(fake.requests[0].headers.authorization).toBeUndefined();
     await post(a, { 'x-gloss-upstream': 'azure' });
@@ -178,7 +244,11 @@ describe('keys and tokens', () => {
 
 describe('headers across the proxy', () => {
   it('drops hop-by-hop and x-gloss-* request headers, recomputes content-length, passes the rest', async () => {
-    const server = await startServer({ bundle: join(dir, 'b'), port: 0, proxy: { upstreams: { openai: fake.baseUrl } } });
+    const server = await startServer({
+      bundle: join(dir, 'b'),
+      port: 0,
+      proxy: { upstreams: { openai: fake.baseUrl } },
+    });
     try {
       const status = await new Promise<number>((done, fail) => {
         const req = httpRequest(`${server.url}/v1/chat/completions`, {
@@ -207,7 +277,16 @@ describe('headers across the proxy', () => {
       });
       expect(status).toBe(200);
       const h = fake.requests[0].headers;
-      for (const gone of ['x-hop-named', 'keep-alive', 'te', 'proxy-authorization', 'trailer', 'x-gloss', 'x-gloss-upstream']) expect(h[gone], gone).toBeUndefined();
+      for (const gone of [
+        'x-hop-named',
+        'keep-alive',
+        'te',
+        'proxy-authorization',
+        'trailer',
+        'x-gloss',
+        'x-gloss-upstream',
+      ])
+        expect(h[gone], gone).toBeUndefined();
       expect(h['x-custom']).toBe('kept');
       expect(h['openai-organization']).toBe('org-1');
       expect(h['idempotency-key']).toBe('abc');
@@ -220,12 +299,22 @@ describe('headers across the proxy', () => {
   });
 
   it('a compressed upstream answer reaches the client decoded, without a stale content-encoding', async () => {
-    const json = JSON.stringify({ id: 'x', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'zipped' }, finish_reason: 'stop' }] });
+    const json = JSON.stringify({
+      id: 'x',
+      object: 'chat.completion',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'zipped' }, finish_reason: 'stop' }],
+    });
     const gz: Server = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
         const body = gzipSync(json);
-        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': body.length, connection: 'close, x-private', 'x-private': 'hop' });
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'content-encoding': 'gzip',
+          'content-length': body.length,
+          connection: 'close, x-private',
+          'x-private': 'hop',
+        });
         res.end(body);
       });
     });
@@ -235,7 +324,11 @@ describe('headers across the proxy', () => {
     try {
       // In-process with the global fetch, and over HTTP with the Node server's own upstream client.
       const viaApp = await post(app({ upstreams: { openai: base } }));
-      const viaServer = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: CHAT });
+      const viaServer = await fetch(`${server.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: CHAT,
+      });
       for (const res of [viaApp, viaServer]) {
         expect(res.headers.get('content-encoding')).toBeNull();
         expect(res.headers.get('x-private')).toBeNull();
@@ -262,13 +355,24 @@ describe('metrics, logs, cache', () => {
     expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const text = await res.text();
     // Every line is a comment or `name{labels} value`.
-    for (const l of text.trim().split('\n')) expect(l).toMatch(/^(# (HELP|TYPE) \w+ .+|\w+(\{(\w+="(?:[^"\\]|\\.)*",?)*\})? [0-9.e+-]+|\w+(\{.*\})? \+Inf)$/);
-    const value = (series: string) => Number(text.split('\n').find((l) => l.startsWith(series + ' '))?.split(' ')[1]);
+    for (const l of text.trim().split('\n'))
+      expect(l).toMatch(/^(# (HELP|TYPE) \w+ .+|\w+(\{(\w+="(?:[^"\\]|\\.)*",?)*\})? [0-9.e+-]+|\w+(\{.*\})? \+Inf)$/);
+    const value = (series: string) =>
+      Number(
+        text
+          .split('\n')
+          .find((l) => l.startsWith(series + ' '))
+          ?.split(' ')[1],
+      );
     expect(value('gloss_http_requests_total{route="/v1/chat/completions",status="200"}')).toBe(3);
     expect(value('gloss_http_requests_total{route="/v1/chat/completions",status="500"}')).toBe(1);
     expect(value('gloss_http_requests_total{route="/v1/chat/completions",status="400"}')).toBe(1);
-    expect(value('gloss_proxy_requests_total{route="/v1/chat/completions",upstream="openai",gloss_status="rewritten"}')).toBe(3);
-    expect(value('gloss_proxy_requests_total{route="/v1/chat/completions",upstream="openai",gloss_status="disabled"}')).toBe(1);
+    expect(
+      value('gloss_proxy_requests_total{route="/v1/chat/completions",upstream="openai",gloss_status="rewritten"}'),
+    ).toBe(3);
+    expect(
+      value('gloss_proxy_requests_total{route="/v1/chat/completions",upstream="openai",gloss_status="disabled"}'),
+    ).toBe(1);
     expect(value('gloss_rules_fired_total{rule="half-as-much"}')).toBe(3);
     expect(value('gloss_detection_seconds_count{route="/v1/chat/completions"}')).toBe(3);
     expect(value('gloss_detection_seconds_bucket{route="/v1/chat/completions",le="+Inf"}')).toBe(3);
@@ -308,13 +412,26 @@ describe('metrics, logs, cache', () => {
     await post(a, { authorization: 'Bearer sk-very-secret' });
     expect(lines).toHaveLength(1);
     const line = JSON.parse(lines[0]);
-    expect(line).toMatchObject({ event: 'request', method: 'POST', path: '/v1/chat/completions', route: '/v1/chat/completions', format: 'openai-chat', upstream: 'openai', status: 200, upstream_status: 200, gloss: 'rewritten', rules: ['half-as-much'] });
+    expect(line).toMatchObject({
+      event: 'request',
+      method: 'POST',
+      path: '/v1/chat/completions',
+      route: '/v1/chat/completions',
+      format: 'openai-chat',
+      upstream: 'openai',
+      status: 200,
+      upstream_status: 200,
+      gloss: 'rewritten',
+      rules: ['half-as-much'],
+    });
     expect(typeof line.ms).toBe('number');
     expect(typeof line.upstream_ms).toBe('number');
     expect(lines[0]).not.toMatch(/half as many|sk-very-secret/);
 
     const opted: string[] = [];
-    await post(app({ logPrompts: true }, { logger: jsonLogger((l) => opted.push(l)) }), { authorization: 'Bearer sk-very-secret' });
+    await post(app({ logPrompts: true }, { logger: jsonLogger((l) => opted.push(l)) }), {
+      authorization: 'Bearer sk-very-secret',
+    });
     expect(JSON.parse(opted[0]).prompts).toEqual([HALF]);
     expect(opted[0]).not.toContain('sk-very-secret');
   });
@@ -328,13 +445,23 @@ describe('metrics, logs, cache', () => {
     };
     const a = createApp({ engine: async () => counting, proxy: { upstreams: { openai: fake.baseUrl } } });
     const turn1 = { model: 'm', messages: [{ role: 'user', content: HALF }] };
-    const turn2 = { model: 'm', messages: [...turn1.messages, { role: 'assistant', content: 'ok' }, { role: 'user', content: 'tom has twice as many apples' }] };
+    const turn2 = {
+      model: 'm',
+      messages: [
+        ...turn1.messages,
+        { role: 'assistant', content: 'ok' },
+        { role: 'user', content: 'tom has twice as many apples' },
+      ],
+    };
     await post(a, {}, JSON.stringify(turn1));
     await post(a, {}, JSON.stringify(turn2));
     expect(calls).toBe(2);
     // Both turns were glossed identically on the second request.
     expect(fake.requests[1].body.messages[0].content).toBe(HALF_GLOSSED);
-    const off = createApp({ engine: async () => counting, proxy: { upstreams: { openai: fake.baseUrl }, cacheEntries: 0 } });
+    const off = createApp({
+      engine: async () => counting,
+      proxy: { upstreams: { openai: fake.baseUrl }, cacheEntries: 0 },
+    });
     calls = 0;
     await post(off, {}, JSON.stringify(turn2));
     await post(off, {}, JSON.stringify(turn2));
@@ -363,17 +490,37 @@ describe('configuration', () => {
     expect(r.upstreams.get('openai')).toMatchObject({ apiKey: 'sk-env' });
     expect(r.upstreams.get('openai')!.base.href).toBe('https://proxy.example/v1');
     expect(r.upstreams.get('my_llm')!.apiKeyHeader).toBe('x-api-key');
-    expect(r).toMatchObject({ routes: { openai: 'local', anthropic: 'anthropic' }, scan: 'last-user', failOpen: false, budgetMs: 80, dryRun: true, retries: 0 });
+    expect(r).toMatchObject({
+      routes: { openai: 'local', anthropic: 'anthropic' },
+      scan: 'last-user',
+      failOpen: false,
+      budgetMs: 80,
+      dryRun: true,
+      retries: 0,
+    });
     expect(() => proxyConfigFromEnv({ GLOSS_SCAN: 'everything' })).toThrow(ConfigError);
-    expect(() => proxyConfigFromEnv({ GLOSS_BUDGET_MS: 'fast' })).toThrow(/GLOSS_BUDGET_MS="fast": expected a whole number/);
+    expect(() => proxyConfigFromEnv({ GLOSS_BUDGET_MS: 'fast' })).toThrow(
+      /GLOSS_BUDGET_MS="fast": expected a whole number/,
+    );
     expect(() => proxyConfigFromEnv({ GLOSS_PROXY_CONFIG: '{"upstream": {}}' })).toThrow(/GLOSS_PROXY_CONFIG/);
-    expect(() => resolveProxyConfig(proxyConfigFromEnv({ GLOSS_UPSTREAM_X_KEY: 'k' }))).toThrow(/upstream x: no base URL/);
+    expect(() => resolveProxyConfig(proxyConfigFromEnv({ GLOSS_UPSTREAM_X_KEY: 'k' }))).toThrow(
+      /upstream x: no base URL/,
+    );
   });
 
   it('layers: defaults < config file < environment < --upstream flags', async () => {
     const file = join(dir, 'gloss.json');
-    await writeFile(file, JSON.stringify({ upstreams: { openai: 'https://file.example/v1', local: { baseUrl: 'http://127.0.0.1:1/v1', apiKey: 'k' } }, scan: 'all' }));
-    const cfg = await proxyConfigFor({ config: file, upstream: ['local=http://127.0.0.1:2/v1'] }, { GLOSS_UPSTREAM_OPENAI_URL: 'https://env.example/v1', GLOSS_SCAN: 'system' });
+    await writeFile(
+      file,
+      JSON.stringify({
+        upstreams: { openai: 'https://file.example/v1', local: { baseUrl: 'http://127.0.0.1:1/v1', apiKey: 'k' } },
+        scan: 'all',
+      }),
+    );
+    const cfg = await proxyConfigFor(
+      { config: file, upstream: ['local=http://127.0.0.1:2/v1'] },
+      { GLOSS_UPSTREAM_OPENAI_URL: 'https://env.example/v1', GLOSS_SCAN: 'system' },
+    );
     const r = resolveProxyConfig(cfg!);
     expect(r.upstreams.get('openai')!.base.href).toBe('https://env.example/v1');
     expect(r.upstreams.get('anthropic')!.base.href).toBe('https://api.anthropic.com/v1');
@@ -383,21 +530,34 @@ describe('configuration', () => {
     expect(await proxyConfigFor({ proxy: false }, {})).toBeUndefined();
     await expect(proxyConfigFor({ upstream: ['x=ftp://a'] }, {})).rejects.toThrow(/must use http or https/);
     expect(() => parseUpstreamFlag('nourl')).toThrow(/expected NAME=BASE_URL/);
-    expect(mergeProxyConfig({ upstreams: { a: 'http://a/v1' } }, { upstreams: { a: { baseUrl: '', apiKey: 'k' } } }).upstreams).toEqual({ a: { baseUrl: 'http://a/v1', apiKey: 'k' } });
+    expect(
+      mergeProxyConfig({ upstreams: { a: 'http://a/v1' } }, { upstreams: { a: { baseUrl: '', apiKey: 'k' } } })
+        .upstreams,
+    ).toEqual({ a: { baseUrl: 'http://a/v1', apiKey: 'k' } });
   });
 
   it('`gloss serve --upstream` proxies; a bad --upstream is one line on stderr and exit 1', async () => {
     const BIN = resolve('bin/gloss.mjs');
     const bad = await new Promise<{ code: number | null; stderr: string }>((done) => {
-      const p = spawn(process.execPath, [BIN, 'serve', '--bundle', join(dir, 'b'), '--port', '0', '--upstream', 'openai=http://u:p@evil/v1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const p = spawn(
+        process.execPath,
+        [BIN, 'serve', '--bundle', join(dir, 'b'), '--port', '0', '--upstream', 'openai=http://u:p@evil/v1'],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let stderr = '';
       p.stderr.on('data', (d) => (stderr += d));
       p.on('close', (code) => done({ code, stderr }));
     });
     expect(bad.code).toBe(1);
-    expect(bad.stderr.trimEnd().split('\n')).toEqual(['gloss: upstream openai: base URL "http://u:p@evil/v1" must not hold a user name or password (use apiKey)']);
+    expect(bad.stderr.trimEnd().split('\n')).toEqual([
+      'gloss: upstream openai: base URL "http://u:p@evil/v1" must not hold a user name or password (use apiKey)',
+    ]);
 
-    const p = spawn(process.execPath, [BIN, 'serve', '--bundle', join(dir, 'b'), '--port', '0', '--upstream', `openai=${fake.baseUrl}`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GLOSS_UPSTREAM_OPENAI_KEY: 'sk-from-env' } });
+    const p = spawn(
+      process.execPath,
+      [BIN, 'serve', '--bundle', join(dir, 'b'), '--port', '0', '--upstream', `openai=${fake.baseUrl}`],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GLOSS_UPSTREAM_OPENAI_KEY: 'sk-from-env' } },
+    );
     try {
       let stdout = '';
       const url = await new Promise<string>((done, fail) => {
@@ -413,7 +573,11 @@ describe('configuration', () => {
       });
       expect(stdout).toContain(`openai=http://127.0.0.1:${fake.port}/v1 (key injected)`);
       expect(stdout).not.toContain('sk-from-env');
-      const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: CHAT });
+      const res = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: CHAT,
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get('x-gloss-status')).toBe('rewritten');
       expect(fake.requests[0].headers.authorization).toBe('Bearer sk-from-env');
@@ -437,14 +601,17 @@ describe('small parts', () => {
   });
 
   it('retries only errors that prove nothing was sent', () => {
-    const err = (code: string) => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(code), { code }) });
+    const err = (code: string) =>
+      Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(code), { code }) });
     expect(neverSent(err('ECONNREFUSED'))).toBe(true);
     expect(neverSent(err('ENOTFOUND'))).toBe(true);
     expect(neverSent(err('UND_ERR_CONNECT_TIMEOUT'))).toBe(true);
     expect(neverSent(err('ECONNRESET'))).toBe(false);
     expect(neverSent(err('UND_ERR_SOCKET'))).toBe(false);
     expect(neverSent(new TypeError('Network connection lost.'))).toBe(false);
-    const agg = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new AggregateError([err('ECONNREFUSED').cause, err('ECONNREFUSED').cause]), {}) });
+    const agg = Object.assign(new TypeError('fetch failed'), {
+      cause: Object.assign(new AggregateError([err('ECONNREFUSED').cause, err('ECONNREFUSED').cause]), {}),
+    });
     expect(neverSent(agg)).toBe(true);
   });
 });

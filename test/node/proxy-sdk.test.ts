@@ -30,7 +30,11 @@ beforeAll(async () => {
     const s = scriptedReply(r);
     return s.content?.startsWith('echo:') ? { ...s, content: 'She sold 24 clips in May.' } : s;
   });
-  server = await startServer({ bundle: join(dir, 'b'), port: 0, proxy: { upstreams: { openai: fake.baseUrl, anthropic: fake.baseUrl }, retries: 0 } });
+  server = await startServer({
+    bundle: join(dir, 'b'),
+    port: 0,
+    proxy: { upstreams: { openai: fake.baseUrl, anthropic: fake.baseUrl }, retries: 0 },
+  });
 });
 afterAll(async () => {
   await server?.close();
@@ -51,7 +55,14 @@ async function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: any }> {
 }
 
 /** Runs `call` directly against the fake, then through Gloss; returns both and what the fake got. */
-async function both<T>(call: (direct: boolean) => Promise<T>): Promise<{ direct: { value?: T; error?: any }; gloss: { value?: T; error?: any }; sent: FakeRequest; got: FakeRequest }> {
+async function both<T>(
+  call: (direct: boolean) => Promise<T>,
+): Promise<{
+  direct: { value?: T; error?: any };
+  gloss: { value?: T; error?: any };
+  sent: FakeRequest;
+  got: FakeRequest;
+}> {
   const direct = await settle(call(true));
   const gloss = await settle(call(false));
   expect(fake.requests).toHaveLength(2);
@@ -78,7 +89,15 @@ async function collect<T>(s: AsyncIterable<T>): Promise<T[]> {
 const TOOLS = [
   {
     type: 'function' as const,
-    function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' }, unit: { enum: ['c', 'f'] } }, required: ['city'] } },
+    function: {
+      name: 'get_weather',
+      description: 'Weather for a city',
+      parameters: {
+        type: 'object',
+        properties: { city: { type: 'string' }, unit: { enum: ['c', 'f'] } },
+        required: ['city'],
+      },
+    },
   },
 ];
 
@@ -87,7 +106,13 @@ describe('OpenAI Chat Completions through Gloss', () => {
     model,
     messages: [
       { role: 'system' as const, content: 'Answer in one line. Do not say half.' },
-      { role: 'user' as const, content: [{ type: 'text' as const, text: HALF }, { type: 'image_url' as const, image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] },
+      {
+        role: 'user' as const,
+        content: [
+          { type: 'text' as const, text: HALF },
+          { type: 'image_url' as const, image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+        ],
+      },
       { role: 'assistant' as const, content: 'Noted.' },
       { role: 'user' as const, content: 'How many apples? tom has twice as many apples' },
     ],
@@ -99,7 +124,11 @@ describe('OpenAI Chat Completions through Gloss', () => {
   });
 
   it('non-streaming: same completion, glossed user turns, all else byte-identical', async () => {
-    const r = await both((d) => openai(d ? fake.baseUrl : `${server.url}/v1`).chat.completions.create(body()).withResponse());
+    const r = await both((d) =>
+      openai(d ? fake.baseUrl : `${server.url}/v1`)
+        .chat.completions.create(body())
+        .withResponse(),
+    );
     expect(r.gloss.error).toBeUndefined();
     expect(r.gloss.value!.data).toEqual(r.direct.value!.data);
     const h = r.gloss.value!.response.headers;
@@ -112,7 +141,10 @@ describe('OpenAI Chat Completions through Gloss', () => {
     expect(r.got.raw).toBe(
       withTexts(r.sent.raw, [
         [HALF, HALF_GLOSSED],
-        ['How many apples? tom has twice as many apples', 'How many apples? tom has twice ⟦gloss: "twice" means two times the other amount⟧ as many apples'],
+        [
+          'How many apples? tom has twice as many apples',
+          'How many apples? tom has twice ⟦gloss: "twice" means two times the other amount⟧ as many apples',
+        ],
       ]),
     );
     // The system prompt is not scanned by default; the key and SDK headers pass through.
@@ -123,15 +155,29 @@ describe('OpenAI Chat Completions through Gloss', () => {
   });
 
   it('streaming: the same chunks, and the same SSE bytes', async () => {
-    const r = await both((d) => openai(d ? fake.baseUrl : `${server.url}/v1`).chat.completions.create({ ...body(), stream: true }).then(collect));
+    const r = await both((d) =>
+      openai(d ? fake.baseUrl : `${server.url}/v1`)
+        .chat.completions.create({ ...body(), stream: true })
+        .then(collect),
+    );
     expect(r.gloss.error).toBeUndefined();
     expect(r.gloss.value).toEqual(r.direct.value);
     expect(r.gloss.value!.map((c) => c.choices[0]?.delta?.content ?? '').join('')).toBe('She sold 24 clips in May.');
-    expect(r.got.raw).toBe(withTexts(r.sent.raw, [[HALF, HALF_GLOSSED], ['How many apples? tom has twice as many apples', 'How many apples? tom has twice ⟦gloss: "twice" means two times the other amount⟧ as many apples']]));
+    expect(r.got.raw).toBe(
+      withTexts(r.sent.raw, [
+        [HALF, HALF_GLOSSED],
+        [
+          'How many apples? tom has twice as many apples',
+          'How many apples? tom has twice ⟦gloss: "twice" means two times the other amount⟧ as many apples',
+        ],
+      ]),
+    );
 
     fake.reset();
     const raw = await both(async (d) => {
-      const res = await openai(d ? fake.baseUrl : `${server.url}/v1`).chat.completions.create({ ...body(), stream: true }).asResponse();
+      const res = await openai(d ? fake.baseUrl : `${server.url}/v1`)
+        .chat.completions.create({ ...body(), stream: true })
+        .asResponse();
       return { type: res.headers.get('content-type'), text: await res.text() };
     });
     expect(raw.gloss.value).toEqual(raw.direct.value);
@@ -140,14 +186,24 @@ describe('OpenAI Chat Completions through Gloss', () => {
   });
 
   it('tool calls, streamed and not, come back as the upstream sent them', async () => {
-    const r = await both((d) => openai(d ? fake.baseUrl : `${server.url}/v1`).chat.completions.create(body('fake-tools')));
+    const r = await both((d) =>
+      openai(d ? fake.baseUrl : `${server.url}/v1`).chat.completions.create(body('fake-tools')),
+    );
     expect(r.gloss.value).toEqual(r.direct.value);
-    expect(r.gloss.value!.choices[0].message.tool_calls).toEqual([{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris","unit":"c"}' } }]);
+    expect(r.gloss.value!.choices[0].message.tool_calls).toEqual([
+      { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris","unit":"c"}' } },
+    ]);
     expect(r.gloss.value!.choices[0].finish_reason).toBe('tool_calls');
     fake.reset();
-    const s = await both((d) => openai(d ? fake.baseUrl : `${server.url}/v1`).chat.completions.create({ ...body('fake-tools'), stream: true }).then(collect));
+    const s = await both((d) =>
+      openai(d ? fake.baseUrl : `${server.url}/v1`)
+        .chat.completions.create({ ...body('fake-tools'), stream: true })
+        .then(collect),
+    );
     expect(s.gloss.value).toEqual(s.direct.value);
-    expect(s.gloss.value!.some((c) => c.choices[0]?.delta?.tool_calls?.[0]?.function?.name === 'get_weather')).toBe(true);
+    expect(s.gloss.value!.some((c) => c.choices[0]?.delta?.tool_calls?.[0]?.function?.name === 'get_weather')).toBe(
+      true,
+    );
   });
 
   it('assistant tool-call turns and tool results pass through untouched', async () => {
@@ -155,7 +211,17 @@ describe('OpenAI Chat Completions through Gloss', () => {
       model: 'fake-model',
       messages: [
         { role: 'user' as const, content: HALF },
-        { role: 'assistant' as const, content: null, tool_calls: [{ id: 'call_9', type: 'function' as const, function: { name: 'get_weather', arguments: '{"city":"half"}' } }] },
+        {
+          role: 'assistant' as const,
+          content: null,
+          tool_calls: [
+            {
+              id: 'call_9',
+              type: 'function' as const,
+              function: { name: 'get_weather', arguments: '{"city":"half"}' },
+            },
+          ],
+        },
         { role: 'tool' as const, tool_call_id: 'call_9', content: 'half as many clouds' },
       ],
       tools: TOOLS,
@@ -167,7 +233,9 @@ describe('OpenAI Chat Completions through Gloss', () => {
 
   for (const status of [400, 401, 404, 429, 500, 503]) {
     it(`a ${status} from the upstream surfaces as the same SDK error`, async () => {
-      const r = await both((d) => openai(d ? fake.baseUrl : `${server.url}/v1`).chat.completions.create(body(`fake-error-${status}`)));
+      const r = await both((d) =>
+        openai(d ? fake.baseUrl : `${server.url}/v1`).chat.completions.create(body(`fake-error-${status}`)),
+      );
       expect(r.direct.error).toBeInstanceOf(OpenAI.APIError);
       expect(r.gloss.error.constructor).toBe(r.direct.error.constructor);
       expect(r.gloss.error.status).toBe(status);
@@ -184,16 +252,33 @@ describe('OpenAI Responses through Gloss', () => {
     model,
     instructions: 'Be exact. twice as careful.',
     input: [
-      { role: 'user' as const, content: [{ type: 'input_text' as const, text: HALF }, { type: 'input_image' as const, image_url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'auto' as const }] },
+      {
+        role: 'user' as const,
+        content: [
+          { type: 'input_text' as const, text: HALF },
+          { type: 'input_image' as const, image_url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'auto' as const },
+        ],
+      },
       { type: 'function_call_output' as const, call_id: 'call_0', output: 'half of it' },
     ],
-    tools: [{ type: 'function' as const, name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false }],
+    tools: [
+      {
+        type: 'function' as const,
+        name: 'get_weather',
+        parameters: { type: 'object', properties: { city: { type: 'string' } } },
+        strict: false,
+      },
+    ],
     temperature: 0,
     metadata: { trace: 'half' },
   });
 
   it('non-streaming, with input items: same response, glossed input_text only', async () => {
-    const r = await both((d) => openai(d ? fake.baseUrl : `${server.url}/v1`).responses.create(body()).withResponse());
+    const r = await both((d) =>
+      openai(d ? fake.baseUrl : `${server.url}/v1`)
+        .responses.create(body())
+        .withResponse(),
+    );
     expect(r.gloss.error).toBeUndefined();
     expect(r.gloss.value!.data).toEqual(r.direct.value!.data);
     expect(r.gloss.value!.data.output_text).toBe('She sold 24 clips in May.');
@@ -203,13 +288,19 @@ describe('OpenAI Responses through Gloss', () => {
   });
 
   it('a string input is the user turn', async () => {
-    const r = await both((d) => openai(d ? fake.baseUrl : `${server.url}/v1`).responses.create({ model: 'fake-model', input: TWICE }));
+    const r = await both((d) =>
+      openai(d ? fake.baseUrl : `${server.url}/v1`).responses.create({ model: 'fake-model', input: TWICE }),
+    );
     expect(r.gloss.value).toEqual(r.direct.value);
     expect(r.got.body.input).toBe('tom has twice ⟦gloss: "twice" means two times the other amount⟧ as many apples');
   });
 
   it('streaming and tool calls: the same events', async () => {
-    const r = await both((d) => openai(d ? fake.baseUrl : `${server.url}/v1`).responses.create({ ...body(), stream: true }).then(collect));
+    const r = await both((d) =>
+      openai(d ? fake.baseUrl : `${server.url}/v1`)
+        .responses.create({ ...body(), stream: true })
+        .then(collect),
+    );
     expect(r.gloss.value).toEqual(r.direct.value);
     expect(r.gloss.value!.at(-1)!.type).toBe('response.completed');
     fake.reset();
@@ -230,50 +321,122 @@ describe('Anthropic Messages through Gloss', () => {
   const body = (model = 'fake-model') => ({
     model,
     max_tokens: 256,
-    system: [{ type: 'text' as const, text: 'You are exact about half and twice.', cache_control: { type: 'ephemeral' as const } }],
-    messages: [
-      { role: 'user' as const, content: [{ type: 'text' as const, text: HALF }, { type: 'image' as const, source: { type: 'base64' as const, media_type: 'image/png' as const, data: 'iVBORw0KGgo=' } }] },
-      { role: 'assistant' as const, content: [{ type: 'tool_use' as const, id: 'toolu_1', name: 'get_weather', input: { city: 'half' } }] },
-      { role: 'user' as const, content: [{ type: 'tool_result' as const, tool_use_id: 'toolu_1', content: [{ type: 'text' as const, text: 'half as many clouds' }] }, { type: 'text' as const, text: TWICE }] },
+    system: [
+      {
+        type: 'text' as const,
+        text: 'You are exact about half and twice.',
+        cache_control: { type: 'ephemeral' as const },
+      },
     ],
-    tools: [{ name: 'get_weather', description: 'Weather', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } } } }],
+    messages: [
+      {
+        role: 'user' as const,
+        content: [
+          { type: 'text' as const, text: HALF },
+          {
+            type: 'image' as const,
+            source: { type: 'base64' as const, media_type: 'image/png' as const, data: 'iVBORw0KGgo=' },
+          },
+        ],
+      },
+      {
+        role: 'assistant' as const,
+        content: [{ type: 'tool_use' as const, id: 'toolu_1', name: 'get_weather', input: { city: 'half' } }],
+      },
+      {
+        role: 'user' as const,
+        content: [
+          {
+            type: 'tool_result' as const,
+            tool_use_id: 'toolu_1',
+            content: [{ type: 'text' as const, text: 'half as many clouds' }],
+          },
+          { type: 'text' as const, text: TWICE },
+        ],
+      },
+    ],
+    tools: [
+      {
+        name: 'get_weather',
+        description: 'Weather',
+        input_schema: { type: 'object' as const, properties: { city: { type: 'string' } } },
+      },
+    ],
     temperature: 0.5,
   });
   const TWICE_GLOSSED = 'tom has twice ⟦gloss: "twice" means two times the other amount⟧ as many apples';
 
   it('non-streaming: same message; text blocks glossed, tool_result and system untouched', async () => {
-    const r = await both((d) => anthropic(d ? fake.origin : server.url).messages.create(body()).withResponse());
+    const r = await both((d) =>
+      anthropic(d ? fake.origin : server.url)
+        .messages.create(body())
+        .withResponse(),
+    );
     expect(r.gloss.error).toBeUndefined();
     expect(r.gloss.value!.data).toEqual(r.direct.value!.data);
     expect(r.gloss.value!.response.headers.get('x-gloss-rules')).toBe('half-as-much,twice-as');
-    expect(r.got.raw).toBe(withTexts(r.sent.raw, [[HALF, HALF_GLOSSED], [TWICE, TWICE_GLOSSED]]));
+    expect(r.got.raw).toBe(
+      withTexts(r.sent.raw, [
+        [HALF, HALF_GLOSSED],
+        [TWICE, TWICE_GLOSSED],
+      ]),
+    );
     // The caller's key passes through (this SDK version sends it as a bearer token).
     expect(r.got.headers['x-api-key'] ?? r.got.headers.authorization).toMatch(/sk-ant-test-key$/);
-    for (const h of ['x-api-key', 'authorization', 'anthropic-version', 'user-agent', 'x-stainless-package-version']) expect(r.got.headers[h], h).toBe(r.sent.headers[h]);
+    for (const h of ['x-api-key', 'authorization', 'anthropic-version', 'user-agent', 'x-stainless-package-version'])
+      expect(r.got.headers[h], h).toBe(r.sent.headers[h]);
   });
 
   it('streaming: the same events (message_start ... message_stop)', async () => {
-    const r = await both((d) => anthropic(d ? fake.origin : server.url).messages.create({ ...body(), stream: true }).then(collect));
+    const r = await both((d) =>
+      anthropic(d ? fake.origin : server.url)
+        .messages.create({ ...body(), stream: true })
+        .then(collect),
+    );
     expect(r.gloss.value).toEqual(r.direct.value);
-    expect(r.gloss.value!.map((e) => e.type)).toEqual(['message_start', 'content_block_start', 'content_block_delta', 'content_block_delta', 'content_block_delta', 'content_block_delta', 'content_block_delta', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop']);
+    expect(r.gloss.value!.map((e) => e.type)).toEqual([
+      'message_start',
+      'content_block_start',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ]);
     fake.reset();
-    const f = await both((d) => anthropic(d ? fake.origin : server.url).messages.stream(body()).finalMessage());
+    const f = await both((d) =>
+      anthropic(d ? fake.origin : server.url)
+        .messages.stream(body())
+        .finalMessage(),
+    );
     expect(f.gloss.value).toEqual(f.direct.value);
   });
 
   it('tool use, streamed and not', async () => {
     const r = await both((d) => anthropic(d ? fake.origin : server.url).messages.create(body('fake-tools')));
     expect(r.gloss.value).toEqual(r.direct.value);
-    expect(r.gloss.value!.content).toEqual([{ type: 'tool_use', id: 'call_1', name: 'get_weather', input: { city: 'Paris', unit: 'c' } }]);
+    expect(r.gloss.value!.content).toEqual([
+      { type: 'tool_use', id: 'call_1', name: 'get_weather', input: { city: 'Paris', unit: 'c' } },
+    ]);
     fake.reset();
-    const s = await both((d) => anthropic(d ? fake.origin : server.url).messages.stream(body('fake-tools')).finalMessage());
+    const s = await both((d) =>
+      anthropic(d ? fake.origin : server.url)
+        .messages.stream(body('fake-tools'))
+        .finalMessage(),
+    );
     expect(s.gloss.value).toEqual(s.direct.value);
     expect(s.gloss.value!.stop_reason).toBe('tool_use');
   });
 
   for (const status of [400, 401, 429, 500, 529]) {
     it(`a ${status} from the upstream surfaces as the same SDK error`, async () => {
-      const r = await both((d) => anthropic(d ? fake.origin : server.url).messages.create(body(`fake-error-${status}`)));
+      const r = await both((d) =>
+        anthropic(d ? fake.origin : server.url).messages.create(body(`fake-error-${status}`)),
+      );
       expect(r.direct.error).toBeInstanceOf(Anthropic.APIError);
       expect(r.gloss.error.constructor).toBe(r.direct.error.constructor);
       expect(r.gloss.error.status).toBe(status);

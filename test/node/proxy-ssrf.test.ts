@@ -23,7 +23,11 @@ beforeAll(async () => {
   await writeKnownBundle(join(dir, 'b'));
   fake = await startFakeLlm(scriptedReply);
   victim = await startFakeLlm(() => 'you reached the victim');
-  server = await startServer({ bundle: join(dir, 'b'), port: 0, proxy: { upstreams: { openai: fake.baseUrl, anthropic: fake.baseUrl, local: `${fake.origin}/v1` } } });
+  server = await startServer({
+    bundle: join(dir, 'b'),
+    port: 0,
+    proxy: { upstreams: { openai: fake.baseUrl, anthropic: fake.baseUrl, local: `${fake.origin}/v1` } },
+  });
 });
 afterAll(async () => {
   await server?.close();
@@ -36,7 +40,10 @@ beforeEach(() => {
   victim.reset();
 });
 
-const CHAT = JSON.stringify({ model: 'fake-model', messages: [{ role: 'user', content: 'she sold half as many clips' }] });
+const CHAT = JSON.stringify({
+  model: 'fake-model',
+  messages: [{ role: 'user', content: 'she sold half as many clips' }],
+});
 
 /** Sends bytes as they are (no client-side URL normalization) and returns the status line's code. */
 function raw(request: string): Promise<{ status: number; text: string }> {
@@ -62,8 +69,16 @@ function raw(request: string): Promise<{ status: number; text: string }> {
 }
 
 function post(target: string, extra: Record<string, string> = {}, body = CHAT): string {
-  const headers = { host: `127.0.0.1:${server.port}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), connection: 'close', ...extra };
-  return `POST ${target} HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${body}`;
+  const headers = {
+    host: `127.0.0.1:${server.port}`,
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+    connection: 'close',
+    ...extra,
+  };
+  return `POST ${target} HTTP/1.1\r\n${Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\r\n')}\r\n\r\n${body}`;
 }
 
 function expectOnlyConfiguredTargets() {
@@ -92,7 +107,11 @@ describe('the allow-list', () => {
       '',
     ];
     for (const name of tries) {
-      const res = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-gloss-upstream': name }, body: CHAT });
+      const res = await fetch(`${server.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-gloss-upstream': name },
+        body: CHAT,
+      });
       expect(res.status, name).toBe(400);
       const body = (await res.json()) as { error: { type: string; message: string } };
       expect(body.error.message, name).toMatch(/x-gloss-upstream names no configured upstream/);
@@ -100,14 +119,23 @@ describe('the allow-list', () => {
     expect(fake.count).toBe(0);
     expectOnlyConfiguredTargets();
     // A configured name works, case-insensitively.
-    const ok = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-gloss-upstream': ' LOCAL ' }, body: CHAT });
+    const ok = await fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-gloss-upstream': ' LOCAL ' },
+      body: CHAT,
+    });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('x-gloss-upstream')).toBe('local');
   });
 
   it('Host, X-Forwarded-Host and Forwarded headers do not choose the target', async () => {
     const v = `127.0.0.1:${victim.port}`;
-    const spoofs: Record<string, string>[] = [{ host: v }, { 'x-forwarded-host': v, 'x-forwarded-proto': 'http' }, { forwarded: `host=${v};proto=http` }, { 'x-original-url': `http://${v}/v1/chat/completions` }];
+    const spoofs: Record<string, string>[] = [
+      { host: v },
+      { 'x-forwarded-host': v, 'x-forwarded-proto': 'http' },
+      { forwarded: `host=${v};proto=http` },
+      { 'x-original-url': `http://${v}/v1/chat/completions` },
+    ];
     for (const h of spoofs) {
       const r = await raw(post('/v1/chat/completions', h));
       expect(r.status, JSON.stringify(h)).toBe(200);
@@ -142,21 +170,40 @@ describe('the allow-list', () => {
     expectOnlyConfiguredTargets();
     // The query string is passed on re-encoded, as a query: it never changes the path or host.
     const withQuery = fake.requests.find((r) => r.url.includes('?'));
-    expect(withQuery?.url).toBe(`/v1/chat/completions?u=http%3A%2F%2F127.0.0.1%3A${victim.port}%2F&x=%40127.0.0.1%3A${victim.port}`);
+    expect(withQuery?.url).toBe(
+      `/v1/chat/completions?u=http%3A%2F%2F127.0.0.1%3A${victim.port}%2F&x=%40127.0.0.1%3A${victim.port}`,
+    );
   });
 
   it('redirects from the upstream are not followed, and not passed on', async () => {
     for (const status of [301, 302, 303, 307, 308]) {
-      fake.setHandler(() => ({ status, headers: { location: `http://127.0.0.1:${victim.port}/v1/chat/completions` }, rawBody: '' }));
-      const res = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: CHAT, redirect: 'manual' });
+      fake.setHandler(() => ({
+        status,
+        headers: { location: `http://127.0.0.1:${victim.port}/v1/chat/completions` },
+        rawBody: '',
+      }));
+      const res = await fetch(`${server.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: CHAT,
+        redirect: 'manual',
+      });
       expect(res.status, String(status)).toBe(502);
       expect(res.headers.get('location')).toBeNull();
-      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(new RegExp(`redirect \\(${status}\\), which Gloss does not follow`));
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(
+        new RegExp(`redirect \\(${status}\\), which Gloss does not follow`),
+      );
     }
     // A client that follows redirects itself (the SDK) gets the 502 as an error, nothing to follow.
-    fake.setHandler(() => ({ status: 307, headers: { location: `http://127.0.0.1:${victim.port}/v1/chat/completions` }, rawBody: '' }));
+    fake.setHandler(() => ({
+      status: 307,
+      headers: { location: `http://127.0.0.1:${victim.port}/v1/chat/completions` },
+      rawBody: '',
+    }));
     const sdk = new OpenAI({ apiKey: 'sk-test', baseURL: `${server.url}/v1`, maxRetries: 0 });
-    await expect(sdk.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'hi' }] })).rejects.toBeInstanceOf(OpenAI.InternalServerError);
+    await expect(
+      sdk.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'hi' }] }),
+    ).rejects.toBeInstanceOf(OpenAI.InternalServerError);
     fake.setHandler(scriptedReply);
     expect(fake.count).toBe(6);
     expectOnlyConfiguredTargets();
@@ -190,7 +237,11 @@ describe('base URLs in the configuration', () => {
   it('refuses bad names and routes to unknown upstreams', () => {
     expect(() => resolveProxyConfig({ upstreams: { 'Bad Name': 'http://a/v1' } })).toThrow(/upstream name "Bad Name"/);
     expect(() => resolveProxyConfig({ upstreams: { __proto__x: 'http://a/v1' } })).toThrow(/upstream name/);
-    expect(() => resolveProxyConfig({ upstreams: { a: 'http://a/v1' }, routes: { openai: 'b' } })).toThrow(/routes.openai: no upstream named "b"/);
-    expect(() => resolveProxyConfig({ upstreams: { a: { baseUrl: 'http://a/v1', headers: { host: 'victim' } } } })).toThrow(/header host cannot be set/);
+    expect(() => resolveProxyConfig({ upstreams: { a: 'http://a/v1' }, routes: { openai: 'b' } })).toThrow(
+      /routes.openai: no upstream named "b"/,
+    );
+    expect(() =>
+      resolveProxyConfig({ upstreams: { a: { baseUrl: 'http://a/v1', headers: { host: 'victim' } } } }),
+    ).toThrow(/header host cannot be set/);
   });
 });

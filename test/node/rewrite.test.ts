@@ -11,13 +11,35 @@ import { insideGrapheme } from '../../src/core/rules/boundaries.ts';
 const evidence = { support: 40, lift: 2.5, q_value: 0.01, datasets: ['gsm8k'] };
 
 function rule(over: Partial<Rule> & { id: string }): Rule {
-  return { feature: 1, threshold: 0.5, scope: 'span', placement: 'after-span', gloss: 'note on {span}', priority: 0, label: over.id, evidence, ...over };
+  return {
+    feature: 1,
+    threshold: 0.5,
+    scope: 'span',
+    placement: 'after-span',
+    gloss: 'note on {span}',
+    priority: 0,
+    label: over.id,
+    evidence,
+    ...over,
+  };
 }
 
 /** A fired entry for `rule` on text[start, end). */
 function fire(r: Rule, text: string, start: number, end: number): FiredRule {
   const placement = r.scope === 'prompt' ? 'note' : r.placement;
-  return { ruleId: r.id, feature: r.feature, column: 0, scope: r.scope, placement, priority: r.priority, span: { start, end, text: text.slice(start, end) }, peak: 1, threshold: r.threshold, ratio: 2, tokens: [] };
+  return {
+    ruleId: r.id,
+    feature: r.feature,
+    column: 0,
+    scope: r.scope,
+    placement,
+    priority: r.priority,
+    span: { start, end, text: text.slice(start, end) },
+    peak: 1,
+    threshold: r.threshold,
+    ratio: 2,
+    tokens: [],
+  };
 }
 
 const HALF = rule({ id: 'half-as-many', gloss: '"{span}" means 0.5 times as many' });
@@ -31,7 +53,9 @@ describe('rewriteText: known answers', () => {
       'Natalia sold clips to 48 of her friends in April, and then she sold half as many ⟦gloss: "half as many" means 0.5 times as many⟧ clips in May.',
     );
     expect(r.status).toBe('rewritten');
-    expect(r.inserted).toEqual([{ ruleId: 'half-as-many', at: at + 12, gloss: '"half as many" means 0.5 times as many' }]);
+    expect(r.inserted).toEqual([
+      { ruleId: 'half-as-many', at: at + 12, gloss: '"half as many" means 0.5 times as many' },
+    ]);
     expect(stripGlosses(r.text)).toBe(NATALIA);
   });
 
@@ -42,8 +66,17 @@ describe('rewriteText: known answers', () => {
     acts[2] = 0.9;
     acts[3] = 0.7;
     acts[4] = 0.6;
-    const { fired } = matchRules({ text, tokens: words, activations: acts, numFeatures: 1, featureColumns: new Map([[1, 0]]), rules: [HALF] });
-    expect(rewriteText(text, fired, [HALF]).text).toBe('Natalia sold half as many ⟦gloss: "half as many" means 0.5 times as many⟧ clips');
+    const { fired } = matchRules({
+      text,
+      tokens: words,
+      activations: acts,
+      numFeatures: 1,
+      featureColumns: new Map([[1, 0]]),
+      rules: [HALF],
+    });
+    expect(rewriteText(text, fired, [HALF]).text).toBe(
+      'Natalia sold half as many ⟦gloss: "half as many" means 0.5 times as many⟧ clips',
+    );
   });
 
   it('puts note and prompt-scope glosses in one block at the end, in fired order', () => {
@@ -51,12 +84,20 @@ describe('rewriteText: known answers', () => {
     const per = rule({ id: 'per', scope: 'prompt', gloss: '"per" means for each one.' });
     const rows = rule({ id: 'rows', placement: 'note', gloss: 'Count {span} before multiplying.' });
     const at = text.indexOf('per');
-    const r = rewriteText(text, [fire(per, text, at, at + 3), fire(rows, text, at + 4, at + 7), fire(HALF, text, 0, 4)], [per, rows, HALF]);
+    const r = rewriteText(
+      text,
+      [fire(per, text, at, at + 3), fire(rows, text, at + 4, at + 7), fire(HALF, text, 0, 4)],
+      [per, rows, HALF],
+    );
     expect(r.text).toBe(
       'Each ⟦gloss: "Each" means 0.5 times as many⟧ box holds 3 pens per row.\n' +
         '\n\n⟦gloss-notes: how to read the text above\n- "per" means for each one.\n- Count row before multiplying.\n⟧',
     );
-    expect(r.inserted.map((i) => [i.ruleId, i.at])).toEqual([['half-as-many', 4], ['per', text.length], ['rows', text.length]]);
+    expect(r.inserted.map((i) => [i.ruleId, i.at])).toEqual([
+      ['half-as-many', 4],
+      ['per', text.length],
+      ['rows', text.length],
+    ]);
     expect(stripGlosses(r.text)).toBe(text);
   });
 
@@ -65,7 +106,11 @@ describe('rewriteText: known answers', () => {
     const b = rule({ id: 'b', gloss: 'second' });
     const c = rule({ id: 'c', gloss: 'first' });
     const text = 'twice as many';
-    const r = rewriteText(text, [fire(b, text, 0, 5), fire(a, text, 0, 5), fire(c, text, 0, 5), fire(a, text, 9, 13)], [a, b, c]);
+    const r = rewriteText(
+      text,
+      [fire(b, text, 0, 5), fire(a, text, 0, 5), fire(c, text, 0, 5), fire(a, text, 9, 13)],
+      [a, b, c],
+    );
     expect(r.text).toBe('twice ⟦gloss: second⟧ ⟦gloss: first⟧ as many ⟦gloss: first⟧');
   });
 
@@ -106,19 +151,28 @@ describe('rewriteText: known answers', () => {
 
   it('ignores unknown rules and nonsensical spans; unchanged without glosses', () => {
     const text = 'half as many';
-    const bad = [fire(rule({ id: 'nope' }), text, 0, 4), { ...fire(HALF, text, 0, 4), span: { start: NaN, end: 3, text: '' } }, { ...fire(HALF, text, 0, 4), span: { start: 5, end: 2, text: '' } }];
+    const bad = [
+      fire(rule({ id: 'nope' }), text, 0, 4),
+      { ...fire(HALF, text, 0, 4), span: { start: NaN, end: 3, text: '' } },
+      { ...fire(HALF, text, 0, 4), span: { start: 5, end: 2, text: '' } },
+    ];
     expect(rewriteText(text, bad, [HALF])).toEqual({ text, inserted: [], status: 'unchanged' });
     expect(rewriteText(text, [], [HALF]).status).toBe('unchanged');
     // Out-of-range ends are clamped to the text.
-    expect(rewriteText(text, [{ ...fire(HALF, text, 0, 4), span: { start: -5, end: 500, text: '' } }], new Map([[HALF.id, HALF]])).text).toBe(
-      'half as many ⟦gloss: "half as many" means 0.5 times as many⟧',
-    );
+    expect(
+      rewriteText(
+        text,
+        [{ ...fire(HALF, text, 0, 4), span: { start: -5, end: 500, text: '' } }],
+        new Map([[HALF.id, HALF]]),
+      ).text,
+    ).toBe('half as many ⟦gloss: "half as many" means 0.5 times as many⟧');
   });
 
   it('rewrites a 200k-character text with many glosses', () => {
     const text = 'She sold half as many clips in May. '.repeat(5600).slice(0, 200_000);
     const fired: FiredRule[] = [];
-    for (let at = text.indexOf('half'); at >= 0; at = text.indexOf('half', at + 1)) fired.push(fire(HALF, text, at, at + 12));
+    for (let at = text.indexOf('half'); at >= 0; at = text.indexOf('half', at + 1))
+      fired.push(fire(HALF, text, at, at + 12));
     const t0 = performance.now();
     const r = rewriteText(text, fired, [HALF]);
     const stripped = stripGlosses(r.text);
@@ -131,7 +185,27 @@ describe('rewriteText: known answers', () => {
 
 describe('rewriteText: properties', () => {
   // Pieces that stress the markers and the grapheme rules, mixed with arbitrary Unicode.
-  const tricky = fc.constantFrom('⟦', '⟧', '⟦gloss: ', '⟦gloss', 'gloss-notes:', '\n\n', ' ', '\u0301', '\u200D', '👨‍👩‍👧', '🇫🇷', '👍🏽', 'שלום עולם', 'مرحبا', '一半', '\uD83D', '\uDE00', '\r\n', '{span}');
+  const tricky = fc.constantFrom(
+    '⟦',
+    '⟧',
+    '⟦gloss: ',
+    '⟦gloss',
+    'gloss-notes:',
+    '\n\n',
+    ' ',
+    '\u0301',
+    '\u200D',
+    '👨‍👩‍👧',
+    '🇫🇷',
+    '👍🏽',
+    'שלום עולם',
+    'مرحبا',
+    '一半',
+    '\uD83D',
+    '\uDE00',
+    '\r\n',
+    '{span}',
+  );
   const anyText = fc.oneof(
     fc.string({ unit: 'grapheme', maxLength: 60 }),
     fc.string({ unit: 'binary', maxLength: 60 }),
@@ -144,7 +218,9 @@ describe('rewriteText: properties', () => {
     rule({ id: 'noted', placement: 'note', gloss: 'about {span}\n- more' }),
     rule({ id: 'whole', scope: 'prompt', gloss: 'the whole prompt ⟦' }),
   ];
-  const firedArb = fc.array(fc.record({ a: fc.nat(), b: fc.nat(), r: fc.nat({ max: RULES.length - 1 }) }), { maxLength: 6 });
+  const firedArb = fc.array(fc.record({ a: fc.nat(), b: fc.nat(), r: fc.nat({ max: RULES.length - 1 }) }), {
+    maxLength: 6,
+  });
   const toFired = (text: string, raw: { a: number; b: number; r: number }[]) =>
     raw.map(({ a, b, r }) => {
       const x = a % (text.length + 1);
@@ -174,11 +250,17 @@ describe('rewriteText: properties', () => {
 
   it('an annotated text containing user brackets still strips exactly', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.constantFrom('⟦', '⟧', ' ', 'gloss', ': ', '-notes', '\n'), fc.string({ maxLength: 3 })), { maxLength: 20 }), firedArb, (pieces, raw) => {
-        const text = pieces.join('');
-        const once = rewriteText(text, toFired(text, raw), RULES);
-        if (once.status === 'rewritten') expect(stripGlosses(once.text)).toBe(text);
-      }),
+      fc.property(
+        fc.array(fc.oneof(fc.constantFrom('⟦', '⟧', ' ', 'gloss', ': ', '-notes', '\n'), fc.string({ maxLength: 3 })), {
+          maxLength: 20,
+        }),
+        firedArb,
+        (pieces, raw) => {
+          const text = pieces.join('');
+          const once = rewriteText(text, toFired(text, raw), RULES);
+          if (once.status === 'rewritten') expect(stripGlosses(once.text)).toBe(text);
+        },
+      ),
       { numRuns: 1000 },
     );
   });

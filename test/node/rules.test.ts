@@ -9,7 +9,16 @@ import { expandToWords, insideGrapheme, MAX_WORD_GROWTH } from '../../src/core/r
 const evidence = { support: 40, lift: 2.5, q_value: 0.01, heldout_auc: 0.71, datasets: ['gsm8k'] };
 
 function rule(over: Partial<Rule> & { id: string; feature: number }): Rule {
-  return { threshold: 0.5, scope: 'span', placement: 'after-span', gloss: `${over.id}: about {span}`, priority: 0, label: over.id, evidence, ...over };
+  return {
+    threshold: 0.5,
+    scope: 'span',
+    placement: 'after-span',
+    gloss: `${over.id}: about {span}`,
+    priority: 0,
+    label: over.id,
+    evidence,
+    ...over,
+  };
 }
 
 function errorOf(json: unknown): string {
@@ -36,11 +45,18 @@ function tokenize(pieces: string[]): { text: string; tokens: { start: number; en
 /** Activations [T, F] with the given values set: acts[token] = { column: value }. */
 function activations(T: number, F: number, acts: Record<number, Record<number, number>>): Float32Array {
   const a = new Float32Array(T * F);
-  for (const [t, cols] of Object.entries(acts)) for (const [c, v] of Object.entries(cols)) a[Number(t) * F + Number(c)] = v;
+  for (const [t, cols] of Object.entries(acts))
+    for (const [c, v] of Object.entries(cols)) a[Number(t) * F + Number(c)] = v;
   return a;
 }
 
-function input(pieces: string[], F: number, acts: Record<number, Record<number, number>>, rules: Rule[], cols?: [number, number][]): MatchInput {
+function input(
+  pieces: string[],
+  F: number,
+  acts: Record<number, Record<number, number>>,
+  rules: Rule[],
+  cols?: [number, number][],
+): MatchInput {
   const { text, tokens } = tokenize(pieces);
   return {
     text,
@@ -53,7 +69,13 @@ function input(pieces: string[], F: number, acts: Record<number, Record<number, 
 }
 
 describe('parseRules', () => {
-  const good = { version: 1, rules: [rule({ id: 'half-as-many', feature: 7 }), rule({ id: 'per', feature: 9, scope: 'prompt', placement: 'note' })] };
+  const good = {
+    version: 1,
+    rules: [
+      rule({ id: 'half-as-many', feature: 7 }),
+      rule({ id: 'per', feature: 9, scope: 'prompt', placement: 'note' }),
+    ],
+  };
 
   it('accepts a valid file, from a value or a JSON string', () => {
     expect(parseRules(good).rules.map((r) => r.id)).toEqual(['half-as-many', 'per']);
@@ -115,13 +137,22 @@ describe('parseFeatures', () => {
   const good = {
     version: 1,
     features: [
-      { column: 0, feature: 1234, label: 'fractional comparison', threshold: 0.12, top_contexts: [{ text: 'half as many', activation: 3.1, tokens: [{ text: 'half', activation: 3.1 }] }] },
+      {
+        column: 0,
+        feature: 1234,
+        label: 'fractional comparison',
+        threshold: 0.12,
+        top_contexts: [{ text: 'half as many', activation: 3.1, tokens: [{ text: 'half', activation: 3.1 }] }],
+      },
       { column: 1, feature: 77, label: 'per', threshold: 0 },
     ],
   };
 
   it('parses and maps feature ids to columns', () => {
-    expect([...featureColumns(parseFeatures(good))]).toEqual([[1234, 0], [77, 1]]);
+    expect([...featureColumns(parseFeatures(good))]).toEqual([
+      [1234, 0],
+      [77, 1],
+    ]);
   });
 
   it('names duplicate columns and bad contexts', () => {
@@ -142,7 +173,14 @@ describe('matchRules', () => {
     const { fired, skipped } = matchRules(input(NATALIA, 1, { 2: { 0: 0.9 }, 3: { 0: 0.6 } }, [r]));
     expect(skipped).toEqual([]);
     expect(fired).toHaveLength(1);
-    expect(fired[0]).toMatchObject({ ruleId: 'half-as', feature: 7, column: 0, span: { start: 13, end: 20, text: 'half as' }, tokens: [2, 3], threshold: 0.5 });
+    expect(fired[0]).toMatchObject({
+      ruleId: 'half-as',
+      feature: 7,
+      column: 0,
+      span: { start: 13, end: 20, text: 'half as' },
+      tokens: [2, 3],
+      threshold: 0.5,
+    });
     expect(fired[0].peak).toBeCloseTo(0.9, 6);
     expect(fired[0].ratio).toBeCloseTo(1.8, 6);
   });
@@ -156,7 +194,8 @@ describe('matchRules', () => {
 
   it('expands spans to whole words, Unicode-aware, and trims spaces', () => {
     const r = rule({ id: 'w', feature: 1 });
-    const span = (pieces: string[], t: number) => matchRules(input(pieces, 1, { [t]: { 0: 1 } }, [r])).fired[0]?.span.text;
+    const span = (pieces: string[], t: number) =>
+      matchRules(input(pieces, 1, { [t]: { 0: 1 } }, [r])).fired[0]?.span.text;
     expect(span(['It', ' was', ' un', 'believ', 'able'], 3)).toBe('unbelievable');
     expect(span(['She', ' does', 'n', "'t", ' know'], 3)).toBe("doesn't");
     expect(span(['twice', '-', 'as', '-many', ' apples'], 2)).toBe('twice-as-many');
@@ -172,7 +211,9 @@ describe('matchRules', () => {
 
   it('fires each rule once per span, even when pieces of one word fire apart', () => {
     const r = rule({ id: 'w', feature: 1 });
-    const { fired } = matchRules(input(['It', ' was', ' un', 'believ', 'able', '.'], 1, { 2: { 0: 0.8 }, 4: { 0: 0.9 } }, [r]));
+    const { fired } = matchRules(
+      input(['It', ' was', ' un', 'believ', 'able', '.'], 1, { 2: { 0: 0.8 }, 4: { 0: 0.9 } }, [r]),
+    );
     expect(fired).toHaveLength(1);
     expect(fired[0].span.text).toBe('unbelievable');
     expect(fired[0].tokens).toEqual([2, 4]);
@@ -183,18 +224,28 @@ describe('matchRules', () => {
     const pieces = ['3', ' per', ' box', ' and', ' 5', ' per', ' bag'];
     const acts = { 1: { 0: 0.7, 1: 0.7 }, 5: { 0: 0.9, 1: 0.9 } };
     const span = rule({ id: 'per-span', feature: 1 });
-    const prompt = rule({ id: 'per-prompt', feature: 2, scope: 'prompt', placement: 'after-span', gloss: 'rates are per item' });
+    const prompt = rule({
+      id: 'per-prompt',
+      feature: 2,
+      scope: 'prompt',
+      placement: 'after-span',
+      gloss: 'rates are per item',
+    });
     const { fired, skipped } = matchRules({ ...input(pieces, 2, acts, [span, prompt]), options: { maxGlosses: 10 } });
     expect(fired.filter((f) => f.ruleId === 'per-span').map((f) => f.span.start)).toEqual([16, 2]); // stronger first
     const p = fired.filter((f) => f.ruleId === 'per-prompt');
     expect(p).toHaveLength(1);
     expect(p[0]).toMatchObject({ placement: 'note', span: { start: 16, text: 'per' } });
-    expect(skipped).toEqual([{ ruleId: 'per-prompt', reason: 'max-per-prompt', span: { start: 2, end: 5, text: 'per' } }]);
+    expect(skipped).toEqual([
+      { ruleId: 'per-prompt', reason: 'max-per-prompt', span: { start: 2, end: 5, text: 'per' } },
+    ]);
   });
 
   it('honours maxPerPrompt on span rules', () => {
     const r = rule({ id: 'w', feature: 1, maxPerPrompt: 2 });
-    const { fired, skipped } = matchRules(input(['a', ' b', ' c', ' d', ' e'], 1, { 0: { 0: 0.6 }, 2: { 0: 0.8 }, 4: { 0: 0.7 } }, [r]));
+    const { fired, skipped } = matchRules(
+      input(['a', ' b', ' c', ' d', ' e'], 1, { 0: { 0: 0.6 }, 2: { 0: 0.8 }, 4: { 0: 0.7 } }, [r]),
+    );
     expect(fired.map((f) => f.span.text)).toEqual(['c', 'e']);
     expect(skipped.map((s) => [s.reason, s.span?.text])).toEqual([['max-per-prompt', 'a']]);
   });
@@ -215,13 +266,24 @@ describe('matchRules', () => {
       { ruleId: 'late', reason: 'cap', span: { start: 8, end: 9, text: 'e' } },
       { ruleId: 'low', reason: 'cap', span: { start: 0, end: 1, text: 'a' } },
     ]);
-    expect(matchRules({ ...input(pieces, 5, acts, rules), options: { maxGlosses: 1 } }).fired.map((f) => f.ruleId)).toEqual(['high']);
+    expect(
+      matchRules({ ...input(pieces, 5, acts, rules), options: { maxGlosses: 1 } }).fired.map((f) => f.ruleId),
+    ).toEqual(['high']);
     expect(matchRules({ ...input(pieces, 5, acts, rules), options: { maxGlosses: 0 } }).fired).toEqual([]);
   });
 
   it('skips a rule whose feature is not in the bundle, without throwing', () => {
-    const rules = [rule({ id: 'gone', feature: 999 }), rule({ id: 'here', feature: 1 }), rule({ id: 'bad-col', feature: 2 })];
-    const m = matchRules(input(NATALIA, 1, { 2: { 0: 1 } }, rules, [[1, 0], [2, 5]]));
+    const rules = [
+      rule({ id: 'gone', feature: 999 }),
+      rule({ id: 'here', feature: 1 }),
+      rule({ id: 'bad-col', feature: 2 }),
+    ];
+    const m = matchRules(
+      input(NATALIA, 1, { 2: { 0: 1 } }, rules, [
+        [1, 0],
+        [2, 5],
+      ]),
+    );
     expect(m.fired.map((f) => f.ruleId)).toEqual(['here']);
     expect(m.skipped).toEqual([
       { ruleId: 'gone', reason: 'feature-not-in-bundle' },
@@ -231,10 +293,24 @@ describe('matchRules', () => {
 
   it('ignores special tokens: empty width or outside the text', () => {
     const text = 'half as many';
-    const tokens = [{ start: 0, end: 0 }, { start: 0, end: 4 }, { start: 4, end: 7 }, { start: 7, end: 12 }, { start: 12, end: 12 }, { start: 0, end: 99 }];
+    const tokens = [
+      { start: 0, end: 0 },
+      { start: 0, end: 4 },
+      { start: 4, end: 7 },
+      { start: 7, end: 12 },
+      { start: 12, end: 12 },
+      { start: 0, end: 99 },
+    ];
     const r = rule({ id: 'w', feature: 1 });
     const a = activations(tokens.length, 1, { 0: { 0: 5 }, 2: { 0: 1 }, 4: { 0: 5 }, 5: { 0: 5 } });
-    const m = matchRules({ text, tokens, activations: a, numFeatures: 1, featureColumns: new Map([[1, 0]]), rules: [r] });
+    const m = matchRules({
+      text,
+      tokens,
+      activations: a,
+      numFeatures: 1,
+      featureColumns: new Map([[1, 0]]),
+      rules: [r],
+    });
     expect(m.fired.map((f) => [f.span.text, f.tokens])).toEqual([['as', [2]]]);
   });
 
@@ -244,14 +320,23 @@ describe('matchRules', () => {
       rule({ id: 'two', feature: 2, gloss: 'means 0.5x', priority: 1 }),
       rule({ id: 'three', feature: 3, gloss: 'compare with the other count', priority: 0 }),
     ];
-    const m = matchRules({ ...input(NATALIA, 3, { 2: { 0: 1, 1: 1, 2: 1 }, 3: { 2: 1 } }, rules), options: { maxGlosses: 5 } });
-    expect(m.fired.map((f) => [f.ruleId, f.span.text])).toEqual([['one', 'half'], ['three', 'half as']]);
+    const m = matchRules({
+      ...input(NATALIA, 3, { 2: { 0: 1, 1: 1, 2: 1 }, 3: { 2: 1 } }, rules),
+      options: { maxGlosses: 5 },
+    });
+    expect(m.fired.map((f) => [f.ruleId, f.span.text])).toEqual([
+      ['one', 'half'],
+      ['three', 'half as'],
+    ]);
     expect(m.skipped).toEqual([{ ruleId: 'two', reason: 'duplicate', span: { start: 13, end: 17, text: 'half' } }]);
   });
 
   it('drops spans under minSpanChars', () => {
     const r = rule({ id: 'w', feature: 1 });
-    const m = matchRules({ ...input(['a', ' bb', ' ccc'], 1, { 0: { 0: 1 }, 2: { 0: 1 } }, [r]), options: { minSpanChars: 2 } });
+    const m = matchRules({
+      ...input(['a', ' bb', ' ccc'], 1, { 0: { 0: 1 }, 2: { 0: 1 } }, [r]),
+      options: { minSpanChars: 2 },
+    });
     expect(m.fired.map((f) => f.span.text)).toEqual(['ccc']);
     expect(m.skipped).toEqual([{ ruleId: 'w', reason: 'span-too-short', span: { start: 0, end: 1, text: 'a' } }]);
   });
@@ -272,14 +357,27 @@ describe('matchRules', () => {
       const tokens = Array.from({ length: text.length / 4 }, (_, t) => ({ start: t * 4, end: t * 4 + 4 }));
       const a = new Float32Array(tokens.length * F).map((_, k) => ((k >> 3) % 2 === 0 ? 1 : 0)); // every other token fires
       const t0 = performance.now();
-      const m = matchRules({ text, tokens, activations: a, numFeatures: F, featureColumns: new Map(rules.map((r, i) => [r.feature, i])), rules, options: { maxGlosses: 3 } });
-      console.log(`matchRules, ${name}: ${tokens.length} tokens x ${F} rules in ${(performance.now() - t0).toFixed(1)} ms`);
+      const m = matchRules({
+        text,
+        tokens,
+        activations: a,
+        numFeatures: F,
+        featureColumns: new Map(rules.map((r, i) => [r.feature, i])),
+        rules,
+        options: { maxGlosses: 3 },
+      });
+      console.log(
+        `matchRules, ${name}: ${tokens.length} tokens x ${F} rules in ${(performance.now() - t0).toFixed(1)} ms`,
+      );
       expect(m.fired.map((f) => f.ruleId)).toEqual(want);
     }
   });
 
   it('property: deterministic, capped, whole words, once per rule per span, never throws', () => {
-    const piece = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 4 }), fc.constantFrom(' ', 'half', ' as', "'s", '-', '\u0301', '👍🏽', '🇫🇷', 'שלום', '一半', '\uD83D'));
+    const piece = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 4 }),
+      fc.constantFrom(' ', 'half', ' as', "'s", '-', '\u0301', '👍🏽', '🇫🇷', 'שלום', '一半', '\uD83D'),
+    );
     fc.assert(
       fc.property(
         fc.array(piece, { maxLength: 30 }),
@@ -287,10 +385,26 @@ describe('matchRules', () => {
         fc.integer({ min: 0, max: 4 }),
         (pieces, values, maxGlosses) => {
           const F = 4;
-          const rules = [0, 1, 2, 3].map((i) => rule({ id: `r${i}`, feature: 10 + i, threshold: 0.5 + i * 0.2, priority: i % 2, scope: i === 3 ? 'prompt' : 'span' }));
+          const rules = [0, 1, 2, 3].map((i) =>
+            rule({
+              id: `r${i}`,
+              feature: 10 + i,
+              threshold: 0.5 + i * 0.2,
+              priority: i % 2,
+              scope: i === 3 ? 'prompt' : 'span',
+            }),
+          );
           const { text, tokens } = tokenize(pieces);
           const a = new Float32Array(tokens.length * F).map((_, k) => values[k % Math.max(1, values.length)] ?? 0);
-          const inp: MatchInput = { text, tokens, activations: a, numFeatures: F, featureColumns: new Map(rules.map((r, i) => [r.feature, i])), rules, options: { maxGlosses } };
+          const inp: MatchInput = {
+            text,
+            tokens,
+            activations: a,
+            numFeatures: F,
+            featureColumns: new Map(rules.map((r, i) => [r.feature, i])),
+            rules,
+            options: { maxGlosses },
+          };
           const m = matchRules(inp);
           expect(matchRules(inp)).toEqual(m);
           expect(m.fired.length).toBeLessThanOrEqual(maxGlosses);
@@ -298,7 +412,8 @@ describe('matchRules', () => {
           for (const f of m.fired) {
             expect(insideGrapheme(text, f.span.start) || insideGrapheme(text, f.span.end)).toBe(false);
             // Spans grow to whole words (up to MAX_WORD_GROWTH on each side).
-            if (text.length < MAX_WORD_GROWTH) expect(expandToWords(text, f.span.start, f.span.end)).toEqual({ start: f.span.start, end: f.span.end });
+            if (text.length < MAX_WORD_GROWTH)
+              expect(expandToWords(text, f.span.start, f.span.end)).toEqual({ start: f.span.start, end: f.span.end });
             expect(f.span.text).toBe(text.slice(f.span.start, f.span.end));
             const key = `${f.ruleId}@${f.span.start}`;
             expect(seen.has(key)).toBe(false);

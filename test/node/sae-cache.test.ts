@@ -12,7 +12,9 @@ let dir: string;
 const d = 8;
 const N = 1000;
 // Row r holds r in column 0 (exact in float16 up to 2048) and r/1000 + i in the others.
-const rows = Float32Array.from({ length: N * d }, (_, t) => (t % d === 0 ? Math.floor(t / d) : Math.floor(t / d) / 1000 + (t % d)));
+const rows = Float32Array.from({ length: N * d }, (_, t) =>
+  t % d === 0 ? Math.floor(t / d) : Math.floor(t / d) / 1000 + (t % d),
+);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gloss-sae-cache-'));
@@ -28,7 +30,8 @@ async function collect(gen: AsyncGenerator<Float32Array>): Promise<Float32Array[
   for await (const b of gen) out.push(b);
   return out;
 }
-const ids = (batches: Float32Array[]) => batches.flatMap((b) => Array.from({ length: b.length / d }, (_, r) => b[r * d]));
+const ids = (batches: Float32Array[]) =>
+  batches.flatMap((b) => Array.from({ length: b.length / d }, (_, r) => b[r * d]));
 
 describe('activation cache reader', () => {
   it('reads float32 rows exactly and float16 rows within half precision', async () => {
@@ -38,7 +41,8 @@ describe('activation cache reader', () => {
     const c16 = await openCache(join(dir, 'f16'), { heldOutFraction: 0 });
     const got = await c16.readRows(0, N);
     let maxRel = 0;
-    for (let t = 0; t < rows.length; t++) maxRel = Math.max(maxRel, Math.abs(got[t] - rows[t]) / Math.max(1, Math.abs(rows[t])));
+    for (let t = 0; t < rows.length; t++)
+      maxRel = Math.max(maxRel, Math.abs(got[t] - rows[t]) / Math.max(1, Math.abs(rows[t])));
     expect(maxRel).toBeGreaterThan(0);
     expect(maxRel).toBeLessThan(1e-3);
     expect(got[500 * d]).toBe(500);

@@ -5,12 +5,32 @@ import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encode, evaluateSae, loadSae, saveSae, SaeError, trainSae, type Sae, type TrainSaeOptions } from '../../offline-training/sae/index.ts';
+import {
+  encode,
+  evaluateSae,
+  loadSae,
+  saveSae,
+  SaeError,
+  trainSae,
+  type Sae,
+  type TrainSaeOptions,
+} from '../../offline-training/sae/index.ts';
 import { plantedDictionary, writeCache } from '../helpers/make-cache.ts';
 
 let dir: string;
 const D = 16;
-const small = (cache: string, out?: string): TrainSaeOptions => ({ cache, out, width: 32, k: 2, batch: 64, steps: 4, normRows: 256, finalEvalRows: 128, calibrationRows: 0, pca: false });
+const small = (cache: string, out?: string): TrainSaeOptions => ({
+  cache,
+  out,
+  width: 32,
+  k: 2,
+  batch: 64,
+  steps: 4,
+  normRows: 256,
+  finalEvalRows: 128,
+  calibrationRows: 0,
+  pca: false,
+});
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gloss-sae-err-'));
@@ -22,19 +42,35 @@ afterAll(async () => {
 });
 
 function tinySae(d: number): Sae {
-  return { architecture: 'topk', d_in: d, d_sae: 8, k: 2, applyBDecToInput: true, W_enc: new Float32Array(d * 8).fill(0.1), W_dec: new Float32Array(8 * d).fill(0.1), b_enc: new Float32Array(8), b_dec: new Float32Array(d), cfg: {} };
+  return {
+    architecture: 'topk',
+    d_in: d,
+    d_sae: 8,
+    k: 2,
+    applyBDecToInput: true,
+    W_enc: new Float32Array(d * 8).fill(0.1),
+    W_dec: new Float32Array(8 * d).fill(0.1),
+    b_enc: new Float32Array(8),
+    b_dec: new Float32Array(d),
+    cfg: {},
+  };
 }
 
 describe('SAE trainer input errors', () => {
   it('a missing cache folder', async () => {
     const p = trainSae(small(join(dir, 'nope')));
     await expect(p).rejects.toThrow(SaeError);
-    await expect(trainSae(small(join(dir, 'nope')))).rejects.toThrow(/not an activation cache.*index\.json does not exist/);
+    await expect(trainSae(small(join(dir, 'nope')))).rejects.toThrow(
+      /not an activation cache.*index\.json does not exist/,
+    );
   });
 
   it('an empty cache', async () => {
     await mkdir(join(dir, 'empty'), { recursive: true });
-    await writeFile(join(dir, 'empty', 'index.json'), JSON.stringify({ version: 1, d: D, dtype: 'float32', shards: [], texts: 0, source: {} }));
+    await writeFile(
+      join(dir, 'empty', 'index.json'),
+      JSON.stringify({ version: 1, d: D, dtype: 'float32', shards: [], texts: 0, source: {} }),
+    );
     await expect(trainSae(small(join(dir, 'empty')))).rejects.toThrow(SaeError);
     await expect(trainSae(small(join(dir, 'empty')))).rejects.toThrow(/empty \(0 rows\)/);
   });
@@ -42,7 +78,9 @@ describe('SAE trainer input errors', () => {
   it('a truncated shard', async () => {
     await writeCache(join(dir, 'trunc'), [new Float32Array(100 * D).fill(1)], D, { shardRows: 50 });
     await truncate(join(dir, 'trunc', 'shard-00001.bin'), 50 * D * 4 - 3);
-    await expect(trainSae(small(join(dir, 'trunc')))).rejects.toThrow(/shard-00001\.bin: 3197 bytes, expected 50 rows x 16 x 4 = 3200/);
+    await expect(trainSae(small(join(dir, 'trunc')))).rejects.toThrow(
+      /shard-00001\.bin: 3197 bytes, expected 50 rows x 16 x 4 = 3200/,
+    );
   });
 
   it('NaN and Inf activations, with the row they are in', async () => {
@@ -55,7 +93,9 @@ describe('SAE trainer input errors', () => {
     p.x[321 * D + 5] = 0;
     p.x[40 * D] = -Infinity;
     await writeCache(join(dir, 'inf'), [p.x], D, { shardRows: 200 });
-    await expect(trainSae(small(join(dir, 'inf')))).rejects.toThrow(/non-finite activation \(-Infinity\).*global row 40\b/);
+    await expect(trainSae(small(join(dir, 'inf')))).rejects.toThrow(
+      /non-finite activation \(-Infinity\).*global row 40\b/,
+    );
   });
 
   it('bad options', async () => {
@@ -79,7 +119,9 @@ describe('SAE dimension mismatches', () => {
   it('activations whose d differs from the SAE', async () => {
     const sae = tinySae(D);
     await saveSae(join(dir, 'tiny'), sae);
-    await expect(loadSae(join(dir, 'tiny'), { dIn: 24 })).rejects.toThrow(/SAE has d_in=16 but the activations have d=24/);
+    await expect(loadSae(join(dir, 'tiny'), { dIn: 24 })).rejects.toThrow(
+      /SAE has d_in=16 but the activations have d=24/,
+    );
     expect(() => encode(sae, new Float32Array(24 * 3))).toThrow(/72 values, not a multiple of the SAE's d_in=16/);
     await expect(evaluateSae(sae, new Float32Array(10 * 7))).rejects.toThrow(SaeError);
     expect(() => encode(sae, Float32Array.of(...new Array(15).fill(0), NaN))).toThrow(/non-finite input value NaN/);
@@ -96,10 +138,17 @@ describe('SAE dimension mismatches', () => {
   it('resuming a checkpoint on a cache of another width', async () => {
     const out = join(dir, 'resume-d');
     const ac = new AbortController();
-    await trainSae({ ...small(join(dir, 'good'), out), signal: ac.signal, onProgress: () => ac.abort(), progressEvery: 1 });
+    await trainSae({
+      ...small(join(dir, 'good'), out),
+      signal: ac.signal,
+      onProgress: () => ac.abort(),
+      progressEvery: 1,
+    });
     const q = plantedDictionary({ d: 8, atoms: 12, k: 2, n: 300 });
     await writeCache(join(dir, 'd8'), [q.x], 8);
-    await expect(trainSae({ ...small(join(dir, 'd8'), out), resume: true })).rejects.toThrow(/checkpoint was trained on d_in=16 but the cache has d=8/);
+    await expect(trainSae({ ...small(join(dir, 'd8'), out), resume: true })).rejects.toThrow(
+      /checkpoint was trained on d_in=16 but the cache has d=8/,
+    );
   });
 });
 
@@ -117,7 +166,10 @@ describe('SAE config errors', () => {
     await expect(loadSae(out)).rejects.toThrow(/cfg\.json is not valid JSON/);
     await writeFile(join(out, 'cfg.json'), JSON.stringify({ ...cfg, architecture: 'gated' }));
     await expect(loadSae(out)).rejects.toThrow(/unsupported architecture "gated"/);
-    await writeFile(join(out, 'cfg.json'), JSON.stringify({ ...cfg, normalize_activations: 'expected_average_only_in' }));
+    await writeFile(
+      join(out, 'cfg.json'),
+      JSON.stringify({ ...cfg, normalize_activations: 'expected_average_only_in' }),
+    );
     await expect(loadSae(out)).rejects.toThrow(/normalize_activations "expected_average_only_in" is not supported/);
     await expect(loadSae(join(dir, 'nowhere'))).rejects.toThrow(/has no cfg\.json/);
   });

@@ -5,7 +5,18 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decode, encode, encodeSafetensors, importSparsify, loadSae, parseSafetensors, saveSae, SaeError, tensorToF32, type Sae } from '../../offline-training/sae/index.ts';
+import {
+  decode,
+  encode,
+  encodeSafetensors,
+  importSparsify,
+  loadSae,
+  parseSafetensors,
+  saveSae,
+  SaeError,
+  tensorToF32,
+  type Sae,
+} from '../../offline-training/sae/index.ts';
 import { testRand } from '../helpers/make-cache.ts';
 
 let dir: string;
@@ -34,7 +45,8 @@ function randomSae(arch: 'topk' | 'jumprelu', seed = 3): Sae {
     b_dec: f(d, 0.5),
     cfg: { metadata: { model_name: 'test', hook_name: 'blocks.1.hook_resid_pre' } },
   };
-  if (arch === 'jumprelu') sae.threshold = Float32Array.from({ length: m }, (_, j) => (j % 7 === 0 ? Infinity : 0.2 + 0.01 * j));
+  if (arch === 'jumprelu')
+    sae.threshold = Float32Array.from({ length: m }, (_, j) => (j % 7 === 0 ? Infinity : 0.2 + 0.01 * j));
   return sae;
 }
 
@@ -59,25 +71,43 @@ describe('SAELens layout', () => {
       expect(a.idx.length).toBeGreaterThan(50); // the codes are not trivially empty
       expect(decode(back, b)).toEqual(decode(sae, a));
       const cfg = JSON.parse(await readFile(join(out, 'cfg.json'), 'utf8'));
-      expect(cfg).toMatchObject({ architecture: arch, d_in: d, d_sae: m, apply_b_dec_to_input: true, normalize_activations: 'none' });
+      expect(cfg).toMatchObject({
+        architecture: arch,
+        d_in: d,
+        d_sae: m,
+        apply_b_dec_to_input: true,
+        normalize_activations: 'none',
+      });
       // SAELens key names and shapes in the safetensors file.
       const st = parseSafetensors(new Uint8Array(await readFile(join(out, 'sae.safetensors'))));
       const shapes = Object.fromEntries([...st.tensors].map(([k, t]) => [k, t.shape]));
-      expect(shapes).toEqual({ W_enc: [d, m], W_dec: [m, d], b_enc: [m], b_dec: [d], ...(arch === 'jumprelu' ? { threshold: [m] } : {}) });
+      expect(shapes).toEqual({
+        W_enc: [d, m],
+        W_dec: [m, d],
+        b_enc: [m],
+        b_dec: [d],
+        ...(arch === 'jumprelu' ? { threshold: [m] } : {}),
+      });
     });
   }
 
   it('F16 and BF16 files load within their precision', async () => {
     const sae = randomSae('topk');
-    for (const [dtype, tol] of [['F16', 1e-3], ['BF16', 8e-3]] as const) {
+    for (const [dtype, tol] of [
+      ['F16', 1e-3],
+      ['BF16', 8e-3],
+    ] as const) {
       const out = join(dir, `half-${dtype}`);
       await saveSae(out, sae, { dtype });
       const back = await loadSae(out);
       let maxRel = 0;
-      for (let i = 0; i < sae.W_enc.length; i++) maxRel = Math.max(maxRel, Math.abs(back.W_enc[i] - sae.W_enc[i]) / Math.max(1e-3, Math.abs(sae.W_enc[i])));
+      for (let i = 0; i < sae.W_enc.length; i++)
+        maxRel = Math.max(maxRel, Math.abs(back.W_enc[i] - sae.W_enc[i]) / Math.max(1e-3, Math.abs(sae.W_enc[i])));
       expect(maxRel).toBeLessThan(tol);
       expect(maxRel).toBeGreaterThan(0);
-      expect(JSON.parse(await readFile(join(out, 'cfg.json'), 'utf8')).dtype).toBe(dtype === 'F16' ? 'float16' : 'bfloat16');
+      expect(JSON.parse(await readFile(join(out, 'cfg.json'), 'utf8')).dtype).toBe(
+        dtype === 'F16' ? 'float16' : 'bfloat16',
+      );
     }
   });
 
@@ -85,7 +115,25 @@ describe('SAELens layout', () => {
     const sae = randomSae('topk');
     const out = join(dir, 'legacy');
     await saveSae(out, sae);
-    await writeFile(join(out, 'cfg.json'), JSON.stringify({ architecture: 'standard', d_in: d, d_sae: m, activation_fn_str: 'topk', activation_fn_kwargs: { k: 8 }, apply_b_dec_to_input: true, normalize_activations: 'none', model_name: 'gpt2', hook_name: 'blocks.8.hook_resid_pre', hook_layer: 8, dtype: 'float32', device: 'cpu', prepend_bos: true, context_size: 128 }));
+    await writeFile(
+      join(out, 'cfg.json'),
+      JSON.stringify({
+        architecture: 'standard',
+        d_in: d,
+        d_sae: m,
+        activation_fn_str: 'topk',
+        activation_fn_kwargs: { k: 8 },
+        apply_b_dec_to_input: true,
+        normalize_activations: 'none',
+        model_name: 'gpt2',
+        hook_name: 'blocks.8.hook_resid_pre',
+        hook_layer: 8,
+        dtype: 'float32',
+        device: 'cpu',
+        prepend_bos: true,
+        context_size: 128,
+      }),
+    );
     const back = await loadSae(out);
     expect(back.architecture).toBe('topk');
     expect(back.k).toBe(8);
@@ -112,7 +160,18 @@ describe('sparsify import', () => {
         b_dec: { dtype: 'F32', shape: [d], data: bdec },
       }),
     );
-    await writeFile(join(out, 'cfg.json'), JSON.stringify({ expansion_factor: 4, normalize_decoder: true, num_latents: 0, k, multi_topk: false, skip_connection: false, d_in: d }));
+    await writeFile(
+      join(out, 'cfg.json'),
+      JSON.stringify({
+        expansion_factor: 4,
+        normalize_decoder: true,
+        num_latents: 0,
+        k,
+        multi_topk: false,
+        skip_connection: false,
+        d_in: d,
+      }),
+    );
     const sae = await importSparsify(out);
     expect(sae).toMatchObject({ architecture: 'topk', d_in: d, d_sae: m, k });
 
@@ -126,7 +185,11 @@ describe('sparsify import', () => {
         for (let i = 0; i < d; i++) a += (X[row * d + i] - bdec[i]) * encW[j * d + i];
         pre[j] = Math.max(0, a);
       }
-      const top = Array.from(pre.keys()).sort((p, q) => pre[q] - pre[p] || p - q).slice(0, k).filter((j) => pre[j] > 0).sort((p, q) => p - q);
+      const top = Array.from(pre.keys())
+        .sort((p, q) => pre[q] - pre[p] || p - q)
+        .slice(0, k)
+        .filter((j) => pre[j] > 0)
+        .sort((p, q) => p - q);
       expect(Array.from(codes.idx.subarray(codes.ptr[row], codes.ptr[row + 1]))).toEqual(top);
       for (let i = 0; i < d; i++) {
         let want = bdec[i];
@@ -146,12 +209,15 @@ describe('sparsify import', () => {
     const out = join(dir, 'sparsify-bad');
     await mkdir(out, { recursive: true });
     const encW = new Float32Array(m * d);
-    await writeFile(join(out, 'sae.safetensors'), encodeSafetensors({
-      'encoder.weight': { dtype: 'F32', shape: [m, d], data: encW },
-      'encoder.bias': { dtype: 'F32', shape: [m], data: sae.b_enc },
-      W_dec: { dtype: 'F32', shape: [m, d], data: sae.W_dec },
-      b_dec: { dtype: 'F32', shape: [d], data: sae.b_dec },
-    }));
+    await writeFile(
+      join(out, 'sae.safetensors'),
+      encodeSafetensors({
+        'encoder.weight': { dtype: 'F32', shape: [m, d], data: encW },
+        'encoder.bias': { dtype: 'F32', shape: [m], data: sae.b_enc },
+        W_dec: { dtype: 'F32', shape: [m, d], data: sae.W_dec },
+        b_dec: { dtype: 'F32', shape: [d], data: sae.b_dec },
+      }),
+    );
     await writeFile(join(out, 'cfg.json'), JSON.stringify({ k: 4, d_in: d, transcode: true }));
     await expect(importSparsify(out)).rejects.toThrow(/transcoders are not supported/);
     await writeFile(join(out, 'cfg.json'), JSON.stringify({ k: 4, d_in: d, mystery_option: 1 }));
@@ -172,13 +238,19 @@ describe('safetensors reader', () => {
   });
 
   it('rejects truncated files, bad headers and overlapping tensors with SaeError', () => {
-    const bytes = encodeSafetensors({ a: { dtype: 'F32', shape: [4], data: new Float32Array(4) }, b: { dtype: 'F32', shape: [2], data: new Float32Array(2) } });
+    const bytes = encodeSafetensors({
+      a: { dtype: 'F32', shape: [4], data: new Float32Array(4) },
+      b: { dtype: 'F32', shape: [2], data: new Float32Array(2) },
+    });
     expect(() => parseSafetensors(bytes.subarray(0, bytes.length - 4))).toThrow(/past the end|trailing|truncated/);
     expect(() => parseSafetensors(bytes.subarray(0, 5))).toThrow(SaeError);
     const bad = bytes.slice();
     new DataView(bad.buffer).setBigUint64(0, 1n << 40n, true);
     expect(() => parseSafetensors(bad)).toThrow(/header length/);
-    const header = JSON.stringify({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } });
+    const header = JSON.stringify({
+      a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+      b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] },
+    });
     const overlap = new Uint8Array(8 + header.length + 12);
     new DataView(overlap.buffer).setBigUint64(0, BigInt(header.length), true);
     overlap.set(new TextEncoder().encode(header), 8);

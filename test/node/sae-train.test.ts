@@ -91,7 +91,8 @@ describe('TopK SAE on a planted dictionary', () => {
     const keep = new Set(features);
     for (let r = 0; r < full.rows; r++) {
       const want: [number, number][] = [];
-      for (let p = full.ptr[r]; p < full.ptr[r + 1]; p++) if (keep.has(full.idx[p])) want.push([full.idx[p], full.val[p]]);
+      for (let p = full.ptr[r]; p < full.ptr[r + 1]; p++)
+        if (keep.has(full.idx[p])) want.push([full.idx[p], full.val[p]]);
       const got: [number, number][] = [];
       for (let p = sub.ptr[r]; p < sub.ptr[r + 1]; p++) got.push([sub.idx[p], sub.val[p]]);
       expect(got).toEqual(want);
@@ -102,7 +103,15 @@ describe('TopK SAE on a planted dictionary', () => {
   it('writes SAELens files, a JumpReLU variant, metrics.json and summary.txt', async () => {
     const out = join(dir, 'sae');
     const cfg = JSON.parse(await readFile(join(out, 'cfg.json'), 'utf8'));
-    expect(cfg).toMatchObject({ architecture: 'topk', d_in: D, d_sae: 512, k: 4, apply_b_dec_to_input: true, normalize_activations: 'none', dtype: 'float32' });
+    expect(cfg).toMatchObject({
+      architecture: 'topk',
+      d_in: D,
+      d_sae: 512,
+      k: 4,
+      apply_b_dec_to_input: true,
+      normalize_activations: 'none',
+      dtype: 'float32',
+    });
     expect(cfg.gloss.normalization.folded_into_weights).toBe(true);
     const metrics = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
     expect(Object.keys(metrics.summary).sort()).toEqual(['dead_fraction', 'explained_variance', 'fvu', 'l0']);
@@ -123,7 +132,16 @@ describe('training step engines agree', () => {
   it('onnxruntime encoder vs plain TypeScript, and 1 vs 2 threads, follow the same trajectory', async () => {
     const d = 32;
     const p = plantedDictionary({ d, atoms: 48, k: 3, n: 8 * 128, seed: 9 });
-    const cfg: CoreConfig = { d, m: 96, k: 6, kAux: 16, auxCoef: 1 / 32, deadTokens: 256, seed: 2, adam: { lr: 3e-3, beta1: 0.9, beta2: 0.999, eps: 6.25e-10 } };
+    const cfg: CoreConfig = {
+      d,
+      m: 96,
+      k: 6,
+      kAux: 16,
+      auxCoef: 1 / 32,
+      deadTokens: 256,
+      seed: 2,
+      adam: { lr: 3e-3, beta1: 0.9, beta2: 0.999, eps: 6.25e-10 },
+    };
     const cores = {
       ort1: await SaeCore.create(cfg, { engine: 'ort', threads: 1, maxBatch: 128 }),
       ort2: await SaeCore.create(cfg, { engine: 'ort', threads: 2, maxBatch: 128 }),

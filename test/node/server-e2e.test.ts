@@ -60,10 +60,16 @@ describe('Node server over HTTP', () => {
     expect(res.headers.get('x-gloss-status')).toBe('rewritten');
     expect(res.headers.get('x-gloss-rules')).toBe('half-as-much');
     const body = (await res.json()) as { prompt: string; backend: string };
-    expect(body.prompt).toBe('she sold half ⟦gloss: "half" means one half of the amount mentioned before⟧ as many clips');
+    expect(body.prompt).toBe(
+      'she sold half ⟦gloss: "half" means one half of the amount mentioned before⟧ as many clips',
+    );
     expect(body.backend).toBe('onnxruntime-node');
     // The engine was loaded before the port opened.
-    expect(await (await fetch(`${server.url}/healthz`)).json()).toMatchObject({ ok: true, ready: true, bundle: 'known-answer' });
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toMatchObject({
+      ok: true,
+      ready: true,
+      bundle: 'known-answer',
+    });
   });
 
   it('rejects an oversized body over a real socket with 413', async () => {
@@ -112,7 +118,9 @@ describe('gloss CLI', () => {
   });
 
   it('serves, then stops cleanly on SIGTERM', async () => {
-    const p = spawn(process.execPath, [BIN, 'serve', '--bundle', bundle, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [BIN, 'serve', '--bundle', bundle, '--port', '0', '--quiet'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     p.stderr.on('data', (d) => (stderr += d));
@@ -128,7 +136,11 @@ describe('gloss CLI', () => {
       });
     });
     expect(stdout).toMatch(/gloss: serving bundle known-answer \(use-lite, 3 rules\) with onnxruntime-node on /);
-    const res = await fetch(`${url}/v1/rewrite`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"prompt":"tom has twice as many apples"}' });
+    const res = await fetch(`${url}/v1/rewrite`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"prompt":"tom has twice as many apples"}',
+    });
     expect(res.headers.get('x-gloss-rules')).toBe('twice-as');
     const code = await new Promise<number | null>((done) => {
       p.on('close', done);

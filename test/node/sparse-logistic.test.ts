@@ -1,11 +1,16 @@
 // The sparse L1 logistic readout recovers a planted predictive feature and zeroes the rest.
 import { describe, it, expect } from 'vitest';
-import { fitSparseLogistic, bestThreshold, prf, type SparseRow } from '../../offline-training/evaluate/sparse-logistic.ts';
+import {
+  fitSparseLogistic,
+  bestThreshold,
+  prf,
+  type SparseRow,
+} from '../../offline-training/evaluate/sparse-logistic.ts';
 
 describe('fitSparseLogistic', () => {
   it('keeps the planted features, drops noise, and classifies well', () => {
     let s = 3;
-    const r = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const r = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
     const dim = 200;
     const rows: SparseRow[] = [];
     const y: (0 | 1)[] = [];
@@ -30,6 +35,11 @@ describe('fitSparseLogistic', () => {
     const scores = rows.map((x) => m.predict(x));
     const best = bestThreshold(scores, y);
     expect(best.f1).toBeGreaterThan(0.75);
-    expect(prf([0.9, 0.1, 0.8, 0.2], [1, 0, 0, 1], 0.5)).toEqual({ precision: 0.5, recall: 0.5, f1: 0.5, threshold: 0.5 });
+    expect(prf([0.9, 0.1, 0.8, 0.2], [1, 0, 0, 1], 0.5)).toEqual({
+      precision: 0.5,
+      recall: 0.5,
+      f1: 0.5,
+      threshold: 0.5,
+    });
   });
 });

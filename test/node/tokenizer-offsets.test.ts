@@ -10,10 +10,21 @@ const fold = (s: string) => s.normalize('NFKC').toLowerCase().replace(/\s+/g, ''
 
 describe('alignSurfaces', () => {
   it('aligns through case folding, collapsed spaces and compatibility characters', () => {
-    expect(alignSurfaces('Hello   World', [' hello', ' world'])).toEqual([[0, 5], [8, 13]]);
-    expect(alignSurfaces('ﬁne day', [' fi', 'ne', ' day'])).toEqual([[0, 1], [1, 3], [4, 7]]);
+    expect(alignSurfaces('Hello   World', [' hello', ' world'])).toEqual([
+      [0, 5],
+      [8, 13],
+    ]);
+    expect(alignSurfaces('ﬁne day', [' fi', 'ne', ' day'])).toEqual([
+      [0, 1],
+      [1, 3],
+      [4, 7],
+    ]);
     // A piece the text does not contain (an <unk>) is zero-width where the previous one ended.
-    expect(alignSurfaces('a b', [' a', '<unk>', ' b'])).toEqual([[0, 1], [1, 1], [2, 3]]);
+    expect(alignSurfaces('a b', [' a', '<unk>', ' b'])).toEqual([
+      [0, 1],
+      [1, 1],
+      [2, 3],
+    ]);
     expect(alignSurfaces('', [])).toEqual([]);
   });
 });

@@ -9,7 +9,17 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { hasChromium, launchBrowser, NO_CHROMIUM, readViews, setPrompt, startUiServer, waitForResult, type LaunchedBrowser, type UiServer } from '../helpers/browser.ts';
+import {
+  hasChromium,
+  launchBrowser,
+  NO_CHROMIUM,
+  readViews,
+  setPrompt,
+  startUiServer,
+  waitForResult,
+  type LaunchedBrowser,
+  type UiServer,
+} from '../helpers/browser.ts';
 import { writeKnownBundle } from '../helpers/known-bundle.ts';
 
 const ARTIFACTS = 'test/artifacts';
@@ -75,7 +85,9 @@ describe.skipIf(!hasChromium)('explorer in Chromium (server and in-browser WASM)
     // No GPU in this Chromium (--disable-gpu): navigator.gpu gives no adapter, so WASM ran.
     expect(r.backend).toBe('onnxruntime-web/wasm');
     expect(r.status).toMatch(/^In this browser with onnxruntime-web\/wasm: [\d.]+ ms of computing/);
-    expect(await page.locator('#load').innerText()).toMatch(/Detector loaded into this browser with onnxruntime-web\/wasm: .* sha256-verified.* no WebGPU adapter .* so WASM ran\./);
+    expect(await page.locator('#load').innerText()).toMatch(
+      /Detector loaded into this browser with onnxruntime-web\/wasm: .* sha256-verified.* no WebGPU adapter .* so WASM ran\./,
+    );
     const local = await readViews(page);
     expect(local).toEqual(server);
     // Typing again recomputes in the browser: no more /v1/explain on the server.
@@ -92,7 +104,9 @@ describe.skipIf(!hasChromium)('explorer in Chromium (server and in-browser WASM)
   it("a token's value on hover and on keyboard focus (arrow keys between tokens)", async () => {
     await setPrompt(page, NATALIA, { mode: 'server' });
     await page.locator('#tokens .tok', { hasText: /^half$/ }).hover();
-    expect(await page.locator('#token-detail').innerText()).toMatch(/“half”: feature 101 \(half as \(fraction of an earlier amount\)\) 2\.000 against threshold 0\.50; fires half-as-much/);
+    expect(await page.locator('#token-detail').innerText()).toMatch(
+      /“half”: feature 101 \(half as \(fraction of an earlier amount\)\) 2\.000 against threshold 0\.50; fires half-as-much/,
+    );
     // Keyboard: one tab stop for all tokens; arrows move; the detail line and the tooltip follow.
     await page.locator('#tokens .tok[tabindex="0"]').focus();
     for (let i = 0; i < 40; i++) {
@@ -203,7 +217,10 @@ describe.skipIf(!hasChromium)('explorer in Chromium (server and in-browser WASM)
   it('accessible: every control has a label, text meets WCAG AA contrast, the page has landmarks', async () => {
     const unlabeled = await page.evaluate(() =>
       [...document.querySelectorAll<HTMLInputElement>('input, select, textarea, button')]
-        .filter((e) => !(e.labels?.length || e.getAttribute('aria-label') || (e.tagName === 'BUTTON' && e.textContent?.trim())))
+        .filter(
+          (e) =>
+            !(e.labels?.length || e.getAttribute('aria-label') || (e.tagName === 'BUTTON' && e.textContent?.trim())),
+        )
         .map((e) => e.id || e.outerHTML.slice(0, 60)),
     );
     expect(unlabeled).toEqual([]);
@@ -254,8 +271,10 @@ function contrastProblems(): string[] {
     const fg = over(parse(getComputedStyle(e).color), bg);
     const [l1, l2] = [lum(fg), lum(bg)].sort((a, b) => b - a);
     const ratio = (l1 + 0.05) / (l2 + 0.05);
-    if (ratio < 4.5) problems.push(`${e.tagName.toLowerCase()}.${e.className}: ${ratio.toFixed(2)} "${e.textContent!.trim().slice(0, 30)}"`);
+    if (ratio < 4.5)
+      problems.push(
+        `${e.tagName.toLowerCase()}.${e.className}: ${ratio.toFixed(2)} "${e.textContent!.trim().slice(0, 30)}"`,
+      );
   }
   return problems;
 }
-

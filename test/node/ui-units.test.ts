@@ -46,13 +46,26 @@ describe('diff of the rewritten prompt', () => {
 
   it('rebuilds inline and note insertions exactly, the rest kept as the original', () => {
     const text = 'She earns $12 per hour and sold twice as many, then half as many.';
-    const f = [fired('half-as-much', text, 'half', 'after-span'), fired('twice-as', text, 'twice', 'after-span'), fired('rate-per', text, 'per', 'note')];
+    const f = [
+      fired('half-as-much', text, 'half', 'after-span'),
+      fired('twice-as', text, 'twice', 'after-span'),
+      fired('rate-per', text, 'per', 'note'),
+    ];
     const rw = rewriteText(text, f, rules);
     const inserted = rw.inserted.map((i) => ({ rule: i.ruleId, at: i.at, gloss: i.gloss }));
     const parts = insertionDiff(text, rw.text, inserted, new Set(['rate-per']));
     expect(parts.map((p) => p.text).join('')).toBe(rw.text);
-    expect(parts.filter((p) => p.kind === 'same').map((p) => p.text).join('')).toBe(text);
-    expect(parts.filter((p) => p.kind === 'ins').map((p) => p.rules)).toEqual([['twice-as'], ['half-as-much'], ['rate-per']]);
+    expect(
+      parts
+        .filter((p) => p.kind === 'same')
+        .map((p) => p.text)
+        .join(''),
+    ).toBe(text);
+    expect(parts.filter((p) => p.kind === 'ins').map((p) => p.rules)).toEqual([
+      ['twice-as'],
+      ['half-as-much'],
+      ['rate-per'],
+    ]);
     expect(parts.some((p) => p.kind === 'del')).toBe(false);
   });
 
@@ -157,7 +170,9 @@ describe("onnxruntime's node placement log", () => {
       'WebGPU runs 2 of the 6 nodes; on the CPU: DynamicQuantizeLinear, MatMulInteger ×2 (no WebGPU kernel) and shape ops (Shape), as onnxruntime does by design; 1 copies between GPU and CPU',
     );
     expect(parsePlacement(['nothing here'])).toBeUndefined();
-    const all = parsePlacement(['[V:onnxruntime:, session_state.cc:1373 VerifyEachNodeIsAssignedToAnEp] All nodes placed on [WebGpuExecutionProvider]. Number of nodes: 2'])!;
+    const all = parsePlacement([
+      '[V:onnxruntime:, session_state.cc:1373 VerifyEachNodeIsAssignedToAnEp] All nodes placed on [WebGpuExecutionProvider]. Number of nodes: 2',
+    ])!;
     expect(describePlacement(all)).toBe('WebGPU runs all 2 nodes');
   });
 });
@@ -206,7 +221,13 @@ describe('routes: /ui, assets and bundle files on the Gloss app', () => {
     expect(wasm.status).toBe(200);
     expect(wasm.headers.get('content-type')).toBe('application/wasm');
     expect(new Uint8Array(await wasm.arrayBuffer()).subarray(0, 4)).toEqual(new Uint8Array([0, 0x61, 0x73, 0x6d]));
-    for (const bad of ['/ui/assets/../package.json', '/ui/assets/%2e%2e/package.json', '/ui/assets/ort/ort.node.min.mjs', '/ui/assets/build.ts', '/ui/assets/nope.js']) {
+    for (const bad of [
+      '/ui/assets/../package.json',
+      '/ui/assets/%2e%2e/package.json',
+      '/ui/assets/ort/ort.node.min.mjs',
+      '/ui/assets/build.ts',
+      '/ui/assets/nope.js',
+    ]) {
       expect((await app.request(bad)).status, bad).toBe(404);
     }
   });
@@ -216,11 +237,15 @@ describe('routes: /ui, assets and bundle files on the Gloss app', () => {
     expect(r.status).toBe(200);
     const bytes = new Uint8Array(await r.arrayBuffer());
     expect(r.headers.get('x-gloss-sha256')).toBe(await sha256Hex(bytes));
-    expect((await app.request('/v1/bundle/files/detector.onnx', { headers: { 'if-none-match': r.headers.get('etag')! } })).status).toBe(304);
+    expect(
+      (await app.request('/v1/bundle/files/detector.onnx', { headers: { 'if-none-match': r.headers.get('etag')! } }))
+        .status,
+    ).toBe(304);
     expect((await app.request('/v1/bundle/files/secret.txt')).status).toBe(404);
     expect((await app.request('/v1/bundle/files/..%2Fb%2Fmanifest.json')).status).toBe(404);
 
-    const fetcher = (async (input: RequestInfo | URL, init?: RequestInit) => app.request(String(input), init)) as typeof fetch;
+    const fetcher = (async (input: RequestInfo | URL, init?: RequestInit) =>
+      app.request(String(input), init)) as typeof fetch;
     const loaded = await loadBundle(httpBundleSource('http://localhost/v1/bundle/files/', { fetch: fetcher }));
     expect(loaded.manifest.name).toBe('known-answer');
     expect(loaded.rules?.rules.map((x) => x.id)).toEqual(KNOWN_RULES.rules.map((x) => x.id));
@@ -232,19 +257,27 @@ describe('routes: /ui, assets and bundle files on the Gloss app', () => {
       const text = (await res.text()).replace('half as many', 'half as MANY');
       return new Response(text, { status: 200 });
     }) as typeof fetch;
-    await expect(loadBundle(httpBundleSource('http://localhost/v1/bundle/files/', { fetch: tampering }))).rejects.toThrow(/rules\.json does not match its sha256/);
+    await expect(
+      loadBundle(httpBundleSource('http://localhost/v1/bundle/files/', { fetch: tampering })),
+    ).rejects.toThrow(/rules\.json does not match its sha256/);
   });
 
   it('sits behind the bearer token like the rest of /v1', async () => {
     const locked = createApp({ engine: async () => engine, auth: { bearerToken: 'tok' } });
     locked.route('/', uiRoutes({ assets: nodeUiAssets(), bundle: folderSource(join(dir, 'b')) }));
     expect((await locked.request('/v1/bundle/files/manifest.json')).status).toBe(401);
-    expect((await locked.request('/v1/bundle/files/manifest.json', { headers: { authorization: 'Bearer tok' } })).status).toBe(200);
+    expect(
+      (await locked.request('/v1/bundle/files/manifest.json', { headers: { authorization: 'Bearer tok' } })).status,
+    ).toBe(200);
     expect((await locked.request('/ui/')).status).toBe(200); // the page itself is public; it asks for the token on 401
   });
 
   it('the example prompt is the GSM8K question the known bundle answers', async () => {
-    const res = await app.request('/v1/rewrite', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: NATALIA }) });
+    const res = await app.request('/v1/rewrite', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: NATALIA }),
+    });
     expect(((await res.json()) as { rules: string[] }).rules).toEqual(['half-as-much']);
   });
 });

@@ -10,16 +10,28 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { hasChromium, launchBrowser, NO_CHROMIUM, readViews, setPrompt, startUiServer, waitForResult, type LaunchedBrowser, type UiServer } from '../helpers/browser.ts';
+import {
+  hasChromium,
+  launchBrowser,
+  NO_CHROMIUM,
+  readViews,
+  setPrompt,
+  startUiServer,
+  waitForResult,
+  type LaunchedBrowser,
+  type UiServer,
+} from '../helpers/browser.ts';
 import { writeKnownBundle } from '../helpers/known-bundle.ts';
 
 const ARTIFACTS = 'test/artifacts';
 const NATALIA =
   'Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?';
 // A GSM8K-style question for the default bundle (its rules fire on "twice" and "per").
-const TWICE = 'Brian has twice as many tennis balls as Frodo, who has 8 more than Lily. If Lily has 12 tennis balls and earns $5 per hour, how many does Brian have?';
+const TWICE =
+  'Brian has twice as many tennis balls as Frodo, who has 8 more than Lily. If Lily has 12 tennis balls and earns $5 per hour, how many does Brian have?';
 const DEFAULT_BUNDLE = 'models/default';
-const hasDefaultRules = existsSync(join(DEFAULT_BUNDLE, 'rules.json')) && existsSync(join(DEFAULT_BUNDLE, 'features.json'));
+const hasDefaultRules =
+  existsSync(join(DEFAULT_BUNDLE, 'rules.json')) && existsSync(join(DEFAULT_BUNDLE, 'features.json'));
 /** Ops the int8 detector's graph has no onnxruntime-web WebGPU kernel for (onnxruntime-web 1.30). */
 const NO_WEBGPU_KERNEL = ['DynamicQuantizeLinear', 'MatMulInteger'];
 
@@ -44,7 +56,13 @@ function median(xs: number[]): number {
 }
 
 /** Runs the prompt `n` times (with trailing spaces, so each run is a new text; the last is `prompt` itself) and records timings. */
-async function timeRuns(page: Page, bundle: string, prompt: string, mode: 'server' | 'browser', n = 5): Promise<Timing> {
+async function timeRuns(
+  page: Page,
+  bundle: string,
+  prompt: string,
+  mode: 'server' | 'browser',
+  n = 5,
+): Promise<Timing> {
   const detect: number[] = [];
   const wall: number[] = [];
   let backend = '';
@@ -55,18 +73,34 @@ async function timeRuns(page: Page, bundle: string, prompt: string, mode: 'serve
     detect.push(Number(d.detectMs) / 2);
     wall.push(Number(d.wallMs));
   }
-  const t: Timing = { bundle, mode, backend, tokens: (await readViews(page)).tokens, detectMs: median(detect), wallMs: median(wall), runs: n };
+  const t: Timing = {
+    bundle,
+    mode,
+    backend,
+    tokens: (await readViews(page)).tokens,
+    detectMs: median(detect),
+    wallMs: median(wall),
+    runs: n,
+  };
   timings.push(t);
   return t;
 }
 
-async function useBrowserMode(page: Page, provider: 'auto' | 'wasm'): Promise<{ provider: string; load: string; cpuOps: string[]; placement: string }> {
+async function useBrowserMode(
+  page: Page,
+  provider: 'auto' | 'wasm',
+): Promise<{ provider: string; load: string; cpuOps: string[]; placement: string }> {
   await page.locator('#provider').selectOption(provider);
   await page.locator('input[name="mode"][value="browser"]').check();
   await waitForResult(page, { mode: 'browser', timeout: 90_000 });
   return page.evaluate(() => {
     const l = document.getElementById('load')!;
-    return { provider: l.dataset.provider ?? '', load: l.textContent ?? '', cpuOps: (l.dataset.cpuOps ?? '').split(',').filter(Boolean), placement: l.dataset.placement ?? '' };
+    return {
+      provider: l.dataset.provider ?? '',
+      load: l.textContent ?? '',
+      cpuOps: (l.dataset.cpuOps ?? '').split(',').filter(Boolean),
+      placement: l.dataset.placement ?? '',
+    };
   });
 }
 
@@ -85,7 +119,10 @@ describe.skipIf(!hasChromium)('explorer on WebGPU (SwiftShader) in Chromium', ()
     await rm(dir, { recursive: true, force: true });
     if (timings.length) {
       await writeFile(join(ARTIFACTS, 'ui-timings.json'), JSON.stringify(timings, null, 1));
-      for (const t of timings) console.log(`ui timing: ${t.bundle} ${t.mode} ${t.backend}: detector ${t.detectMs.toFixed(2)} ms per call (${t.tokens} tokens), round ${t.wallMs.toFixed(1)} ms`);
+      for (const t of timings)
+        console.log(
+          `ui timing: ${t.bundle} ${t.mode} ${t.backend}: detector ${t.detectMs.toFixed(2)} ms per call (${t.tokens} tokens), round ${t.wallMs.toFixed(1)} ms`,
+        );
     }
   });
 
@@ -96,7 +133,11 @@ describe.skipIf(!hasChromium)('explorer on WebGPU (SwiftShader) in Chromium', ()
       await page.goto(`${srv.url}/ui/`);
       await page.waitForFunction(() => document.documentElement.dataset.ready === 'true');
       adapter = await page.evaluate(async () => {
-        const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string } } | null> } }).gpu;
+        const gpu = (
+          navigator as Navigator & {
+            gpu?: { requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string } } | null> };
+          }
+        ).gpu;
         const a = await gpu?.requestAdapter();
         return a ? `${a.info?.vendor ?? '?'} ${a.info?.architecture ?? ''}`.trim() : null;
       });
@@ -120,45 +161,54 @@ describe.skipIf(!hasChromium)('explorer on WebGPU (SwiftShader) in Chromium', ()
     }
   });
 
-  it.skipIf(!hasDefaultRules)('default bundle (int8 detector): server, WebGPU and WASM fire the same rules; the page names the ops WebGPU left on the CPU', async (ctx) => {
-    if (!adapter) ctx.skip();
-    const srv = await startUiServer(DEFAULT_BUNDLE);
-    try {
-      const page = browser.page;
-      await page.goto(`${srv.url}/ui/`);
-      await page.waitForFunction(() => document.documentElement.dataset.ready === 'true');
-      await timeRuns(page, 'default', TWICE, 'server');
-      const server = await readViews(page);
-      // One of the multiplication rules (they share a gloss, so "twice" is glossed once).
-      expect(server.rules.some((r: string) => ['twice', 'repeat-times-every', 'times-as-many', 'times', 'double'].includes(r))).toBe(true);
+  it.skipIf(!hasDefaultRules)(
+    'default bundle (int8 detector): server, WebGPU and WASM fire the same rules; the page names the ops WebGPU left on the CPU',
+    async (ctx) => {
+      if (!adapter) ctx.skip();
+      const srv = await startUiServer(DEFAULT_BUNDLE);
+      try {
+        const page = browser.page;
+        await page.goto(`${srv.url}/ui/`);
+        await page.waitForFunction(() => document.documentElement.dataset.ready === 'true');
+        await timeRuns(page, 'default', TWICE, 'server');
+        const server = await readViews(page);
+        // One of the multiplication rules (they share a gloss, so "twice" is glossed once).
+        expect(
+          server.rules.some((r: string) =>
+            ['twice', 'repeat-times-every', 'times-as-many', 'times', 'double'].includes(r),
+          ),
+        ).toBe(true);
 
-      const gpu = await useBrowserMode(page, 'auto');
-      expect(gpu.provider).toBe('webgpu');
-      const onGpu = await waitForResult(page, { mode: 'browser' });
-      expect(onGpu.backend).toBe('onnxruntime-web/webgpu');
-      expect(await readViews(page)).toEqual(server);
-      await timeRuns(page, 'default', TWICE, 'browser');
-      expect(await readViews(page)).toEqual(server);
-      // onnxruntime-web's WebGPU provider has no kernel for the integer-arithmetic int8 form: those
-      // nodes run on the CPU inside the same session, silently; the page says so.
-      expect(gpu.placement).not.toBe('');
-      for (const op of gpu.cpuOps) expect(NO_WEBGPU_KERNEL).toContain(op);
-      for (const op of gpu.cpuOps) expect(gpu.load).toContain(op);
-      await page.screenshot({ path: join(ARTIFACTS, 'explorer-webgpu-default.png'), fullPage: true });
-      await writeFile(join(ARTIFACTS, 'ui-webgpu-placement.json'), gpu.placement);
+        const gpu = await useBrowserMode(page, 'auto');
+        expect(gpu.provider).toBe('webgpu');
+        const onGpu = await waitForResult(page, { mode: 'browser' });
+        expect(onGpu.backend).toBe('onnxruntime-web/webgpu');
+        expect(await readViews(page)).toEqual(server);
+        await timeRuns(page, 'default', TWICE, 'browser');
+        expect(await readViews(page)).toEqual(server);
+        // onnxruntime-web's WebGPU provider has no kernel for the integer-arithmetic int8 form: those
+        // nodes run on the CPU inside the same session, silently; the page says so.
+        expect(gpu.placement).not.toBe('');
+        for (const op of gpu.cpuOps) expect(NO_WEBGPU_KERNEL).toContain(op);
+        for (const op of gpu.cpuOps) expect(gpu.load).toContain(op);
+        await page.screenshot({ path: join(ARTIFACTS, 'explorer-webgpu-default.png'), fullPage: true });
+        await writeFile(join(ARTIFACTS, 'ui-webgpu-placement.json'), gpu.placement);
 
-      const wasm = await useBrowserMode(page, 'wasm');
-      expect(wasm.provider).toBe('wasm');
-      const onWasm = await waitForResult(page, { mode: 'browser' });
-      expect(onWasm.backend).toBe('onnxruntime-web/wasm');
-      expect(await readViews(page)).toEqual(server);
-      await timeRuns(page, 'default', TWICE, 'browser');
-      expect(await readViews(page)).toEqual(server);
-      expect(browser.logs.filter((l) => l.startsWith('[pageerror]') || /Content Security Policy/i.test(l))).toEqual([]);
-    } finally {
-      await srv.close();
-    }
-  });
+        const wasm = await useBrowserMode(page, 'wasm');
+        expect(wasm.provider).toBe('wasm');
+        const onWasm = await waitForResult(page, { mode: 'browser' });
+        expect(onWasm.backend).toBe('onnxruntime-web/wasm');
+        expect(await readViews(page)).toEqual(server);
+        await timeRuns(page, 'default', TWICE, 'browser');
+        expect(await readViews(page)).toEqual(server);
+        expect(browser.logs.filter((l) => l.startsWith('[pageerror]') || /Content Security Policy/i.test(l))).toEqual(
+          [],
+        );
+      } finally {
+        await srv.close();
+      }
+    },
+  );
 });
 
 async function knownBundle(dir: string): Promise<string> {

@@ -57,7 +57,12 @@ beforeAll(async () => {
   const engine = await GlossEngine.create(await loadBundle(folderSource(join(dir, 'bundle'))), ortNodeBackend());
   rewrite = async (p) => (await engine.rewrite(p)).rewritten;
   tasks = join(dir, 'tasks.jsonl');
-  await writeFile(tasks, Array.from({ length: N }, (_, i) => JSON.stringify({ id: `t${i}`, question: question(i), answer: `#### ${gold(i)}` })).join('\n') + '\n');
+  await writeFile(
+    tasks,
+    Array.from({ length: N }, (_, i) =>
+      JSON.stringify({ id: `t${i}`, question: question(i), answer: `#### ${gold(i)}` }),
+    ).join('\n') + '\n',
+  );
   fake = await startFakeLlm(rewarding);
 });
 afterAll(async () => {
@@ -66,7 +71,18 @@ afterAll(async () => {
 });
 beforeEach(() => fake.reset());
 
-const base = () => ({ tasks, baseUrl: fake.baseUrl, model: 'fake-1', rewrite, taskType: 'gsm8k' as const, promptTemplate: TEMPLATE, concurrency: 4, seed: 1, env: {}, backoffMs: 5 });
+const base = () => ({
+  tasks,
+  baseUrl: fake.baseUrl,
+  model: 'fake-1',
+  rewrite,
+  taskType: 'gsm8k' as const,
+  promptTemplate: TEMPLATE,
+  concurrency: 4,
+  seed: 1,
+  env: {},
+  backoffMs: 5,
+});
 
 describe('uplift A/B harness', () => {
   it('finds a significant gain when the upstream answers right only with a gloss', async () => {
@@ -86,7 +102,9 @@ describe('uplift A/B harness', () => {
     expect(r.all.difference).toBeCloseTo(16 / 40, 12);
     // The rewritten prompts really are Gloss's: inline markers after "half", removable exactly.
     const row = r.rows.find((x) => x.id === 't0')!;
-    expect(fake.requests.find((q) => idx(q) === 0 && q.prompt.includes('⟦gloss'))!.prompt).toMatch(/^\[t0\] Natalia sold .*half ⟦gloss: .*⟧ as many.*\n\nGive the final answer/s);
+    expect(fake.requests.find((q) => idx(q) === 0 && q.prompt.includes('⟦gloss'))!.prompt).toMatch(
+      /^\[t0\] Natalia sold .*half ⟦gloss: .*⟧ as many.*\n\nGive the final answer/s,
+    );
     expect(row.rewrittenPrompt).toContain('half ⟦gloss: "half" means one half of the amount mentioned before⟧ as many');
     expect(stripGlosses(row.rewrittenPrompt)).toBe(row.prompt);
     expect(r.rows.find((x) => x.id === 't3')!.glossed).toBe(false);
@@ -132,7 +150,17 @@ describe('uplift A/B harness', () => {
     const logs: string[] = [];
     const spy = vi.spyOn(console, 'log').mockImplementation((m: string) => void logs.push(m));
     try {
-      await runUpliftCli({ tasks, bundle: join(dir, 'bundle'), baseUrl: fake.baseUrl, model: 'fake-1', promptTemplate: TEMPLATE, limit: 10, seed: 3, bootstrap: 500, json });
+      await runUpliftCli({
+        tasks,
+        bundle: join(dir, 'bundle'),
+        baseUrl: fake.baseUrl,
+        model: 'fake-1',
+        promptTemplate: TEMPLATE,
+        limit: 10,
+        seed: 3,
+        bootstrap: 500,
+        json,
+      });
     } finally {
       spy.mockRestore();
     }
@@ -145,7 +173,9 @@ describe('uplift A/B harness', () => {
   it('says plainly that uplift cannot be measured without an endpoint', async () => {
     const err = await runUplift({ tasks, rewrite, env: {} }).catch((e) => e);
     expect(err.message.startsWith(`${NO_ENDPOINT_UPLIFT}.`)).toBe(true);
-    expect(err.message).toBe('no LLM endpoint configured: uplift cannot be measured here. Configure one with --base-url and --model (or GLOSS_LLM_BASE_URL and GLOSS_LLM_MODEL); the API key is read from OPENAI_API_KEY or the variable named by --api-key-env.');
+    expect(err.message).toBe(
+      'no LLM endpoint configured: uplift cannot be measured here. Configure one with --base-url and --model (or GLOSS_LLM_BASE_URL and GLOSS_LLM_MODEL); the API key is read from OPENAI_API_KEY or the variable named by --api-key-env.',
+    );
     expect(fake.count).toBe(0);
   });
 });

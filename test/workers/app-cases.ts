@@ -8,25 +8,49 @@ export interface AppCase {
   contentType?: string;
 }
 
-const json = (name: string, path: string, body: unknown): AppCase => ({ name, method: 'POST', path, body: JSON.stringify(body), contentType: 'application/json' });
+const json = (name: string, path: string, body: unknown): AppCase => ({
+  name,
+  method: 'POST',
+  path,
+  body: JSON.stringify(body),
+  contentType: 'application/json',
+});
 
 export const APP_CASES: AppCase[] = [
-  json('half as many', '/v1/rewrite', { prompt: 'Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May.' }),
+  json('half as many', '/v1/rewrite', {
+    prompt: 'Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May.',
+  }),
   json('half + per (note block)', '/v1/rewrite', { prompt: 'she sold half as many clips . he earns $ 12 per hour .' }),
   json('twice as much', '/v1/rewrite', { prompt: 'tom has twice as many apples as her friends .' }),
   json('nothing fires', '/v1/rewrite', { prompt: 'How many apples did Tom sell?' }),
-  json('maxGlosses 1', '/v1/rewrite', { prompt: 'she sold half as many clips and twice as many apples per day', options: { maxGlosses: 1 } }),
+  json('maxGlosses 1', '/v1/rewrite', {
+    prompt: 'she sold half as many clips and twice as many apples per day',
+    options: { maxGlosses: 1 },
+  }),
   json('dry run', '/v1/rewrite', { prompt: 'she sold half as many clips', options: { dryRun: true } }),
   json('messages', '/v1/rewrite', {
     model: 'any',
     messages: [
       { role: 'system', content: 'half' },
-      { role: 'user', content: [{ type: 'text', text: 'she sold half as many clips' }, { type: 'image_url', image_url: { url: 'x' } }], name: 'n' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'she sold half as many clips' },
+          { type: 'image_url', image_url: { url: 'x' } },
+        ],
+        name: 'n',
+      },
       { role: 'assistant', content: 'twice' },
       { role: 'user', content: 'he earns $ 12 per hour' },
     ],
   }),
-  json('messages, scan all', '/v1/rewrite', { messages: [{ role: 'system', content: 'twice as many' }, { role: 'user', content: 'half' }], options: { scan: 'all' } }),
+  json('messages, scan all', '/v1/rewrite', {
+    messages: [
+      { role: 'system', content: 'twice as many' },
+      { role: 'user', content: 'half' },
+    ],
+    options: { scan: 'all' },
+  }),
   json('explain', '/v1/explain', { prompt: 'she sold half as many clips per day' }),
   json('empty prompt', '/v1/rewrite', { prompt: '' }),
   json('prompt not a string', '/v1/rewrite', { prompt: 3 }),
@@ -61,18 +85,37 @@ export async function answer(c: AppCase, res: Response): Promise<AppAnswer> {
   } catch {
     // not JSON: compared as text
   }
-  return { name: c.name, status: res.status, headers: Object.fromEntries(COMPARED_HEADERS.map((h) => [h, res.headers.get(h)])), body };
+  return {
+    name: c.name,
+    status: res.status,
+    headers: Object.fromEntries(COMPARED_HEADERS.map((h) => [h, res.headers.get(h)])),
+    body,
+  };
 }
 
 export function request(c: AppCase, base = 'http://gloss.test'): Request {
-  return new Request(base + c.path, { method: c.method, body: c.body, headers: c.contentType ? { 'content-type': c.contentType } : {} });
+  return new Request(base + c.path, {
+    method: c.method,
+    body: c.body,
+    headers: c.contentType ? { 'content-type': c.contentType } : {},
+  });
 }
 
 /** Files of the known-answer bundle in the order `gloss pack-worker` packs them (manifest first). */
-export const KNOWN_BUNDLE_FILES = ['manifest.json', 'detector.onnx', 'tokenizer.json', 'rules.json', 'features.json', 'card.md'];
+export const KNOWN_BUNDLE_FILES = [
+  'manifest.json',
+  'detector.onnx',
+  'tokenizer.json',
+  'rules.json',
+  'features.json',
+  'card.md',
+];
 
 /** The app worker's modules for miniflare (vitest.config.ts), relative to the repository root. */
-export function appWorkerModules(dir: string, files: readonly string[] = KNOWN_BUNDLE_FILES): { type: 'ESModule' | 'Data' | 'CompiledWasm'; path: string }[] {
+export function appWorkerModules(
+  dir: string,
+  files: readonly string[] = KNOWN_BUNDLE_FILES,
+): { type: 'ESModule' | 'Data' | 'CompiledWasm'; path: string }[] {
   return [
     { type: 'ESModule', path: `${dir}/app-worker.mjs` },
     { type: 'ESModule', path: `${dir}/gloss-bundle/files.mjs` },

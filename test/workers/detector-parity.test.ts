@@ -26,7 +26,9 @@ describe('detector graphs in workerd', () => {
         expect(got.dims, `${e.graph}.${name} dims`).toEqual(want.dims);
         let maxDiff = 0;
         for (let i = 0; i < want.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got.data[i] - want.data[i]));
-        console.log(`${e.graph}.${name}: max |workerd - node| = ${maxDiff.toExponential(2)} (${body.ms} ms in workerd)`);
+        console.log(
+          `${e.graph}.${name}: max |workerd - node| = ${maxDiff.toExponential(2)} (${body.ms} ms in workerd)`,
+        );
         expect(maxDiff, `${e.graph}.${name}`).toBeLessThan(e.tolerance);
       }
     }

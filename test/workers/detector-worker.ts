@@ -33,7 +33,8 @@ export default {
         const ids = new ort.Tensor('int64', BigInt64Array.from(inputIds.map(BigInt)), [1, inputIds.length]);
         const out = await s.run({ input_ids: ids });
         const result: Record<string, { dims: readonly number[]; data: number[] }> = {};
-        for (const [k, v] of Object.entries(out)) result[k] = { dims: v.dims, data: Array.from(v.data as Float32Array) };
+        for (const [k, v] of Object.entries(out))
+          result[k] = { dims: v.dims, data: Array.from(v.data as Float32Array) };
         return Response.json({ outputs: result, ms: Date.now() - t0 });
       } catch (e) {
         return Response.json({ error: String((e as Error).stack ?? e) }, { status: 500 });

@@ -16,5 +16,10 @@ declare module '*.wasm' {
 }
 declare module '*/graphs.gen.mjs' {
   export const graphs: Record<string, ArrayBuffer>;
-  export const expected: { graph: string; inputIds: number[]; outputs: Record<string, { dims: number[]; data: number[] }>; tolerance: number }[];
+  export const expected: {
+    graph: string;
+    inputIds: number[];
+    outputs: Record<string, { dims: number[]; data: number[] }>;
+    tolerance: number;
+  }[];
 }

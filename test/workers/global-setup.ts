@@ -28,7 +28,9 @@ async function setupApp(project: TestProject): Promise<void> {
   await writeKnownBundle(bundle);
   const built = await buildAppWorker(bundle, join(OUT, 'app'));
   if (built.files.join() !== KNOWN_BUNDLE_FILES.join()) {
-    throw new Error(`known bundle files changed (${built.files.join(', ')}): update KNOWN_BUNDLE_FILES in test/workers/app-cases.ts`);
+    throw new Error(
+      `known bundle files changed (${built.files.join(', ')}): update KNOWN_BUNDLE_FILES in test/workers/app-cases.ts`,
+    );
   }
   const engine = await loadEngine(bundle);
   const app = createApp({ engine: async () => engine });

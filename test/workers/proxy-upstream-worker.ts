@@ -3,7 +3,13 @@
 // each one (URL included: the allow-list test checks that only configured upstreams were asked)
 // and answers like test/helpers/fake-llm.ts, driven by the model name (scriptedReply).
 //   http://fake.control/__requests  GET: what was recorded     POST /__reset: forget it
-import { FAKE_API_PATHS, fakeAnswer, fakeRequest, scriptedReply, type FakeRequest } from '../helpers/fake-llm-replies.ts';
+import {
+  FAKE_API_PATHS,
+  fakeAnswer,
+  fakeRequest,
+  scriptedReply,
+  type FakeRequest,
+} from '../helpers/fake-llm-replies.ts';
 
 export interface Recorded {
   url: string;
@@ -38,14 +44,21 @@ export default {
     const headers = Object.fromEntries(request.headers);
     recorded.push({ url: request.url, method: request.method, headers, raw });
     const api = FAKE_API_PATHS[url.pathname];
-    if (request.method !== 'POST' || !api) return json(404, { error: { message: `no route ${request.method} ${url.pathname}`, type: 'invalid_request_error' } });
+    if (request.method !== 'POST' || !api)
+      return json(404, {
+        error: { message: `no route ${request.method} ${url.pathname}`, type: 'invalid_request_error' },
+      });
     const fr: FakeRequest = fakeRequest(count++, api, request.method, url.pathname + url.search, headers, raw);
-    if (fr.body === undefined) return json(400, { error: { message: 'body is not JSON', type: 'invalid_request_error' } });
+    if (fr.body === undefined)
+      return json(400, { error: { message: 'body is not JSON', type: 'invalid_request_error' } });
     const reply = scriptedReply(fr);
     if (reply.delayMs) await sleep(reply.delayMs);
     const a = fakeAnswer(fr, reply, serial++);
     if (!a.events) {
-      return new Response(a.status >= 300 && a.status < 400 ? null : a.body ?? '', { status: a.status, headers: a.headers });
+      return new Response(a.status >= 300 && a.status < 400 ? null : (a.body ?? ''), {
+        status: a.status,
+        headers: a.headers,
+      });
     }
     const enc = new TextEncoder();
     const events = a.events;

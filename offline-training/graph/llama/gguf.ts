@@ -80,7 +80,23 @@ export const GGML_TYPES: Record<number, { name: string; blockSize?: number; type
 };
 
 /** The tensor types tensorData() can turn into float32. */
-export const SUPPORTED_TENSOR_TYPES = ['F32', 'F16', 'BF16', 'F64', 'I8', 'I16', 'I32', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0', 'Q4_K', 'Q5_K', 'Q6_K'] as const;
+export const SUPPORTED_TENSOR_TYPES = [
+  'F32',
+  'F16',
+  'BF16',
+  'F64',
+  'I8',
+  'I16',
+  'I32',
+  'Q4_0',
+  'Q4_1',
+  'Q5_0',
+  'Q5_1',
+  'Q8_0',
+  'Q4_K',
+  'Q5_K',
+  'Q6_K',
+] as const;
 
 export function ggmlTypeName(type: number): string {
   return GGML_TYPES[type]?.name ?? `type ${type}`;
@@ -111,7 +127,9 @@ export function bufferSource(bytes: Uint8Array): ByteSource {
     size: bytes.byteLength,
     read(offset, length) {
       if (offset < 0 || length < 0 || offset + length > bytes.byteLength) {
-        throw new GgufError(`read of ${length} bytes at ${offset} is past the end of the data (${bytes.byteLength} bytes)`);
+        throw new GgufError(
+          `read of ${length} bytes at ${offset} is past the end of the data (${bytes.byteLength} bytes)`,
+        );
       }
       return bytes.subarray(offset, offset + length);
     },
@@ -133,13 +151,16 @@ export function fileSource(path: string): ByteSource {
     read(offset, length) {
       if (!open) throw new GgufError(`${path}: read after close`);
       if (offset < 0 || length < 0 || offset + length > size) {
-        throw new GgufError(`${path}: read of ${length} bytes at ${offset} is past the end of the file (${size} bytes)`);
+        throw new GgufError(
+          `${path}: read of ${length} bytes at ${offset} is past the end of the file (${size} bytes)`,
+        );
       }
       const out = new Uint8Array(length);
       let done = 0;
       while (done < length) {
         const n = readSync(fd, out, done, length - done, offset + done);
-        if (n <= 0) throw new GgufError(`${path}: file ended at ${offset + done} while reading ${length} bytes at ${offset}`);
+        if (n <= 0)
+          throw new GgufError(`${path}: file ended at ${offset + done} while reading ${length} bytes at ${offset}`);
         done += n;
       }
       return out;
@@ -172,7 +193,9 @@ class Cursor {
   /** Makes n bytes at pos available in this.view and returns their index there (call it before reading this.view). */
   private need(n: number, context: string): number {
     if (this.pos + n > this.src.size) {
-      throw new GgufError(`${this.what}: truncated: ${context} needs ${n} bytes at offset ${this.pos}, file has ${this.src.size}`);
+      throw new GgufError(
+        `${this.what}: truncated: ${context} needs ${n} bytes at offset ${this.pos}, file has ${this.src.size}`,
+      );
     }
     if (this.pos < this.bufStart || this.pos + n > this.bufStart + this.buf.byteLength) {
       const len = Math.min(Math.max(n, 1 << 20), this.src.size - this.pos);
@@ -185,22 +208,53 @@ class Cursor {
     return at;
   }
 
-  u8(ctx: string): number { const at = this.need(1, ctx); return this.view.getUint8(at); }
-  i8(ctx: string): number { const at = this.need(1, ctx); return this.view.getInt8(at); }
-  u16(ctx: string): number { const at = this.need(2, ctx); return this.view.getUint16(at, true); }
-  i16(ctx: string): number { const at = this.need(2, ctx); return this.view.getInt16(at, true); }
-  u32(ctx: string): number { const at = this.need(4, ctx); return this.view.getUint32(at, true); }
-  i32(ctx: string): number { const at = this.need(4, ctx); return this.view.getInt32(at, true); }
-  f32(ctx: string): number { const at = this.need(4, ctx); return this.view.getFloat32(at, true); }
-  f64(ctx: string): number { const at = this.need(8, ctx); return this.view.getFloat64(at, true); }
-  u64(ctx: string): bigint { const at = this.need(8, ctx); return this.view.getBigUint64(at, true); }
-  i64(ctx: string): bigint { const at = this.need(8, ctx); return this.view.getBigInt64(at, true); }
+  u8(ctx: string): number {
+    const at = this.need(1, ctx);
+    return this.view.getUint8(at);
+  }
+  i8(ctx: string): number {
+    const at = this.need(1, ctx);
+    return this.view.getInt8(at);
+  }
+  u16(ctx: string): number {
+    const at = this.need(2, ctx);
+    return this.view.getUint16(at, true);
+  }
+  i16(ctx: string): number {
+    const at = this.need(2, ctx);
+    return this.view.getInt16(at, true);
+  }
+  u32(ctx: string): number {
+    const at = this.need(4, ctx);
+    return this.view.getUint32(at, true);
+  }
+  i32(ctx: string): number {
+    const at = this.need(4, ctx);
+    return this.view.getInt32(at, true);
+  }
+  f32(ctx: string): number {
+    const at = this.need(4, ctx);
+    return this.view.getFloat32(at, true);
+  }
+  f64(ctx: string): number {
+    const at = this.need(8, ctx);
+    return this.view.getFloat64(at, true);
+  }
+  u64(ctx: string): bigint {
+    const at = this.need(8, ctx);
+    return this.view.getBigUint64(at, true);
+  }
+  i64(ctx: string): bigint {
+    const at = this.need(8, ctx);
+    return this.view.getBigInt64(at, true);
+  }
 
   /** A u64 (u32 in GGUF v1) count or size, which must be a safe integer. */
   size(ctx: string): number {
     if (!this.wide) return this.u32(ctx);
     const v = this.u64(ctx);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new GgufError(`${this.what}: ${ctx} is ${v}, impossibly large (corrupt file?)`);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new GgufError(`${this.what}: ${ctx} is ${v}, impossibly large (corrupt file?)`);
     return Number(v);
   }
 
@@ -208,7 +262,9 @@ class Cursor {
   count(ctx: string, minBytes: number): number {
     const n = this.size(ctx);
     if (n * minBytes > this.remaining) {
-      throw new GgufError(`${this.what}: ${ctx} is ${n}, but only ${this.remaining} bytes remain (corrupt or truncated file)`);
+      throw new GgufError(
+        `${this.what}: ${ctx} is ${n}, but only ${this.remaining} bytes remain (corrupt or truncated file)`,
+      );
     }
     return n;
   }
@@ -225,34 +281,53 @@ function safeInt(v: bigint): number | bigint {
 }
 
 const SCALAR_SIZE: Partial<Record<GgufValueType, number>> = {
-  [GgufValueType.UINT8]: 1, [GgufValueType.INT8]: 1, [GgufValueType.BOOL]: 1,
-  [GgufValueType.UINT16]: 2, [GgufValueType.INT16]: 2,
-  [GgufValueType.UINT32]: 4, [GgufValueType.INT32]: 4, [GgufValueType.FLOAT32]: 4,
-  [GgufValueType.UINT64]: 8, [GgufValueType.INT64]: 8, [GgufValueType.FLOAT64]: 8,
+  [GgufValueType.UINT8]: 1,
+  [GgufValueType.INT8]: 1,
+  [GgufValueType.BOOL]: 1,
+  [GgufValueType.UINT16]: 2,
+  [GgufValueType.INT16]: 2,
+  [GgufValueType.UINT32]: 4,
+  [GgufValueType.INT32]: 4,
+  [GgufValueType.FLOAT32]: 4,
+  [GgufValueType.UINT64]: 8,
+  [GgufValueType.INT64]: 8,
+  [GgufValueType.FLOAT64]: 8,
 };
 
 function readValue(c: Cursor, type: number, key: string, depth: number): GgufValue {
   switch (type) {
-    case GgufValueType.UINT8: return c.u8(key);
-    case GgufValueType.INT8: return c.i8(key);
-    case GgufValueType.UINT16: return c.u16(key);
-    case GgufValueType.INT16: return c.i16(key);
-    case GgufValueType.UINT32: return c.u32(key);
-    case GgufValueType.INT32: return c.i32(key);
-    case GgufValueType.FLOAT32: return c.f32(key);
-    case GgufValueType.FLOAT64: return c.f64(key);
-    case GgufValueType.UINT64: return safeInt(c.u64(key));
-    case GgufValueType.INT64: return safeInt(c.i64(key));
+    case GgufValueType.UINT8:
+      return c.u8(key);
+    case GgufValueType.INT8:
+      return c.i8(key);
+    case GgufValueType.UINT16:
+      return c.u16(key);
+    case GgufValueType.INT16:
+      return c.i16(key);
+    case GgufValueType.UINT32:
+      return c.u32(key);
+    case GgufValueType.INT32:
+      return c.i32(key);
+    case GgufValueType.FLOAT32:
+      return c.f32(key);
+    case GgufValueType.FLOAT64:
+      return c.f64(key);
+    case GgufValueType.UINT64:
+      return safeInt(c.u64(key));
+    case GgufValueType.INT64:
+      return safeInt(c.i64(key));
     case GgufValueType.BOOL: {
       const b = c.u8(key);
       if (b > 1) throw new GgufError(`${c.what}: ${key}: bool value ${b} is neither 0 nor 1 (corrupt file?)`);
       return b === 1;
     }
-    case GgufValueType.STRING: return c.string(key);
+    case GgufValueType.STRING:
+      return c.string(key);
     case GgufValueType.ARRAY: {
       if (depth > 8) throw new GgufError(`${c.what}: ${key}: arrays nested deeper than 8 (corrupt file?)`);
       const elemType = c.u32(`${key} array type`);
-      if (!(elemType in GgufValueType)) throw new GgufError(`${c.what}: ${key}: unknown array element type ${elemType} (corrupt file?)`);
+      if (!(elemType in GgufValueType))
+        throw new GgufError(`${c.what}: ${key}: unknown array element type ${elemType} (corrupt file?)`);
       const minBytes = SCALAR_SIZE[elemType as GgufValueType] ?? (c.wide ? 8 : 4);
       const n = c.count(`${key} array length`, minBytes);
       const out: GgufValue[] = new Array(n);
@@ -279,13 +354,16 @@ export function parseGgufHeader(src: ByteSource, what = 'GGUF'): GgufHeader {
   const head = new DataView(src.read(0, 8).slice().buffer);
   const magic = head.getUint32(0, true);
   if (magic !== GGUF_MAGIC) {
-    const got = [...src.read(0, 4)].map((b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
+    const got = [...src.read(0, 4)]
+      .map((b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`))
+      .join('');
     throw new GgufError(`${what}: not a GGUF file: bad magic "${got}" (expected "GGUF")`);
   }
   const version = head.getUint32(4, true);
   if (version === 0 || version > 3) {
     const swapped = head.getUint32(4, false);
-    if (swapped >= 1 && swapped <= 3) throw new GgufError(`${what}: big-endian GGUF (version ${swapped}) is not supported`);
+    if (swapped >= 1 && swapped <= 3)
+      throw new GgufError(`${what}: big-endian GGUF (version ${swapped}) is not supported`);
     throw new GgufError(`${what}: unsupported GGUF version ${version} (supported: 1, 2, 3)`);
   }
   const c = new Cursor(src, what, version >= 2);
@@ -324,21 +402,27 @@ export function parseGgufHeader(src: ByteSource, what = 'GGUF'): GgufHeader {
     let nElements = 1;
     for (let d = 0; d < nDims; d++) {
       const ne = c.wide ? c.u64(`${name} dim ${d}`) : BigInt(c.u32(`${name} dim ${d}`));
-      if (ne > BigInt(Number.MAX_SAFE_INTEGER)) throw new GgufError(`${what}: tensor ${name} dim ${d} is ${ne} (corrupt file?)`);
+      if (ne > BigInt(Number.MAX_SAFE_INTEGER))
+        throw new GgufError(`${what}: tensor ${name} dim ${d} is ${ne} (corrupt file?)`);
       dims.push(Number(ne));
       nElements *= Number(ne);
     }
-    if (!Number.isSafeInteger(nElements)) throw new GgufError(`${what}: tensor ${name} has too many elements (corrupt file?)`);
+    if (!Number.isSafeInteger(nElements))
+      throw new GgufError(`${what}: tensor ${name} has too many elements (corrupt file?)`);
     const type = c.u32(`${name} type`);
     const offsetBig = c.u64(`${name} offset`);
-    if (offsetBig > BigInt(Number.MAX_SAFE_INTEGER)) throw new GgufError(`${what}: tensor ${name} offset ${offsetBig} is past the end of the file`);
+    if (offsetBig > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new GgufError(`${what}: tensor ${name} offset ${offsetBig} is past the end of the file`);
     const offset = Number(offsetBig);
-    if (offset % alignment !== 0) throw new GgufError(`${what}: tensor ${name} offset ${offset} is not a multiple of the alignment ${alignment}`);
+    if (offset % alignment !== 0)
+      throw new GgufError(`${what}: tensor ${name} offset ${offset} is not a multiple of the alignment ${alignment}`);
     const t = GGML_TYPES[type];
     let byteSize: number | undefined;
     if (t?.blockSize !== undefined && t.typeSize !== undefined) {
       if (dims[0] % t.blockSize !== 0) {
-        throw new GgufError(`${what}: tensor ${name}: first dim ${dims[0]} is not a multiple of the ${t.name} block size ${t.blockSize}`);
+        throw new GgufError(
+          `${what}: tensor ${name}: first dim ${dims[0]} is not a multiple of the ${t.name} block size ${t.blockSize}`,
+        );
       }
       byteSize = (nElements / t.blockSize) * t.typeSize;
     }
@@ -368,10 +452,7 @@ export function f16ToF32(h: number): number {
 
 function scaleMinK4(j: number, q: Uint8Array, base: number): [number, number] {
   if (j < 4) return [q[base + j] & 63, q[base + j + 4] & 63];
-  return [
-    (q[base + j + 4] & 0xf) | ((q[base + j - 4] >> 6) << 4),
-    (q[base + j + 4] >> 4) | ((q[base + j] >> 6) << 4),
-  ];
+  return [(q[base + j + 4] & 0xf) | ((q[base + j - 4] >> 6) << 4), (q[base + j + 4] >> 4) | ((q[base + j] >> 6) << 4)];
 }
 
 /** Converts raw ggml tensor bytes of `type` holding `n` elements to float32. */
@@ -381,7 +462,8 @@ export function dequantize(raw: Uint8Array, type: number, n: number, name = 'ten
   if (!info || !(SUPPORTED_TENSOR_TYPES as readonly string[]).includes(info.name)) {
     throw new GgufError(`unsupported tensor type ${tname} (${name}); supported: ${SUPPORTED_TENSOR_TYPES.join(', ')}`);
   }
-  const bs = info.blockSize!, ts = info.typeSize!;
+  const bs = info.blockSize!,
+    ts = info.typeSize!;
   if (n % bs !== 0) throw new GgufError(`${name}: ${n} elements is not a multiple of the ${tname} block size ${bs}`);
   const need = (n / bs) * ts;
   if (raw.byteLength < need) throw new GgufError(`${name}: ${raw.byteLength} bytes of ${tname} data, need ${need}`);
@@ -413,13 +495,15 @@ export function dequantize(raw: Uint8Array, type: number, n: number, name = 'ten
       break;
     case 'Q8_0': // f16 d, int8 qs[32]: x = q * d
       for (let b = 0; b < nb; b++) {
-        const o = b * 34, d = h(o);
+        const o = b * 34,
+          d = h(o);
         for (let j = 0; j < 32; j++) y[b * 32 + j] = dv.getInt8(o + 2 + j) * d;
       }
       break;
     case 'Q4_0': // f16 d, u8 qs[16]: low nibbles are x[0..15], high x[16..31]; x = (q - 8) * d
       for (let b = 0; b < nb; b++) {
-        const o = b * 18, d = h(o);
+        const o = b * 18,
+          d = h(o);
         for (let j = 0; j < 16; j++) {
           const q = raw[o + 2 + j];
           y[b * 32 + j] = ((q & 0xf) - 8) * d;
@@ -429,7 +513,9 @@ export function dequantize(raw: Uint8Array, type: number, n: number, name = 'ten
       break;
     case 'Q4_1': // f16 d, f16 m, u8 qs[16]: x = q * d + m
       for (let b = 0; b < nb; b++) {
-        const o = b * 20, d = h(o), m = h(o + 2);
+        const o = b * 20,
+          d = h(o),
+          m = h(o + 2);
         for (let j = 0; j < 16; j++) {
           const q = raw[o + 4 + j];
           y[b * 32 + j] = (q & 0xf) * d + m;
@@ -439,7 +525,9 @@ export function dequantize(raw: Uint8Array, type: number, n: number, name = 'ten
       break;
     case 'Q5_0': // f16 d, u32 qh, u8 qs[16]: 5th bits in qh; x = (q - 16) * d
       for (let b = 0; b < nb; b++) {
-        const o = b * 22, d = h(o), qh = dv.getUint32(o + 2, true);
+        const o = b * 22,
+          d = h(o),
+          qh = dv.getUint32(o + 2, true);
         for (let j = 0; j < 16; j++) {
           const q = raw[o + 6 + j];
           const h0 = ((qh >>> j) << 4) & 0x10;
@@ -451,7 +539,10 @@ export function dequantize(raw: Uint8Array, type: number, n: number, name = 'ten
       break;
     case 'Q5_1': // f16 d, f16 m, u32 qh, u8 qs[16]: x = q * d + m
       for (let b = 0; b < nb; b++) {
-        const o = b * 24, d = h(o), m = h(o + 2), qh = dv.getUint32(o + 4, true);
+        const o = b * 24,
+          d = h(o),
+          m = h(o + 2),
+          qh = dv.getUint32(o + 4, true);
         for (let j = 0; j < 16; j++) {
           const q = raw[o + 8 + j];
           const h0 = ((qh >>> j) << 4) & 0x10;
@@ -463,12 +554,18 @@ export function dequantize(raw: Uint8Array, type: number, n: number, name = 'ten
       break;
     case 'Q4_K': // f16 d, f16 dmin, scales[12] (6-bit scale and min per 32), qs[128]
       for (let b = 0; b < nb; b++) {
-        const o = b * 144, d = h(o), dmin = h(o + 2);
-        let q = o + 16, out = b * 256;
+        const o = b * 144,
+          d = h(o),
+          dmin = h(o + 2);
+        let q = o + 16,
+          out = b * 256;
         for (let j = 0, is = 0; j < 256; j += 64, is += 2) {
           const [sc1, m1] = scaleMinK4(is, raw, o + 4);
           const [sc2, m2] = scaleMinK4(is + 1, raw, o + 4);
-          const d1 = d * sc1, mm1 = dmin * m1, d2 = d * sc2, mm2 = dmin * m2;
+          const d1 = d * sc1,
+            mm1 = dmin * m1,
+            d2 = d * sc2,
+            mm2 = dmin * m2;
           for (let l = 0; l < 32; l++) y[out + l] = d1 * (raw[q + l] & 0xf) - mm1;
           for (let l = 0; l < 32; l++) y[out + 32 + l] = d2 * (raw[q + l] >> 4) - mm2;
           q += 32;
@@ -478,13 +575,21 @@ export function dequantize(raw: Uint8Array, type: number, n: number, name = 'ten
       break;
     case 'Q5_K': // f16 d, f16 dmin, scales[12], qh[32], qs[128]
       for (let b = 0; b < nb; b++) {
-        const o = b * 176, d = h(o), dmin = h(o + 2);
+        const o = b * 176,
+          d = h(o),
+          dmin = h(o + 2);
         const qh = o + 16;
-        let ql = o + 48, out = b * 256, u1 = 1, u2 = 2;
+        let ql = o + 48,
+          out = b * 256,
+          u1 = 1,
+          u2 = 2;
         for (let j = 0, is = 0; j < 256; j += 64, is += 2) {
           const [sc1, m1] = scaleMinK4(is, raw, o + 4);
           const [sc2, m2] = scaleMinK4(is + 1, raw, o + 4);
-          const d1 = d * sc1, mm1 = dmin * m1, d2 = d * sc2, mm2 = dmin * m2;
+          const d1 = d * sc1,
+            mm1 = dmin * m1,
+            d2 = d * sc2,
+            mm2 = dmin * m2;
           for (let l = 0; l < 32; l++) y[out + l] = d1 * ((raw[ql + l] & 0xf) + (raw[qh + l] & u1 ? 16 : 0)) - mm1;
           for (let l = 0; l < 32; l++) y[out + 32 + l] = d2 * ((raw[ql + l] >> 4) + (raw[qh + l] & u2 ? 16 : 0)) - mm2;
           ql += 32;
@@ -496,8 +601,12 @@ export function dequantize(raw: Uint8Array, type: number, n: number, name = 'ten
       break;
     case 'Q6_K': // ql[128], qh[64], int8 scales[16], f16 d
       for (let b = 0; b < nb; b++) {
-        const o = b * 210, d = h(o + 208);
-        let ql = o, qh = o + 128, sc = o + 192, out = b * 256;
+        const o = b * 210,
+          d = h(o + 208);
+        let ql = o,
+          qh = o + 128,
+          sc = o + 192,
+          out = b * 256;
         for (let n2 = 0; n2 < 256; n2 += 128) {
           for (let l = 0; l < 32; l++) {
             const is = l >> 4;
@@ -592,7 +701,9 @@ export class GgufFile {
   tensor(name: string): Float32Array {
     const t = this.info(name);
     if (t.byteSize === undefined || !(SUPPORTED_TENSOR_TYPES as readonly string[]).includes(t.typeName)) {
-      throw new GgufError(`unsupported tensor type ${t.typeName} (${name}); supported: ${SUPPORTED_TENSOR_TYPES.join(', ')}`);
+      throw new GgufError(
+        `unsupported tensor type ${t.typeName} (${name}); supported: ${SUPPORTED_TENSOR_TYPES.join(', ')}`,
+      );
     }
     return dequantize(this.raw(name), t.type, t.nElements, name);
   }

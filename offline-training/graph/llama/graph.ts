@@ -38,7 +38,9 @@ export const SUPPORTED_ARCHS = ['llama', 'qwen2'] as const;
 export function readHparams(g: GgufFile): LlamaHparams {
   const arch = g.getString('general.architecture');
   if (!(SUPPORTED_ARCHS as readonly string[]).includes(arch)) {
-    throw new GgufError(`${g.what}: general.architecture "${arch}" is not supported (supported: ${SUPPORTED_ARCHS.join(', ')})`);
+    throw new GgufError(
+      `${g.what}: general.architecture "${arch}" is not supported (supported: ${SUPPORTED_ARCHS.join(', ')})`,
+    );
   }
   const k = (name: string) => `${arch}.${name}`;
   const hiddenSize = g.getNumber(k('embedding_length'));
@@ -47,20 +49,28 @@ export function readHparams(g: GgufFile): LlamaHparams {
   const numLayers = g.getNumber(k('block_count'));
   const headDim = g.getNumber(k('attention.key_length'), hiddenSize / numHeads);
   const valueDim = g.getNumber(k('attention.value_length'), headDim);
-  if (!Number.isInteger(headDim) || headDim <= 0) throw new GgufError(`${g.what}: embedding_length ${hiddenSize} is not a multiple of head_count ${numHeads}`);
-  if (valueDim !== headDim) throw new GgufError(`${g.what}: attention.value_length ${valueDim} != key_length ${headDim} is not supported`);
-  if (numHeads % numKvHeads !== 0) throw new GgufError(`${g.what}: head_count ${numHeads} is not a multiple of head_count_kv ${numKvHeads}`);
+  if (!Number.isInteger(headDim) || headDim <= 0)
+    throw new GgufError(`${g.what}: embedding_length ${hiddenSize} is not a multiple of head_count ${numHeads}`);
+  if (valueDim !== headDim)
+    throw new GgufError(`${g.what}: attention.value_length ${valueDim} != key_length ${headDim} is not supported`);
+  if (numHeads % numKvHeads !== 0)
+    throw new GgufError(`${g.what}: head_count ${numHeads} is not a multiple of head_count_kv ${numKvHeads}`);
   const ropeDim = g.getNumber(k('rope.dimension_count'), headDim);
-  if (ropeDim % 2 !== 0 || ropeDim > headDim) throw new GgufError(`${g.what}: rope.dimension_count ${ropeDim} must be even and <= head dim ${headDim}`);
+  if (ropeDim % 2 !== 0 || ropeDim > headDim)
+    throw new GgufError(`${g.what}: rope.dimension_count ${ropeDim} must be even and <= head dim ${headDim}`);
   const scalingType = g.get(k('rope.scaling.type'));
   let ropePositionScale = 1;
   if (scalingType === 'linear') ropePositionScale = 1 / g.getNumber(k('rope.scaling.factor'), 1);
   else if (scalingType !== undefined && scalingType !== 'none' && !g.has('rope_freqs.weight')) {
-    throw new GgufError(`${g.what}: rope.scaling.type "${String(scalingType)}" is not supported (supported: none, linear, llama3 rope_freqs)`);
+    throw new GgufError(
+      `${g.what}: rope.scaling.type "${String(scalingType)}" is not supported (supported: none, linear, llama3 rope_freqs)`,
+    );
   }
   const embd = g.info('token_embd.weight');
   if (embd.dims.length !== 2 || embd.dims[0] !== hiddenSize) {
-    throw new GgufError(`${g.what}: token_embd.weight has dims [${embd.dims.join(', ')}], expected [${hiddenSize}, vocab]`);
+    throw new GgufError(
+      `${g.what}: token_embd.weight has dims [${embd.dims.join(', ')}], expected [${hiddenSize}, vocab]`,
+    );
   }
   return {
     arch,
@@ -177,7 +187,8 @@ export function buildLlamaGraph(g: GgufFile, opts: LlamaGraphOptions = {}): Buil
   const embdData = g.tensor('token_embd.weight'); // row-major [vocab][d]
   const embd = gb.init('token_embd.weight', embdData, [V, d]);
   const from = opts.fromLayer ?? 0;
-  if (!Number.isInteger(from) || from < 0 || from > nBlocks) throw new GgufError(`fromLayer ${opts.fromLayer} out of range: graph has ${nBlocks} layers (0..${nBlocks})`);
+  if (!Number.isInteger(from) || from < 0 || from > nBlocks)
+    throw new GgufError(`fromLayer ${opts.fromLayer} out of range: graph has ${nBlocks} layers (0..${nBlocks})`);
   let x = opts.fromLayer !== undefined ? gb.input('resid_in', 'float32', [1, 'T', d]) : gb.gather(embd, ids); // [1, T, d]
 
   // Rotary tables, causal mask and constants, shared by the blocks (built only when there are any,
@@ -221,9 +232,33 @@ export function buildLlamaGraph(g: GgufFile, opts: LlamaGraphOptions = {}): Buil
   for (let l = from; l < nBlocks; l++) {
     const p = `blk.${l}`;
     const h = gb.rmsNorm(x, gb.init(`${p}.attn_norm.weight`, vector(g, `${p}.attn_norm.weight`, d), [d]), hp.rmsEps);
-    const q = gb.linear(h, linearWeight(g, `${p}.attn_q.weight`, d, H * hd), d, H * hd, bias(`${p}.attn_q.bias`, H * hd), `${p}.attn_q`, lin);
-    const k = gb.linear(h, linearWeight(g, `${p}.attn_k.weight`, d, Hkv * hd), d, Hkv * hd, bias(`${p}.attn_k.bias`, Hkv * hd), `${p}.attn_k`, lin);
-    const v = gb.linear(h, linearWeight(g, `${p}.attn_v.weight`, d, Hkv * hd), d, Hkv * hd, bias(`${p}.attn_v.bias`, Hkv * hd), `${p}.attn_v`, lin);
+    const q = gb.linear(
+      h,
+      linearWeight(g, `${p}.attn_q.weight`, d, H * hd),
+      d,
+      H * hd,
+      bias(`${p}.attn_q.bias`, H * hd),
+      `${p}.attn_q`,
+      lin,
+    );
+    const k = gb.linear(
+      h,
+      linearWeight(g, `${p}.attn_k.weight`, d, Hkv * hd),
+      d,
+      Hkv * hd,
+      bias(`${p}.attn_k.bias`, Hkv * hd),
+      `${p}.attn_k`,
+      lin,
+    );
+    const v = gb.linear(
+      h,
+      linearWeight(g, `${p}.attn_v.weight`, d, Hkv * hd),
+      d,
+      Hkv * hd,
+      bias(`${p}.attn_v.bias`, Hkv * hd),
+      `${p}.attn_v`,
+      lin,
+    );
     const qh = gb.transpose(rope(gb.reshape(q, [0, 0, H, hd]), H), [0, 2, 1, 3]); // [1, H, T, hd]
     let kh = gb.transpose(rope(gb.reshape(k, [0, 0, Hkv, hd]), Hkv), [0, 2, 3, 1]); // [1, Hkv, hd, T]
     let vh = gb.transpose(gb.reshape(v, [0, 0, Hkv, hd]), [0, 2, 1, 3]); // [1, Hkv, T, hd]
@@ -239,7 +274,15 @@ export function buildLlamaGraph(g: GgufFile, opts: LlamaGraphOptions = {}): Buil
     const scores = gb.mul(gb.matmul(qh, kh), shared!.scale); // [1, H, T, T]
     const probs = gb.softmax(gb.where(shared!.future, shared!.negBig, scores), -1);
     const ctx = gb.reshape(gb.transpose(gb.matmul(probs, vh), [0, 2, 1, 3]), [0, 0, H * hd]); // [1, T, H*hd]
-    const attn = gb.linear(ctx, linearWeight(g, `${p}.attn_output.weight`, H * hd, d), H * hd, d, bias(`${p}.attn_output.bias`, d), `${p}.attn_output`, lin);
+    const attn = gb.linear(
+      ctx,
+      linearWeight(g, `${p}.attn_output.weight`, H * hd, d),
+      H * hd,
+      d,
+      bias(`${p}.attn_output.bias`, d),
+      `${p}.attn_output`,
+      lin,
+    );
     x = gb.add(x, attn);
 
     const h2 = gb.rmsNorm(x, gb.init(`${p}.ffn_norm.weight`, vector(g, `${p}.ffn_norm.weight`, d), [d]), hp.rmsEps);
@@ -258,9 +301,18 @@ export function buildLlamaGraph(g: GgufFile, opts: LlamaGraphOptions = {}): Buil
     const hn = gb.rmsNorm(x, gb.init('output_norm.weight', vector(g, 'output_norm.weight', d), [d]), hp.rmsEps);
     // A tied fp32 head reads the embedding initializer through a Transpose (onnxruntime folds it)
     // rather than storing the matrix twice; int8 heads need their own quantized copy.
-    const logits = hp.tiedOutput && !lin.int8
-      ? gb.matmul(hn, gb.transpose(embd, [1, 0]))
-      : gb.linear(hn, linearWeight(g, hp.tiedOutput ? 'token_embd.weight' : 'output.weight', d, V), d, V, undefined, 'output', lin);
+    const logits =
+      hp.tiedOutput && !lin.int8
+        ? gb.matmul(hn, gb.transpose(embd, [1, 0]))
+        : gb.linear(
+            hn,
+            linearWeight(g, hp.tiedOutput ? 'token_embd.weight' : 'output.weight', d, V),
+            d,
+            V,
+            undefined,
+            'output',
+            lin,
+          );
     gb.output(logits, 'logits');
     outputs.push('logits');
   }

@@ -53,8 +53,10 @@ function optBool(meta: Meta, key: string): boolean | undefined {
 
 /** Pre-tokenizer regexes llama.cpp uses for byte-level BPE vocabularies, by tokenizer.ggml.pre. */
 const GPT2_REGEX = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
-const LLAMA3_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-const QWEN2_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const LLAMA3_REGEX =
+  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const QWEN2_REGEX =
+  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
 function byteLevelPreTokenizer(pre: string): Record<string, unknown> {
   const split = (regex: string) => ({ type: 'Split', pattern: { Regex: regex }, behavior: 'Isolated', invert: false });
@@ -87,7 +89,14 @@ function byteLevelPreTokenizer(pre: string): Record<string, unknown> {
   }
 }
 
-function templateProcessor(bos: string | undefined, bosId: number | undefined, eos: string | undefined, eosId: number | undefined, addBos: boolean, addEos: boolean) {
+function templateProcessor(
+  bos: string | undefined,
+  bosId: number | undefined,
+  eos: string | undefined,
+  eosId: number | undefined,
+  addBos: boolean,
+  addEos: boolean,
+) {
   const single: unknown[] = [];
   const pair: unknown[] = [];
   const special: Record<string, unknown> = {};
@@ -131,7 +140,8 @@ export function spmMerges(tokens: string[], scores: number[], types: number[]): 
       const rest = piece.slice(prefix.length);
       const lid = ids.get(prefix);
       const rid = ids.get(rest);
-      if (lid !== undefined && rid !== undefined) found.push({ l: prefix, r: rest, score: scores[id] ?? 0, id, lid, rid });
+      if (lid !== undefined && rid !== undefined)
+        found.push({ l: prefix, r: rest, score: scores[id] ?? 0, id, lid, rid });
     }
   }
   found.sort((a, b) => b.score - a.score || a.id - b.id || a.lid - b.lid || a.rid - b.rid);
@@ -142,7 +152,8 @@ export function tokenizerFromGguf(gguf: GgufFile | { metadata: Meta; what?: stri
   const meta = gguf.metadata;
   const what = ('what' in gguf && gguf.what) || 'GGUF';
   const model = meta['tokenizer.ggml.model'];
-  if (typeof model !== 'string') throw new GgufError(`${what}: no tokenizer.ggml.model in the metadata (no tokenizer in this GGUF)`);
+  if (typeof model !== 'string')
+    throw new GgufError(`${what}: no tokenizer.ggml.model in the metadata (no tokenizer in this GGUF)`);
   const tokens = arr(meta, 'tokenizer.ggml.tokens', what).map(String);
   const n = tokens.length;
   const typesRaw = meta['tokenizer.ggml.token_type'];
@@ -213,7 +224,15 @@ export function tokenizerFromGguf(gguf: GgufFile | { metadata: Meta; what?: stri
     };
     return {
       tokenizerJson,
-      tokenizerConfig: { bos_token: bos, eos_token: eos, unk_token: unk, add_bos_token: addBos, add_eos_token: addEos, clean_up_tokenization_spaces: false, legacy: true },
+      tokenizerConfig: {
+        bos_token: bos,
+        eos_token: eos,
+        unk_token: unk,
+        add_bos_token: addBos,
+        add_eos_token: addEos,
+        clean_up_tokenization_spaces: false,
+        legacy: true,
+      },
       bosId: valid(bosId),
       eosId: valid(eosId),
       addBos,
@@ -260,7 +279,13 @@ export function tokenizerFromGguf(gguf: GgufFile | { metadata: Meta; what?: stri
     };
     return {
       tokenizerJson,
-      tokenizerConfig: { bos_token: bos, eos_token: eos, add_bos_token: addBos, add_eos_token: addEos, clean_up_tokenization_spaces: false },
+      tokenizerConfig: {
+        bos_token: bos,
+        eos_token: eos,
+        add_bos_token: addBos,
+        add_eos_token: addEos,
+        clean_up_tokenization_spaces: false,
+      },
       bosId: valid(bosId),
       eosId: valid(eosId),
       addBos,

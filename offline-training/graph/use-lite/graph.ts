@@ -109,7 +109,10 @@ export function useLiteFromTfjs(model: TfjsModelJson, tensors: Map<string, TfjsT
   const wired =
     sameSet(node(`${STACK}/Layer_0/add`, 'Add').input, [embScatter, timingScatter]) &&
     node(timingScatter, 'ScatterNd').input?.[1] === `${STACK}/Layer_0/AddTimingSignal/add` &&
-    sameSet(node(`${STACK}/Layer_0/AddTimingSignal/add`, 'Add').input, [`${STACK}/Layer_0/AddTimingSignal/Gather/GatherNd`, `${STACK}/Layer_0/AddTimingSignal/TimingSignal/concat`]) &&
+    sameSet(node(`${STACK}/Layer_0/AddTimingSignal/add`, 'Add').input, [
+      `${STACK}/Layer_0/AddTimingSignal/Gather/GatherNd`,
+      `${STACK}/Layer_0/AddTimingSignal/TimingSignal/concat`,
+    ]) &&
     node(`${STACK}/Layer_0/AddTimingSignal/Gather/GatherNd`, 'GatherNd').input?.[0] === embScatter;
   if (!wired) throw new UseLiteGraphError(`model.json: unexpected wiring of the encoder input (${STACK}/Layer_0/add)`);
   const embeddingCount = 2;
@@ -117,7 +120,13 @@ export function useLiteFromTfjs(model: TfjsModelJson, tensors: Map<string, TfjsT
   const lnEps = scalar(`${STACK}/Layer_1/TransformerLayer/FFN/layer_prepostprocess/layer_norm/Cast/x`);
   const maxLength = scalar(`${ROOT}/ClipToMaxLength/Less/y`);
 
-  const layerIds = [...new Set([...tensors.keys()].map((k) => /\/Encode\/Layer_(\d+)\//.exec(k)?.[1]).filter((x): x is string => x !== undefined))]
+  const layerIds = [
+    ...new Set(
+      [...tensors.keys()]
+        .map((k) => /\/Encode\/Layer_(\d+)\//.exec(k)?.[1])
+        .filter((x): x is string => x !== undefined),
+    ),
+  ]
     .map(Number)
     .sort((a, b) => a - b);
   if (layerIds.length === 0 || layerIds.some((id, i) => id !== i)) {
@@ -133,15 +142,19 @@ export function useLiteFromTfjs(model: TfjsModelJson, tensors: Map<string, TfjsT
     const outT = tensor(`${K}/MultiheadAttention/output_transform_single/kernel/part_0`, [1, 1, -1, -1]);
     const attnWidth = outT.shape[2];
     const dModel = outT.shape[3];
-    if (qkvT.shape[3] !== 3 * attnWidth) throw new UseLiteGraphError(`layer ${i}: qkv width ${qkvT.shape[3]} is not 3 x ${attnWidth}`);
+    if (qkvT.shape[3] !== 3 * attnWidth)
+      throw new UseLiteGraphError(`layer ${i}: qkv width ${qkvT.shape[3]} is not 3 x ${attnWidth}`);
     // Heads and head size: the constants packed into split_heads' Reshape shape.
     const pack = node(`${S}/MultiheadAttention/split_heads/split_last_dimension/Reshape/shape`, 'Pack');
     const [heads, headDim] = (pack.input ?? []).slice(2, 4).map((n) => scalar(n));
     if (!heads || !headDim || heads * headDim !== attnWidth) {
-      throw new UseLiteGraphError(`layer ${i}: ${heads} heads x ${headDim} does not make the attention width ${attnWidth}`);
+      throw new UseLiteGraphError(
+        `layer ${i}: ${heads} heads x ${headDim} does not make the attention width ${attnWidth}`,
+      );
     }
     const split = tensor(`${S}/MultiheadAttention/Const`);
-    if ([...split.data].some((s) => s !== attnWidth)) throw new UseLiteGraphError(`layer ${i}: qkv split [${[...split.data]}] is not 3 x ${attnWidth}`);
+    if ([...split.data].some((s) => s !== attnWidth))
+      throw new UseLiteGraphError(`layer ${i}: qkv split [${[...split.data]}] is not 3 x ${attnWidth}`);
     const ffn1 = tensor(`${S}/FFN/conv1/Tensordot/Reshape_1`, [dModel, -1]);
     const ffn = ffn1.shape[1];
     const layer: UseLiteLayer = {
@@ -159,12 +172,22 @@ export function useLiteFromTfjs(model: TfjsModelJson, tensors: Map<string, TfjsT
         scale: f32(`${L}/FFN/layer_prepostprocess/layer_norm/layer_norm_scale/ConcatPartitions/concat`, [dModel]),
         bias: f32(`${L}/FFN/layer_prepostprocess/layer_norm/layer_norm_bias/ConcatPartitions/concat`, [dModel]),
       },
-      qkv: { w: qkvT.data as Float32Array, b: f32(`${L}/MultiheadAttention/qkv_transform_single/bias/ConcatPartitions/concat`, [3 * attnWidth]) },
-      out: { w: outT.data as Float32Array, b: f32(`${L}/MultiheadAttention/output_transform_single/bias/ConcatPartitions/concat`, [dModel]) },
+      qkv: {
+        w: qkvT.data as Float32Array,
+        b: f32(`${L}/MultiheadAttention/qkv_transform_single/bias/ConcatPartitions/concat`, [3 * attnWidth]),
+      },
+      out: {
+        w: outT.data as Float32Array,
+        b: f32(`${L}/MultiheadAttention/output_transform_single/bias/ConcatPartitions/concat`, [dModel]),
+      },
       ffn1: { w: ffn1.data as Float32Array, b: f32(`${L}/FFN/conv1/bias/ConcatPartitions/concat`, [ffn]) },
-      ffn2: { w: f32(`${S}/FFN/conv2/Tensordot/Reshape_1`, [ffn, dModel]), b: f32(`${L}/FFN/conv2/bias/ConcatPartitions/concat`, [dModel]) },
+      ffn2: {
+        w: f32(`${S}/FFN/conv2/Tensordot/Reshape_1`, [ffn, dModel]),
+        b: f32(`${L}/FFN/conv2/bias/ConcatPartitions/concat`, [dModel]),
+      },
     };
-    if (attnWidth !== width) throw new UseLiteGraphError(`layer ${i}: attention width ${attnWidth} differs from its input width ${width}`);
+    if (attnWidth !== width)
+      throw new UseLiteGraphError(`layer ${i}: attention width ${attnWidth} differs from its input width ${width}`);
     if (width !== dModel) {
       layer.resProj = {
         w: f32(`${L}/dense/kernel/ConcatPartitions/concat`, [width, dModel]),
@@ -221,7 +244,8 @@ export function buildUseLiteGraph(w: UseLiteWeights, opts: UseLiteGraphOptions =
   const truncated = opts.layer !== undefined;
   const extras = [...new Set(opts.extraResidOutputs ?? [])].sort((a, b) => a - b);
   for (const e of extras) {
-    if (!Number.isInteger(e) || e < 0 || e > L) throw new UseLiteGraphError(`extra resid output ${e} out of range: graph has ${L} layers (0..${L})`);
+    if (!Number.isInteger(e) || e < 0 || e > L)
+      throw new UseLiteGraphError(`extra resid output ${e} out of range: graph has ${L} layers (0..${L})`);
   }
   const int8 = Boolean(opts.int8);
   const gb = new GraphBuilder('use-lite', {
@@ -232,12 +256,17 @@ export function buildUseLiteGraph(w: UseLiteWeights, opts: UseLiteGraphOptions =
   const outputs: string[] = [];
 
   // Token embeddings, counted twice like the TF graph does.
-  const table = int8 ? int8Rows(gb, 'emb', w.embeddings, w.vocabSize, w.embDim) : gb.init('emb.weight', w.embeddings, [w.vocabSize, w.embDim]);
+  const table = int8
+    ? int8Rows(gb, 'emb', w.embeddings, w.vocabSize, w.embDim)
+    : gb.init('emb.weight', w.embeddings, [w.vocabSize, w.embDim]);
   const e = gb.gather(table, ids, 0); // [1, T, 256]
   // Timing signal from positions 0..T-1 (float32, like TF's ToFloat(position) * inv_timescales).
   const T = gb.gather(gb.shape(ids), gb.constI64(1), 0); // scalar int64
   const pos = gb.cast(gb.range(gb.constI64(0), T, gb.constI64(1), 'T'), 'float32'); // [T]
-  const scaled = gb.mul(gb.unsqueeze(pos, [1]), gb.init('timing.inv_timescales', w.invTimescales, [1, w.invTimescales.length])); // [T, 128]
+  const scaled = gb.mul(
+    gb.unsqueeze(pos, [1]),
+    gb.init('timing.inv_timescales', w.invTimescales, [1, w.invTimescales.length]),
+  ); // [T, 128]
   const timing = gb.concat([gb.sin(scaled), gb.cos(scaled)], 1); // [T, 256]
   let x = gb.add(w.embeddingCount === 1 ? e : gb.mul(e, gb.constF32(w.embeddingCount)), timing); // [1, T, 256]
 
@@ -264,7 +293,9 @@ export function buildUseLiteGraph(w: UseLiteWeights, opts: UseLiteGraphOptions =
     const d = residWidth;
     const h = gb.tanh(gb.linear(mean, w.tanh.w, d, w.tanh.b.length, w.tanh.b, 'tanh_layer', { int8 }));
     const ss = gb.reduceSum(gb.mul(h, h), [1], true);
-    const inv = gb.reciprocal(gb.sqrt(gb.op('Max', [ss, gb.constF32(w.l2Eps)], {}, [{ dtype: 'float32', shape: [1, 1] }])[0]));
+    const inv = gb.reciprocal(
+      gb.sqrt(gb.op('Max', [ss, gb.constF32(w.l2Eps)], {}, [{ dtype: 'float32', shape: [1, 1] }])[0]),
+    );
     gb.output(gb.mul(h, inv), 'embedding');
     outputs.unshift('embedding');
     gb.output(x, 'resid');
@@ -279,12 +310,18 @@ function transformerLayer(gb: GraphBuilder, w: UseLiteWeights, i: number, x: Val
   const { heads, headDim } = p;
   const A = heads * headDim;
   const ln = (v: Value, n: { scale: Float32Array; bias: Float32Array }, what: string, d: number) =>
-    gb.layerNorm(v, gb.init(`${name}.${what}.scale`, n.scale, [d]), gb.init(`${name}.${what}.bias`, n.bias, [d]), w.lnEps);
+    gb.layerNorm(
+      v,
+      gb.init(`${name}.${what}.scale`, n.scale, [d]),
+      gb.init(`${name}.${what}.bias`, n.bias, [d]),
+      w.lnEps,
+    );
 
   // Attention over LN(x).
   const h = ln(x, p.lnAttn, 'ln_attn', p.dIn);
   const qkv = gb.linear(h, p.qkv.w, p.dIn, 3 * A, p.qkv.b, `${name}.qkv`, { int8 }); // [1, T, 3A]
-  const split = (k: number) => gb.transpose(gb.reshape(gb.slice(qkv, [k * A], [(k + 1) * A], [2]), [1, -1, heads, headDim]), [0, 2, 1, 3]); // [1, H, T, hd]
+  const split = (k: number) =>
+    gb.transpose(gb.reshape(gb.slice(qkv, [k * A], [(k + 1) * A], [2]), [1, -1, heads, headDim]), [0, 2, 1, 3]); // [1, H, T, hd]
   const q = gb.mul(split(0), gb.constF32(p.qScale));
   const k = split(1);
   const v = split(2);
@@ -296,7 +333,9 @@ function transformerLayer(gb: GraphBuilder, w: UseLiteWeights, i: number, x: Val
   const x1 = gb.add(o, res);
 
   // Feed-forward over LN(x1).
-  const f = gb.relu(gb.linear(ln(x1, p.lnFfn, 'ln_ffn', p.dModel), p.ffn1.w, p.dModel, p.ffn, p.ffn1.b, `${name}.ffn1`, { int8 }));
+  const f = gb.relu(
+    gb.linear(ln(x1, p.lnFfn, 'ln_ffn', p.dModel), p.ffn1.w, p.dModel, p.ffn, p.ffn1.b, `${name}.ffn1`, { int8 }),
+  );
   return gb.add(x1, gb.linear(f, p.ffn2.w, p.ffn, p.dModel, p.ffn2.b, `${name}.ffn2`, { int8 }));
 }
 

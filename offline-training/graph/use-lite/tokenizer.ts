@@ -48,7 +48,9 @@ export function parseVocab(json: unknown, what = 'vocab.json'): VocabEntry[] {
   if (json.length <= RESERVED_COUNT) throw new UseTokenizerError(`${what}: only ${json.length} entries`);
   return json.map((e, i) => {
     if (!Array.isArray(e) || typeof e[0] !== 'string' || !(e[1] === null || typeof e[1] === 'number')) {
-      throw new UseTokenizerError(`${what}: entry ${i} is not a [string, number|null] pair: ${JSON.stringify(e)?.slice(0, 80)}`);
+      throw new UseTokenizerError(
+        `${what}: entry ${i} is not a [string, number|null] pair: ${JSON.stringify(e)?.slice(0, 80)}`,
+      );
     }
     return [e[0], e[1]] as VocabEntry;
   });

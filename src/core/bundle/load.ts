@@ -29,8 +29,10 @@ export async function loadBundle(source: BundleSource): Promise<LoadedBundle> {
     const json = await readVerifiedJson<unknown>(source, manifest, 'features.json');
     bundle.features = parseOrThrow(source, () => parseFeatures(json));
   }
-  if (bundle.rules && !bundle.features) throw new BundleError(`${source.label}: rules.json needs features.json (which column each feature is)`);
-  if (manifest.files['card.md']) bundle.card = new TextDecoder().decode(await readVerified(source, manifest, 'card.md'));
+  if (bundle.rules && !bundle.features)
+    throw new BundleError(`${source.label}: rules.json needs features.json (which column each feature is)`);
+  if (manifest.files['card.md'])
+    bundle.card = new TextDecoder().decode(await readVerified(source, manifest, 'card.md'));
   return bundle;
 }
 

@@ -79,10 +79,14 @@ export async function verifyFile(manifest: Manifest, name: string, bytes: Uint8A
   const entry = manifest.files[name];
   if (!entry) throw new BundleError(`bundle file ${name} is not listed in manifest.json`);
   if (bytes.byteLength !== entry.bytes) {
-    throw new BundleError(`bundle file ${name} has ${bytes.byteLength} bytes, manifest says ${entry.bytes}: refusing to load`);
+    throw new BundleError(
+      `bundle file ${name} has ${bytes.byteLength} bytes, manifest says ${entry.bytes}: refusing to load`,
+    );
   }
   const actual = await sha256Hex(bytes);
   if (actual !== entry.sha256) {
-    throw new BundleError(`bundle file ${name} does not match its sha256 (expected ${entry.sha256}, got ${actual}): refusing to load`);
+    throw new BundleError(
+      `bundle file ${name} does not match its sha256 (expected ${entry.sha256}, got ${actual}): refusing to load`,
+    );
   }
 }

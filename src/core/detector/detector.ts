@@ -58,7 +58,8 @@ export class Detector {
       if (!out) throw new DetectorError(`detector returned no ${this.output}`);
       const n = w.end - w.start;
       width = out.dims[out.dims.length - 1];
-      if (out.data.length !== n * width) throw new DetectorError(`detector ${this.output} has ${out.data.length} values for ${n} tokens`);
+      if (out.data.length !== n * width)
+        throw new DetectorError(`detector ${this.output} has ${out.data.length} values for ${n} tokens`);
       data ??= new Float32Array(ids.length * width);
       data.set(out.data.subarray((w.keepStart - w.start) * width, (w.keepEnd - w.start) * width), w.keepStart * width);
     }

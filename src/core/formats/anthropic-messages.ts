@@ -14,8 +14,10 @@ export const anthropicMessages: FormatAdapter = {
     if (!isObject(body)) return { ok: false, error: `request body: expected a JSON object, got ${describeType(body)}` };
     const out: ViewMessage[] = [];
     const system = body.system;
-    if (typeof system === 'string' || Array.isArray(system)) out.push({ role: 'system', content: system as ViewMessage['content'], path: ['system'] });
-    else if (system !== undefined && system !== null) return { ok: false, error: `system: expected a string or an array of text blocks, got ${describeType(system)}` };
+    if (typeof system === 'string' || Array.isArray(system))
+      out.push({ role: 'system', content: system as ViewMessage['content'], path: ['system'] });
+    else if (system !== undefined && system !== null)
+      return { ok: false, error: `system: expected a string or an array of text blocks, got ${describeType(system)}` };
     const messages = messageList(body, 'messages');
     if (typeof messages === 'string') return { ok: false, error: messages };
     out.push(...messages);

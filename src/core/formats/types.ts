@@ -40,13 +40,21 @@ export function describeType(v: unknown): string {
 }
 
 /** Messages of a `messages` array (OpenAI chat, Anthropic), with a check that each is an object. */
-export function messageList(body: Record<string, unknown>, field: string, prefix: JsonPath = []): ViewMessage[] | string {
+export function messageList(
+  body: Record<string, unknown>,
+  field: string,
+  prefix: JsonPath = [],
+): ViewMessage[] | string {
   const list = body[field];
   if (!Array.isArray(list)) return `${field}: expected an array of messages, got ${describeType(list)}`;
   const out: ViewMessage[] = [];
   for (const [i, m] of list.entries()) {
     if (!isObject(m)) return `${field}[${i}]: expected a message object, got ${describeType(m)}`;
-    out.push({ role: typeof m.role === 'string' ? m.role : '', content: m.content as ViewMessage['content'], path: [...prefix, field, i, 'content'] });
+    out.push({
+      role: typeof m.role === 'string' ? m.role : '',
+      content: m.content as ViewMessage['content'],
+      path: [...prefix, field, i, 'content'],
+    });
   }
   return out;
 }

@@ -62,7 +62,10 @@ export function concat(chunks: readonly Uint8Array[], size = chunks.reduce((a, c
 }
 
 /** A stream that replays what readUpTo consumed, then the rest of the original body. */
-export function replay(head: readonly Uint8Array[], rest: ReadableStreamDefaultReader<Uint8Array> | undefined): ReadableStream<Uint8Array> {
+export function replay(
+  head: readonly Uint8Array[],
+  rest: ReadableStreamDefaultReader<Uint8Array> | undefined,
+): ReadableStream<Uint8Array> {
   let i = 0;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -110,7 +113,11 @@ export function parseJsonBytes(bytes: Uint8Array): unknown {
 export async function readJsonRequest(req: Request, maxBytes: number): Promise<unknown> {
   if (!isJsonContentType(req.headers.get('content-type'))) {
     const got = req.headers.get('content-type');
-    throw new HttpError(415, 'unsupported_media_type', `content-type must be application/json${got ? `, got ${got.split(';', 1)[0]}` : ' (none sent)'}`);
+    throw new HttpError(
+      415,
+      'unsupported_media_type',
+      `content-type must be application/json${got ? `, got ${got.split(';', 1)[0]}` : ' (none sent)'}`,
+    );
   }
   return parseJsonBytes(await readLimited(req, maxBytes));
 }

@@ -37,7 +37,12 @@ export function errorBody(type: ErrorType, message: string): ErrorBody {
   return { error: { type, message } };
 }
 
-export function errorResponse(status: number, type: ErrorType, message: string, headers: Record<string, string> = {}): Response {
+export function errorResponse(
+  status: number,
+  type: ErrorType,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
   return new Response(JSON.stringify(errorBody(type, message)), {
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', ...headers },

@@ -57,7 +57,11 @@ export const round = (x: number, digits = 4): number => {
   return Math.round(x * f) / f;
 };
 
-export function firedReport(engine: GlossEngine, f: FiredRule, where: { message?: number; part?: number | null } = {}): FiredReport {
+export function firedReport(
+  engine: GlossEngine,
+  f: FiredRule,
+  where: { message?: number; part?: number | null } = {},
+): FiredReport {
   return {
     rule: f.ruleId,
     label: engine.rulesById.get(f.ruleId)?.label ?? f.ruleId,
@@ -87,7 +91,14 @@ export function ruleIds(fired: readonly { rule: string }[]): string[] {
 export async function glossPrompt(engine: GlossEngine, text: string, match: MatchOptions = {}): Promise<GlossRun> {
   // As for messages: text Gloss already annotated (or no text at all) never reaches the detector.
   if (isAnnotated(text) || !text.trim()) {
-    return { status: isAnnotated(text) ? 'already-annotated' : 'unchanged', prompt: text, fired: [], inserted: [], timing: { tokenize: 0, detect: 0, match: 0 }, texts: 0 };
+    return {
+      status: isAnnotated(text) ? 'already-annotated' : 'unchanged',
+      prompt: text,
+      fired: [],
+      inserted: [],
+      timing: { tokenize: 0, detect: 0, match: 0 },
+      texts: 0,
+    };
   }
   const out = await engine.rewrite(text, match);
   return {
@@ -100,7 +111,12 @@ export async function glossPrompt(engine: GlossEngine, text: string, match: Matc
   };
 }
 
-export async function glossMessages<M extends ChatMessage>(engine: GlossEngine, messages: readonly M[], scan: ScanMode = 'user', match: MatchOptions = {}): Promise<GlossRun<M>> {
+export async function glossMessages<M extends ChatMessage>(
+  engine: GlossEngine,
+  messages: readonly M[],
+  scan: ScanMode = 'user',
+  match: MatchOptions = {},
+): Promise<GlossRun<M>> {
   const timing: Timing = { tokenize: 0, detect: 0, match: 0 };
   let texts = 0;
   const r = await rewriteMessages(
@@ -120,7 +136,8 @@ export async function glossMessages<M extends ChatMessage>(engine: GlossEngine, 
   for (const m of r.reports) {
     for (const p of m.parts) {
       for (const f of p.fired) fired.push(firedReport(engine, f, { message: m.index, part: p.part }));
-      for (const i of p.inserted) inserted.push({ rule: i.ruleId, at: i.at, gloss: i.gloss, message: m.index, part: p.part });
+      for (const i of p.inserted)
+        inserted.push({ rule: i.ruleId, at: i.at, gloss: i.gloss, message: m.index, part: p.part });
     }
   }
   return { status: r.status, messages: r.messages, fired, inserted, timing, texts };

@@ -27,7 +27,8 @@ export function stringRanges(text: string, maxDepth = 6): Map<string, [number, n
     let j = start + 1;
     for (;;) {
       const ch = text.charCodeAt(j);
-      if (ch === 0x5c) j += 2; // backslash: skip the escaped character
+      if (ch === 0x5c)
+        j += 2; // backslash: skip the escaped character
       else if (ch === 0x22) return j + 1;
       else if (Number.isNaN(ch)) throw new SyntaxError('unterminated string');
       else j++;
@@ -75,7 +76,8 @@ export function stringRanges(text: string, maxDepth = 6): Map<string, [number, n
       }
     } else {
       // number, true, false, null
-      while (i < text.length && !WS.has(text.charCodeAt(i)) && text[i] !== ',' && text[i] !== '}' && text[i] !== ']') i++;
+      while (i < text.length && !WS.has(text.charCodeAt(i)) && text[i] !== ',' && text[i] !== '}' && text[i] !== ']')
+        i++;
     }
   };
 

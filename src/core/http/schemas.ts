@@ -59,7 +59,12 @@ export function rewriteRequestSchema(maxPromptChars: number) {
       }
       if (b.messages) {
         const n = messagesTextChars(b.messages);
-        if (n > maxPromptChars) ctx.addIssue({ code: 'custom', path: ['messages'], message: `hold ${n} characters of text, more than ${maxPromptChars}` });
+        if (n > maxPromptChars)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['messages'],
+            message: `hold ${n} characters of text, more than ${maxPromptChars}`,
+          });
       }
     });
 }
@@ -77,7 +82,11 @@ export type ExplainRequest = z.infer<ReturnType<typeof explainRequestSchema>>;
 /** Parses with a schema or throws HttpError 400 naming the paths. */
 export function parseRequest<T>(schema: z.ZodType<T>, body: unknown): T {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new HttpError(400, 'invalid_request', `invalid request body: expected a JSON object, got ${body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body}`);
+    throw new HttpError(
+      400,
+      'invalid_request',
+      `invalid request body: expected a JSON object, got ${body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body}`,
+    );
   }
   const r = schema.safeParse(body);
   if (!r.success) throw new HttpError(400, 'invalid_request', formatIssues('request body', r.error));

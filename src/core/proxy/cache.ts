@@ -25,7 +25,10 @@ export function memoryCache(max: number): DetectionCache {
  * The Workers Cache API as a second tier (per location, survives isolates). Writes go through
  * `waitUntil` when given, so they never hold up the response.
  */
-export function cacheApiCache(cache: Cache, opts: { ttlSeconds?: number; waitUntil?: (p: Promise<unknown>) => void } = {}): DetectionCache {
+export function cacheApiCache(
+  cache: Cache,
+  opts: { ttlSeconds?: number; waitUntil?: (p: Promise<unknown>) => void } = {},
+): DetectionCache {
   const url = (k: string) => `https://gloss-detection-cache.invalid/${k}`;
   const ttl = opts.ttlSeconds ?? 86_400;
   return {
@@ -39,7 +42,12 @@ export function cacheApiCache(cache: Cache, opts: { ttlSeconds?: number; waitUnt
     },
     set(k, v) {
       const p = cache
-        .put(url(k), new Response(JSON.stringify(v), { headers: { 'content-type': 'application/json', 'cache-control': `max-age=${ttl}` } }))
+        .put(
+          url(k),
+          new Response(JSON.stringify(v), {
+            headers: { 'content-type': 'application/json', 'cache-control': `max-age=${ttl}` },
+          }),
+        )
         .catch(() => {});
       if (opts.waitUntil) opts.waitUntil(p);
       else return p;

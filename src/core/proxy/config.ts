@@ -69,7 +69,11 @@ export interface ProxyConfig {
   logPrompts?: boolean;
 }
 
-const positiveMs = z.number().int().positive().max(24 * 3600 * 1000);
+const positiveMs = z
+  .number()
+  .int()
+  .positive()
+  .max(24 * 3600 * 1000);
 
 const UpstreamSchema = z.strictObject({
   // Optional here so that layers can add a key to an upstream another layer names; resolve checks it.
@@ -89,7 +93,12 @@ export const ProxyConfigSchema = z.strictObject({
   failOpen: z.boolean().optional(),
   budgetMs: z.number().positive().max(60_000).optional(),
   maxGlosses: z.number().int().min(0).max(50).optional(),
-  maxBodyBytes: z.number().int().positive().max(256 * 1024 * 1024).optional(),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .positive()
+    .max(256 * 1024 * 1024)
+    .optional(),
   timeoutMs: positiveMs.optional(),
   streamIdleTimeoutMs: positiveMs.optional(),
   retries: z.number().int().min(0).max(5).optional(),
@@ -121,11 +130,18 @@ export function parseBaseUrl(raw: string, name: string): URL {
     throw fail('is not a URL');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw fail('must use http or https');
-  if (url.username || url.password || s.slice(0, s.indexOf(url.host)).includes('@')) throw fail('must not hold a user name or password (use apiKey)');
+  if (url.username || url.password || s.slice(0, s.indexOf(url.host)).includes('@'))
+    throw fail('must not hold a user name or password (use apiKey)');
   if (!url.hostname) throw fail('must name a host');
   if (s.includes('?') || s.includes('#')) throw fail('must not hold a query or fragment');
   // The URL parser resolves dot segments silently: look at the text as written.
-  if (s.split('/').slice(3).some((seg) => seg === '.' || seg === '..')) throw fail('must not hold . or .. segments');
+  if (
+    s
+      .split('/')
+      .slice(3)
+      .some((seg) => seg === '.' || seg === '..')
+  )
+    throw fail('must not hold . or .. segments');
   url.pathname = url.pathname.replace(/\/+$/, '');
   return url;
 }
@@ -164,7 +180,8 @@ function envInt(name: string, v: string): number {
  *   GLOSS_PROXY_REQUIRE_TOKEN, GLOSS_CACHE_ENTRIES, GLOSS_LOG_PROMPTS
  */
 export function proxyConfigFromEnv(env: Record<string, unknown>): ProxyConfig {
-  const str = (k: string): string | undefined => (typeof env[k] === 'string' && (env[k] as string).trim() !== '' ? (env[k] as string) : undefined);
+  const str = (k: string): string | undefined =>
+    typeof env[k] === 'string' && (env[k] as string).trim() !== '' ? (env[k] as string) : undefined;
   let cfg: ProxyConfig = {};
   const json = env.GLOSS_PROXY_CONFIG;
   if (typeof json === 'string' && json.trim()) {
@@ -197,7 +214,8 @@ export function proxyConfigFromEnv(env: Record<string, unknown>): ProxyConfig {
     else if (m[2] === 'KEY') up(name).apiKey = v.trim();
     else {
       const h = v.trim().toLowerCase();
-      if (!(API_KEY_HEADERS as readonly string[]).includes(h)) throw new ConfigError(`${k}=${JSON.stringify(v)}: expected one of ${API_KEY_HEADERS.join(', ')}`);
+      if (!(API_KEY_HEADERS as readonly string[]).includes(h))
+        throw new ConfigError(`${k}=${JSON.stringify(v)}: expected one of ${API_KEY_HEADERS.join(', ')}`);
       up(name).apiKeyHeader = h as ApiKeyHeader;
     }
   }
@@ -209,12 +227,14 @@ export function proxyConfigFromEnv(env: Record<string, unknown>): ProxyConfig {
   if ((v = str('GLOSS_ROUTE_ANTHROPIC'))) o.routes = { ...o.routes, anthropic: v.trim().toLowerCase() };
   if ((v = str('GLOSS_HEADER_ROUTING'))) o.headerRouting = envBool('GLOSS_HEADER_ROUTING', v);
   if ((v = str('GLOSS_SCAN'))) {
-    if (!(SCAN_MODES as readonly string[]).includes(v.trim())) throw new ConfigError(`GLOSS_SCAN=${JSON.stringify(v)}: expected one of ${SCAN_MODES.join(', ')}`);
+    if (!(SCAN_MODES as readonly string[]).includes(v.trim()))
+      throw new ConfigError(`GLOSS_SCAN=${JSON.stringify(v)}: expected one of ${SCAN_MODES.join(', ')}`);
     o.scan = v.trim() as ScanMode;
   }
   if ((v = str('GLOSS_DRY_RUN'))) o.dryRun = envBool('GLOSS_DRY_RUN', v);
   if ((v = str('GLOSS_FAIL_MODE'))) {
-    if (!/^(open|closed)$/.test(v.trim())) throw new ConfigError(`GLOSS_FAIL_MODE=${JSON.stringify(v)}: expected open or closed`);
+    if (!/^(open|closed)$/.test(v.trim()))
+      throw new ConfigError(`GLOSS_FAIL_MODE=${JSON.stringify(v)}: expected open or closed`);
     o.failOpen = v.trim() === 'open';
   }
   if ((v = str('GLOSS_BUDGET_MS'))) o.budgetMs = envInt('GLOSS_BUDGET_MS', v);
@@ -304,11 +324,18 @@ export function resolveProxyConfig(config: ProxyConfig): ResolvedProxyConfig {
   const timeoutMs = cfg.timeoutMs ?? PROXY_DEFAULTS.timeoutMs;
   const upstreams = new Map<string, ResolvedUpstream>();
   for (const [name, raw] of Object.entries(cfg.upstreams ?? {})) {
-    if (!UPSTREAM_NAME.test(name)) throw new ConfigError(`upstream name ${JSON.stringify(name)}: use lower-case letters, digits, '-' and '_' (at most 64)`);
+    if (!UPSTREAM_NAME.test(name))
+      throw new ConfigError(
+        `upstream name ${JSON.stringify(name)}: use lower-case letters, digits, '-' and '_' (at most 64)`,
+      );
     const u = asUpstream(raw);
-    if (!u.baseUrl) throw new ConfigError(`upstream ${name}: no base URL (set GLOSS_UPSTREAM_${name.toUpperCase().replace(/-/g, '_')}_URL or upstreams.${name}.baseUrl)`);
+    if (!u.baseUrl)
+      throw new ConfigError(
+        `upstream ${name}: no base URL (set GLOSS_UPSTREAM_${name.toUpperCase().replace(/-/g, '_')}_URL or upstreams.${name}.baseUrl)`,
+      );
     for (const h of Object.keys(u.headers ?? {})) {
-      if (/^(host|content-length|connection|transfer-encoding|x-gloss-.*)$/i.test(h)) throw new ConfigError(`upstream ${name}: header ${h} cannot be set`);
+      if (/^(host|content-length|connection|transfer-encoding|x-gloss-.*)$/i.test(h))
+        throw new ConfigError(`upstream ${name}: header ${h} cannot be set`);
     }
     upstreams.set(name, {
       name,
@@ -321,7 +348,8 @@ export function resolveProxyConfig(config: ProxyConfig): ResolvedProxyConfig {
   }
   const routes = { openai: cfg.routes?.openai ?? 'openai', anthropic: cfg.routes?.anthropic ?? 'anthropic' };
   for (const [family, name] of Object.entries(cfg.routes ?? {})) {
-    if (name !== undefined && !upstreams.has(name)) throw new ConfigError(`routes.${family}: no upstream named ${JSON.stringify(name)}`);
+    if (name !== undefined && !upstreams.has(name))
+      throw new ConfigError(`routes.${family}: no upstream named ${JSON.stringify(name)}`);
   }
   return {
     upstreams,

@@ -17,7 +17,13 @@ export type FetchFn = (input: string, init: RequestInit) => Promise<Response>;
 export type ForwardFailureKind = 'connect' | 'reset' | 'timeout' | 'client_abort';
 
 export type ForwardResult =
-  | { ok: true; response: Response; ms: number; attempts: number; /** Stop listening to the client signal (call when the body is done). */ release: () => void }
+  | {
+      ok: true;
+      response: Response;
+      ms: number;
+      attempts: number;
+      /** Stop listening to the client signal (call when the body is done). */ release: () => void;
+    }
   | { ok: false; kind: ForwardFailureKind; detail: string; ms: number; attempts: number };
 
 export interface ForwardOptions {
@@ -29,7 +35,15 @@ export interface ForwardOptions {
   onRetry?: (attempt: number, detail: string) => void;
 }
 
-const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
+const NEVER_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 function codeOf(e: unknown): string | undefined {
   let c: unknown = e;
@@ -55,7 +69,11 @@ export function neverSent(e: unknown): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function forward(url: string, init: { headers: Headers; body: Uint8Array }, opts: ForwardOptions): Promise<ForwardResult> {
+export async function forward(
+  url: string,
+  init: { headers: Headers; body: Uint8Array },
+  opts: ForwardOptions,
+): Promise<ForwardResult> {
   const t0 = performance.now();
   const ctrl = new AbortController();
   const client = opts.signal;
@@ -74,7 +92,13 @@ export async function forward(url: string, init: { headers: Headers; body: Uint8
     for (;;) {
       attempts++;
       try {
-        const response = await opts.fetch(url, { method: 'POST', headers: init.headers, body: init.body as BodyInit, redirect: 'manual', signal: ctrl.signal });
+        const response = await opts.fetch(url, {
+          method: 'POST',
+          headers: init.headers,
+          body: init.body as BodyInit,
+          redirect: 'manual',
+          signal: ctrl.signal,
+        });
         return { ok: true, response, ms: performance.now() - t0, attempts, release };
       } catch (e) {
         const ms = performance.now() - t0;
@@ -84,7 +108,8 @@ export async function forward(url: string, init: { headers: Headers; body: Uint8
         if (attempts <= opts.retries && neverSent(e)) {
           opts.onRetry?.(attempts, code ?? 'connect');
           await sleep(Math.min(50 * 2 ** (attempts - 1), 1000));
-          if (timedOut) return fail('timeout', `no response headers within ${opts.timeoutMs} ms`, performance.now() - t0);
+          if (timedOut)
+            return fail('timeout', `no response headers within ${opts.timeoutMs} ms`, performance.now() - t0);
           if (client?.aborted) return fail('client_abort', 'the client went away', performance.now() - t0);
           continue;
         }

@@ -42,7 +42,11 @@ export interface ProxyDeps {
   glossToken?: string;
 }
 
-export type ProxyHandler = (req: Request, adapter: FormatAdapter, note: (fields: LogFields) => void) => Promise<Response>;
+export type ProxyHandler = (
+  req: Request,
+  adapter: FormatAdapter,
+  note: (fields: LogFields) => void,
+) => Promise<Response>;
 
 const TIMEOUT = Symbol('timeout');
 
@@ -56,9 +60,18 @@ function withBudget<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMEOUT
 }
 
 /** An error in the shape of the API the client speaks. */
-export function apiError(family: ApiFamily, status: number, type: ErrorType, message: string, headers: Record<string, string> = {}): Response {
+export function apiError(
+  family: ApiFamily,
+  status: number,
+  type: ErrorType,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
   const body = family === 'anthropic' ? { type: 'error', error: { type, message } } : { error: { type, message } };
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } });
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  });
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -71,7 +84,11 @@ function modeOf(req: Request): Mode {
   if (v === null) return 'on';
   const m = v.trim().toLowerCase();
   if (m === 'off' || m === 'dry-run' || m === 'on' || m === '') return (m || 'on') as Mode;
-  throw new HttpError(400, 'invalid_request', `x-gloss must be on, off or dry-run, got ${JSON.stringify(v.slice(0, 40))}`);
+  throw new HttpError(
+    400,
+    'invalid_request',
+    `x-gloss must be on, off or dry-run, got ${JSON.stringify(v.slice(0, 40))}`,
+  );
 }
 
 export function createProxy(deps: ProxyDeps): ProxyHandler {
@@ -86,7 +103,13 @@ export function createProxy(deps: ProxyDeps): ProxyHandler {
     let f = fingerprints.get(e);
     if (f === undefined) {
       const files = e.bundle.manifest.files;
-      f = [e.bundle.manifest.name, ...Object.keys(files).sort().map((n) => files[n].sha256), String(config.maxGlosses ?? '')].join('\u0000');
+      f = [
+        e.bundle.manifest.name,
+        ...Object.keys(files)
+          .sort()
+          .map((n) => files[n].sha256),
+        String(config.maxGlosses ?? ''),
+      ].join('\u0000');
       fingerprints.set(e, f);
     }
     return f;
@@ -111,13 +134,24 @@ export function createProxy(deps: ProxyDeps): ProxyHandler {
   function pickUpstream(req: Request, family: ApiFamily): ResolvedUpstream {
     const named = req.headers.get('x-gloss-upstream');
     if (named !== null) {
-      if (!config.headerRouting) throw new HttpError(400, 'invalid_request', 'x-gloss-upstream is not accepted here (header routing is off)');
+      if (!config.headerRouting)
+        throw new HttpError(400, 'invalid_request', 'x-gloss-upstream is not accepted here (header routing is off)');
       const u = config.upstreams.get(named.trim().toLowerCase());
-      if (!u) throw new HttpError(400, 'invalid_request', `x-gloss-upstream names no configured upstream: ${JSON.stringify(named.slice(0, 64))}`);
+      if (!u)
+        throw new HttpError(
+          400,
+          'invalid_request',
+          `x-gloss-upstream names no configured upstream: ${JSON.stringify(named.slice(0, 64))}`,
+        );
       return u;
     }
     const u = config.upstreams.get(config.routes[family]);
-    if (!u) throw new HttpError(502, 'upstream_not_configured', `no upstream is configured for ${family} requests (expected one named ${JSON.stringify(config.routes[family])})`);
+    if (!u)
+      throw new HttpError(
+        502,
+        'upstream_not_configured',
+        `no upstream is configured for ${family} requests (expected one named ${JSON.stringify(config.routes[family])})`,
+      );
     return u;
   }
 
@@ -128,9 +162,14 @@ export function createProxy(deps: ProxyDeps): ProxyHandler {
     if (own !== null && sameSecret(own.trim(), deps.glossToken)) return { tokenInAuthorization: false };
     const m = /^Bearer\s+(.+)$/i.exec((req.headers.get('authorization') ?? '').trim());
     if (m && sameSecret(m[1], deps.glossToken)) return { tokenInAuthorization: true };
-    throw new HttpError(401, 'unauthorized', 'this proxy needs Gloss\'s token: send x-gloss-token (or Authorization: Bearer <token> when Gloss injects the upstream key)', {
-      'www-authenticate': 'Bearer realm="gloss"',
-    });
+    throw new HttpError(
+      401,
+      'unauthorized',
+      "this proxy needs Gloss's token: send x-gloss-token (or Authorization: Bearer <token> when Gloss injects the upstream key)",
+      {
+        'www-authenticate': 'Bearer realm="gloss"',
+      },
+    );
   }
 
   async function readBody(req: Request): Promise<Uint8Array> {
@@ -178,7 +217,12 @@ export function createProxy(deps: ProxyDeps): ProxyHandler {
     if (mode !== 'off') {
       if (!isJsonContentType(req.headers.get('content-type'))) {
         const got = req.headers.get('content-type');
-        return apiError(family, 415, 'unsupported_media_type', `content-type must be application/json${got ? `, got ${got.split(';', 1)[0]}` : ' (none sent)'}`);
+        return apiError(
+          family,
+          415,
+          'unsupported_media_type',
+          `content-type must be application/json${got ? `, got ${got.split(';', 1)[0]}` : ' (none sent)'}`,
+        );
       }
       let text: string;
       let json: unknown;
@@ -207,7 +251,13 @@ export function createProxy(deps: ProxyDeps): ProxyHandler {
       if (engine) {
         const eng = engine;
         try {
-          result = await withBudget(glossBody(adapter, text, view.messages, (t) => detector(eng, t, stats), { scan: config.scan, keepScanned: config.logPrompts }), config.budgetMs);
+          result = await withBudget(
+            glossBody(adapter, text, view.messages, (t) => detector(eng, t, stats), {
+              scan: config.scan,
+              keepScanned: config.logPrompts,
+            }),
+            config.budgetMs,
+          );
         } catch (e) {
           failed = e;
         }
@@ -254,8 +304,20 @@ export function createProxy(deps: ProxyDeps): ProxyHandler {
     if ((status === 'skipped-error' || status === 'skipped-timeout') && !config.failOpen) {
       glossMs = performance.now() - t0;
       return status === 'skipped-error'
-        ? apiError(family, 503, 'detector_error', 'the detector failed on this request, and this proxy is configured to fail closed', glossHeaders())
-        : apiError(family, 503, 'detector_timeout', `the detector took longer than its ${config.budgetMs} ms budget, and this proxy is configured to fail closed`, glossHeaders());
+        ? apiError(
+            family,
+            503,
+            'detector_error',
+            'the detector failed on this request, and this proxy is configured to fail closed',
+            glossHeaders(),
+          )
+        : apiError(
+            family,
+            503,
+            'detector_timeout',
+            `the detector took longer than its ${config.budgetMs} ms budget, and this proxy is configured to fail closed`,
+            glossHeaders(),
+          );
     }
 
     // The target is always a configured base URL plus the route's fixed path; only the query
@@ -266,22 +328,36 @@ export function createProxy(deps: ProxyDeps): ProxyHandler {
     const headers = upstreamRequestHeaders(req.headers, upstream, family, { dropAuth: auth.tokenInAuthorization });
     glossMs = performance.now() - t0;
 
-    const sent = await forward(target.href, { headers, body }, {
-      fetch: fetchFn,
-      timeoutMs: upstream.timeoutMs,
-      retries: config.retries,
-      signal: req.signal,
-      onRetry: (attempt, detail) => {
-        metrics.upstreamRetries.inc({ upstream: upstream.name });
-        log.warn('proxy.upstream_retry', { upstream: upstream.name, attempt, error: detail });
+    const sent = await forward(
+      target.href,
+      { headers, body },
+      {
+        fetch: fetchFn,
+        timeoutMs: upstream.timeoutMs,
+        retries: config.retries,
+        signal: req.signal,
+        onRetry: (attempt, detail) => {
+          metrics.upstreamRetries.inc({ upstream: upstream.name });
+          log.warn('proxy.upstream_retry', { upstream: upstream.name, attempt, error: detail });
+        },
       },
-    });
+    );
     if (!sent.ok) {
       note({ upstream_ms: Math.round(sent.ms), upstream_error: sent.kind });
       if (sent.kind === 'client_abort') return new Response(null, { status: 499 });
       metrics.upstreamErrors.inc({ upstream: upstream.name, kind: sent.kind });
-      if (sent.kind === 'timeout') return apiError(family, 504, 'upstream_timeout', `the upstream ${upstream.name} did not answer within ${upstream.timeoutMs} ms`, glossHeaders());
-      const why = sent.kind === 'connect' ? `could not be reached (${sent.detail})` : `closed the connection before answering (${sent.detail})`;
+      if (sent.kind === 'timeout')
+        return apiError(
+          family,
+          504,
+          'upstream_timeout',
+          `the upstream ${upstream.name} did not answer within ${upstream.timeoutMs} ms`,
+          glossHeaders(),
+        );
+      const why =
+        sent.kind === 'connect'
+          ? `could not be reached (${sent.detail})`
+          : `closed the connection before answering (${sent.detail})`;
       return apiError(family, 502, 'upstream_error', `the upstream ${upstream.name} ${why}`, glossHeaders());
     }
 
@@ -292,7 +368,13 @@ export function createProxy(deps: ProxyDeps): ProxyHandler {
       res.body?.cancel().catch(() => {});
       sent.release();
       metrics.upstreamErrors.inc({ upstream: upstream.name, kind: 'redirect' });
-      return apiError(family, 502, 'upstream_error', `the upstream ${upstream.name} answered with a redirect (${res.status}), which Gloss does not follow`, glossHeaders());
+      return apiError(
+        family,
+        502,
+        'upstream_error',
+        `the upstream ${upstream.name} answered with a redirect (${res.status}), which Gloss does not follow`,
+        glossHeaders(),
+      );
     }
 
     const out = clientResponseHeaders(res.headers);

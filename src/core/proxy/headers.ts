@@ -6,7 +6,18 @@
 import type { ApiFamily } from '../formats/types.ts';
 import type { ResolvedUpstream } from './config.ts';
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'te', 'trailer', 'trailers', 'transfer-encoding', 'upgrade', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'te',
+  'trailer',
+  'trailers',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+]);
 
 /** Request headers the proxy never forwards, on top of hop-by-hop ones. */
 const REQUEST_DROP = new Set([
@@ -31,7 +42,14 @@ const DECODED = new Set(['gzip', 'x-gzip', 'deflate', 'br', 'zstd', 'identity'])
 
 function connectionListed(h: Headers): Set<string> {
   const v = h.get('connection');
-  return new Set(v ? v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : []);
+  return new Set(
+    v
+      ? v
+          .split(',')
+          .map((s) => s.trim().toLowerCase())
+          .filter(Boolean)
+      : [],
+  );
 }
 
 export const AUTH_HEADERS = ['authorization', 'x-api-key', 'api-key'] as const;
@@ -42,12 +60,18 @@ export interface RequestHeaderOptions {
 }
 
 /** The headers to send upstream. */
-export function upstreamRequestHeaders(incoming: Headers, upstream: ResolvedUpstream, family: ApiFamily, opts: RequestHeaderOptions = {}): Headers {
+export function upstreamRequestHeaders(
+  incoming: Headers,
+  upstream: ResolvedUpstream,
+  family: ApiFamily,
+  opts: RequestHeaderOptions = {},
+): Headers {
   const listed = connectionListed(incoming);
   const out = new Headers();
   const inject = upstream.apiKey !== undefined;
   for (const [k, v] of incoming) {
-    if (HOP_BY_HOP.has(k) || REQUEST_DROP.has(k) || listed.has(k) || k.startsWith('proxy-') || k.startsWith('x-gloss')) continue;
+    if (HOP_BY_HOP.has(k) || REQUEST_DROP.has(k) || listed.has(k) || k.startsWith('proxy-') || k.startsWith('x-gloss'))
+      continue;
     if ((inject || opts.dropAuth) && (AUTH_HEADERS as readonly string[]).includes(k)) continue;
     out.append(k, v);
   }

@@ -75,9 +75,15 @@ export class Counter extends Metric {
 export class Histogram extends Metric {
   private readonly series = new Map<string, { values: string[]; counts: number[]; sum: number; n: number }>();
 
-  constructor(name: string, help: string, labelNames: readonly string[], readonly buckets: readonly number[]) {
+  constructor(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    readonly buckets: readonly number[],
+  ) {
     super(name, help, labelNames);
-    for (let i = 1; i < buckets.length; i++) if (!(buckets[i] > buckets[i - 1])) throw new Error(`buckets of ${name} must increase`);
+    for (let i = 1; i < buckets.length; i++)
+      if (!(buckets[i] > buckets[i - 1])) throw new Error(`buckets of ${name} must increase`);
   }
 
   observe(labels: Labels, value: number): void {
@@ -163,13 +169,37 @@ export function glossMetrics(): GlossMetrics {
   const registry = new Registry();
   return {
     registry,
-    httpRequests: registry.counter('gloss_http_requests_total', 'HTTP requests answered, by route and status.', ['route', 'status']),
-    proxyRequests: registry.counter('gloss_proxy_requests_total', 'Proxied requests by route, upstream and gloss status (x-gloss-status).', ['route', 'upstream', 'gloss_status']),
+    httpRequests: registry.counter('gloss_http_requests_total', 'HTTP requests answered, by route and status.', [
+      'route',
+      'status',
+    ]),
+    proxyRequests: registry.counter(
+      'gloss_proxy_requests_total',
+      'Proxied requests by route, upstream and gloss status (x-gloss-status).',
+      ['route', 'upstream', 'gloss_status'],
+    ),
     rulesFired: registry.counter('gloss_rules_fired_total', 'Rules fired on proxied requests, by rule id.', ['rule']),
-    detectionSeconds: registry.histogram('gloss_detection_seconds', 'Detection time per proxied request, all scanned texts together.', ['route'], [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]),
-    upstreamSeconds: registry.histogram('gloss_upstream_seconds', 'Time from sending a request upstream to its response headers.', ['upstream'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]),
-    upstreamErrors: registry.counter('gloss_upstream_errors_total', 'Upstream failures by upstream and kind.', ['upstream', 'kind']),
-    upstreamRetries: registry.counter('gloss_upstream_retries_total', 'Retries of requests that never reached the upstream.', ['upstream']),
+    detectionSeconds: registry.histogram(
+      'gloss_detection_seconds',
+      'Detection time per proxied request, all scanned texts together.',
+      ['route'],
+      [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    ),
+    upstreamSeconds: registry.histogram(
+      'gloss_upstream_seconds',
+      'Time from sending a request upstream to its response headers.',
+      ['upstream'],
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    ),
+    upstreamErrors: registry.counter('gloss_upstream_errors_total', 'Upstream failures by upstream and kind.', [
+      'upstream',
+      'kind',
+    ]),
+    upstreamRetries: registry.counter(
+      'gloss_upstream_retries_total',
+      'Retries of requests that never reached the upstream.',
+      ['upstream'],
+    ),
     cacheLookups: registry.counter('gloss_detection_cache_total', 'Detection cache lookups by result.', ['result']),
   };
 }

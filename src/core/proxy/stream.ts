@@ -47,14 +47,17 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 export function sseErrorEvent(message: string, type = 'upstream_error'): Uint8Array {
-  return new TextEncoder().encode(`event: error\ndata: ${JSON.stringify({ type: 'error', error: { type, message } })}\n\n`);
+  return new TextEncoder().encode(
+    `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type, message } })}\n\n`,
+  );
 }
 
 const IDLE = Symbol('idle');
 
 /** A one-line error (servers print it as it is) that says what happened to the body. */
 function bodyCut(): Error {
-  const msg = 'gloss: the upstream connection was lost in the middle of a response body; the client connection was aborted';
+  const msg =
+    'gloss: the upstream connection was lost in the middle of a response body; the client connection was aborted';
   const e = new Error(msg);
   e.stack = `Error: ${msg}`;
   return e;
@@ -109,7 +112,9 @@ export function relay(body: ReadableStream<Uint8Array>, opts: RelayOptions): Rea
             end('idle');
             reader.cancel('idle').catch(() => {});
             try {
-              controller.enqueue(sseErrorEvent(`the upstream sent nothing for ${idleMs} ms; the stream was ended`, 'upstream_timeout'));
+              controller.enqueue(
+                sseErrorEvent(`the upstream sent nothing for ${idleMs} ms; the stream was ended`, 'upstream_timeout'),
+              );
               controller.close();
             } catch {
               // the client is gone too

@@ -16,7 +16,10 @@ export const INLINE_PREFIX = ` ${OPEN}gloss: `;
 export const NOTES_PREFIX = `\n\n${OPEN}gloss-notes: how to read the text above\n`;
 export const NOTES_SUFFIX = `\n${CLOSE}`;
 
-const MARKERS = new RegExp(` ${OPEN}gloss: [^${OPEN}${CLOSE}]*${CLOSE}|\\n\\n${OPEN}gloss-notes: [^${OPEN}${CLOSE}]*${CLOSE}`, 'g');
+const MARKERS = new RegExp(
+  ` ${OPEN}gloss: [^${OPEN}${CLOSE}]*${CLOSE}|\\n\\n${OPEN}gloss-notes: [^${OPEN}${CLOSE}]*${CLOSE}`,
+  'g',
+);
 
 export function inlineMarker(gloss: string): string {
   return `${INLINE_PREFIX}${gloss}${CLOSE}`;
@@ -28,11 +31,7 @@ export function notesBlock(notes: readonly string[]): string {
 
 /** Gloss text as inserted: one line, no brackets that could close (or open) a marker. */
 export function sanitizeGloss(gloss: string): string {
-  return gloss
-    .replaceAll(OPEN, '[')
-    .replaceAll(CLOSE, ']')
-    .replace(/\s+/g, ' ')
-    .trim();
+  return gloss.replaceAll(OPEN, '[').replaceAll(CLOSE, ']').replace(/\s+/g, ' ').trim();
 }
 
 export function isAnnotated(text: string): boolean {

@@ -60,7 +60,12 @@ function selected(messages: readonly ChatMessage[], mode: ScanMode): Set<number>
   }
   messages.forEach((m, i) => {
     const role = m?.role;
-    if (mode === 'all' || (mode === 'user' && role === 'user') || (mode === 'system' && (role === 'system' || role === 'developer'))) out.add(i);
+    if (
+      mode === 'all' ||
+      (mode === 'user' && role === 'user') ||
+      (mode === 'system' && (role === 'system' || role === 'developer'))
+    )
+      out.add(i);
   });
   return out;
 }

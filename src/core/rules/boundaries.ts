@@ -29,7 +29,14 @@ function cpBefore(text: string, i: number): [number, number] {
 
 function isWordCp(cp: number): boolean {
   // ASCII fast path: letters, digits, apostrophe, hyphen.
-  if (cp < 0x80) return (cp >= 0x61 && cp <= 0x7a) || (cp >= 0x41 && cp <= 0x5a) || (cp >= 0x30 && cp <= 0x39) || cp === 0x27 || cp === 0x2d;
+  if (cp < 0x80)
+    return (
+      (cp >= 0x61 && cp <= 0x7a) ||
+      (cp >= 0x41 && cp <= 0x5a) ||
+      (cp >= 0x30 && cp <= 0x39) ||
+      cp === 0x27 ||
+      cp === 0x2d
+    );
   const ch = String.fromCodePoint(cp);
   return WORD.test(ch) && !UNSPACED.test(ch);
 }
@@ -50,7 +57,7 @@ export function insideGrapheme(text: string, i: number): boolean {
     // Flags are pairs of regional indicators: inside one when an odd number of them precede i
     // (counted up to a bound, to stay linear on absurd runs of them).
     let n = 0;
-    for (let j = i; j > 0 && n < 256; ) {
+    for (let j = i; j > 0 && n < 256;) {
       const [p, len] = cpBefore(text, j);
       if (!isRegional(p)) break;
       n++;
@@ -83,7 +90,12 @@ export const MAX_WORD_GROWTH = 64;
  * surrounding white space. Returns null when nothing but white space is left.
  * Growth is bounded by MAX_WORD_GROWTH on each side and stops at `floor` on the left.
  */
-export function expandToWords(text: string, start: number, end: number, floor = 0): { start: number; end: number } | null {
+export function expandToWords(
+  text: string,
+  start: number,
+  end: number,
+  floor = 0,
+): { start: number; end: number } | null {
   let s = snapBackward(text, start);
   let e = snapForward(text, end);
   if (s < e) {
@@ -91,8 +103,10 @@ export function expandToWords(text: string, start: number, end: number, floor = 
     // blob) with many firing tokens stays linear overall.
     const minS = Math.max(0, floor, s - MAX_WORD_GROWTH);
     const maxE = Math.min(text.length, e + MAX_WORD_GROWTH);
-    while (s > minS && isWordCp(cpAt(text, s)[0]) && isWordCp(cpBefore(text, s)[0])) s = snapBackward(text, s - cpBefore(text, s)[1]);
-    while (e < maxE && isWordCp(cpBefore(text, e)[0]) && isWordCp(cpAt(text, e)[0])) e = snapForward(text, e + cpAt(text, e)[1]);
+    while (s > minS && isWordCp(cpAt(text, s)[0]) && isWordCp(cpBefore(text, s)[0]))
+      s = snapBackward(text, s - cpBefore(text, s)[1]);
+    while (e < maxE && isWordCp(cpBefore(text, e)[0]) && isWordCp(cpAt(text, e)[0]))
+      e = snapForward(text, e + cpAt(text, e)[1]);
   }
   while (s < e && /\s/.test(text[s])) s++;
   while (e > s && /\s/.test(text[e - 1])) e--;

@@ -35,12 +35,7 @@ export interface FiredRule {
 }
 
 export type SkipReason =
-  | 'feature-not-in-bundle'
-  | 'column-out-of-range'
-  | 'span-too-short'
-  | 'max-per-prompt'
-  | 'duplicate'
-  | 'cap';
+  'feature-not-in-bundle' | 'column-out-of-range' | 'span-too-short' | 'max-per-prompt' | 'duplicate' | 'cap';
 
 export interface SkippedRule {
   ruleId: string;
@@ -78,7 +73,8 @@ export const DEFAULT_MAX_GLOSSES = 3;
 function usableTokens(text: string, tokens: readonly TokenOffset[]): number[] {
   const out: number[] = [];
   tokens.forEach((t, i) => {
-    if (Number.isInteger(t.start) && Number.isInteger(t.end) && t.start >= 0 && t.end > t.start && t.end <= text.length) out.push(i);
+    if (Number.isInteger(t.start) && Number.isInteger(t.end) && t.start >= 0 && t.end > t.start && t.end <= text.length)
+      out.push(i);
   });
   return out;
 }
@@ -153,7 +149,9 @@ export function matchRules(input: MatchInput): MatchResult {
   const minSpanChars = input.options?.minSpanChars ?? 1;
   if (!Number.isInteger(numFeatures) || numFeatures < 0 || activations.length !== tokens.length * numFeatures) {
     // A shape mismatch means tokenizer and detector disagree: a bug upstream, not a rule problem.
-    throw new RangeError(`activations has ${activations.length} values, expected ${tokens.length} tokens x ${numFeatures} features`);
+    throw new RangeError(
+      `activations has ${activations.length} values, expected ${tokens.length} tokens x ${numFeatures} features`,
+    );
   }
   const usable = usableTokens(text, tokens);
   const candidates: { f: FiredRule; gloss: string }[] = [];

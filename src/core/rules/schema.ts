@@ -62,7 +62,11 @@ export const RulesFileSchema = z
     file.rules.forEach((r, i) => {
       const first = seen.get(r.id);
       if (first !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate id "${r.id}" (first at rules[${first}])` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', i, 'id'],
+          message: `duplicate id "${r.id}" (first at rules[${first}])`,
+        });
       } else seen.set(r.id, i);
     });
   });
@@ -94,8 +98,10 @@ export const FeaturesFileSchema = z
     const cols = new Set<number>();
     const ids = new Set<number>();
     file.features.forEach((f, i) => {
-      if (cols.has(f.column)) ctx.addIssue({ code: 'custom', path: ['features', i, 'column'], message: `duplicate column ${f.column}` });
-      if (ids.has(f.feature)) ctx.addIssue({ code: 'custom', path: ['features', i, 'feature'], message: `duplicate feature ${f.feature}` });
+      if (cols.has(f.column))
+        ctx.addIssue({ code: 'custom', path: ['features', i, 'column'], message: `duplicate column ${f.column}` });
+      if (ids.has(f.feature))
+        ctx.addIssue({ code: 'custom', path: ['features', i, 'feature'], message: `duplicate feature ${f.feature}` });
       cols.add(f.column);
       ids.add(f.feature);
     });
@@ -126,7 +132,8 @@ function describe(issue: z.core.$ZodIssue): string {
     // Name the offending key in the path itself: `rules[3].thresold: unknown key`.
     return issue.keys.map((k) => `${formatPath([...issue.path, k])}: unknown key`).join('; ');
   }
-  const msg = issue.code === 'invalid_type' && /received undefined$/.test(issue.message) ? 'is required' : issue.message;
+  const msg =
+    issue.code === 'invalid_type' && /received undefined$/.test(issue.message) ? 'is required' : issue.message;
   return `${formatPath(issue.path)}: ${msg}`;
 }
 

@@ -19,7 +19,13 @@ export function ortNodeBackend(opts: OrtNodeOptions = {}): InferenceBackend {
         inputNames: session.inputNames,
         outputNames: session.outputNames,
         async run(inputIds, outputs) {
-          const feed = { input_ids: new ort.Tensor('int64', BigInt64Array.from(inputIds, (v) => BigInt(v)), [1, inputIds.length]) };
+          const feed = {
+            input_ids: new ort.Tensor(
+              'int64',
+              BigInt64Array.from(inputIds, (v) => BigInt(v)),
+              [1, inputIds.length],
+            ),
+          };
           const res = await session.run(feed, outputs as string[]);
           const out: Record<string, OutputTensor> = {};
           for (const name of outputs) out[name] = { dims: res[name].dims, data: res[name].data as Float32Array };

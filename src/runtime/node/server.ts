@@ -66,7 +66,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   const host = opts.host ?? '127.0.0.1';
   const { server, info } = await new Promise<{ server: ServerType; info: AddressInfo }>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: opts.port ?? 8787, hostname: host }, (info) => resolve({ server: s, info }));
+    const s = serve({ fetch: app.fetch, port: opts.port ?? 8787, hostname: host }, (info) =>
+      resolve({ server: s, info }),
+    );
     s.once('error', reject);
   });
   const urlHost = info.family === 'IPv6' ? `[${info.address}]` : info.address;

@@ -28,7 +28,9 @@ function toWeb(src: Readable, res: IncomingMessage): ReadableStream<Uint8Array> 
         // The connection closed before the body ended (no 'end'): an error, as fetch reports it.
         src.once('close', () => {
           if (!src.readableEnded) {
-            const e = Object.assign(new Error('the upstream connection closed in the middle of the body'), { code: 'ECONNRESET' });
+            const e = Object.assign(new Error('the upstream connection closed in the middle of the body'), {
+              code: 'ECONNRESET',
+            });
             try {
               c.error(e);
             } catch {
@@ -50,13 +52,25 @@ function toWeb(src: Readable, res: IncomingMessage): ReadableStream<Uint8Array> 
 }
 
 function decoded(res: IncomingMessage): Readable {
-  const enc = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
+  const enc = String(res.headers['content-encoding'] ?? '')
+    .trim()
+    .toLowerCase();
   let out: Readable = res;
-  const decoder = enc === 'gzip' || enc === 'x-gzip' ? createGunzip() : enc === 'deflate' ? createInflate() : enc === 'br' ? createBrotliDecompress() : undefined;
+  const decoder =
+    enc === 'gzip' || enc === 'x-gzip'
+      ? createGunzip()
+      : enc === 'deflate'
+        ? createInflate()
+        : enc === 'br'
+          ? createBrotliDecompress()
+          : undefined;
   if (decoder) {
     res.on('error', (e) => decoder.destroy(e));
     res.on('close', () => {
-      if (!res.readableEnded) decoder.destroy(Object.assign(new Error('the upstream connection closed in the middle of the body'), { code: 'ECONNRESET' }));
+      if (!res.readableEnded)
+        decoder.destroy(
+          Object.assign(new Error('the upstream connection closed in the middle of the body'), { code: 'ECONNRESET' }),
+        );
     });
     out = res.pipe(decoder);
   }
@@ -98,11 +112,14 @@ export function nodeUpstreamFetch(): FetchFn & { close(): void } {
         const raw = res.rawHeaders;
         const h = new Headers();
         for (let i = 0; i < raw.length; i += 2) h.append(raw[i], raw[i + 1]);
-        const nullBody = init.method === 'HEAD' || res.statusCode === 204 || res.statusCode === 205 || res.statusCode === 304;
+        const nullBody =
+          init.method === 'HEAD' || res.statusCode === 204 || res.statusCode === 205 || res.statusCode === 304;
         if (nullBody) res.resume();
         const stream = nullBody ? null : toWeb(decoded(res), res);
         res.once('close', () => signal?.removeEventListener('abort', onAbort));
-        resolve(new Response(stream, { status: res.statusCode ?? 502, statusText: res.statusMessage ?? '', headers: h }));
+        resolve(
+          new Response(stream, { status: res.statusCode ?? 502, statusText: res.statusMessage ?? '', headers: h }),
+        );
       });
       req.end(body);
     });

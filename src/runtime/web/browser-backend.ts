@@ -37,7 +37,9 @@ async function wasmBackend(wasmPaths?: string): Promise<InferenceBackend> {
  * A backend whose `name` reports the provider in use: "onnxruntime-web/webgpu" or
  * "onnxruntime-web/wasm" (after a WebGPU session failed, it falls back to WASM and says so).
  */
-export async function browserBackend(opts: BrowserBackendOptions = {}): Promise<InferenceBackend & { readonly provider: BrowserProvider }> {
+export async function browserBackend(
+  opts: BrowserBackendOptions = {},
+): Promise<InferenceBackend & { readonly provider: BrowserProvider }> {
   let provider: BrowserProvider = opts.prefer === 'wasm' ? 'wasm' : (await hasWebGpu()) ? 'webgpu' : 'wasm';
   let inner: InferenceBackend;
   if (provider === 'webgpu') {

@@ -15,7 +15,13 @@ export function ortWebBackend(ort: OrtModule, executionProviders: ('wasm' | 'web
         inputNames: session.inputNames,
         outputNames: session.outputNames,
         async run(inputIds, outputs) {
-          const feed = { input_ids: new ort.Tensor('int64', BigInt64Array.from(inputIds, (v) => BigInt(v)), [1, inputIds.length]) };
+          const feed = {
+            input_ids: new ort.Tensor(
+              'int64',
+              BigInt64Array.from(inputIds, (v) => BigInt(v)),
+              [1, inputIds.length],
+            ),
+          };
           const res = await session.run(feed, outputs as string[]);
           const out: Record<string, OutputTensor> = {};
           for (const name of outputs) {

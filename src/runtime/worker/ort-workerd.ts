@@ -20,9 +20,10 @@ export function configureOrtForWorkerd(wasmModule: WebAssembly.Module): typeof o
   (WebAssembly as { instantiate: unknown }).instantiate = async (source: unknown, imports?: WebAssembly.Imports) => {
     if (isPlaceholder(source)) {
       const instance = await WebAssembly.instantiate(wasmModule, imports);
-      ortMemories = [...Object.values(instance.exports), ...Object.values(imports ?? {}).flatMap((m) => Object.values(m as object))].filter(
-        (v): v is WebAssembly.Memory => v instanceof WebAssembly.Memory,
-      );
+      ortMemories = [
+        ...Object.values(instance.exports),
+        ...Object.values(imports ?? {}).flatMap((m) => Object.values(m as object)),
+      ].filter((v): v is WebAssembly.Memory => v instanceof WebAssembly.Memory);
       return { instance, module: wasmModule };
     }
     return instantiate(source, imports);
@@ -36,8 +37,15 @@ export function configureOrtForWorkerd(wasmModule: WebAssembly.Module): typeof o
 }
 
 function isPlaceholder(source: unknown): boolean {
-  const bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : undefined;
-  return bytes !== undefined && bytes.byteLength === PLACEHOLDER.byteLength && bytes.every((b, i) => b === PLACEHOLDER[i]);
+  const bytes =
+    source instanceof ArrayBuffer
+      ? new Uint8Array(source)
+      : ArrayBuffer.isView(source)
+        ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength)
+        : undefined;
+  return (
+    bytes !== undefined && bytes.byteLength === PLACEHOLDER.byteLength && bytes.every((b, i) => b === PLACEHOLDER[i])
+  );
 }
 
 export type { ort };

@@ -8,7 +8,14 @@ import { GlossEngine } from '../../core/engine.ts';
 import { errorResponse } from '../../core/http/errors.ts';
 import { jsonLogger, silentLogger } from '../../core/http/logger.ts';
 import { cacheApiCache, memoryCache, tieredCache, type DetectionCache } from '../../core/proxy/cache.ts';
-import { ConfigError, DEFAULT_UPSTREAMS, mergeProxyConfig, proxyConfigFromEnv, resolveProxyConfig, type ProxyConfig } from '../../core/proxy/config.ts';
+import {
+  ConfigError,
+  DEFAULT_UPSTREAMS,
+  mergeProxyConfig,
+  proxyConfigFromEnv,
+  resolveProxyConfig,
+  type ProxyConfig,
+} from '../../core/proxy/config.ts';
 import { ortWebBackend } from '../web/ort-web-backend.ts';
 import { memorySource, toBytes, type FileBytes } from './memory-source.ts';
 import type { UiAssets } from '../../ui/routes.ts';
@@ -80,7 +87,10 @@ function workerUiAssets(ui: Record<string, FileBytes>): UiAssets {
   };
 }
 
-export function createWorker(bundle: { files: Record<string, FileBytes>; label: string; ui?: Record<string, FileBytes> }, wasmModule: WebAssembly.Module): WorkerHandler {
+export function createWorker(
+  bundle: { files: Record<string, FileBytes>; label: string; ui?: Record<string, FileBytes> },
+  wasmModule: WebAssembly.Module,
+): WorkerHandler {
   let app: ReturnType<typeof createApp> | undefined;
   return {
     fetch(request, env, ctx) {
@@ -98,7 +108,9 @@ export function createWorker(bundle: { files: Record<string, FileBytes>; label: 
           runtimeInfo: () => ({ ortWasmMemoryBytes: ortWasmMemoryBytes() ?? null }),
           proxy,
           proxyRuntime: { cache: detectionCache(env ?? {}, proxy) },
-          ui: bundle.ui ? { assets: workerUiAssets(bundle.ui), bundle: memorySource(bundle.files, bundle.label) } : undefined,
+          ui: bundle.ui
+            ? { assets: workerUiAssets(bundle.ui), bundle: memorySource(bundle.files, bundle.label) }
+            : undefined,
         });
       } catch (e) {
         if (!(e instanceof ConfigError)) throw e;

@@ -42,20 +42,30 @@ async function call<T>(fetcher: Fetcher, url: string, init: RequestInit): Promis
   }
   if (!res.ok) {
     const err = (body as ErrorResponse | undefined)?.error;
-    throw new ApiError(res.status, err?.type ?? 'http_error', err?.message ?? `HTTP ${res.status} ${res.statusText}`.trim());
+    throw new ApiError(
+      res.status,
+      err?.type ?? 'http_error',
+      err?.message ?? `HTTP ${res.status} ${res.statusText}`.trim(),
+    );
   }
   if (body === undefined) throw new ApiError(res.status, 'invalid_response', 'the answer was not JSON');
   return body as T;
 }
 
 function jsonPost(prompt: string, headers: Record<string, string>, signal?: AbortSignal): RequestInit {
-  return { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ prompt }), signal };
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ prompt }),
+    signal,
+  };
 }
 
 function api(fetcher: Fetcher, base: string, headers: () => Record<string, string>) {
   return {
     bundle: () => call<BundleResponse>(fetcher, new URL('v1/bundle', base).href, { headers: headers() }),
-    explain: (prompt: string, signal?: AbortSignal) => call<ExplainResponse>(fetcher, new URL('v1/explain', base).href, jsonPost(prompt, headers(), signal)),
+    explain: (prompt: string, signal?: AbortSignal) =>
+      call<ExplainResponse>(fetcher, new URL('v1/explain', base).href, jsonPost(prompt, headers(), signal)),
     rewrite: (prompt: string, signal?: AbortSignal) =>
       call<RewriteResponse>(fetcher, new URL('v1/rewrite', base).href, jsonPost(prompt, headers(), signal)),
   };
@@ -126,12 +136,22 @@ export function browserCompute(opts: BrowserComputeOptions): BrowserCompute {
         opts.onProgress?.('checking which nodes WebGPU runs');
         placement = await webgpuPlacement(bundle.model);
       }
-      opts.onProgress?.(`first run on ${engine.backend}${backend.provider === 'webgpu' ? ' (compiles the GPU shaders)' : ''}`);
+      opts.onProgress?.(
+        `first run on ${engine.backend}${backend.provider === 'webgpu' ? ' (compiles the GPU shaders)' : ''}`,
+      );
       const t3 = performance.now();
       await engine.analyze(WARMUP_TEXT);
       const warmupMs = performance.now() - t3;
       const app = createApp({ engine: async () => engine });
-      const load: BrowserLoad = { provider: backend.provider, backend: engine.backend, fetchMs: t1 - t0, sessionMs: t2 - t1, bytes, warmupMs, placement };
+      const load: BrowserLoad = {
+        provider: backend.provider,
+        backend: engine.backend,
+        fetchMs: t1 - t0,
+        sessionMs: t2 - t1,
+        bytes,
+        warmupMs,
+        placement,
+      };
       return { load, app, engine };
     })();
     // A failed load can be retried (e.g. after the server came back).
@@ -148,7 +168,13 @@ export function browserCompute(opts: BrowserComputeOptions): BrowserCompute {
   const local = (pick: (a: ReturnType<typeof api>) => Promise<unknown>) =>
     serial(async () => {
       const { app } = await start();
-      return pick(api((req) => Promise.resolve(app.fetch(req)), 'http://in-browser.gloss/', () => ({})));
+      return pick(
+        api(
+          (req) => Promise.resolve(app.fetch(req)),
+          'http://in-browser.gloss/',
+          () => ({}),
+        ),
+      );
     });
 
   return {
@@ -179,7 +205,11 @@ async function webgpuPlacement(model: Uint8Array): Promise<Placement | undefined
   try {
     const ort = await import('onnxruntime-web/webgpu');
     const { lines } = await captureConsole(async () => {
-      const s = await ort.InferenceSession.create(model, { executionProviders: ['webgpu'], logSeverityLevel: 0, logVerbosityLevel: 0 });
+      const s = await ort.InferenceSession.create(model, {
+        executionProviders: ['webgpu'],
+        logSeverityLevel: 0,
+        logVerbosityLevel: 0,
+      });
       await s.release();
     });
     return parsePlacement(lines);

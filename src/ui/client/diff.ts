@@ -18,7 +18,12 @@ export interface DiffInsertion {
   gloss: string;
 }
 
-export function insertionDiff(original: string, rewritten: string, inserted: readonly DiffInsertion[], noteRules: ReadonlySet<string>): DiffPart[] {
+export function insertionDiff(
+  original: string,
+  rewritten: string,
+  inserted: readonly DiffInsertion[],
+  noteRules: ReadonlySet<string>,
+): DiffPart[] {
   if (original === rewritten) return original ? [{ kind: 'same', text: original }] : [];
   const inline = inserted.filter((i) => !noteRules.has(i.rule));
   const notes = inserted.filter((i) => noteRules.has(i.rule));
@@ -32,7 +37,8 @@ export function insertionDiff(original: string, rewritten: string, inserted: rea
     prev = ins.at;
   }
   if (prev < original.length) parts.push({ kind: 'same', text: original.slice(prev) });
-  if (notes.length) parts.push({ kind: 'ins', text: notesBlock(notes.map((n) => n.gloss)), rules: notes.map((n) => n.rule) });
+  if (notes.length)
+    parts.push({ kind: 'ins', text: notesBlock(notes.map((n) => n.gloss)), rules: notes.map((n) => n.rule) });
   if (parts.map((p) => p.text).join('') !== rewritten) return plainDiff(original, rewritten);
   return mergeSame(parts);
 }

@@ -2,7 +2,15 @@
 // feature activation, the rules that fired with their evidence, and the rewritten prompt as a diff;
 // browse every feature of the bundle. Computes on the server or in this browser (onnxruntime-web,
 // WebGPU or WASM) with the same core code, and says which one ran and how long it took.
-import { ApiError, browserCompute, formatBytes, serverCompute, type BrowserCompute, type Compute, type ComputeKind } from './compute.ts';
+import {
+  ApiError,
+  browserCompute,
+  formatBytes,
+  serverCompute,
+  type BrowserCompute,
+  type Compute,
+  type ComputeKind,
+} from './compute.ts';
 import { insertionDiff } from './diff.ts';
 import { byId, fmt, h, ms, replace } from './dom.ts';
 import { cpuComputeOps, describePlacement, installConsoleTap } from './placement.ts';
@@ -208,7 +216,14 @@ function render(r: Result): void {
   const detect = (r.explain.timing.detect ?? 0) + (r.rewrite.timing.detect ?? 0);
   setStatus(
     `${where} with ${r.rewrite.backend}: ${ms(compute)} of computing (detector ${ms(detect)}, ${r.explain.tokens.length} tokens in ${r.explain.windows} window${r.explain.windows === 1 ? '' : 's'}); ${ms(r.wallMs)} as this page saw it.`,
-    { mode: r.kind, backend: r.rewrite.backend, computeMs: compute.toFixed(3), detectMs: detect.toFixed(3), wallMs: r.wallMs.toFixed(1), run: String(state.runs) },
+    {
+      mode: r.kind,
+      backend: r.rewrite.backend,
+      computeMs: compute.toFixed(3),
+      detectMs: detect.toFixed(3),
+      wallMs: r.wallMs.toFixed(1),
+      run: String(state.runs),
+    },
   );
   renderTokens(r);
   renderRules(r);
@@ -263,7 +278,8 @@ function renderTokens(r: Result): void {
   const by = state.shadeBy.kind === 'feature' ? `feature ${state.shadeBy.feature}` : 'the strongest rule feature';
   const overCount = state.groups.filter((g) => strongest(g).over.length).length;
   els.tokenSummary.textContent = `${ex.tokens.length} tokens, shaded by ${by}; ${overCount} at or over a rule threshold (outlined).`;
-  els.tokenDetail.textContent = 'Hover over a token, or focus the tokens and use the arrow keys, to read its activation.';
+  els.tokenDetail.textContent =
+    'Hover over a token, or focus the tokens and use the arrow keys, to read its activation.';
 }
 
 function strongest(g: TokenGroup): TokenShade {
@@ -280,7 +296,9 @@ function tokenDescription(gi: number): string {
   const s = strongest(g);
   const where = `token ${g.tokens.map((t) => t + 1).join('+')} of ${r.explain.tokens.length}, “${pieces}”`;
   if (s.feature === null) {
-    return state.shadeBy.kind === 'feature' ? `${where}: feature ${state.shadeBy.feature} not active.` : `${where}: no rule feature active.`;
+    return state.shadeBy.kind === 'feature'
+      ? `${where}: feature ${state.shadeBy.feature} not active.`
+      : `${where}: no rule feature active.`;
   }
   const vs = s.threshold !== null ? ` against threshold ${fmt(s.threshold)}` : '';
   const over = s.over.length ? `; fires ${s.over.join(', ')}` : '';
@@ -334,14 +352,22 @@ function renderRules(r: Result): void {
   const items = fired.map((f) => {
     const rule = ruleById(f.rule);
     const feature = featureById(f.feature);
-    const inserted = byRule.get(f.rule)?.find((i) => (f.placement === 'note' ? true : i.at === f.span.end)) ?? byRule.get(f.rule)?.[0];
+    const inserted =
+      byRule.get(f.rule)?.find((i) => (f.placement === 'note' ? true : i.at === f.span.end)) ?? byRule.get(f.rule)?.[0];
     const ev = rule?.evidence;
     const max = Math.max(f.peak, f.threshold) * 1.25 || 1;
     return h(
       'li',
       { class: 'rule', 'data-rule': f.rule },
       h('h3', {}, f.label, ' ', h('code', {}, f.rule)),
-      h('p', { class: 'feature' }, `Feature ${f.feature}`, feature ? ` · ${feature.label}` : '', ' · on ', h('q', { dir: 'auto' }, f.span.text)),
+      h(
+        'p',
+        { class: 'feature' },
+        `Feature ${f.feature}`,
+        feature ? ` · ${feature.label}` : '',
+        ' · on ',
+        h('q', { dir: 'auto' }, f.span.text),
+      ),
       h(
         'p',
         { class: 'activation' },
@@ -353,7 +379,12 @@ function renderRules(r: Result): void {
         h('span', { class: 'fill', style: `width:${((f.peak / max) * 100).toFixed(1)}%` }),
         h('span', { class: 'tick', style: `left:${((f.threshold / max) * 100).toFixed(1)}%` }),
       ),
-      h('p', { class: 'gloss' }, h('span', { class: 'k' }, 'Gloss: '), inserted ? inserted.gloss : h('em', {}, 'not inserted (same gloss already there, or over the cap)')),
+      h(
+        'p',
+        { class: 'gloss' },
+        h('span', { class: 'k' }, 'Gloss: '),
+        inserted ? inserted.gloss : h('em', {}, 'not inserted (same gloss already there, or over the cap)'),
+      ),
       ev
         ? h(
             'dl',
@@ -391,7 +422,11 @@ function renderDiff(r: Result): void {
       p.kind === 'same'
         ? p.text
         : p.kind === 'ins'
-          ? h('ins', { title: `inserted by ${p.rules?.join(', ') ?? 'Gloss'}`, 'data-rules': p.rules?.join(',') ?? '' }, p.text)
+          ? h(
+              'ins',
+              { title: `inserted by ${p.rules?.join(', ') ?? 'Gloss'}`, 'data-rules': p.rules?.join(',') ?? '' },
+              p.text,
+            )
           : h('del', {}, p.text),
     ),
   );
@@ -412,12 +447,18 @@ async function loadBundleInfo(): Promise<void> {
   const b = state.bundle;
   const m = b.manifest;
   const ev = m.evaluation ?? {};
-  const bits = [`Bundle ${m.name}`, `${m.detector.arch} detector (layer ${m.detector.layer} of ${m.detector.numLayers}${m.detector.int8 ? ', int8' : ''})`, `${b.features.length} features`, `${b.rules.length} rules`];
+  const bits = [
+    `Bundle ${m.name}`,
+    `${m.detector.arch} detector (layer ${m.detector.layer} of ${m.detector.numLayers}${m.detector.int8 ? ', int8' : ''})`,
+    `${b.features.length} features`,
+    `${b.rules.length} rules`,
+  ];
   if (ev.gsm8k_auc !== undefined) bits.push(`GSM8K AUC ${fmt(ev.gsm8k_auc, 3)}`);
   bits.push(`server runs ${b.backend}`);
   els.bundleInfo.textContent = bits.join(' · ');
   const opts = [h('option', { value: 'strongest' }, 'Strongest rule feature at each token')];
-  for (const f of [...b.features].sort((x, y) => x.column - y.column)) opts.push(h('option', { value: String(f.feature) }, `Feature ${f.feature}: ${f.label}`));
+  for (const f of [...b.features].sort((x, y) => x.column - y.column))
+    opts.push(h('option', { value: String(f.feature) }, `Feature ${f.feature}: ${f.label}`));
   replace(els.shadeBy, opts);
   renderFeatures();
 }
@@ -430,11 +471,19 @@ function renderFeatures(): void {
   const shown = all.filter((f) => {
     if (!q) return true;
     const rules = b.rules.filter((r) => r.feature === f.feature);
-    return [String(f.feature), f.label, ...rules.map((r) => `${r.id} ${r.label}`), ...(f.top_contexts ?? []).map((c) => c.text)].some((s) => s.toLowerCase().includes(q));
+    return [
+      String(f.feature),
+      f.label,
+      ...rules.map((r) => `${r.id} ${r.label}`),
+      ...(f.top_contexts ?? []).map((c) => c.text),
+    ].some((s) => s.toLowerCase().includes(q));
   });
   els.featureCount.textContent = q ? `${shown.length} of ${all.length} features match.` : `${all.length} features.`;
   if (!all.length) {
-    replace(els.features, h('p', { class: 'placeholder' }, 'This bundle has no SAE features (a bare detector): nothing can fire.'));
+    replace(
+      els.features,
+      h('p', { class: 'placeholder' }, 'This bundle has no SAE features (a bare detector): nothing can fire.'),
+    );
     return;
   }
   replace(
@@ -445,19 +494,39 @@ function renderFeatures(): void {
       return h(
         'details',
         { class: 'feature-card', 'data-feature': f.feature },
-        h('summary', {}, h('span', { class: 'fid' }, `#${f.feature}`), ' ', f.label, rules.length ? h('span', { class: 'used' }, ` · ${rules.map((r) => r.id).join(', ')}`) : h('span', { class: 'unused' }, ' · no rule')),
+        h(
+          'summary',
+          {},
+          h('span', { class: 'fid' }, `#${f.feature}`),
+          ' ',
+          f.label,
+          rules.length
+            ? h('span', { class: 'used' }, ` · ${rules.map((r) => r.id).join(', ')}`)
+            : h('span', { class: 'unused' }, ' · no rule'),
+        ),
         h(
           'p',
           {},
           `Column ${f.column} of the detector’s features output; JumpReLU threshold ${fmt(f.threshold, 3)}. `,
-          h('button', { type: 'button', class: 'shade-this', 'data-feature': f.feature }, 'Shade tokens by this feature'),
+          h(
+            'button',
+            { type: 'button', class: 'shade-this', 'data-feature': f.feature },
+            'Shade tokens by this feature',
+          ),
         ),
         rules.length
           ? h(
               'ul',
               { class: 'uses' },
               rules.map((r) =>
-                h('li', {}, h('code', {}, r.id), ` fires at ≥ ${fmt(r.threshold)}: `, h('span', { class: 'gloss' }, r.gloss), ` (support ${r.evidence.support}, lift ${fmt(r.evidence.lift)}, held-out AUC ${r.evidence.heldout_auc === undefined ? '—' : fmt(r.evidence.heldout_auc, 3)})`),
+                h(
+                  'li',
+                  {},
+                  h('code', {}, r.id),
+                  ` fires at ≥ ${fmt(r.threshold)}: `,
+                  h('span', { class: 'gloss' }, r.gloss),
+                  ` (support ${r.evidence.support}, lift ${fmt(r.evidence.lift)}, held-out AUC ${r.evidence.heldout_auc === undefined ? '—' : fmt(r.evidence.heldout_auc, 3)})`,
+                ),
               ),
             )
           : h('p', { class: 'placeholder' }, 'No rule uses this feature.'),
@@ -469,7 +538,9 @@ function renderFeatures(): void {
               h(
                 'ol',
                 { class: 'contexts' },
-                contexts.map((c) => h('li', { dir: 'auto' }, contextText(c), ' ', h('span', { class: 'act' }, fmt(c.activation, 2)))),
+                contexts.map((c) =>
+                  h('li', { dir: 'auto' }, contextText(c), ' ', h('span', { class: 'act' }, fmt(c.activation, 2))),
+                ),
               ),
             )
           : h('p', { class: 'placeholder' }, 'No top contexts in features.json.'),
@@ -494,7 +565,11 @@ function setMode(mode: ComputeKind): void {
   state.mode = mode;
   els.main.dataset.mode = mode;
   if (mode === 'server') setLoad('');
-  else if (browserLoadShown && state.browser) void state.browser.load().then(() => undefined, () => undefined);
+  else if (browserLoadShown && state.browser)
+    void state.browser.load().then(
+      () => undefined,
+      () => undefined,
+    );
   void run();
 }
 
@@ -542,7 +617,14 @@ function wire(): void {
     if (!span) return;
     const gi = Number(span.dataset.g);
     const last = state.groups.length - 1;
-    const to: Record<string, number> = { ArrowRight: gi + 1, ArrowDown: gi + 1, ArrowLeft: gi - 1, ArrowUp: gi - 1, Home: 0, End: last };
+    const to: Record<string, number> = {
+      ArrowRight: gi + 1,
+      ArrowDown: gi + 1,
+      ArrowLeft: gi - 1,
+      ArrowUp: gi - 1,
+      Home: 0,
+      End: last,
+    };
     if (e.key === 'Escape') {
       hideTip();
       return;

@@ -16,7 +16,20 @@ export interface Placement {
 }
 
 /** Ops onnxruntime keeps on the CPU on purpose (shape arithmetic), whatever the provider. */
-export const SHAPE_OPS = new Set(['Shape', 'Gather', 'Range', 'Cast', 'Unsqueeze', 'Squeeze', 'Concat', 'Slice', 'Reshape', 'ConstantOfShape', 'Size', 'Expand']);
+export const SHAPE_OPS = new Set([
+  'Shape',
+  'Gather',
+  'Range',
+  'Cast',
+  'Unsqueeze',
+  'Squeeze',
+  'Concat',
+  'Slice',
+  'Reshape',
+  'ConstantOfShape',
+  'Size',
+  'Expand',
+]);
 
 const HEADER = /(?:All nodes|Node\(s\)) placed on \[(\w+)\]\. Number of nodes: (\d+)/;
 const NODE = /VerifyEachNodeIsAssignedToAnEp\]\s+([A-Za-z][\w.]*) \(/;
@@ -65,7 +78,8 @@ export function describePlacement(p: Placement | undefined, gpuProvider = 'WebGp
       .join(', ');
   let s = gpu === total ? `WebGPU runs all ${total} nodes` : `WebGPU runs ${gpu} of the ${total} nodes`;
   if (Object.keys(heavy).length) s += `; on the CPU: ${list(heavy)} (no WebGPU kernel)`;
-  if (shape.length) s += `${Object.keys(heavy).length ? ' and' : '; on the CPU:'} shape ops (${shape.join(', ')}), as onnxruntime does by design`;
+  if (shape.length)
+    s += `${Object.keys(heavy).length ? ' and' : '; on the CPU:'} shape ops (${shape.join(', ')}), as onnxruntime does by design`;
   if (copies) s += `; ${copies} copies between GPU and CPU`;
   return s;
 }

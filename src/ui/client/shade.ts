@@ -53,10 +53,18 @@ export function shadeTokens(ex: ExplainResponse, by: ShadeBy): TokenShade[] {
       const ratio = a / r.threshold;
       if (ratio > bestRatio) {
         bestRatio = ratio;
-        best = { intensity: clamp01(ratio), activation: a, feature: r.feature, featureLabel: labelOf.get(r.feature) ?? '', threshold: r.threshold, over: [] };
+        best = {
+          intensity: clamp01(ratio),
+          activation: a,
+          feature: r.feature,
+          featureLabel: labelOf.get(r.feature) ?? '',
+          threshold: r.threshold,
+          over: [],
+        };
       }
     }
-    if (best.feature !== null) best.over = rules.filter((r) => (row[colOf.get(r.feature)!] ?? 0) >= r.threshold).map((r) => r.id);
+    if (best.feature !== null)
+      best.over = rules.filter((r) => (row[colOf.get(r.feature)!] ?? 0) >= r.threshold).map((r) => r.id);
     return best;
   });
 }
