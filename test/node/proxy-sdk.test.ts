@@ -33,7 +33,7 @@ beforeAll(async () => {
   server = await startServer({
     bundle: join(dir, 'b'),
     port: 0,
-    proxy: { upstreams: { openai: fake.baseUrl, anthropic: fake.baseUrl }, retries: 0 },
+    proxy: { upstreams: { openai: fake.baseUrl, anthropic: fake.baseUrl }, retries: 0, budgetMs: 60_000 },
   });
 });
 afterAll(async () => {
@@ -55,9 +55,7 @@ async function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: any }> {
 }
 
 /** Runs `call` directly against the fake, then through Gloss; returns both and what the fake got. */
-async function both<T>(
-  call: (direct: boolean) => Promise<T>,
-): Promise<{
+async function both<T>(call: (direct: boolean) => Promise<T>): Promise<{
   direct: { value?: T; error?: any };
   gloss: { value?: T; error?: any };
   sent: FakeRequest;
