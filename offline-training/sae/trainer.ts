@@ -18,6 +18,7 @@ import { calibrateJumpRelu, jumpReluAgreement, toJumpRelu, type JumpReluAgreemen
 import type { SaeParams } from './kernels.ts';
 import { evaluateSae, meanBaselineFvu, pcaBaselineFvu, saeRunner, type EvalResult } from './metrics.ts';
 import type { Sae } from './model.ts';
+import { SaeSettings, type SaeSettingsInput } from './options.ts';
 
 export interface ProgressMetrics {
   /** Training-batch FVU (exponential moving average over recent steps). */
@@ -33,66 +34,20 @@ export interface ProgressMetrics {
   eval?: { fvu: number; l0: number; dead_fraction: number };
 }
 
-export interface TrainSaeOptions {
+/**
+ * What trainSae takes: the settings (sae/options.ts documents each, with its default) plus where
+ * the data comes from and goes, and the hooks a caller wires in.
+ */
+export interface TrainSaeOptions extends SaeSettingsInput {
   /** Activation cache folder (or an opened cache). */
   cache: string | ActivationCache;
   /** Output folder: cfg.json, sae.safetensors, jumprelu/, metrics.json, summary.txt, checkpoint/. */
   out?: string;
-  /** Latents (d_sae); default 8 * d_in. */
-  width?: number;
-  /** Active latents per token; default 32 (at most width). */
-  k?: number;
-  /** Adam learning rate; default 2e-4 * sqrt(16384 / width) (the paper's 1/sqrt(n) scaling). */
-  lr?: number;
-  /** Tokens per step; default 1024. */
-  batch?: number;
-  /** Training steps; default about 3 epochs of the training split, within [200, 30000]. */
-  steps?: number;
-  seed?: number;
-  /** AuxK latents; default a power of two near d_in / 2. */
-  kAux?: number;
-  /** AuxK coefficient; default 1/32. */
-  auxCoef?: number;
-  /** Tokens without firing after which a latent counts as dead; default min(10M, steps*batch/20), at least 16 batches. */
-  deadTokens?: number;
-  beta1?: number;
-  beta2?: number;
-  /** Adam epsilon; default 6.25e-10 (the paper's). */
-  eps?: number;
-  /** Linear learning-rate warm-up steps; default 5% of steps, at most 1000. */
-  warmupSteps?: number;
-  /** Fraction of steps at the end over which the learning rate decays linearly to 0; default 0.2. */
-  decayFraction?: number;
-  /** Held-out fraction of the cache (by blocks of rows); default 0.05. */
-  heldOutFraction?: number;
-  /** Evaluate on the held-out slice every this many steps; default steps / 10. */
-  evalEvery?: number;
-  /** Held-out rows evaluated during training; default 4096. */
-  evalRows?: number;
-  /** Held-out rows for the final metrics; default 32768. */
-  finalEvalRows?: number;
-  /** Training rows for the normalisation statistics and the PCA baseline; default 32768. */
-  normRows?: number;
-  /** Training rows for JumpReLU calibration; default 16384. 0 skips calibration. */
-  calibrationRows?: number;
-  /** Checkpoint every this many steps (and at the end, and on abort); default steps / 10. Needs `out`. */
-  checkpointEvery?: number;
-  /** Continue from <out>/checkpoint when there is one. */
-  resume?: boolean;
-  /** 'cpu' (default) or 'cuda' (onnxruntime-node's CUDA provider; falls back to CPU with a message). */
-  device?: string;
-  /** 'ort' (default): encoder on onnxruntime; 'ts': everything in TypeScript (the baseline). */
-  engine?: Engine;
-  /** Worker threads for the TypeScript half of a step (default: cores, at most 8). Results match
-   * bit for bit only between runs with the same count (partial sums are reduced per thread). */
-  threads?: number;
-  /** Skip the PCA baseline (default: computed). */
-  pca?: boolean;
   /** Stop early: a checkpoint is written and the result says interrupted. */
   signal?: AbortSignal;
+  /** Called every `progressEvery` steps and on evaluation steps (step is 1-based). */
   onProgress?: (step: number, total: number, metrics: ProgressMetrics) => void;
-  /** Call onProgress every this many steps; default 10. */
-  progressEvery?: number;
+  /** Messages (resume, CUDA fallback, phases); default: none. */
   log?: (msg: string) => void;
   /** Extra cfg.json metadata (model_name, hook_name, ...); default from the cache's source. */
   metadata?: Record<string, unknown>;
@@ -170,34 +125,17 @@ export interface TrainSaeResult {
   options: ResolvedOptions;
 }
 
-function checkInt(v: number | undefined, name: string, min: number): void {
-  if (v !== undefined && (!Number.isInteger(v) || v < min))
-    throw new SaeError(`${name} must be an integer >= ${min}, got ${v}`);
-}
-function checkNum(v: number | undefined, name: string, ok: (v: number) => boolean, range: string): void {
-  if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)))
-    throw new SaeError(`${name} must be ${range}, got ${v}`);
+/** Checks the settings against their schema; throws SaeError naming the first bad one. */
+function checkSettings(o: TrainSaeOptions): void {
+  const { cache: _c, out: _o, signal: _s, onProgress: _p, log: _l, metadata: _m, ...settings } = o;
+  const r = SaeSettings.safeParse(settings);
+  if (r.success) return;
+  const issue = r.error.issues[0];
+  const key = String(issue.path[0]);
+  throw new SaeError(`${key} ${issue.message}, got ${(settings as Record<string, unknown>)[key]}`);
 }
 
 function resolveOptions(o: TrainSaeOptions, cache: ActivationCache, fromCheckpoint?: ResolvedOptions): ResolvedOptions {
-  checkInt(o.width, 'width', 1);
-  checkInt(o.k, 'k', 1);
-  checkInt(o.batch, 'batch', 1);
-  checkInt(o.steps, 'steps', 1);
-  checkInt(o.seed, 'seed', 0);
-  checkInt(o.kAux, 'kAux', 0);
-  checkInt(o.warmupSteps, 'warmupSteps', 0);
-  checkInt(o.threads, 'threads', 1);
-  checkNum(o.lr, 'lr', (v) => v > 0, 'a positive number');
-  checkNum(o.auxCoef, 'auxCoef', (v) => v >= 0, '>= 0');
-  checkNum(o.deadTokens, 'deadTokens', (v) => v >= 1, '>= 1');
-  checkNum(o.beta1, 'beta1', (v) => v >= 0 && v < 1, 'in [0, 1)');
-  checkNum(o.beta2, 'beta2', (v) => v >= 0 && v < 1, 'in [0, 1)');
-  checkNum(o.eps, 'eps', (v) => v > 0, 'positive');
-  checkNum(o.decayFraction, 'decayFraction', (v) => v >= 0 && v <= 1, 'in [0, 1]');
-  checkNum(o.heldOutFraction, 'heldOutFraction', (v) => v >= 0 && v < 1, 'in [0, 1)');
-  if (o.engine !== undefined && o.engine !== 'ort' && o.engine !== 'ts')
-    throw new SaeError(`engine must be ort or ts, got ${o.engine}`);
   const d = cache.d;
   const given: Partial<ResolvedOptions> = Object.fromEntries(
     Object.entries({
@@ -356,6 +294,7 @@ export async function trainSae(opts: TrainSaeOptions): Promise<TrainSaeResult> {
 }
 
 async function train(opts: TrainSaeOptions): Promise<TrainSaeResult> {
+  checkSettings(opts);
   const log = opts.log ?? (() => undefined);
   const probe =
     typeof opts.cache === 'string'
