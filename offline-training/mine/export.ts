@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jumpReluHead } from './feature-runner.ts';
 import { loadSae } from '../sae/format.ts';
-import { UsageError } from '../graph/architecture.ts';
+import { UsageError } from '../errors.ts';
 import { readJson } from '../read-json.ts';
 import { readManifest, readVerified } from '../../src/core/bundle/source.ts';
 import { folderSource } from '../../src/runtime/node/fs-source.ts';
