@@ -16,6 +16,8 @@ export default tseslint.config(
       'test/artifacts/',
       'test/workers/.build/',
       'bench/results/',
+      '.scratch-*/',
+      '.cache/',
       'src/ui/static/',
       'src/ui/dist/',
     ],

@@ -319,7 +319,11 @@ describe.skipIf(!present)('llama: stories260K.gguf', () => {
       let dot = 0,
         rr = 0,
         gg = 0;
-      for (let v = 0; v < V; v++) ((dot += r[v] * g[v]), (rr += r[v] * r[v]), (gg += g[v] * g[v]));
+      for (let v = 0; v < V; v++) {
+        dot += r[v] * g[v];
+        rr += r[v] * r[v];
+        gg += g[v] * g[v];
+      }
       minCos = Math.min(minCos, dot / Math.sqrt(rr * gg));
       const argmax = (a: Float32Array) => a.indexOf(Math.max(...a));
       if (argmax(g) === argmax(r)) agree++;
