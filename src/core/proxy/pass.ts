@@ -107,8 +107,8 @@ function deadline(ms: number, ctl: AbortController): { promise: Promise<typeof T
     if (!Number.isFinite(ms)) return;
     timer = setTimeout(
       () => {
+        resolve(TIMEOUT); // first, so the race reads a timeout, not the abort's rejection
         ctl.abort(new Error('detection budget spent'));
-        resolve(TIMEOUT);
       },
       Math.max(0, ms),
     );
@@ -182,8 +182,11 @@ export async function glossPass(units: readonly PassUnit[], deps: PassDeps, opts
           decided.set(t, a?.fired ?? []);
         });
     } catch (e) {
-      status = 'skipped-error';
-      error = e;
+      if (ctl.signal.aborted) status = 'skipped-timeout';
+      else {
+        status = 'skipped-error';
+        error = e;
+      }
     } finally {
       d.clear();
       detectMs = performance.now() - d0;
