@@ -22,7 +22,11 @@ import Anthropic from '@anthropic-ai/sdk';
 import { writeKnownBundle } from '../helpers/known-bundle.ts';
 import { scriptedReply, startFakeLlm, type FakeLlm } from '../helpers/fake-llm.ts';
 import { gate } from '../helpers/gated-backend.ts';
-import { startServer, type RunningServer } from '../../src/runtime/node/server.ts';
+import { Hono } from 'hono';
+import { serve as serveNode } from '@hono/node-server';
+import { loadEngine, startServer, type RunningServer } from '../../src/runtime/node/server.ts';
+import type { GlossEngine } from '../../src/core/engine.ts';
+import { gloss, type GlossVariables } from '../../src/core/middleware.ts';
 import type { ProxyConfig } from '../../src/core/proxy/config.ts';
 import { jsonLogger } from '../../src/core/http/logger.ts';
 
@@ -437,5 +441,39 @@ describe('every route: passthrough, big bodies, CORS, bytes', () => {
     expect(raw).toEqual({ status: 200, gloss: 'skipped-encoded' });
     expect(rec.seen[1].headers['content-encoding']).toBe('gzip');
     expect(rec.seen[1].bytes).toBe(5);
+  });
+});
+
+describe('the gloss() middleware shares the pass and its budget', () => {
+  it('budgetMs: 1 with a detector held on purpose: the handler gets the original bytes, skipped-timeout', async () => {
+    const engine = await loadEngine(bundle);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const slowed = Object.create(engine) as GlossEngine;
+    slowed.analyze = async (text, match) => {
+      await held;
+      return engine.analyze(text, match);
+    };
+    const app = new Hono<{ Variables: GlossVariables }>();
+    app.use('/chat', gloss({ engine: async () => slowed, budgetMs: 1 }));
+    app.post('/chat', async (c) => c.json({ got: await c.req.text(), report: c.get('gloss')?.status }));
+    const srv = serveNode({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((r) => srv.once('listening', r));
+    try {
+      const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/chat`;
+      const body = '{"messages":[{"role":"user","content":"she sold half as many clips"}],"seed":9007199254740993}';
+      const res = await post(url, body);
+      expect(res.headers.get('x-gloss-status')).toBe('skipped-timeout');
+      expect(await res.json()).toEqual({ got: body, report: 'skipped-timeout' });
+      release();
+      const fast = gloss({ engine: async () => engine, budgetMs: 60_000 });
+      const app2 = new Hono().use('*', fast).post('/chat', async (c) => c.text(await c.req.text()));
+      const r2 = await app2.request('/chat', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(await r2.text()).toBe(body.replace(JSON.stringify(HALF), JSON.stringify(HALF_GLOSSED)));
+    } finally {
+      release();
+      srv.close();
+      await engine.detector.release();
+    }
   });
 });
