@@ -352,6 +352,7 @@ export function createApp(deps: AppDeps): Hono {
       cache: deps.proxyRuntime?.cache,
       hash: deps.proxyRuntime?.hash,
       detect: deps.proxyRuntime?.detect,
+      tokenInAuthorization: proxyConfig.injectsKeys && Boolean(deps.auth?.bearerToken),
     });
     const auth = proxyAuth(proxyConfig, deps.auth?.bearerToken);
     if (auth) app.use('/v1/*', async (c, next) => (own(c.req.path) ? next() : auth(c, next)));

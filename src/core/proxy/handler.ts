@@ -45,6 +45,8 @@ export interface ProxyDeps {
   hash?: HashFn;
   /** Where detection runs (default: in-thread on the lazy engine; Node passes a worker pool). */
   detect?: DetectService;
+  /** Callers authenticate with Gloss's token in Authorization: their credentials never go upstream. */
+  tokenInAuthorization?: boolean;
 }
 
 export type ProxyHandler = (
@@ -247,8 +249,10 @@ export function createProxy(deps: ProxyDeps): { glossing: ProxyHandler; passthro
   /** Step 3: to the upstream at base + path, the client's query string as sent. */
   function send(req: Request, a: Admitted, family: ApiFamily, path: string, body: Uint8Array | AdmittedBody) {
     const target = a.upstream.base.href + path + new URL(req.url).search;
-    // With injected keys the caller's credentials are Gloss's token: never sent upstream.
-    const headers = upstreamRequestHeaders(req.headers, a.upstream, family, { dropAuth: config.injectsKeys });
+    // With Gloss's token in Authorization, the caller's credentials are that token: never sent upstream.
+    const headers = upstreamRequestHeaders(req.headers, a.upstream, family, {
+      dropAuth: deps.tokenInAuthorization ?? false,
+    });
     let payload: Uint8Array | ReadableStream<Uint8Array> | null;
     if (body instanceof Uint8Array) payload = body;
     else if (body.kind === 'bytes') payload = body.bytes;
