@@ -288,6 +288,22 @@ export async function benchProxy(rounds: number): Promise<void> {
       ['conns', 'path', 'req/s', 'req/s ÷ portkey', 'p99 ms', 'portkey p99 ms', 'p99 ÷ portkey'],
       peer,
     );
+    // Throughput means little if requests went on without detection: say how many did.
+    for (const [name, url] of [
+      ['cache off', cacheOff],
+      ['cache on', cacheOn],
+    ]) {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const by: Record<string, number> = {};
+      for (const m of text.matchAll(/^gloss_proxy_requests_total\{[^}]*gloss_status="([^"]+)"[^}]*\} (\d+)/gm))
+        by[m[1]] = (by[m[1]] ?? 0) + Number(m[2]);
+      const total = Object.values(by).reduce((a, b) => a + b, 0);
+      console.log(
+        `gloss ${name}: x-gloss-status over all ${total} proxied requests: ${Object.entries(by)
+          .map(([k, v]) => `${k} ${((100 * v) / total).toFixed(1)}%`)
+          .join(', ')}`,
+      );
+    }
     console.log(
       `detection alone (engine.analyze, in-process median): unchanged prompt ${det[unchanged].toFixed(3)} ms, rewritten prompt ${det[rewritten].toFixed(3)} ms`,
     );
