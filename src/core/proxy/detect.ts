@@ -33,6 +33,8 @@ export interface DetectService {
 
 /** No tokenizer here yields more than this many characters per token: longer texts are not even tokenized. */
 export const MAX_CHARS_PER_TOKEN = 32;
+const MAX_TOKENS_PER_CHAR = 4;
+const MAX_SPECIAL_TOKENS = 4;
 
 /**
  * The scan loop shared by every DetectService: newest text first, each tokenized and, when it fits
@@ -49,14 +51,18 @@ export async function scanTexts(engine: GlossEngine, job: DetectJob, signal?: Ab
       continue;
     }
     const t0 = performance.now();
-    const n = engine.tokenizer.encode(text).ids.length;
-    if (n > left) {
-      out.push(null);
-      continue;
+    // A UTF-16 code unit is at most 3 UTF-8 bytes, so even a byte-level tokenizer makes at most
+    // 4 tokens of one (plus a few specials): short texts need no counting pass of their own.
+    if (text.length * MAX_TOKENS_PER_CHAR + MAX_SPECIAL_TOKENS > left) {
+      const n = engine.tokenizer.encode(text).ids.length;
+      if (n > left) {
+        out.push(null);
+        continue;
+      }
     }
-    left -= n;
     const a = await engine.analyze(text, { maxGlosses: job.maxGlosses });
-    out.push({ fired: a.fired, tokens: n, ms: performance.now() - t0 });
+    left -= a.tokens.length;
+    out.push({ fired: a.fired, tokens: a.tokens.length, ms: performance.now() - t0 });
   }
   return out;
 }

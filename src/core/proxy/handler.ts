@@ -24,11 +24,11 @@ import type { LogFields, Logger } from '../http/logger.ts';
 import { memoryCache, sha256Text, type DetectionCache, type HashFn } from './cache.ts';
 import type { ResolvedProxyConfig, ResolvedUpstream } from './config.ts';
 import { inThreadDetect, type DetectService } from './detect.ts';
-import { forward, type FetchFn } from './forward.ts';
+import { forward as fetchUpstream, type FetchFn } from './forward.ts';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
 import type { GlossMetrics } from './metrics.ts';
 import { glossPass, type GlossHeaderStatus, type PassResult } from './pass.ts';
-import { relay } from './stream.ts';
+import { relay as relayBody } from './stream.ts';
 
 export type ProxyGlossStatus = GlossHeaderStatus | 'passthrough';
 
@@ -247,7 +247,7 @@ export function createProxy(deps: ProxyDeps): { glossing: ProxyHandler; passthro
   }
 
   /** Step 3: to the upstream at base + path, the client's query string as sent. */
-  function send(req: Request, a: Admitted, family: ApiFamily, path: string, body: Uint8Array | AdmittedBody) {
+  function forward(req: Request, a: Admitted, family: ApiFamily, path: string, body: Uint8Array | AdmittedBody) {
     const target = a.upstream.base.href + path + new URL(req.url).search;
     // With Gloss's token in Authorization, the caller's credentials are that token: never sent upstream.
     const headers = upstreamRequestHeaders(req.headers, a.upstream, family, {
@@ -261,7 +261,7 @@ export function createProxy(deps: ProxyDeps): { glossing: ProxyHandler; passthro
       if (body.length !== undefined && payload) headers.set('content-length', String(body.length));
     }
     const method = req.method;
-    return forward(
+    return fetchUpstream(
       target,
       { method, headers, body: method === 'GET' || method === 'HEAD' ? null : payload },
       {
@@ -278,11 +278,11 @@ export function createProxy(deps: ProxyDeps): { glossing: ProxyHandler; passthro
   }
 
   /** Step 4: the upstream's answer back to the client, streamed, with Gloss's headers. */
-  async function answer(
+  async function relay(
     a: Admitted,
     family: ApiFamily,
     route: string,
-    sent: Awaited<ReturnType<typeof send>>,
+    sent: Awaited<ReturnType<typeof forward>>,
     gloss: () => Record<string, string>,
     note: (f: LogFields) => void,
   ): Promise<Response> {
@@ -332,7 +332,7 @@ export function createProxy(deps: ProxyDeps): { glossing: ProxyHandler; passthro
       return new Response(null, { status: res.status, statusText: res.statusText, headers: out });
     }
     const sse = (res.headers.get('content-type') ?? '').toLowerCase().startsWith('text/event-stream');
-    const stream = relay(res.body, {
+    const stream = relayBody(res.body, {
       sse,
       idleMs: config.streamIdleTimeoutMs,
       onEnd: (how) => {
@@ -439,8 +439,8 @@ export function createProxy(deps: ProxyDeps): { glossing: ProxyHandler; passthro
     // The body goes out as the pass decided: remember each new text's outcome for later turns.
     if (pass && mode === 'on') pass.commit();
     glossMs = performance.now() - t0;
-    const sent = await send(req, a, family, adapter.upstreamPath, body);
-    return answer(a, family, route, sent, glossHeaders, note);
+    const sent = await forward(req, a, family, adapter.upstreamPath, body);
+    return relay(a, family, route, sent, glossHeaders, note);
   };
 
   const passthrough: PassthroughHandler = async function passthrough(req, note) {
@@ -468,8 +468,8 @@ export function createProxy(deps: ProxyDeps): { glossing: ProxyHandler; passthro
       'x-gloss-upstream': a.upstream.name,
     });
     metrics.proxyRequests.inc({ route: 'passthrough', upstream: a.upstream.name, gloss_status: 'passthrough' });
-    const sent = await send(req, a, family, path.slice('/v1'.length), a.body);
-    return answer(a, family, 'passthrough', sent, gloss, note);
+    const sent = await forward(req, a, family, path.slice('/v1'.length), a.body);
+    return relay(a, family, 'passthrough', sent, gloss, note);
   };
 
   return { glossing, passthrough };
