@@ -10,6 +10,11 @@
 // (direct, then each proxied case) so drift hits all of them alike. Latencies are autocannon's
 // per-request times at full precision (its own histogram rounds to whole milliseconds).
 // Uses models/default when it exists, else the known-answer bundle (and says so).
+//
+// A peer in the same run: Portkey's AI gateway (`@portkey-ai/gateway`, Hono on @hono/node-server,
+// no model) proxies the same requests to the same fake upstream (x-portkey-provider: openai,
+// x-portkey-custom-host), so Gloss's throughput and p99 with detection on every request (cache
+// off) stand beside a gateway that only forwards. BENCH_PROXY_CONNS=50 runs one concurrency.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -21,7 +26,8 @@ import { median, p99 } from './lib/stats.ts';
 import { printTable } from './lib/table.ts';
 
 const SELF = fileURLToPath(import.meta.url);
-const CONCURRENCY = [1, 50, 200];
+const CONCURRENCY = process.env.BENCH_PROXY_CONNS ? process.env.BENCH_PROXY_CONNS.split(',').map(Number) : [1, 50, 200];
+const PORTKEY = fileURLToPath(new URL('../node_modules/@portkey-ai/gateway/build/start-server.js', import.meta.url));
 const UNCHANGED_DEFAULT =
   'Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?';
 const REWRITTEN_DEFAULT = 'Tom has twice as many apples as Ann, and she has 3 times as many as Bob.';
@@ -45,7 +51,13 @@ async function serveChild(kind: string): Promise<void> {
     const { startServer } = await import('../src/runtime/node/server.ts');
     const bundle = process.env.BENCH_BUNDLE!;
     const upstream = process.env.BENCH_UPSTREAM!;
-    const off = await startServer({ bundle, port: 0, proxy: { upstreams: { openai: upstream }, cacheEntries: 0 } });
+    // Cache off with a budget no request reaches: detection really runs on every request (with
+    // the default 50 ms budget, a loaded 2-core machine lets requests go on undetected instead).
+    const off = await startServer({
+      bundle,
+      port: 0,
+      proxy: { upstreams: { openai: upstream }, cacheEntries: 0, budgetMs: 60_000 },
+    });
     const on = await startServer({ bundle, port: 0, proxy: { upstreams: { openai: upstream } } });
     process.send!({ cacheOff: off.url, cacheOn: on.url, detectMs: await detectMs(off.engine) });
   }
@@ -69,6 +81,41 @@ async function detectMs(engine: import('../src/core/engine.ts').GlossEngine): Pr
 }
 
 // ---- the bench ---------------------------------------------------------------------------------
+
+/** A free loopback port (for Portkey, which takes --port and cannot pick one itself). */
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Portkey's gateway in a child process; resolves with its /v1 URL once it answers. */
+async function startPortkey(upstream: string): Promise<{ proc: ChildProcess; url: string }> {
+  const port = await freePort();
+  const host = new URL(upstream).host;
+  const proc = spawn(process.execPath, [PORTKEY, `--port=${port}`, '--headless'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, TRUSTED_CUSTOM_HOSTS: `${host},127.0.0.1,localhost` },
+  });
+  proc.stdout!.resume();
+  const url = `http://127.0.0.1:${port}/v1`;
+  for (let i = 0; i < 200; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/`).then(
+      (r) => r.arrayBuffer().then(() => true),
+      () => false,
+    );
+    if (ok) return { proc, url };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  proc.kill();
+  throw new Error('Portkey gateway did not start within 20 s');
+}
 
 function child(kind: string, env: Record<string, string>): Promise<{ proc: ChildProcess; msg: any }> {
   const proc = spawn(process.execPath, ['--import', 'tsx', SELF], {
@@ -98,6 +145,7 @@ async function burst(
   payload: string,
   connections: number,
   amount: number,
+  extraHeaders: Record<string, string> = {},
 ): Promise<{ ms: number[]; errors: number; rps: number }> {
   const ms: number[] = [];
   let errors = 0;
@@ -105,7 +153,7 @@ async function burst(
   const inst = autocannon({
     url: `${url}/chat/completions`,
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' },
+    headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench', ...extraHeaders },
     body: payload,
     connections,
     amount,
@@ -152,6 +200,18 @@ export async function benchProxy(rounds: number): Promise<void> {
       cacheOn,
       detectMs: det,
     } = gloss.msg as { cacheOff: string; cacheOn: string; detectMs: Record<string, number> };
+    const portkey = await startPortkey(upstream);
+    kids.push(portkey.proc);
+    const portkeyHeaders = { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': upstream };
+    {
+      const res = await fetch(`${portkey.url}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench', ...portkeyHeaders },
+        body: body(unchanged),
+      });
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(`Portkey check: ${res.status} ${text.slice(0, 200)}`);
+    }
 
     // Check the two paths do what they are named for.
     for (const [p, want] of [
@@ -168,8 +228,9 @@ export async function benchProxy(rounds: number): Promise<void> {
         throw new Error(`bench prompt expected ${want}, got ${res.status} ${res.headers.get('x-gloss-status')}`);
     }
 
-    const cases = {
+    const cases: Record<string, { url: string; payload: string; headers?: Record<string, string> }> = {
       direct: { url: upstream, payload: body(unchanged) },
+      'portkey gateway': { url: portkey.url, payload: body(unchanged), headers: portkeyHeaders },
       'unchanged, cache off': { url: `${cacheOff}/v1`, payload: body(unchanged) },
       'rewritten, cache off': { url: `${cacheOff}/v1`, payload: body(rewritten) },
       'unchanged, cache hit': { url: `${cacheOn}/v1`, payload: body(unchanged) },
@@ -177,28 +238,42 @@ export async function benchProxy(rounds: number): Promise<void> {
     };
     const bursts = Math.max(1, Math.min(rounds, 6));
     const rows: (string | number)[][] = [];
+    const peer: (string | number)[][] = [];
     for (const c of CONCURRENCY) {
       const amount = c === 1 ? 300 : c * 20;
       // Warm up every path (JIT, sockets, the cache).
-      for (const k of Object.values(cases)) await burst(k.url, k.payload, c, Math.min(amount, 200 + c));
+      for (const k of Object.values(cases)) await burst(k.url, k.payload, c, Math.min(amount, 200 + c), k.headers);
       const samples: Record<string, { ms: number[]; errors: number; rps: number[] }> = Object.fromEntries(
         Object.keys(cases).map((k) => [k, { ms: [], errors: 0, rps: [] }]),
       );
       for (let r = 0; r < bursts; r++) {
         for (const [name, k] of Object.entries(cases)) {
-          const b = await burst(k.url, k.payload, c, amount);
+          const b = await burst(k.url, k.payload, c, amount, k.headers);
           samples[name].ms.push(...b.ms);
           samples[name].errors += b.errors;
           samples[name].rps.push(b.rps);
         }
       }
       const d = samples.direct;
+      const pk = samples['portkey gateway'];
+      for (const name of ['unchanged, cache off', 'rewritten, cache off', 'unchanged, cache hit']) {
+        const s = samples[name];
+        peer.push([
+          c,
+          `gloss: ${name}`,
+          median(s.rps),
+          median(s.rps) / median(pk.rps),
+          p99(s.ms),
+          p99(pk.ms),
+          p99(s.ms) / p99(pk.ms),
+        ]);
+      }
       rows.push([c, 'direct (fake upstream)', median(d.ms), p99(d.ms), '', '', median(d.rps), d.errors, d.ms.length]);
       for (const name of Object.keys(cases).filter((n) => n !== 'direct')) {
         const s = samples[name];
         rows.push([
           c,
-          `gloss: ${name}`,
+          name.startsWith('portkey') ? name : `gloss: ${name}`,
           median(s.ms),
           p99(s.ms),
           median(s.ms) - median(d.ms),
@@ -214,6 +289,27 @@ export async function benchProxy(rounds: number): Promise<void> {
       ['conns', 'path', 'median', 'p99', 'added median', 'added p99', 'req/s', 'errors', 'samples'],
       rows,
     );
+    printTable(
+      'Gloss beside Portkey (same fake upstream, same run): throughput ratio and p99, detection on every request for the cache-off rows',
+      ['conns', 'path', 'req/s', 'req/s ÷ portkey', 'p99 ms', 'portkey p99 ms', 'p99 ÷ portkey'],
+      peer,
+    );
+    // Throughput means little if requests went on without detection: say how many did.
+    for (const [name, url] of [
+      ['cache off', cacheOff],
+      ['cache on', cacheOn],
+    ]) {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const by: Record<string, number> = {};
+      for (const m of text.matchAll(/^gloss_proxy_requests_total\{[^}]*gloss_status="([^"]+)"[^}]*\} (\d+)/gm))
+        by[m[1]] = (by[m[1]] ?? 0) + Number(m[2]);
+      const total = Object.values(by).reduce((a, b) => a + b, 0);
+      console.log(
+        `gloss ${name}: x-gloss-status over all ${total} proxied requests: ${Object.entries(by)
+          .map(([k, v]) => `${k} ${((100 * v) / total).toFixed(1)}%`)
+          .join(', ')}`,
+      );
+    }
     console.log(
       `detection alone (engine.analyze, in-process median): unchanged prompt ${det[unchanged].toFixed(3)} ms, rewritten prompt ${det[rewritten].toFixed(3)} ms`,
     );

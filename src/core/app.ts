@@ -10,10 +10,18 @@
 //                      the LLM proxy (when `proxy` is configured): the request's texts glossed,
 //                      then forwarded to an allow-listed upstream, the answer streamed back
 //                      (src/core/proxy/handler.ts)
+//   *    /v1/...       any other method and path: passed through to the upstream, unglossed
+//
+// With an injected upstream key, every proxy route needs Gloss's token (`Authorization: Bearer`,
+// Hono's bearerAuth), which the injected key replaces upstream; CORS is answered for the
+// configured origins only.
 //
 // Every error is JSON `{ error: { type, message } }` (on proxy routes, in the shape of the API the
 // client speaks); prompt text is never logged unless the operator opts in, keys never.
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { bearerAuth } from 'hono/bearer-auth';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
 import type { GlossEngine } from './engine.ts';
 import { DEFAULT_MAX_BODY_BYTES, readJsonRequest } from './http/body.ts';
 import { describeError, errorBody, HttpError, type ErrorType } from './http/errors.ts';
@@ -34,9 +42,10 @@ import type { ChatMessage } from './rewrite/messages.ts';
 import { FORMATS } from './formats/index.ts';
 import type { LogFields } from './http/logger.ts';
 import type { DetectionCache, HashFn } from './proxy/cache.ts';
-import { resolveProxyConfig, type ProxyConfig } from './proxy/config.ts';
+import { ConfigError, resolveProxyConfig, type ProxyConfig, type ResolvedProxyConfig } from './proxy/config.ts';
+import type { DetectService } from './proxy/detect.ts';
 import type { FetchFn } from './proxy/forward.ts';
-import { createProxy } from './proxy/handler.ts';
+import { apiError, createProxy, familyOf } from './proxy/handler.ts';
 import { glossMetrics, METRICS_CONTENT_TYPE, type GlossMetrics } from './proxy/metrics.ts';
 import { sameSecret } from './proxy/secret.ts';
 import { uiRoutes, type UiRoutesOptions } from '../ui/routes.ts';
@@ -62,8 +71,11 @@ export interface AppDeps {
    * Validated here: a bad base URL or name throws ConfigError.
    */
   proxy?: ProxyConfig;
-  /** How the proxy reaches upstreams and caches detections (defaults: global fetch, in-memory LRU). */
-  proxyRuntime?: { fetch?: FetchFn; cache?: DetectionCache; hash?: HashFn };
+  /**
+   * How the proxy reaches upstreams, caches glosses and runs detection (defaults: global fetch,
+   * in-memory LRU, detection on the calling thread; Node's server passes a worker-thread pool).
+   */
+  proxyRuntime?: { fetch?: FetchFn; cache?: DetectionCache; hash?: HashFn; detect?: DetectService };
   /** Metrics registry to fill (default: a new one, served at /metrics). */
   metrics?: GlossMetrics;
   /** The explorer page at /ui and the bundle's files at /v1/bundle/files (Node serves it). */
@@ -79,6 +91,46 @@ function methodNotAllowed(allow: string) {
     c.json(errorBody('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${allow}`), 405, {
       allow,
     });
+}
+
+/** Exposed to browsers on CORS responses: what Gloss did, and the upstream's request ids. */
+const CORS_EXPOSE = [
+  'x-gloss-status',
+  'x-gloss-rules',
+  'x-gloss-ms',
+  'x-gloss-upstream',
+  'x-gloss-dry-run',
+  'x-request-id',
+  'request-id',
+  'retry-after',
+];
+
+/**
+ * Gloss's token on proxy routes: in `Authorization: Bearer` when an upstream key is injected (the
+ * caller's credential is then Gloss's own, as with LiteLLM's virtual keys), else in x-gloss-token
+ * when the operator asks for it (requireToken) and the caller's own key stays in Authorization.
+ * Refusals are errors in the shape of the API the client speaks.
+ */
+function proxyAuth(cfg: ResolvedProxyConfig, token: string | undefined): MiddlewareHandler | undefined {
+  if (cfg.injectsKeys && !token && !cfg.allowOpenProxy)
+    throw new ConfigError(
+      'an upstream key is injected but no Gloss token is set: anyone could spend the key (set GLOSS_BEARER_TOKEN, or allowOpenProxy to serve it open)',
+    );
+  if (!token || !(cfg.injectsKeys || cfg.requireToken)) return undefined;
+  const inAuthorization = cfg.injectsKeys;
+  const refuse = (why: string) => (c: Context) =>
+    apiError(familyOf(c.req.raw), 401, 'unauthorized', why, { 'www-authenticate': 'Bearer realm="gloss"' });
+  const missing = inAuthorization
+    ? "this proxy needs Gloss's token: send Authorization: Bearer <token> (it is replaced by the upstream key)"
+    : "this proxy needs Gloss's token: send x-gloss-token: <token>";
+  return bearerAuth({
+    token,
+    realm: 'gloss',
+    ...(inAuthorization ? {} : { headerName: 'x-gloss-token', prefix: '' }),
+    noAuthenticationHeader: { message: refuse(missing) },
+    invalidAuthenticationHeader: { message: refuse(missing) },
+    invalidToken: { message: refuse('invalid Gloss token') },
+  });
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -121,6 +173,7 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
 
   app.onError((err, c) => {
+    if (err instanceof HTTPException) return err.getResponse();
     if (err instanceof HttpError) return c.json(errorBody(err.type, err.message), err.status as 400, err.headers);
     log.error('request.failed', { method: c.req.method, path: c.req.path, error: describeError(err) });
     return c.json(errorBody('internal_error', 'internal error; see the server log'), 500);
@@ -149,13 +202,30 @@ export function createApp(deps: AppDeps): Hono {
     else log.info('request', fields);
   });
 
+  // Browsers: preflights answered and headers added for the configured origins only.
+  if (proxyConfig?.corsOrigins.length) {
+    const origins = proxyConfig.corsOrigins;
+    app.use(
+      '*',
+      cors({
+        origin: origins.includes('*') ? '*' : origins,
+        exposeHeaders: CORS_EXPOSE,
+        maxAge: 600,
+      }),
+    );
+  }
+
+  // Gloss's own endpoints under /v1 (with a proxy, every other /v1 path is the proxy's).
+  const own = (path: string) =>
+    path === '/metrics' ||
+    (path.startsWith('/v1/') &&
+      (!proxyConfig || ['/v1/rewrite', '/v1/explain', '/v1/bundle'].includes(path) || path.startsWith('/v1/bundle/')));
   if (deps.auth?.bearerToken) {
     const token = deps.auth.bearerToken;
-    // Gloss's own endpoints. Proxy routes authenticate with the caller's upstream key instead
-    // (or with Gloss's token too when proxy.requireToken is set: checked in the proxy handler).
-    const guarded = (path: string) => !proxyRoutes.has(path);
+    // Proxy routes authenticate with the caller's upstream key, or with Gloss's token where
+    // proxyAuth says so (below).
     app.use('*', async (c, next) => {
-      if (!(c.req.path.startsWith('/v1/') || c.req.path === '/metrics') || !guarded(c.req.path)) return next();
+      if (!own(c.req.path)) return next();
       const h = c.req.header('authorization') ?? '';
       const m = /^Bearer\s+(.+)$/i.exec(h.trim());
       if (!m || !sameSecret(m[1], token)) {
@@ -269,6 +339,9 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/metrics', (c) => c.body(metrics.registry.render(), 200, { 'content-type': METRICS_CONTENT_TYPE }));
   app.all('/metrics', methodNotAllowed('GET, HEAD'));
 
+  // The explorer (src/ui): after the API routes, behind the same bearer token as /v1.
+  if (deps.ui) app.route('/', uiRoutes(deps.ui));
+
   if (proxyConfig) {
     const proxy = createProxy({
       config: proxyConfig,
@@ -278,16 +351,17 @@ export function createApp(deps: AppDeps): Hono {
       fetch: deps.proxyRuntime?.fetch,
       cache: deps.proxyRuntime?.cache,
       hash: deps.proxyRuntime?.hash,
-      glossToken: deps.auth?.bearerToken,
+      detect: deps.proxyRuntime?.detect,
+      tokenInAuthorization: proxyConfig.injectsKeys && Boolean(deps.auth?.bearerToken),
     });
+    const auth = proxyAuth(proxyConfig, deps.auth?.bearerToken);
+    if (auth) app.use('/v1/*', async (c, next) => (own(c.req.path) ? next() : auth(c, next)));
     for (const f of FORMATS) {
-      app.post(f.route, (c) => proxy(c.req.raw, f, note(c)));
+      app.post(f.route, (c) => proxy.glossing(c.req.raw, f, note(c)));
       app.all(f.route, methodNotAllowed('POST'));
     }
+    app.all('/v1/*', (c) => proxy.passthrough(c.req.raw, note(c)));
   }
-
-  // The explorer (src/ui): after the API routes, behind the same bearer token as /v1.
-  if (deps.ui) app.route('/', uiRoutes(deps.ui));
 
   return app;
 }

@@ -11,16 +11,12 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { GlossEngine } from './engine.ts';
 import { DEFAULT_MAX_BODY_BYTES, isJsonContentType, readUpTo, replay } from './http/body.ts';
 import { describeError, errorBody } from './http/errors.ts';
-import {
-  glossMessages,
-  glossPrompt,
-  headerStatus,
-  ruleIds,
-  type FiredReport,
-  type GlossRun,
-  type InsertedReport,
-} from './http/gloss-run.ts';
-import { spliceStrings, type StringEdit } from './http/json-splice.ts';
+import { firedReport, headerStatus, ruleIds, type FiredReport, type InsertedReport } from './http/gloss-run.ts';
+import { applyEdits } from './formats/gloss-body.ts';
+import { sha256Text } from './proxy/cache.ts';
+import { inThreadDetect } from './proxy/detect.ts';
+import { glossPass, type PassResult, type PassUnit } from './proxy/pass.ts';
+import { PROXY_DEFAULTS } from './proxy/config.ts';
 import { lazyEngine } from './http/lazy-engine.ts';
 import { silentLogger, type Logger } from './http/logger.ts';
 import type { ChatMessage, ScanMode } from './rewrite/messages.ts';
@@ -42,6 +38,8 @@ export interface GlossOptions {
   maxGlosses?: number;
   /** Bodies larger than this are passed on unread past the limit (default 1 MB). */
   maxBodyBytes?: number;
+  /** Most tokens detected per request, newest texts first (default 2048); older texts past it stay plain. */
+  scanTokens?: number;
   logger?: Logger;
 }
 
@@ -58,17 +56,6 @@ export interface GlossReport {
 export type GlossVariables = { gloss?: GlossReport };
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
-const TIMEOUT = Symbol('timeout');
-
-function withBudget<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
-  if (!Number.isFinite(ms)) return work;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<typeof TIMEOUT>((resolve) => {
-    timer = setTimeout(() => resolve(TIMEOUT), Math.max(0, ms));
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
 /** Replaces the request the handler will see; Hono's body cache is dropped so c.req.json() reads it. */
 function setBody(c: Context, body: Uint8Array | ReadableStream<Uint8Array>, length?: number): void {
   const headers = new Headers(c.req.raw.headers);
@@ -97,28 +84,6 @@ function target(json: unknown): Target | undefined {
   return t.prompt === undefined && t.messages === undefined ? undefined : t;
 }
 
-/** The string edits that turn the original body into the glossed one. */
-function edits(t: Target, prompt: GlossRun | undefined, messages: GlossRun | undefined): StringEdit[] {
-  const out: StringEdit[] = [];
-  if (prompt?.prompt !== undefined && prompt.prompt !== t.prompt) out.push({ path: ['prompt'], value: prompt.prompt });
-  const after = messages?.messages;
-  if (after && t.messages) {
-    after.forEach((m, i) => {
-      const before = t.messages![i];
-      if (m === before) return; // rewriteMessages keeps unchanged messages as the same object
-      if (typeof m.content === 'string') out.push({ path: ['messages', i, 'content'], value: m.content });
-      else if (Array.isArray(m.content)) {
-        const old = before.content as readonly { text?: unknown }[];
-        m.content.forEach((p, j) => {
-          if (p !== old[j] && typeof p.text === 'string')
-            out.push({ path: ['messages', i, 'content', j, 'text'], value: p.text });
-        });
-      }
-    });
-  }
-  return out;
-}
-
 export function gloss(options: GlossOptions): MiddlewareHandler<{ Variables: GlossVariables }> {
   const engines = lazyEngine(options.engine);
   const scan = options.scan ?? 'user';
@@ -126,7 +91,7 @@ export function gloss(options: GlossOptions): MiddlewareHandler<{ Variables: Glo
   const failOpen = options.failOpen ?? true;
   const budgetMs = options.budgetMs ?? 50;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const match = { maxGlosses: options.maxGlosses };
+  const scanTokens = options.scanTokens ?? PROXY_DEFAULTS.scanTokens;
   const log = options.logger ?? silentLogger;
 
   return async function gloss(c, next) {
@@ -185,34 +150,41 @@ export function gloss(options: GlossOptions): MiddlewareHandler<{ Variables: Glo
       return next();
     }
 
-    const original = t;
-    const work = (async () => {
-      const engine = await engines.get();
-      const detect = (async () => {
-        const p = original.prompt !== undefined ? await glossPrompt(engine, original.prompt, match) : undefined;
-        const m = original.messages ? await glossMessages(engine, original.messages, scan, match) : undefined;
-        return { p, m };
-      })();
-      // The budget counts detection only: a cold engine load is paid once, not per request.
-      return withBudget(detect, budgetMs);
-    })();
-
-    let outcome: Awaited<typeof work> | undefined;
-    let failed = false;
+    // The one glossing pass the proxy uses too: `prompt` (always scanned) and `messages` (by the
+    // scan mode), detected within the budget, spliced into the original bytes.
+    let engine: GlossEngine | undefined;
+    let pass: PassResult | undefined;
+    let failure: unknown;
     try {
-      outcome = await work;
+      engine = await engines.get(); // a cold engine load is paid once, not counted in the budget
+      const units: PassUnit[] = [];
+      if (t.prompt !== undefined)
+        units.push({ messages: [{ role: 'user', content: t.prompt, path: ['prompt'] }], scan: 'all' });
+      if (t.messages)
+        units.push({
+          messages: t.messages.map((m, i) => ({ ...m, path: ['messages', i, 'content'] })),
+          scan,
+        });
+      pass = await glossPass(
+        units,
+        { detect: inThreadDetect(engines), engine, hash: sha256Text },
+        { budgetMs, scanTokens, maxGlosses: options.maxGlosses },
+      );
+      failure = pass.error;
     } catch (e) {
-      failed = true;
+      failure = e;
+    }
+    if (failure !== undefined) {
       // Quoted parts of a detector error may quote the prompt: redacted.
-      log.error('gloss.detector_failed', { error: describeError(e).replace(/"[^"]*"/g, '"…"') });
+      log.error('gloss.detector_failed', { error: describeError(failure).replace(/"[^"]*"/g, '"…"') });
     }
 
-    if (failed || outcome === TIMEOUT) {
-      finish(failed ? 'skipped-error' : 'skipped-timeout');
-      if (!failed) log.warn('gloss.skipped', { reason: 'timeout', budgetMs });
+    if (failure !== undefined || pass?.status === 'skipped-timeout') {
+      finish(failure !== undefined ? 'skipped-error' : 'skipped-timeout');
+      if (failure === undefined) log.warn('gloss.skipped', { reason: 'timeout', budgetMs });
       if (!failOpen) {
         const res = c.json(
-          failed
+          failure !== undefined
             ? errorBody('detector_error', 'the detector failed on this request')
             : errorBody('detector_timeout', `the detector took longer than its ${budgetMs} ms budget`),
           503,
@@ -226,22 +198,22 @@ export function gloss(options: GlossOptions): MiddlewareHandler<{ Variables: Glo
       return;
     }
 
-    const { p, m } = outcome!;
-    const fired = [...(p?.fired ?? []), ...(m?.fired ?? [])];
-    const inserted = [...(p?.inserted ?? []), ...(m?.inserted ?? [])];
-    const changed = p?.status === 'rewritten' || m?.status === 'rewritten';
+    const fired: FiredReport[] = [];
+    const inserted: InsertedReport[] = [];
+    pass!.units.forEach((u, k) => {
+      const isPrompt = k === 0 && t.prompt !== undefined;
+      for (const m of u.reports)
+        for (const p of m.parts) {
+          const where = isPrompt ? {} : { message: m.index, part: p.part };
+          for (const f of p.fired) fired.push(firedReport(engine!, f, where));
+          for (const i of p.inserted) inserted.push({ rule: i.ruleId, at: i.at, gloss: i.gloss, ...where });
+        }
+    });
+    const changed = pass!.status === 'rewritten';
     finish(changed ? 'rewritten' : 'unchanged', { fired, inserted });
 
     if (changed && !dryRun) {
-      let body = spliceStrings(text, edits(original, p, m));
-      if (body === undefined) {
-        // Ambiguous source (duplicate keys): re-serialize the parsed body with the new texts.
-        const json = JSON.parse(text) as Record<string, unknown>;
-        if (p?.prompt !== undefined) json.prompt = p.prompt;
-        if (m?.messages) json.messages = m.messages;
-        body = JSON.stringify(json);
-      }
-      const out = new TextEncoder().encode(body);
+      const out = new TextEncoder().encode(applyEdits(text, pass!.edits));
       setBody(c, out, out.byteLength);
     } else {
       setBody(c, bytes, bytes.byteLength);

@@ -72,7 +72,11 @@ export async function startFakeLlm(handler: FakeHandler = () => 'ok'): Promise<F
   const server: Server = createServer(async (req, res) => {
     hits++;
     const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
+    try {
+      for await (const c of req) chunks.push(c as Buffer);
+    } catch {
+      return; // the client aborted its request body: nothing to answer
+    }
     const raw = Buffer.concat(chunks).toString('utf8');
     const url = req.url ?? '/';
     const path = url.split('?')[0];

@@ -326,7 +326,9 @@ describe('spliceStrings (byte-preserving JSON edits)', () => {
   });
 
   it('refuses what it cannot place exactly', () => {
-    expect(spliceStrings('{"a":"x","a":"y"}', [{ path: ['a'], value: 'z' }])).toBeUndefined(); // duplicate keys
+    // Duplicate keys: the last one is JSON.parse's reading, and the one spliced.
+    expect(spliceStrings('{"a":"x","a":"y"}', [{ path: ['a'], value: 'z' }])).toBe('{"a":"x","a":"z"}');
+    expect(spliceStrings('{"a":"x","a":1}', [{ path: ['a'], value: 'z' }])).toBeUndefined();
     expect(spliceStrings('{"a":1}', [{ path: ['a'], value: 'z' }])).toBeUndefined(); // not a string there
     expect(spliceStrings('{"a":"x"}', [{ path: ['b'], value: 'z' }])).toBeUndefined();
     expect(spliceStrings(' {"a" : "x\\\\", "b": "\\"a\\":"} ', [{ path: ['a'], value: 'q"' }])).toBe(

@@ -39,6 +39,7 @@ beforeAll(async () => {
       timeoutMs: TIMEOUT_MS,
       streamIdleTimeoutMs: IDLE_MS,
       maxBodyBytes: 64 * 1024,
+      maxForwardBytes: 1024 * 1024,
       budgetMs: 60_000, // tests about the budget slow the detector on purpose; these must not time out under load
     },
   });
@@ -314,9 +315,9 @@ describe('bad requests never reach the upstream', () => {
       'unsupported_media_type',
     ],
     [
-      'over the size limit',
+      'over the forward limit',
       '/v1/chat/completions',
-      chat('m', { pad: 'x'.repeat(100 * 1024) }),
+      chat('m', { pad: 'x'.repeat(1100 * 1024) }),
       { 'content-type': 'application/json' },
       413,
       'payload_too_large',
@@ -334,7 +335,7 @@ describe('bad requests never reach the upstream', () => {
     });
   }
 
-  it('a huge body streamed without content-length: 413 once past the limit', async () => {
+  it('a huge body streamed without content-length: 413 once past the forward limit', async () => {
     let sent = 0;
     const stream = new ReadableStream<Uint8Array>({
       pull(c) {
@@ -348,7 +349,7 @@ describe('bad requests never reach the upstream', () => {
     expect(sent).toBeLessThan(4 * 1024 * 1024); // Gloss stopped reading early
   });
 
-  it('a huge body with content-length: 413 without reading it', async () => {
+  it('a huge body with content-length over the forward limit: 413 without reading it', async () => {
     const res = await post('/v1/chat/completions', new Uint8Array(2 * 1024 * 1024).fill(0x20));
     expect(res.status).toBe(413);
   });

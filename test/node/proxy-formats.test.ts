@@ -94,10 +94,13 @@ describe('OpenAI chat adapter', () => {
     expect(r.body).toBe(done);
   });
 
-  it('falls back to re-serializing when duplicate keys make the source ambiguous', async () => {
-    const dup = '{"messages":[{"role":"user","content":"a half"}],"model":"x","model":"y"}';
+  it('splices into bodies with duplicate keys, big integers and 1.0, keeping every other byte', async () => {
+    const dup =
+      '{"messages":[{"role":"user","content":"old"}],"seed":9007199254740993,"temperature":1.0,"model":"x","model":"y",' +
+      '"messages":[{"role":"user","content":"a half","content":"a half"}]}';
     const r = await run(openaiChat, dup);
-    expect(JSON.parse(r.body)).toEqual({ messages: [{ role: 'user', content: 'a half' + G }], model: 'y' });
+    // JSON.parse's reading (the last duplicate wins) is the one glossed; nothing else moves.
+    expect(r.body).toBe(dup.replace(/"content":"a half"}/, `"content":${JSON.stringify('a half' + G)}}`));
   });
 
   it('rejects shapes it cannot scan', () => {

@@ -197,32 +197,22 @@ describe('keys and tokens', () => {
     expect((await post(a, {}, '{"prompt":"half"}', '/v1/rewrite')).status).toBe(401);
   });
 
-  it('requireToken: x-gloss-token, or the token as bearer (then stripped) with an injected key', async () => {
-    const a = createApp({
-      engine: async () => engine,
-      auth: { bearerToken: 'gloss-token' },
-      proxy: {
-        upstreams: { openai: { baseUrl: fake.baseUrl, apiKey: 'sk-injected' }, anthropic: fake.baseUrl },
-        requireToken: true,
-        budgetMs: 60_000,
-      },
-    });
+  it('requireToken without injected keys: x-gloss-token, and the caller keeps its own key', async () => {
+    const a = app({ requireToken: true }, { auth: { bearerToken: 'gloss-token' } });
     const denied = await post(a, { authorization: 'Bearer sk-caller' });
     expect(denied.status).toBe(401);
     expect(((await denied.json()) as { error: { type: string } }).error.type).toBe('unauthorized');
-    const anth = await post(a, {}, JSON.stringify({ messages: [] }), '/v1/messages');
+    const anth = await post(a, { 'anthropic-version': '2023-06-01' }, JSON.stringify({ messages: [] }), '/v1/messages');
     expect(await anth.json()).toMatchObject({ type: 'error', error: { type: 'unauthorized' } });
     expect(fake.count).toBe(0);
-
     expect((await post(a, { 'x-gloss-token': 'gloss-token', authorization: 'Bearer sk-caller' })).status).toBe(200);
-    expect((await post(a, { authorization: 'Bearer gloss-token' })).status).toBe(200);
-    // The injected key replaces whatever the caller sent; Gloss's token never goes upstream.
-    expect(fake.requests.map((r) => r.headers.authorization)).toEqual(['Bearer sk-injected', 'Bearer sk-injected']);
+    expect(fake.requests[0].headers.authorization).toBe('Bearer sk-caller');
     expect(fake.requests[0].headers['x-gloss-token']).toBeUndefined();
   });
 
   it('injects keys per upstream: x-api-key for Anthropic, or the configured header', async () => {
     const a = app({
+      allowOpenProxy: true,
       upstreams: {
         openai: fake.baseUrl,
         anthropic: { baseUrl: fake.baseUrl, apiKey: 'sk-ant-secret' },
@@ -527,7 +517,7 @@ describe('configuration', () => {
     );
     const cfg = await proxyConfigFor(
       { config: file, upstream: ['local=http://127.0.0.1:2/v1'] },
-      { GLOSS_UPSTREAM_OPENAI_URL: 'https://env.example/v1', GLOSS_SCAN: 'system' },
+      { GLOSS_UPSTREAM_OPENAI_URL: 'https://env.example/v1', GLOSS_SCAN: 'system', GLOSS_BEARER_TOKEN: 't' },
     );
     const r = resolveProxyConfig(cfg!);
     expect(r.upstreams.get('openai')!.base.href).toBe('https://env.example/v1');
@@ -564,7 +554,10 @@ describe('configuration', () => {
     const p = spawn(
       process.execPath,
       [BIN, 'serve', '--bundle', join(dir, 'b'), '--port', '0', '--upstream', `openai=${fake.baseUrl}`],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GLOSS_UPSTREAM_OPENAI_KEY: 'sk-from-env' } },
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, GLOSS_UPSTREAM_OPENAI_KEY: 'sk-from-env', GLOSS_BEARER_TOKEN: 'gloss-token' },
+      },
     );
     try {
       let stdout = '';
@@ -583,7 +576,7 @@ describe('configuration', () => {
       expect(stdout).not.toContain('sk-from-env');
       const res = await fetch(`${url}/v1/chat/completions`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: 'Bearer gloss-token' },
         body: CHAT,
       });
       expect(res.status).toBe(200);

@@ -10,6 +10,10 @@ export const PROXY_VARS: Record<string, string> = {
   GLOSS_UPSTREAM_ANTHROPIC_URL: `http://${FAKE_HOST}/v1`,
   GLOSS_UPSTREAM_OTHER_URL: `http://${OTHER_HOST}/v1`,
   GLOSS_UPSTREAM_OTHER_KEY: 'sk-injected-secret',
+  // An injected key with no Gloss token: served open on purpose here, so callers' own keys pass to
+  // the other upstreams (a deployment sets GLOSS_BEARER_TOKEN instead; without either the Worker
+  // answers 500 "misconfigured").
+  GLOSS_ALLOW_OPEN_PROXY: 'true',
   GLOSS_UPSTREAM_TIMEOUT_MS: '1500',
   GLOSS_STREAM_IDLE_TIMEOUT_MS: '1500',
   // Generous: these tests are not about the budget, and must not time out on a loaded machine.

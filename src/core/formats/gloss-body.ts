@@ -1,7 +1,7 @@
 // Glosses the scannable texts of a request body in place: the adapter says where the texts are,
 // rewriteMessages picks the ones the scan mode selects and inserts the glosses, and the new texts
 // are spliced into the original JSON text, so every other byte stays as the client sent it.
-import { spliceStrings, type JsonPath, type StringEdit } from '../http/json-splice.ts';
+import { spliceStrings, type StringEdit } from '../http/json-splice.ts';
 import { rewriteMessages, type DetectFn, type ScanMode } from '../rewrite/messages.ts';
 import type { RewriteStatus } from '../rewrite/text.ts';
 import type { FormatAdapter, ViewMessage } from './types.ts';
@@ -37,19 +37,13 @@ export function editsOf(before: readonly ViewMessage[], after: readonly ViewMess
   return out;
 }
 
-function setAt(root: unknown, path: JsonPath, value: string): void {
-  let node = root as Record<string | number, unknown>;
-  for (const k of path.slice(0, -1)) node = node[k] as Record<string | number, unknown>;
-  node[path[path.length - 1]] = value;
-}
-
-/** `text` with the edits applied; re-serialized only when the source is ambiguous (duplicate keys). */
+/**
+ * `text` with the edits spliced in, every other byte as it was. Never re-serialized: should an
+ * edit's path not hold a string in the source (not a shape Gloss produces), the text goes out
+ * unglossed rather than changed elsewhere.
+ */
 export function applyEdits(text: string, edits: readonly StringEdit[]): string {
-  const spliced = spliceStrings(text, edits);
-  if (spliced !== undefined) return spliced;
-  const json = JSON.parse(text) as unknown;
-  for (const e of edits) setAt(json, e.path, e.value);
-  return JSON.stringify(json);
+  return spliceStrings(text, edits) ?? text;
 }
 
 export async function glossBody(

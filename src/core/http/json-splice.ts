@@ -3,22 +3,32 @@
 // spellings (1.0, 1e3, integers beyond 2^53) and escapes of untouched strings all survive.
 //
 // The scanner expects text that JSON.parse accepted. It records where each string value sits, by
-// path, down to a small depth; duplicate keys make paths ambiguous, and then it gives up (the
-// caller falls back to JSON.stringify).
+// path, down to a small depth. A duplicate key resolves as JSON.parse resolves it (ECMA-262
+// JSON.parse, RFC 8259 §4: the last one wins): what an earlier occurrence held is forgotten, and
+// the edit lands in the value the parsed body (and so the upstream's parser, as a rule) sees.
 
 export type JsonPath = readonly (string | number)[];
 
 const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
 
 function key(path: JsonPath): string {
-  return path.map((p) => (typeof p === 'number' ? `#${p}` : `.${p}`)).join('');
+  return JSON.stringify(path);
 }
 
-/** Source ranges [start, end) (quotes included) of string values at most `maxDepth` deep. */
+/** Forgets every range at or below `path` (an earlier occurrence of a duplicate key). */
+function forget(out: Map<string, [number, number]>, path: JsonPath): void {
+  const k = key(path);
+  const below = k.slice(0, -1) + ',';
+  for (const kk of out.keys()) if (kk === k || kk.startsWith(below)) out.delete(kk);
+}
+
+/**
+ * Source ranges [start, end) (quotes included) of string values at most `maxDepth` deep, by path;
+ * undefined when the text is not JSON this scanner can follow.
+ */
 export function stringRanges(text: string, maxDepth = 6): Map<string, [number, number]> | undefined {
   const out = new Map<string, [number, number]>();
   let i = 0;
-  let ambiguous = false;
 
   const ws = () => {
     while (i < text.length && WS.has(text.charCodeAt(i))) i++;
@@ -54,7 +64,7 @@ export function stringRanges(text: string, maxDepth = 6): Map<string, [number, n
         const kEnd = stringEnd(i);
         const k = JSON.parse(text.slice(i, kEnd)) as string;
         i = kEnd;
-        if (seen.has(k)) ambiguous = true;
+        if (seen.has(k)) forget(out, [...path, k]);
         seen.add(k);
         ws();
         i++; // ':'
@@ -86,7 +96,7 @@ export function stringRanges(text: string, maxDepth = 6): Map<string, [number, n
   } catch {
     return undefined;
   }
-  return ambiguous ? undefined : out;
+  return out;
 }
 
 export interface StringEdit {
@@ -95,8 +105,9 @@ export interface StringEdit {
 }
 
 /**
- * `text` with the string values at the given paths replaced; undefined when a path does not hold a
- * string in `text` or the paths are ambiguous (then re-serialize instead).
+ * `text` with the string values at the given paths replaced and every other byte kept (number
+ * spellings such as 1.0 and 9007199254740993, duplicate keys, whitespace, escapes); undefined when
+ * a path does not hold a string in `text`.
  */
 export function spliceStrings(text: string, edits: readonly StringEdit[]): string | undefined {
   if (edits.length === 0) return text;

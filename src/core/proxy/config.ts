@@ -53,8 +53,16 @@ export interface ProxyConfig {
   budgetMs?: number;
   /** Most glosses per text (default: the rules' cap). */
   maxGlosses?: number;
-  /** Largest request body the proxy reads, in bytes (default 8 MiB). */
+  /** Largest request body the proxy scans, in bytes (default 8 MiB); larger ones are forwarded unscanned. */
   maxBodyBytes?: number;
+  /** Largest request body the proxy forwards at all, in bytes (default 100 MB); larger: 413. */
+  maxForwardBytes?: number;
+  /** Most tokens the detector reads per request, newest turns first (default 2048). */
+  scanTokens?: number;
+  /** Serve with an injected upstream key but no Gloss token (anyone may spend the key), default false. */
+  allowOpenProxy?: boolean;
+  /** Browser origins answered with CORS headers (preflights included); none by default. */
+  corsOrigins?: string[];
   /** Time to the upstream's response headers, in ms (default 300,000). */
   timeoutMs?: number;
   /** Longest silence inside a streamed (SSE) response, in ms (default 300,000). */
@@ -98,6 +106,17 @@ export const ProxyConfigSchema = z.strictObject({
     .int()
     .positive()
     .max(256 * 1024 * 1024)
+    .optional(),
+  maxForwardBytes: z
+    .number()
+    .int()
+    .positive()
+    .max(4 * 1024 * 1024 * 1024)
+    .optional(),
+  scanTokens: z.number().int().min(1).max(1_000_000).optional(),
+  allowOpenProxy: z.boolean().optional(),
+  corsOrigins: z
+    .array(z.string().regex(/^(\*|https?:\/\/[^/\s,]+)$/, 'must be * or an origin like https://app.example'))
     .optional(),
   timeoutMs: positiveMs.optional(),
   streamIdleTimeoutMs: positiveMs.optional(),
@@ -177,7 +196,8 @@ function envInt(name: string, v: string): number {
  *   GLOSS_ROUTE_OPENAI, GLOSS_ROUTE_ANTHROPIC, GLOSS_HEADER_ROUTING, GLOSS_SCAN, GLOSS_DRY_RUN,
  *   GLOSS_FAIL_MODE (open|closed), GLOSS_BUDGET_MS, GLOSS_MAX_GLOSSES, GLOSS_MAX_BODY_BYTES,
  *   GLOSS_UPSTREAM_TIMEOUT_MS, GLOSS_STREAM_IDLE_TIMEOUT_MS, GLOSS_RETRIES,
- *   GLOSS_PROXY_REQUIRE_TOKEN, GLOSS_CACHE_ENTRIES, GLOSS_LOG_PROMPTS
+ *   GLOSS_PROXY_REQUIRE_TOKEN, GLOSS_CACHE_ENTRIES, GLOSS_LOG_PROMPTS, GLOSS_MAX_FORWARD_BYTES,
+ *   GLOSS_SCAN_TOKENS, GLOSS_ALLOW_OPEN_PROXY, GLOSS_CORS_ORIGINS (comma-separated origins)
  */
 export function proxyConfigFromEnv(env: Record<string, unknown>): ProxyConfig {
   const str = (k: string): string | undefined =>
@@ -246,6 +266,14 @@ export function proxyConfigFromEnv(env: Record<string, unknown>): ProxyConfig {
   if ((v = str('GLOSS_PROXY_REQUIRE_TOKEN'))) o.requireToken = envBool('GLOSS_PROXY_REQUIRE_TOKEN', v);
   if ((v = str('GLOSS_CACHE_ENTRIES'))) o.cacheEntries = envInt('GLOSS_CACHE_ENTRIES', v);
   if ((v = str('GLOSS_LOG_PROMPTS'))) o.logPrompts = envBool('GLOSS_LOG_PROMPTS', v);
+  if ((v = str('GLOSS_MAX_FORWARD_BYTES'))) o.maxForwardBytes = envInt('GLOSS_MAX_FORWARD_BYTES', v);
+  if ((v = str('GLOSS_SCAN_TOKENS'))) o.scanTokens = envInt('GLOSS_SCAN_TOKENS', v);
+  if ((v = str('GLOSS_ALLOW_OPEN_PROXY'))) o.allowOpenProxy = envBool('GLOSS_ALLOW_OPEN_PROXY', v);
+  if ((v = str('GLOSS_CORS_ORIGINS')))
+    o.corsOrigins = v
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
   return mergeProxyConfig(cfg, parseProxyConfig(o, 'environment'));
 }
 
@@ -301,6 +329,12 @@ export interface ResolvedProxyConfig {
   budgetMs: number;
   maxGlosses?: number;
   maxBodyBytes: number;
+  maxForwardBytes: number;
+  scanTokens: number;
+  allowOpenProxy: boolean;
+  corsOrigins: string[];
+  /** Some upstream has an injected key: every proxy route then needs Gloss's token. */
+  injectsKeys: boolean;
   timeoutMs: number;
   streamIdleTimeoutMs: number;
   retries: number;
@@ -312,6 +346,8 @@ export interface ResolvedProxyConfig {
 export const PROXY_DEFAULTS = {
   budgetMs: 50,
   maxBodyBytes: 8 * 1024 * 1024,
+  maxForwardBytes: 100 * 1024 * 1024,
+  scanTokens: 2048,
   timeoutMs: 300_000,
   streamIdleTimeoutMs: 300_000,
   retries: 1,
@@ -361,6 +397,14 @@ export function resolveProxyConfig(config: ProxyConfig): ResolvedProxyConfig {
     budgetMs: cfg.budgetMs ?? PROXY_DEFAULTS.budgetMs,
     maxGlosses: cfg.maxGlosses,
     maxBodyBytes: cfg.maxBodyBytes ?? PROXY_DEFAULTS.maxBodyBytes,
+    maxForwardBytes: Math.max(
+      cfg.maxForwardBytes ?? PROXY_DEFAULTS.maxForwardBytes,
+      cfg.maxBodyBytes ?? PROXY_DEFAULTS.maxBodyBytes,
+    ),
+    scanTokens: cfg.scanTokens ?? PROXY_DEFAULTS.scanTokens,
+    allowOpenProxy: cfg.allowOpenProxy ?? false,
+    corsOrigins: cfg.corsOrigins ?? [],
+    injectsKeys: [...upstreams.values()].some((u) => u.apiKey !== undefined),
     timeoutMs,
     streamIdleTimeoutMs: cfg.streamIdleTimeoutMs ?? PROXY_DEFAULTS.streamIdleTimeoutMs,
     retries: cfg.retries ?? PROXY_DEFAULTS.retries,

@@ -69,11 +69,17 @@ export function neverSent(e: unknown): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Sends one request upstream with a time limit on the response headers; retries only what provably
+ * never left (and never a streamed body, which cannot be sent twice). Redirects are not followed.
+ * `init.method` defaults to POST; `init.body` is bytes, a stream (duplex half), or null.
+ */
 export async function forward(
   url: string,
-  init: { headers: Headers; body: Uint8Array },
+  init: { headers: Headers; body: Uint8Array | ReadableStream<Uint8Array> | null; method?: string },
   opts: ForwardOptions,
 ): Promise<ForwardResult> {
+  const streamed = init.body instanceof ReadableStream;
   const t0 = performance.now();
   const ctrl = new AbortController();
   const client = opts.signal;
@@ -93,19 +99,20 @@ export async function forward(
       attempts++;
       try {
         const response = await opts.fetch(url, {
-          method: 'POST',
+          method: init.method ?? 'POST',
           headers: init.headers,
-          body: init.body as BodyInit,
+          body: init.body as BodyInit | null,
           redirect: 'manual',
           signal: ctrl.signal,
-        });
+          ...(streamed ? { duplex: 'half' } : {}),
+        } as RequestInit);
         return { ok: true, response, ms: performance.now() - t0, attempts, release };
       } catch (e) {
         const ms = performance.now() - t0;
         if (timedOut) return fail('timeout', `no response headers within ${opts.timeoutMs} ms`, ms);
         if (client?.aborted) return fail('client_abort', 'the client went away', ms);
         const code = codeOf(e);
-        if (attempts <= opts.retries && neverSent(e)) {
+        if (attempts <= opts.retries && neverSent(e) && !streamed) {
           opts.onRetry?.(attempts, code ?? 'connect');
           await sleep(Math.min(50 * 2 ** (attempts - 1), 1000));
           if (timedOut)

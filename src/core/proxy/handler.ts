@@ -1,31 +1,36 @@
-// The LLM proxy: one handler for the three API routes.
+// The LLM proxy, as four steps each request goes through:
 //
-//   request -> Gloss token (only if configured) -> x-gloss mode -> upstream by name (allow-list)
-//   -> body (size limit, JSON, the API's shape) -> detection within its time budget -> glossed
-//   texts spliced into the original bytes -> upstream (fixed URL: base + route path) -> status,
-//   headers and body streamed back, plus x-gloss-status / x-gloss-rules / x-gloss-ms.
+//   admit    x-gloss mode -> upstream by name (allow-list) -> body: read up to the scan limit, or
+//            streamed on unscanned (over the scan limit, compressed) up to the forward limit
+//   detect   the glossing pass (pass.ts): cached outcomes, new texts detected off the request
+//            thread within the time budget, glossed texts spliced into the original bytes
+//   forward  to a fixed URL (configured base + route path + the client's query as sent); no
+//            redirects followed
+//   relay    status, headers and body streamed back, plus the x-gloss-* headers
+//
+// Other paths under /v1 (GET /v1/models, /v1/messages/count_tokens, embeddings ...) take the
+// passthrough: admit and forward and relay, no detection. Gloss's token (with an injected key) is
+// checked before any of this, by Hono's bearerAuth in app.ts.
 //
 // Gloss's own refusals (bad body, unknown upstream, upstream down) are JSON errors in the shape of
 // the API the client speaks, so the SDKs raise them like the provider's own: OpenAI
 // `{ "error": { "type", "message" } }`, Anthropic `{ "type": "error", "error": { "type", "message" } }`.
-import type { GlossEngine } from '../engine.ts';
 import type { ApiFamily, FormatAdapter } from '../formats/types.ts';
-import { glossBody, type BodyGloss } from '../formats/gloss-body.ts';
-import { declaredLength, isJsonContentType, readLimited } from '../http/body.ts';
+import { applyEdits } from '../formats/gloss-body.ts';
+import { declaredLength, isJsonContentType, readUpTo, replay } from '../http/body.ts';
 import { describeError, HttpError, type ErrorType } from '../http/errors.ts';
 import type { LazyEngine } from '../http/lazy-engine.ts';
 import type { LogFields, Logger } from '../http/logger.ts';
-import type { Detection } from '../rewrite/messages.ts';
-import type { FiredRule } from '../rules/match.ts';
 import { memoryCache, sha256Text, type DetectionCache, type HashFn } from './cache.ts';
 import type { ResolvedProxyConfig, ResolvedUpstream } from './config.ts';
-import { forward, type FetchFn } from './forward.ts';
+import { inThreadDetect, type DetectService } from './detect.ts';
+import { forward as fetchUpstream, type FetchFn } from './forward.ts';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
 import type { GlossMetrics } from './metrics.ts';
-import { relay } from './stream.ts';
-import { sameSecret } from './secret.ts';
+import { glossPass, type GlossHeaderStatus, type PassResult } from './pass.ts';
+import { relay as relayBody } from './stream.ts';
 
-export type ProxyGlossStatus = 'rewritten' | 'unchanged' | 'skipped-timeout' | 'skipped-error' | 'disabled';
+export type ProxyGlossStatus = GlossHeaderStatus | 'passthrough';
 
 export interface ProxyDeps {
   config: ResolvedProxyConfig;
@@ -34,12 +39,14 @@ export interface ProxyDeps {
   logger: Logger;
   /** How requests go upstream (default: the global fetch). */
   fetch?: FetchFn;
-  /** Detection cache (default: an in-memory LRU of config.cacheEntries; none when 0). */
+  /** Gloss cache (default: an in-memory LRU of config.cacheEntries; none when 0). */
   cache?: DetectionCache;
   /** Text -> hex digest for cache keys (default SHA-256 through Web Crypto). */
   hash?: HashFn;
-  /** Gloss's bearer token, checked on proxy routes when config.requireToken is set. */
-  glossToken?: string;
+  /** Where detection runs (default: in-thread on the lazy engine; Node passes a worker pool). */
+  detect?: DetectService;
+  /** Callers authenticate with Gloss's token in Authorization: their credentials never go upstream. */
+  tokenInAuthorization?: boolean;
 }
 
 export type ProxyHandler = (
@@ -48,16 +55,8 @@ export type ProxyHandler = (
   note: (fields: LogFields) => void,
 ) => Promise<Response>;
 
-const TIMEOUT = Symbol('timeout');
-
-function withBudget<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
-  if (!Number.isFinite(ms)) return work;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<typeof TIMEOUT>((resolve) => {
-    timer = setTimeout(() => resolve(TIMEOUT), Math.max(0, ms));
-  });
-  return Promise.race([work, timeout]).finally(() => timer !== undefined && clearTimeout(timer));
-}
+/** Any other method and path under /v1, forwarded unglossed. */
+export type PassthroughHandler = (req: Request, note: (fields: LogFields) => void) => Promise<Response>;
 
 /** An error in the shape of the API the client speaks. */
 export function apiError(
@@ -72,6 +71,11 @@ export function apiError(
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
   });
+}
+
+/** Anthropic's SDK always sends anthropic-version; everything else is spoken as OpenAI. */
+export function familyOf(req: Request): ApiFamily {
+  return req.headers.has('anthropic-version') ? 'anthropic' : 'openai';
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -91,45 +95,48 @@ function modeOf(req: Request): Mode {
   );
 }
 
-export function createProxy(deps: ProxyDeps): ProxyHandler {
+/** A request body as admitted: all its bytes (to scan), or a stream passed on unscanned. */
+type AdmittedBody =
+  | { kind: 'bytes'; bytes: Uint8Array }
+  | {
+      kind: 'stream';
+      stream: ReadableStream<Uint8Array> | null;
+      length?: number;
+      why: 'too-large' | 'encoded' | 'off';
+    };
+
+interface Admitted {
+  upstream: ResolvedUpstream;
+  mode: Mode;
+  body: AdmittedBody;
+  /** Set when a streamed body ran past the forward limit on its way upstream. */
+  overLimit: { hit: boolean };
+}
+
+/** Counts bytes through; errors the stream (and so the upstream request) past `max`. */
+function capped(stream: ReadableStream<Uint8Array>, max: number, over: { hit: boolean }): ReadableStream<Uint8Array> {
+  let n = 0;
+  return stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, c) {
+        n += chunk.byteLength;
+        if (n > max) {
+          over.hit = true;
+          c.error(new HttpError(413, 'payload_too_large', `request body is larger than ${max} bytes`));
+        } else c.enqueue(chunk);
+      },
+    }),
+  );
+}
+
+export function createProxy(deps: ProxyDeps): { glossing: ProxyHandler; passthrough: PassthroughHandler } {
   const { config, metrics, logger: log } = deps;
   const fetchFn: FetchFn = deps.fetch ?? ((input, init) => fetch(input, init));
   const cache = deps.cache ?? (config.cacheEntries > 0 ? memoryCache(config.cacheEntries) : undefined);
   const hash = deps.hash ?? sha256Text;
-  const match = { maxGlosses: config.maxGlosses };
-  const fingerprints = new WeakMap<GlossEngine, string>();
-
-  function fingerprint(e: GlossEngine): string {
-    let f = fingerprints.get(e);
-    if (f === undefined) {
-      const files = e.bundle.manifest.files;
-      f = [
-        e.bundle.manifest.name,
-        ...Object.keys(files)
-          .sort()
-          .map((n) => files[n].sha256),
-        String(config.maxGlosses ?? ''),
-      ].join('\u0000');
-      fingerprints.set(e, f);
-    }
-    return f;
-  }
-
-  async function detector(e: GlossEngine, text: string, stats: { hits: number }): Promise<Detection> {
-    if (!cache) return { fired: (await e.analyze(text, match)).fired, rules: e.rulesById };
-    const key = await hash(`${fingerprint(e)}\u0000${text}`);
-    const hit = await cache.get(key);
-    if (hit) {
-      stats.hits++;
-      metrics.cacheLookups.inc({ result: 'hit' });
-      return { fired: hit, rules: e.rulesById };
-    }
-    metrics.cacheLookups.inc({ result: 'miss' });
-    const fired: FiredRule[] = (await e.analyze(text, match)).fired;
-    // Not awaited: a slow second tier (the Workers Cache API) must not hold up the request.
-    Promise.resolve(cache.set(key, fired)).catch(() => {});
-    return { fired, rules: e.rulesById };
-  }
+  const detectService = deps.detect ?? inThreadDetect(deps.engines);
+  const tooLarge = () =>
+    new HttpError(413, 'payload_too_large', `request body is larger than ${config.maxForwardBytes} bytes`);
 
   function pickUpstream(req: Request, family: ApiFamily): ResolvedUpstream {
     const named = req.headers.get('x-gloss-upstream');
@@ -155,154 +162,264 @@ export function createProxy(deps: ProxyDeps): ProxyHandler {
     return u;
   }
 
-  /** Gloss's token on proxy routes (config.requireToken): x-gloss-token, or Authorization: Bearer. */
-  function checkToken(req: Request): { tokenInAuthorization: boolean } {
-    if (!config.requireToken || !deps.glossToken) return { tokenInAuthorization: false };
-    const own = req.headers.get('x-gloss-token');
-    if (own !== null && sameSecret(own.trim(), deps.glossToken)) return { tokenInAuthorization: false };
-    const m = /^Bearer\s+(.+)$/i.exec((req.headers.get('authorization') ?? '').trim());
-    if (m && sameSecret(m[1], deps.glossToken)) return { tokenInAuthorization: true };
-    throw new HttpError(
-      401,
-      'unauthorized',
-      "this proxy needs Gloss's token: send x-gloss-token (or Authorization: Bearer <token> when Gloss injects the upstream key)",
+  /** A body passed on unread: streamed, under the forward limit, with its declared length kept. */
+  function unread(req: Request, why: 'too-large' | 'encoded' | 'off', over: { hit: boolean }): AdmittedBody {
+    if (!req.body) return { kind: 'stream', stream: null, why };
+    return { kind: 'stream', stream: capped(req.body, config.maxForwardBytes, over), length: declaredLength(req), why };
+  }
+
+  /**
+   * Step 1: the mode, the upstream, and the body. Reads at most the scan limit; a larger body, a
+   * compressed one, or any body with x-gloss: off streams on unread. Throws HttpError (4xx).
+   */
+  async function admit(req: Request, family: ApiFamily, scan: boolean): Promise<Admitted> {
+    const mode = modeOf(req);
+    const upstream = pickUpstream(req, family);
+    const overLimit = { hit: false };
+    const declared = declaredLength(req);
+    if (declared !== undefined && declared > config.maxForwardBytes) {
+      req.body?.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    const encoding = (req.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
+    if (!scan || mode === 'off') return { upstream, mode, body: unread(req, 'off', overLimit), overLimit };
+    if (encoding !== 'identity') return { upstream, mode, body: unread(req, 'encoded', overLimit), overLimit };
+    if (!isJsonContentType(req.headers.get('content-type'))) {
+      const got = req.headers.get('content-type');
+      throw new HttpError(
+        415,
+        'unsupported_media_type',
+        `content-type must be application/json${got ? `, got ${got.split(';', 1)[0]}` : ' (none sent)'}`,
+      );
+    }
+    // With a declared length the runtime's HTTP parser holds the body to it: read it in one go
+    // (also @hono/node-server's fast path, which never builds a full Request).
+    if (declared !== undefined && declared <= config.maxBodyBytes && !req.headers.has('transfer-encoding'))
+      return { upstream, mode, body: { kind: 'bytes', bytes: new Uint8Array(await req.arrayBuffer()) }, overLimit };
+    const r = await readUpTo(req, config.maxBodyBytes);
+    if (r.complete) return { upstream, mode, body: { kind: 'bytes', bytes: r.bytes }, overLimit };
+    const stream = r.rest || r.head.length ? capped(replay(r.head, r.rest), config.maxForwardBytes, overLimit) : null;
+    // content-length said too much: nothing was read, the request body is still whole.
+    const whole = !r.rest && !r.head.length && req.body ? capped(req.body, config.maxForwardBytes, overLimit) : stream;
+    return { upstream, mode, body: { kind: 'stream', stream: whole, length: declared, why: 'too-large' }, overLimit };
+  }
+
+  /**
+   * Step 2: the glossing pass over the body's texts; the bytes to forward (the original ones
+   * unless the pass glossed something and the mode is on). Answers 400 for a body that is not
+   * JSON of the API's shape.
+   */
+  async function detect(
+    adapter: FormatAdapter,
+    bytes: Uint8Array,
+  ): Promise<{ pass?: PassResult; text: string; failed?: unknown } | Response> {
+    let text: string;
+    let json: unknown;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      return apiError(adapter.family, 400, 'invalid_json', 'request body is not valid UTF-8');
+    }
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      return apiError(adapter.family, 400, 'invalid_json', `request body is not valid JSON: ${(e as Error).message}`);
+    }
+    const view = adapter.view(json);
+    if (!view.ok) return apiError(adapter.family, 400, 'invalid_request', view.error);
+    let engine;
+    try {
+      engine = await deps.engines.get();
+    } catch (e) {
+      return { failed: e, text };
+    }
+    const pass = await glossPass(
+      [{ messages: view.messages, scan: config.scan, textPartTypes: adapter.textPartTypes }],
+      { detect: detectService, engine, cache, hash },
       {
-        'www-authenticate': 'Bearer realm="gloss"',
+        budgetMs: config.budgetMs,
+        scanTokens: config.scanTokens,
+        maxGlosses: config.maxGlosses,
+        keepScanned: config.logPrompts,
+      },
+    );
+    return { pass, text };
+  }
+
+  /** Step 3: to the upstream at base + path, the client's query string as sent. */
+  function forward(req: Request, a: Admitted, family: ApiFamily, path: string, body: Uint8Array | AdmittedBody) {
+    const target = a.upstream.base.href + path + new URL(req.url).search;
+    // With Gloss's token in Authorization, the caller's credentials are that token: never sent upstream.
+    const headers = upstreamRequestHeaders(req.headers, a.upstream, family, {
+      dropAuth: deps.tokenInAuthorization ?? false,
+    });
+    let payload: Uint8Array | ReadableStream<Uint8Array> | null;
+    if (body instanceof Uint8Array) payload = body;
+    else if (body.kind === 'bytes') payload = body.bytes;
+    else {
+      payload = body.stream;
+      if (body.length !== undefined && payload) headers.set('content-length', String(body.length));
+    }
+    const method = req.method;
+    return fetchUpstream(
+      target,
+      { method, headers, body: method === 'GET' || method === 'HEAD' ? null : payload },
+      {
+        fetch: fetchFn,
+        timeoutMs: a.upstream.timeoutMs,
+        retries: config.retries,
+        signal: req.signal,
+        onRetry: (attempt, detail) => {
+          metrics.upstreamRetries.inc({ upstream: a.upstream.name });
+          log.warn('proxy.upstream_retry', { upstream: a.upstream.name, attempt, error: detail });
+        },
       },
     );
   }
 
-  async function readBody(req: Request): Promise<Uint8Array> {
-    const max = config.maxBodyBytes;
-    const declared = declaredLength(req);
-    if (declared !== undefined && declared > max) {
-      req.body?.cancel().catch(() => {});
-      throw new HttpError(413, 'payload_too_large', `request body is larger than ${max} bytes`);
+  /** Step 4: the upstream's answer back to the client, streamed, with Gloss's headers. */
+  async function relay(
+    a: Admitted,
+    family: ApiFamily,
+    route: string,
+    sent: Awaited<ReturnType<typeof forward>>,
+    gloss: () => Record<string, string>,
+    note: (f: LogFields) => void,
+  ): Promise<Response> {
+    const upstream = a.upstream;
+    if (!sent.ok) {
+      note({ upstream_ms: Math.round(sent.ms), upstream_error: sent.kind });
+      if (a.overLimit.hit) {
+        const e = tooLarge();
+        return apiError(family, e.status, e.type, e.message, gloss());
+      }
+      if (sent.kind === 'client_abort') return new Response(null, { status: 499 });
+      metrics.upstreamErrors.inc({ upstream: upstream.name, kind: sent.kind });
+      if (sent.kind === 'timeout')
+        return apiError(
+          family,
+          504,
+          'upstream_timeout',
+          `the upstream ${upstream.name} did not answer within ${upstream.timeoutMs} ms`,
+          gloss(),
+        );
+      const why =
+        sent.kind === 'connect'
+          ? `could not be reached (${sent.detail})`
+          : `closed the connection before answering (${sent.detail})`;
+      return apiError(family, 502, 'upstream_error', `the upstream ${upstream.name} ${why}`, gloss());
     }
-    // With a declared length the runtime's HTTP parser holds the body to it: read it in one go.
-    if (declared !== undefined && !req.headers.has('transfer-encoding')) {
-      const b = new Uint8Array(await req.arrayBuffer());
-      if (b.byteLength > max) throw new HttpError(413, 'payload_too_large', `request body is larger than ${max} bytes`);
-      return b;
+    const res = sent.response;
+    metrics.upstreamSeconds.observe({ upstream: upstream.name }, sent.ms / 1000);
+    note({ upstream_status: res.status, upstream_ms: Math.round(sent.ms) });
+    if (res.status >= 300 && res.status < 400) {
+      res.body?.cancel().catch(() => {});
+      sent.release();
+      metrics.upstreamErrors.inc({ upstream: upstream.name, kind: 'redirect' });
+      return apiError(
+        family,
+        502,
+        'upstream_error',
+        `the upstream ${upstream.name} answered with a redirect (${res.status}), which Gloss does not follow`,
+        gloss(),
+      );
     }
-    return readLimited(req, max);
+    const out = clientResponseHeaders(res.headers);
+    for (const [k, v] of Object.entries(gloss())) out.set(k, v);
+    if (!res.body || NULL_BODY.has(res.status)) {
+      res.body?.cancel().catch(() => {});
+      sent.release();
+      return new Response(null, { status: res.status, statusText: res.statusText, headers: out });
+    }
+    const sse = (res.headers.get('content-type') ?? '').toLowerCase().startsWith('text/event-stream');
+    const stream = relayBody(res.body, {
+      sse,
+      idleMs: config.streamIdleTimeoutMs,
+      onEnd: (how) => {
+        sent.release();
+        if (how === 'cut') metrics.upstreamErrors.inc({ upstream: upstream.name, kind: 'stream_cut' });
+        if (how === 'idle') metrics.upstreamErrors.inc({ upstream: upstream.name, kind: 'stream_idle' });
+        if (how === 'cut' || how === 'idle') log.warn('proxy.stream_ended', { route, upstream: upstream.name, how });
+      },
+    });
+    return new Response(stream, { status: res.status, statusText: res.statusText, headers: out });
   }
 
-  return async function proxy(req, adapter, note) {
+  const glossing: ProxyHandler = async function proxy(req, adapter, note) {
     const t0 = performance.now();
-    const route = adapter.route;
-    const family = adapter.family;
+    const { route, family } = adapter;
     note({ route, format: adapter.id });
-    let upstream: ResolvedUpstream;
-    let mode: Mode;
-    let bytes: Uint8Array;
-    let auth: { tokenInAuthorization: boolean };
+    let a: Admitted;
     try {
-      auth = checkToken(req);
-      mode = modeOf(req);
-      upstream = pickUpstream(req, family);
-      note({ upstream: upstream.name });
-      bytes = await readBody(req);
+      a = await admit(req, family, true);
+      note({ upstream: a.upstream.name });
     } catch (e) {
       if (e instanceof HttpError) return apiError(family, e.status, e.type, e.message, e.headers);
       throw e;
     }
+    let mode = a.mode;
     if (mode === 'on' && config.dryRun) mode = 'dry-run';
 
     let status: ProxyGlossStatus = 'disabled';
-    let outcome: BodyGloss | undefined;
-    let body = bytes;
-    let detectMs = 0;
-    const stats = { hits: 0 };
-    if (mode !== 'off') {
-      if (!isJsonContentType(req.headers.get('content-type'))) {
-        const got = req.headers.get('content-type');
-        return apiError(
-          family,
-          415,
-          'unsupported_media_type',
-          `content-type must be application/json${got ? `, got ${got.split(';', 1)[0]}` : ' (none sent)'}`,
-        );
-      }
-      let text: string;
-      let json: unknown;
-      try {
-        text = utf8.decode(bytes);
-      } catch {
-        return apiError(family, 400, 'invalid_json', 'request body is not valid UTF-8');
-      }
-      try {
-        json = JSON.parse(text);
-      } catch (e) {
-        return apiError(family, 400, 'invalid_json', `request body is not valid JSON: ${(e as Error).message}`);
-      }
-      const view = adapter.view(json);
-      if (!view.ok) return apiError(family, 400, 'invalid_request', view.error);
-
-      let engine: GlossEngine | undefined;
-      let failed: unknown;
-      try {
-        engine = await deps.engines.get();
-      } catch (e) {
-        failed = e;
-      }
-      let result: BodyGloss | typeof TIMEOUT | undefined;
-      const d0 = performance.now();
-      if (engine) {
-        const eng = engine;
-        try {
-          result = await withBudget(
-            glossBody(adapter, text, view.messages, (t) => detector(eng, t, stats), {
-              scan: config.scan,
-              keepScanned: config.logPrompts,
-            }),
-            config.budgetMs,
-          );
-        } catch (e) {
-          failed = e;
-        }
-      }
-      detectMs = performance.now() - d0;
-      if (failed !== undefined || result === undefined) {
+    let pass: PassResult | undefined;
+    let body: Uint8Array | AdmittedBody = a.body;
+    if (a.body.kind === 'stream') {
+      status =
+        a.body.why === 'too-large' ? 'skipped-too-large' : a.body.why === 'encoded' ? 'skipped-encoded' : 'disabled';
+      if (status !== 'disabled')
+        log.warn('proxy.not_scanned', { route, reason: a.body.why, limit: config.maxBodyBytes });
+    } else {
+      const d = await detect(adapter, a.body.bytes);
+      if (d instanceof Response) return d;
+      pass = d.pass;
+      const failed = d.failed ?? pass?.error;
+      status = pass?.status ?? 'skipped-error';
+      if (failed !== undefined) {
         status = 'skipped-error';
         // Quoted parts of a detector error may quote the prompt: redacted.
         log.error('proxy.detector_failed', { route, error: describeError(failed).replace(/"[^"]*"/g, '"…"') });
-      } else if (result === TIMEOUT) {
-        status = 'skipped-timeout';
+      } else if (status === 'skipped-timeout') {
+        metrics.detectionAbandoned.inc({ route });
         log.warn('proxy.detector_timeout', { route, budgetMs: config.budgetMs });
-      } else {
-        outcome = result;
-        status = result.status === 'rewritten' ? 'rewritten' : 'unchanged';
-        metrics.detectionSeconds.observe({ route }, detectMs / 1000);
-        for (const r of result.rules) metrics.rulesFired.inc({ rule: r });
-        if (status === 'rewritten' && mode === 'on') body = new TextEncoder().encode(result.body);
+      }
+      if (pass && status !== 'skipped-error') {
+        metrics.detectionSeconds.observe({ route }, pass.detectMs / 1000);
+        for (const r of pass.rules) metrics.rulesFired.inc({ rule: r });
+      }
+      // The reused glosses of earlier turns go out even when the newest turn ran out of budget.
+      if (pass && mode === 'on' && pass.edits.length) {
+        body = new TextEncoder().encode(applyEdits(d.text, pass.edits));
       }
     }
 
-    const rules = outcome?.rules ?? [];
+    const rules = pass?.rules ?? [];
+    let glossMs = performance.now() - t0;
     const glossHeaders = (): Record<string, string> => {
       const h: Record<string, string> = {
         'x-gloss-status': status,
         'x-gloss-rules': rules.join(','),
         'x-gloss-ms': glossMs.toFixed(2),
-        'x-gloss-upstream': upstream.name,
+        'x-gloss-upstream': a.upstream.name,
       };
       if (mode === 'dry-run') h['x-gloss-dry-run'] = 'true';
       return h;
     };
-    let glossMs = performance.now() - t0;
+    if (pass && cache) {
+      if (pass.cacheHits) metrics.cacheLookups.inc({ result: 'hit' }, pass.cacheHits);
+      if (pass.texts > pass.cacheHits) metrics.cacheLookups.inc({ result: 'miss' }, pass.texts - pass.cacheHits);
+    }
     note({
       gloss: status,
       rules: rules.length ? rules : undefined,
-      detect_ms: Math.round(detectMs * 100) / 100,
-      cache_hits: stats.hits || undefined,
+      detect_ms: pass ? Math.round(pass.detectMs * 100) / 100 : undefined,
+      cache_hits: pass?.cacheHits || undefined,
+      unscanned: pass?.unscanned || undefined,
       dry_run: mode === 'dry-run' || undefined,
-      ...(config.logPrompts && outcome ? { prompts: outcome.scanned } : {}),
+      ...(config.logPrompts && pass ? { prompts: pass.scanned } : {}),
     });
-    metrics.proxyRequests.inc({ route, upstream: upstream.name, gloss_status: status });
+    metrics.proxyRequests.inc({ route, upstream: a.upstream.name, gloss_status: status });
 
     if ((status === 'skipped-error' || status === 'skipped-timeout') && !config.failOpen) {
-      glossMs = performance.now() - t0;
       return status === 'skipped-error'
         ? apiError(
             family,
@@ -319,82 +436,41 @@ export function createProxy(deps: ProxyDeps): ProxyHandler {
             glossHeaders(),
           );
     }
-
-    // The target is always a configured base URL plus the route's fixed path; only the query
-    // string comes from the client (re-encoded: it cannot reach the path or the host).
-    const target = new URL(upstream.base.href + adapter.upstreamPath);
-    const search = new URL(req.url).search;
-    if (search) target.search = new URLSearchParams(search).toString();
-    const headers = upstreamRequestHeaders(req.headers, upstream, family, { dropAuth: auth.tokenInAuthorization });
+    // The body goes out as the pass decided: remember each new text's outcome for later turns.
+    if (pass && mode === 'on') pass.commit();
     glossMs = performance.now() - t0;
-
-    const sent = await forward(
-      target.href,
-      { headers, body },
-      {
-        fetch: fetchFn,
-        timeoutMs: upstream.timeoutMs,
-        retries: config.retries,
-        signal: req.signal,
-        onRetry: (attempt, detail) => {
-          metrics.upstreamRetries.inc({ upstream: upstream.name });
-          log.warn('proxy.upstream_retry', { upstream: upstream.name, attempt, error: detail });
-        },
-      },
-    );
-    if (!sent.ok) {
-      note({ upstream_ms: Math.round(sent.ms), upstream_error: sent.kind });
-      if (sent.kind === 'client_abort') return new Response(null, { status: 499 });
-      metrics.upstreamErrors.inc({ upstream: upstream.name, kind: sent.kind });
-      if (sent.kind === 'timeout')
-        return apiError(
-          family,
-          504,
-          'upstream_timeout',
-          `the upstream ${upstream.name} did not answer within ${upstream.timeoutMs} ms`,
-          glossHeaders(),
-        );
-      const why =
-        sent.kind === 'connect'
-          ? `could not be reached (${sent.detail})`
-          : `closed the connection before answering (${sent.detail})`;
-      return apiError(family, 502, 'upstream_error', `the upstream ${upstream.name} ${why}`, glossHeaders());
-    }
-
-    const res = sent.response;
-    metrics.upstreamSeconds.observe({ upstream: upstream.name }, sent.ms / 1000);
-    note({ upstream_status: res.status, upstream_ms: Math.round(sent.ms) });
-    if (res.status >= 300 && res.status < 400) {
-      res.body?.cancel().catch(() => {});
-      sent.release();
-      metrics.upstreamErrors.inc({ upstream: upstream.name, kind: 'redirect' });
-      return apiError(
-        family,
-        502,
-        'upstream_error',
-        `the upstream ${upstream.name} answered with a redirect (${res.status}), which Gloss does not follow`,
-        glossHeaders(),
-      );
-    }
-
-    const out = clientResponseHeaders(res.headers);
-    for (const [k, v] of Object.entries(glossHeaders())) out.set(k, v);
-    if (!res.body || NULL_BODY.has(res.status)) {
-      res.body?.cancel().catch(() => {});
-      sent.release();
-      return new Response(null, { status: res.status, statusText: res.statusText, headers: out });
-    }
-    const sse = (res.headers.get('content-type') ?? '').toLowerCase().startsWith('text/event-stream');
-    const stream = relay(res.body, {
-      sse,
-      idleMs: config.streamIdleTimeoutMs,
-      onEnd: (how) => {
-        sent.release();
-        if (how === 'cut') metrics.upstreamErrors.inc({ upstream: upstream.name, kind: 'stream_cut' });
-        if (how === 'idle') metrics.upstreamErrors.inc({ upstream: upstream.name, kind: 'stream_idle' });
-        if (how === 'cut' || how === 'idle') log.warn('proxy.stream_ended', { route, upstream: upstream.name, how });
-      },
-    });
-    return new Response(stream, { status: res.status, statusText: res.statusText, headers: out });
+    const sent = await forward(req, a, family, adapter.upstreamPath, body);
+    return relay(a, family, route, sent, glossHeaders, note);
   };
+
+  const passthrough: PassthroughHandler = async function passthrough(req, note) {
+    const t0 = performance.now();
+    const family = familyOf(req);
+    const path = new URL(req.url).pathname;
+    note({ route: 'passthrough' });
+    let a: Admitted;
+    try {
+      // Only what the URL parser left after resolving dot segments, and nothing that a server
+      // could decode into another segment.
+      if (!path.startsWith('/v1/') || /%2e|%2f|%5c|\\|\/\//i.test(path))
+        throw new HttpError(400, 'invalid_request', 'this path cannot be forwarded');
+      a = await admit(req, family, false);
+      note({ upstream: a.upstream.name });
+    } catch (e) {
+      if (e instanceof HttpError) return apiError(family, e.status, e.type, e.message, e.headers);
+      throw e;
+    }
+    const glossMs = performance.now() - t0;
+    const gloss = () => ({
+      'x-gloss-status': 'passthrough',
+      'x-gloss-rules': '',
+      'x-gloss-ms': glossMs.toFixed(2),
+      'x-gloss-upstream': a.upstream.name,
+    });
+    metrics.proxyRequests.inc({ route: 'passthrough', upstream: a.upstream.name, gloss_status: 'passthrough' });
+    const sent = await forward(req, a, family, path.slice('/v1'.length), a.body);
+    return relay(a, family, 'passthrough', sent, gloss, note);
+  };
+
+  return { glossing, passthrough };
 }

@@ -163,6 +163,8 @@ export interface GlossMetrics {
   upstreamRetries: Counter;
   /** Detection cache lookups by result (hit, miss). */
   cacheLookups: Counter;
+  /** Detections abandoned at the time budget (the request went on without them), by route. */
+  detectionAbandoned: Counter;
 }
 
 export function glossMetrics(): GlossMetrics {
@@ -201,5 +203,10 @@ export function glossMetrics(): GlossMetrics {
       ['upstream'],
     ),
     cacheLookups: registry.counter('gloss_detection_cache_total', 'Detection cache lookups by result.', ['result']),
+    detectionAbandoned: registry.counter(
+      'gloss_detection_abandoned_total',
+      'Detections abandoned at the time budget; the request went on without them.',
+      ['route'],
+    ),
   };
 }

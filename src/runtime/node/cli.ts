@@ -1,11 +1,14 @@
 // gloss: the runtime's command line.
 //   gloss serve [--bundle dir] [--port n] [--host h] [--quiet]
 //               [--config file.json] [--upstream NAME=BASE_URL]... [--scan mode] [--dry-run]
-//               [--fail-closed] [--budget-ms n] [--no-proxy]
+//               [--fail-closed] [--budget-ms n] [--scan-tokens n] [--cors-origin url]...
+//               [--allow-open-proxy] [--detect-threads n] [--no-proxy]
 //     The LLM proxy's configuration comes in layers, later ones winning: the public APIs as
 //     upstreams `openai` and `anthropic`; the JSON file (--config, or $GLOSS_CONFIG); the
 //     environment (GLOSS_UPSTREAM_<NAME>_URL / _KEY and the rest: src/core/proxy/config.ts); flags.
-//     GLOSS_BEARER_TOKEN protects Gloss's own endpoints (/v1/rewrite, /v1/explain, /v1/bundle, /metrics).
+//     GLOSS_BEARER_TOKEN protects Gloss's own endpoints (/v1/rewrite, /v1/explain, /v1/bundle, /metrics),
+//     and every proxy route when an upstream key is injected: with an injected key and no token,
+//     serve refuses to start unless --allow-open-proxy says so.
 // Expected failures print one line `gloss: ...` on stderr and exit 1.
 import { readFile, stat } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -71,6 +74,13 @@ export interface ServeFlags {
   dryRun?: boolean;
   failClosed?: boolean;
   budgetMs?: number;
+  scanTokens?: number;
+  /** Browser origins answered with CORS headers (repeatable). */
+  corsOrigin?: string[];
+  /** Serve an injected upstream key without a Gloss token. */
+  allowOpenProxy?: boolean;
+  /** Detection worker threads (default: the cores; 0 detects on the request thread). */
+  detectThreads?: number;
   /** commander's --no-proxy: false turns the proxy routes off. */
   proxy?: boolean;
 }
@@ -106,8 +116,18 @@ export async function proxyConfigFor(
   if (o.dryRun) flags.dryRun = true;
   if (o.failClosed) flags.failOpen = false;
   if (o.budgetMs !== undefined) flags.budgetMs = o.budgetMs;
+  if (o.scanTokens !== undefined) flags.scanTokens = o.scanTokens;
+  if (o.corsOrigin?.length) flags.corsOrigins = o.corsOrigin;
+  if (o.allowOpenProxy) flags.allowOpenProxy = true;
   const cfg = mergeProxyConfig({ upstreams: { ...DEFAULT_UPSTREAMS } }, fromFile, proxyConfigFromEnv(env), flags);
-  resolveProxyConfig(cfg); // fail here, before the bundle loads, on a bad URL or name
+  // Fail here, before the bundle loads, on a bad URL or name, or on a key anyone could spend.
+  const resolved = resolveProxyConfig(cfg);
+  if (resolved.injectsKeys && !env.GLOSS_BEARER_TOKEN && !resolved.allowOpenProxy) {
+    const names = [...resolved.upstreams.values()].filter((u) => u.apiKey).map((u) => u.name);
+    throw new CliError(
+      `an upstream key is injected (${names.join(', ')}) but GLOSS_BEARER_TOKEN is not set: anyone who reaches this port could spend it; set the token, or pass --allow-open-proxy`,
+    );
+  }
   return cfg;
 }
 
@@ -131,6 +151,7 @@ export async function serveCommand(o: ServeFlags): Promise<void> {
       logger,
       proxy,
       auth: { bearerToken: process.env.GLOSS_BEARER_TOKEN || undefined },
+      detectThreads: o.detectThreads,
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
@@ -147,7 +168,7 @@ export async function serveCommand(o: ServeFlags): Promise<void> {
   if (proxy) {
     const ups = resolveProxyConfig(proxy).upstreams;
     console.log(
-      `gloss: proxying /v1/chat/completions, /v1/responses, /v1/messages to ${[...ups.values()].map((u) => `${u.name}=${u.base.origin}${u.base.pathname}${u.apiKey ? ' (key injected)' : ''}`).join(', ')}`,
+      `gloss: proxying /v1/chat/completions, /v1/responses, /v1/messages (glossed) and other /v1 paths to ${[...ups.values()].map((u) => `${u.name}=${u.base.origin}${u.base.pathname}${u.apiKey ? ' (key injected)' : ''}`).join(', ')}`,
     );
   }
   const sig = await stopped;
@@ -189,6 +210,24 @@ export function makeProgram(): Command {
       if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('must be a positive integer');
       return Number(v);
     })
+    .option('--scan-tokens <n>', 'most tokens detected per request, newest turns first (default 2048)', (v: string) => {
+      if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('must be a positive integer');
+      return Number(v);
+    })
+    .option(
+      '--cors-origin <origin>',
+      'answer CORS (preflights included) for this browser origin (repeatable; or $GLOSS_CORS_ORIGINS)',
+      (v: string, acc: string[] = []) => [...acc, v],
+    )
+    .option('--allow-open-proxy', 'serve an injected upstream key without GLOSS_BEARER_TOKEN (anyone may spend it)')
+    .option(
+      '--detect-threads <n>',
+      'detection worker threads (default: one per core; 0: on the request thread)',
+      (v: string) => {
+        if (!/^\d+$/.test(v) || Number(v) > 256) throw new InvalidArgumentError('must be an integer from 0 to 256');
+        return Number(v);
+      },
+    )
     .option('--no-proxy', 'serve without the proxy routes')
     .action(async (o) => serveCommand(o));
 

@@ -10,6 +10,7 @@ import { silentLogger, type Logger } from '../../core/http/logger.ts';
 import { folderSource } from './fs-source.ts';
 import { ortNodeBackend } from './ort-node-backend.ts';
 import { nodeUpstreamFetch } from './upstream-fetch.ts';
+import { createDetectPool, type DetectPool, type DetectPoolOptions } from './detect-pool.ts';
 import { nodeUiAssets } from '../../ui/node-assets.ts';
 
 export interface ServerOptions {
@@ -26,6 +27,13 @@ export interface ServerOptions {
   proxy?: AppDeps['proxy'];
   /** Overrides for how the proxy reaches upstreams (tests). */
   proxyRuntime?: AppDeps['proxyRuntime'];
+  /**
+   * Detection worker threads for the proxy (default: one per core); 0 detects on the request
+   * thread, where a long prompt holds every other request until it is done.
+   */
+  detectThreads?: number;
+  /** Replaces onnxruntime-node inside the detection workers (tests: a detector slowed on purpose). */
+  detectBackend?: Pick<DetectPoolOptions, 'backendModule' | 'backendArg'>;
 }
 
 /** SHA-256 hex of a text with node:crypto (synchronous; cheaper than Web Crypto's promise). */
@@ -38,6 +46,8 @@ export interface RunningServer {
   port: number;
   host: string;
   engine: GlossEngine;
+  /** The detection worker pool (absent with detectThreads 0 or without the proxy). */
+  pool?: DetectPool;
   server: ServerType;
   /** Stops accepting connections, waits for requests in flight, releases the detector. */
   close(): Promise<void>;
@@ -54,6 +64,15 @@ export async function loadEngine(dir: string, backend: InferenceBackend = ortNod
  */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const engine = await loadEngine(opts.bundle, opts.backend);
+  const pool =
+    opts.proxy && opts.detectThreads !== 0 && !opts.proxyRuntime?.detect
+      ? await createDetectPool({ bundle: opts.bundle, size: opts.detectThreads, ...opts.detectBackend }).catch(
+          async (e: unknown) => {
+            await engine.detector.release();
+            throw e;
+          },
+        )
+      : undefined;
   const upstreamFetch = opts.proxyRuntime?.fetch ? undefined : nodeUpstreamFetch();
   const app = createApp({
     engine: async () => engine,
@@ -61,7 +80,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     auth: opts.auth,
     logger: opts.logger ?? silentLogger,
     proxy: opts.proxy,
-    proxyRuntime: { hash: nodeSha256, fetch: upstreamFetch, ...opts.proxyRuntime },
+    proxyRuntime: { hash: nodeSha256, fetch: upstreamFetch, detect: pool, ...opts.proxyRuntime },
+    runtimeInfo: () => ({ detect: pool ? `${pool.kind}, ${pool.queued()} queued` : 'in-thread' }),
     ui: { assets: nodeUiAssets(), bundle: folderSource(opts.bundle) },
   });
   const host = opts.host ?? '127.0.0.1';
@@ -69,7 +89,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const s = serve({ fetch: app.fetch, port: opts.port ?? 8787, hostname: host }, (info) =>
       resolve({ server: s, info }),
     );
-    s.once('error', reject);
+    s.once('error', (e) => {
+      void pool?.close();
+      reject(e);
+    });
   });
   const urlHost = info.family === 'IPv6' ? `[${info.address}]` : info.address;
   let closing: Promise<void> | undefined;
@@ -78,6 +101,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     port: info.port,
     host,
     engine,
+    pool,
     server,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
@@ -86,7 +110,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       }).then(() => {
         upstreamFetch?.close();
-        return engine.detector.release();
+        return Promise.all([pool?.close(), engine.detector.release()]).then(() => {});
       });
       return closing;
     },

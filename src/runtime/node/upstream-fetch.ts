@@ -3,7 +3,13 @@
 // request here, which is most of what the proxy adds on loopback). Same contract as fetch with
 // `redirect: 'manual'`: a 3xx comes back as a response, never followed; the signal aborts the
 // request and its body; gzip, deflate and br bodies arrive decoded, as fetch delivers them.
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type ClientRequest,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+} from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
@@ -77,6 +83,25 @@ function decoded(res: IncomingMessage): Readable {
   return out;
 }
 
+/** Writes a web stream into a Node request with backpressure; an error in the stream aborts the request. */
+function pump(body: ReadableStream<Uint8Array>, req: ClientRequest, signal: AbortSignal | undefined): void {
+  const reader = body.getReader();
+  void (async () => {
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (!req.write(value)) await new Promise((r) => req.once('drain', r));
+        if (req.destroyed) throw signal?.reason ?? new Error('upstream request closed');
+      }
+      req.end();
+    } catch (e) {
+      reader.cancel(e).catch(() => {});
+      req.destroy(e instanceof Error ? e : new Error(String(e)));
+    }
+  })();
+}
+
 export function nodeUpstreamFetch(): FetchFn & { close(): void } {
   const http = new HttpAgent(agentOptions);
   const https = new HttpsAgent(agentOptions);
@@ -89,8 +114,12 @@ export function nodeUpstreamFetch(): FetchFn & { close(): void } {
       new Headers(init.headers).forEach((v, k) => {
         headers[k] = v;
       });
-      const body = init.body as Uint8Array | undefined;
-      headers['content-length'] = String(body?.byteLength ?? 0);
+      const body = init.body as Uint8Array | ReadableStream<Uint8Array> | null | undefined;
+      const method = init.method ?? 'GET';
+      // A streamed body keeps a content-length the caller set (the client's, checked), else goes chunked.
+      if (!(body instanceof ReadableStream)) {
+        if (body || !(method === 'GET' || method === 'HEAD')) headers['content-length'] = String(body?.byteLength ?? 0);
+      }
       headers['accept-encoding'] ??= 'gzip, deflate, br';
       const secure = url.protocol === 'https:';
       const req = (secure ? httpsRequest : httpRequest)({
@@ -98,7 +127,7 @@ export function nodeUpstreamFetch(): FetchFn & { close(): void } {
         hostname: url.hostname.replace(/^\[|\]$/g, ''),
         port: url.port || (secure ? 443 : 80),
         path: url.pathname + url.search,
-        method: init.method ?? 'GET',
+        method,
         headers,
         agent: secure ? https : http,
       });
@@ -121,7 +150,8 @@ export function nodeUpstreamFetch(): FetchFn & { close(): void } {
           new Response(stream, { status: res.statusCode ?? 502, statusText: res.statusMessage ?? '', headers: h }),
         );
       });
-      req.end(body);
+      if (body instanceof ReadableStream) pump(body, req, signal);
+      else req.end(body ?? undefined);
     });
   return Object.assign(fetchFn, {
     close() {
