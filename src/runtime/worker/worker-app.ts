@@ -53,7 +53,8 @@ function detectionCache(env: WorkerEnv, proxy: ProxyConfig | undefined): Detecti
   return caches?.default && !off ? tieredCache(memory, cacheApiCache(caches.default)) : memory;
 }
 
-interface WorkerHandler {
+/** A module Worker's default export: the `fetch` handler workerd calls for every request. */
+export interface WorkerHandler {
   fetch(request: Request, env: WorkerEnv, ctx: unknown): Promise<Response>;
 }
 
