@@ -275,6 +275,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--sae-metrics <file>')
     .option('--candidates <file>')
     .option('--evaluation <file>', 'evaluation-details.json')
+    .option('--rules <file>', 'rules.json as exported: listed with their evidence')
     .option('--title <title>')
     .action(async (o) => {
       const { writeReport } = await import('../report/report.ts');
@@ -283,6 +284,7 @@ export function registerTrainCommands(program: Command): void {
         saeMetrics: o.saeMetrics,
         candidates: o.candidates,
         evaluation: o.evaluation,
+        rules: o.rules,
         title: o.title,
       });
       console.log(`wrote ${o.out}`);
