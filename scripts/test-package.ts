@@ -66,6 +66,7 @@ try {
     `import { Hono } from 'hono';
 import { gloss } from '@gloss-lens/gloss';
 import { defaultBundleDir, loadEngine } from '@gloss-lens/gloss/node';
+import schema from '@gloss-lens/gloss/config.schema.json' with { type: 'json' };
 
 const engine = loadEngine(defaultBundleDir);
 const app = new Hono();
@@ -77,7 +78,7 @@ const res = await app.request('/ask', {
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify({ prompt: 'Jason has three times as many toys as Mandy. Mandy has 4 toys. How many toys does Jason have?' }),
 });
-console.log(JSON.stringify({ status: res.headers.get('x-gloss-status'), rules: res.headers.get('x-gloss-rules'), body: await res.json() }));
+console.log(JSON.stringify({ schema: schema.title, status: res.headers.get('x-gloss-status'), rules: res.headers.get('x-gloss-rules'), body: await res.json() }));
 (await engine).release?.();
 `,
   );
@@ -85,6 +86,7 @@ console.log(JSON.stringify({ status: res.headers.get('x-gloss-status'), rules: r
     fail(`the Hono example failed: ${(e.stderr ?? String(e)).trim().split('\n').slice(-3).join(' | ')}`),
   );
   const out = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+    schema?: string;
     status: string;
     rules: string;
     body: { prompt: string };
@@ -97,6 +99,9 @@ console.log(JSON.stringify({ status: res.headers.get('x-gloss-status'), rules: r
     !out.body.prompt.endsWith('Jason have?')
   )
     fail(`the Hono example did not gloss the prompt: ${stdout.trim()}`);
+
+  if (!out.schema?.startsWith('Gloss proxy configuration'))
+    fail(`@gloss-lens/gloss/config.schema.json did not import: ${stdout.trim()}`);
 
   for (const bin of ['gloss', 'gloss-train']) {
     const r = await exec('npx', ['--offline', bin, '--help'], { cwd: dir }).catch((e: { stderr?: string }) =>
