@@ -2,7 +2,8 @@
 // fresh project. `npm pack` (prepack builds dist/, the explorer and models/default), then in a temp
 // folder `npm install <tarball>`; there a tiny Hono app imports the middleware and must get a
 // rewrite from the embedded default bundle, `npx gloss --help` and `npx gloss-train --help` must
-// run, and `npx gloss serve` must serve the embedded bundle. Exits 1 with one line on a failure;
+// run, `npx gloss serve` must serve the embedded bundle, and wrangler must build the package's
+// Worker entry (dry run). Exits 1 with one line on a failure;
 // skips (exit 0, with a message) only when the npm registry cannot be reached.
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -11,6 +12,29 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
+
+/** The README's wrangler.toml for a Worker from the installed package. */
+const WRANGLER_TOML = `name = "my-gloss"
+main = "node_modules/@gloss-lens/gloss/dist/src/runtime/worker/index.js"
+compatibility_date = "2026-10-01"
+compatibility_flags = ["nodejs_compat"]
+
+[build]
+command = "npx gloss pack-worker --out .wrangler/gloss-bundle"
+
+[alias]
+"gloss-bundle-files" = "./.wrangler/gloss-bundle/files.mjs"
+
+[[rules]]
+type = "Data"
+globs = ["**/*.onnx", "**/*.bin"]
+fallthrough = true
+
+[[rules]]
+type = "CompiledWasm"
+globs = ["**/*.wasm"]
+fallthrough = true
+`;
 const t0 = performance.now();
 const secs = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
 
@@ -143,8 +167,26 @@ console.log(JSON.stringify({ schema: schema.title, status: res.headers.get('x-gl
     server.stdout.destroy();
     server.stderr.destroy();
   }
+  // The Worker entry from the package: wrangler (this checkout's; the user's own project has its own)
+  // builds it with the README's wrangler.toml, packing the embedded bundle and the explorer.
+  await writeFile(join(dir, 'wrangler.toml'), WRANGLER_TOML);
+  const wrangler = resolve('node_modules/.bin/wrangler');
+  const dry = await exec(wrangler, ['deploy', '--dry-run', '--outdir', 'worker-out'], {
+    cwd: dir,
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+  }).catch((e: { stdout?: string; stderr?: string }) =>
+    fail(
+      `wrangler deploy --dry-run of the package's Worker entry failed: ${(e.stderr || e.stdout || String(e)).trim().split('\n').slice(-4).join(' | ')}`,
+    ),
+  );
+  const upload = /Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(dry.stdout);
+  if (!upload) fail(`wrangler deploy --dry-run printed no upload size: ${dry.stdout.slice(-300)}`);
+  const modules = await readdir(join(dir, 'worker-out'));
+  if (!modules.some((f) => f.endsWith('detector.onnx.bin')) || !modules.some((f) => f.endsWith('ui.bin')))
+    fail(`the Worker packed no bundle or explorer: ${modules.join(', ')}`);
+
   console.log(
-    `test:package: ok in ${secs()} (packed at ${packed}, installed at ${installed}): ${tarball}, the Hono example fired ${out.rules}; gloss --help, gloss-train --help, gloss serve (embedded bundle, /ui/)`,
+    `test:package: ok in ${secs()} (packed at ${packed}, installed at ${installed}): ${tarball}, the Hono example fired ${out.rules}; gloss --help, gloss-train --help, gloss serve (embedded bundle, /ui/); Worker upload ${upload[2]} KiB gzipped`,
   );
 } finally {
   await rm(dir, { recursive: true, force: true });
