@@ -209,6 +209,8 @@ await step('report', [
   join(mined, 'candidates.json'),
   '--evaluation',
   join(ev, 'evaluation-details.json'),
+  '--rules',
+  join(mined, 'rules.json'),
   '--title',
   'Gloss default bundle',
 ]);

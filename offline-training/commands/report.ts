@@ -10,6 +10,7 @@ export const ReportOptions = z.object({
   saeMetrics: flag(z.string().optional(), 'file', 'metrics.json of the SAE'),
   candidates: flag(z.string().optional(), 'file', 'candidates.json from gloss-train mine'),
   evaluation: flag(z.string().optional(), 'file', 'evaluation-details.json'),
+  rules: flag(z.string().optional(), 'file', 'rules.json as exported: listed with their evidence'),
   title: flag(z.string().optional(), 'title', 'page title'),
 });
 

@@ -11,22 +11,40 @@ export async function svgChart(spec: Record<string, unknown>): Promise<string> {
   return svg;
 }
 
+/** Legends below the plot, one entry per line at full length: labels carry figures (AUCs) that must not be cut. */
+const LEGEND = { orient: 'bottom', direction: 'vertical', title: null, labelLimit: 0, labelFontSize: 12 };
+
+export interface LineChartAxes {
+  /** Title of the x axis (default: the field name). */
+  xTitle?: string;
+  /** Title of the y axis (default: the field name). */
+  yTitle?: string;
+  /** d3 format of the y axis labels, e.g. '.1%' for fractions. */
+  yFormat?: string;
+}
+
+/** Lines of `y` against `x`, one per value of `series`, as a Vega-Lite spec. */
 export function lineChart(
   values: Record<string, unknown>[],
   x: string,
   y: string,
   series: string,
   title: string,
-  yTitle = y,
+  axes: LineChartAxes = {},
 ): Record<string, unknown> {
   return {
     title,
     data: { values },
-    mark: { type: 'line', point: false },
+    mark: { type: 'line', point: values.length <= 60 },
     encoding: {
-      x: { field: x, type: 'quantitative' },
-      y: { field: y, type: 'quantitative', title: yTitle },
-      color: { field: series, type: 'nominal' },
+      x: { field: x, type: 'quantitative', title: axes.xTitle ?? x },
+      y: {
+        field: y,
+        type: 'quantitative',
+        title: axes.yTitle ?? y,
+        ...(axes.yFormat ? { axis: { format: axes.yFormat } } : {}),
+      },
+      color: { field: series, type: 'nominal', legend: LEGEND },
     },
   };
 }
@@ -39,6 +57,8 @@ export function intervalChart(
   return {
     title,
     height: Math.max(120, values.length * 18),
+    // Feature labels in full (they are cut to 48 characters before they get here).
+    config: { axisY: { labelLimit: 0 } },
     data: { values },
     layer: [
       {
@@ -47,7 +67,7 @@ export function intervalChart(
           y: { field: 'label', type: 'nominal', sort: null, title: null },
           x: { field: 'lo', type: 'quantitative', title: xTitle },
           x2: { field: 'hi' },
-          color: { field: 'group', type: 'nominal' },
+          color: { field: 'group', type: 'nominal', legend: LEGEND },
         },
       },
       {

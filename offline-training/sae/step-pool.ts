@@ -7,6 +7,10 @@ import { Worker } from 'node:worker_threads';
 import { SaeError } from './errors.ts';
 import { phaseA, phaseAux, phaseB, sampleRange, S_B, type StepState } from './kernels.ts';
 
+// The worker's file next to this one: step-worker.ts from source (tsx), step-worker.js once compiled
+// (tsc rewrites import paths, not URLs).
+const STEP_WORKER = new URL(import.meta.url.endsWith('.ts') ? './step-worker.ts' : './step-worker.js', import.meta.url);
+
 export type Phase = 1 | 2 | 3;
 
 // Atomics.waitAsync (Node >= 16) is ES2024; the project's lib is ES2023.
@@ -50,7 +54,7 @@ export class StepPool {
     const pool = new StepPool(S);
     const started: Promise<void>[] = [];
     for (let w = 1; w < S.ranges; w++) {
-      const worker = new Worker(new URL('./step-worker.ts', import.meta.url), {
+      const worker = new Worker(STEP_WORKER, {
         workerData: { S, ctrl: pool.ctrl, w },
       });
       worker.unref();

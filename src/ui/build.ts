@@ -106,6 +106,8 @@ export async function uiBuildState(out = UI_DIST): Promise<UiBuildState> {
   } catch {
     return 'missing';
   }
+  // The installed package ships the built page without its sources: nothing to compare against.
+  if (!(await stat(ENTRY).catch(() => undefined))) return 'fresh';
   // New files in the static folder count too.
   const inputs = new Set([
     ...stamp.inputs,

@@ -23,6 +23,19 @@ export interface UiRoutesOptions {
   assets: UiAssets;
   /** The bundle the server runs; serves GET /v1/bundle/files/:name (in-browser computation needs it). */
   bundle?: BundleSource;
+  /**
+   * Whether this deployment serves what in-browser computation needs (onnxruntime-web's files under
+   * assets/ort/ and the bundle's files). Default true; false (the Worker) marks the page
+   * `data-browser-compute="off"`, and it then offers server computation only.
+   */
+  browserCompute?: boolean;
+}
+
+/** The page as served: marked when this deployment cannot run the detector in the browser. */
+export function markPage(html: Uint8Array, browserCompute: boolean): Uint8Array {
+  if (browserCompute) return html;
+  const text = new TextDecoder().decode(html).replace(/<html\b/, '<html data-browser-compute="off"');
+  return new TextEncoder().encode(text);
 }
 
 /** onnxruntime-web files the page may ask for (plain WASM build; asyncify for WebGPU; jsep/jspi for other builds). */
@@ -109,7 +122,7 @@ export function uiRoutes(opts: UiRoutesOptions): Hono {
       return notBuilt(c, e);
     }
     if (!html) return notBuilt(c, new Error('index.html is missing (run `npm run build:ui`)'));
-    return bytesResponse(html, {
+    return bytesResponse(markPage(html, opts.browserCompute ?? true), {
       'content-type': TYPES.html,
       'cache-control': 'no-cache',
       'content-security-policy': UI_CSP,

@@ -80,10 +80,10 @@ export interface UiServer {
 }
 
 /** The Gloss app on onnxruntime-node with the explorer mounted, as a server would mount it. */
-export async function startUiServer(bundleDir: string): Promise<UiServer> {
+export async function startUiServer(bundleDir: string, opts: { browserCompute?: boolean } = {}): Promise<UiServer> {
   const engine = await loadEngine(bundleDir);
   const app = createApp({ engine: async () => engine });
-  app.route('/', uiRoutes({ assets: nodeUiAssets(), bundle: folderSource(bundleDir) }));
+  app.route('/', uiRoutes({ assets: nodeUiAssets(), bundle: folderSource(bundleDir), ...opts }));
   const failing: string[] = [];
   const requests: string[] = [];
   const fetch = async (req: Request): Promise<Response> => {

@@ -174,9 +174,15 @@ describe('offline pipeline with a planted cause', () => {
       join(dir, 'mine/candidates.json'),
       '--evaluation',
       join(dir, 'eval/evaluation-details.json'),
+      '--rules',
+      join(dir, 'rules.json'),
     ]);
     const html = await readFile(join(dir, 'report.html'), 'utf8');
     expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(3);
+    // The exported rules with their evidence, and the run's settings.
+    expect(html).toContain(`Rules exported (${rules.rules.length})`);
+    for (const r of rules.rules as { id: string }[]) expect(html).toContain(`<td>${r.id}</td>`);
+    expect(html).toContain('Run settings');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
   });
 });

@@ -1,5 +1,5 @@
 // The Worker serves the explorer page and its assets (server-side computation; onnxruntime-web's
-// browser files are not packed, so they answer 404 there and the page reports it).
+// browser files are not packed, so they answer 404 there and the page offers the server only).
 import { env } from 'cloudflare:workers';
 import { describe, it, expect } from 'vitest';
 
@@ -13,6 +13,8 @@ describe('explorer on Workers', () => {
     expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
     const html = await page.text();
     expect(html).toMatch(/Gloss explorer/);
+    // The page offers only what the Worker serves: no in-browser computation.
+    expect(html).toMatch(/<html data-browser-compute="off"/);
     const script = /src="([^"]+\.js)"/.exec(html)?.[1];
     expect(script).toBeDefined();
     const js = await app().fetch(new URL(script!, 'http://gloss/ui/').href);

@@ -675,6 +675,25 @@ function selectShade(feature: number): void {
   if (state.last) renderTokens(state.last);
 }
 
+/**
+ * A deployment that cannot serve in-browser computation (the Worker packs no onnxruntime-web files)
+ * marks the page; then the page offers the server only, and says why.
+ */
+function offerServerOnly(): void {
+  if (document.documentElement.dataset.browserCompute !== 'off') return;
+  document.querySelector('input[name="mode"][value="browser"]')?.closest('label')?.remove();
+  els.provider.closest('.field')?.remove();
+  const server = document.querySelector<HTMLInputElement>('input[name="mode"][value="server"]');
+  if (server) server.checked = true;
+  const note = document.createElement('p');
+  note.className = 'hint';
+  note.id = 'server-only';
+  note.textContent =
+    'This deployment computes on the server only: in-browser computation needs onnxruntime-web’s files, which the Node server serves and a Worker cannot hold.';
+  document.querySelector('fieldset.mode')?.append(note);
+}
+
+offerServerOnly();
 wire();
 renderEmpty();
 const checked = document.querySelector<HTMLInputElement>('input[name="mode"]:checked');

@@ -1,0 +1,7 @@
+// `@gloss-lens/gloss/node`: Gloss on Node. Bundle folders from disk, onnxruntime-node, the HTTP
+// server, and the path of the embedded default bundle.
+export { defaultBundleDir } from './embedded.ts';
+export { loadEngine, startServer, type RunningServer, type ServerOptions } from './server.ts';
+export { folderSource } from './fs-source.ts';
+export { ortNodeBackend, type OrtNodeOptions } from './ort-node-backend.ts';
+export { nodeUiAssets, type NodeUiAssetOptions } from '../../ui/node-assets.ts';
