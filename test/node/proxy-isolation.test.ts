@@ -27,7 +27,8 @@ import { serve as serveNode } from '@hono/node-server';
 import { loadEngine, startServer, type RunningServer } from '../../src/runtime/node/server.ts';
 import type { GlossEngine } from '../../src/core/engine.ts';
 import { gloss, type GlossVariables } from '../../src/core/middleware.ts';
-import type { ProxyConfig } from '../../src/core/proxy/config.ts';
+import { ConfigError, proxyConfigFromEnv, resolveProxyConfig, type ProxyConfig } from '../../src/core/proxy/config.ts';
+import { proxyConfigFor } from '../../src/runtime/node/cli.ts';
 import { jsonLogger } from '../../src/core/http/logger.ts';
 
 const HALF = 'she sold half as many clips';
@@ -393,6 +394,16 @@ describe('every route: passthrough, big bodies, CORS, bytes', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('x-gloss-status')).toBe('skipped-too-large');
     expect(rec.seen[0].sha).toBe(createHash('sha256').update(body).digest('hex'));
+  });
+
+  it('CORS origins from GLOSS_CORS_ORIGINS and repeatable --cors-origin; none by default', async () => {
+    expect(proxyConfigFromEnv({ GLOSS_CORS_ORIGINS: 'https://a.example, https://b.example:8443' }).corsOrigins).toEqual(
+      ['https://a.example', 'https://b.example:8443'],
+    );
+    expect(() => proxyConfigFromEnv({ GLOSS_CORS_ORIGINS: 'https://a.example/path' })).toThrow(ConfigError);
+    const cfg = await proxyConfigFor({ corsOrigin: ['https://c.example', 'https://d.example'] }, {});
+    expect(resolveProxyConfig(cfg!).corsOrigins).toEqual(['https://c.example', 'https://d.example']);
+    expect(resolveProxyConfig((await proxyConfigFor({}, {}))!).corsOrigins).toEqual([]);
   });
 
   it('CORS: preflights answered and headers added for configured origins only', async () => {
