@@ -59,11 +59,12 @@ beforeEach(() => {
   fake.reset();
 });
 
+/** A server on loopback; the budget is generous unless a test is about it (never a speed test). */
 async function serve(proxy: ProxyConfig, extra: Partial<Parameters<typeof startServer>[0]> = {}) {
   const s = await startServer({
     bundle,
     port: 0,
-    proxy: { upstreams: { openai: fake.baseUrl, anthropic: fake.baseUrl }, retries: 0, ...proxy },
+    proxy: { upstreams: { openai: fake.baseUrl, anthropic: fake.baseUrl }, retries: 0, budgetMs: 60_000, ...proxy },
     ...extra,
   });
   servers.push(s);
@@ -251,8 +252,10 @@ describe('detection off the request thread', () => {
 describe('stable conversations', () => {
   it('turn 1 glossed, turn 2 over budget, turn 3: the earlier turns keep their bytes', async () => {
     const g = gate(48);
+    // Turn 2 waits out the budget (its detector is held at the gate); turns 1 and 3 must fit in
+    // it on any machine, hence seconds, not milliseconds.
     const s = await serve(
-      { budgetMs: 300 },
+      { budgetMs: 3000 },
       { detectThreads: 2, detectBackend: { backendModule: GATED, backendArg: g.arg } },
     );
     const client = new OpenAI({ apiKey: 'sk-c', baseURL: `${s.url}/v1`, maxRetries: 0 });
