@@ -118,6 +118,9 @@ function proxyAuth(cfg: ResolvedProxyConfig, token: string | undefined): Middlew
       'an upstream key is injected but no Gloss token is set: anyone could spend the key (set GLOSS_BEARER_TOKEN, or allowOpenProxy to serve it open)',
     );
   if (!token || !(cfg.injectsKeys || cfg.requireToken)) return undefined;
+  // bearerAuth accepts RFC 6750 token68 characters only; any other token could never match.
+  if (!/^[A-Za-z0-9._~+/-]+=*$/.test(token))
+    throw new ConfigError('GLOSS_BEARER_TOKEN must use only letters, digits and . _ ~ + / - (then = padding)');
   const inAuthorization = cfg.injectsKeys;
   const refuse = (why: string) => (c: Context) =>
     apiError(familyOf(c.req.raw), 401, 'unauthorized', why, { 'www-authenticate': 'Bearer realm="gloss"' });

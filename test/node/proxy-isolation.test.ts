@@ -27,6 +27,7 @@ import { serve as serveNode } from '@hono/node-server';
 import { loadEngine, startServer, type RunningServer } from '../../src/runtime/node/server.ts';
 import type { GlossEngine } from '../../src/core/engine.ts';
 import { gloss, type GlossVariables } from '../../src/core/middleware.ts';
+import { createApp } from '../../src/core/app.ts';
 import { ConfigError, proxyConfigFromEnv, resolveProxyConfig, type ProxyConfig } from '../../src/core/proxy/config.ts';
 import { proxyConfigFor } from '../../src/runtime/node/cli.ts';
 import { jsonLogger } from '../../src/core/http/logger.ts';
@@ -120,6 +121,12 @@ describe('an injected key is spent only for holders of the Gloss token', () => {
       [undefined, 'sk-ant-operator'],
     ]);
     expect(JSON.stringify(fake.requests.map((q) => q.headers))).not.toContain('gloss-secret');
+    // A token bearerAuth could never match is refused up front, as is an injected key left open.
+    const injected = { upstreams: { openai: { baseUrl: fake.baseUrl, apiKey: 'sk-operator' } } };
+    const engine = async () => s.engine;
+    expect(() => createApp({ engine, proxy: injected, auth: { bearerToken: 'has space' } })).toThrow(ConfigError);
+    expect(() => createApp({ engine, proxy: injected })).toThrow(/no Gloss token is set/);
+    expect(() => createApp({ engine, proxy: { ...injected, allowOpenProxy: true } })).not.toThrow();
   });
 
   it('`gloss serve` with an injected key and no token refuses to start (one line, exit 1) unless --allow-open-proxy', async () => {
