@@ -27,13 +27,12 @@ import { DEFAULT_MAX_BODY_BYTES, readJsonRequest } from './http/body.ts';
 import { describeError, errorBody, HttpError, type ErrorType } from './http/errors.ts';
 import {
   firedReport,
-  glossMessages,
-  glossPrompt,
   headerStatus,
   round,
   roundTiming,
   ruleIds,
-  type GlossRun,
+  type FiredReport,
+  type InsertedReport,
 } from './http/gloss-run.ts';
 import { lazyEngine } from './http/lazy-engine.ts';
 import { silentLogger, type Logger } from './http/logger.ts';
@@ -43,7 +42,9 @@ import { FORMATS } from './formats/index.ts';
 import type { LogFields } from './http/logger.ts';
 import type { DetectionCache, HashFn } from './proxy/cache.ts';
 import { ConfigError, resolveProxyConfig, type ProxyConfig, type ResolvedProxyConfig } from './proxy/config.ts';
-import type { DetectService } from './proxy/detect.ts';
+import { inThreadDetect, type DetectService } from './proxy/detect.ts';
+import { sha256Text } from './proxy/cache.ts';
+import { glossPass, type PassUnit } from './proxy/pass.ts';
 import type { FetchFn } from './proxy/forward.ts';
 import { apiError, createProxy, familyOf } from './proxy/handler.ts';
 import { glossMetrics, METRICS_CONTENT_TYPE, type GlossMetrics } from './proxy/metrics.ts';
@@ -117,6 +118,9 @@ function proxyAuth(cfg: ResolvedProxyConfig, token: string | undefined): Middlew
       'an upstream key is injected but no Gloss token is set: anyone could spend the key (set GLOSS_BEARER_TOKEN, or allowOpenProxy to serve it open)',
     );
   if (!token || !(cfg.injectsKeys || cfg.requireToken)) return undefined;
+  // bearerAuth accepts RFC 6750 token68 characters only; any other token could never match.
+  if (!/^[A-Za-z0-9._~+/-]+=*$/.test(token))
+    throw new ConfigError('GLOSS_BEARER_TOKEN must use only letters, digits and . _ ~ + / - (then = padding)');
   const inAuthorization = cfg.injectsKeys;
   const refuse = (why: string) => (c: Context) =>
     apiError(familyOf(c.req.raw), 401, 'unauthorized', why, { 'www-authenticate': 'Bearer realm="gloss"' });
@@ -162,6 +166,8 @@ export function createApp(deps: AppDeps): Hono {
     }
   }
 
+  // /v1/rewrite detects where the proxy does (Node: the worker pool), off the request thread.
+  const rewriteDetect = deps.proxyRuntime?.detect ?? inThreadDetect(engines);
   const metrics = deps.metrics ?? glossMetrics();
   const proxyConfig = deps.proxy ? resolveProxyConfig(deps.proxy) : undefined;
   const proxyRoutes = new Set(proxyConfig ? FORMATS.map((f) => f.route) : []);
@@ -260,16 +266,53 @@ export function createApp(deps: AppDeps): Hono {
     const req = parseRequest(rewriteSchema, body);
     const eng = await engine();
     const opts = req.options ?? {};
-    const match = { maxGlosses: opts.maxGlosses };
-    let run: GlossRun;
-    if (req.prompt !== undefined) {
-      const prompt = req.prompt;
-      run = await detect('rewrite', () => glossPrompt(eng, prompt, match));
-    } else {
-      // The messages as sent (validated above), so unknown fields and key order survive.
-      const messages = body.messages as ChatMessage[];
-      run = await detect('rewrite', () => glossMessages(eng, messages, opts.scan ?? 'user', match));
+    // The same glossing pass as the proxy and the middleware, with no budget, scan limit or cache:
+    // this endpoint reports everything the detector says about the texts it was given.
+    const messages = body.messages as ChatMessage[] | undefined; // as sent: unknown fields survive
+    const unit: PassUnit =
+      req.prompt !== undefined
+        ? { messages: [{ role: 'user', content: req.prompt, path: ['prompt'] }], scan: 'all' }
+        : {
+            messages: messages!.map((m, i) => ({ ...m, path: ['messages', i, 'content'] })),
+            scan: opts.scan ?? 'user',
+          };
+    const pass = await glossPass(
+      [unit],
+      { detect: rewriteDetect, engine: eng, hash: sha256Text },
+      {
+        budgetMs: Infinity,
+        scanTokens: Infinity,
+        maxGlosses: opts.maxGlosses,
+      },
+    );
+    if (pass.error !== undefined) {
+      // Quoted parts of a detector error may quote the prompt (a token it could not map): redacted.
+      log.error('detector.failed', { route: 'rewrite', error: describeError(pass.error).replace(/"[^"]*"/g, '"…"') });
+      throw new HttpError(500, 'detector_error', 'the detector failed on this request; see the server log');
     }
+    const out = pass.units[0];
+    const fired: FiredReport[] = [];
+    const inserted: InsertedReport[] = [];
+    for (const m of out.reports)
+      for (const p of m.parts) {
+        const where = req.prompt !== undefined ? {} : { message: m.index, part: p.part };
+        for (const f of p.fired) fired.push(firedReport(eng, f, where));
+        for (const i of p.inserted) inserted.push({ rule: i.ruleId, at: i.at, gloss: i.gloss, ...where });
+      }
+    // Unchanged messages go back as sent; changed ones without the view's path.
+    const glossedMessages = messages?.map((m, i) => {
+      if (out.messages[i] === unit.messages[i]) return m;
+      const { path: _path, ...rest } = out.messages[i];
+      return rest;
+    });
+    const run = {
+      status: out.status,
+      prompt: req.prompt !== undefined ? (out.messages[0].content as string) : undefined,
+      messages: glossedMessages,
+      fired,
+      inserted,
+      timing: pass.timing,
+    };
     const dryRun = opts.dryRun ?? false;
     const total = now() - t0;
     const rules = ruleIds(run.fired);

@@ -4,12 +4,15 @@
 import { describe, it, expect } from 'vitest';
 import {
   anthropicMessages,
-  glossBody,
+  applyEdits,
   openaiChat,
   openaiResponses,
   type FormatAdapter,
 } from '../../src/core/formats/index.ts';
 import type { DetectFn } from '../../src/core/rewrite/messages.ts';
+import type { GlossEngine } from '../../src/core/engine.ts';
+import type { DetectAnswer, DetectService } from '../../src/core/proxy/detect.ts';
+import { glossPass } from '../../src/core/proxy/pass.ts';
 import type { FiredRule } from '../../src/core/rules/match.ts';
 import type { Rule } from '../../src/core/rules/schema.ts';
 import { KNOWN_RULES } from '../helpers/known-bundle.ts';
@@ -44,12 +47,35 @@ function detector(): { detect: DetectFn; asked: string[] } {
   return { detect, asked };
 }
 
-async function run(adapter: FormatAdapter, text: string, scan?: 'user' | 'last-user' | 'system' | 'all') {
+/** The proxy's glossing pass over one body, with the detector above in place of a model. */
+async function run(adapter: FormatAdapter, text: string, scan: 'user' | 'last-user' | 'system' | 'all' = 'user') {
   const view = adapter.view(JSON.parse(text));
   if (!view.ok) throw new Error(view.error);
   const d = detector();
-  const out = await glossBody(adapter, text, view.messages, d.detect, { scan });
-  return { ...out, asked: d.asked };
+  const service: DetectService = {
+    kind: 'test',
+    async detect(job) {
+      const out: DetectAnswer[] = [];
+      for (const t of job.texts) {
+        const r = await d.detect(t);
+        out.push({ fired: [...r.fired], tokens: 1, ms: 0, timing: { tokenize: 0, detect: 0, match: 0 } });
+      }
+      return out;
+    },
+  };
+  const engine = { rulesById: RULES } as unknown as GlossEngine;
+  const pass = await glossPass(
+    [{ messages: view.messages, scan, textPartTypes: adapter.textPartTypes }],
+    { detect: service, engine, hash: (t) => t },
+    { budgetMs: Infinity, scanTokens: Infinity },
+  );
+  return {
+    status: pass.units[0].status,
+    body: applyEdits(text, pass.edits),
+    rules: pass.rules,
+    inserted: pass.inserted,
+    asked: [...d.asked].reverse(), // the pass asks newest first: in body order here
+  };
 }
 
 describe('OpenAI chat adapter', () => {

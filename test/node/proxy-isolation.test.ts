@@ -27,7 +27,9 @@ import { serve as serveNode } from '@hono/node-server';
 import { loadEngine, startServer, type RunningServer } from '../../src/runtime/node/server.ts';
 import type { GlossEngine } from '../../src/core/engine.ts';
 import { gloss, type GlossVariables } from '../../src/core/middleware.ts';
-import type { ProxyConfig } from '../../src/core/proxy/config.ts';
+import { createApp } from '../../src/core/app.ts';
+import { ConfigError, proxyConfigFromEnv, resolveProxyConfig, type ProxyConfig } from '../../src/core/proxy/config.ts';
+import { proxyConfigFor } from '../../src/runtime/node/cli.ts';
 import { jsonLogger } from '../../src/core/http/logger.ts';
 
 const HALF = 'she sold half as many clips';
@@ -58,11 +60,12 @@ beforeEach(() => {
   fake.reset();
 });
 
+/** A server on loopback; the budget is generous unless a test is about it (never a speed test). */
 async function serve(proxy: ProxyConfig, extra: Partial<Parameters<typeof startServer>[0]> = {}) {
   const s = await startServer({
     bundle,
     port: 0,
-    proxy: { upstreams: { openai: fake.baseUrl, anthropic: fake.baseUrl }, retries: 0, ...proxy },
+    proxy: { upstreams: { openai: fake.baseUrl, anthropic: fake.baseUrl }, retries: 0, budgetMs: 60_000, ...proxy },
     ...extra,
   });
   servers.push(s);
@@ -118,6 +121,12 @@ describe('an injected key is spent only for holders of the Gloss token', () => {
       [undefined, 'sk-ant-operator'],
     ]);
     expect(JSON.stringify(fake.requests.map((q) => q.headers))).not.toContain('gloss-secret');
+    // A token bearerAuth could never match is refused up front, as is an injected key left open.
+    const injected = { upstreams: { openai: { baseUrl: fake.baseUrl, apiKey: 'sk-operator' } } };
+    const engine = async () => s.engine;
+    expect(() => createApp({ engine, proxy: injected, auth: { bearerToken: 'has space' } })).toThrow(ConfigError);
+    expect(() => createApp({ engine, proxy: injected })).toThrow(/no Gloss token is set/);
+    expect(() => createApp({ engine, proxy: { ...injected, allowOpenProxy: true } })).not.toThrow();
   });
 
   it('`gloss serve` with an injected key and no token refuses to start (one line, exit 1) unless --allow-open-proxy', async () => {
@@ -253,8 +262,10 @@ describe('detection off the request thread', () => {
 describe('stable conversations', () => {
   it('turn 1 glossed, turn 2 over budget, turn 3: the earlier turns keep their bytes', async () => {
     const g = gate(48);
+    // Turn 2 waits out the budget (its detector is held at the gate); turns 1 and 3 must fit in
+    // it on any machine, hence seconds, not milliseconds.
     const s = await serve(
-      { budgetMs: 300 },
+      { budgetMs: 3000 },
       { detectThreads: 2, detectBackend: { backendModule: GATED, backendArg: g.arg } },
     );
     const client = new OpenAI({ apiKey: 'sk-c', baseURL: `${s.url}/v1`, maxRetries: 0 });
@@ -396,6 +407,16 @@ describe('every route: passthrough, big bodies, CORS, bytes', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('x-gloss-status')).toBe('skipped-too-large');
     expect(rec.seen[0].sha).toBe(createHash('sha256').update(body).digest('hex'));
+  });
+
+  it('CORS origins from GLOSS_CORS_ORIGINS and repeatable --cors-origin; none by default', async () => {
+    expect(proxyConfigFromEnv({ GLOSS_CORS_ORIGINS: 'https://a.example, https://b.example:8443' }).corsOrigins).toEqual(
+      ['https://a.example', 'https://b.example:8443'],
+    );
+    expect(() => proxyConfigFromEnv({ GLOSS_CORS_ORIGINS: 'https://a.example/path' })).toThrow(ConfigError);
+    const cfg = await proxyConfigFor({ corsOrigin: ['https://c.example', 'https://d.example'] }, {});
+    expect(resolveProxyConfig(cfg!).corsOrigins).toEqual(['https://c.example', 'https://d.example']);
+    expect(resolveProxyConfig((await proxyConfigFor({}, {}))!).corsOrigins).toEqual([]);
   });
 
   it('CORS: preflights answered and headers added for configured origins only', async () => {

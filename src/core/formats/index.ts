@@ -5,7 +5,7 @@ import { openaiResponses } from './openai-responses.ts';
 import type { FormatAdapter } from './types.ts';
 
 export * from './types.ts';
-export { glossBody, applyEdits, editsOf, type BodyGloss } from './gloss-body.ts';
+export { applyEdits, editsOf } from './gloss-body.ts';
 export { openaiChat, openaiResponses, anthropicMessages };
 
 export const FORMATS: readonly FormatAdapter[] = [openaiChat, openaiResponses, anthropicMessages];

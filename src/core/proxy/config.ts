@@ -69,7 +69,10 @@ export interface ProxyConfig {
   streamIdleTimeoutMs?: number;
   /** Retries of a request that never reached the upstream (connection refused, DNS), default 1. */
   retries?: number;
-  /** Proxy routes need Gloss's own bearer token too (x-gloss-token or Authorization), default false. */
+  /**
+   * Proxy routes need Gloss's token in x-gloss-token, the caller's own key staying in Authorization
+   * (default false). With an injected key the token is always required, in Authorization.
+   */
   requireToken?: boolean;
   /** Detection results cached by SHA-256 of the text; 0 turns the cache off (default 10,000). */
   cacheEntries?: number;

@@ -17,7 +17,13 @@ export interface DetectJob {
 }
 
 /** Per text of the job: the rules that fired, or null when the scan limit left it unscanned. */
-export type DetectAnswer = { fired: FiredRule[]; tokens: number; ms: number } | null;
+export type DetectAnswer = {
+  fired: FiredRule[];
+  tokens: number;
+  /** Wall time for this text, and its parts (as Analysis.ms), in ms. */
+  ms: number;
+  timing: { tokenize: number; detect: number; match: number };
+} | null;
 
 export interface DetectService {
   /**
@@ -62,7 +68,7 @@ export async function scanTexts(engine: GlossEngine, job: DetectJob, signal?: Ab
     }
     const a = await engine.analyze(text, { maxGlosses: job.maxGlosses });
     left -= a.tokens.length;
-    out.push({ fired: a.fired, tokens: a.tokens.length, ms: performance.now() - t0 });
+    out.push({ fired: a.fired, tokens: a.tokens.length, ms: performance.now() - t0, timing: { ...a.ms } });
   }
   return out;
 }

@@ -14,6 +14,7 @@ import type { StringEdit } from '../http/json-splice.ts';
 import { editsOf } from '../formats/gloss-body.ts';
 import type { ViewMessage } from '../formats/types.ts';
 import { rewriteMessages, type MessageReport, type ScanMode } from '../rewrite/messages.ts';
+import type { RewriteStatus } from '../rewrite/text.ts';
 import type { FiredRule } from '../rules/match.ts';
 import type { DetectionCache, HashFn } from './cache.ts';
 import type { DetectService } from './detect.ts';
@@ -60,7 +61,9 @@ export interface PassOptions {
 export interface PassResult {
   status: PassStatus;
   /** Per unit: the rewritten messages (unchanged ones are the same objects) and per-message reports. */
-  units: { messages: ViewMessage[]; reports: MessageReport[] }[];
+  units: { messages: ViewMessage[]; reports: MessageReport[]; status: RewriteStatus }[];
+  /** Where detection's time went, summed over the texts detected now, ms. */
+  timing: { tokenize: number; detect: number; match: number };
   /** String edits that turn the original body into the glossed one. */
   edits: StringEdit[];
   /** Distinct rule ids that fired, in order of first appearance. */
@@ -163,6 +166,7 @@ export async function glossPass(units: readonly PassUnit[], deps: PassDeps, opts
   let error: unknown;
   let unscanned = 0;
   let detectMs = 0;
+  const timing = { tokenize: 0, detect: 0, match: 0 };
   if (fresh.length) {
     const ctl = new AbortController();
     const d = deadline(opts.budgetMs - (performance.now() - t0), ctl);
@@ -179,6 +183,7 @@ export async function glossPass(units: readonly PassUnit[], deps: PassDeps, opts
         fresh.forEach((t, i) => {
           const a = answers[i];
           if (a === null || a === undefined) unscanned++;
+          else for (const k of ['tokenize', 'detect', 'match'] as const) timing[k] += a.timing?.[k] ?? 0;
           decided.set(t, a?.fired ?? []);
         });
     } catch (e) {
@@ -207,7 +212,7 @@ export async function glossPass(units: readonly PassUnit[], deps: PassDeps, opts
       scan: u.scan,
       textPartTypes: u.textPartTypes,
     });
-    results.push({ messages: r.messages, reports: r.reports });
+    results.push({ messages: r.messages, reports: r.reports, status: r.status });
     edits.push(...editsOf(u.messages, r.messages));
     if (r.status === 'rewritten') rewritten = true;
     for (const m of r.reports)
@@ -222,6 +227,7 @@ export async function glossPass(units: readonly PassUnit[], deps: PassDeps, opts
   return {
     status,
     units: results,
+    timing,
     edits,
     rules: [...rules],
     inserted,
