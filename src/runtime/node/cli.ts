@@ -9,8 +9,10 @@
 //     GLOSS_BEARER_TOKEN protects Gloss's own endpoints (/v1/rewrite, /v1/explain, /v1/bundle, /metrics),
 //     and every proxy route when an upstream key is injected: with an injected key and no token,
 //     serve refuses to start unless --allow-open-proxy says so.
+//   gloss pack-worker [--bundle dir] [--out dir]   (wrangler's build step: the bundle as Worker modules)
 // Expected failures print one line `gloss: ...` on stderr and exit 1.
 import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { jsonLogger, silentLogger } from '../../core/http/logger.ts';
 import {
@@ -230,6 +232,25 @@ export function makeProgram(): Command {
     )
     .option('--no-proxy', 'serve without the proxy routes')
     .action(async (o) => serveCommand(o));
+
+  // wrangler's build step ([build] in wrangler.toml): the Worker itself is in src/runtime/worker,
+  // but packing runs in Node before wrangler bundles, from a checkout or the installed package.
+  program
+    .command('pack-worker')
+    .description('pack a bundle as modules for the Cloudflare Worker (run by wrangler before it bundles)')
+    .option(
+      '--bundle <dir>',
+      'bundle folder ($GLOSS_BUNDLE overrides the default)',
+      process.env.GLOSS_BUNDLE || 'models/default',
+    )
+    .option('--out <dir>', 'output folder', '.wrangler/gloss-bundle')
+    .action(async (o: { bundle: string; out: string }) => {
+      const { packWorker } = await import('../worker/pack.ts');
+      const r = await packWorker({ bundle: o.bundle, out: resolve(o.out) });
+      console.log(
+        `gloss: packed ${r.files.length} files (${(r.bytes / 1e6).toFixed(2)} MB) from ${o.bundle} into ${o.out}`,
+      );
+    });
 
   return program;
 }

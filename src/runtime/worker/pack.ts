@@ -1,4 +1,4 @@
-// Node-side build step of the Worker (wrangler.toml's [build] runs scripts/pack-worker.ts): a
+// Node-side build step of the Worker (wrangler.toml's [build] runs `gloss pack-worker`): a
 // verified bundle folder becomes Data modules the Worker entry imports as `gloss-bundle-files`.
 // Never imported by the Worker itself (it reads the file system).
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
