@@ -7,7 +7,7 @@ import { mulberry32 } from '../random.ts';
 import { createEncoder, type Engine, type SaeEncoder } from './encoder.ts';
 import {
   allocState,
-  bucket,
+  bucketByLatent,
   centre,
   finishStep,
   heapAlloc,
@@ -16,16 +16,24 @@ import {
   setScalars,
   sharedAlloc,
   updateDead,
-  S_CA,
-  S_KAUX,
-  S_USEAUX,
+  SLOT_AUXK_SCALE,
+  SLOT_K_AUX,
+  SLOT_USE_AUXK,
   type AdamConfig,
   type AdamState,
   type SaeParams,
   type StepState,
   type StepStats,
 } from './kernels.ts';
-import { defaultThreads, PHASE_A, PHASE_AUX, PHASE_B, runSerial, StepPool, type Phase } from './step-pool.ts';
+import {
+  defaultThreads,
+  PHASE_MSE_GRAD,
+  PHASE_AUXK_GRAD,
+  PHASE_BACKWARD,
+  runSerial,
+  StepPool,
+  type Phase,
+} from './step-pool.ts';
 
 export interface CoreConfig {
   d: number;
@@ -225,23 +233,23 @@ export class SaeCore {
     }
     this.t += 1;
     setScalars(S, B, this.cfg.adam, lr, this.t);
-    S.scal[S_USEAUX] = 0;
-    S.scal[S_KAUX] = aux ? aux.kAux : 0;
-    await this.phase(PHASE_A);
+    S.scal[SLOT_USE_AUXK] = 0;
+    S.scal[SLOT_K_AUX] = aux ? aux.kAux : 0;
+    await this.phase(PHASE_MSE_GRAD);
     let eVar = 0;
     if (aux) {
       eVar = residualVariance(S);
       if (eVar > 0) {
         // Fewer dead latents than k_aux: the AuxK loss is scaled down (as in sparsify).
-        S.scal[S_CA] = (this.cfg.auxCoef * Math.min(nDead / kAux, 1) * 2) / eVar;
-        S.scal[S_USEAUX] = 1;
-        await this.phase(PHASE_AUX);
+        S.scal[SLOT_AUXK_SCALE] = (this.cfg.auxCoef * Math.min(nDead / kAux, 1) * 2) / eVar;
+        S.scal[SLOT_USE_AUXK] = 1;
+        await this.phase(PHASE_AUXK_GRAD);
       }
     }
     const t3 = performance.now();
-    const active = bucket(S, B);
+    const active = bucketByLatent(S, B);
     const t4 = performance.now();
-    await this.phase(PHASE_B);
+    await this.phase(PHASE_BACKWARD);
     const stats = finishStep(S, B, active, eVar);
     const dead = updateDead(this.sinceFired, S.fired, B, deadTokens);
     const t5 = performance.now();

@@ -5,7 +5,14 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { SaeError } from './errors.ts';
-import { phaseA, phaseAux, phaseB, sampleRange, S_B, type StepState } from './kernels.ts';
+import {
+  mseGradRows,
+  auxKGradRows,
+  latentBackwardAndAdam,
+  sampleRange,
+  SLOT_BATCH,
+  type StepState,
+} from './kernels.ts';
 
 export type Phase = 1 | 2 | 3;
 
@@ -20,9 +27,9 @@ const waitAsync = (
     ): { async: boolean; value: Promise<string> | string };
   }
 ).waitAsync;
-export const PHASE_A: Phase = 1;
-export const PHASE_AUX: Phase = 2;
-export const PHASE_B: Phase = 3;
+export const PHASE_MSE_GRAD: Phase = 1;
+export const PHASE_AUXK_GRAD: Phase = 2;
+export const PHASE_BACKWARD: Phase = 3;
 
 /** Threads for the TypeScript phases by default: the machine's cores, at most 8. */
 export function defaultThreads(): number {
@@ -30,10 +37,10 @@ export function defaultThreads(): number {
 }
 
 function runRange(S: StepState, phase: Phase, w: number): void {
-  const B = S.scal[S_B];
-  if (phase === PHASE_A) phaseA(S, w, ...sampleRange(B, S.ranges, w));
-  else if (phase === PHASE_AUX) phaseAux(S, w, ...sampleRange(B, S.ranges, w));
-  else phaseB(S, w, S.bounds[w], S.bounds[w + 1]);
+  const B = S.scal[SLOT_BATCH];
+  if (phase === PHASE_MSE_GRAD) mseGradRows(S, w, ...sampleRange(B, S.ranges, w));
+  else if (phase === PHASE_AUXK_GRAD) auxKGradRows(S, w, ...sampleRange(B, S.ranges, w));
+  else latentBackwardAndAdam(S, w, S.bounds[w], S.bounds[w + 1]);
 }
 
 export class StepPool {
