@@ -15,7 +15,7 @@
 // groups, which is what makes resumed training identical to uninterrupted training.
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { f16Table } from './float16.ts';
+import { f16BytesToF32 } from '../float16.ts';
 import { mulberry32 } from '../random.ts';
 
 export { mulberry32 };
@@ -175,20 +175,6 @@ function permutation(n: number, rand: () => number): Uint32Array {
 }
 
 const seedOf = (...parts: number[]) => parts.reduce((h, v) => mix32(h ^ mix32(v >>> 0)) + 0x9e3779b9, 0x12345678) >>> 0;
-
-// ---- float16 ----------------------------------------------------------------------------------
-
-/** Little-endian float16 bytes -> float32 (table lookup). */
-export function f16BytesToF32(bytes: Uint8Array, out: Float32Array, outOffset = 0): void {
-  const t = f16Table();
-  const n = bytes.length >> 1;
-  if ((bytes.byteOffset & 1) === 0) {
-    const h = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
-    for (let i = 0; i < n; i++) out[outOffset + i] = t[h[i]];
-  } else {
-    for (let i = 0; i < n; i++) out[outOffset + i] = t[bytes[2 * i] | (bytes[2 * i + 1] << 8)];
-  }
-}
 
 // ---- the cache --------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { readManifest, readVerified, readVerifiedJson } from '../../src/core/bundle/source.ts';
 import { folderSource } from '../../src/runtime/node/fs-source.ts';
 import { UsageError } from '../errors.ts';
-import { encodeFloat16 } from './float16.ts';
+import { encodeFloat16 } from '../float16.ts';
 import { readTexts, type SourceText } from './texts.ts';
 
 export interface ExtractOptions {

@@ -86,13 +86,6 @@ export const GENERIC: GlossTemplate = {
   placement: 'after-span',
 };
 
-export const METAPHOR: GlossTemplate = {
-  key: 'metaphor',
-  match: /.^/,
-  gloss: '"{span}" may be used figuratively here, not in its literal sense',
-  placement: 'after-span',
-};
-
 /** The template for a feature whose top activating words are `words` (most frequent first). */
 export function pickTemplate(words: readonly string[]): GlossTemplate {
   for (const w of words) {

@@ -241,8 +241,3 @@ export async function createEncoder(o: EncoderOptions): Promise<SaeEncoder> {
   const aux = await createSession(buildGraph(o.d, o.m, o.k, 'aux'), main.device, o.intraOpThreads, log);
   return new OrtEncoder(o, main.s, aux.s, main.device);
 }
-
-/** The encoder graph's bytes (for the benchmark's FLOP accounting and for inspection). */
-export function encoderGraph(d: number, m: number, k: number, kind: 'topk' | 'aux' | 'pre' = 'topk'): Uint8Array {
-  return buildGraph(d, m, k, kind);
-}

@@ -5,7 +5,7 @@
 //
 // Loading is strict: unknown cfg keys, missing or extra tensors and shape mismatches are
 // SaeErrors that name the file and the field, never a crash later in a matmul.
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SaeError } from './errors.ts';
 import { checkSaeShapes, type Sae, type SaeArchitecture } from './model.ts';
@@ -328,9 +328,4 @@ export async function importSparsify(dir: string, opts: LoadOptions = {}): Promi
   };
   checkSaeShapes(sae, dir);
   return sae;
-}
-
-/** Removes a folder if present (helper for callers that overwrite an output). */
-export async function removeDir(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
 }

@@ -3,7 +3,7 @@
 // "__metadata__"?: { string: string } }, then the tensor bytes (little-endian, row-major), with
 // offsets relative to the end of the header. No npm package for this is maintained (the only one,
 // `safetensors`, is a 0.0.1 placeholder), and the format is small enough to check fully here.
-import { fromFloat16Bits } from '../activations/float16.ts';
+import { fromFloat16Bits, toFloat16Bits } from '../float16.ts';
 import { SaeError } from './errors.ts';
 
 export type StDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
@@ -140,31 +140,6 @@ const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
-function floatToHalf(v: number): number {
-  f32[0] = v;
-  const x = u32[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && half & 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
-  return sign | half;
-}
-
 function floatToBf16(v: number): number {
   f32[0] = v;
   const x = u32[0];
@@ -229,7 +204,7 @@ export function encodeSafetensors(tensors: Record<string, StInput>, metadata?: R
         o += 4 * n;
         break;
       case 'F16':
-        for (let i = 0; i < n; i++) dv.setUint16(o + 2 * i, floatToHalf(t.data[i]), true);
+        for (let i = 0; i < n; i++) dv.setUint16(o + 2 * i, toFloat16Bits(t.data[i]), true);
         o += 2 * n;
         break;
       case 'BF16':

@@ -11,7 +11,7 @@
 //   padding to `general.alignment` (default 32), then the data section; offsets are relative to it.
 // Dims are in ggml order: ne0 (the contiguous one) first. A matrix [ne0=in, ne1=out] is stored as
 // row-major [out][in].
-import { f16Table } from '../../activations/float16.ts';
+import { f16Table } from '../../float16.ts';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 export class GgufError extends Error {
@@ -445,10 +445,6 @@ export function parseGgufHeader(src: ByteSource, what = 'GGUF'): GgufHeader {
 // ---- dequantization ------------------------------------------------------------------------------
 
 const F16_TABLE = f16Table();
-
-export function f16ToF32(h: number): number {
-  return F16_TABLE[h & 0xffff];
-}
 
 function scaleMinK4(j: number, q: Uint8Array, base: number): [number, number] {
   if (j < 4) return [q[base + j] & 63, q[base + j + 4] & 63];

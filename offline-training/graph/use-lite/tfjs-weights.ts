@@ -10,6 +10,7 @@
 // non-finite values (what garbage bytes usually decode to) throw TfjsWeightsError naming the file.
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fromFloat16Bits } from '../../float16.ts';
 
 export class TfjsWeightsError extends Error {
   constructor(message: string) {
@@ -63,15 +64,6 @@ function storedDtype(spec: TfjsWeightSpec, where: string): string {
     throw new TfjsWeightsError(`${where}: weight ${spec.name} has unsupported dtype ${spec.dtype}`);
   }
   return d;
-}
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
 export function readTfjsModelJson(dir: string): TfjsModelJson {
@@ -160,7 +152,7 @@ export function readTfjsWeights(dir: string, model: TfjsModelJson = readTfjsMode
         if (stored === 'float32') {
           for (let i = 0; i < n; i++) data[i] = view.getFloat32(off + 4 * i, true);
         } else if (stored === 'float16') {
-          for (let i = 0; i < n; i++) data[i] = halfToFloat(view.getUint16(off + 2 * i, true));
+          for (let i = 0; i < n; i++) data[i] = fromFloat16Bits(view.getUint16(off + 2 * i, true));
         } else {
           const q = spec.quantization!;
           if (typeof q.scale !== 'number' || typeof q.min !== 'number') {
