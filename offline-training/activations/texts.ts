@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { UsageError } from '../errors.ts';
+import { jsonlObjects } from '../jsonl.ts';
 
 export interface SourceText {
   /** "<file base name>:<row>" (row counted from 0, header excluded). */
@@ -38,15 +39,8 @@ export async function readTexts(file: string, opts: ReadOptions = {}): Promise<S
 
 function fromJsonl(raw: string, base: string, field?: string): SourceText[] {
   const out: SourceText[] = [];
-  const lines = raw.split(/\r?\n/);
-  lines.forEach((line, i) => {
-    if (!line.trim()) return;
-    let row: Record<string, unknown>;
-    try {
-      row = JSON.parse(line);
-    } catch {
-      throw new UsageError(`${base} line ${i + 1}: not valid JSON`);
-    }
+  for (const { line, row } of jsonlObjects(raw, base, { error: (m) => new UsageError(m) })) {
+    const i = line - 1;
     const key = field ?? JSONL_FIELDS.find((f) => typeof row[f] === 'string');
     if (!key || typeof row[key] !== 'string') {
       throw new UsageError(
@@ -54,7 +48,7 @@ function fromJsonl(raw: string, base: string, field?: string): SourceText[] {
       );
     }
     out.push({ id: `${base}:${i}`, text: row[key] as string });
-  });
+  }
   return out;
 }
 

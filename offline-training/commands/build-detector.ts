@@ -1,15 +1,16 @@
 // gloss-train build-detector: a real pretrained transformer, cut at a layer, as one ONNX graph,
 // plus its tokenizer.json and a manifest with the sha256 of each file.
-import { mkdir, readFile, writeFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { createRequire } from 'node:module';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import type { BuiltDetector } from '../graph/architecture.ts';
 import { UsageError } from '../errors.ts';
 import { flag, int } from '../option-schema.ts';
 import { defineCommand } from './define.ts';
-import { BUNDLE_FORMAT, BUNDLE_VERSION, sha256Hex, type Manifest } from '../../src/core/bundle/manifest.ts';
+import type { Manifest } from '../../src/core/bundle/manifest.ts';
+import { writeBundleFolder } from '../bundle-writer.ts';
 
 /** What buildDetector takes (the CLI's BuildDetectorFlags plus a bundle name). */
 export interface BuildDetectorOptions {
@@ -105,19 +106,11 @@ export async function writeDetector(
   source: string,
   opts: BuildDetectorOptions,
 ): Promise<{ manifest: Manifest; dir: string }> {
-  await mkdir(opts.out, { recursive: true });
   const files: Record<string, Uint8Array> = {
     'detector.onnx': built.model,
     'tokenizer.json': new TextEncoder().encode(JSON.stringify(built.tokenizerJson)),
   };
-  const entries: Manifest['files'] = {};
-  for (const [name, bytes] of Object.entries(files)) {
-    await writeFile(join(opts.out, name), bytes);
-    entries[name] = { sha256: await sha256Hex(bytes), bytes: bytes.byteLength };
-  }
-  const manifest: Manifest = {
-    format: BUNDLE_FORMAT,
-    version: BUNDLE_VERSION,
+  const manifest = await writeBundleFolder(opts.out, files, {
     name: opts.name ?? `${built.info.arch}-L${built.info.layer}${opts.int8 ? '-int8' : ''}`,
     createdBy: 'gloss-train build-detector 0.1.0',
     detector: {
@@ -126,8 +119,6 @@ export async function writeDetector(
       source,
       ...(opts.maxTokens ? { maxTokens: opts.maxTokens } : {}),
     },
-    files: entries,
-  };
-  await writeFile(join(opts.out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  });
   return { manifest, dir: opts.out };
 }

@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { LlmError } from './client.ts';
 import { extractNumber, extractYesNo, goldLabel, goldNumber, sameNumber } from './answers.ts';
+import { jsonlObjects } from '../jsonl.ts';
 
 export type TaskType = 'gsm8k' | 'yes-no';
 export const TASK_TYPES: readonly TaskType[] = ['gsm8k', 'yes-no'];
@@ -84,25 +85,14 @@ export async function readTasks(
   const tasks: Task[] = [];
   const seen = new Set<string>();
   let type = o.taskType;
-  const lines = text.split('\n');
   let index = 0;
-  for (let ln = 0; ln < lines.length; ln++) {
+  for (const { line, row } of jsonlObjects(text, file, { error: (m) => new LlmError(m) })) {
     if (o.limit !== undefined && tasks.length >= o.limit) break;
-    const line = lines[ln].trim();
-    if (!line) continue;
-    let row: Record<string, unknown>;
-    try {
-      row = JSON.parse(line);
-    } catch {
-      throw new LlmError(`${file} line ${ln + 1}: not JSON`);
-    }
-    if (!row || typeof row !== 'object' || Array.isArray(row))
-      throw new LlmError(`${file} line ${ln + 1}: not a JSON object`);
     type ??= inferType(row);
     const prompt = promptOf(row);
     if (prompt === undefined)
       throw new LlmError(
-        `${file} line ${ln + 1}: no task text (expected a "question", "prompt" or "text" field, or "sentence" and "verb")`,
+        `${file} line ${line}: no task text (expected a "question", "prompt" or "text" field, or "sentence" and "verb")`,
       );
     const gold = goldOf(row, type);
     if (gold === null) {
@@ -110,10 +100,10 @@ export async function readTasks(
         type === 'gsm8k'
           ? '"answer" with "#### <number>", or "ground_truth" with "A: <number>"'
           : '"label" (1/0 or yes/no)';
-      throw new LlmError(`${file} line ${ln + 1}: no gold answer for a ${type} task (expected ${want})`);
+      throw new LlmError(`${file} line ${line}: no gold answer for a ${type} task (expected ${want})`);
     }
     const id = typeof row.id === 'string' || typeof row.id === 'number' ? String(row.id) : `${stem}:${index}`;
-    if (seen.has(id)) throw new LlmError(`${file} line ${ln + 1}: duplicate id ${JSON.stringify(id)}`);
+    if (seen.has(id)) throw new LlmError(`${file} line ${line}: duplicate id ${JSON.stringify(id)}`);
     seen.add(id);
     tasks.push({ id, prompt, task: type, gold, fields: row });
     index++;
