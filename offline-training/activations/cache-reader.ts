@@ -20,6 +20,10 @@ import { mulberry32 } from '../random.ts';
 
 export { mulberry32 };
 
+/**
+ * An activation cache that cannot be read (missing or malformed index.json, short or missing shards, non-finite
+ * values).
+ */
 export class CacheError extends Error {
   constructor(message: string) {
     super(message);
@@ -93,6 +97,10 @@ interface IndexFile {
 
 const BYTES: Record<CacheDtype, number> = { float32: 4, float16: 2 };
 
+/**
+ * Opens an activation cache written by `gloss-train extract`: checks index.json and the shards' sizes, and
+ * splits the rows into training and held-out blocks (`heldOutFraction`). Throws CacheError naming the problem.
+ */
 export async function openCache(dir: string, opts: OpenCacheOptions = {}): Promise<ActivationCache> {
   const indexPath = join(dir, 'index.json');
   let raw: string;

@@ -55,6 +55,7 @@ export interface TokenRecord {
   tokens: string[];
 }
 
+/** Parses `--shard i/n` (0 <= i < n); throws UsageError otherwise. */
 export function parseShardSpec(spec: string): { index: number; count: number } {
   const m = /^(\d+)\/(\d+)$/.exec(spec);
   if (!m) throw new UsageError(`--shard must look like i/n (e.g. 0/4), got "${spec}"`);
@@ -64,6 +65,12 @@ export function parseShardSpec(spec: string): { index: number; count: number } {
   return { index, count };
 }
 
+/**
+ * Runs the detector over every text of `data` and writes its residual-stream activations as a sharded cache
+ * ([rows, d] float32/float16 shards, tokens.jsonl tracing each row to its text and token, index.json). Resumes
+ * an interrupted run with the same settings. Throws UsageError for a bad detector, input or a cache written with
+ * other settings.
+ */
 export async function extract(opts: ExtractOptions): Promise<CacheIndex> {
   if (opts.data.length === 0) throw new UsageError('no --data files given');
   const source = folderSource(opts.detector);

@@ -20,6 +20,10 @@ export interface ReadOptions {
   field?: string;
 }
 
+/**
+ * The texts of a corpus file: JSONL (a text field), CSV (a column) or plain text (one per line), each with a
+ * stable id `<file>:<line>`. Throws UsageError for an unreadable file or a missing field.
+ */
 export async function readTexts(file: string, opts: ReadOptions = {}): Promise<SourceText[]> {
   let raw: string;
   try {

@@ -34,6 +34,11 @@ export interface EvaluationFiles {
   metaphor?: MetaphorResult;
 }
 
+/**
+ * `gloss-train evaluate` without --uplift: held-out detection (with --candidates and --rules) and metaphor F1
+ * (with the VUA files), written to `out`/evaluation.json (flat figures) and evaluation-details.json. Throws
+ * UsageError when a needed file is missing.
+ */
 export async function evaluate(opts: EvaluateOptions): Promise<EvaluationFiles> {
   const summary: Record<string, number> = {};
   const res: EvaluationFiles = { summary };

@@ -13,6 +13,10 @@ export interface VerbExample {
   label: 0 | 1;
 }
 
+/**
+ * Reads a VUA / MOH-X verb CSV (columns sentence, verb_idx, label; Gao et al. 2018's release) as examples, the
+ * first `limit` rows when given. Throws UsageError for an unreadable file or a missing column.
+ */
 export async function readVerbCsv(file: string, limit?: number): Promise<VerbExample[]> {
   let rows: Record<string, string>[];
   try {
@@ -69,6 +73,10 @@ export interface MetaphorResult {
   mohx?: { f1: number; precision: number; recall: number; folds: number; n: number };
 }
 
+/**
+ * Fits an L1 sparse logistic read-out of the verb's SAE features on VUA train, picks the L1 strength and
+ * threshold on val, and reports precision, recall and F1 on test (`dim` = number of features).
+ */
 export function vuaReadout(
   train: SparseRow[],
   yTrain: (0 | 1)[],
@@ -154,6 +162,10 @@ export function crossValidated(
   return { f1: r.f1, precision: r.precision, recall: r.recall, folds, n: rows.length };
 }
 
+/**
+ * Metaphor detection from the detector's SAE features: the VUA read-out (train/val/test) and, with `mohx`,
+ * 10-fold cross-validated F1 on MOH-X. `limit` keeps the first N rows of each file.
+ */
 export async function evaluateMetaphor(
   runner: FeatureRunner,
   files: { train: string; val: string; test: string; mohx?: string },

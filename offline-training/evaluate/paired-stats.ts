@@ -33,6 +33,10 @@ export interface McNemar {
   chi2P: number;
 }
 
+/**
+ * McNemar's test on paired binary outcomes (McNemar 1947) from the discordant counts `b` and `c`: the exact
+ * binomial p and the continuity-corrected chi-square. Throws RangeError for a negative or non-integer count.
+ */
 export function mcnemar(b: number, c: number): McNemar {
   for (const [k, v] of [
     ['b', b],

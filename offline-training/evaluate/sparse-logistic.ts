@@ -21,6 +21,10 @@ function dot(w: Float64Array, r: SparseRow): number {
   return s;
 }
 
+/**
+ * L1-regularised logistic regression on sparse rows (FISTA with a fixed step from the Lipschitz bound; Beck &
+ * Teboulle 2009). `dim` features, `l1` the penalty; `balance` weights the classes equally. Deterministic.
+ */
 export function fitSparseLogistic(
   rows: readonly SparseRow[],
   y: readonly (0 | 1 | boolean)[],
@@ -87,6 +91,7 @@ export interface PRF {
   threshold: number;
 }
 
+/** Precision, recall and F1 of `scores >= threshold` against labels `y`. */
 export function prf(scores: readonly number[], y: readonly (0 | 1 | boolean)[], threshold: number): PRF {
   let tp = 0,
     fp = 0,

@@ -88,6 +88,11 @@ export interface UpliftReport {
   rows: UpliftRow[];
 }
 
+/**
+ * Asks the endpoint every task twice, with the original and the glossed prompt, and compares accuracy: McNemar's
+ * exact test and a paired bootstrap interval of the difference (seeded). Rewrites all prompts first, so a
+ * rewriter failure stops the run before any request. Throws LlmError on a bad endpoint or task file.
+ */
 export async function runUplift(opts: UpliftOptions): Promise<UpliftReport> {
   const { client, model, concurrency } = endpointClient(opts, NO_ENDPOINT_UPLIFT);
   const { tasks, taskType } = await readTasks(opts.tasks, { taskType: opts.taskType, limit: opts.limit });

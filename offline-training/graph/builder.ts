@@ -37,6 +37,7 @@ const DTYPE_CODE: Record<DType, number> = {
   float16: 10,
 };
 
+/** A graph that cannot be built as asked (shape mismatch, duplicate name, unknown value). */
 export class GraphBuildError extends Error {
   constructor(message: string) {
     super(message);
@@ -93,6 +94,10 @@ function normAxis(axis: number, rank: number, what: string): number {
   return a;
 }
 
+/**
+ * Writes ONNX ModelProto graphs (opset 17) node by node, with initializers, shape checks and int8 MatMul forms;
+ * `toBytes()` gives a `.onnx` file (ONNX IR spec).
+ */
 export class GraphBuilder {
   private readonly nodes: OnnxTypes.INodeProto[] = [];
   private readonly initializers: OnnxTypes.ITensorProto[] = [];

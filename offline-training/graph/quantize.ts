@@ -7,6 +7,10 @@ export interface QuantizedWeight {
   scales: Float32Array;
 }
 
+/**
+ * Symmetric per-output-channel int8 quantisation of a row-major [inDim, outDim] weight: scale[o] = max |w[:, o]|
+ * / 127, q = round(w / scale).
+ */
 export function quantizePerChannelInt8(weight: Float32Array, inDim: number, outDim: number): QuantizedWeight {
   const scales = new Float32Array(outDim);
   for (let i = 0; i < inDim; i++) {

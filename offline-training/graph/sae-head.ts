@@ -15,6 +15,11 @@ export interface SaeHead {
   int8?: boolean;
 }
 
+/**
+ * Appends a JumpReLU SAE head to a detector graph: a `features` output [1, T, F] = JumpReLU((resid - b_dec)
+ * W_enc + b_enc, threshold) for the head's F latents (int8 W_enc with `head.int8`). Throws when the head's
+ * shapes disagree.
+ */
 export function appendSaeHead(detector: Uint8Array, head: SaeHead): Uint8Array {
   const F = head.bEnc.length;
   if (head.wEnc.length !== head.dIn * F)

@@ -144,6 +144,11 @@ export class Semaphore {
   }
 }
 
+/**
+ * The chat-completions URL for an OpenAI-compatible base URL: `<base>/chat/completions` (a bare host gets
+ * `/v1`; a URL already ending in /chat/completions is kept). Throws LlmConfigError for a string that is not an
+ * http(s) URL.
+ */
 export function chatCompletionsUrl(baseUrl: string): string {
   let u: URL;
   try {
@@ -221,6 +226,10 @@ function describeFetchError(err: unknown): string {
   return cause ? `${e.message ?? 'fetch failed'} (${cause})` : (e.message ?? String(err));
 }
 
+/**
+ * A minimal OpenAI-compatible chat-completions client: timeouts, retries with backoff on 429/5xx/connection
+ * errors (honouring Retry-After), and answers as text. Expected failures are LlmError.
+ */
 export class ChatClient {
   readonly url: string;
   readonly model: string;

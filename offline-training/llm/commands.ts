@@ -36,6 +36,10 @@ export interface EndpointCliOptions {
   maxTokens?: number;
 }
 
+/**
+ * The body of `gloss-train outcomes`: runs runOutcomes with a progress bar, prints the summary, and throws
+ * LlmError when every request failed.
+ */
 export async function runOutcomesCli(o: EndpointCliOptions & { tasks: string; out: string }): Promise<OutcomesSummary> {
   const bar = progressBar(
     'outcomes [{bar}] {value}/{total} | correct {correct}, errors {errors}, {skipped} already done',
@@ -81,6 +85,11 @@ export interface UpliftCliOptions extends EndpointCliOptions {
   rewrite?: (prompt: string) => Promise<string> | string;
 }
 
+/**
+ * The body of `gloss-train evaluate --uplift`: loads the bundle's rewriter (unless `rewrite` is given), runs
+ * runUplift with a progress bar, prints the report, writes --json / --pairs-out. Throws LlmError when no task
+ * could be compared.
+ */
 export async function runUpliftCli(o: UpliftCliOptions): Promise<UpliftReport> {
   resolveEndpoint(o, NO_ENDPOINT_UPLIFT); // before loading any model
   let rewrite = o.rewrite;

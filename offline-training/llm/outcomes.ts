@@ -151,6 +151,11 @@ async function readExisting(file: string, model: string): Promise<Existing> {
   return { done, correct, n: done.size, unreadable, partialAt, missingNewline };
 }
 
+/**
+ * Asks the endpoint every task not yet in `out`, scores the answers and appends one JSONL row per task
+ * (resumable; a crash leaves at most a truncated last line). Returns the summary; throws LlmError for a bad
+ * endpoint, task file or template.
+ */
 export async function runOutcomes(opts: OutcomesOptions): Promise<OutcomesSummary> {
   const { client, model, concurrency } = endpointClient(opts, NO_ENDPOINT_OUTCOMES);
   const { tasks, taskType } = await readTasks(opts.tasks, { taskType: opts.taskType, limit: opts.limit });

@@ -34,6 +34,7 @@ export const DEFAULT_TEMPLATES: Record<TaskType, string> = {
     '{prompt}\n\nAnswer yes or no. Reason briefly if you need to, then end with a last line of the form "Answer: yes" or "Answer: no".',
 };
 
+/** The task type when it is one of TASK_TYPES (undefined stays undefined); throws LlmError otherwise. */
 export function checkTaskType(t: string | undefined): TaskType | undefined {
   if (t === undefined) return undefined;
   if (!(TASK_TYPES as readonly string[]).includes(t))
@@ -128,6 +129,10 @@ export interface Scored {
   correct: boolean;
 }
 
+/**
+ * The answer extracted from an LLM output and whether it matches the task's gold (numbers compared as numbers,
+ * yes/no as labels).
+ */
 export function score(task: Task, output: string): Scored {
   if (task.task === 'gsm8k') {
     const a = extractNumber(output);

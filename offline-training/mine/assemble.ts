@@ -28,6 +28,10 @@ export interface BundleParts {
   createdBy: string;
 }
 
+/**
+ * Writes a complete bundle: the detector with the SAE head appended, tokenizer, rules, features, card and
+ * manifest (see writeBundleFolder). Returns the manifest.
+ */
 export async function assembleBundle(p: BundleParts): Promise<Manifest> {
   const model = appendSaeHead(p.detectorModel, p.head);
   const enc = (o: unknown) => new TextEncoder().encode(JSON.stringify(o, null, 1) + '\n');

@@ -55,6 +55,10 @@ export interface FeatureAssociation {
   auc: number;
 }
 
+/**
+ * A function mapping a prompt length to one of `bins` quantile bins of `lengths` (the strata of the length-
+ * controlled test).
+ */
 export function lengthBinsOf(lengths: readonly number[], bins: number): (len: number) => number {
   const sorted = [...lengths].sort((a, b) => a - b);
   const cuts = Array.from({ length: bins - 1 }, (_, i) => sorted[Math.floor(((i + 1) * sorted.length) / bins)]);
@@ -65,6 +69,12 @@ export function lengthBinsOf(lengths: readonly number[], bins: number): (len: nu
   };
 }
 
+/**
+ * Per-latent association of firing with failure on the mining prompts: the 2x2 table, lift, Fisher's exact p and
+ * the log-odds ratio with its interval, the Mantel-Haenszel odds ratio and p within length strata, q-values by
+ * Benjamini-Hochberg, and the AUC gain over a length-only logistic model. Latents outside the support limits are
+ * skipped. Throws when `prompts` and `failed` differ in length.
+ */
 export function associate(
   prompts: readonly PromptSummary[],
   failed: readonly boolean[],

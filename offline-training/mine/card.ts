@@ -20,6 +20,10 @@ export interface CardInput {
 const f = (v: number | undefined, d = 3) =>
   v === undefined || Number.isNaN(v) ? 'n/a' : Number.isInteger(v) ? String(v) : v.toFixed(d);
 
+/**
+ * The bundle's card.md (a model card after Mitchell et al. 2019): detector, SAE figures with baselines, rules
+ * and their evidence, evaluation, training data.
+ */
 export function renderCard(c: CardInput): string {
   const d = c.detector;
   const lines = [

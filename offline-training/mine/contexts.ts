@@ -12,6 +12,10 @@ export interface TopContext {
   source: string;
 }
 
+/**
+ * The `k` texts on which each feature fires most, with a `windowChars` window around the top token (the usual
+ * top-activating-examples view of a latent).
+ */
 export async function topContexts(
   runner: FeatureRunner,
   texts: readonly { id: string; text: string }[],

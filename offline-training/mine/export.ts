@@ -33,6 +33,11 @@ export interface ExportOptions {
   trainedOut?: string;
 }
 
+/**
+ * `gloss-train export`: the bundle folder for the runtime: detector with the SAE head of the rules' features,
+ * tokenizer, reviewed rules, features, card and manifest; optionally the small trained parts into `trainedOut`.
+ * Throws UsageError for an unreadable input or rules that name features the SAE lacks.
+ */
 export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
   const source = folderSource(opts.detector);
   const detManifest = await readManifest(source).catch((e) => {

@@ -44,6 +44,10 @@ export function jumpReluHead(sae: Sae, features?: readonly number[]) {
   return { dIn: d, wEnc, bEnc, bDec, threshold };
 }
 
+/**
+ * Runs a detector folder with an SAE on texts and returns per-token feature activations. Throws UsageError when
+ * the detector is unreadable or its width differs from the SAE's d_in.
+ */
 export async function createFeatureRunner(detectorDir: string, sae: Sae): Promise<FeatureRunner> {
   const source = folderSource(detectorDir);
   const manifest = await readManifest(source).catch((e) => {

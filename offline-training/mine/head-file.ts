@@ -11,6 +11,7 @@ export interface HeadFile {
   features: number[];
 }
 
+/** Writes an SAE head (W_enc [d_in, F], b_enc, b_dec, threshold, feature ids) as safetensors. */
 export async function saveHead(path: string, h: HeadFile): Promise<void> {
   const F = h.features.length;
   const bytes = encodeSafetensors(
@@ -25,6 +26,7 @@ export async function saveHead(path: string, h: HeadFile): Promise<void> {
   await writeFile(path, bytes);
 }
 
+/** Reads an SAE head written by saveHead; throws when a tensor is missing. */
 export async function loadHead(path: string): Promise<HeadFile> {
   const file = parseSafetensors(new Uint8Array(await readFile(path)), path);
   const t = (name: string) => {

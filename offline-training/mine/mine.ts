@@ -98,6 +98,12 @@ export interface MiningResult {
   prompts: PromptRecord[];
 }
 
+/**
+ * `gloss-train mine`: splits the prompts of `outcomes` into mining and held-out sets, runs detector + SAE on the
+ * mining prompts, and tests each latent's association with the target's failures (Fisher's exact test, Mantel-
+ * Haenszel over length strata, Benjamini-Hochberg q-values), beside a length-only baseline. Writes
+ * candidates.json; throws UsageError for too few prompts or bad inputs.
+ */
 export async function mine(opts: MineOptions): Promise<MiningResult> {
   const heldOutFraction = opts.heldOut ?? 0.3;
   if (!(heldOutFraction > 0 && heldOutFraction < 1))

@@ -3,6 +3,7 @@
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 
+/** Renders a Vega-Lite spec (default 520 x 260 px) to an SVG string in Node, with no browser. */
 export async function svgChart(spec: Record<string, unknown>): Promise<string> {
   const compiled = vl.compile({ width: 520, height: 260, ...spec } as unknown as vl.TopLevelSpec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
@@ -11,6 +12,7 @@ export async function svgChart(spec: Record<string, unknown>): Promise<string> {
   return svg;
 }
 
+/** A Vega-Lite line chart spec of `y` against `x`, one line per value of `series`. */
 export function lineChart(
   values: Record<string, unknown>[],
   x: string,
@@ -31,6 +33,7 @@ export function lineChart(
   };
 }
 
+/** A Vega-Lite spec of point estimates with [lo, hi] intervals, one row per label, coloured by group. */
 export function intervalChart(
   values: { label: string; est: number; lo: number; hi: number; group: string }[],
   title: string,

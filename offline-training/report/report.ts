@@ -23,6 +23,10 @@ async function readOptional<T>(path: string | undefined, what: string): Promise<
   return path ? readJson<T>(path, what) : undefined;
 }
 
+/**
+ * Writes one self-contained HTML report (inline SVG charts, no scripts) from the SAE metrics, mining candidates
+ * and evaluation details given; returns the path. Throws UsageError for an unreadable input.
+ */
 export async function writeReport(opts: ReportOptions): Promise<string> {
   const sae = await readOptional<{
     history?: Record<string, number>[];

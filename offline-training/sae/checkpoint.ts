@@ -38,6 +38,10 @@ const exists = (p: string) =>
     () => false,
   );
 
+/**
+ * Writes a checkpoint into `out`/checkpoint (state.safetensors + state.json), replacing the previous one as a
+ * whole.
+ */
 export async function saveCheckpoint(out: string, ck: Checkpoint): Promise<void> {
   const { params: p, adam: a } = ck;
   const { d, m } = p;
@@ -80,6 +84,10 @@ export async function findCheckpoint(out: string): Promise<string | undefined> {
   return undefined;
 }
 
+/**
+ * Reads a checkpoint folder written by saveCheckpoint; throws SaeError when it is unreadable or its tensors have
+ * the wrong shapes.
+ */
 export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
   let meta: CheckpointMeta & { adam_t?: number };
   try {

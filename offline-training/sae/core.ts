@@ -103,6 +103,10 @@ export interface CoreOptions {
   state?: { params: SaeParams; adam: AdamState; sinceFired: Float64Array; everTouched: Uint8Array };
 }
 
+/**
+ * One TopK SAE under training: weights, Adam state and dead-latent counters, and `step()` (encoder on
+ * onnxruntime or TypeScript, then the sparse backward on worker threads). Shapes: d = d_in, m = d_sae.
+ */
 export class SaeCore {
   readonly sinceFired: Float64Array;
   private readonly mask: Float32Array;

@@ -234,6 +234,10 @@ class TsEncoder implements SaeEncoder {
   async release(): Promise<void> {}
 }
 
+/**
+ * The encoder half of a training step: x -> TopK(x W_enc^T + b_enc) and the AuxK TopK over dead latents, on
+ * onnxruntime-node (CPU or CUDA, falling back to CPU with a message) or in TypeScript (`engine: 'ts'`).
+ */
 export async function createEncoder(o: EncoderOptions): Promise<SaeEncoder> {
   if ((o.engine ?? 'ort') === 'ts') return new TsEncoder(o);
   const log = o.log ?? ((msg: string) => console.warn(msg));

@@ -105,6 +105,7 @@ export async function saveSae(dir: string, sae: Sae, opts: SaveOptions = {}): Pr
   await atomicWrite(join(dir, 'cfg.json'), JSON.stringify(saelensConfig(sae, dtype), null, 2) + '\n');
 }
 
+/** Writes `path` through a temporary file and a rename, so readers never see half a file. */
 export async function atomicWrite(path: string, data: Uint8Array | string): Promise<void> {
   await writeFile(`${path}.tmp`, data);
   await rename(`${path}.tmp`, path);

@@ -43,6 +43,7 @@ export interface AdamConfig {
   eps: number;
 }
 
+/** Zeroed Adam moments (Kingma & Ba 2015) for an SAE with d_in = d and m latents. */
 export function newAdam(
   d: number,
   m: number,
@@ -67,6 +68,7 @@ export const PARTIAL_RESIDUAL_SQ = 1;
 export const PARTIAL_AUXK_SSE = 2;
 export const PARTIAL_AUXK_LATENTS = 3;
 export const PARTIAL_SCALARS = 4;
+/** Float64 slots one range's partial sums take: the scalars, then colSum, colSq, gbd, eSum (d each). */
 export const partialStride = (d: number) => PARTIAL_SCALARS + 4 * d;
 
 /** Slots of the step's scalars (`StepState.scal`, a Float64Array the worker threads share). */
@@ -160,6 +162,10 @@ export const sharedAlloc: Alloc = {
   f64: (n) => new Float64Array(new SharedArrayBuffer(8 * n)),
 };
 
+/**
+ * Allocates a StepState for batches up to `cap` tokens split into `ranges` ranges, with `a` (heap or
+ * SharedArrayBuffer memory); the weights and Adam moments are copied in.
+ */
 export function allocState(
   o: { d: number; m: number; k: number; kAux: number; cap: number; ranges: number },
   params: SaeParams,
@@ -211,6 +217,7 @@ export function allocState(
   };
 }
 
+/** Samples [b0, b1) that range `w` of `ranges` takes in a batch of B. */
 export function sampleRange(B: number, ranges: number, w: number): [number, number] {
   return [Math.floor((B * w) / ranges), Math.floor((B * (w + 1)) / ranges)];
 }

@@ -39,6 +39,10 @@ export interface SaeRunner {
   release(): Promise<void>;
 }
 
+/**
+ * An encoder for evaluating a trained SAE on raw activations in batches (onnxruntime or TypeScript, as in
+ * training); release() frees it.
+ */
 export async function saeRunner(
   sae: Sae,
   opts: { engine?: Engine; device?: string; log?: (msg: string) => void } = {},

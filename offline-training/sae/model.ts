@@ -32,6 +32,10 @@ export interface SparseCodes {
   val: Float32Array;
 }
 
+/**
+ * Throws SaeError naming the tensor when an SAE's W_enc [d_in, d_sae], W_dec [d_sae, d_in], b_enc, b_dec or
+ * threshold has the wrong length.
+ */
 export function checkSaeShapes(sae: Sae, what = 'SAE'): void {
   const { d_in: d, d_sae: m } = sae;
   const want: [string, Float32Array | undefined, number][] = [

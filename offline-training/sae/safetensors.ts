@@ -35,6 +35,10 @@ export interface StFile {
 
 const MAX_HEADER = 100_000_000;
 
+/**
+ * Parses a safetensors file (Hugging Face format: u64 header length, JSON header, little-endian data). Throws
+ * SaeError for a truncated file, a bad header or overlapping tensors.
+ */
 export function parseSafetensors(file: Uint8Array, what = 'safetensors file'): StFile {
   if (file.length < 8) throw new SaeError(`${what}: ${file.length} bytes, too short for a safetensors header`);
   const dv = new DataView(file.buffer, file.byteOffset, file.byteLength);

@@ -43,6 +43,10 @@ function runRange(S: StepState, phase: Phase, w: number): void {
   else latentBackwardAndAdam(S, w, S.bounds[w], S.bounds[w + 1]);
 }
 
+/**
+ * Worker threads sharing one StepState (SharedArrayBuffers): each phase is split into ranges and run in
+ * parallel, with partial sums reduced in range order (deterministic for a given thread count).
+ */
 export class StepPool {
   private readonly ctrl: Int32Array;
   private workers: Worker[] = [];

@@ -197,6 +197,10 @@ function resolveOptions(o: TrainSaeOptions, cache: ActivationCache, fromCheckpoi
   };
 }
 
+/**
+ * The learning rate at 0-based `step`: linear warm-up over warmupSteps, constant, then linear decay to 0 over
+ * the last decayFraction of the steps (as sparsify and SAELens schedule it).
+ */
 export function learningRate(r: ResolvedOptions, step: number): number {
   // step is 0-based (the step about to run).
   let f = 1;
@@ -708,6 +712,10 @@ const pct = (v: number | null | undefined) =>
 const num = (v: number | null | undefined, digits = 4) =>
   v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(digits);
 
+/**
+ * summary.txt: the run's figures in words, each beside its baseline (mean-only and PCA FVU; JumpReLU against
+ * TopK).
+ */
 export function summaryText(m: SaeMetricsReport, out = '.'): string {
   const t = m.training;
   const lines = [

@@ -14,6 +14,7 @@
 import { f16Table } from '../../float16.ts';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
+/** A malformed, truncated or unsupported GGUF file; the message names the file and what is wrong. */
 export class GgufError extends Error {
   constructor(message: string) {
     super(message);
@@ -98,6 +99,7 @@ export const SUPPORTED_TENSOR_TYPES = [
   'Q6_K',
 ] as const;
 
+/** The ggml type's name (`Q4_K`), or `type N` for an unknown id. */
 export function ggmlTypeName(type: number): string {
   return GGML_TYPES[type]?.name ?? `type ${type}`;
 }
@@ -122,6 +124,7 @@ export interface ByteSource {
   close?(): void;
 }
 
+/** A ByteSource over bytes in memory; reads past the end throw GgufError. */
 export function bufferSource(bytes: Uint8Array): ByteSource {
   return {
     size: bytes.byteLength,
@@ -136,6 +139,10 @@ export function bufferSource(bytes: Uint8Array): ByteSource {
   };
 }
 
+/**
+ * A ByteSource reading a file on demand (tensors are not loaded until asked for); `close()` releases the
+ * descriptor.
+ */
 export function fileSource(path: string): ByteSource {
   const fd = openSync(path, 'r');
   let size: number;
@@ -349,6 +356,11 @@ export interface GgufHeader {
   fileSize: number;
 }
 
+/**
+ * Parses a GGUF v2/v3 header (magic, version, metadata key-values, tensor infos, alignment; GGUF spec, ggml
+ * docs/gguf.md). Throws GgufError for a bad magic, an unsupported version, a truncated file or implausible
+ * counts.
+ */
 export function parseGgufHeader(src: ByteSource, what = 'GGUF'): GgufHeader {
   if (src.size < 8) throw new GgufError(`${what}: not a GGUF file: ${src.size} bytes is too short for a header`);
   const head = new DataView(src.read(0, 8).slice().buffer);
@@ -636,6 +648,7 @@ function bf16ToF32(v: number): number {
 
 // ---- the file ------------------------------------------------------------------------------------
 
+/** An opened GGUF file: metadata, tensor infos, and tensors dequantised to float32 on request. */
 export class GgufFile {
   readonly version: number;
   readonly metadata: Record<string, GgufValue>;

@@ -35,6 +35,10 @@ export interface LlamaHparams {
 
 export const SUPPORTED_ARCHS = ['llama', 'qwen2'] as const;
 
+/**
+ * The model's hyper-parameters from GGUF metadata (`<arch>.block_count`, `.embedding_length`, ...). Throws
+ * GgufError for an unsupported architecture or a missing key.
+ */
 export function readHparams(g: GgufFile): LlamaHparams {
   const arch = g.getString('general.architecture');
   if (!(SUPPORTED_ARCHS as readonly string[]).includes(arch)) {
@@ -163,6 +167,11 @@ export interface BuiltLlamaGraph {
   hparams: LlamaHparams;
 }
 
+/**
+ * The Llama/Qwen2 forward pass as an ONNX graph (RMSNorm, RoPE, grouped-query attention, SwiGLU) from GGUF
+ * tensors, cut after `opts.layer` blocks (output `resid`, [1, T, d_model]) or complete (logits). Throws
+ * GgufError for a layer out of range or a missing tensor.
+ */
 export function buildLlamaGraph(g: GgufFile, opts: LlamaGraphOptions = {}): BuiltLlamaGraph {
   const hp = readHparams(g);
   if (opts.ropeType) hp.ropeType = opts.ropeType;

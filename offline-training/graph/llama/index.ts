@@ -30,6 +30,11 @@ export interface BuiltLlama extends BuiltDetector {
   eosId?: number;
 }
 
+/**
+ * Builds a Llama-family detector (llama, qwen2) from a GGUF file: the ONNX graph cut after `layer` blocks (int8
+ * MatMuls with `int8`) and a tokenizer.json from the GGUF metadata. Throws UsageError for a missing file,
+ * GgufError for a malformed or unsupported one.
+ */
 export async function buildLlama(opts: BuildLlamaOptions): Promise<BuiltLlama> {
   let g: GgufFile;
   try {

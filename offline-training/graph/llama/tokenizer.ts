@@ -148,6 +148,11 @@ export function spmMerges(tokens: string[], scores: number[], types: number[]): 
   return found.map((m) => [m.l, m.r]);
 }
 
+/**
+ * A Hugging Face tokenizer.json equivalent to the GGUF's own tokenizer (`tokenizer.ggml.*` metadata:
+ * SentencePiece `llama` or byte-level BPE `gpt2`; GGUF spec, ggml docs/gguf.md). Throws GgufError when the
+ * metadata has no or an unsupported tokenizer.
+ */
 export function tokenizerFromGguf(gguf: GgufFile | { metadata: Meta; what?: string }): GgufTokenizer {
   const meta = gguf.metadata;
   const what = ('what' in gguf && gguf.what) || 'GGUF';

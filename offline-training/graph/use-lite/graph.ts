@@ -26,6 +26,7 @@
 import { GraphBuilder, type Value, type Int8Form } from '../builder.ts';
 import type { TfjsModelJson, TfjsNode, TfjsTensor } from './tfjs-weights.ts';
 
+/** The USE-lite weights do not have the shape the graph expects, or the layer is out of range. */
 export class UseLiteGraphError extends Error {
   constructor(message: string) {
     super(message);
@@ -235,6 +236,11 @@ export interface BuiltUseLiteGraph {
   residWidth: number;
 }
 
+/**
+ * The USE-lite transformer as an ONNX graph from its weights: input_ids [1, T] in, `resid` [1, T, 512] after
+ * `opts.layer` blocks (or the full encoder). Throws UseLiteGraphError for a layer out of range or a missing
+ * weight.
+ */
 export function buildUseLiteGraph(w: UseLiteWeights, opts: UseLiteGraphOptions = {}): BuiltUseLiteGraph {
   const numLayers = w.layers.length;
   const L = opts.layer ?? numLayers;

@@ -86,6 +86,11 @@ export function loadUseLite(weightsDir: string): { weights: UseLiteWeights; voca
   return { weights, vocab };
 }
 
+/**
+ * Builds the Universal Sentence Encoder lite detector (Cer et al. 2018) from the TF.js weights folder: the ONNX
+ * graph cut after `layer` transformer blocks and a SentencePiece tokenizer.json. Throws UsageError for a layer
+ * out of range.
+ */
 export async function buildUseLite(
   opts: BuildUseLiteOptions & { loaded?: ReturnType<typeof loadUseLite> },
 ): Promise<BuiltUseLite> {

@@ -12,6 +12,10 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromFloat16Bits } from '../../float16.ts';
 
+/**
+ * A TF.js model folder that cannot be read (missing or malformed model.json, short weight shards, unsupported
+ * dtypes).
+ */
 export class TfjsWeightsError extends Error {
   constructor(message: string) {
     super(message);
@@ -66,6 +70,10 @@ function storedDtype(spec: TfjsWeightSpec, where: string): string {
   return d;
 }
 
+/**
+ * Reads and checks `dir`/model.json (TF.js graph-model format: topology and weightsManifest). Throws
+ * TfjsWeightsError naming the problem.
+ */
 export function readTfjsModelJson(dir: string): TfjsModelJson {
   const path = join(dir, 'model.json');
   let text: string;

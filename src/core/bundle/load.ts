@@ -13,6 +13,10 @@ export interface LoadedBundle {
   card?: string;
 }
 
+/**
+ * Loads a bundle from any source: the manifest, detector.onnx and tokenizer.json (each checked against its
+ * sha256), rules and features when listed. Throws BundleError for a missing or mismatched file.
+ */
 export async function loadBundle(source: BundleSource): Promise<LoadedBundle> {
   const manifest = await readManifest(source);
   for (const required of ['detector.onnx', 'tokenizer.json']) {

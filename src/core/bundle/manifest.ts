@@ -53,6 +53,7 @@ export const ManifestSchema = z
 export type Manifest = z.infer<typeof ManifestSchema>;
 export type DetectorInfo = z.infer<typeof DetectorInfoSchema>;
 
+/** A bundle that cannot be used: a missing or invalid manifest, a file missing or not matching its sha256. */
 export class BundleError extends Error {
   constructor(message: string) {
     super(message);
@@ -60,6 +61,10 @@ export class BundleError extends Error {
   }
 }
 
+/**
+ * Checks a parsed manifest.json against the bundle format (ManifestSchema); throws BundleError naming the first
+ * bad field.
+ */
 export function parseManifest(json: unknown): Manifest {
   const r = ManifestSchema.safeParse(json);
   if (!r.success) {
@@ -69,6 +74,7 @@ export function parseManifest(json: unknown): Manifest {
   return r.data;
 }
 
+/** SHA-256 of `bytes` as lowercase hex (Web Crypto, so it runs in Node, workerd and browsers). */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');

@@ -14,6 +14,10 @@ export interface LoadedFile {
   bytes: Uint8Array;
 }
 
+/**
+ * Reads and checks a bundle's manifest.json. Throws BundleError when it is missing, not JSON, or not a valid
+ * manifest.
+ */
 export async function readManifest(source: BundleSource): Promise<Manifest> {
   const bytes = await source.read('manifest.json');
   if (!bytes) throw new BundleError(`${source.label}: no manifest.json`);
@@ -38,6 +42,10 @@ export async function readVerified(source: BundleSource, manifest: Manifest, nam
   return bytes;
 }
 
+/**
+ * A bundle file checked against its manifest sha256 and parsed as JSON. Throws BundleError for a mismatch or bad
+ * JSON.
+ */
 export async function readVerifiedJson<T>(source: BundleSource, manifest: Manifest, name: string): Promise<T> {
   const bytes = await readVerified(source, manifest, name);
   try {

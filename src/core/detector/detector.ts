@@ -20,6 +20,7 @@ export interface Activations {
   windows: number;
 }
 
+/** A detector that cannot run: a missing output, a bad input, or a backend failure. */
 export class DetectorError extends Error {
   constructor(message: string) {
     super(message);
@@ -27,6 +28,10 @@ export class DetectorError extends Error {
   }
 }
 
+/**
+ * Runs a detector graph on token ids through an InferenceBackend, in overlapping windows of at most maxTokens,
+ * and returns one output's activations [tokens, width] (row-major Float32Array).
+ */
 export class Detector {
   private constructor(
     private readonly session: DetectorSession,

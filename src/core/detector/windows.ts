@@ -11,6 +11,11 @@ export interface Window {
   keepEnd: number;
 }
 
+/**
+ * Splits `length` tokens into windows of at most `size` sharing `overlap` tokens; each window keeps [keepStart,
+ * keepEnd) so every token is read once, away from a window edge where possible. Throws RangeError for a size <
+ * 1.
+ */
 export function planWindows(length: number, size: number, overlap: number): Window[] {
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`window size must be a positive integer, got ${size}`);
   const ov = Math.min(Math.max(0, Math.floor(overlap)), Math.floor((size - 1) / 2) * 2);

@@ -52,6 +52,11 @@ export function applyEdits(text: string, edits: readonly StringEdit[]): string {
   return JSON.stringify(json);
 }
 
+/**
+ * Glosses the texts of a request body that the scan mode selects (the adapter says where they are) and splices
+ * the new strings into the original JSON text, so every other byte stays as sent. Returns the body to forward
+ * and the rewrite status.
+ */
 export async function glossBody(
   adapter: FormatAdapter,
   text: string,

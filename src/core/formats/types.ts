@@ -31,10 +31,12 @@ export interface FormatAdapter {
   view(body: unknown): RequestView;
 }
 
+/** Whether `v` is a plain JSON object (not null, not an array). */
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** `v`'s JSON type in words for error messages: null, an array, string, ... */
 export function describeType(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
 }

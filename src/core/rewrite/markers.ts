@@ -21,10 +21,15 @@ const MARKERS = new RegExp(
   'g',
 );
 
+/** The inline gloss marker inserted after a span: `⟦gloss: ...⟧`. */
 export function inlineMarker(gloss: string): string {
   return `${INLINE_PREFIX}${gloss}${CLOSE}`;
 }
 
+/**
+ * The notes block appended to a message when glosses go at the end: one `- ` line per note between the notes
+ * markers.
+ */
 export function notesBlock(notes: readonly string[]): string {
   return `${NOTES_PREFIX}${notes.map((n) => `- ${n}`).join('\n')}${NOTES_SUFFIX}`;
 }
@@ -34,6 +39,7 @@ export function sanitizeGloss(gloss: string): string {
   return gloss.replaceAll(OPEN, '[').replaceAll(CLOSE, ']').replace(/\s+/g, ' ').trim();
 }
 
+/** Whether `text` already holds Gloss's markers (so it is not glossed twice). */
 export function isAnnotated(text: string): boolean {
   return text.includes(SIGNATURE);
 }
