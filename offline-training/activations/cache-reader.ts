@@ -31,13 +31,16 @@ export class CacheError extends Error {
   }
 }
 
+/** Element type of a cache's shards on disk. */
 export type CacheDtype = 'float32' | 'float16';
 
+/** One shard file and its row count. */
 export interface CacheShard {
   file: string;
   rows: number;
 }
 
+/** The held-out fraction (by blocks of rows) and the rows per block. */
 export interface OpenCacheOptions {
   /** Fraction of rows held out for evaluation (default 0.05). 0 holds out nothing. */
   heldOutFraction?: number;
@@ -45,6 +48,10 @@ export interface OpenCacheOptions {
   blockRows?: number;
 }
 
+/**
+ * How to draw batches: shuffled with a seed, epochs, batches to skip (resume), split, whether to drop a short
+ * last batch.
+ */
 export interface BatchOptions {
   shuffle?: boolean;
   seed?: number;
@@ -62,6 +69,10 @@ export interface BatchOptions {
   checkFinite?: boolean;
 }
 
+/**
+ * An opened activation cache: width d, row counts per split, and reads of samples and batches as float32 [rows,
+ * d].
+ */
 export interface ActivationCache {
   readonly dir: string;
   readonly d: number;

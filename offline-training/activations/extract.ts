@@ -12,6 +12,7 @@ import { UsageError } from '../errors.ts';
 import { encodeFloat16 } from '../float16.ts';
 import { readTexts, type SourceText } from './texts.ts';
 
+/** What extract takes: detector folder, corpus files, output cache folder and how to write it. */
 export interface ExtractOptions {
   detector: string;
   data: string[];
@@ -27,6 +28,10 @@ export interface ExtractOptions {
   progress?: boolean;
 }
 
+/**
+ * A cache's index.json: width d, dtype, rows, shards, the settings it was written with, and whether it is
+ * complete.
+ */
 export interface CacheIndex {
   version: 1;
   d: number;
@@ -46,6 +51,7 @@ export interface CacheIndex {
   };
 }
 
+/** A tokens.jsonl line: which text a run of rows came from, and each row's token and character offsets. */
 export interface TokenRecord {
   id: string;
   text: string;

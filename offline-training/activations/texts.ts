@@ -6,6 +6,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { UsageError } from '../errors.ts';
 import { jsonlObjects } from '../jsonl.ts';
 
+/** A text of a corpus with its stable id (`<file>:<line or row>`). */
 export interface SourceText {
   /** "<file base name>:<row>" (row counted from 0, header excluded). */
   id: string;
@@ -15,6 +16,7 @@ export interface SourceText {
 const JSONL_FIELDS = ['text', 'question', 'prompt', 'sentence'];
 const CSV_COLUMNS = ['text', 'sentence', 'question', 'prompt'];
 
+/** Which JSONL field or CSV column holds the text, and the CSV delimiter. */
 export interface ReadOptions {
   /** JSONL field or CSV column; by default the first of text, question, prompt, sentence. */
   field?: string;

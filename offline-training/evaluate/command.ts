@@ -11,6 +11,7 @@ import type { MiningResult } from '../mine/mine.ts';
 import { evaluateDetection, type DetectionEvaluation } from './detection.ts';
 import { evaluateMetaphor, type MetaphorResult } from './metaphor.ts';
 
+/** Inputs of `gloss-train evaluate` (detection and metaphor); paths are files or folders as named. */
 export interface EvaluateOptions {
   out: string;
   candidates?: string;
@@ -28,6 +29,10 @@ export interface EvaluateOptions {
   task?: string;
 }
 
+/**
+ * What evaluate returns and writes: the flat figures (evaluation.json) and the details (evaluation-
+ * details.json).
+ */
 export interface EvaluationFiles {
   summary: Record<string, number>;
   detection?: DetectionEvaluation;

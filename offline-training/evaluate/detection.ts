@@ -4,6 +4,7 @@ import type { RulesFile } from '../../src/core/rules/schema.ts';
 import type { MiningResult, PromptRecord } from '../mine/mine.ts';
 import { auc, logisticFit, rocCurve } from '../mine/stats.ts';
 
+/** Held-out detection figures, each beside the length-only baseline. */
 export interface DetectionEvaluation {
   heldOut: number;
   heldOutFailures: number;

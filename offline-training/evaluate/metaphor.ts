@@ -7,6 +7,7 @@ import { UsageError } from '../errors.ts';
 import type { FeatureRunner } from '../mine/feature-runner.ts';
 import { bestThreshold, fitSparseLogistic, prf, type PRF, type SparseRow } from './sparse-logistic.ts';
 
+/** One verb in context from VUA / MOH-X: the sentence, the verb's word index, metaphorical (1) or literal (0). */
 export interface VerbExample {
   sentence: string;
   verbIdx: number;
@@ -68,6 +69,7 @@ export async function verbCodes(runner: FeatureRunner, examples: readonly VerbEx
 
 const L1_GRID = [0.0003, 0.001, 0.003, 0.01, 0.03];
 
+/** Metaphor-detection figures: the VUA read-out (test F1, precision, recall) and MOH-X cross-validated F1. */
 export interface MetaphorResult {
   vua: { test: PRF; val: PRF; l1: number; nnz: number; n: { train: number; val: number; test: number } };
   mohx?: { f1: number; precision: number; recall: number; folds: number; n: number };

@@ -2,11 +2,13 @@
 // by full-batch proximal gradient descent with FISTA momentum: the readout stays sparse, so the
 // features it keeps can be named.
 
+/** A sparse feature vector: indices and their values. */
 export interface SparseRow {
   idx: Int32Array;
   val: Float32Array;
 }
 
+/** A fitted logistic model: weights [dim], bias, and its probability for a sparse row. */
 export interface SparseLogistic {
   w: Float64Array;
   b: number;
@@ -84,6 +86,7 @@ export function fitSparseLogistic(
   return { w: wf, b: bf, nnz, predict: (r) => 1 / (1 + Math.exp(-(dot(wf, r) + bf))) };
 }
 
+/** Precision, recall and F1 at one threshold. */
 export interface PRF {
   precision: number;
   recall: number;

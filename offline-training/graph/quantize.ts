@@ -1,6 +1,7 @@
 // Per-output-channel symmetric int8 quantization of a [in, out] row-major weight matrix.
 // Symmetric (zero point 0) keeps MatMulInteger's weight zero point out of the graph.
 
+/** An int8 weight [inDim, outDim] row-major and its per-output-channel scales. */
 export interface QuantizedWeight {
   values: Int8Array;
   /** One scale per output column: w ~= values * scale. */

@@ -3,6 +3,7 @@
 // any subset of latents independently of the rest.
 import { GraphBuilder, type Value } from './builder.ts';
 
+/** The SAE rows a bundle keeps: W_enc [d_in, F] row-major, b_enc [F], b_dec [d_in], JumpReLU threshold [F]. */
 export interface SaeHead {
   dIn: number;
   /** Encoder columns of the kept latents, row-major [dIn, F]. */

@@ -70,6 +70,7 @@ export async function runOutcomesCli(o: EndpointCliOptions & { tasks: string; ou
   return s;
 }
 
+/** Options of runUpliftCli (the flags of `evaluate --uplift`, typed). */
 export interface UpliftCliOptions extends EndpointCliOptions {
   tasks: string;
   /** Bundle folder whose rules rewrite the prompts (default models/default). */

@@ -15,12 +15,14 @@ import { LlmError } from './client.ts';
 import { formatNumber, goldNumber } from './answers.ts';
 import { jsonlObjects } from '../jsonl.ts';
 
+/** One model's correctness (and answer) on a prompt, whichever outcomes format it came from. */
 export interface CommonOutcome {
   model: string;
   correct: boolean;
   answer?: string;
 }
 
+/** A prompt with the outcomes of every model asked, read from either outcomes format. */
 export interface OutcomeRecord {
   id: string;
   prompt: string;
@@ -32,6 +34,7 @@ export interface OutcomeRecord {
   failure?: boolean;
 }
 
+/** Id prefix given to rows of the shared GSM8K test_outcomes.jsonl (which has no ids). */
 export const SHARED_GSM8K_ID_PREFIX = 'gsm8k-test';
 
 function answerAfterA(solution: string): string | undefined {

@@ -13,9 +13,12 @@ import { LlmError } from './client.ts';
 import { extractNumber, extractYesNo, goldLabel, goldNumber, sameNumber } from './answers.ts';
 import { jsonlObjects } from '../jsonl.ts';
 
+/** Task kinds: GSM8K-style numeric answers, or yes/no labels. */
 export type TaskType = 'gsm8k' | 'yes-no';
+/** Every TaskType, for option checks. */
 export const TASK_TYPES: readonly TaskType[] = ['gsm8k', 'yes-no'];
 
+/** One task of a task set: id, the prompt text, the gold answer, and the row's other fields for templates. */
 export interface Task {
   id: string;
   /** The task text as the detector and the rewriter see it (no instructions). */
@@ -27,6 +30,7 @@ export interface Task {
   fields: Record<string, unknown>;
 }
 
+/** The instruction template per task type; `{prompt}` is the task text. */
 export const DEFAULT_TEMPLATES: Record<TaskType, string> = {
   gsm8k:
     '{prompt}\n\nSolve the problem step by step. Then give the final answer on its own last line in the form "#### <number>" (the number only, no units).',
@@ -123,6 +127,7 @@ export function renderPrompt(template: string, task: Task, prompt = task.prompt)
   });
 }
 
+/** An extracted answer (null when none was found) and whether it matches the gold. */
 export interface Scored {
   /** The extracted answer (a number, or 1/0), null when none was found. */
   answer: number | null;

@@ -6,6 +6,7 @@ import { appendSaeHead, type SaeHead } from '../graph/sae-head.ts';
 import type { DetectorInfo, Manifest } from '../../src/core/bundle/manifest.ts';
 import type { FeaturesFile, RulesFile } from '../../src/core/rules/schema.ts';
 
+/** The SAE figures a manifest's sae.metrics carries. */
 export interface SaeFigures {
   fvu: number;
   explained_variance: number;
@@ -13,6 +14,7 @@ export interface SaeFigures {
   dead_fraction: number;
 }
 
+/** Everything assembleBundle writes: detector bytes, SAE head, tokenizer, rules, features, card, figures. */
 export interface BundleParts {
   out: string;
   name: string;

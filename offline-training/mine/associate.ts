@@ -12,6 +12,7 @@ import {
   type Table2x2,
 } from './stats.ts';
 
+/** A prompt's per-latent summary: max activation and firing count over its tokens. */
 export interface PromptSummary {
   id: string;
   /** Tokens in the prompt. */
@@ -22,6 +23,7 @@ export interface PromptSummary {
   count: Uint16Array;
 }
 
+/** Support limits and the number of length strata for associate(). */
 export interface AssociationOptions {
   /** A latent must fire in at least this many mining prompts (default 8). */
   minSupport?: number;
@@ -31,6 +33,7 @@ export interface AssociationOptions {
   lengthBins?: number;
 }
 
+/** One latent's association with failure on the mining split. */
 export interface FeatureAssociation {
   feature: number;
   /** Mining prompts where the latent fires / of those, failures. */

@@ -4,6 +4,7 @@ import type { DetectorInfo } from '../../src/core/bundle/manifest.ts';
 import type { Rule } from '../../src/core/rules/schema.ts';
 import type { MiningResult } from './mine.ts';
 
+/** What the card shows: names, detector facts, SAE and evaluation figures, rules with evidence. */
 export interface CardInput {
   name: string;
   detector: DetectorInfo;

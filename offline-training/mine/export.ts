@@ -16,6 +16,7 @@ import { parseRules, parseFeatures, type FeaturesFile, type RulesFile } from '..
 import type { MiningResult } from './mine.ts';
 import { renderCard, type CardInput } from './card.ts';
 
+/** Inputs of `gloss-train export`. */
 export interface ExportOptions {
   detector: string;
   sae: string;

@@ -9,6 +9,7 @@ import type { Manifest } from '../../src/core/bundle/manifest.ts';
 import type { Sae } from '../sae/model.ts';
 import { UsageError } from '../errors.ts';
 
+/** A text's tokens with offsets and per-token feature activations [tokens, F]. */
 export interface TextActivations {
   ids: number[];
   pieces: string[];
@@ -17,6 +18,7 @@ export interface TextActivations {
   acts: Float32Array;
 }
 
+/** Runs detector + SAE on texts; release() frees the sessions. */
 export interface FeatureRunner {
   readonly manifest: Manifest;
   readonly tokenizer: GlossTokenizer;

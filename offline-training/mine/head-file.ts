@@ -5,6 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { encodeSafetensors, parseSafetensors, tensorToF32 } from '../sae/safetensors.ts';
 import type { SaeHead } from '../graph/sae-head.ts';
 
+/** An SAE head and the feature ids of its rows, as head.safetensors stores them. */
 export interface HeadFile {
   head: SaeHead;
   /** SAE latent ids of the head's columns, in column order. */

@@ -9,6 +9,7 @@ import { wordsOf } from './contexts.ts';
 import { auc } from './stats.ts';
 import { pickTemplate } from './gloss-templates.ts';
 
+/** Inputs and settings of `gloss-train rules`. */
 export interface RulesOptions {
   candidates: string;
   out: string;

@@ -8,6 +8,7 @@ import type { MiningResult } from '../mine/mine.ts';
 import type { DetectionEvaluation } from '../evaluate/detection.ts';
 import { intervalChart, lineChart, svgChart } from './charts.ts';
 
+/** Inputs of `gloss-train report`: the HTML path and the optional metrics, candidates and evaluation files. */
 export interface ReportOptions {
   out: string;
   saeMetrics?: string;

@@ -11,6 +11,7 @@ import { SaeError } from './errors.ts';
 import type { AdamState, SaeParams } from './kernels.ts';
 import { encodeSafetensors, parseSafetensors, tensorToF32, tensorToInts, type StInput } from './safetensors.ts';
 
+/** state.json of a checkpoint: step, resolved options, normalisation, history, time, cache rows. */
 export interface CheckpointMeta {
   version: 1;
   step: number;
@@ -24,6 +25,7 @@ export interface CheckpointMeta {
   cacheRows?: number;
 }
 
+/** A checkpoint: its meta plus weights, Adam state and dead-latent counters. */
 export interface Checkpoint {
   meta: CheckpointMeta;
   params: SaeParams;

@@ -35,6 +35,7 @@ import {
   type Phase,
 } from './step-pool.ts';
 
+/** An SAE under training: sizes d, m, k, AuxK settings, seed and Adam settings. */
 export interface CoreConfig {
   d: number;
   m: number;
@@ -49,6 +50,7 @@ export interface CoreConfig {
   seed: number;
 }
 
+/** A step's figures plus the dead latent count and where its time went. */
 export interface CoreStepStats extends StepStats {
   /** Dead latents after this step. */
   dead: number;
@@ -91,6 +93,7 @@ export function initParams(d: number, m: number, seed: number): SaeParams {
   return { d, m, We: Wd.slice(), Wd, be: new Float32Array(m), bd: new Float32Array(d) };
 }
 
+/** Where a step runs: engine, device, threads, largest batch, and a state to resume. */
 export interface CoreOptions {
   engine?: Engine;
   device?: string;

@@ -12,8 +12,10 @@ import { GraphBuilder } from '../graph/builder.ts';
 import { SaeError } from './errors.ts';
 import { tsEncoderPre, tsTopK } from './kernels.ts';
 
+/** Where the encoder runs: onnxruntime (`ort`) or plain TypeScript (`ts`, the baseline). */
 export type Engine = 'ort' | 'ts';
 
+/** TopK of a batch: values and latent indices [B, k] row-major. */
 export interface TopKOut {
   vals: Float32Array;
   idx: Int32Array;
@@ -21,6 +23,7 @@ export interface TopKOut {
   auxIdx?: Int32Array;
 }
 
+/** The encoder of a training step: TopK of the pre-activations, AuxK TopK over dead latents, pre-activations. */
 export interface SaeEncoder {
   readonly engine: Engine;
   /** The execution provider actually in use ('cpu', 'cuda', or 'ts'). */
@@ -38,6 +41,7 @@ export interface SaeEncoder {
   release(): Promise<void>;
 }
 
+/** Sizes d, m, k, the engine and device, and onnxruntime's thread count. */
 export interface EncoderOptions {
   d: number;
   m: number;

@@ -62,6 +62,7 @@ const SPARSIFY_KEYS = new Set([
   'dtype',
 ]);
 
+/** How saveSae writes: the tensors' dtype on disk. */
 export interface SaveOptions {
   /** Tensor dtype on disk (default F32). */
   dtype?: 'F32' | 'F16' | 'BF16';
@@ -179,6 +180,7 @@ function checkFiniteArr(a: Float32Array, what: string, allowPosInf = false): voi
   }
 }
 
+/** Checks loadSae applies: the expected d_in, and whether unknown SAELens cfg.json keys are allowed. */
 export interface LoadOptions {
   /** Ignore unknown cfg.json keys instead of failing (default false). */
   allowUnknownKeys?: boolean;

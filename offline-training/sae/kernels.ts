@@ -13,6 +13,7 @@
 // This file is loaded by worker threads with Node's built-in type stripping: erasable TypeScript
 // only (no enums, no parameter properties, no namespaces).
 
+/** Training weights: We [m, d] (rows of W_enc), Wd [m, d], be [m], bd [d]. */
 export interface SaeParams {
   d: number;
   m: number;
@@ -24,6 +25,7 @@ export interface SaeParams {
   bd: Float32Array;
 }
 
+/** Adam's step count and moments for every parameter (same shapes as SaeParams). */
 export interface AdamState {
   t: number;
   mWe: Float32Array;
@@ -36,6 +38,7 @@ export interface AdamState {
   vbd: Float32Array;
 }
 
+/** Adam's hyper-parameters. */
 export interface AdamConfig {
   lr: number;
   beta1: number;
@@ -64,9 +67,13 @@ export function newAdam(
 
 /** Partial sums per range (reduced in range order): these scalars, then colSum, colSq, gbd, eSum (d each). */
 export const PARTIAL_SSE = 0;
+/** Sum of squared residuals (x - x_hat), for the AuxK normaliser. */
 export const PARTIAL_RESIDUAL_SQ = 1;
+/** AuxK reconstruction error. */
 export const PARTIAL_AUXK_SSE = 2;
+/** Latents that got an AuxK gradient. */
 export const PARTIAL_AUXK_LATENTS = 3;
+/** Number of scalar slots before the per-dimension sums. */
 export const PARTIAL_SCALARS = 4;
 /** Float64 slots one range's partial sums take: the scalars, then colSum, colSq, gbd, eSum (d each). */
 export const partialStride = (d: number) => PARTIAL_SCALARS + 4 * d;
@@ -84,6 +91,7 @@ export const SLOT_USE_AUXK = 3;
 export const SLOT_K_AUX = 4;
 /** Adam beta1 and beta2. */
 export const SLOT_BETA1 = 5;
+/** (see SLOT_BETA1) */
 export const SLOT_BETA2 = 6;
 /** lr / (1 - beta1^t): Adam's step size with the first-moment bias correction folded in. */
 export const SLOT_STEP_SIZE = 7;
@@ -141,6 +149,7 @@ export interface StepState {
   bounds: Int32Array;
 }
 
+/** Where a StepState's arrays live: the heap, or SharedArrayBuffers for worker threads. */
 export type Alloc = {
   f32(n: number): Float32Array;
   i32(n: number): Int32Array;
@@ -148,6 +157,7 @@ export type Alloc = {
   f64(n: number): Float64Array;
 };
 
+/** Ordinary typed arrays (one thread). */
 export const heapAlloc: Alloc = {
   f32: (n) => new Float32Array(n),
   i32: (n) => new Int32Array(n),
@@ -155,6 +165,7 @@ export const heapAlloc: Alloc = {
   f64: (n) => new Float64Array(n),
 };
 
+/** Typed arrays on SharedArrayBuffers (worker threads). */
 export const sharedAlloc: Alloc = {
   f32: (n) => new Float32Array(new SharedArrayBuffer(4 * n)),
   i32: (n) => new Int32Array(new SharedArrayBuffer(4 * n)),
@@ -449,6 +460,7 @@ export function setScalars(S: StepState, B: number, cfg: AdamConfig, lr: number,
   S.scal[SLOT_EPS] = cfg.eps;
 }
 
+/** A step's reconstruction figures: SSE, SST, active latents, AuxK loss and latents. */
 export interface StepStats {
   /** Sum over the batch of ||x - x_hat||^2. */
   sse: number;

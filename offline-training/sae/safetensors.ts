@@ -6,6 +6,7 @@
 import { fromFloat16Bits, toFloat16Bits } from '../float16.ts';
 import { SaeError } from './errors.ts';
 
+/** safetensors dtypes this reader knows. */
 export type StDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
 const SIZE: Record<StDtype, number> = {
@@ -21,6 +22,7 @@ const SIZE: Record<StDtype, number> = {
   BOOL: 1,
 };
 
+/** A tensor as stored: dtype, shape, and its bytes. */
 export interface StTensor {
   dtype: StDtype;
   shape: number[];
@@ -28,6 +30,7 @@ export interface StTensor {
   bytes: Uint8Array;
 }
 
+/** A parsed safetensors file: tensors by name and the __metadata__ strings. */
 export interface StFile {
   tensors: Map<string, StTensor>;
   metadata: Record<string, string>;
@@ -151,6 +154,7 @@ function floatToBf16(v: number): number {
   return ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff; // round to nearest even
 }
 
+/** A tensor to write: dtype, shape, and values. */
 export interface StInput {
   dtype: 'F32' | 'F16' | 'BF16' | 'I32' | 'F64';
   shape: number[];

@@ -14,6 +14,7 @@ import {
   type StepState,
 } from './kernels.ts';
 
+/** The phases of a step run on worker threads (see PHASE_*). */
 export type Phase = 1 | 2 | 3;
 
 // Atomics.waitAsync (Node >= 16) is ES2024; the project's lib is ES2023.
@@ -27,8 +28,11 @@ const waitAsync = (
     ): { async: boolean; value: Promise<string> | string };
   }
 ).waitAsync;
+/** Phase 1: mseGradRows over sample ranges. */
 export const PHASE_MSE_GRAD: Phase = 1;
+/** Phase 2: auxKGradRows over sample ranges. */
 export const PHASE_AUXK_GRAD: Phase = 2;
+/** Phase 3: latentBackwardAndAdam over latent ranges. */
 export const PHASE_BACKWARD: Phase = 3;
 
 /** Threads for the TypeScript phases by default: the machine's cores, at most 8. */

@@ -20,6 +20,7 @@ import { evaluateSae, meanBaselineFvu, pcaBaselineFvu, saeRunner, type EvalResul
 import type { Sae } from './model.ts';
 import { SaeSettings, type SaeSettingsInput } from './options.ts';
 
+/** Figures reported while training (EMAs of the training batches; the held-out slice on evaluation steps). */
 export interface ProgressMetrics {
   /** Training-batch FVU (exponential moving average over recent steps). */
   fvu: number;
@@ -74,6 +75,10 @@ export interface ResolvedOptions {
   engine: Engine;
 }
 
+/**
+ * metrics.json: held-out figures with baselines, the training settings and history, the split, JumpReLU
+ * agreement.
+ */
 export interface SaeMetricsReport {
   version: 1;
   /** The figures a bundle manifest's sae.metrics carries. */
@@ -114,6 +119,7 @@ export interface SaeMetricsReport {
   history: Record<string, number>[];
 }
 
+/** What trainSae returns: the SAE (normalisation folded in), its JumpReLU twin, metrics, and where it stopped. */
 export interface TrainSaeResult {
   /** The TopK SAE on raw activations (normalisation folded in). */
   sae: Sae;

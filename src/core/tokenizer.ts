@@ -4,6 +4,7 @@
 // (case folding, NFKC, whitespace collapsing): it compares folded characters and skips spaces.
 import { Tokenizer } from '@huggingface/tokenizers';
 
+/** Token ids, token strings and their character offsets in the original text. */
 export interface TokenizedText {
   ids: number[];
   tokens: string[];

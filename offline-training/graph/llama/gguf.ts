@@ -22,9 +22,12 @@ export class GgufError extends Error {
   }
 }
 
+/** The GGUF magic, "GGUF" read as a little-endian u32. */
 export const GGUF_MAGIC = 0x46554747; // "GGUF" read as a little-endian u32
+/** Tensor data alignment when `general.alignment` is absent (GGUF spec). */
 export const GGUF_DEFAULT_ALIGNMENT = 32;
 
+/** GGUF metadata value types (GGUF spec, `gguf_metadata_value_type`). */
 export enum GgufValueType {
   UINT8 = 0,
   INT8 = 1,
@@ -104,6 +107,7 @@ export function ggmlTypeName(type: number): string {
   return GGML_TYPES[type]?.name ?? `type ${type}`;
 }
 
+/** A tensor's header entry: name, dims in ggml order (ne0 first), ggml type, offset into the data section. */
 export interface GgufTensorInfo {
   name: string;
   /** ggml order: ne0 (contiguous) first. */
@@ -346,6 +350,7 @@ function readValue(c: Cursor, type: number, key: string, depth: number): GgufVal
   }
 }
 
+/** A parsed GGUF header: version, metadata, tensor infos, alignment and where the data starts. */
 export interface GgufHeader {
   version: number;
   metadata: Record<string, GgufValue>;

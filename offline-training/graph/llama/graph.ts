@@ -14,6 +14,7 @@
 import { GraphBuilder, type Value } from '../builder.ts';
 import { GgufError, type GgufFile } from './gguf.ts';
 
+/** A Llama-family model's hyper-parameters, as GGUF metadata states them. */
 export interface LlamaHparams {
   arch: string;
   numLayers: number;
@@ -33,6 +34,7 @@ export interface LlamaHparams {
   tiedOutput: boolean;
 }
 
+/** The GGUF `general.architecture` values buildLlamaGraph supports. */
 export const SUPPORTED_ARCHS = ['llama', 'qwen2'] as const;
 
 /**
@@ -95,6 +97,7 @@ export function readHparams(g: GgufFile): LlamaHparams {
   };
 }
 
+/** Where the graph starts and ends (layers), int8 weights, extra outputs, and a RoPE override. */
 export interface LlamaGraphOptions {
   /** Build only `layer` blocks and output `resid` (the hidden state after them). */
   layer?: number;
@@ -161,6 +164,7 @@ function attentionShared(gb: GraphBuilder, ids: Value, hp: LlamaHparams, factors
   return { cos, sin, half, future, negBig: gb.constF32(-1e30), scale: gb.constF32(1 / Math.sqrt(hp.headDim)) };
 }
 
+/** The ONNX model bytes and the hyper-parameters it was built with. */
 export interface BuiltLlamaGraph {
   model: Uint8Array;
   outputs: string[];

@@ -9,6 +9,7 @@ export { GgufError, GgufFile } from './gguf.ts';
 export { buildLlamaGraph, readHparams, type LlamaHparams } from './graph.ts';
 export { tokenizerFromGguf } from './tokenizer.ts';
 
+/** What buildLlama takes: the GGUF path, the cut layer, int8. */
 export interface BuildLlamaOptions {
   /** Path to a .gguf file. */
   weights: string;
@@ -21,6 +22,7 @@ export interface BuildLlamaOptions {
   fromLayer?: number;
 }
 
+/** A built Llama-family detector, with its tokenizer_config.json, hyper-parameters and BOS/EOS ids. */
 export interface BuiltLlama extends BuiltDetector {
   info: BuiltDetector['info'] & { arch: 'llama' };
   /** tokenizer_config.json contents for `new Tokenizer(tokenizerJson, tokenizerConfig)`. */

@@ -21,6 +21,7 @@ export const TokenType = {
   BYTE: 6,
 } as const;
 
+/** A tokenizer.json and tokenizer_config.json built from GGUF metadata, with BOS/EOS ids and whether BOS is added. */
 export interface GgufTokenizer {
   /** tokenizer.json contents. */
   tokenizerJson: Record<string, unknown>;

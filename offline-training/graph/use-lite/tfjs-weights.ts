@@ -23,6 +23,7 @@ export class TfjsWeightsError extends Error {
   }
 }
 
+/** One weight of a TF.js weightsManifest: name, shape, dtype (and quantization when present). */
 export interface TfjsWeightSpec {
   name: string;
   shape: number[];
@@ -30,6 +31,7 @@ export interface TfjsWeightSpec {
   quantization?: { dtype: string; scale?: number; min?: number };
 }
 
+/** A node of a TF.js graph-model topology. */
 export interface TfjsNode {
   name: string;
   op: string;
@@ -37,11 +39,13 @@ export interface TfjsNode {
   attr?: Record<string, unknown>;
 }
 
+/** A TF.js model.json: the graph topology and the weights manifest. */
 export interface TfjsModelJson {
   modelTopology?: { node?: TfjsNode[] };
   weightsManifest: { paths: string[]; weights: TfjsWeightSpec[] }[];
 }
 
+/** A dequantised TF.js weight: shape and float32 (or int32) data. */
 export interface TfjsTensor {
   name: string;
   shape: number[];

@@ -30,9 +30,12 @@
 //     running sums). No Unigram scores can change that (both orders have the same multiset of
 //     scores). 4 of the 7,473 GSM8K training questions differ this way, none otherwise.
 
+/** A SentencePiece vocabulary entry: the piece and its log-probability score (null for reserved ids). */
 export type VocabEntry = [string, number | null];
 
+/** Ids 0..5 of USE-lite's vocabulary are reserved (unk, padding, control). */
 export const RESERVED_COUNT = 6;
+/** The unknown-piece id. */
 export const UNK_ID = 0;
 const SEP = '\u2581';
 

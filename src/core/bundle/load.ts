@@ -3,6 +3,7 @@ import { BundleError, type Manifest } from './manifest.ts';
 import { readManifest, readVerified, readVerifiedJson, type BundleSource } from './source.ts';
 import { parseFeatures, parseRules, type FeaturesFile, type RulesFile } from '../rules/schema.ts';
 
+/** A bundle read and verified: manifest, detector model bytes, tokenizer.json, rules and features. */
 export interface LoadedBundle {
   manifest: Manifest;
   model: Uint8Array;

@@ -2,6 +2,7 @@
 // (browser). Loading always goes through the manifest and its sha256 check.
 import { BundleError, parseManifest, verifyFile, type Manifest } from './manifest.ts';
 
+/** Where bundle files come from (a folder, Worker modules, an upload); `read` gives undefined for a missing file. */
 export interface BundleSource {
   /** A short description for error messages, e.g. the folder path. */
   readonly label: string;
@@ -9,6 +10,7 @@ export interface BundleSource {
   read(name: string): Promise<Uint8Array | undefined>;
 }
 
+/** A bundle file: its name and bytes. */
 export interface LoadedFile {
   name: string;
   bytes: Uint8Array;

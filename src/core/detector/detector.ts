@@ -3,6 +3,7 @@
 import type { DetectorSession, InferenceBackend } from './backend.ts';
 import { planWindows } from './windows.ts';
 
+/** Which output to read and how long inputs are windowed (tokens). */
 export interface DetectorOptions {
   /** The output to read: `features` for bundles with an SAE head, `resid` for bare detectors. */
   output?: string;
@@ -12,6 +13,7 @@ export interface DetectorOptions {
   overlap?: number;
 }
 
+/** A text's activations of one output: [tokens, width] row-major, and how many windows it took. */
 export interface Activations {
   /** Row-major [tokens, width]. */
   data: Float32Array;

@@ -2,6 +2,7 @@
 // its activations from the window where it sits farthest from an edge, so every token sees at
 // least `overlap / 2` tokens of context on both sides (except at the prompt's own ends).
 
+/** A window [start, end) of token positions and the part [keepStart, keepEnd) whose outputs are kept. */
 export interface Window {
   /** First token of the window. */
   start: number;

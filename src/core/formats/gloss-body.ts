@@ -6,6 +6,7 @@ import { rewriteMessages, type DetectFn, type ScanMode } from '../rewrite/messag
 import type { RewriteStatus } from '../rewrite/text.ts';
 import type { FormatAdapter, ViewMessage } from './types.ts';
 
+/** A glossed request body and what happened to it. */
 export interface BodyGloss {
   status: RewriteStatus;
   /** The body to forward: the original text when nothing changed. */

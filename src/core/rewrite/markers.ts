@@ -8,12 +8,17 @@
 // `⟦gloss` in a text means Gloss already annotated it, and each marker ends at the first `⟧`
 // after its opener: stripping is one regular expression and exact.
 
+/** Opens every marker (U+27E6). */
 export const OPEN = '\u27E6';
+/** Closes every marker (U+27E7). */
 export const CLOSE = '\u27E7';
 /** Present in every insertion; a text containing it is treated as already annotated. */
 export const SIGNATURE = `${OPEN}gloss`;
+/** Opens an inline gloss (after a space). */
 export const INLINE_PREFIX = ` ${OPEN}gloss: `;
+/** Opens the notes block appended to a message. */
 export const NOTES_PREFIX = `\n\n${OPEN}gloss-notes: how to read the text above\n`;
+/** Closes the notes block. */
 export const NOTES_SUFFIX = `\n${CLOSE}`;
 
 const MARKERS = new RegExp(
