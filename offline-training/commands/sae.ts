@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { flag } from '../option-schema.ts';
 import { SaeSettings } from '../sae/options.ts';
 import { defineCommand } from './define.ts';
-import { progressBar } from './progress.ts';
+import { jobProgress } from './progress.ts';
 
 /** `gloss-train sae` options: the cache, the output folder, and the training settings. */
 export const SaeOptions = z.object({
@@ -24,24 +24,19 @@ export function saeCommand(): Command {
       const ac = new AbortController();
       const stop = () => ac.abort();
       process.once('SIGINT', stop);
-      const bar = progressBar(
+      const bar = jobProgress(
         'sae [{bar}] {value}/{total} steps | fvu {fvu} | l0 {l0} | dead {dead} | eta {eta_formatted}',
       );
-      let started = false;
       const res = await trainSae({
         ...o,
         signal: ac.signal,
         log: (msg) => console.error(`gloss-train sae: ${msg}`),
-        onProgress: (step, total, m) => {
-          const payload = {
+        onProgress: (step, total, m) =>
+          bar.update(step, total, {
             fvu: m.fvu.toFixed(4),
             l0: m.l0.toFixed(1),
             dead: `${(m.dead_fraction * 100).toFixed(1)}%`,
-          };
-          if (!started) bar.start(total, step, payload);
-          started = true;
-          bar.update(step, payload);
-        },
+          }),
       }).finally(() => {
         bar.stop();
         process.off('SIGINT', stop);

@@ -593,25 +593,27 @@ interface RunReport {
   metrics: SaeMetricsReport;
 }
 
+/** The run's settings as cfg.json and metrics.json spell them (snake_case, SAELens style). */
+function trainingSettings(r: ResolvedOptions) {
+  return {
+    steps: r.steps,
+    batch: r.batch,
+    lr: r.lr,
+    seed: r.seed,
+    k_aux: r.kAux,
+    aux_coef: r.auxCoef,
+    dead_tokens: r.deadTokens,
+    warmup_steps: r.warmupSteps,
+    decay_fraction: r.decayFraction,
+  };
+}
+
 /** cfg.json's `gloss` section: how the SAE was trained. */
 function glossConfig(r: ResolvedOptions, scale: number) {
   return {
     version: 1,
     normalization: { mean_centered: true, scale, folded_into_weights: true },
-    training: {
-      steps: r.steps,
-      batch: r.batch,
-      lr: r.lr,
-      seed: r.seed,
-      k_aux: r.kAux,
-      aux_coef: r.auxCoef,
-      dead_tokens: r.deadTokens,
-      warmup_steps: r.warmupSteps,
-      decay_fraction: r.decayFraction,
-      beta1: r.beta1,
-      beta2: r.beta2,
-      eps: r.eps,
-    },
+    training: { ...trainingSettings(r), beta1: r.beta1, beta2: r.beta2, eps: r.eps },
   };
 }
 
@@ -663,16 +665,8 @@ async function evaluateRun(
       summary: { fvu: ev.fvu, explained_variance: ev.explained_variance, l0: ev.l0, dead_fraction: ev.dead_fraction },
       sae: { architecture: 'topk', d_in: d, d_sae: r.width, k: r.k },
       training: {
-        steps: r.steps,
-        batch: r.batch,
+        ...trainingSettings(r),
         tokens: r.steps * r.batch,
-        lr: r.lr,
-        seed: r.seed,
-        k_aux: r.kAux,
-        aux_coef: r.auxCoef,
-        dead_tokens: r.deadTokens,
-        warmup_steps: r.warmupSteps,
-        decay_fraction: r.decayFraction,
         seconds: fit.seconds,
         tokens_per_second: fit.seconds > 0 ? (fit.step * r.batch) / fit.seconds : 0,
         device: fit.device,
