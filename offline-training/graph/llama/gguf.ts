@@ -183,6 +183,21 @@ export function fileSource(path: string): ByteSource {
   };
 }
 
+/** GGUF's numeric value types: bytes, and the little-endian DataView read. */
+type NumericType = Exclude<GgufValueType, GgufValueType.BOOL | GgufValueType.STRING | GgufValueType.ARRAY>;
+const NUMERIC: Record<NumericType, [number, (v: DataView, at: number) => number | bigint]> = {
+  [GgufValueType.UINT8]: [1, (v, at) => v.getUint8(at)],
+  [GgufValueType.INT8]: [1, (v, at) => v.getInt8(at)],
+  [GgufValueType.UINT16]: [2, (v, at) => v.getUint16(at, true)],
+  [GgufValueType.INT16]: [2, (v, at) => v.getInt16(at, true)],
+  [GgufValueType.UINT32]: [4, (v, at) => v.getUint32(at, true)],
+  [GgufValueType.INT32]: [4, (v, at) => v.getInt32(at, true)],
+  [GgufValueType.FLOAT32]: [4, (v, at) => v.getFloat32(at, true)],
+  [GgufValueType.FLOAT64]: [8, (v, at) => v.getFloat64(at, true)],
+  [GgufValueType.UINT64]: [8, (v, at) => v.getBigUint64(at, true)],
+  [GgufValueType.INT64]: [8, (v, at) => v.getBigInt64(at, true)],
+};
+
 /** Sequential reader over a ByteSource with a read-ahead buffer, for the header. */
 class Cursor {
   pos = 0;
@@ -219,45 +234,17 @@ class Cursor {
     return at;
   }
 
-  u8(ctx: string): number {
-    const at = this.need(1, ctx);
-    return this.view.getUint8(at);
-  }
-  i8(ctx: string): number {
-    const at = this.need(1, ctx);
-    return this.view.getInt8(at);
-  }
-  u16(ctx: string): number {
-    const at = this.need(2, ctx);
-    return this.view.getUint16(at, true);
-  }
-  i16(ctx: string): number {
-    const at = this.need(2, ctx);
-    return this.view.getInt16(at, true);
+  /** A little-endian number of a numeric GGUF value type (see NUMERIC). */
+  number(type: NumericType, ctx: string): number | bigint {
+    const [bytes, read] = NUMERIC[type];
+    const at = this.need(bytes, ctx); // may move this.view: read it after
+    return read(this.view, at);
   }
   u32(ctx: string): number {
-    const at = this.need(4, ctx);
-    return this.view.getUint32(at, true);
-  }
-  i32(ctx: string): number {
-    const at = this.need(4, ctx);
-    return this.view.getInt32(at, true);
-  }
-  f32(ctx: string): number {
-    const at = this.need(4, ctx);
-    return this.view.getFloat32(at, true);
-  }
-  f64(ctx: string): number {
-    const at = this.need(8, ctx);
-    return this.view.getFloat64(at, true);
+    return this.number(GgufValueType.UINT32, ctx) as number;
   }
   u64(ctx: string): bigint {
-    const at = this.need(8, ctx);
-    return this.view.getBigUint64(at, true);
-  }
-  i64(ctx: string): bigint {
-    const at = this.need(8, ctx);
-    return this.view.getBigInt64(at, true);
+    return this.number(GgufValueType.UINT64, ctx) as bigint;
   }
 
   /** A u64 (u32 in GGUF v1) count or size, which must be a safe integer. */
@@ -291,44 +278,14 @@ function safeInt(v: bigint): number | bigint {
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
-const SCALAR_SIZE: Partial<Record<GgufValueType, number>> = {
-  [GgufValueType.UINT8]: 1,
-  [GgufValueType.INT8]: 1,
-  [GgufValueType.BOOL]: 1,
-  [GgufValueType.UINT16]: 2,
-  [GgufValueType.INT16]: 2,
-  [GgufValueType.UINT32]: 4,
-  [GgufValueType.INT32]: 4,
-  [GgufValueType.FLOAT32]: 4,
-  [GgufValueType.UINT64]: 8,
-  [GgufValueType.INT64]: 8,
-  [GgufValueType.FLOAT64]: 8,
-};
-
 function readValue(c: Cursor, type: number, key: string, depth: number): GgufValue {
+  if (type in NUMERIC) {
+    const v = c.number(type as NumericType, key);
+    return typeof v === 'bigint' ? safeInt(v) : v;
+  }
   switch (type) {
-    case GgufValueType.UINT8:
-      return c.u8(key);
-    case GgufValueType.INT8:
-      return c.i8(key);
-    case GgufValueType.UINT16:
-      return c.u16(key);
-    case GgufValueType.INT16:
-      return c.i16(key);
-    case GgufValueType.UINT32:
-      return c.u32(key);
-    case GgufValueType.INT32:
-      return c.i32(key);
-    case GgufValueType.FLOAT32:
-      return c.f32(key);
-    case GgufValueType.FLOAT64:
-      return c.f64(key);
-    case GgufValueType.UINT64:
-      return safeInt(c.u64(key));
-    case GgufValueType.INT64:
-      return safeInt(c.i64(key));
     case GgufValueType.BOOL: {
-      const b = c.u8(key);
+      const b = c.number(GgufValueType.UINT8, key) as number;
       if (b > 1) throw new GgufError(`${c.what}: ${key}: bool value ${b} is neither 0 nor 1 (corrupt file?)`);
       return b === 1;
     }
@@ -339,7 +296,9 @@ function readValue(c: Cursor, type: number, key: string, depth: number): GgufVal
       const elemType = c.u32(`${key} array type`);
       if (!(elemType in GgufValueType))
         throw new GgufError(`${c.what}: ${key}: unknown array element type ${elemType} (corrupt file?)`);
-      const minBytes = SCALAR_SIZE[elemType as GgufValueType] ?? (c.wide ? 8 : 4);
+      // Smallest encoding of one element: a string is at least its length field.
+      const minBytes =
+        elemType === GgufValueType.BOOL ? 1 : (NUMERIC[elemType as NumericType]?.[0] ?? (c.wide ? 8 : 4));
       const n = c.count(`${key} array length`, minBytes);
       const out: GgufValue[] = new Array(n);
       for (let i = 0; i < n; i++) out[i] = readValue(c, elemType, key, depth + 1);
