@@ -100,10 +100,8 @@ export const SLOT_INV_SQRT_BC2 = 8;
 /** Adam epsilon. */
 export const SLOT_EPS = 9;
 
-/** Everything a step reads and writes. */
-export interface StepState {
-  d: number;
-  m: number;
+/** Everything a step reads and writes: the weights and Adam moments (copied in), the batch and its buffers. */
+export interface StepState extends SaeParams, Omit<AdamState, 't'> {
   k: number;
   /** Largest AuxK k. */
   kAux: number;
@@ -111,18 +109,6 @@ export interface StepState {
   cap: number;
   /** Number of ranges (threads) a phase is split into. */
   ranges: number;
-  We: Float32Array;
-  Wd: Float32Array;
-  be: Float32Array;
-  bd: Float32Array;
-  mWe: Float32Array;
-  vWe: Float32Array;
-  mWd: Float32Array;
-  vWd: Float32Array;
-  mbe: Float32Array;
-  vbe: Float32Array;
-  mbd: Float32Array;
-  vbd: Float32Array;
   /** Batch [cap, d], x - b_dec, and the per-sample d loss / d x_hat for MSE and AuxK. */
   x: Float32Array;
   xc: Float32Array;
@@ -231,6 +217,23 @@ export function allocState(
 /** Samples [b0, b1) that range `w` of `ranges` takes in a batch of B. */
 export function sampleRange(B: number, ranges: number, w: number): [number, number] {
   return [Math.floor((B * w) / ranges), Math.floor((B * (w + 1)) / ranges)];
+}
+
+/** The phases of a step that run over ranges (one range per worker thread). */
+export type Phase = 1 | 2 | 3;
+/** Phase 1: mseGradRows over sample ranges. */
+export const PHASE_MSE_GRAD: Phase = 1;
+/** Phase 2: auxKGradRows over sample ranges. */
+export const PHASE_AUXK_GRAD: Phase = 2;
+/** Phase 3: latentBackwardAndAdam over latent ranges. */
+export const PHASE_BACKWARD: Phase = 3;
+
+/** Runs range `w` of `phase`: sample ranges for the gradient rows, latent ranges for the backward. */
+export function runPhaseRange(S: StepState, phase: Phase, w: number): void {
+  const B = S.scal[SLOT_BATCH];
+  if (phase === PHASE_MSE_GRAD) mseGradRows(S, w, ...sampleRange(B, S.ranges, w));
+  else if (phase === PHASE_AUXK_GRAD) auxKGradRows(S, w, ...sampleRange(B, S.ranges, w));
+  else latentBackwardAndAdam(S, w, S.bounds[w], S.bounds[w + 1]);
 }
 
 /**

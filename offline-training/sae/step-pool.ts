@@ -5,17 +5,9 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { SaeError } from './errors.ts';
-import {
-  mseGradRows,
-  auxKGradRows,
-  latentBackwardAndAdam,
-  sampleRange,
-  SLOT_BATCH,
-  type StepState,
-} from './kernels.ts';
+import { runPhaseRange, type Phase, type StepState } from './kernels.ts';
 
-/** The phases of a step run on worker threads (see PHASE_*). */
-export type Phase = 1 | 2 | 3;
+export { PHASE_MSE_GRAD, PHASE_AUXK_GRAD, PHASE_BACKWARD, type Phase } from './kernels.ts';
 
 // Atomics.waitAsync (Node >= 16) is ES2024; the project's lib is ES2023.
 const waitAsync = (
@@ -28,23 +20,10 @@ const waitAsync = (
     ): { async: boolean; value: Promise<string> | string };
   }
 ).waitAsync;
-/** Phase 1: mseGradRows over sample ranges. */
-export const PHASE_MSE_GRAD: Phase = 1;
-/** Phase 2: auxKGradRows over sample ranges. */
-export const PHASE_AUXK_GRAD: Phase = 2;
-/** Phase 3: latentBackwardAndAdam over latent ranges. */
-export const PHASE_BACKWARD: Phase = 3;
 
 /** Threads for the TypeScript phases by default: the machine's cores, at most 8. */
 export function defaultThreads(): number {
   return Math.max(1, Math.min(8, availableParallelism()));
-}
-
-function runRange(S: StepState, phase: Phase, w: number): void {
-  const B = S.scal[SLOT_BATCH];
-  if (phase === PHASE_MSE_GRAD) mseGradRows(S, w, ...sampleRange(B, S.ranges, w));
-  else if (phase === PHASE_AUXK_GRAD) auxKGradRows(S, w, ...sampleRange(B, S.ranges, w));
-  else latentBackwardAndAdam(S, w, S.bounds[w], S.bounds[w + 1]);
 }
 
 /**
@@ -109,7 +88,7 @@ export class StepPool {
     Atomics.store(ctrl, 1, phase);
     Atomics.add(ctrl, 0, 1);
     Atomics.notify(ctrl, 0);
-    runRange(this.S, phase, 0);
+    runPhaseRange(this.S, phase, 0);
     for (;;) {
       const done = Atomics.load(ctrl, 2);
       if (Atomics.load(ctrl, 3) !== 0) break;
@@ -135,5 +114,5 @@ export class StepPool {
 
 /** Runs a phase on the calling thread alone (ranges = 1). */
 export function runSerial(S: StepState, phase: Phase): void {
-  for (let w = 0; w < S.ranges; w++) runRange(S, phase, w);
+  for (let w = 0; w < S.ranges; w++) runPhaseRange(S, phase, w);
 }
