@@ -10,7 +10,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CacheError, openCache, type ActivationCache } from '../activations/cache-reader.ts';
 import { findCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.ts';
-import { SaeCore } from './core.ts';
+import { SaeCore, type CoreStepStats } from './core.ts';
 import type { Engine } from './encoder.ts';
 import { SaeError } from './errors.ts';
 import { atomicWrite, saveSae } from './format.ts';
@@ -484,26 +484,12 @@ async function fitSae(run: Run, data: RunData, opts: TrainSaeOptions, log: (msg:
         interrupted = true;
         break;
       }
-      const t0 = performance.now();
-      normalize(x, cache.d, data.mean, data.scale);
-      const lr = learningRate(r, state.step);
-      const s = await core.step(x, r.batch, lr);
-      state.step++;
-      state.seconds += (performance.now() - t0) / 1000;
+      const { s, lr } = await adamStep(core, x, r, data, state);
       window.tokens += r.batch;
-      if (!Number.isFinite(s.sse))
-        throw new SaeError(`training diverged at step ${state.step} (non-finite loss); try a smaller lr than ${r.lr}`);
       ema = updateEma(ema, s.sst > 0 ? s.sse / s.sst : NaN, s.active / r.batch, s.auxLoss);
       const isEval = state.step % every.eval === 0 || state.step === r.steps;
       if (isEval || state.step % every.progress === 0) {
-        const pm: ProgressMetrics = {
-          fvu: ema.fvu,
-          l0: ema.l0,
-          dead_fraction: s.dead / r.width,
-          aux_loss: ema.aux,
-          lr,
-          tokens_per_second: window.tokens / ((performance.now() - window.start) / 1000),
-        };
+        const pm = progressMetrics(ema, s.dead / r.width, lr, window);
         if (isEval) {
           pm.eval = await core.evaluate(data.evalNorm);
           state.history.push(historyRow(state.step, pm));
@@ -529,6 +515,42 @@ async function fitSae(run: Run, data: RunData, opts: TrainSaeOptions, log: (msg:
     device: core.encoder.device,
     threads: core.threadCount,
     deadFraction: core.numDead() / r.width,
+  };
+}
+
+/** One Adam step on a raw batch: normalise it, schedule the learning rate, step; throws SaeError on a non-finite loss. */
+async function adamStep(
+  core: SaeCore,
+  x: Float32Array,
+  r: ResolvedOptions,
+  data: RunData,
+  state: { step: number; seconds: number },
+): Promise<{ s: CoreStepStats; lr: number }> {
+  const t0 = performance.now();
+  normalize(x, r.d, data.mean, data.scale);
+  const lr = learningRate(r, state.step);
+  const s = await core.step(x, r.batch, lr);
+  state.step++;
+  state.seconds += (performance.now() - t0) / 1000;
+  if (!Number.isFinite(s.sse))
+    throw new SaeError(`training diverged at step ${state.step} (non-finite loss); try a smaller lr than ${r.lr}`);
+  return { s, lr };
+}
+
+/** Progress figures after a step: the EMAs, dead fraction, learning rate, and tokens/s since `window.start`. */
+function progressMetrics(
+  ema: Ema,
+  deadFraction: number,
+  lr: number,
+  window: { start: number; tokens: number },
+): ProgressMetrics {
+  return {
+    fvu: ema.fvu,
+    l0: ema.l0,
+    dead_fraction: deadFraction,
+    aux_loss: ema.aux,
+    lr,
+    tokens_per_second: window.tokens / ((performance.now() - window.start) / 1000),
   };
 }
 
