@@ -4,7 +4,7 @@
 // The trainer (trainer.ts) adds data, schedules, checkpoints and metrics; the benchmark times
 // `step` directly.
 import { mulberry32 } from '../random.ts';
-import { createEncoder, type Engine, type SaeEncoder } from './encoder.ts';
+import { createEncoder, type AuxKRequest, type Engine, type SaeEncoder } from './encoder.ts';
 import {
   allocState,
   bucketByLatent,
@@ -224,7 +224,7 @@ export class SaeCore {
     const xc = S.xc.subarray(0, B * d);
     centre(S.x, S.bd, B, d, xc);
     const nDead = this.numDead();
-    let aux: { mask: Float32Array; kAux: number } | undefined;
+    let aux: AuxKRequest | undefined;
     if (nDead > 0 && kAux > 0) {
       for (let j = 0; j < m; j++) this.mask[j] = this.sinceFired[j] >= deadTokens ? 0 : -1e30;
       aux = { mask: this.mask, kAux: Math.min(kAux, nDead) };

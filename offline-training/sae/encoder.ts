@@ -23,19 +23,19 @@ export interface TopKOut {
   auxIdx?: Int32Array;
 }
 
+/** The AuxK part of a TopK request: a mask added to the pre-activations (0 for dead latents, -1e30 for live ones), and k over the dead ones. */
+export interface AuxKRequest {
+  mask: Float32Array;
+  kAux: number;
+}
+
 /** The encoder of a training step: TopK of the pre-activations, AuxK TopK over dead latents, pre-activations. */
 export interface SaeEncoder {
   readonly engine: Engine;
   /** The execution provider actually in use ('cpu', 'cuda', or 'ts'). */
   readonly device: string;
   /** TopK (k) of xc @ We^T + be for B rows; with `aux`, also TopK (kAux) of pre + deadMask. */
-  topk(
-    xc: Float32Array,
-    B: number,
-    We: Float32Array,
-    be: Float32Array,
-    aux?: { mask: Float32Array; kAux: number },
-  ): Promise<TopKOut>;
+  topk(xc: Float32Array, B: number, We: Float32Array, be: Float32Array, aux?: AuxKRequest): Promise<TopKOut>;
   /** Full pre-activations [B, m]. */
   pre(xc: Float32Array, B: number, We: Float32Array, be: Float32Array): Promise<Float32Array>;
   release(): Promise<void>;
@@ -157,13 +157,7 @@ class OrtEncoder implements SaeEncoder {
     };
   }
 
-  async topk(
-    xc: Float32Array,
-    B: number,
-    We: Float32Array,
-    be: Float32Array,
-    aux?: { mask: Float32Array; kAux: number },
-  ): Promise<TopKOut> {
+  async topk(xc: Float32Array, B: number, We: Float32Array, be: Float32Array, aux?: AuxKRequest): Promise<TopKOut> {
     const feeds = this.feeds(xc, B, We, be);
     if (!aux) {
       const r = await this.main.run(feeds);
@@ -215,13 +209,7 @@ class TsEncoder implements SaeEncoder {
     return out;
   }
 
-  async topk(
-    xc: Float32Array,
-    B: number,
-    We: Float32Array,
-    be: Float32Array,
-    aux?: { mask: Float32Array; kAux: number },
-  ): Promise<TopKOut> {
+  async topk(xc: Float32Array, B: number, We: Float32Array, be: Float32Array, aux?: AuxKRequest): Promise<TopKOut> {
     const { d, m, k } = this.o;
     if (this.buf.length < B * m) this.buf = new Float32Array(B * m);
     tsEncoderPre(xc, We, be, B, d, m, this.buf);

@@ -54,12 +54,7 @@ export async function buildLlama(opts: BuildLlamaOptions): Promise<BuiltLlama> {
         throw new UsageError(`layer ${opts.layer} out of range: model has ${n} layers (0..${n})`);
       }
     }
-    const built = buildLlamaGraph(g, {
-      layer: opts.layer,
-      int8: opts.int8,
-      extraResidOutputs: opts.extraResidOutputs,
-      fromLayer: opts.fromLayer,
-    });
+    const built = buildLlamaGraph(g, opts); // layer, int8, extraResidOutputs, fromLayer
     const tok = tokenizerFromGguf(g);
     const hp = built.hparams;
     return {
