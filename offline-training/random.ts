@@ -1,4 +1,5 @@
 // Seeded PRNG (mulberry32), deterministic across platforms: shuffles, initialisation, bootstraps.
+/** A seeded uniform generator on [0, 1) (mulberry32, 32-bit state); the same sequence on every platform. */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {

@@ -2,6 +2,10 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError } from './errors.ts';
 
+/**
+ * Reads and parses a JSON file; throws UsageError naming `what` and the path when it cannot (missing file, bad
+ * JSON). No schema check.
+ */
 export async function readJson<T>(path: string, what: string): Promise<T> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as T;

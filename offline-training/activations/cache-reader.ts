@@ -15,11 +15,15 @@
 // groups, which is what makes resumed training identical to uninterrupted training.
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { f16Table } from './float16.ts';
+import { f16BytesToF32 } from '../float16.ts';
 import { mulberry32 } from '../random.ts';
 
 export { mulberry32 };
 
+/**
+ * An activation cache that cannot be read (missing or malformed index.json, short or missing shards, non-finite
+ * values).
+ */
 export class CacheError extends Error {
   constructor(message: string) {
     super(message);
@@ -27,13 +31,16 @@ export class CacheError extends Error {
   }
 }
 
+/** Element type of a cache's shards on disk. */
 export type CacheDtype = 'float32' | 'float16';
 
+/** One shard file and its row count. */
 export interface CacheShard {
   file: string;
   rows: number;
 }
 
+/** The held-out fraction (by blocks of rows) and the rows per block. */
 export interface OpenCacheOptions {
   /** Fraction of rows held out for evaluation (default 0.05). 0 holds out nothing. */
   heldOutFraction?: number;
@@ -41,6 +48,10 @@ export interface OpenCacheOptions {
   blockRows?: number;
 }
 
+/**
+ * How to draw batches: shuffled with a seed, epochs, batches to skip (resume), split, whether to drop a short
+ * last batch.
+ */
 export interface BatchOptions {
   shuffle?: boolean;
   seed?: number;
@@ -58,6 +69,10 @@ export interface BatchOptions {
   checkFinite?: boolean;
 }
 
+/**
+ * An opened activation cache: width d, row counts per split, and reads of samples and batches as float32 [rows,
+ * d].
+ */
 export interface ActivationCache {
   readonly dir: string;
   readonly d: number;
@@ -93,6 +108,10 @@ interface IndexFile {
 
 const BYTES: Record<CacheDtype, number> = { float32: 4, float16: 2 };
 
+/**
+ * Opens an activation cache written by `gloss-train extract`: checks index.json and the shards' sizes, and
+ * splits the rows into training and held-out blocks (`heldOutFraction`). Throws CacheError naming the problem.
+ */
 export async function openCache(dir: string, opts: OpenCacheOptions = {}): Promise<ActivationCache> {
   const indexPath = join(dir, 'index.json');
   let raw: string;
@@ -175,20 +194,6 @@ function permutation(n: number, rand: () => number): Uint32Array {
 }
 
 const seedOf = (...parts: number[]) => parts.reduce((h, v) => mix32(h ^ mix32(v >>> 0)) + 0x9e3779b9, 0x12345678) >>> 0;
-
-// ---- float16 ----------------------------------------------------------------------------------
-
-/** Little-endian float16 bytes -> float32 (table lookup). */
-export function f16BytesToF32(bytes: Uint8Array, out: Float32Array, outOffset = 0): void {
-  const t = f16Table();
-  const n = bytes.length >> 1;
-  if ((bytes.byteOffset & 1) === 0) {
-    const h = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
-    for (let i = 0; i < n; i++) out[outOffset + i] = t[h[i]];
-  } else {
-    for (let i = 0; i < n; i++) out[outOffset + i] = t[bytes[2 * i] | (bytes[2 * i + 1] << 8)];
-  }
-}
 
 // ---- the cache --------------------------------------------------------------------------------
 

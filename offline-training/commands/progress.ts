@@ -20,3 +20,23 @@ export function progressBar(format: string, fpsMs = 200): Progress {
   if (!showProgress()) return { start() {}, update() {}, stop() {} };
   return new SingleBar({ format, fps: 1000 / fpsMs, hideCursor: true }, Presets.shades_classic);
 }
+
+/** A bar for jobs that report (done, total) as they go: it starts on the first report. */
+export interface JobProgress {
+  update(done: number, total: number, payload?: object): void;
+  stop(): void;
+}
+
+/** progressBar for a job whose total is known only from its first report. */
+export function jobProgress(format: string): JobProgress {
+  const bar = progressBar(format);
+  let started = false;
+  return {
+    update(done, total, payload = {}) {
+      if (!started) bar.start(total, done, { ...payload });
+      started = true;
+      bar.update(done, { ...payload });
+    },
+    stop: () => bar.stop(),
+  };
+}

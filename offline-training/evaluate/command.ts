@@ -11,6 +11,7 @@ import type { MiningResult } from '../mine/mine.ts';
 import { evaluateDetection, type DetectionEvaluation } from './detection.ts';
 import { evaluateMetaphor, type MetaphorResult } from './metaphor.ts';
 
+/** Inputs of `gloss-train evaluate` (detection and metaphor); paths are files or folders as named. */
 export interface EvaluateOptions {
   out: string;
   candidates?: string;
@@ -28,12 +29,21 @@ export interface EvaluateOptions {
   task?: string;
 }
 
+/**
+ * What evaluate returns and writes: the flat figures (evaluation.json) and the details (evaluation-
+ * details.json).
+ */
 export interface EvaluationFiles {
   summary: Record<string, number>;
   detection?: DetectionEvaluation;
   metaphor?: MetaphorResult;
 }
 
+/**
+ * `gloss-train evaluate` without --uplift: held-out detection (with --candidates and --rules) and metaphor F1
+ * (with the VUA files), written to `out`/evaluation.json (flat figures) and evaluation-details.json. Throws
+ * UsageError when a needed file is missing.
+ */
 export async function evaluate(opts: EvaluateOptions): Promise<EvaluationFiles> {
   const summary: Record<string, number> = {};
   const res: EvaluationFiles = { summary };

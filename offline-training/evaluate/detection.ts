@@ -4,6 +4,7 @@ import type { RulesFile } from '../../src/core/rules/schema.ts';
 import type { MiningResult, PromptRecord } from '../mine/mine.ts';
 import { auc, logisticFit, rocCurve } from '../mine/stats.ts';
 
+/** Held-out detection figures, each beside the length-only baseline. */
 export interface DetectionEvaluation {
   heldOut: number;
   heldOutFailures: number;
@@ -30,6 +31,11 @@ function firedCount(p: PromptRecord, rules: RulesFile): number {
   return n;
 }
 
+/**
+ * Detection quality on the held-out prompts: AUC of the number of fired rules, of the best `bestK` single
+ * features (chosen on the mining split), of the length-only baseline and of length + rules, with ROC points.
+ * Throws when there is no held-out prompt.
+ */
 export function evaluateDetection(mining: MiningResult, rules: RulesFile, bestK = 5): DetectionEvaluation {
   const held = mining.prompts.filter((p) => p.heldOut);
   const train = mining.prompts.filter((p) => !p.heldOut);

@@ -7,12 +7,17 @@ import { UsageError } from '../errors.ts';
 import type { FeatureRunner } from '../mine/feature-runner.ts';
 import { bestThreshold, fitSparseLogistic, prf, type PRF, type SparseRow } from './sparse-logistic.ts';
 
+/** One verb in context from VUA / MOH-X: the sentence, the verb's word index, metaphorical (1) or literal (0). */
 export interface VerbExample {
   sentence: string;
   verbIdx: number;
   label: 0 | 1;
 }
 
+/**
+ * Reads a VUA / MOH-X verb CSV (columns sentence, verb_idx, label; Gao et al. 2018's release) as examples, the
+ * first `limit` rows when given. Throws UsageError for an unreadable file or a missing column.
+ */
 export async function readVerbCsv(file: string, limit?: number): Promise<VerbExample[]> {
   let rows: Record<string, string>[];
   try {
@@ -64,11 +69,16 @@ export async function verbCodes(runner: FeatureRunner, examples: readonly VerbEx
 
 const L1_GRID = [0.0003, 0.001, 0.003, 0.01, 0.03];
 
+/** Metaphor-detection figures: the VUA read-out (test F1, precision, recall) and MOH-X cross-validated F1. */
 export interface MetaphorResult {
   vua: { test: PRF; val: PRF; l1: number; nnz: number; n: { train: number; val: number; test: number } };
   mohx?: { f1: number; precision: number; recall: number; folds: number; n: number };
 }
 
+/**
+ * Fits an L1 sparse logistic read-out of the verb's SAE features on VUA train, picks the L1 strength and
+ * threshold on val, and reports precision, recall and F1 on test (`dim` = number of features).
+ */
 export function vuaReadout(
   train: SparseRow[],
   yTrain: (0 | 1)[],
@@ -154,6 +164,10 @@ export function crossValidated(
   return { f1: r.f1, precision: r.precision, recall: r.recall, folds, n: rows.length };
 }
 
+/**
+ * Metaphor detection from the detector's SAE features: the VUA read-out (train/val/test) and, with `mohx`,
+ * 10-fold cross-validated F1 on MOH-X. `limit` keeps the first N rows of each file.
+ */
 export async function evaluateMetaphor(
   runner: FeatureRunner,
   files: { train: string; val: string; test: string; mohx?: string },

@@ -22,6 +22,7 @@ export function binomialCdf(k: number, n: number, p = 0.5): number {
   return Math.min(1, Math.exp(m) * terms.reduce((s, x) => s + Math.exp(x - m), 0));
 }
 
+/** McNemar's test on the discordant pairs of a paired comparison. */
 export interface McNemar {
   /** Discordant pairs: b = original right and rewritten wrong, c = the reverse. */
   b: number;
@@ -33,6 +34,10 @@ export interface McNemar {
   chi2P: number;
 }
 
+/**
+ * McNemar's test on paired binary outcomes (McNemar 1947) from the discordant counts `b` and `c`: the exact
+ * binomial p and the continuity-corrected chi-square. Throws RangeError for a negative or non-integer count.
+ */
 export function mcnemar(b: number, c: number): McNemar {
   for (const [k, v] of [
     ['b', b],
@@ -49,6 +54,7 @@ export function mcnemar(b: number, c: number): McNemar {
   return { b, c, exactP, chi2, chi2P: Math.min(1, chiSquare1Sf(chi2)) };
 }
 
+/** A percentile bootstrap interval: the point estimate and its [lo, hi] at the stated level. */
 export interface BootstrapInterval {
   /** Observed difference mean(rewritten) - mean(original). */
   diff: number;
@@ -97,6 +103,10 @@ export function pairedBootstrap(
   return { diff: sum / n, lo: q(alpha), hi: q(1 - alpha), resamples, level };
 }
 
+/**
+ * Accuracy of original vs rewritten prompts on the same tasks, with McNemar's test and a bootstrap interval of
+ * the difference.
+ */
 export interface PairedResult {
   n: number;
   /** Correct counts and accuracies with the original and the rewritten prompt. */

@@ -2,11 +2,13 @@
 // by full-batch proximal gradient descent with FISTA momentum: the readout stays sparse, so the
 // features it keeps can be named.
 
+/** A sparse feature vector: indices and their values. */
 export interface SparseRow {
   idx: Int32Array;
   val: Float32Array;
 }
 
+/** A fitted logistic model: weights [dim], bias, and its probability for a sparse row. */
 export interface SparseLogistic {
   w: Float64Array;
   b: number;
@@ -21,6 +23,10 @@ function dot(w: Float64Array, r: SparseRow): number {
   return s;
 }
 
+/**
+ * L1-regularised logistic regression on sparse rows (FISTA with a fixed step from the Lipschitz bound; Beck &
+ * Teboulle 2009). `dim` features, `l1` the penalty; `balance` weights the classes equally. Deterministic.
+ */
 export function fitSparseLogistic(
   rows: readonly SparseRow[],
   y: readonly (0 | 1 | boolean)[],
@@ -80,6 +86,7 @@ export function fitSparseLogistic(
   return { w: wf, b: bf, nnz, predict: (r) => 1 / (1 + Math.exp(-(dot(wf, r) + bf))) };
 }
 
+/** Precision, recall and F1 at one threshold. */
 export interface PRF {
   precision: number;
   recall: number;
@@ -87,6 +94,7 @@ export interface PRF {
   threshold: number;
 }
 
+/** Precision, recall and F1 of `scores >= threshold` against labels `y`. */
 export function prf(scores: readonly number[], y: readonly (0 | 1 | boolean)[], threshold: number): PRF {
   let tp = 0,
     fp = 0,

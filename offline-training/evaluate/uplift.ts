@@ -24,8 +24,10 @@ import {
 } from '../llm/tasks.ts';
 import { pairedComparison, type PairedResult } from './paired-stats.ts';
 
+/** The message when no LLM endpoint is configured for `evaluate --uplift`. */
 export const NO_ENDPOINT_UPLIFT = 'no LLM endpoint configured: uplift cannot be measured here';
 
+/** Options of runUplift: the task set, the endpoint, the rewriter, the bootstrap. */
 export interface UpliftOptions {
   /** JSONL task set (see llm/tasks.ts for the fields). */
   tasks: string;
@@ -57,12 +59,14 @@ export interface UpliftOptions {
   env?: Record<string, string | undefined>;
 }
 
+/** One prompt's side of a pair: the answer extracted and whether it was right. */
 export interface UpliftSide {
   correct: boolean;
   answer: number | null;
   raw: string;
 }
 
+/** One task asked both ways: both prompts and both sides. */
 export interface UpliftRow {
   id: string;
   glossed: boolean;
@@ -72,6 +76,7 @@ export interface UpliftRow {
   rewritten: UpliftSide;
 }
 
+/** The A/B result: accuracy both ways with McNemar's test and a bootstrap interval, per-task rows, errors. */
 export interface UpliftReport {
   model: string;
   taskType: TaskType;
@@ -88,6 +93,11 @@ export interface UpliftReport {
   rows: UpliftRow[];
 }
 
+/**
+ * Asks the endpoint every task twice, with the original and the glossed prompt, and compares accuracy: McNemar's
+ * exact test and a paired bootstrap interval of the difference (seeded). Rewrites all prompts first, so a
+ * rewriter failure stops the run before any request. Throws LlmError on a bad endpoint or task file.
+ */
 export async function runUplift(opts: UpliftOptions): Promise<UpliftReport> {
   const { client, model, concurrency } = endpointClient(opts, NO_ENDPOINT_UPLIFT);
   const { tasks, taskType } = await readTasks(opts.tasks, { taskType: opts.taskType, limit: opts.limit });

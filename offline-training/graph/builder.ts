@@ -6,11 +6,14 @@ import { quantizePerChannelInt8 } from './quantize.ts';
 
 const { onnx } = onnxProto;
 
+/** Tensor element types the builder writes (ONNX TensorProto.DataType names). */
 export type DType = 'float32' | 'float16' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool';
 /** A dimension: a number, or a symbolic name such as 'T'. */
 export type Dim = number | string;
+/** A tensor shape: fixed sizes or named symbolic dimensions. */
 export type Shape = Dim[];
 
+/** A named value in the graph under construction, with its dtype and shape. */
 export interface Value {
   readonly name: string;
   readonly dtype: DType;
@@ -21,6 +24,7 @@ export interface Value {
 export type AttrValue =
   number | string | number[] | string[] | { f: number } | { floats: number[] } | { tensor: TensorData };
 
+/** An initializer's data: a typed array matching its dtype, and its shape. */
 export interface TensorData {
   dtype: DType;
   dims: number[];
@@ -37,6 +41,7 @@ const DTYPE_CODE: Record<DType, number> = {
   float16: 10,
 };
 
+/** A graph that cannot be built as asked (shape mismatch, duplicate name, unknown value). */
 export class GraphBuildError extends Error {
   constructor(message: string) {
     super(message);
@@ -44,6 +49,7 @@ export class GraphBuildError extends Error {
   }
 }
 
+/** Options of GraphBuilder.linear: int8 weights and their form. */
 export interface LinearOptions {
   /** Per-output-channel symmetric int8 weights. */
   int8?: boolean;
@@ -100,6 +106,10 @@ function normAxis(axis: number, rank: number, what: string): number {
   return a;
 }
 
+/**
+ * Writes ONNX ModelProto graphs (opset 17) node by node, with initializers, shape checks and int8 MatMul forms;
+ * `toBytes()` gives a `.onnx` file (ONNX IR spec).
+ */
 export class GraphBuilder {
   private readonly nodes: OnnxTypes.INodeProto[] = [];
   private readonly initializers: OnnxTypes.ITensorProto[] = [];
@@ -615,6 +625,7 @@ export class GraphBuilder {
   }
 }
 
+/** Model metadata key holding every MatMul's [A shape, B shape] (for FLOP counts in the benchmark). */
 export const MATMUL_METADATA_KEY = 'gloss.matmul_shapes';
 
 /** FLOPs (2 per multiply-add) of the recorded matrix products with symbolic dims bound. */

@@ -3,6 +3,7 @@
 // any subset of latents independently of the rest.
 import { GraphBuilder, type Value } from './builder.ts';
 
+/** The SAE rows a bundle keeps: W_enc [d_in, F] row-major, b_enc [F], b_dec [d_in], JumpReLU threshold [F]. */
 export interface SaeHead {
   dIn: number;
   /** Encoder columns of the kept latents, row-major [dIn, F]. */
@@ -15,6 +16,11 @@ export interface SaeHead {
   int8?: boolean;
 }
 
+/**
+ * Appends a JumpReLU SAE head to a detector graph: a `features` output [1, T, F] = JumpReLU((resid - b_dec)
+ * W_enc + b_enc, threshold) for the head's F latents (int8 W_enc with `head.int8`). Throws when the head's
+ * shapes disagree.
+ */
 export function appendSaeHead(detector: Uint8Array, head: SaeHead): Uint8Array {
   const F = head.bEnc.length;
   if (head.wEnc.length !== head.dIn * F)

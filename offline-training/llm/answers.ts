@@ -24,8 +24,10 @@
 // yes/true/metaphorical/metaphoric/metaphor/figurative/non-literal -> 1;
 // no/false/literal/non-metaphorical -> 0.
 
+/** Where in the output a numeric answer was found (most explicit first). */
 export type NumberMethod = 'hashes' | 'boxed' | 'final-answer' | 'answer-is' | 'a-colon' | 'last-number';
 
+/** A numeric answer extracted from an LLM output, with how it was found. */
 export interface NumericAnswer {
   value: number;
   /** The normalised number as text: "1234.5", "72", "-5". */
@@ -202,8 +204,10 @@ export function goldNumber(answer: string | number): number | null {
 // ---------------------------------------------------------------------------------------------
 // Yes/no labels
 
+/** Where in the output a yes/no answer was found. */
 export type LabelMethod = 'marker' | 'leading' | 'line' | 'scan';
 
+/** A yes/no answer (1/0) extracted from an LLM output, with how it was found. */
 export interface LabelAnswer {
   value: 0 | 1;
   method: LabelMethod;

@@ -15,8 +15,11 @@
 // as a bearer token; it never appears in errors or logs. Without a key no Authorization header is
 // sent (local servers such as llama.cpp, vLLM or Ollama need none).
 
+/** Environment variable read for the API key unless --api-key-env names another. */
 export const DEFAULT_API_KEY_ENV = 'OPENAI_API_KEY';
+/** Environment variable for the endpoint's base URL when --base-url is absent. */
 export const BASE_URL_ENV = 'GLOSS_LLM_BASE_URL';
+/** Environment variable for the model name when --model is absent. */
 export const MODEL_ENV = 'GLOSS_LLM_MODEL';
 
 /** Expected failures of the LLM tools (configuration, upstream errors); the CLI prints the message. */
@@ -50,6 +53,7 @@ export class LlmConfigError extends LlmError {
   }
 }
 
+/** How to configure an endpoint, appended to configuration errors. */
 export const CONFIGURE_HINT = `Configure one with --base-url and --model (or ${BASE_URL_ENV} and ${MODEL_ENV}); the API key is read from ${DEFAULT_API_KEY_ENV} or the variable named by --api-key-env.`;
 
 /**
@@ -70,11 +74,13 @@ export function resolveEndpoint(
   return { baseUrl, model };
 }
 
+/** A chat-completions message. */
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;
 }
 
+/** ChatClient settings: endpoint, model, key, sampling, timeouts and retries (milliseconds). */
 export interface ChatClientOptions {
   /** As the OpenAI SDK takes it, e.g. https://api.openai.com/v1; a bare origin gets /v1. */
   baseUrl: string;
@@ -103,6 +109,7 @@ export interface ChatClientOptions {
   onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
 }
 
+/** A completion's text, finish reason, the model that answered, token usage when reported, and attempts made. */
 export interface ChatResult {
   content: string;
   finishReason: string | null;
@@ -144,6 +151,11 @@ export class Semaphore {
   }
 }
 
+/**
+ * The chat-completions URL for an OpenAI-compatible base URL: `<base>/chat/completions` (a bare host gets
+ * `/v1`; a URL already ending in /chat/completions is kept). Throws LlmConfigError for a string that is not an
+ * http(s) URL.
+ */
 export function chatCompletionsUrl(baseUrl: string): string {
   let u: URL;
   try {
@@ -221,6 +233,10 @@ function describeFetchError(err: unknown): string {
   return cause ? `${e.message ?? 'fetch failed'} (${cause})` : (e.message ?? String(err));
 }
 
+/**
+ * A minimal OpenAI-compatible chat-completions client: timeouts, retries with backoff on 429/5xx/connection
+ * errors (honouring Retry-After), and answers as text. Expected failures are LlmError.
+ */
 export class ChatClient {
   readonly url: string;
   readonly model: string;

@@ -4,7 +4,7 @@
 // Both print their summary to stdout, progress to stderr (on a TTY), and throw LlmError for
 // expected failures (the CLI prints the message on one line).
 import { readFile, writeFile } from 'node:fs/promises';
-import { progressBar } from '../commands/progress.ts';
+import { jobProgress } from '../commands/progress.ts';
 import { LlmError, resolveEndpoint } from './client.ts';
 import { checkTaskType } from './tasks.ts';
 import { formatOutcomesSummary, runOutcomes, type OutcomesSummary } from './outcomes.ts';
@@ -36,14 +36,9 @@ export interface EndpointCliOptions {
   maxTokens?: number;
 }
 
-export async function runOutcomesCli(o: EndpointCliOptions & { tasks: string; out: string }): Promise<OutcomesSummary> {
-  const bar = progressBar(
-    'outcomes [{bar}] {value}/{total} | correct {correct}, errors {errors}, {skipped} already done',
-  );
-  let started = false;
-  const s = await runOutcomes({
-    tasks: o.tasks,
-    out: o.out,
+/** The endpoint options as runOutcomes and runUplift take them: task type checked, `@file` template read. */
+async function endpointOptions(o: EndpointCliOptions) {
+  return {
     baseUrl: o.baseUrl,
     model: o.model,
     apiKeyEnv: o.apiKeyEnv,
@@ -54,11 +49,22 @@ export async function runOutcomesCli(o: EndpointCliOptions & { tasks: string; ou
     retries: o.retries,
     timeoutMs: o.timeoutMs,
     maxTokens: o.maxTokens,
-    onProgress: (p) => {
-      if (!started) bar.start(p.total, p.done, { ...p });
-      started = true;
-      bar.update(p.done, { ...p } as Record<string, unknown>);
-    },
+  };
+}
+
+/**
+ * The body of `gloss-train outcomes`: runs runOutcomes with a progress bar, prints the summary, and throws
+ * LlmError when every request failed.
+ */
+export async function runOutcomesCli(o: EndpointCliOptions & { tasks: string; out: string }): Promise<OutcomesSummary> {
+  const bar = jobProgress(
+    'outcomes [{bar}] {value}/{total} | correct {correct}, errors {errors}, {skipped} already done',
+  );
+  const s = await runOutcomes({
+    tasks: o.tasks,
+    out: o.out,
+    ...(await endpointOptions(o)),
+    onProgress: (p) => bar.update(p.done, p.total, p),
   }).finally(() => bar.stop());
   console.log(formatOutcomesSummary(s));
   if (s.n === 0 && s.errors > 0)
@@ -66,6 +72,7 @@ export async function runOutcomesCli(o: EndpointCliOptions & { tasks: string; ou
   return s;
 }
 
+/** Options of runUpliftCli (the flags of `evaluate --uplift`, typed). */
 export interface UpliftCliOptions extends EndpointCliOptions {
   tasks: string;
   /** Bundle folder whose rules rewrite the prompts (default models/default). */
@@ -81,6 +88,11 @@ export interface UpliftCliOptions extends EndpointCliOptions {
   rewrite?: (prompt: string) => Promise<string> | string;
 }
 
+/**
+ * The body of `gloss-train evaluate --uplift`: loads the bundle's rewriter (unless `rewrite` is given), runs
+ * runUplift with a progress bar, prints the report, writes --json / --pairs-out. Throws LlmError when no task
+ * could be compared.
+ */
 export async function runUpliftCli(o: UpliftCliOptions): Promise<UpliftReport> {
   resolveEndpoint(o, NO_ENDPOINT_UPLIFT); // before loading any model
   let rewrite = o.rewrite;
@@ -98,30 +110,16 @@ export async function runUpliftCli(o: UpliftCliOptions): Promise<UpliftReport> {
     );
     rewrite = async (p) => (await engine.rewrite(p)).rewritten;
   }
-  const bar = progressBar('uplift [{bar}] {value}/{total} | errors {errors}');
-  let started = false;
+  const bar = jobProgress('uplift [{bar}] {value}/{total} | errors {errors}');
   const r = await runUplift({
     tasks: o.tasks,
-    baseUrl: o.baseUrl,
-    model: o.model,
-    apiKeyEnv: o.apiKeyEnv,
+    ...(await endpointOptions(o)),
     rewrite,
-    taskType: checkTaskType(o.taskType),
-    promptTemplate: await template(o.promptTemplate),
-    limit: o.limit,
-    concurrency: o.concurrency,
-    retries: o.retries,
-    timeoutMs: o.timeoutMs,
-    maxTokens: o.maxTokens,
     seed: o.seed,
     bootstrap: o.bootstrap,
     reuseUnchanged: o.reuseUnchanged,
     out: o.pairsOut,
-    onProgress: (p) => {
-      if (!started) bar.start(p.total, p.done, { ...p });
-      started = true;
-      bar.update(p.done, { ...p } as Record<string, unknown>);
-    },
+    onProgress: (p) => bar.update(p.done, p.total, p),
   }).finally(() => bar.stop());
   console.log(formatUpliftReport(r));
   if (o.json) {

@@ -13,13 +13,16 @@
 import { readFile } from 'node:fs/promises';
 import { LlmError } from './client.ts';
 import { formatNumber, goldNumber } from './answers.ts';
+import { jsonlObjects } from '../jsonl.ts';
 
+/** One model's correctness (and answer) on a prompt, whichever outcomes format it came from. */
 export interface CommonOutcome {
   model: string;
   correct: boolean;
   answer?: string;
 }
 
+/** A prompt with the outcomes of every model asked, read from either outcomes format. */
 export interface OutcomeRecord {
   id: string;
   prompt: string;
@@ -31,6 +34,7 @@ export interface OutcomeRecord {
   failure?: boolean;
 }
 
+/** Id prefix given to rows of the shared GSM8K test_outcomes.jsonl (which has no ids). */
 export const SHARED_GSM8K_ID_PREFIX = 'gsm8k-test';
 
 function answerAfterA(solution: string): string | undefined {
@@ -59,29 +63,17 @@ export async function readOutcomes(file: string, o: { target?: string } = {}): P
     );
   }
   const byId = new Map<string, OutcomeRecord>();
-  const lines = text.split('\n');
   let sharedIndex = 0;
-  for (let ln = 0; ln < lines.length; ln++) {
-    const line = lines[ln].trim();
-    if (!line) continue;
-    let row: Record<string, unknown>;
-    try {
-      row = JSON.parse(line);
-    } catch {
-      // A crash mid-append leaves a truncated last line; anywhere else it is an error.
-      if (lines.slice(ln + 1).every((l) => !l.trim())) continue;
-      throw new LlmError(`${file} line ${ln + 1}: not JSON`);
-    }
-    if (!row || typeof row !== 'object' || Array.isArray(row))
-      throw new LlmError(`${file} line ${ln + 1}: not a JSON object`);
-
+  // A crash mid-append leaves a truncated last line; anywhere else it is an error.
+  const lines = jsonlObjects(text, file, { error: (m) => new LlmError(m), skipTruncatedTail: true });
+  for (const { line, row } of lines) {
     if (isSharedRow(row)) {
       const outcomes: CommonOutcome[] = [];
       for (const [k, v] of Object.entries(row)) {
         if (!v || typeof v !== 'object' || !('is_correct' in v)) continue;
         const m = v as { is_correct: unknown; solution?: unknown };
         if (typeof m.is_correct !== 'boolean')
-          throw new LlmError(`${file} line ${ln + 1}: ${k}.is_correct is not a boolean`);
+          throw new LlmError(`${file} line ${line}: ${k}.is_correct is not a boolean`);
         const answer = typeof m.solution === 'string' ? answerAfterA(m.solution) : undefined;
         outcomes.push({ model: k, correct: m.is_correct, ...(answer !== undefined ? { answer } : {}) });
       }
@@ -99,9 +91,9 @@ export async function readOutcomes(file: string, o: { target?: string } = {}): P
 
     if (typeof row.id !== 'string' && typeof row.id !== 'number')
       throw new LlmError(
-        `${file} line ${ln + 1}: neither a Gloss outcomes row (id, outcomes) nor a shared GSM8K outcomes row (question, <model>.is_correct)`,
+        `${file} line ${line}: neither a Gloss outcomes row (id, outcomes) nor a shared GSM8K outcomes row (question, <model>.is_correct)`,
       );
-    if (!Array.isArray(row.outcomes)) throw new LlmError(`${file} line ${ln + 1}: no "outcomes" array`);
+    if (!Array.isArray(row.outcomes)) throw new LlmError(`${file} line ${line}: no "outcomes" array`);
     const id = String(row.id);
     const rec = byId.get(id) ?? {
       id,

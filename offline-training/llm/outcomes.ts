@@ -19,6 +19,7 @@ import { open, readFile, truncate } from 'node:fs/promises';
 import { endpointClient, LlmError } from './client.ts';
 import { DEFAULT_TEMPLATES, isFatalStatus, readTasks, renderPrompt, runPool, score, type TaskType } from './tasks.ts';
 
+/** One model's result on a task: the extracted answer, correctness, and the full output. */
 export interface OutcomeEntry {
   model: string;
   correct: boolean;
@@ -28,6 +29,7 @@ export interface OutcomeEntry {
   raw: string;
 }
 
+/** One line of an outcomes JSONL: the task and the outcomes of each model asked. */
 export interface OutcomeRow {
   id: string;
   prompt: string;
@@ -36,6 +38,7 @@ export interface OutcomeRow {
   outcomes: OutcomeEntry[];
 }
 
+/** Progress of an outcomes run: tasks done, total, correct, errors, skipped (already in the file). */
 export interface OutcomesProgress {
   done: number;
   total: number;
@@ -44,6 +47,7 @@ export interface OutcomesProgress {
   skipped: number;
 }
 
+/** Options of runOutcomes: task set, outcomes file, endpoint, template, concurrency and retries. */
 export interface OutcomesOptions {
   /** JSONL task set. */
   tasks: string;
@@ -70,6 +74,7 @@ export interface OutcomesOptions {
   env?: Record<string, string | undefined>;
 }
 
+/** What an outcomes run did: tasks asked and skipped, accuracy, errors with samples. */
 export interface OutcomesSummary {
   out: string;
   model: string;
@@ -93,6 +98,7 @@ export interface OutcomesSummary {
   unreadableLines: number;
 }
 
+/** The message when no LLM endpoint is configured for `outcomes`. */
 export const NO_ENDPOINT_OUTCOMES = 'no LLM endpoint is configured: outcomes cannot be collected';
 
 interface Existing {
@@ -151,6 +157,11 @@ async function readExisting(file: string, model: string): Promise<Existing> {
   return { done, correct, n: done.size, unreadable, partialAt, missingNewline };
 }
 
+/**
+ * Asks the endpoint every task not yet in `out`, scores the answers and appends one JSONL row per task
+ * (resumable; a crash leaves at most a truncated last line). Returns the summary; throws LlmError for a bad
+ * endpoint, task file or template.
+ */
 export async function runOutcomes(opts: OutcomesOptions): Promise<OutcomesSummary> {
   const { client, model, concurrency } = endpointClient(opts, NO_ENDPOINT_OUTCOMES);
   const { tasks, taskType } = await readTasks(opts.tasks, { taskType: opts.taskType, limit: opts.limit });

@@ -11,10 +11,14 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { LlmError } from './client.ts';
 import { extractNumber, extractYesNo, goldLabel, goldNumber, sameNumber } from './answers.ts';
+import { jsonlObjects } from '../jsonl.ts';
 
+/** Task kinds: GSM8K-style numeric answers, or yes/no labels. */
 export type TaskType = 'gsm8k' | 'yes-no';
+/** Every TaskType, for option checks. */
 export const TASK_TYPES: readonly TaskType[] = ['gsm8k', 'yes-no'];
 
+/** One task of a task set: id, the prompt text, the gold answer, and the row's other fields for templates. */
 export interface Task {
   id: string;
   /** The task text as the detector and the rewriter see it (no instructions). */
@@ -26,6 +30,7 @@ export interface Task {
   fields: Record<string, unknown>;
 }
 
+/** The instruction template per task type; `{prompt}` is the task text. */
 export const DEFAULT_TEMPLATES: Record<TaskType, string> = {
   gsm8k:
     '{prompt}\n\nSolve the problem step by step. Then give the final answer on its own last line in the form "#### <number>" (the number only, no units).',
@@ -33,6 +38,7 @@ export const DEFAULT_TEMPLATES: Record<TaskType, string> = {
     '{prompt}\n\nAnswer yes or no. Reason briefly if you need to, then end with a last line of the form "Answer: yes" or "Answer: no".',
 };
 
+/** The task type when it is one of TASK_TYPES (undefined stays undefined); throws LlmError otherwise. */
 export function checkTaskType(t: string | undefined): TaskType | undefined {
   if (t === undefined) return undefined;
   if (!(TASK_TYPES as readonly string[]).includes(t))
@@ -84,25 +90,14 @@ export async function readTasks(
   const tasks: Task[] = [];
   const seen = new Set<string>();
   let type = o.taskType;
-  const lines = text.split('\n');
   let index = 0;
-  for (let ln = 0; ln < lines.length; ln++) {
+  for (const { line, row } of jsonlObjects(text, file, { error: (m) => new LlmError(m) })) {
     if (o.limit !== undefined && tasks.length >= o.limit) break;
-    const line = lines[ln].trim();
-    if (!line) continue;
-    let row: Record<string, unknown>;
-    try {
-      row = JSON.parse(line);
-    } catch {
-      throw new LlmError(`${file} line ${ln + 1}: not JSON`);
-    }
-    if (!row || typeof row !== 'object' || Array.isArray(row))
-      throw new LlmError(`${file} line ${ln + 1}: not a JSON object`);
     type ??= inferType(row);
     const prompt = promptOf(row);
     if (prompt === undefined)
       throw new LlmError(
-        `${file} line ${ln + 1}: no task text (expected a "question", "prompt" or "text" field, or "sentence" and "verb")`,
+        `${file} line ${line}: no task text (expected a "question", "prompt" or "text" field, or "sentence" and "verb")`,
       );
     const gold = goldOf(row, type);
     if (gold === null) {
@@ -110,10 +105,10 @@ export async function readTasks(
         type === 'gsm8k'
           ? '"answer" with "#### <number>", or "ground_truth" with "A: <number>"'
           : '"label" (1/0 or yes/no)';
-      throw new LlmError(`${file} line ${ln + 1}: no gold answer for a ${type} task (expected ${want})`);
+      throw new LlmError(`${file} line ${line}: no gold answer for a ${type} task (expected ${want})`);
     }
     const id = typeof row.id === 'string' || typeof row.id === 'number' ? String(row.id) : `${stem}:${index}`;
-    if (seen.has(id)) throw new LlmError(`${file} line ${ln + 1}: duplicate id ${JSON.stringify(id)}`);
+    if (seen.has(id)) throw new LlmError(`${file} line ${line}: duplicate id ${JSON.stringify(id)}`);
     seen.add(id);
     tasks.push({ id, prompt, task: type, gold, fields: row });
     index++;
@@ -132,12 +127,17 @@ export function renderPrompt(template: string, task: Task, prompt = task.prompt)
   });
 }
 
+/** An extracted answer (null when none was found) and whether it matches the gold. */
 export interface Scored {
   /** The extracted answer (a number, or 1/0), null when none was found. */
   answer: number | null;
   correct: boolean;
 }
 
+/**
+ * The answer extracted from an LLM output and whether it matches the task's gold (numbers compared as numbers,
+ * yes/no as labels).
+ */
 export function score(task: Task, output: string): Scored {
   if (task.task === 'gsm8k') {
     const a = extractNumber(output);

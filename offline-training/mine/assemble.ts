@@ -1,18 +1,12 @@
 // Writes a bundle folder from its parts: the detector with the SAE head of the rule features,
 // tokenizer, rules, features, card, and a manifest with each file's sha256 and the figures as
 // numbers. Shared by `gloss-train export` and `npm run build:default`.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { writeBundleFolder } from '../bundle-writer.ts';
 import { appendSaeHead, type SaeHead } from '../graph/sae-head.ts';
-import {
-  BUNDLE_FORMAT,
-  BUNDLE_VERSION,
-  sha256Hex,
-  type DetectorInfo,
-  type Manifest,
-} from '../../src/core/bundle/manifest.ts';
+import type { DetectorInfo, Manifest } from '../../src/core/bundle/manifest.ts';
 import type { FeaturesFile, RulesFile } from '../../src/core/rules/schema.ts';
 
+/** The SAE figures a manifest's sae.metrics carries. */
 export interface SaeFigures {
   fvu: number;
   explained_variance: number;
@@ -20,6 +14,7 @@ export interface SaeFigures {
   dead_fraction: number;
 }
 
+/** Everything assembleBundle writes: detector bytes, SAE head, tokenizer, rules, features, card, figures. */
 export interface BundleParts {
   out: string;
   name: string;
@@ -35,6 +30,10 @@ export interface BundleParts {
   createdBy: string;
 }
 
+/**
+ * Writes a complete bundle: the detector with the SAE head appended, tokenizer, rules, features, card and
+ * manifest (see writeBundleFolder). Returns the manifest.
+ */
 export async function assembleBundle(p: BundleParts): Promise<Manifest> {
   const model = appendSaeHead(p.detectorModel, p.head);
   const enc = (o: unknown) => new TextEncoder().encode(JSON.stringify(o, null, 1) + '\n');
@@ -45,22 +44,11 @@ export async function assembleBundle(p: BundleParts): Promise<Manifest> {
     'features.json': enc(p.features),
     'card.md': new TextEncoder().encode(p.card),
   };
-  await mkdir(p.out, { recursive: true });
-  const entries: Manifest['files'] = {};
-  for (const [name, bytes] of Object.entries(files)) {
-    await writeFile(join(p.out, name), bytes);
-    entries[name] = { sha256: await sha256Hex(bytes), bytes: bytes.byteLength };
-  }
-  const manifest: Manifest = {
-    format: BUNDLE_FORMAT,
-    version: BUNDLE_VERSION,
+  return writeBundleFolder(p.out, files, {
     name: p.name,
     createdBy: p.createdBy,
     detector: { ...p.detector, int8: Boolean(p.detector.int8 || p.head.int8), outputs: ['resid', 'features'] },
-    files: entries,
     ...(p.sae ? { sae: p.sae } : {}),
     ...(p.evaluation ? { evaluation: p.evaluation } : {}),
-  };
-  await writeFile(join(p.out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-  return manifest;
+  });
 }

@@ -12,6 +12,7 @@ import {
   type Table2x2,
 } from './stats.ts';
 
+/** A prompt's per-latent summary: max activation and firing count over its tokens. */
 export interface PromptSummary {
   id: string;
   /** Tokens in the prompt. */
@@ -22,6 +23,7 @@ export interface PromptSummary {
   count: Uint16Array;
 }
 
+/** Support limits and the number of length strata for associate(). */
 export interface AssociationOptions {
   /** A latent must fire in at least this many mining prompts (default 8). */
   minSupport?: number;
@@ -31,6 +33,7 @@ export interface AssociationOptions {
   lengthBins?: number;
 }
 
+/** One latent's association with failure on the mining split. */
 export interface FeatureAssociation {
   feature: number;
   /** Mining prompts where the latent fires / of those, failures. */
@@ -55,6 +58,10 @@ export interface FeatureAssociation {
   auc: number;
 }
 
+/**
+ * A function mapping a prompt length to one of `bins` quantile bins of `lengths` (the strata of the length-
+ * controlled test).
+ */
 export function lengthBinsOf(lengths: readonly number[], bins: number): (len: number) => number {
   const sorted = [...lengths].sort((a, b) => a - b);
   const cuts = Array.from({ length: bins - 1 }, (_, i) => sorted[Math.floor(((i + 1) * sorted.length) / bins)]);
@@ -65,6 +72,12 @@ export function lengthBinsOf(lengths: readonly number[], bins: number): (len: nu
   };
 }
 
+/**
+ * Per-latent association of firing with failure on the mining prompts: the 2x2 table, lift, Fisher's exact p and
+ * the log-odds ratio with its interval, the Mantel-Haenszel odds ratio and p within length strata, q-values by
+ * Benjamini-Hochberg, and the AUC gain over a length-only logistic model. Latents outside the support limits are
+ * skipped. Throws when `prompts` and `failed` differ in length.
+ */
 export function associate(
   prompts: readonly PromptSummary[],
   failed: readonly boolean[],

@@ -4,6 +4,7 @@ import type { DetectorInfo } from '../../src/core/bundle/manifest.ts';
 import type { Rule } from '../../src/core/rules/schema.ts';
 import type { MiningResult } from './mine.ts';
 
+/** What the card shows: names, detector facts, SAE and evaluation figures, rules with evidence. */
 export interface CardInput {
   name: string;
   detector: DetectorInfo;
@@ -20,6 +21,10 @@ export interface CardInput {
 const f = (v: number | undefined, d = 3) =>
   v === undefined || Number.isNaN(v) ? 'n/a' : Number.isInteger(v) ? String(v) : v.toFixed(d);
 
+/**
+ * The bundle's card.md (a model card after Mitchell et al. 2019): detector, SAE figures with baselines, rules
+ * and their evidence, evaluation, training data.
+ */
 export function renderCard(c: CardInput): string {
   const d = c.detector;
   const lines = [

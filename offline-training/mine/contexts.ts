@@ -2,6 +2,7 @@
 // window of text around them, so a person can see what the latent responds to.
 import type { FeatureRunner } from './feature-runner.ts';
 
+/** A text window around a feature's strongest token, with the activation. */
 export interface TopContext {
   /** The text window, with the token's span marked by `start`/`end` inside it. */
   text: string;
@@ -12,6 +13,10 @@ export interface TopContext {
   source: string;
 }
 
+/**
+ * The `k` texts on which each feature fires most, with a `windowChars` window around the top token (the usual
+ * top-activating-examples view of a latent).
+ */
 export async function topContexts(
   runner: FeatureRunner,
   texts: readonly { id: string; text: string }[],

@@ -16,6 +16,7 @@ import { parseRules, parseFeatures, type FeaturesFile, type RulesFile } from '..
 import type { MiningResult } from './mine.ts';
 import { renderCard, type CardInput } from './card.ts';
 
+/** Inputs of `gloss-train export`. */
 export interface ExportOptions {
   detector: string;
   sae: string;
@@ -33,6 +34,11 @@ export interface ExportOptions {
   trainedOut?: string;
 }
 
+/**
+ * `gloss-train export`: the bundle folder for the runtime: detector with the SAE head of the rules' features,
+ * tokenizer, reviewed rules, features, card and manifest; optionally the small trained parts into `trainedOut`.
+ * Throws UsageError for an unreadable input or rules that name features the SAE lacks.
+ */
 export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
   const source = folderSource(opts.detector);
   const detManifest = await readManifest(source).catch((e) => {

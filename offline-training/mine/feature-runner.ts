@@ -9,6 +9,7 @@ import type { Manifest } from '../../src/core/bundle/manifest.ts';
 import type { Sae } from '../sae/model.ts';
 import { UsageError } from '../errors.ts';
 
+/** A text's tokens with offsets and per-token feature activations [tokens, F]. */
 export interface TextActivations {
   ids: number[];
   pieces: string[];
@@ -17,6 +18,7 @@ export interface TextActivations {
   acts: Float32Array;
 }
 
+/** Runs detector + SAE on texts; release() frees the sessions. */
 export interface FeatureRunner {
   readonly manifest: Manifest;
   readonly tokenizer: GlossTokenizer;
@@ -44,6 +46,10 @@ export function jumpReluHead(sae: Sae, features?: readonly number[]) {
   return { dIn: d, wEnc, bEnc, bDec, threshold };
 }
 
+/**
+ * Runs a detector folder with an SAE on texts and returns per-token feature activations. Throws UsageError when
+ * the detector is unreadable or its width differs from the SAE's d_in.
+ */
 export async function createFeatureRunner(detectorDir: string, sae: Sae): Promise<FeatureRunner> {
   const source = folderSource(detectorDir);
   const manifest = await readManifest(source).catch((e) => {

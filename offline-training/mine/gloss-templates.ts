@@ -2,6 +2,7 @@
 // activating words). Templates are drafts for a person to review, written to be short, literal
 // and correct whatever the surrounding problem is.
 
+/** A gloss template: a key, the words it applies to, the gloss text with `{span}`, and where it goes. */
 export interface GlossTemplate {
   key: string;
   /** Matched against the feature's top activating words. */
@@ -10,6 +11,7 @@ export interface GlossTemplate {
   placement: 'after-span' | 'note';
 }
 
+/** The gloss library, tried in order against a feature's top words. */
 export const TEMPLATES: GlossTemplate[] = [
   {
     key: 'half',
@@ -79,17 +81,11 @@ export const TEMPLATES: GlossTemplate[] = [
   },
 ];
 
+/** The template used when no library entry matches a feature's words. */
 export const GENERIC: GlossTemplate = {
   key: 'generic',
   match: /.^/,
   gloss: '"{span}" is often misread: check which quantity it refers to before computing',
-  placement: 'after-span',
-};
-
-export const METAPHOR: GlossTemplate = {
-  key: 'metaphor',
-  match: /.^/,
-  gloss: '"{span}" may be used figuratively here, not in its literal sense',
   placement: 'after-span',
 };
 

@@ -26,6 +26,7 @@ export function restrictFamily(
   return fam;
 }
 
+/** Inputs and settings of `gloss-train mine`. */
 export interface MineOptions {
   detector: string;
   sae: string;
@@ -48,6 +49,7 @@ export interface MineOptions {
   progress?: boolean;
 }
 
+/** A prompt a candidate fires on, with its outcome. */
 export interface Example {
   id: string;
   prompt: string;
@@ -58,6 +60,7 @@ export interface Example {
   answer?: string;
 }
 
+/** A latent's association figures plus its label, top contexts and examples. */
 export interface Candidate extends FeatureAssociation {
   label: string;
   top_contexts: TopContext[];
@@ -74,6 +77,7 @@ export interface PromptRecord {
   max: Record<string, number>;
 }
 
+/** candidates.json: the split, per-prompt records, the length baseline and the ranked candidates. */
 export interface MiningResult {
   version: 1;
   target: string;
@@ -98,6 +102,12 @@ export interface MiningResult {
   prompts: PromptRecord[];
 }
 
+/**
+ * `gloss-train mine`: splits the prompts of `outcomes` into mining and held-out sets, runs detector + SAE on the
+ * mining prompts, and tests each latent's association with the target's failures (Fisher's exact test, Mantel-
+ * Haenszel over length strata, Benjamini-Hochberg q-values), beside a length-only baseline. Writes
+ * candidates.json; throws UsageError for too few prompts or bad inputs.
+ */
 export async function mine(opts: MineOptions): Promise<MiningResult> {
   const heldOutFraction = opts.heldOut ?? 0.3;
   if (!(heldOutFraction > 0 && heldOutFraction < 1))

@@ -9,6 +9,7 @@ import { wordsOf } from './contexts.ts';
 import { auc } from './stats.ts';
 import { pickTemplate } from './gloss-templates.ts';
 
+/** Inputs and settings of `gloss-train rules`. */
 export interface RulesOptions {
   candidates: string;
   out: string;
@@ -20,6 +21,7 @@ export interface RulesOptions {
   draft?: (c: Candidate) => Promise<string>;
 }
 
+/** The words a candidate fires on in its top contexts, most frequent first. */
 export function topWords(c: Candidate): string[] {
   return wordsOf(c.top_contexts);
 }
@@ -33,6 +35,10 @@ export function heldOutAuc(result: MiningResult, feature: number): number {
   );
 }
 
+/**
+ * `gloss-train rules`: draft rules (one per chosen candidate, with a gloss template and its evidence) written to
+ * `out`, plus a review sheet beside it. Throws UsageError for unreadable candidates or unknown feature ids.
+ */
 export async function makeRules(opts: RulesOptions): Promise<RulesFile> {
   let result: MiningResult;
   try {

@@ -11,6 +11,7 @@ import { SaeError } from './errors.ts';
 import type { AdamState, SaeParams } from './kernels.ts';
 import { encodeSafetensors, parseSafetensors, tensorToF32, tensorToInts, type StInput } from './safetensors.ts';
 
+/** state.json of a checkpoint: step, resolved options, normalisation, history, time, cache rows. */
 export interface CheckpointMeta {
   version: 1;
   step: number;
@@ -24,6 +25,7 @@ export interface CheckpointMeta {
   cacheRows?: number;
 }
 
+/** A checkpoint: its meta plus weights, Adam state and dead-latent counters. */
 export interface Checkpoint {
   meta: CheckpointMeta;
   params: SaeParams;
@@ -38,6 +40,10 @@ const exists = (p: string) =>
     () => false,
   );
 
+/**
+ * Writes a checkpoint into `out`/checkpoint (state.safetensors + state.json), replacing the previous one as a
+ * whole.
+ */
 export async function saveCheckpoint(out: string, ck: Checkpoint): Promise<void> {
   const { params: p, adam: a } = ck;
   const { d, m } = p;
@@ -80,6 +86,10 @@ export async function findCheckpoint(out: string): Promise<string | undefined> {
   return undefined;
 }
 
+/**
+ * Reads a checkpoint folder written by saveCheckpoint; throws SaeError when it is unreadable or its tensors have
+ * the wrong shapes.
+ */
 export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
   let meta: CheckpointMeta & { adam_t?: number };
   try {

@@ -4,10 +4,10 @@
 // The trainer (trainer.ts) adds data, schedules, checkpoints and metrics; the benchmark times
 // `step` directly.
 import { mulberry32 } from '../random.ts';
-import { createEncoder, type Engine, type SaeEncoder } from './encoder.ts';
+import { createEncoder, type AuxKRequest, type Engine, type SaeEncoder } from './encoder.ts';
 import {
   allocState,
-  bucket,
+  bucketByLatent,
   centre,
   finishStep,
   heapAlloc,
@@ -16,17 +16,26 @@ import {
   setScalars,
   sharedAlloc,
   updateDead,
-  S_CA,
-  S_KAUX,
-  S_USEAUX,
+  SLOT_AUXK_SCALE,
+  SLOT_K_AUX,
+  SLOT_USE_AUXK,
   type AdamConfig,
   type AdamState,
   type SaeParams,
   type StepState,
   type StepStats,
 } from './kernels.ts';
-import { defaultThreads, PHASE_A, PHASE_AUX, PHASE_B, runSerial, StepPool, type Phase } from './step-pool.ts';
+import {
+  defaultThreads,
+  PHASE_MSE_GRAD,
+  PHASE_AUXK_GRAD,
+  PHASE_BACKWARD,
+  runSerial,
+  StepPool,
+  type Phase,
+} from './step-pool.ts';
 
+/** An SAE under training: sizes d, m, k, AuxK settings, seed and Adam settings. */
 export interface CoreConfig {
   d: number;
   m: number;
@@ -41,6 +50,7 @@ export interface CoreConfig {
   seed: number;
 }
 
+/** A step's figures plus the dead latent count and where its time went. */
 export interface CoreStepStats extends StepStats {
   /** Dead latents after this step. */
   dead: number;
@@ -83,6 +93,7 @@ export function initParams(d: number, m: number, seed: number): SaeParams {
   return { d, m, We: Wd.slice(), Wd, be: new Float32Array(m), bd: new Float32Array(d) };
 }
 
+/** Where a step runs: engine, device, threads, largest batch, and a state to resume. */
 export interface CoreOptions {
   engine?: Engine;
   device?: string;
@@ -95,6 +106,10 @@ export interface CoreOptions {
   state?: { params: SaeParams; adam: AdamState; sinceFired: Float64Array; everTouched: Uint8Array };
 }
 
+/**
+ * One TopK SAE under training: weights, Adam state and dead-latent counters, and `step()` (encoder on
+ * onnxruntime or TypeScript, then the sparse backward on worker threads). Shapes: d = d_in, m = d_sae.
+ */
 export class SaeCore {
   readonly sinceFired: Float64Array;
   private readonly mask: Float32Array;
@@ -209,7 +224,7 @@ export class SaeCore {
     const xc = S.xc.subarray(0, B * d);
     centre(S.x, S.bd, B, d, xc);
     const nDead = this.numDead();
-    let aux: { mask: Float32Array; kAux: number } | undefined;
+    let aux: AuxKRequest | undefined;
     if (nDead > 0 && kAux > 0) {
       for (let j = 0; j < m; j++) this.mask[j] = this.sinceFired[j] >= deadTokens ? 0 : -1e30;
       aux = { mask: this.mask, kAux: Math.min(kAux, nDead) };
@@ -225,23 +240,23 @@ export class SaeCore {
     }
     this.t += 1;
     setScalars(S, B, this.cfg.adam, lr, this.t);
-    S.scal[S_USEAUX] = 0;
-    S.scal[S_KAUX] = aux ? aux.kAux : 0;
-    await this.phase(PHASE_A);
+    S.scal[SLOT_USE_AUXK] = 0;
+    S.scal[SLOT_K_AUX] = aux ? aux.kAux : 0;
+    await this.phase(PHASE_MSE_GRAD);
     let eVar = 0;
     if (aux) {
       eVar = residualVariance(S);
       if (eVar > 0) {
         // Fewer dead latents than k_aux: the AuxK loss is scaled down (as in sparsify).
-        S.scal[S_CA] = (this.cfg.auxCoef * Math.min(nDead / kAux, 1) * 2) / eVar;
-        S.scal[S_USEAUX] = 1;
-        await this.phase(PHASE_AUX);
+        S.scal[SLOT_AUXK_SCALE] = (this.cfg.auxCoef * Math.min(nDead / kAux, 1) * 2) / eVar;
+        S.scal[SLOT_USE_AUXK] = 1;
+        await this.phase(PHASE_AUXK_GRAD);
       }
     }
     const t3 = performance.now();
-    const active = bucket(S, B);
+    const active = bucketByLatent(S, B);
     const t4 = performance.now();
-    await this.phase(PHASE_B);
+    await this.phase(PHASE_BACKWARD);
     const stats = finishStep(S, B, active, eVar);
     const dead = updateDead(this.sinceFired, S.fired, B, deadTokens);
     const t5 = performance.now();

@@ -12,8 +12,10 @@ import { GraphBuilder } from '../graph/builder.ts';
 import { SaeError } from './errors.ts';
 import { tsEncoderPre, tsTopK } from './kernels.ts';
 
+/** Where the encoder runs: onnxruntime (`ort`) or plain TypeScript (`ts`, the baseline). */
 export type Engine = 'ort' | 'ts';
 
+/** TopK of a batch: values and latent indices [B, k] row-major. */
 export interface TopKOut {
   vals: Float32Array;
   idx: Int32Array;
@@ -21,23 +23,25 @@ export interface TopKOut {
   auxIdx?: Int32Array;
 }
 
+/** The AuxK part of a TopK request: a mask added to the pre-activations (0 for dead latents, -1e30 for live ones), and k over the dead ones. */
+export interface AuxKRequest {
+  mask: Float32Array;
+  kAux: number;
+}
+
+/** The encoder of a training step: TopK of the pre-activations, AuxK TopK over dead latents, pre-activations. */
 export interface SaeEncoder {
   readonly engine: Engine;
   /** The execution provider actually in use ('cpu', 'cuda', or 'ts'). */
   readonly device: string;
   /** TopK (k) of xc @ We^T + be for B rows; with `aux`, also TopK (kAux) of pre + deadMask. */
-  topk(
-    xc: Float32Array,
-    B: number,
-    We: Float32Array,
-    be: Float32Array,
-    aux?: { mask: Float32Array; kAux: number },
-  ): Promise<TopKOut>;
+  topk(xc: Float32Array, B: number, We: Float32Array, be: Float32Array, aux?: AuxKRequest): Promise<TopKOut>;
   /** Full pre-activations [B, m]. */
   pre(xc: Float32Array, B: number, We: Float32Array, be: Float32Array): Promise<Float32Array>;
   release(): Promise<void>;
 }
 
+/** Sizes d, m, k, the engine and device, and onnxruntime's thread count. */
 export interface EncoderOptions {
   d: number;
   m: number;
@@ -153,13 +157,7 @@ class OrtEncoder implements SaeEncoder {
     };
   }
 
-  async topk(
-    xc: Float32Array,
-    B: number,
-    We: Float32Array,
-    be: Float32Array,
-    aux?: { mask: Float32Array; kAux: number },
-  ): Promise<TopKOut> {
+  async topk(xc: Float32Array, B: number, We: Float32Array, be: Float32Array, aux?: AuxKRequest): Promise<TopKOut> {
     const feeds = this.feeds(xc, B, We, be);
     if (!aux) {
       const r = await this.main.run(feeds);
@@ -211,13 +209,7 @@ class TsEncoder implements SaeEncoder {
     return out;
   }
 
-  async topk(
-    xc: Float32Array,
-    B: number,
-    We: Float32Array,
-    be: Float32Array,
-    aux?: { mask: Float32Array; kAux: number },
-  ): Promise<TopKOut> {
+  async topk(xc: Float32Array, B: number, We: Float32Array, be: Float32Array, aux?: AuxKRequest): Promise<TopKOut> {
     const { d, m, k } = this.o;
     if (this.buf.length < B * m) this.buf = new Float32Array(B * m);
     tsEncoderPre(xc, We, be, B, d, m, this.buf);
@@ -234,15 +226,14 @@ class TsEncoder implements SaeEncoder {
   async release(): Promise<void> {}
 }
 
+/**
+ * The encoder half of a training step: x -> TopK(x W_enc^T + b_enc) and the AuxK TopK over dead latents, on
+ * onnxruntime-node (CPU or CUDA, falling back to CPU with a message) or in TypeScript (`engine: 'ts'`).
+ */
 export async function createEncoder(o: EncoderOptions): Promise<SaeEncoder> {
   if ((o.engine ?? 'ort') === 'ts') return new TsEncoder(o);
   const log = o.log ?? ((msg: string) => console.warn(msg));
   const main = await createSession(buildGraph(o.d, o.m, o.k, 'topk'), o.device ?? 'cpu', o.intraOpThreads, log);
   const aux = await createSession(buildGraph(o.d, o.m, o.k, 'aux'), main.device, o.intraOpThreads, log);
   return new OrtEncoder(o, main.s, aux.s, main.device);
-}
-
-/** The encoder graph's bytes (for the benchmark's FLOP accounting and for inspection). */
-export function encoderGraph(d: number, m: number, k: number, kind: 'topk' | 'aux' | 'pre' = 'topk'): Uint8Array {
-  return buildGraph(d, m, k, kind);
 }

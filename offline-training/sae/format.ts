@@ -5,7 +5,7 @@
 //
 // Loading is strict: unknown cfg keys, missing or extra tensors and shape mismatches are
 // SaeErrors that name the file and the field, never a crash later in a matmul.
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SaeError } from './errors.ts';
 import { checkSaeShapes, type Sae, type SaeArchitecture } from './model.ts';
@@ -62,6 +62,7 @@ const SPARSIFY_KEYS = new Set([
   'dtype',
 ]);
 
+/** How saveSae writes: the tensors' dtype on disk. */
 export interface SaveOptions {
   /** Tensor dtype on disk (default F32). */
   dtype?: 'F32' | 'F16' | 'BF16';
@@ -105,6 +106,7 @@ export async function saveSae(dir: string, sae: Sae, opts: SaveOptions = {}): Pr
   await atomicWrite(join(dir, 'cfg.json'), JSON.stringify(saelensConfig(sae, dtype), null, 2) + '\n');
 }
 
+/** Writes `path` through a temporary file and a rename, so readers never see half a file. */
 export async function atomicWrite(path: string, data: Uint8Array | string): Promise<void> {
   await writeFile(`${path}.tmp`, data);
   await rename(`${path}.tmp`, path);
@@ -178,6 +180,7 @@ function checkFiniteArr(a: Float32Array, what: string, allowPosInf = false): voi
   }
 }
 
+/** Checks loadSae applies: the expected d_in, and whether unknown SAELens cfg.json keys are allowed. */
 export interface LoadOptions {
   /** Ignore unknown cfg.json keys instead of failing (default false). */
   allowUnknownKeys?: boolean;
@@ -328,9 +331,4 @@ export async function importSparsify(dir: string, opts: LoadOptions = {}): Promi
   };
   checkSaeShapes(sae, dir);
   return sae;
-}
-
-/** Removes a folder if present (helper for callers that overwrite an output). */
-export async function removeDir(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
 }

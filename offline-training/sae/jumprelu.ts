@@ -12,6 +12,7 @@ import { SaeError } from './errors.ts';
 import type { Sae } from './model.ts';
 import { decodeDense, decodeSlots, FvuAccumulator, saeRunner, type SaeRunner } from './metrics.ts';
 
+/** How well per-latent JumpReLU thresholds reproduce TopK's on/off decisions, with L0 and FVU both ways. */
 export interface JumpReluAgreement {
   rows: number;
   /** On/off decisions over (row, latent) pairs, TopK as the reference. */

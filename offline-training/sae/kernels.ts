@@ -1,17 +1,19 @@
 // The TypeScript half of a TopK SAE training step (the encoder GEMM + TopK runs in onnxruntime,
 // or in tsEncoderPre/tsTopK below for the plain-TypeScript baseline): sparse decode, MSE and AuxK
-// gradients, the per-latent backward, decoder-gradient projection, Adam, decoder renormalisation.
+// gradients (mseGradRows, auxKGradRows), the sparse backward with Adam (latentBackwardAndAdam:
+// decoder-gradient projection, Adam, decoder renormalisation).
 //
 // Layout: the encoder is kept as rows We[j] = W_enc[:, j] ([d_sae, d_in], sparsify's
 // encoder.weight), so that a latent's decoder row, encoder row and their Adam moments are all
-// contiguous. A step runs in phases over ranges (samples for A and AuxK, latents for B), so a
-// pool of worker threads can split them (step-pool.ts); every array lives in one `StepState`
-// whose typed arrays may sit on SharedArrayBuffers. Per-range partial sums are reduced in a fixed
+// contiguous. A step runs in phases over ranges (samples for the gradient rows, latents for the
+// backward), so a pool of worker threads can split them (step-pool.ts); every array lives in one
+// `StepState` whose typed arrays may sit on SharedArrayBuffers. Per-range partial sums are reduced in a fixed
 // order, so a step is deterministic for a given number of ranges.
 //
 // This file is loaded by worker threads with Node's built-in type stripping: erasable TypeScript
 // only (no enums, no parameter properties, no namespaces).
 
+/** Training weights: We [m, d] (rows of W_enc), Wd [m, d], be [m], bd [d]. */
 export interface SaeParams {
   d: number;
   m: number;
@@ -23,6 +25,7 @@ export interface SaeParams {
   bd: Float32Array;
 }
 
+/** Adam's step count and moments for every parameter (same shapes as SaeParams). */
 export interface AdamState {
   t: number;
   mWe: Float32Array;
@@ -35,6 +38,7 @@ export interface AdamState {
   vbd: Float32Array;
 }
 
+/** Adam's hyper-parameters. */
 export interface AdamConfig {
   lr: number;
   beta1: number;
@@ -42,6 +46,7 @@ export interface AdamConfig {
   eps: number;
 }
 
+/** Zeroed Adam moments (Kingma & Ba 2015) for an SAE with d_in = d and m latents. */
 export function newAdam(
   d: number,
   m: number,
@@ -60,30 +65,43 @@ export function newAdam(
   };
 }
 
-/** Partial sums per range: scalars, then colSum, colSq, gbd, eSum (d each). */
-export const P_SSE = 0;
-export const P_ESQ = 1;
-export const P_AUXSSE = 2;
-export const P_AUXLAT = 3;
-export const P_SCALARS = 4;
-export const partialStride = (d: number) => P_SCALARS + 4 * d;
+/** Partial sums per range (reduced in range order): these scalars, then colSum, colSq, gbd, eSum (d each). */
+export const PARTIAL_SSE = 0;
+/** Sum of squared residuals (x - x_hat), for the AuxK normaliser. */
+export const PARTIAL_RESIDUAL_SQ = 1;
+/** AuxK reconstruction error. */
+export const PARTIAL_AUXK_SSE = 2;
+/** Latents that got an AuxK gradient. */
+export const PARTIAL_AUXK_LATENTS = 3;
+/** Number of scalar slots before the per-dimension sums. */
+export const PARTIAL_SCALARS = 4;
+/** Float64 slots one range's partial sums take: the scalars, then colSum, colSq, gbd, eSum (d each). */
+export const partialStride = (d: number) => PARTIAL_SCALARS + 4 * d;
 
-/** Step scalars (Float64Array). */
-export const S_B = 0;
-export const S_C = 1; // 2 / (B d)
-export const S_CA = 2; // AuxK gradient scale
-export const S_USEAUX = 3;
-export const S_KAUX = 4;
-export const S_B1 = 5;
-export const S_B2 = 6;
-export const S_STEPSIZE = 7;
-export const S_IB = 8;
-export const S_EPS = 9;
+/** Slots of the step's scalars (`StepState.scal`, a Float64Array the worker threads share). */
+/** Tokens in the batch, B. */
+export const SLOT_BATCH = 0;
+/** d MSE / d x_hat per element: 2 / (B d). */
+export const SLOT_MSE_SCALE = 1;
+/** AuxK gradient scale: auxCoef * min(dead / kAux, 1) * 2 / var(residual). */
+export const SLOT_AUXK_SCALE = 2;
+/** 1 when this step has an AuxK term (some latents dead), else 0. */
+export const SLOT_USE_AUXK = 3;
+/** k of the AuxK TopK this step. */
+export const SLOT_K_AUX = 4;
+/** Adam beta1 and beta2. */
+export const SLOT_BETA1 = 5;
+/** (see SLOT_BETA1) */
+export const SLOT_BETA2 = 6;
+/** lr / (1 - beta1^t): Adam's step size with the first-moment bias correction folded in. */
+export const SLOT_STEP_SIZE = 7;
+/** 1 / sqrt(1 - beta2^t): Adam's second-moment bias correction. */
+export const SLOT_INV_SQRT_BC2 = 8;
+/** Adam epsilon. */
+export const SLOT_EPS = 9;
 
-/** Everything a step reads and writes. */
-export interface StepState {
-  d: number;
-  m: number;
+/** Everything a step reads and writes: the weights and Adam moments (copied in), the batch and its buffers. */
+export interface StepState extends SaeParams, Omit<AdamState, 't'> {
   k: number;
   /** Largest AuxK k. */
   kAux: number;
@@ -91,18 +109,6 @@ export interface StepState {
   cap: number;
   /** Number of ranges (threads) a phase is split into. */
   ranges: number;
-  We: Float32Array;
-  Wd: Float32Array;
-  be: Float32Array;
-  bd: Float32Array;
-  mWe: Float32Array;
-  vWe: Float32Array;
-  mWd: Float32Array;
-  vWd: Float32Array;
-  mbe: Float32Array;
-  vbe: Float32Array;
-  mbd: Float32Array;
-  vbd: Float32Array;
   /** Batch [cap, d], x - b_dec, and the per-sample d loss / d x_hat for MSE and AuxK. */
   x: Float32Array;
   xc: Float32Array;
@@ -125,10 +131,11 @@ export interface StepState {
   /** [ranges * partialStride(d)] */
   partial: Float64Array;
   scal: Float64Array;
-  /** Latent range boundaries for phase B [ranges + 1], balanced by work. */
+  /** Latent range boundaries for the backward [ranges + 1], balanced by work. */
   bounds: Int32Array;
 }
 
+/** Where a StepState's arrays live: the heap, or SharedArrayBuffers for worker threads. */
 export type Alloc = {
   f32(n: number): Float32Array;
   i32(n: number): Int32Array;
@@ -136,6 +143,7 @@ export type Alloc = {
   f64(n: number): Float64Array;
 };
 
+/** Ordinary typed arrays (one thread). */
 export const heapAlloc: Alloc = {
   f32: (n) => new Float32Array(n),
   i32: (n) => new Int32Array(n),
@@ -143,6 +151,7 @@ export const heapAlloc: Alloc = {
   f64: (n) => new Float64Array(n),
 };
 
+/** Typed arrays on SharedArrayBuffers (worker threads). */
 export const sharedAlloc: Alloc = {
   f32: (n) => new Float32Array(new SharedArrayBuffer(4 * n)),
   i32: (n) => new Int32Array(new SharedArrayBuffer(4 * n)),
@@ -150,6 +159,10 @@ export const sharedAlloc: Alloc = {
   f64: (n) => new Float64Array(new SharedArrayBuffer(8 * n)),
 };
 
+/**
+ * Allocates a StepState for batches up to `cap` tokens split into `ranges` ranges, with `a` (heap or
+ * SharedArrayBuffer memory); the weights and Adam moments are copied in.
+ */
 export function allocState(
   o: { d: number; m: number; k: number; kAux: number; cap: number; ranges: number },
   params: SaeParams,
@@ -201,21 +214,39 @@ export function allocState(
   };
 }
 
+/** Samples [b0, b1) that range `w` of `ranges` takes in a batch of B. */
 export function sampleRange(B: number, ranges: number, w: number): [number, number] {
   return [Math.floor((B * w) / ranges), Math.floor((B * (w + 1)) / ranges)];
 }
 
+/** The phases of a step that run over ranges (one range per worker thread). */
+export type Phase = 1 | 2 | 3;
+/** Phase 1: mseGradRows over sample ranges. */
+export const PHASE_MSE_GRAD: Phase = 1;
+/** Phase 2: auxKGradRows over sample ranges. */
+export const PHASE_AUXK_GRAD: Phase = 2;
+/** Phase 3: latentBackwardAndAdam over latent ranges. */
+export const PHASE_BACKWARD: Phase = 3;
+
+/** Runs range `w` of `phase`: sample ranges for the gradient rows, latent ranges for the backward. */
+export function runPhaseRange(S: StepState, phase: Phase, w: number): void {
+  const B = S.scal[SLOT_BATCH];
+  if (phase === PHASE_MSE_GRAD) mseGradRows(S, w, ...sampleRange(B, S.ranges, w));
+  else if (phase === PHASE_AUXK_GRAD) auxKGradRows(S, w, ...sampleRange(B, S.ranges, w));
+  else latentBackwardAndAdam(S, w, S.bounds[w], S.bounds[w + 1]);
+}
+
 /**
- * Phase A over samples [b0, b1): sparse decode x_hat = b_dec + sum z W_dec[j], the MSE gradient
+ * Forward and MSE gradient over samples [b0, b1): sparse decode x_hat = b_dec + sum z W_dec[j], the MSE gradient
  * rows G = 2 (x_hat - x) / (B d), and partial sums (sse, column moments of x, sum of G for b_dec,
  * moments of the residual for the AuxK normaliser).
  */
-export function phaseA(S: StepState, w: number, b0: number, b1: number): void {
+export function mseGradRows(S: StepState, w: number, b0: number, b1: number): void {
   const { d, k, Wd, bd, x, G, vals, idx } = S;
-  const c = S.scal[S_C];
+  const c = S.scal[SLOT_MSE_SCALE];
   const P = S.partial;
   const po = w * partialStride(d);
-  const cs = po + P_SCALARS;
+  const cs = po + PARTIAL_SCALARS;
   const cq = cs + d;
   const cg = cq + d;
   const ce = cg + d;
@@ -246,20 +277,20 @@ export function phaseA(S: StepState, w: number, b0: number, b1: number): void {
       eSq += e * e;
     }
   }
-  P[po + P_SSE] = sse;
-  P[po + P_ESQ] = eSq;
+  P[po + PARTIAL_SSE] = sse;
+  P[po + PARTIAL_RESIDUAL_SQ] = eSq;
 }
 
-/** The AuxK normaliser: variance of the residual over the batch, from the phase-A partials. */
+/** The AuxK normaliser: variance of the residual over the batch, from mseGradRows' partials. */
 export function residualVariance(S: StepState): number {
   const { d } = S;
-  const B = S.scal[S_B];
+  const B = S.scal[SLOT_BATCH];
   const st = partialStride(d);
   let eSq = 0;
   const eSum = new Float64Array(d);
   for (let w = 0; w < S.ranges; w++) {
-    eSq += S.partial[w * st + P_ESQ];
-    const ce = w * st + P_SCALARS + 3 * d;
+    eSq += S.partial[w * st + PARTIAL_RESIDUAL_SQ];
+    const ce = w * st + PARTIAL_SCALARS + 3 * d;
     for (let i = 0; i < d; i++) eSum[i] += S.partial[ce + i];
   }
   let v = eSq;
@@ -271,11 +302,11 @@ export function residualVariance(S: StepState): number {
  * AuxK phase over samples [b0, b1): e_hat = sum z_aux W_dec[j] over the dead latents' TopK, and its
  * gradient rows Gaux = coef * 2 (e_hat - e) / var(e) (Gao et al.'s normalized MSE on the residual e).
  */
-export function phaseAux(S: StepState, w: number, b0: number, b1: number): void {
+export function auxKGradRows(S: StepState, w: number, b0: number, b1: number): void {
   const { d, Wd, G, Gaux, auxVals, auxIdx } = S;
-  const c = S.scal[S_C];
-  const ca = S.scal[S_CA];
-  const ka = S.scal[S_KAUX];
+  const c = S.scal[SLOT_MSE_SCALE];
+  const ca = S.scal[SLOT_AUXK_SCALE];
+  const ka = S.scal[SLOT_K_AUX];
   const xh = new Float64Array(d);
   let auxSse = 0;
   for (let b = b0; b < b1; b++) {
@@ -295,18 +326,18 @@ export function phaseAux(S: StepState, w: number, b0: number, b1: number): void 
       Gaux[xo + i] = diff * ca;
     }
   }
-  S.partial[w * partialStride(d) + P_AUXSSE] = auxSse;
+  S.partial[w * partialStride(d) + PARTIAL_AUXK_SSE] = auxSse;
 }
 
 /**
  * Buckets the batch's positive activations by latent (counting sort; samples stay in order within
  * a latent), marks fired latents, and splits the latents into `ranges` ranges of about equal
- * phase-B work. Returns the number of main-TopK activations.
+ * backward work. Returns the number of main-TopK activations.
  */
-export function bucket(S: StepState, B: number): number {
+export function bucketByLatent(S: StepState, B: number): number {
   const { m, k, vals, idx, auxVals, auxIdx, start, entB, entZ, entAux, fired, ever } = S;
-  const useAux = S.scal[S_USEAUX] === 1;
-  const ka = S.scal[S_KAUX];
+  const useAux = S.scal[SLOT_USE_AUXK] === 1;
+  const ka = S.scal[SLOT_K_AUX];
   start.fill(0);
   for (let t = 0; t < B * k; t++) if (vals[t] > 0) start[idx[t] + 1]++;
   if (useAux) for (let t = 0; t < B * ka; t++) if (auxVals[t] > 0) start[auxIdx[t] + 1]++;
@@ -353,25 +384,25 @@ export function bucket(S: StepState, B: number): number {
 }
 
 /**
- * Phase B over latents [j0, j1): each latent's decoder and encoder gradient rows are summed over
+ * The sparse backward and the optimiser step over latents [j0, j1): each latent's decoder and encoder gradient rows are summed over
  * its entries into L1-resident accumulators (no dense gradient arrays), the decoder gradient loses
  * its component along the unit decoder row, and Adam updates the encoder row, the decoder row
  * (then renormalised to unit norm) and the encoder bias at once. Latents without entries take
  * Adam's zero-gradient update (moments decay, weights still move), exactly as dense Adam would.
  * b_dec's gradient through the encoder input (-sum_j g_pre_j We[j]) goes into this range's partial.
  */
-export function phaseB(S: StepState, w: number, j0: number, j1: number): void {
+export function latentBackwardAndAdam(S: StepState, w: number, j0: number, j1: number): void {
   const { d, We, Wd, be, mWe, vWe, mWd, vWd, mbe, vbe, G, Gaux, xc, start, entB, entZ, entAux, ever } = S;
-  const b1 = S.scal[S_B1];
-  const b2 = S.scal[S_B2];
+  const b1 = S.scal[SLOT_BETA1];
+  const b2 = S.scal[SLOT_BETA2];
   const c1 = 1 - b1;
   const c2 = 1 - b2;
-  const stepSize = S.scal[S_STEPSIZE];
-  const ib = S.scal[S_IB];
-  const eps = S.scal[S_EPS];
+  const stepSize = S.scal[SLOT_STEP_SIZE];
+  const invSqrtBc2 = S.scal[SLOT_INV_SQRT_BC2];
+  const eps = S.scal[SLOT_EPS];
   const P = S.partial;
   const po = w * partialStride(d);
-  const cg = po + P_SCALARS + 2 * d;
+  const cg = po + PARTIAL_SCALARS + 2 * d;
   const accD = new Float64Array(d);
   const accE = new Float64Array(d);
   let auxLatents = 0;
@@ -382,8 +413,8 @@ export function phaseB(S: StepState, w: number, j0: number, j1: number): void {
     let gb = 0;
     if (e0 === e1) {
       if (ever[j] === 0) continue; // zero moments: Adam leaves the row and its bias as they are
-      adamRowZero(We, mWe, vWe, o, d, b1, b2, stepSize, ib, eps, false);
-      adamRowZero(Wd, mWd, vWd, o, d, b1, b2, stepSize, ib, eps, true);
+      adamRowZero(We, mWe, vWe, o, d, b1, b2, stepSize, invSqrtBc2, eps, false);
+      adamRowZero(Wd, mWd, vWd, o, d, b1, b2, stepSize, invSqrtBc2, eps, true);
     } else {
       ever[j] = 1;
       accD.fill(0);
@@ -409,29 +440,30 @@ export function phaseB(S: StepState, w: number, j0: number, j1: number): void {
       let par = 0;
       for (let i = 0; i < d; i++) par += accD[i] * Wd[o + i];
       for (let i = 0; i < d; i++) accD[i] -= par * Wd[o + i];
-      adamRow(We, mWe, vWe, accE, o, b1, b2, c1, c2, stepSize, ib, eps, false);
-      adamRow(Wd, mWd, vWd, accD, o, b1, b2, c1, c2, stepSize, ib, eps, true);
+      adamRow(We, mWe, vWe, accE, o, b1, b2, c1, c2, stepSize, invSqrtBc2, eps, false);
+      adamRow(Wd, mWd, vWd, accD, o, b1, b2, c1, c2, stepSize, invSqrtBc2, eps, true);
     }
     const mi = b1 * mbe[j] + c1 * gb;
     const vi = b2 * vbe[j] + c2 * gb * gb;
     mbe[j] = mi;
     vbe[j] = vi;
-    be[j] -= (stepSize * mi) / (Math.sqrt(vi) * ib + eps);
+    be[j] -= (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
   }
-  P[po + P_AUXLAT] = auxLatents;
+  P[po + PARTIAL_AUXK_LATENTS] = auxLatents;
 }
 
 /** Sets the step scalars (Adam's bias corrections for step t = adam.t after increment). */
 export function setScalars(S: StepState, B: number, cfg: AdamConfig, lr: number, t: number): void {
-  S.scal[S_B] = B;
-  S.scal[S_C] = 2 / (B * S.d);
-  S.scal[S_B1] = cfg.beta1;
-  S.scal[S_B2] = cfg.beta2;
-  S.scal[S_STEPSIZE] = lr / (1 - cfg.beta1 ** t);
-  S.scal[S_IB] = 1 / Math.sqrt(1 - cfg.beta2 ** t);
-  S.scal[S_EPS] = cfg.eps;
+  S.scal[SLOT_BATCH] = B;
+  S.scal[SLOT_MSE_SCALE] = 2 / (B * S.d);
+  S.scal[SLOT_BETA1] = cfg.beta1;
+  S.scal[SLOT_BETA2] = cfg.beta2;
+  S.scal[SLOT_STEP_SIZE] = lr / (1 - cfg.beta1 ** t);
+  S.scal[SLOT_INV_SQRT_BC2] = 1 / Math.sqrt(1 - cfg.beta2 ** t);
+  S.scal[SLOT_EPS] = cfg.eps;
 }
 
+/** A step's reconstruction figures: SSE, SST, active latents, AuxK loss and latents. */
 export interface StepStats {
   /** Sum over the batch of ||x - x_hat||^2. */
   sse: number;
@@ -457,31 +489,31 @@ export function finishStep(S: StepState, B: number, active: number, eVar: number
   const gbd = new Float64Array(d);
   for (let w = 0; w < S.ranges; w++) {
     const po = w * st;
-    sse += S.partial[po + P_SSE];
-    auxSse += S.partial[po + P_AUXSSE];
-    auxLatents += S.partial[po + P_AUXLAT];
+    sse += S.partial[po + PARTIAL_SSE];
+    auxSse += S.partial[po + PARTIAL_AUXK_SSE];
+    auxLatents += S.partial[po + PARTIAL_AUXK_LATENTS];
     for (let i = 0; i < d; i++) {
-      colSum[i] += S.partial[po + P_SCALARS + i];
-      colSq[i] += S.partial[po + P_SCALARS + d + i];
-      gbd[i] += S.partial[po + P_SCALARS + 2 * d + i];
+      colSum[i] += S.partial[po + PARTIAL_SCALARS + i];
+      colSq[i] += S.partial[po + PARTIAL_SCALARS + d + i];
+      gbd[i] += S.partial[po + PARTIAL_SCALARS + 2 * d + i];
     }
   }
   let sst = 0;
   for (let i = 0; i < d; i++) sst += colSq[i] - (colSum[i] * colSum[i]) / B;
-  const b1 = S.scal[S_B1];
-  const b2 = S.scal[S_B2];
-  const stepSize = S.scal[S_STEPSIZE];
-  const ib = S.scal[S_IB];
-  const eps = S.scal[S_EPS];
+  const b1 = S.scal[SLOT_BETA1];
+  const b2 = S.scal[SLOT_BETA2];
+  const stepSize = S.scal[SLOT_STEP_SIZE];
+  const invSqrtBc2 = S.scal[SLOT_INV_SQRT_BC2];
+  const eps = S.scal[SLOT_EPS];
   for (let i = 0; i < d; i++) {
     const gi = gbd[i];
     const mi = b1 * mbd[i] + (1 - b1) * gi;
     const vi = b2 * vbd[i] + (1 - b2) * gi * gi;
     mbd[i] = mi;
     vbd[i] = vi;
-    bd[i] -= (stepSize * mi) / (Math.sqrt(vi) * ib + eps);
+    bd[i] -= (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
   }
-  const useAux = S.scal[S_USEAUX] === 1;
+  const useAux = S.scal[SLOT_USE_AUXK] === 1;
   return { sse, sst, active, auxLoss: useAux && eVar > 0 ? auxSse / eVar : 0, auxLatents: useAux ? auxLatents : 0 };
 }
 
@@ -514,7 +546,7 @@ function adamRow(
   c1: number,
   c2: number,
   stepSize: number,
-  ib: number,
+  invSqrtBc2: number,
   eps: number,
   renorm: boolean,
 ): void {
@@ -526,7 +558,7 @@ function adamRow(
     const vi = b2 * V[o + i] + c2 * gi * gi;
     M[o + i] = mi;
     V[o + i] = vi;
-    const pi = P[o + i] - (stepSize * mi) / (Math.sqrt(vi) * ib + eps);
+    const pi = P[o + i] - (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
     P[o + i] = pi;
     ss += pi * pi;
   }
@@ -545,7 +577,7 @@ function adamRowZero(
   b1: number,
   b2: number,
   stepSize: number,
-  ib: number,
+  invSqrtBc2: number,
   eps: number,
   renorm: boolean,
 ): void {
@@ -555,7 +587,7 @@ function adamRowZero(
     const vi = b2 * V[i];
     M[i] = mi;
     V[i] = vi;
-    const pi = P[i] - (stepSize * mi) / (Math.sqrt(vi) * ib + eps);
+    const pi = P[i] - (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
     P[i] = pi;
     ss += pi * pi;
   }

@@ -7,6 +7,7 @@ import { createEncoder, sessionOptions, type Engine, type SaeEncoder } from './e
 import { SaeError } from './errors.ts';
 import type { Sae } from './model.ts';
 
+/** Reconstruction figures on a set of rows: FVU, explained variance, L0, dead fraction, fire counts. */
 export interface EvalResult {
   rows: number;
   fvu: number;
@@ -30,6 +31,7 @@ export function encoderRows(sae: Sae): Float32Array {
   return out;
 }
 
+/** Encodes batches of raw activations with a trained SAE. */
 export interface SaeRunner {
   sae: Sae;
   encoder: SaeEncoder;
@@ -39,6 +41,10 @@ export interface SaeRunner {
   release(): Promise<void>;
 }
 
+/**
+ * An encoder for evaluating a trained SAE on raw activations in batches (onnxruntime or TypeScript, as in
+ * training); release() frees it.
+ */
 export async function saeRunner(
   sae: Sae,
   opts: { engine?: Engine; device?: string; log?: (msg: string) => void } = {},

@@ -2,8 +2,13 @@
 // format round trips, metrics and tests. The trainer's hot path lives in kernels.ts/encoder.ts.
 import { SaeError } from './errors.ts';
 
+/** SAE activations Gloss reads: TopK (Gao et al. 2024), JumpReLU (Rajamanoharan et al. 2024), ReLU. */
 export type SaeArchitecture = 'topk' | 'jumprelu' | 'standard';
 
+/**
+ * An SAE on raw activations, SAELens layout: W_enc [d_in, d_sae], W_dec [d_sae, d_in], b_enc, b_dec, threshold
+ * for JumpReLU, k for TopK.
+ */
 export interface Sae {
   architecture: SaeArchitecture;
   d_in: number;
@@ -32,6 +37,10 @@ export interface SparseCodes {
   val: Float32Array;
 }
 
+/**
+ * Throws SaeError naming the tensor when an SAE's W_enc [d_in, d_sae], W_dec [d_sae, d_in], b_enc, b_dec or
+ * threshold has the wrong length.
+ */
 export function checkSaeShapes(sae: Sae, what = 'SAE'): void {
   const { d_in: d, d_sae: m } = sae;
   const want: [string, Float32Array | undefined, number][] = [

@@ -3,9 +3,10 @@
 // "__metadata__"?: { string: string } }, then the tensor bytes (little-endian, row-major), with
 // offsets relative to the end of the header. No npm package for this is maintained (the only one,
 // `safetensors`, is a 0.0.1 placeholder), and the format is small enough to check fully here.
-import { fromFloat16Bits } from '../activations/float16.ts';
+import { fromFloat16Bits, toFloat16Bits } from '../float16.ts';
 import { SaeError } from './errors.ts';
 
+/** safetensors dtypes this reader knows. */
 export type StDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
 const SIZE: Record<StDtype, number> = {
@@ -21,6 +22,7 @@ const SIZE: Record<StDtype, number> = {
   BOOL: 1,
 };
 
+/** A tensor as stored: dtype, shape, and its bytes. */
 export interface StTensor {
   dtype: StDtype;
   shape: number[];
@@ -28,6 +30,7 @@ export interface StTensor {
   bytes: Uint8Array;
 }
 
+/** A parsed safetensors file: tensors by name and the __metadata__ strings. */
 export interface StFile {
   tensors: Map<string, StTensor>;
   metadata: Record<string, string>;
@@ -35,6 +38,10 @@ export interface StFile {
 
 const MAX_HEADER = 100_000_000;
 
+/**
+ * Parses a safetensors file (Hugging Face format: u64 header length, JSON header, little-endian data). Throws
+ * SaeError for a truncated file, a bad header or overlapping tensors.
+ */
 export function parseSafetensors(file: Uint8Array, what = 'safetensors file'): StFile {
   if (file.length < 8) throw new SaeError(`${what}: ${file.length} bytes, too short for a safetensors header`);
   const dv = new DataView(file.buffer, file.byteOffset, file.byteLength);
@@ -140,31 +147,6 @@ const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
-function floatToHalf(v: number): number {
-  f32[0] = v;
-  const x = u32[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && half & 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
-  return sign | half;
-}
-
 function floatToBf16(v: number): number {
   f32[0] = v;
   const x = u32[0];
@@ -172,6 +154,7 @@ function floatToBf16(v: number): number {
   return ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff; // round to nearest even
 }
 
+/** A tensor to write: dtype, shape, and values. */
 export interface StInput {
   dtype: 'F32' | 'F16' | 'BF16' | 'I32' | 'F64';
   shape: number[];
@@ -229,7 +212,7 @@ export function encodeSafetensors(tensors: Record<string, StInput>, metadata?: R
         o += 4 * n;
         break;
       case 'F16':
-        for (let i = 0; i < n; i++) dv.setUint16(o + 2 * i, floatToHalf(t.data[i]), true);
+        for (let i = 0; i < n; i++) dv.setUint16(o + 2 * i, toFloat16Bits(t.data[i]), true);
         o += 2 * n;
         break;
       case 'BF16':

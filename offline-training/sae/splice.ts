@@ -7,6 +7,10 @@ import { buildLlama } from '../graph/llama/index.ts';
 import { decode, encode, type Sae } from './model.ts';
 import { SaeError } from './errors.ts';
 
+/**
+ * Cross-entropy with the SAE spliced in, clean and zero-ablated, and the fraction recovered (SAELens's CE loss
+ * recovered).
+ */
 export interface SpliceResult {
   layer: number;
   tokens: number;

@@ -5,13 +5,13 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { SaeError } from './errors.ts';
-import { phaseA, phaseAux, phaseB, sampleRange, S_B, type StepState } from './kernels.ts';
+import { runPhaseRange, type Phase, type StepState } from './kernels.ts';
 
 // The worker's file next to this one: step-worker.ts from source (tsx), step-worker.js once compiled
 // (tsc rewrites import paths, not URLs).
 const STEP_WORKER = new URL(import.meta.url.endsWith('.ts') ? './step-worker.ts' : './step-worker.js', import.meta.url);
 
-export type Phase = 1 | 2 | 3;
+export { PHASE_MSE_GRAD, PHASE_AUXK_GRAD, PHASE_BACKWARD, type Phase } from './kernels.ts';
 
 // Atomics.waitAsync (Node >= 16) is ES2024; the project's lib is ES2023.
 const waitAsync = (
@@ -24,22 +24,16 @@ const waitAsync = (
     ): { async: boolean; value: Promise<string> | string };
   }
 ).waitAsync;
-export const PHASE_A: Phase = 1;
-export const PHASE_AUX: Phase = 2;
-export const PHASE_B: Phase = 3;
 
 /** Threads for the TypeScript phases by default: the machine's cores, at most 8. */
 export function defaultThreads(): number {
   return Math.max(1, Math.min(8, availableParallelism()));
 }
 
-function runRange(S: StepState, phase: Phase, w: number): void {
-  const B = S.scal[S_B];
-  if (phase === PHASE_A) phaseA(S, w, ...sampleRange(B, S.ranges, w));
-  else if (phase === PHASE_AUX) phaseAux(S, w, ...sampleRange(B, S.ranges, w));
-  else phaseB(S, w, S.bounds[w], S.bounds[w + 1]);
-}
-
+/**
+ * Worker threads sharing one StepState (SharedArrayBuffers): each phase is split into ranges and run in
+ * parallel, with partial sums reduced in range order (deterministic for a given thread count).
+ */
 export class StepPool {
   private readonly ctrl: Int32Array;
   private workers: Worker[] = [];
@@ -98,7 +92,7 @@ export class StepPool {
     Atomics.store(ctrl, 1, phase);
     Atomics.add(ctrl, 0, 1);
     Atomics.notify(ctrl, 0);
-    runRange(this.S, phase, 0);
+    runPhaseRange(this.S, phase, 0);
     for (;;) {
       const done = Atomics.load(ctrl, 2);
       if (Atomics.load(ctrl, 3) !== 0) break;
@@ -124,5 +118,5 @@ export class StepPool {
 
 /** Runs a phase on the calling thread alone (ranges = 1). */
 export function runSerial(S: StepState, phase: Phase): void {
-  for (let w = 0; w < S.ranges; w++) runRange(S, phase, w);
+  for (let w = 0; w < S.ranges; w++) runPhaseRange(S, phase, w);
 }

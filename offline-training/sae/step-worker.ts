@@ -2,13 +2,13 @@
 // range of it over the shared StepState, and counts itself done. Loaded with Node's built-in type
 // stripping, so this file and kernels.ts use erasable TypeScript only.
 import { parentPort, workerData } from 'node:worker_threads';
-import { phaseA, phaseAux, phaseB, sampleRange, S_B, type StepState } from './kernels.ts';
+import { runPhaseRange, type Phase, type StepState } from './kernels.ts';
 
 const S = workerData.S as StepState;
 const ctrl = workerData.ctrl as Int32Array;
 const w = workerData.w as number;
 
-// ctrl: [0] generation, [1] phase (1 A, 2 AuxK, 3 B, 9 exit), [2] ranges done, [3] error flag
+// ctrl: [0] generation, [1] phase (PHASE_* of kernels.ts, 9 exit), [2] ranges done, [3] error flag
 let gen = 0;
 parentPort!.postMessage({ ready: true });
 for (;;) {
@@ -17,10 +17,7 @@ for (;;) {
   const phase = Atomics.load(ctrl, 1);
   if (phase === 9) break;
   try {
-    const B = S.scal[S_B];
-    if (phase === 1) phaseA(S, w, ...sampleRange(B, S.ranges, w));
-    else if (phase === 2) phaseAux(S, w, ...sampleRange(B, S.ranges, w));
-    else if (phase === 3) phaseB(S, w, S.bounds[w], S.bounds[w + 1]);
+    runPhaseRange(S, phase as Phase, w);
   } catch (e) {
     parentPort!.postMessage({ error: (e as Error).stack ?? String(e) });
     Atomics.store(ctrl, 3, 1);

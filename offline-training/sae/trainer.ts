@@ -10,7 +10,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CacheError, openCache, type ActivationCache } from '../activations/cache-reader.ts';
 import { findCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.ts';
-import { SaeCore } from './core.ts';
+import { SaeCore, type CoreStepStats } from './core.ts';
 import type { Engine } from './encoder.ts';
 import { SaeError } from './errors.ts';
 import { atomicWrite, saveSae } from './format.ts';
@@ -20,6 +20,7 @@ import { evaluateSae, meanBaselineFvu, pcaBaselineFvu, saeRunner, type EvalResul
 import type { Sae } from './model.ts';
 import { SaeSettings, type SaeSettingsInput } from './options.ts';
 
+/** Figures reported while training (EMAs of the training batches; the held-out slice on evaluation steps). */
 export interface ProgressMetrics {
   /** Training-batch FVU (exponential moving average over recent steps). */
   fvu: number;
@@ -74,6 +75,10 @@ export interface ResolvedOptions {
   engine: Engine;
 }
 
+/**
+ * metrics.json: held-out figures with baselines, the training settings and history, the split, JumpReLU
+ * agreement.
+ */
 export interface SaeMetricsReport {
   version: 1;
   /** The figures a bundle manifest's sae.metrics carries. */
@@ -114,6 +119,7 @@ export interface SaeMetricsReport {
   history: Record<string, number>[];
 }
 
+/** What trainSae returns: the SAE (normalisation folded in), its JumpReLU twin, metrics, and where it stopped. */
 export interface TrainSaeResult {
   /** The TopK SAE on raw activations (normalisation folded in). */
   sae: Sae;
@@ -197,6 +203,10 @@ function resolveOptions(o: TrainSaeOptions, cache: ActivationCache, fromCheckpoi
   };
 }
 
+/**
+ * The learning rate at 0-based `step`: linear warm-up over warmupSteps, constant, then linear decay to 0 over
+ * the last decayFraction of the steps (as sparsify and SAELens schedule it).
+ */
 export function learningRate(r: ResolvedOptions, step: number): number {
   // step is 0-based (the step about to run).
   let f = 1;
@@ -474,26 +484,12 @@ async function fitSae(run: Run, data: RunData, opts: TrainSaeOptions, log: (msg:
         interrupted = true;
         break;
       }
-      const t0 = performance.now();
-      normalize(x, cache.d, data.mean, data.scale);
-      const lr = learningRate(r, state.step);
-      const s = await core.step(x, r.batch, lr);
-      state.step++;
-      state.seconds += (performance.now() - t0) / 1000;
+      const { s, lr } = await adamStep(core, x, r, data, state);
       window.tokens += r.batch;
-      if (!Number.isFinite(s.sse))
-        throw new SaeError(`training diverged at step ${state.step} (non-finite loss); try a smaller lr than ${r.lr}`);
       ema = updateEma(ema, s.sst > 0 ? s.sse / s.sst : NaN, s.active / r.batch, s.auxLoss);
       const isEval = state.step % every.eval === 0 || state.step === r.steps;
       if (isEval || state.step % every.progress === 0) {
-        const pm: ProgressMetrics = {
-          fvu: ema.fvu,
-          l0: ema.l0,
-          dead_fraction: s.dead / r.width,
-          aux_loss: ema.aux,
-          lr,
-          tokens_per_second: window.tokens / ((performance.now() - window.start) / 1000),
-        };
+        const pm = progressMetrics(ema, s.dead / r.width, lr, window);
         if (isEval) {
           pm.eval = await core.evaluate(data.evalNorm);
           state.history.push(historyRow(state.step, pm));
@@ -519,6 +515,42 @@ async function fitSae(run: Run, data: RunData, opts: TrainSaeOptions, log: (msg:
     device: core.encoder.device,
     threads: core.threadCount,
     deadFraction: core.numDead() / r.width,
+  };
+}
+
+/** One Adam step on a raw batch: normalise it, schedule the learning rate, step; throws SaeError on a non-finite loss. */
+async function adamStep(
+  core: SaeCore,
+  x: Float32Array,
+  r: ResolvedOptions,
+  data: RunData,
+  state: { step: number; seconds: number },
+): Promise<{ s: CoreStepStats; lr: number }> {
+  const t0 = performance.now();
+  normalize(x, r.d, data.mean, data.scale);
+  const lr = learningRate(r, state.step);
+  const s = await core.step(x, r.batch, lr);
+  state.step++;
+  state.seconds += (performance.now() - t0) / 1000;
+  if (!Number.isFinite(s.sse))
+    throw new SaeError(`training diverged at step ${state.step} (non-finite loss); try a smaller lr than ${r.lr}`);
+  return { s, lr };
+}
+
+/** Progress figures after a step: the EMAs, dead fraction, learning rate, and tokens/s since `window.start`. */
+function progressMetrics(
+  ema: Ema,
+  deadFraction: number,
+  lr: number,
+  window: { start: number; tokens: number },
+): ProgressMetrics {
+  return {
+    fvu: ema.fvu,
+    l0: ema.l0,
+    dead_fraction: deadFraction,
+    aux_loss: ema.aux,
+    lr,
+    tokens_per_second: window.tokens / ((performance.now() - window.start) / 1000),
   };
 }
 
@@ -583,25 +615,27 @@ interface RunReport {
   metrics: SaeMetricsReport;
 }
 
+/** The run's settings as cfg.json and metrics.json spell them (snake_case, SAELens style). */
+function trainingSettings(r: ResolvedOptions) {
+  return {
+    steps: r.steps,
+    batch: r.batch,
+    lr: r.lr,
+    seed: r.seed,
+    k_aux: r.kAux,
+    aux_coef: r.auxCoef,
+    dead_tokens: r.deadTokens,
+    warmup_steps: r.warmupSteps,
+    decay_fraction: r.decayFraction,
+  };
+}
+
 /** cfg.json's `gloss` section: how the SAE was trained. */
 function glossConfig(r: ResolvedOptions, scale: number) {
   return {
     version: 1,
     normalization: { mean_centered: true, scale, folded_into_weights: true },
-    training: {
-      steps: r.steps,
-      batch: r.batch,
-      lr: r.lr,
-      seed: r.seed,
-      k_aux: r.kAux,
-      aux_coef: r.auxCoef,
-      dead_tokens: r.deadTokens,
-      warmup_steps: r.warmupSteps,
-      decay_fraction: r.decayFraction,
-      beta1: r.beta1,
-      beta2: r.beta2,
-      eps: r.eps,
-    },
+    training: { ...trainingSettings(r), beta1: r.beta1, beta2: r.beta2, eps: r.eps },
   };
 }
 
@@ -653,16 +687,8 @@ async function evaluateRun(
       summary: { fvu: ev.fvu, explained_variance: ev.explained_variance, l0: ev.l0, dead_fraction: ev.dead_fraction },
       sae: { architecture: 'topk', d_in: d, d_sae: r.width, k: r.k },
       training: {
-        steps: r.steps,
-        batch: r.batch,
+        ...trainingSettings(r),
         tokens: r.steps * r.batch,
-        lr: r.lr,
-        seed: r.seed,
-        k_aux: r.kAux,
-        aux_coef: r.auxCoef,
-        dead_tokens: r.deadTokens,
-        warmup_steps: r.warmupSteps,
-        decay_fraction: r.decayFraction,
         seconds: fit.seconds,
         tokens_per_second: fit.seconds > 0 ? (fit.step * r.batch) / fit.seconds : 0,
         device: fit.device,
@@ -708,6 +734,10 @@ const pct = (v: number | null | undefined) =>
 const num = (v: number | null | undefined, digits = 4) =>
   v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(digits);
 
+/**
+ * summary.txt: the run's figures in words, each beside its baseline (mean-only and PCA FVU; JumpReLU against
+ * TopK).
+ */
 export function summaryText(m: SaeMetricsReport, out = '.'): string {
   const t = m.training;
   const lines = [

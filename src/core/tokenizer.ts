@@ -4,6 +4,7 @@
 // (case folding, NFKC, whitespace collapsing): it compares folded characters and skips spaces.
 import { Tokenizer } from '@huggingface/tokenizers';
 
+/** Token ids, token strings and their character offsets in the original text. */
 export interface TokenizedText {
   ids: number[];
   tokens: string[];
@@ -20,6 +21,10 @@ interface TokenizerJson {
 const BYTE_TOKEN = /^<0x([0-9A-Fa-f]{2})>$/;
 const UTF8 = new TextDecoder();
 
+/**
+ * A tokenizer.json tokenizer (@huggingface/tokenizers) that also returns each token's [start, end) offsets in
+ * the original text (UTF-16 code units).
+ */
 export class GlossTokenizer {
   private readonly tokenizer: Tokenizer;
   private readonly special: Set<string>;
@@ -136,6 +141,10 @@ function fold(s: string): string[] {
 /** How far ahead a token's first character may be found before the token counts as unmatched. */
 const LOOKAHEAD = 16;
 
+/**
+ * Aligns token surface strings back to `text` (folding case, compatibility forms and spaces as normalizers do):
+ * one [start, end) per surface, [p, p] where a surface cannot be found.
+ */
 export function alignSurfaces(text: string, surfaces: string[]): [number, number][] {
   const folded = foldText(text);
   const offsets: [number, number][] = [];

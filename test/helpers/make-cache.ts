@@ -1,7 +1,7 @@
 // Writes a small activation cache in the format `gloss-train extract` produces, for tests.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeFloat16 } from '../../offline-training/activations/float16.ts';
+import { encodeFloat16 } from '../../offline-training/float16.ts';
 
 export interface WriteCacheOptions {
   dtype?: 'float32' | 'float16';

@@ -5,9 +5,20 @@
 import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import { packWorker } from '../../src/runtime/worker/pack.ts';
 import { appWorkerModules } from './app-cases.ts';
+
+/** esbuild settings for code that runs in workerd (ESM, the `workerd` export conditions). */
+export const WORKERD_BUILD = {
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  target: 'es2022',
+  mainFields: ['module', 'main'],
+  conditions: ['workerd', 'worker', 'browser', 'import'],
+  logLevel: 'warning',
+} as const satisfies BuildOptions;
 
 export interface BuiltWorker {
   /** Folder holding every module; the entry is `app-worker.mjs`. */
@@ -30,15 +41,9 @@ export async function buildAppWorker(bundleDir: string, outDir: string): Promise
   await copyFile(wasm, join(dir, 'ort-wasm-simd-threaded.wasm'));
   const entry = join(dir, 'app-worker.mjs');
   await build({
+    ...WORKERD_BUILD,
     entryPoints: [resolve('src/runtime/worker/index.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    mainFields: ['module', 'main'],
-    conditions: ['workerd', 'worker', 'browser', 'import'],
     outfile: entry,
-    logLevel: 'warning',
     plugins: [
       {
         name: 'worker-modules',

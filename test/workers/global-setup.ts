@@ -14,7 +14,7 @@ import { parityGraphs } from '../helpers/parity-graphs.ts';
 import { writeKnownBundle } from '../helpers/known-bundle.ts';
 import { createApp } from '../../src/core/app.ts';
 import { loadEngine } from '../../src/runtime/node/server.ts';
-import { buildAppWorker } from './app-build.ts';
+import { buildAppWorker, WORKERD_BUILD } from './app-build.ts';
 import { APP_CASES, KNOWN_BUNDLE_FILES, answer, request, type AppAnswer } from './app-cases.ts';
 
 const OUT = resolve('test/workers/.build');
@@ -93,15 +93,9 @@ export default async function setup(project: TestProject): Promise<void> {
   const wasm = createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm');
   await copyFile(wasm, join(OUT, 'ort-wasm-simd-threaded.wasm'));
   await build({
+    ...WORKERD_BUILD,
     entryPoints: ['test/workers/detector-worker.ts'],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    mainFields: ['module', 'main'],
-    conditions: ['workerd', 'worker', 'browser', 'import'],
     outfile: join(OUT, 'detector-worker.mjs'),
-    logLevel: 'warning',
     plugins: [
       {
         name: 'binary-modules-stay-external',

@@ -11,9 +11,10 @@
 //   padding to `general.alignment` (default 32), then the data section; offsets are relative to it.
 // Dims are in ggml order: ne0 (the contiguous one) first. A matrix [ne0=in, ne1=out] is stored as
 // row-major [out][in].
-import { f16Table } from '../../activations/float16.ts';
+import { f16Table } from '../../float16.ts';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
+/** A malformed, truncated or unsupported GGUF file; the message names the file and what is wrong. */
 export class GgufError extends Error {
   constructor(message: string) {
     super(message);
@@ -21,9 +22,12 @@ export class GgufError extends Error {
   }
 }
 
+/** The GGUF magic, "GGUF" read as a little-endian u32. */
 export const GGUF_MAGIC = 0x46554747; // "GGUF" read as a little-endian u32
+/** Tensor data alignment when `general.alignment` is absent (GGUF spec). */
 export const GGUF_DEFAULT_ALIGNMENT = 32;
 
+/** GGUF metadata value types (GGUF spec, `gguf_metadata_value_type`). */
 export enum GgufValueType {
   UINT8 = 0,
   INT8 = 1,
@@ -98,10 +102,12 @@ export const SUPPORTED_TENSOR_TYPES = [
   'Q6_K',
 ] as const;
 
+/** The ggml type's name (`Q4_K`), or `type N` for an unknown id. */
 export function ggmlTypeName(type: number): string {
   return GGML_TYPES[type]?.name ?? `type ${type}`;
 }
 
+/** A tensor's header entry: name, dims in ggml order (ne0 first), ggml type, offset into the data section. */
 export interface GgufTensorInfo {
   name: string;
   /** ggml order: ne0 (contiguous) first. */
@@ -122,6 +128,7 @@ export interface ByteSource {
   close?(): void;
 }
 
+/** A ByteSource over bytes in memory; reads past the end throw GgufError. */
 export function bufferSource(bytes: Uint8Array): ByteSource {
   return {
     size: bytes.byteLength,
@@ -136,6 +143,10 @@ export function bufferSource(bytes: Uint8Array): ByteSource {
   };
 }
 
+/**
+ * A ByteSource reading a file on demand (tensors are not loaded until asked for); `close()` releases the
+ * descriptor.
+ */
 export function fileSource(path: string): ByteSource {
   const fd = openSync(path, 'r');
   let size: number;
@@ -171,6 +182,21 @@ export function fileSource(path: string): ByteSource {
     },
   };
 }
+
+/** GGUF's numeric value types: bytes, and the little-endian DataView read. */
+type NumericType = Exclude<GgufValueType, GgufValueType.BOOL | GgufValueType.STRING | GgufValueType.ARRAY>;
+const NUMERIC: Record<NumericType, [number, (v: DataView, at: number) => number | bigint]> = {
+  [GgufValueType.UINT8]: [1, (v, at) => v.getUint8(at)],
+  [GgufValueType.INT8]: [1, (v, at) => v.getInt8(at)],
+  [GgufValueType.UINT16]: [2, (v, at) => v.getUint16(at, true)],
+  [GgufValueType.INT16]: [2, (v, at) => v.getInt16(at, true)],
+  [GgufValueType.UINT32]: [4, (v, at) => v.getUint32(at, true)],
+  [GgufValueType.INT32]: [4, (v, at) => v.getInt32(at, true)],
+  [GgufValueType.FLOAT32]: [4, (v, at) => v.getFloat32(at, true)],
+  [GgufValueType.FLOAT64]: [8, (v, at) => v.getFloat64(at, true)],
+  [GgufValueType.UINT64]: [8, (v, at) => v.getBigUint64(at, true)],
+  [GgufValueType.INT64]: [8, (v, at) => v.getBigInt64(at, true)],
+};
 
 /** Sequential reader over a ByteSource with a read-ahead buffer, for the header. */
 class Cursor {
@@ -208,45 +234,17 @@ class Cursor {
     return at;
   }
 
-  u8(ctx: string): number {
-    const at = this.need(1, ctx);
-    return this.view.getUint8(at);
-  }
-  i8(ctx: string): number {
-    const at = this.need(1, ctx);
-    return this.view.getInt8(at);
-  }
-  u16(ctx: string): number {
-    const at = this.need(2, ctx);
-    return this.view.getUint16(at, true);
-  }
-  i16(ctx: string): number {
-    const at = this.need(2, ctx);
-    return this.view.getInt16(at, true);
+  /** A little-endian number of a numeric GGUF value type (see NUMERIC). */
+  number(type: NumericType, ctx: string): number | bigint {
+    const [bytes, read] = NUMERIC[type];
+    const at = this.need(bytes, ctx); // may move this.view: read it after
+    return read(this.view, at);
   }
   u32(ctx: string): number {
-    const at = this.need(4, ctx);
-    return this.view.getUint32(at, true);
-  }
-  i32(ctx: string): number {
-    const at = this.need(4, ctx);
-    return this.view.getInt32(at, true);
-  }
-  f32(ctx: string): number {
-    const at = this.need(4, ctx);
-    return this.view.getFloat32(at, true);
-  }
-  f64(ctx: string): number {
-    const at = this.need(8, ctx);
-    return this.view.getFloat64(at, true);
+    return this.number(GgufValueType.UINT32, ctx) as number;
   }
   u64(ctx: string): bigint {
-    const at = this.need(8, ctx);
-    return this.view.getBigUint64(at, true);
-  }
-  i64(ctx: string): bigint {
-    const at = this.need(8, ctx);
-    return this.view.getBigInt64(at, true);
+    return this.number(GgufValueType.UINT64, ctx) as bigint;
   }
 
   /** A u64 (u32 in GGUF v1) count or size, which must be a safe integer. */
@@ -280,44 +278,14 @@ function safeInt(v: bigint): number | bigint {
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
-const SCALAR_SIZE: Partial<Record<GgufValueType, number>> = {
-  [GgufValueType.UINT8]: 1,
-  [GgufValueType.INT8]: 1,
-  [GgufValueType.BOOL]: 1,
-  [GgufValueType.UINT16]: 2,
-  [GgufValueType.INT16]: 2,
-  [GgufValueType.UINT32]: 4,
-  [GgufValueType.INT32]: 4,
-  [GgufValueType.FLOAT32]: 4,
-  [GgufValueType.UINT64]: 8,
-  [GgufValueType.INT64]: 8,
-  [GgufValueType.FLOAT64]: 8,
-};
-
 function readValue(c: Cursor, type: number, key: string, depth: number): GgufValue {
+  if (type in NUMERIC) {
+    const v = c.number(type as NumericType, key);
+    return typeof v === 'bigint' ? safeInt(v) : v;
+  }
   switch (type) {
-    case GgufValueType.UINT8:
-      return c.u8(key);
-    case GgufValueType.INT8:
-      return c.i8(key);
-    case GgufValueType.UINT16:
-      return c.u16(key);
-    case GgufValueType.INT16:
-      return c.i16(key);
-    case GgufValueType.UINT32:
-      return c.u32(key);
-    case GgufValueType.INT32:
-      return c.i32(key);
-    case GgufValueType.FLOAT32:
-      return c.f32(key);
-    case GgufValueType.FLOAT64:
-      return c.f64(key);
-    case GgufValueType.UINT64:
-      return safeInt(c.u64(key));
-    case GgufValueType.INT64:
-      return safeInt(c.i64(key));
     case GgufValueType.BOOL: {
-      const b = c.u8(key);
+      const b = c.number(GgufValueType.UINT8, key) as number;
       if (b > 1) throw new GgufError(`${c.what}: ${key}: bool value ${b} is neither 0 nor 1 (corrupt file?)`);
       return b === 1;
     }
@@ -328,7 +296,9 @@ function readValue(c: Cursor, type: number, key: string, depth: number): GgufVal
       const elemType = c.u32(`${key} array type`);
       if (!(elemType in GgufValueType))
         throw new GgufError(`${c.what}: ${key}: unknown array element type ${elemType} (corrupt file?)`);
-      const minBytes = SCALAR_SIZE[elemType as GgufValueType] ?? (c.wide ? 8 : 4);
+      // Smallest encoding of one element: a string is at least its length field.
+      const minBytes =
+        elemType === GgufValueType.BOOL ? 1 : (NUMERIC[elemType as NumericType]?.[0] ?? (c.wide ? 8 : 4));
       const n = c.count(`${key} array length`, minBytes);
       const out: GgufValue[] = new Array(n);
       for (let i = 0; i < n; i++) out[i] = readValue(c, elemType, key, depth + 1);
@@ -339,6 +309,7 @@ function readValue(c: Cursor, type: number, key: string, depth: number): GgufVal
   }
 }
 
+/** A parsed GGUF header: version, metadata, tensor infos, alignment and where the data starts. */
 export interface GgufHeader {
   version: number;
   metadata: Record<string, GgufValue>;
@@ -349,6 +320,11 @@ export interface GgufHeader {
   fileSize: number;
 }
 
+/**
+ * Parses a GGUF v2/v3 header (magic, version, metadata key-values, tensor infos, alignment; GGUF spec, ggml
+ * docs/gguf.md). Throws GgufError for a bad magic, an unsupported version, a truncated file or implausible
+ * counts.
+ */
 export function parseGgufHeader(src: ByteSource, what = 'GGUF'): GgufHeader {
   if (src.size < 8) throw new GgufError(`${what}: not a GGUF file: ${src.size} bytes is too short for a header`);
   const head = new DataView(src.read(0, 8).slice().buffer);
@@ -445,10 +421,6 @@ export function parseGgufHeader(src: ByteSource, what = 'GGUF'): GgufHeader {
 // ---- dequantization ------------------------------------------------------------------------------
 
 const F16_TABLE = f16Table();
-
-export function f16ToF32(h: number): number {
-  return F16_TABLE[h & 0xffff];
-}
 
 function scaleMinK4(j: number, q: Uint8Array, base: number): [number, number] {
   if (j < 4) return [q[base + j] & 63, q[base + j + 4] & 63];
@@ -640,6 +612,7 @@ function bf16ToF32(v: number): number {
 
 // ---- the file ------------------------------------------------------------------------------------
 
+/** An opened GGUF file: metadata, tensor infos, and tensors dequantised to float32 on request. */
 export class GgufFile {
   readonly version: number;
   readonly metadata: Record<string, GgufValue>;

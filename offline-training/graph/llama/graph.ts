@@ -14,6 +14,7 @@
 import { GraphBuilder, type Value } from '../builder.ts';
 import { GgufError, type GgufFile } from './gguf.ts';
 
+/** A Llama-family model's hyper-parameters, as GGUF metadata states them. */
 export interface LlamaHparams {
   arch: string;
   numLayers: number;
@@ -33,8 +34,13 @@ export interface LlamaHparams {
   tiedOutput: boolean;
 }
 
+/** The GGUF `general.architecture` values buildLlamaGraph supports. */
 export const SUPPORTED_ARCHS = ['llama', 'qwen2'] as const;
 
+/**
+ * The model's hyper-parameters from GGUF metadata (`<arch>.block_count`, `.embedding_length`, ...). Throws
+ * GgufError for an unsupported architecture or a missing key.
+ */
 export function readHparams(g: GgufFile): LlamaHparams {
   const arch = g.getString('general.architecture');
   if (!(SUPPORTED_ARCHS as readonly string[]).includes(arch)) {
@@ -91,6 +97,7 @@ export function readHparams(g: GgufFile): LlamaHparams {
   };
 }
 
+/** Where the graph starts and ends (layers), int8 weights, extra outputs, and a RoPE override. */
 export interface LlamaGraphOptions {
   /** Build only `layer` blocks and output `resid` (the hidden state after them). */
   layer?: number;
@@ -157,12 +164,18 @@ function attentionShared(gb: GraphBuilder, ids: Value, hp: LlamaHparams, factors
   return { cos, sin, half, future, negBig: gb.constF32(-1e30), scale: gb.constF32(1 / Math.sqrt(hp.headDim)) };
 }
 
+/** The ONNX model bytes and the hyper-parameters it was built with. */
 export interface BuiltLlamaGraph {
   model: Uint8Array;
   outputs: string[];
   hparams: LlamaHparams;
 }
 
+/**
+ * The Llama/Qwen2 forward pass as an ONNX graph (RMSNorm, RoPE, grouped-query attention, SwiGLU) from GGUF
+ * tensors, cut after `opts.layer` blocks (output `resid`, [1, T, d_model]) or complete (logits). Throws
+ * GgufError for a layer out of range or a missing tensor.
+ */
 export function buildLlamaGraph(g: GgufFile, opts: LlamaGraphOptions = {}): BuiltLlamaGraph {
   const hp = readHparams(g);
   if (opts.ropeType) hp.ropeType = opts.ropeType;

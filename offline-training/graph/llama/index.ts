@@ -9,6 +9,7 @@ export { GgufError, GgufFile } from './gguf.ts';
 export { buildLlamaGraph, readHparams, type LlamaHparams } from './graph.ts';
 export { tokenizerFromGguf } from './tokenizer.ts';
 
+/** What buildLlama takes: the GGUF path, the cut layer, int8. */
 export interface BuildLlamaOptions {
   /** Path to a .gguf file. */
   weights: string;
@@ -21,6 +22,7 @@ export interface BuildLlamaOptions {
   fromLayer?: number;
 }
 
+/** A built Llama-family detector, with its tokenizer_config.json, hyper-parameters and BOS/EOS ids. */
 export interface BuiltLlama extends BuiltDetector {
   info: BuiltDetector['info'] & { arch: 'llama' };
   /** tokenizer_config.json contents for `new Tokenizer(tokenizerJson, tokenizerConfig)`. */
@@ -30,6 +32,11 @@ export interface BuiltLlama extends BuiltDetector {
   eosId?: number;
 }
 
+/**
+ * Builds a Llama-family detector (llama, qwen2) from a GGUF file: the ONNX graph cut after `layer` blocks (int8
+ * MatMuls with `int8`) and a tokenizer.json from the GGUF metadata. Throws UsageError for a missing file,
+ * GgufError for a malformed or unsupported one.
+ */
 export async function buildLlama(opts: BuildLlamaOptions): Promise<BuiltLlama> {
   let g: GgufFile;
   try {
@@ -47,12 +54,7 @@ export async function buildLlama(opts: BuildLlamaOptions): Promise<BuiltLlama> {
         throw new UsageError(`layer ${opts.layer} out of range: model has ${n} layers (0..${n})`);
       }
     }
-    const built = buildLlamaGraph(g, {
-      layer: opts.layer,
-      int8: opts.int8,
-      extraResidOutputs: opts.extraResidOutputs,
-      fromLayer: opts.fromLayer,
-    });
+    const built = buildLlamaGraph(g, opts); // layer, int8, extraResidOutputs, fromLayer
     const tok = tokenizerFromGguf(g);
     const hp = built.hparams;
     return {

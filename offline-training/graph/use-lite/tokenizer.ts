@@ -30,12 +30,16 @@
 //     running sums). No Unigram scores can change that (both orders have the same multiset of
 //     scores). 4 of the 7,473 GSM8K training questions differ this way, none otherwise.
 
+/** A SentencePiece vocabulary entry: the piece and its log-probability score (null for reserved ids). */
 export type VocabEntry = [string, number | null];
 
+/** Ids 0..5 of USE-lite's vocabulary are reserved (unk, padding, control). */
 export const RESERVED_COUNT = 6;
+/** The unknown-piece id. */
 export const UNK_ID = 0;
 const SEP = '\u2581';
 
+/** A USE-lite vocabulary that cannot be turned into a tokenizer. */
 export class UseTokenizerError extends Error {
   constructor(message: string) {
     super(message);
@@ -43,6 +47,10 @@ export class UseTokenizerError extends Error {
   }
 }
 
+/**
+ * Checks USE-lite's vocab.json: an array of [piece, score] pairs, reserved ids first. Throws UseTokenizerError
+ * for anything else.
+ */
 export function parseVocab(json: unknown, what = 'vocab.json'): VocabEntry[] {
   if (!Array.isArray(json)) throw new UseTokenizerError(`${what}: expected an array of [piece, score] pairs`);
   if (json.length <= RESERVED_COUNT) throw new UseTokenizerError(`${what}: only ${json.length} entries`);
@@ -56,6 +64,10 @@ export function parseVocab(json: unknown, what = 'vocab.json'): VocabEntry[] {
   });
 }
 
+/**
+ * A Hugging Face tokenizer.json (Unigram model, Metaspace pre-tokenizer) equivalent to USE-lite's SentencePiece
+ * tokenizer for the given vocabulary.
+ */
 export function useLiteTokenizerJson(vocab: VocabEntry[]): Record<string, unknown> {
   const pieces: [string, number][] = vocab.map(([piece, score], i) => {
     if (i === UNK_ID) return [piece, 0];

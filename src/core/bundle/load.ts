@@ -3,6 +3,7 @@ import { BundleError, type Manifest } from './manifest.ts';
 import { readManifest, readVerified, readVerifiedJson, type BundleSource } from './source.ts';
 import { parseFeatures, parseRules, type FeaturesFile, type RulesFile } from '../rules/schema.ts';
 
+/** A bundle read and verified: manifest, detector model bytes, tokenizer.json, rules and features. */
 export interface LoadedBundle {
   manifest: Manifest;
   model: Uint8Array;
@@ -13,6 +14,10 @@ export interface LoadedBundle {
   card?: string;
 }
 
+/**
+ * Loads a bundle from any source: the manifest, detector.onnx and tokenizer.json (each checked against its
+ * sha256), rules and features when listed. Throws BundleError for a missing or mismatched file.
+ */
 export async function loadBundle(source: BundleSource): Promise<LoadedBundle> {
   const manifest = await readManifest(source);
   for (const required of ['detector.onnx', 'tokenizer.json']) {

@@ -2,16 +2,20 @@
 // Runtime-agnostic: Web Crypto only, so Node, workerd and browsers verify bundles the same way.
 import { z } from 'zod';
 
+/** manifest.json's `format` value. */
 export const BUNDLE_FORMAT = 'gloss-bundle';
+/** The bundle format version this code reads and writes. */
 export const BUNDLE_VERSION = 1;
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex characters');
 
+/** A manifest file entry: sha256 (lowercase hex) and size in bytes. */
 export const FileEntrySchema = z.object({
   sha256: Sha256,
   bytes: z.number().int().nonnegative(),
 });
 
+/** The manifest's detector section: architecture, layer, sizes, outputs, int8, window length, source. */
 export const DetectorInfoSchema = z.object({
   arch: z.enum(['use-lite', 'llama']),
   /** Number of transformer blocks applied before `resid` is read. */
@@ -27,6 +31,10 @@ export const DetectorInfoSchema = z.object({
   maxTokens: z.number().int().positive().optional(),
 });
 
+/**
+ * manifest.json of a bundle (format `gloss-bundle`, version 1): name, detector, files with their sha256,
+ * optional SAE and evaluation figures.
+ */
 export const ManifestSchema = z
   .object({
     format: z.literal(BUNDLE_FORMAT),
@@ -50,9 +58,12 @@ export const ManifestSchema = z
   })
   .passthrough();
 
+/** A checked manifest.json. */
 export type Manifest = z.infer<typeof ManifestSchema>;
+/** The manifest's detector section. */
 export type DetectorInfo = z.infer<typeof DetectorInfoSchema>;
 
+/** A bundle that cannot be used: a missing or invalid manifest, a file missing or not matching its sha256. */
 export class BundleError extends Error {
   constructor(message: string) {
     super(message);
@@ -60,6 +71,10 @@ export class BundleError extends Error {
   }
 }
 
+/**
+ * Checks a parsed manifest.json against the bundle format (ManifestSchema); throws BundleError naming the first
+ * bad field.
+ */
 export function parseManifest(json: unknown): Manifest {
   const r = ManifestSchema.safeParse(json);
   if (!r.success) {
@@ -69,6 +84,7 @@ export function parseManifest(json: unknown): Manifest {
   return r.data;
 }
 
+/** SHA-256 of `bytes` as lowercase hex (Web Crypto, so it runs in Node, workerd and browsers). */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');

@@ -2,6 +2,7 @@
 // (browser). Loading always goes through the manifest and its sha256 check.
 import { BundleError, parseManifest, verifyFile, type Manifest } from './manifest.ts';
 
+/** Where bundle files come from (a folder, Worker modules, an upload); `read` gives undefined for a missing file. */
 export interface BundleSource {
   /** A short description for error messages, e.g. the folder path. */
   readonly label: string;
@@ -9,11 +10,16 @@ export interface BundleSource {
   read(name: string): Promise<Uint8Array | undefined>;
 }
 
+/** A bundle file: its name and bytes. */
 export interface LoadedFile {
   name: string;
   bytes: Uint8Array;
 }
 
+/**
+ * Reads and checks a bundle's manifest.json. Throws BundleError when it is missing, not JSON, or not a valid
+ * manifest.
+ */
 export async function readManifest(source: BundleSource): Promise<Manifest> {
   const bytes = await source.read('manifest.json');
   if (!bytes) throw new BundleError(`${source.label}: no manifest.json`);
@@ -38,6 +44,10 @@ export async function readVerified(source: BundleSource, manifest: Manifest, nam
   return bytes;
 }
 
+/**
+ * A bundle file checked against its manifest sha256 and parsed as JSON. Throws BundleError for a mismatch or bad
+ * JSON.
+ */
 export async function readVerifiedJson<T>(source: BundleSource, manifest: Manifest, name: string): Promise<T> {
   const bytes = await readVerified(source, manifest, name);
   try {

@@ -3,6 +3,7 @@
 import type { DetectorSession, InferenceBackend } from './backend.ts';
 import { planWindows } from './windows.ts';
 
+/** Which output to read and how long inputs are windowed (tokens). */
 export interface DetectorOptions {
   /** The output to read: `features` for bundles with an SAE head, `resid` for bare detectors. */
   output?: string;
@@ -12,6 +13,7 @@ export interface DetectorOptions {
   overlap?: number;
 }
 
+/** A text's activations of one output: [tokens, width] row-major, and how many windows it took. */
 export interface Activations {
   /** Row-major [tokens, width]. */
   data: Float32Array;
@@ -20,6 +22,7 @@ export interface Activations {
   windows: number;
 }
 
+/** A detector that cannot run: a missing output, a bad input, or a backend failure. */
 export class DetectorError extends Error {
   constructor(message: string) {
     super(message);
@@ -27,6 +30,10 @@ export class DetectorError extends Error {
   }
 }
 
+/**
+ * Runs a detector graph on token ids through an InferenceBackend, in overlapping windows of at most maxTokens,
+ * and returns one output's activations [tokens, width] (row-major Float32Array).
+ */
 export class Detector {
   private constructor(
     private readonly session: DetectorSession,

@@ -2,6 +2,7 @@
 // its activations from the window where it sits farthest from an edge, so every token sees at
 // least `overlap / 2` tokens of context on both sides (except at the prompt's own ends).
 
+/** A window [start, end) of token positions and the part [keepStart, keepEnd) whose outputs are kept. */
 export interface Window {
   /** First token of the window. */
   start: number;
@@ -11,6 +12,11 @@ export interface Window {
   keepEnd: number;
 }
 
+/**
+ * Splits `length` tokens into windows of at most `size` sharing `overlap` tokens; each window keeps [keepStart,
+ * keepEnd) so every token is read once, away from a window edge where possible. Throws RangeError for a size <
+ * 1.
+ */
 export function planWindows(length: number, size: number, overlap: number): Window[] {
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`window size must be a positive integer, got ${size}`);
   const ov = Math.min(Math.max(0, Math.floor(overlap)), Math.floor((size - 1) / 2) * 2);

@@ -4,6 +4,7 @@
 // tool_result) pass by untouched.
 import { describeType, isObject, messageList, type FormatAdapter, type ViewMessage } from './types.ts';
 
+/** Anthropic Messages API (POST /v1/messages): system and user/assistant texts (Anthropic API reference). */
 export const anthropicMessages: FormatAdapter = {
   id: 'anthropic-messages',
   family: 'anthropic',

@@ -8,4 +8,5 @@ export * from './types.ts';
 export { applyEdits, editsOf } from './gloss-body.ts';
 export { openaiChat, openaiResponses, anthropicMessages };
 
+/** Every request format the proxy speaks. */
 export const FORMATS: readonly FormatAdapter[] = [openaiChat, openaiResponses, anthropicMessages];

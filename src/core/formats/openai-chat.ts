@@ -2,6 +2,10 @@
 // content a string or parts `{ type: 'text', text }` (image_url, input_audio, file parts pass by).
 import { isObject, describeType, messageList, type FormatAdapter } from './types.ts';
 
+/**
+ * OpenAI Chat Completions (POST /v1/chat/completions): message contents, strings or text parts (OpenAI API
+ * reference).
+ */
 export const openaiChat: FormatAdapter = {
   id: 'openai-chat',
   family: 'openai',

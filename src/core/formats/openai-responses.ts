@@ -4,6 +4,10 @@
 // item_reference, ...) are never scanned.
 import { describeType, isObject, type FormatAdapter, type ViewMessage } from './types.ts';
 
+/**
+ * OpenAI Responses (POST /v1/responses): `instructions` and `input` as a string or message items (OpenAI API
+ * reference).
+ */
 export const openaiResponses: FormatAdapter = {
   id: 'openai-responses',
   family: 'openai',

@@ -8,6 +8,7 @@ import type { ChatMessage } from '../rewrite/messages.ts';
 /** The two wire families Gloss speaks; each has its own default upstream and error shape. */
 export type ApiFamily = 'openai' | 'anthropic';
 
+/** The request formats Gloss can gloss. */
 export type FormatId = 'openai-chat' | 'openai-responses' | 'anthropic-messages';
 
 /** One scannable unit: a role, its content (a string or content parts) and where it sits. */
@@ -16,8 +17,10 @@ export interface ViewMessage extends ChatMessage {
   readonly path: JsonPath;
 }
 
+/** A request body read as messages, or why it cannot be. */
 export type RequestView = { ok: true; messages: ViewMessage[] } | { ok: false; error: string };
 
+/** One API's request format: where its texts are (as messages with JSON paths), and its family. */
 export interface FormatAdapter {
   id: FormatId;
   family: ApiFamily;
@@ -31,10 +34,12 @@ export interface FormatAdapter {
   view(body: unknown): RequestView;
 }
 
+/** Whether `v` is a plain JSON object (not null, not an array). */
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** `v`'s JSON type in words for error messages: null, an array, string, ... */
 export function describeType(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
 }

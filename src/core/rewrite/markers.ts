@@ -8,12 +8,17 @@
 // `⟦gloss` in a text means Gloss already annotated it, and each marker ends at the first `⟧`
 // after its opener: stripping is one regular expression and exact.
 
+/** Opens every marker (U+27E6). */
 export const OPEN = '\u27E6';
+/** Closes every marker (U+27E7). */
 export const CLOSE = '\u27E7';
 /** Present in every insertion; a text containing it is treated as already annotated. */
 export const SIGNATURE = `${OPEN}gloss`;
+/** Opens an inline gloss (after a space). */
 export const INLINE_PREFIX = ` ${OPEN}gloss: `;
+/** Opens the notes block appended to a message. */
 export const NOTES_PREFIX = `\n\n${OPEN}gloss-notes: how to read the text above\n`;
+/** Closes the notes block. */
 export const NOTES_SUFFIX = `\n${CLOSE}`;
 
 const MARKERS = new RegExp(
@@ -21,10 +26,15 @@ const MARKERS = new RegExp(
   'g',
 );
 
+/** The inline gloss marker inserted after a span: `⟦gloss: ...⟧`. */
 export function inlineMarker(gloss: string): string {
   return `${INLINE_PREFIX}${gloss}${CLOSE}`;
 }
 
+/**
+ * The notes block appended to a message when glosses go at the end: one `- ` line per note between the notes
+ * markers.
+ */
 export function notesBlock(notes: readonly string[]): string {
   return `${NOTES_PREFIX}${notes.map((n) => `- ${n}`).join('\n')}${NOTES_SUFFIX}`;
 }
@@ -34,6 +44,7 @@ export function sanitizeGloss(gloss: string): string {
   return gloss.replaceAll(OPEN, '[').replaceAll(CLOSE, ']').replace(/\s+/g, ' ').trim();
 }
 
+/** Whether `text` already holds Gloss's markers (so it is not glossed twice). */
 export function isAnnotated(text: string): boolean {
   return text.includes(SIGNATURE);
 }

@@ -5,8 +5,10 @@ import type { FiredRule } from '../rules/match.ts';
 import type { Rule } from '../rules/schema.ts';
 import { isAnnotated, rewriteText, type Insertion, type RewriteStatus } from './text.ts';
 
+/** A content part of a chat message (text, image, ...); only text parts are scanned. */
 export type ContentPart = { type: string; [key: string]: unknown };
 
+/** A chat message as the formats present it: role and string or parts content. */
 export interface ChatMessage {
   role: string;
   content?: string | readonly ContentPart[] | null;
@@ -16,19 +18,23 @@ export interface ChatMessage {
 /** Which messages to scan: all user turns (default), only the last one, system prompts, or all. */
 export type ScanMode = 'user' | 'last-user' | 'system' | 'all';
 
+/** What the detector and rules found in a text: the fired rules, and the rules they refer to. */
 export interface Detection {
   fired: readonly FiredRule[];
   rules: readonly Rule[] | ReadonlyMap<string, Rule>;
 }
 
+/** Detects (and glosses) one text. */
 export type DetectFn = (text: string) => Promise<Detection>;
 
+/** Which messages to scan (ScanMode) and whether to keep the scanned texts in the report. */
 export interface RewriteMessagesOptions {
   scan?: ScanMode;
   /** Part types whose `text` is scanned (default ['text']; the Responses API uses 'input_text'). */
   textPartTypes?: readonly string[];
 }
 
+/** What happened to one text part. */
 export interface PartReport {
   /** Index in the content array, or null when content is a plain string. */
   part: number | null;
@@ -37,6 +43,7 @@ export interface PartReport {
   inserted: Insertion[];
 }
 
+/** What happened to one message. */
 export interface MessageReport {
   index: number;
   role: string;
@@ -44,6 +51,7 @@ export interface MessageReport {
   parts: PartReport[];
 }
 
+/** The rewritten messages and a report per message. */
 export interface RewriteMessagesResult<M> {
   messages: M[];
   reports: MessageReport[];

@@ -7,8 +7,10 @@ import { inlineMarker, isAnnotated, notesBlock, sanitizeGloss } from './markers.
 
 export { stripGlosses, isAnnotated } from './markers.ts';
 
+/** What a rewrite did: inserted glosses, found nothing to gloss, or found the text already glossed. */
 export type RewriteStatus = 'rewritten' | 'unchanged' | 'already-annotated';
 
+/** A gloss inserted: which rule, where (UTF-16 offset into the original), and the gloss text. */
 export interface Insertion {
   ruleId: string;
   /** Offset in the original text where the gloss went (text.length for the note block). */
@@ -17,6 +19,7 @@ export interface Insertion {
   gloss: string;
 }
 
+/** The rewritten text, its status, and the insertions made. */
 export interface RewriteResult {
   text: string;
   inserted: Insertion[];
