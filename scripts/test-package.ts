@@ -88,28 +88,33 @@ try {
   await writeFile(
     join(dir, 'app.mjs'),
     `import { Hono } from 'hono';
-import { gloss } from '@gloss-lens/gloss';
-import { defaultBundleDir, loadEngine } from '@gloss-lens/gloss/node';
+import { gloss, sharedEngine } from '@gloss-lens/gloss/node';
 import schema from '@gloss-lens/gloss/config.schema.json' with { type: 'json' };
 
-const engine = loadEngine(defaultBundleDir);
 const app = new Hono();
-app.use('/ask', gloss({ engine: () => engine, budgetMs: 60_000 }));
+app.use('/ask', gloss({ budgetMs: 60_000 }));
 app.post('/ask', async (c) => c.json({ prompt: (await c.req.json()).prompt, gloss: c.get('gloss') }));
+let typo = '';
+try {
+  gloss({ bundel: './x' });
+} catch (e) {
+  typo = e.message;
+}
 
 const res = await app.request('/ask', {
   method: 'POST',
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify({ prompt: 'Jason has three times as many toys as Mandy. Mandy has 4 toys. How many toys does Jason have?' }),
 });
-console.log(JSON.stringify({ schema: schema.title, status: res.headers.get('x-gloss-status'), rules: res.headers.get('x-gloss-rules'), body: await res.json() }));
-(await engine).release?.();
+console.log(JSON.stringify({ typo, schema: schema.title, status: res.headers.get('x-gloss-status'), rules: res.headers.get('x-gloss-rules'), body: await res.json() }));
+await (await sharedEngine()).detector.release();
 `,
   );
   const { stdout } = await exec(process.execPath, ['app.mjs'], { cwd: dir }).catch((e: { stderr?: string }) =>
     fail(`the Hono example failed: ${(e.stderr ?? String(e)).trim().split('\n').slice(-3).join(' | ')}`),
   );
   const out = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+    typo: string;
     schema?: string;
     status: string;
     rules: string;
@@ -123,6 +128,9 @@ console.log(JSON.stringify({ schema: schema.title, status: res.headers.get('x-gl
     !out.body.prompt.endsWith('Jason have?')
   )
     fail(`the Hono example did not gloss the prompt: ${stdout.trim()}`);
+
+  if (!/bundel: unknown key/.test(out.typo))
+    fail(`gloss({ bundel }) did not throw naming the option: ${stdout.trim()}`);
 
   if (!out.schema?.startsWith('Gloss proxy configuration'))
     fail(`@gloss-lens/gloss/config.schema.json did not import: ${stdout.trim()}`);

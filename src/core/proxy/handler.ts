@@ -27,6 +27,7 @@ import { inThreadDetect, type DetectService } from './detect.ts';
 import { forward as fetchUpstream, type FetchFn } from './forward.ts';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
 import type { GlossMetrics } from './metrics.ts';
+import { glossMode, type GlossMode } from '../http/mode.ts';
 import { glossPass, type GlossHeaderStatus, type PassResult } from './pass.ts';
 import { relay as relayBody } from './stream.ts';
 
@@ -81,19 +82,8 @@ export function familyOf(req: Request): ApiFamily {
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
-type Mode = 'on' | 'off' | 'dry-run';
-
-function modeOf(req: Request): Mode {
-  const v = req.headers.get('x-gloss');
-  if (v === null) return 'on';
-  const m = v.trim().toLowerCase();
-  if (m === 'off' || m === 'dry-run' || m === 'on' || m === '') return (m || 'on') as Mode;
-  throw new HttpError(
-    400,
-    'invalid_request',
-    `x-gloss must be on, off or dry-run, got ${JSON.stringify(v.slice(0, 40))}`,
-  );
-}
+type Mode = GlossMode;
+const modeOf = glossMode;
 
 /** A request body as admitted: all its bytes (to scan), or a stream passed on unscanned. */
 type AdmittedBody =

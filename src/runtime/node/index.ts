@@ -5,3 +5,5 @@ export { loadEngine, startServer, type RunningServer, type ServerOptions } from 
 export { folderSource } from './fs-source.ts';
 export { ortNodeBackend, type OrtNodeOptions } from './ort-node-backend.ts';
 export { nodeUiAssets, type NodeUiAssetOptions } from '../../ui/node-assets.ts';
+export { gloss, sharedEngine } from './gloss.ts';
+export type { GlossOptions, GlossReport, GlossStatus, GlossVariables } from '../../core/middleware.ts';
