@@ -12,6 +12,7 @@ import { ortNodeBackend } from './ort-node-backend.ts';
 import { nodeUpstreamFetch } from './upstream-fetch.ts';
 import { createDetectPool, type DetectPool, type DetectPoolOptions } from './detect-pool.ts';
 import { nodeUiAssets } from '../../ui/node-assets.ts';
+import { packageVersion } from './embedded.ts';
 
 export interface ServerOptions {
   /** Bundle folder (manifest.json, detector.onnx, tokenizer.json, ...). */
@@ -83,6 +84,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     proxyRuntime: { hash: nodeSha256, fetch: upstreamFetch, detect: pool, ...opts.proxyRuntime },
     runtimeInfo: () => ({ detect: pool ? `${pool.kind}, ${pool.queued()} queued` : 'in-thread' }),
     ui: { assets: nodeUiAssets(), bundle: folderSource(opts.bundle) },
+    about: { version: packageVersion, bundle: engine.bundle.manifest.name },
   });
   const host = opts.host ?? '127.0.0.1';
   const { server, info } = await new Promise<{ server: ServerType; info: AddressInfo }>((resolve, reject) => {
