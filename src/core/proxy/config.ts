@@ -37,6 +37,8 @@ export interface UpstreamConfig {
 }
 
 export interface ProxyConfig {
+  /** The JSON Schema this file follows, for editors (e.g. `./node_modules/@gloss-lens/gloss/config.schema.json`); ignored by Gloss. */
+  $schema?: string;
   /** Named upstreams: a base URL, or the full form. */
   upstreams?: Record<string, string | UpstreamConfig>;
   /** Which upstream each API family goes to (default: the upstream named like the family). */
@@ -96,6 +98,7 @@ const UpstreamSchema = z.strictObject({
 });
 
 export const ProxyConfigSchema = z.strictObject({
+  $schema: z.string().optional(),
   upstreams: z.record(z.string(), z.union([z.string(), UpstreamSchema])).optional(),
   routes: z.strictObject({ openai: z.string().optional(), anthropic: z.string().optional() }).optional(),
   headerRouting: z.boolean().optional(),
@@ -129,11 +132,16 @@ export const ProxyConfigSchema = z.strictObject({
   logPrompts: z.boolean().optional(),
 });
 
-/** Validates one layer (a parsed JSON file, say); `where` names it in the error. */
+/**
+ * Validates one layer (a parsed JSON file, say) against {@link ProxyConfigSchema}; `$schema` is
+ * accepted and dropped.
+ * @throws ConfigError naming `where` and each offending path (`config file x.json: budgetMs: ...`).
+ */
 export function parseProxyConfig(value: unknown, where = 'proxy config'): ProxyConfig {
   const r = ProxyConfigSchema.safeParse(value);
   if (!r.success) throw new ConfigError(formatIssues(where, r.error));
-  return r.data as ProxyConfig;
+  const { $schema: _editorsOnly, ...config } = r.data;
+  return config as ProxyConfig;
 }
 
 /**
