@@ -59,6 +59,7 @@ import { glossMetrics, METRICS_CONTENT_TYPE, type GlossMetrics } from './proxy/m
 import { sameSecret } from './proxy/secret.ts';
 import { uiRoutes, type UiRoutesOptions } from '../ui/routes.ts';
 
+/** Request limits of Gloss's own endpoints (/v1/rewrite, /v1/explain); the proxy has its own in ProxyConfig. */
 export interface AppLimits {
   /** Largest request body in bytes (default 1 MB); checked from content-length and while reading. */
   maxBodyBytes?: number;
@@ -66,6 +67,7 @@ export interface AppLimits {
   maxPromptChars?: number;
 }
 
+/** What {@link createApp} is built from: the engine factory (required) and optional policies and runtime parts. */
 export interface AppDeps {
   /** Creates the engine; called on the first request that needs it (never at start-up), then reused. */
   engine: () => Promise<GlossEngine>;
@@ -150,6 +152,20 @@ function proxyAuth(cfg: ResolvedProxyConfig, token: string | undefined): Middlew
   });
 }
 
+/**
+ * The whole Gloss HTTP app (routes listed at the top of this file) as a Hono app; mount it, serve
+ * it with @hono/node-server, or export it as a Worker's fetch. The engine is created on the first
+ * request that needs it. Every error is JSON `{ error: { type, message } }` (proxy routes: in the
+ * upstream API's own error shape).
+ * @throws ConfigError at creation for an invalid `proxy` configuration (a bad base URL or name, an
+ *   injected upstream key without a bearer token and without `allowOpenProxy`).
+ * @example
+ * ```ts
+ * import { createApp } from '@gloss-lens/gloss';
+ * import { sharedEngine } from '@gloss-lens/gloss/node';
+ * const app = createApp({ engine: () => sharedEngine() }); // app.fetch: a Web-standard handler
+ * ```
+ */
 export function createApp(deps: AppDeps): Hono {
   const maxBodyBytes = deps.limits?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxPromptChars = deps.limits?.maxPromptChars ?? DEFAULT_MAX_PROMPT_CHARS;

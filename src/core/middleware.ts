@@ -122,6 +122,7 @@ export interface GlossReport {
   dryRun: boolean;
 }
 
+/** Hono Variables of an app using the middleware: `new Hono<{ Variables: GlossVariables }>()`, then `c.get('gloss')`. */
 export type GlossVariables = { gloss?: GlossReport };
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);

@@ -5,8 +5,11 @@ import { z } from 'zod';
 import { formatIssues } from '../rules/schema.ts';
 import { HttpError } from './errors.ts';
 
+/** Most characters of text in one /v1/rewrite or /v1/explain request (AppLimits.maxPromptChars). */
 export const DEFAULT_MAX_PROMPT_CHARS = 100_000;
+/** Largest `maxGlosses` a request or the middleware accepts. */
 export const MAX_GLOSSES_LIMIT = 50;
+/** Which chat messages are scanned: user turns, the last user turn, system messages, or all. */
 export const SCAN_MODES = ['user', 'last-user', 'system', 'all'] as const;
 
 /** /v1/rewrite's options: which messages to scan, most glosses per text, report without rewriting. */
@@ -16,6 +19,7 @@ export const RewriteOptionsSchema = z.strictObject({
   dryRun: z.boolean().optional(),
 });
 
+/** Parsed /v1/rewrite options. */
 export type RewriteOptions = z.infer<typeof RewriteOptionsSchema>;
 
 const ContentPartSchema = z.looseObject({ type: z.string() });
@@ -113,7 +117,9 @@ export function explainRequestSchema(maxPromptChars: number) {
     });
 }
 
+/** A parsed /v1/rewrite body. */
 export type RewriteRequest = z.infer<ReturnType<typeof rewriteRequestSchema>>;
+/** A parsed /v1/explain body. */
 export type ExplainRequest = z.infer<ReturnType<typeof explainRequestSchema>>;
 
 /**

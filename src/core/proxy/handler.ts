@@ -31,8 +31,10 @@ import { glossMode, type GlossMode } from '../http/mode.ts';
 import { glossPass, type GlossHeaderStatus, type PassResult } from './pass.ts';
 import { relay as relayBody } from './stream.ts';
 
+/** `x-gloss-status` values of proxy responses. */
 export type ProxyGlossStatus = GlossHeaderStatus | 'passthrough';
 
+/** What {@link createProxy} needs: the resolved configuration, the engine, metrics, logging and runtime parts. */
 export interface ProxyDeps {
   config: ResolvedProxyConfig;
   engines: LazyEngine;
@@ -50,6 +52,7 @@ export interface ProxyDeps {
   tokenInAuthorization?: boolean;
 }
 
+/** A glossing proxy route: the client's Request in the given API format, the upstream's answer (or an error in that API's shape) out. */
 export type ProxyHandler = (
   req: Request,
   adapter: FormatAdapter,
@@ -119,6 +122,11 @@ function capped(stream: ReadableStream<Uint8Array>, max: number, over: { hit: bo
   );
 }
 
+/**
+ * The LLM proxy's two handlers: `glossing` (chat completions, responses, messages: admit, detect,
+ * forward, relay) and `passthrough` (any other /v1 path, forwarded unglossed). Never throws for a
+ * bad request: errors are Responses in the client's API shape.
+ */
 export function createProxy(deps: ProxyDeps): { glossing: ProxyHandler; passthrough: PassthroughHandler } {
   const { config, metrics, logger: log } = deps;
   const fetchFn: FetchFn = deps.fetch ?? ((input, init) => fetch(input, init));

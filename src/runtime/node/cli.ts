@@ -35,7 +35,9 @@ import { startServer } from './server.ts';
 
 /** The embedded default bundle (absolute: `gloss serve` works from any folder). */
 export const DEFAULT_BUNDLE = defaultBundleDir;
+/** Port `gloss serve` listens on without --port. */
 export const DEFAULT_PORT = 8787;
+/** Folder `gloss pack-worker` writes without --out (what the README's wrangler.toml aliases). */
 export const DEFAULT_PACK_OUT = '.wrangler/gloss-bundle';
 
 class CliError extends Error {}
@@ -70,6 +72,7 @@ function stopSignal(): Promise<string> {
   });
 }
 
+/** `gloss serve`'s parsed flags. */
 export interface ServeFlags {
   bundle: string;
   port: number;
@@ -138,6 +141,7 @@ export async function proxyConfigFor(
   return cfg;
 }
 
+/** `gloss serve`: loads the bundle, listens, logs a start banner, stops on SIGINT/SIGTERM. Throws CliError (one line) for bad input. */
 export async function serveCommand(o: ServeFlags): Promise<void> {
   let proxy: ProxyConfig | undefined;
   try {
@@ -190,6 +194,7 @@ export async function serveCommand(o: ServeFlags): Promise<void> {
   clearTimeout(force);
 }
 
+/** The `gloss` command line (commander): serve, pack-worker. */
 export function makeProgram(): Command {
   const program = new Command('gloss').description('Gloss: a sparse-autoencoder lens in front of LLM APIs');
 

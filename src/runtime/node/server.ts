@@ -14,6 +14,7 @@ import { createDetectPool, type DetectPool, type DetectPoolOptions } from './det
 import { nodeUiAssets } from '../../ui/node-assets.ts';
 import { packageVersion } from './embedded.ts';
 
+/** Options of {@link startServer}. */
 export interface ServerOptions {
   /** Bundle folder (manifest.json, detector.onnx, tokenizer.json, ...). */
   bundle: string;
@@ -42,6 +43,7 @@ export function nodeSha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/** A listening Gloss server. */
 export interface RunningServer {
   url: string;
   port: number;
