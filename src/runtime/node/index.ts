@@ -1,5 +1,5 @@
-// `@gloss-lens/gloss/node`: Gloss on Node. Bundle folders from disk, onnxruntime-node, the HTTP
-// server, and the path of the embedded default bundle.
+// `@gloss-lens/gloss/node`: Gloss on Node. The gloss() middleware with bundles from disk (one
+// shared engine per bundle), onnxruntime-node, the HTTP server, and the embedded default bundle.
 export { defaultBundleDir } from './embedded.ts';
 export { loadEngine, startServer, type RunningServer, type ServerOptions } from './server.ts';
 export { folderSource } from './fs-source.ts';
