@@ -6,7 +6,9 @@
 //
 // Fail-open (the default): a detector error, a detector over its time budget, or a body over the
 // size limit forwards the original body untouched (x-gloss-status skipped-error, skipped-timeout,
-// skipped-too-large). Fail-closed answers 503 instead. Web-standard Request/Response only.
+// skipped-too-large). Fail-closed answers 503 instead. A request's `x-gloss: off` leaves it alone
+// (disabled), `x-gloss: dry-run` reports without changing it. Web-standard Request/Response only;
+// the Node entry (src/runtime/node/gloss.ts) adds bundle folders and the shared engine per bundle.
 import type { Context, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { loadBundle } from './bundle/load.ts';
