@@ -1,7 +1,8 @@
 // The Gloss HTTP app (Hono, Web-standard Request/Response only, so Node, workerd and browsers all
 // run it): rewrite prompts or chat messages, explain per-token activations, describe the bundle.
 //
-//   POST /v1/rewrite   { prompt } | { messages }, options { scan, maxGlosses, dryRun }
+//   GET  /             what the server is: name, version, bundle, routes, the explorer's path
+//   POST /v1/rewrite   { prompt } | { messages }, scan, maxGlosses, dryRun (or in options)
 //   POST /v1/explain   { prompt }: tokens x features activations, for the explorer
 //   GET  /v1/bundle    manifest, rules, features (labels, top contexts), card
 //   GET  /healthz      { ok, bundle, backend, ready }
@@ -36,7 +37,14 @@ import {
 } from './http/gloss-run.ts';
 import { lazyEngine } from './http/lazy-engine.ts';
 import { silentLogger, type Logger } from './http/logger.ts';
-import { DEFAULT_MAX_PROMPT_CHARS, explainRequestSchema, parseRequest, rewriteRequestSchema } from './http/schemas.ts';
+import {
+  DEFAULT_MAX_PROMPT_CHARS,
+  explainRequestSchema,
+  parseRequest,
+  rewriteOptions,
+  rewriteRequestSchema,
+} from './http/schemas.ts';
+import { glossMode } from './http/mode.ts';
 import type { ChatMessage } from './rewrite/messages.ts';
 import { FORMATS } from './formats/index.ts';
 import type { LogFields } from './http/logger.ts';
@@ -51,6 +59,7 @@ import { glossMetrics, METRICS_CONTENT_TYPE, type GlossMetrics } from './proxy/m
 import { sameSecret } from './proxy/secret.ts';
 import { uiRoutes, type UiRoutesOptions } from '../ui/routes.ts';
 
+/** Request limits of Gloss's own endpoints (/v1/rewrite, /v1/explain); the proxy has its own in ProxyConfig. */
 export interface AppLimits {
   /** Largest request body in bytes (default 1 MB); checked from content-length and while reading. */
   maxBodyBytes?: number;
@@ -58,6 +67,7 @@ export interface AppLimits {
   maxPromptChars?: number;
 }
 
+/** What {@link createApp} is built from: the engine factory (required) and optional policies and runtime parts. */
 export interface AppDeps {
   /** Creates the engine; called on the first request that needs it (never at start-up), then reused. */
   engine: () => Promise<GlossEngine>;
@@ -81,6 +91,11 @@ export interface AppDeps {
   metrics?: GlossMetrics;
   /** The explorer page at /ui and the bundle's files at /v1/bundle/files (Node serves it). */
   ui?: UiRoutesOptions;
+  /**
+   * What `GET /` reports about the server: the package version (Node reads package.json) and the
+   * bundle's name where it is known before the engine loads (Node loads it at start-up).
+   */
+  about?: { version?: string; bundle?: string };
 }
 
 function now(): number {
@@ -137,6 +152,20 @@ function proxyAuth(cfg: ResolvedProxyConfig, token: string | undefined): Middlew
   });
 }
 
+/**
+ * The whole Gloss HTTP app (routes listed at the top of this file) as a Hono app; mount it, serve
+ * it with @hono/node-server, or export it as a Worker's fetch. The engine is created on the first
+ * request that needs it. Every error is JSON `{ error: { type, message } }` (proxy routes: in the
+ * upstream API's own error shape).
+ * @throws ConfigError at creation for an invalid `proxy` configuration (a bad base URL or name, an
+ *   injected upstream key without a bearer token and without `allowOpenProxy`).
+ * @example
+ * ```ts
+ * import { createApp } from '@gloss-lens/gloss';
+ * import { sharedEngine } from '@gloss-lens/gloss/node';
+ * const app = createApp({ engine: () => sharedEngine() }); // app.fetch: a Web-standard handler
+ * ```
+ */
 export function createApp(deps: AppDeps): Hono {
   const maxBodyBytes = deps.limits?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxPromptChars = deps.limits?.maxPromptChars ?? DEFAULT_MAX_PROMPT_CHARS;
@@ -171,7 +200,15 @@ export function createApp(deps: AppDeps): Hono {
   const metrics = deps.metrics ?? glossMetrics();
   const proxyConfig = deps.proxy ? resolveProxyConfig(deps.proxy) : undefined;
   const proxyRoutes = new Set(proxyConfig ? FORMATS.map((f) => f.route) : []);
-  const knownRoutes = new Set(['/healthz', '/metrics', '/v1/rewrite', '/v1/explain', '/v1/bundle', ...proxyRoutes]);
+  const knownRoutes = new Set([
+    '/',
+    '/healthz',
+    '/metrics',
+    '/v1/rewrite',
+    '/v1/explain',
+    '/v1/bundle',
+    ...proxyRoutes,
+  ]);
   // Extra fields for a request's log line (the proxy adds upstream, gloss status, timings).
   const notes = new WeakMap<Context, LogFields>();
   const note = (c: Context) => (fields: LogFields) => notes.set(c, { ...notes.get(c), ...fields });
@@ -243,6 +280,32 @@ export function createApp(deps: AppDeps): Hono {
     });
   }
 
+  // What this server is, for someone who opens its address: no engine load, no secrets.
+  app.get('/', (c) => {
+    const e = engines.current();
+    return c.json({
+      name: '@gloss-lens/gloss',
+      version: deps.about?.version ?? null,
+      description: 'Glosses LLM prompts where a sparse-autoencoder lens predicts a misreading',
+      bundle: e?.bundle.manifest.name ?? deps.about?.bundle ?? null,
+      explorer: deps.ui ? '/ui/' : null,
+      routes: {
+        'POST /v1/rewrite': 'gloss { prompt } or { messages }',
+        'POST /v1/explain': "per-token activations of the bundle's features",
+        'GET /v1/bundle': 'manifest, rules, features, card',
+        'GET /healthz': 'readiness',
+        'GET /metrics': 'Prometheus text format',
+        ...(deps.ui ? { 'GET /ui/': 'the explorer' } : {}),
+        ...(proxyConfig
+          ? Object.fromEntries(FORMATS.map((f) => [`POST ${f.route}`, 'LLM proxy: glossed, then forwarded upstream']))
+          : {}),
+        ...(proxyConfig ? { '* /v1/...': 'LLM proxy: passed through unglossed' } : {}),
+      },
+      docs: 'https://www.npmjs.com/package/@gloss-lens/gloss',
+    });
+  });
+  app.all('/', methodNotAllowed('GET, HEAD'));
+
   app.get('/healthz', (c) => {
     const e = engines.current();
     const failed = !e && engines.lastError() !== undefined;
@@ -264,8 +327,25 @@ export function createApp(deps: AppDeps): Hono {
     const t0 = now();
     const body = (await readJsonRequest(c.req.raw, maxBodyBytes)) as Record<string, unknown>;
     const req = parseRequest(rewriteSchema, body);
+    const mode = glossMode(c.req.raw);
+    const opts = rewriteOptions(req);
+    if (mode === 'off') {
+      // The caller asked Gloss to stay out: the texts come back as sent, nothing is detected.
+      return c.json(
+        {
+          status: 'disabled',
+          ...(req.prompt !== undefined ? { prompt: req.prompt } : { messages: body.messages }),
+          dryRun: false,
+          rules: [],
+          fired: [],
+          inserted: [],
+          timing: roundTiming({ tokenize: 0, detect: 0, match: 0, total: now() - t0 }),
+        },
+        200,
+        { 'x-gloss-status': 'disabled', 'x-gloss-rules': '', 'x-gloss-ms': (now() - t0).toFixed(2) },
+      );
+    }
     const eng = await engine();
-    const opts = req.options ?? {};
     // The same glossing pass as the proxy and the middleware, with no budget, scan limit or cache:
     // this endpoint reports everything the detector says about the texts it was given.
     const messages = body.messages as ChatMessage[] | undefined; // as sent: unknown fields survive
@@ -313,7 +393,7 @@ export function createApp(deps: AppDeps): Hono {
       inserted,
       timing: pass.timing,
     };
-    const dryRun = opts.dryRun ?? false;
+    const dryRun = mode === 'dry-run' || (opts.dryRun ?? false);
     const total = now() - t0;
     const rules = ruleIds(run.fired);
     const headers: Record<string, string> = {
@@ -345,8 +425,22 @@ export function createApp(deps: AppDeps): Hono {
   app.post('/v1/explain', async (c) => {
     const t0 = now();
     const req = parseRequest(explainSchema, await readJsonRequest(c.req.raw, maxBodyBytes));
+    // /v1/explain never rewrites, so dry-run changes nothing; off answers without detecting.
+    if (glossMode(c.req.raw) === 'off')
+      return c.json(
+        {
+          status: 'disabled',
+          tokens: [],
+          activations: [],
+          fired: [],
+          timing: roundTiming({ tokenize: 0, detect: 0, match: 0, total: now() - t0 }),
+        },
+        200,
+        { 'x-gloss-status': 'disabled' },
+      );
     const eng = await engine();
-    const a = await detect('explain', () => eng.analyze(req.prompt, { maxGlosses: req.options?.maxGlosses }));
+    const maxGlosses = req.maxGlosses ?? req.options?.maxGlosses;
+    const a = await detect('explain', () => eng.analyze(req.prompt, { maxGlosses }));
     const F = a.numFeatures;
     const activations = a.tokens.map((_, t) => Array.from(a.activations.subarray(t * F, (t + 1) * F), (v) => round(v)));
     const features = [...(eng.bundle.features?.features ?? [])]

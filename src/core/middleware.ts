@@ -6,11 +6,20 @@
 //
 // Fail-open (the default): a detector error, a detector over its time budget, or a body over the
 // size limit forwards the original body untouched (x-gloss-status skipped-error, skipped-timeout,
-// skipped-too-large). Fail-closed answers 503 instead. Web-standard Request/Response only.
+// skipped-too-large). Fail-closed answers 503 instead. A request's `x-gloss: off` leaves it alone
+// (disabled), `x-gloss: dry-run` reports without changing it. Web-standard Request/Response only;
+// the Node entry (src/runtime/node/gloss.ts) adds bundle folders and the shared engine per bundle.
 import type { Context, MiddlewareHandler } from 'hono';
-import type { GlossEngine } from './engine.ts';
+import { z } from 'zod';
+import { loadBundle } from './bundle/load.ts';
+import type { BundleSource } from './bundle/source.ts';
+import type { InferenceBackend } from './detector/backend.ts';
+import { GlossEngine } from './engine.ts';
+import { glossMode, type GlossMode } from './http/mode.ts';
+import { MAX_GLOSSES_LIMIT, SCAN_MODES } from './http/schemas.ts';
+import { formatIssues } from './rules/schema.ts';
 import { DEFAULT_MAX_BODY_BYTES, isJsonContentType, readUpTo, replay } from './http/body.ts';
-import { describeError, errorBody } from './http/errors.ts';
+import { describeError, errorBody, type HttpError } from './http/errors.ts';
 import { firedReport, headerStatus, ruleIds, type FiredReport, type InsertedReport } from './http/gloss-run.ts';
 import { applyEdits } from './formats/gloss-body.ts';
 import { sha256Text } from './proxy/cache.ts';
@@ -21,11 +30,22 @@ import { lazyEngine } from './http/lazy-engine.ts';
 import { silentLogger, type Logger } from './http/logger.ts';
 import type { ChatMessage, ScanMode } from './rewrite/messages.ts';
 
-export type GlossStatus = 'rewritten' | 'unchanged' | 'skipped-timeout' | 'skipped-error' | 'skipped-too-large';
+/** What the middleware did with a request (`x-gloss-status`; `disabled`: the caller sent `x-gloss: off`). */
+export type GlossStatus =
+  'rewritten' | 'unchanged' | 'disabled' | 'skipped-timeout' | 'skipped-error' | 'skipped-too-large';
 
+/** Options of {@link gloss}; every one is optional, and an unknown or ill-typed one throws. */
 export interface GlossOptions {
-  /** Creates the engine on the first request that needs it; reused after. */
-  engine: () => Promise<GlossEngine>;
+  /**
+   * The bundle to gloss with: a folder path (Node: `gloss` from `@gloss-lens/gloss/node`, which
+   * also uses the embedded default bundle when neither this nor `engine` is given) or a
+   * {@link BundleSource} (then `backend` is needed unless the Node entry supplies onnxruntime-node).
+   */
+  bundle?: string | BundleSource;
+  /** With a BundleSource `bundle`: the inference backend (e.g. onnxruntime-web on Workers). */
+  backend?: InferenceBackend;
+  /** Advanced: creates the engine on the first request that needs it; reused after. Excludes `bundle`. */
+  engine?: () => Promise<GlossEngine>;
   /** Which messages to scan (default 'user'). */
   scan?: ScanMode;
   /** Run the detector and set the headers, but pass the original body on (default false). */
@@ -36,11 +56,62 @@ export interface GlossOptions {
   budgetMs?: number;
   /** Most glosses per text (default: the rules' own cap, 3). */
   maxGlosses?: number;
-  /** Bodies larger than this are passed on unread past the limit (default 1 MB). */
+  /** Bodies larger than this, in bytes, are passed on unread past the limit (default 1 MiB). */
   maxBodyBytes?: number;
   /** Most tokens detected per request, newest texts first (default 2048); older texts past it stay plain. */
   scanTokens?: number;
+  /** Where `gloss.skipped` and `gloss.detector_failed` events go (default: nowhere). */
   logger?: Logger;
+}
+
+const isFunction = (v: unknown) => typeof v === 'function';
+const hasMethods =
+  (...names: string[]) =>
+  (v: unknown) =>
+    typeof v === 'object' && v !== null && names.every((n) => isFunction((v as Record<string, unknown>)[n]));
+
+/** The options as the middleware checks them when it is created (zod, strict: unknown keys throw). */
+export const GlossOptionsSchema = z.strictObject({
+  bundle: z
+    .union([
+      z.string().min(1, 'must not be empty'),
+      z.custom<BundleSource>(hasMethods('read'), 'must be a folder path or a BundleSource ({ label, read(name) })'),
+    ])
+    .optional(),
+  backend: z
+    .custom<InferenceBackend>(
+      hasMethods('createSession'),
+      'must be an InferenceBackend ({ name, createSession(model) })',
+    )
+    .optional(),
+  engine: z
+    .custom<() => Promise<GlossEngine>>(isFunction, 'must be a function returning a Promise<GlossEngine>')
+    .optional(),
+  scan: z.enum(SCAN_MODES).optional(),
+  dryRun: z.boolean().optional(),
+  failOpen: z.boolean().optional(),
+  budgetMs: z.number().positive().optional(),
+  maxGlosses: z.number().int().min(0).max(MAX_GLOSSES_LIMIT).optional(),
+  maxBodyBytes: z.number().int().positive().optional(),
+  scanTokens: z.number().int().min(1).optional(),
+  logger: z.custom<Logger>(hasMethods('info', 'warn', 'error'), 'must be a Logger ({ info, warn, error })').optional(),
+});
+
+/**
+ * Checks gloss()'s options as {@link GlossOptionsSchema} says, and that `bundle` and `engine` are
+ * not both given.
+ * @throws TypeError `gloss(): invalid options: bundel: unknown key` and the like, naming each option.
+ */
+export function parseGlossOptions(options: unknown): GlossOptions {
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options)))
+    throw new TypeError(`gloss(): options must be an object, got ${options === null ? 'null' : typeof options}`);
+  const r = GlossOptionsSchema.safeParse(options ?? {});
+  if (!r.success) throw new TypeError(`gloss(): ${formatIssues('options', r.error)}`);
+  if (r.data.bundle !== undefined && r.data.engine !== undefined)
+    throw new TypeError('gloss(): give either bundle or engine, not both');
+  if (r.data.backend !== undefined && r.data.bundle === undefined)
+    throw new TypeError('gloss(): backend needs a bundle (a BundleSource) to run');
+  return r.data;
 }
 
 /** What the middleware did, for the handler: `c.get('gloss')`. */
@@ -53,6 +124,7 @@ export interface GlossReport {
   dryRun: boolean;
 }
 
+/** Hono Variables of an app using the middleware: `new Hono<{ Variables: GlossVariables }>()`, then `c.get('gloss')`. */
 export type GlossVariables = { gloss?: GlossReport };
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
@@ -84,10 +156,61 @@ function target(json: unknown): Target | undefined {
   return t.prompt === undefined && t.messages === undefined ? undefined : t;
 }
 
-export function gloss(options: GlossOptions): MiddlewareHandler<{ Variables: GlossVariables }> {
-  const engines = lazyEngine(options.engine);
+/**
+ * Gloss as a Hono middleware: for a POST/PUT/PATCH JSON request whose body holds a `prompt` string
+ * or a chat `messages` array, the texts are glossed before the handler runs (it reads the new body
+ * with `c.req.json()`), and the response says what happened in `x-gloss-status`, `x-gloss-rules`
+ * and `x-gloss-ms`; `c.get('gloss')` holds the full {@link GlossReport}. A request may send
+ * `x-gloss: off` (left alone) or `x-gloss: dry-run` (reported, not changed).
+ *
+ * This entry runs anywhere (Web-standard APIs only), so it needs an engine: `engine`, or a
+ * BundleSource `bundle` with a `backend`. On Node, `gloss` from `@gloss-lens/gloss/node` also
+ * takes a folder path and, with no bundle at all, the embedded default bundle, each loaded once
+ * and shared by every middleware that names it.
+ *
+ * @throws TypeError at creation, naming the option, for an unknown option, a wrong type, `bundle`
+ *   and `engine` together, or a bundle this runtime cannot load (a folder path here, or a
+ *   BundleSource without `backend`).
+ * @example
+ * ```ts
+ * import { Hono } from 'hono';
+ * import { gloss, type GlossVariables } from '@gloss-lens/gloss';
+ *
+ * const app = new Hono<{ Variables: GlossVariables }>();
+ * app.use('/ask', gloss({ engine: () => myEngine, budgetMs: 100 }));
+ * app.post('/ask', async (c) => c.json({ body: await c.req.json(), gloss: c.get('gloss') }));
+ * ```
+ */
+export function gloss(options?: GlossOptions): MiddlewareHandler<{ Variables: GlossVariables }> {
+  const o = parseGlossOptions(options);
+  let factory = o.engine;
+  if (!factory && o.bundle !== undefined) {
+    const bundle = o.bundle;
+    if (typeof bundle === 'string')
+      throw new TypeError(
+        `gloss(): bundle ${JSON.stringify(bundle)} is a folder path, which this runtime cannot read: import { gloss } from '@gloss-lens/gloss/node' on Node, or pass a BundleSource with a backend`,
+      );
+    const backend = o.backend;
+    if (!backend)
+      throw new TypeError(
+        "gloss(): a BundleSource bundle needs a backend (e.g. onnxruntime-web); on Node import { gloss } from '@gloss-lens/gloss/node'",
+      );
+    factory = async () => GlossEngine.create(await loadBundle(bundle), backend);
+  }
+  if (!factory)
+    throw new TypeError(
+      "gloss(): no bundle: pass bundle (a BundleSource with a backend) or engine; on Node, gloss() from '@gloss-lens/gloss/node' uses the embedded default bundle",
+    );
+  return glossMiddleware(factory, o);
+}
+
+/** The middleware itself, for an engine factory already chosen (the Node entry shares one per bundle). */
+export function glossMiddleware(
+  engineFactory: () => Promise<GlossEngine>,
+  options: Omit<GlossOptions, 'bundle' | 'backend' | 'engine'>,
+): MiddlewareHandler<{ Variables: GlossVariables }> {
+  const engines = lazyEngine(engineFactory);
   const scan = options.scan ?? 'user';
-  const dryRun = options.dryRun ?? false;
   const failOpen = options.failOpen ?? true;
   const budgetMs = options.budgetMs ?? 50;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -102,6 +225,20 @@ export function gloss(options: GlossOptions): MiddlewareHandler<{ Variables: Glo
     ) {
       return next();
     }
+    let mode: GlossMode;
+    try {
+      mode = glossMode(c.req.raw);
+    } catch (e) {
+      const err = e as HttpError;
+      return c.json(errorBody(err.type, err.message), 400);
+    }
+    if (mode === 'off') {
+      c.set('gloss', { status: 'disabled', rules: [], fired: [], inserted: [], ms: 0, dryRun: false });
+      await next();
+      c.header('x-gloss-status', 'disabled');
+      return;
+    }
+    const dryRun = mode === 'dry-run' || (options.dryRun ?? false);
     const t0 = performance.now();
     let report: GlossReport | undefined;
     const finish = (status: GlossStatus, run?: { fired: FiredReport[]; inserted: InsertedReport[] }) => {

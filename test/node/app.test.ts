@@ -160,6 +160,40 @@ describe('POST /v1/rewrite (prompt)', () => {
     expect(d.dryRun).toBe(true);
     expect(d.inserted.map((i) => i.rule)).toEqual(['half-as-much', 'twice-as']);
   });
+
+  it('takes the options at the top level too, and honours x-gloss: dry-run and off', async () => {
+    const a = app();
+    const prompt = 'she sold half as many clips and twice as many apples';
+    const capped = (await (await post(a, '/v1/rewrite', { prompt, maxGlosses: 1 })).json()) as RewriteBody;
+    expect(capped.rules).toEqual(['half-as-much']);
+    const dry = await post(a, '/v1/rewrite', { prompt, dryRun: true });
+    expect(dry.headers.get('x-gloss-dry-run')).toBe('true');
+    expect(((await dry.json()) as RewriteBody).prompt).toBe(prompt);
+
+    const json = { 'content-type': 'application/json' };
+    const byHeader = await post(a, '/v1/rewrite', { prompt }, { ...json, 'x-gloss': 'dry-run' });
+    expect(byHeader.headers.get('x-gloss-status')).toBe('rewritten');
+    expect(byHeader.headers.get('x-gloss-dry-run')).toBe('true');
+    const h = (await byHeader.json()) as RewriteBody;
+    expect([h.prompt, h.dryRun, h.rules]).toEqual([prompt, true, ['half-as-much', 'twice-as']]);
+
+    const off = await post(a, '/v1/rewrite', { prompt }, { ...json, 'x-gloss': 'off' });
+    expect(off.status).toBe(200);
+    expect(off.headers.get('x-gloss-status')).toBe('disabled');
+    expect(await off.json()).toMatchObject({ status: 'disabled', prompt, rules: [], fired: [], inserted: [] });
+
+    const explainOff = await post(a, '/v1/explain', { prompt }, { ...json, 'x-gloss': 'off' });
+    expect(explainOff.headers.get('x-gloss-status')).toBe('disabled');
+    expect(await explainOff.json()).toMatchObject({ status: 'disabled', tokens: [], fired: [] });
+
+    for (const path of ['/v1/rewrite', '/v1/explain'])
+      await expectError(
+        await post(a, path, { prompt }, { ...json, 'x-gloss': 'maybe' }),
+        400,
+        'invalid_request',
+        /x-gloss must be on, off or dry-run, got "maybe"/,
+      );
+  });
 });
 
 describe('POST /v1/rewrite (messages)', () => {
@@ -181,8 +215,7 @@ describe('POST /v1/rewrite (messages)', () => {
   ];
 
   it('glosses user turns only, keeping every other field, message and part as sent', async () => {
-    // A whole chat request can be posted: top-level fields other than messages are ignored.
-    const res = await post(app(), '/v1/rewrite', { model: 'gpt-x', stream: true, messages });
+    const res = await post(app(), '/v1/rewrite', { messages });
     expect(res.headers.get('x-gloss-rules')).toBe('half-as-much,twice-as');
     const body = (await res.json()) as RewriteBody;
     expect(body.status).toBe('rewritten');
@@ -270,6 +303,14 @@ describe('POST /v1/explain', () => {
       'invalid_request',
       /options\.scan: unknown key/,
     );
+    await expectError(
+      await post(app(), '/v1/explain', { prompt: 'half', scan: 'all' }),
+      400,
+      'invalid_request',
+      /^invalid request body: scan: unknown key$/,
+    );
+    const capped = await post(app(), '/v1/explain', { prompt: 'half as much, twice as many', maxGlosses: 1 });
+    expect(capped.status).toBe(200);
   });
 });
 
@@ -352,7 +393,14 @@ describe('errors', () => {
       [{}, /^invalid request body: prompt: is required \(or send messages\)$/],
       [{ prompt: '' }, /prompt: must not be empty/],
       [{ prompt: ' \n\t ' }, /prompt: must not be empty/],
-      [{ promt: 'half' }, /^invalid request body: prompt: is required \(or send messages\)$/],
+      [{ promt: 'half' }, /^invalid request body: promt: unknown key/],
+      [{ model: 'gpt-x', messages: [{ role: 'user', content: 'x' }] }, /^invalid request body: model: unknown key$/],
+      [{ prompt: 'half', dryrun: true }, /dryrun: unknown key/],
+      [{ prompt: 'half', dryRun: 'yes' }, /dryRun: Invalid input: expected boolean/],
+      [
+        { prompt: 'half', dryRun: true, options: { dryRun: true } },
+        /options\.dryRun: give dryRun at the top level or in options, not both/,
+      ],
       [
         { prompt: 'half', messages: [{ role: 'user', content: 'x' }] },
         /messages: send either prompt or messages, not both/,

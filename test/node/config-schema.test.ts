@@ -31,7 +31,10 @@ describe('config file JSON Schema', () => {
 
   it('the documented example passes the server validation and serve reads it', async () => {
     const example = JSON.parse(readFileSync(EXAMPLE, 'utf8'));
-    const resolved = resolveProxyConfig(parseProxyConfig(example, EXAMPLE));
+    expect(example.$schema).toBe('./node_modules/@gloss-lens/gloss/config.schema.json'); // editors follow it
+    const parsed = parseProxyConfig(example, EXAMPLE);
+    expect(parsed).not.toHaveProperty('$schema');
+    const resolved = resolveProxyConfig(parsed);
     expect([...resolved.upstreams.keys()].sort()).toEqual(['groq', 'openai', 'openrouter']);
     const cfg = await proxyConfigFor({ config: EXAMPLE }, {});
     expect(resolveProxyConfig(cfg!).upstreams.has('groq')).toBe(true);

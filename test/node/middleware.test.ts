@@ -14,6 +14,10 @@ import fc from 'fast-check';
 import { gloss, type GlossOptions, type GlossVariables } from '../../src/core/middleware.ts';
 import { spliceStrings } from '../../src/core/http/json-splice.ts';
 import { loadEngine } from '../../src/runtime/node/server.ts';
+import { gloss as nodeGloss, sharedEngine } from '../../src/runtime/node/gloss.ts';
+import { folderSource } from '../../src/runtime/node/fs-source.ts';
+import { defaultBundleDir } from '../../src/runtime/node/embedded.ts';
+import { ortNodeBackend } from '../../src/runtime/node/ort-node-backend.ts';
 
 let dir: string;
 let engine: GlossEngine;
@@ -287,6 +291,93 @@ describe('gloss() middleware', () => {
     } finally {
       await new Promise((done) => server.close(done));
     }
+  });
+});
+
+describe('gloss(options) as Hono middleware factories are used', () => {
+  const prompt = JSON.stringify({ prompt: 'she sold half as many clips' });
+
+  /** A Hono app with the given middleware on /ask, echoing the body its handler received. */
+  function askApp(mw: ReturnType<typeof gloss>) {
+    const app = new Hono<{ Variables: GlossVariables }>();
+    app.use('/ask', mw);
+    app.post('/ask', async (c) => c.json({ body: await c.req.json(), gloss: c.get('gloss') ?? null }));
+    return app;
+  }
+  const ask = (app: Hono<{ Variables: GlossVariables }>, headers: Record<string, string> = {}) =>
+    app.request('/ask', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: prompt });
+
+  it('throws at creation on an unknown or ill-typed option, naming it', () => {
+    expect(() => nodeGloss({ bundel: dir } as never)).toThrow(/gloss\(\): invalid options: bundel: unknown key/);
+    expect(() => gloss({ bundel: dir } as never)).toThrow(/bundel: unknown key/);
+    expect(() => nodeGloss({ budgetMs: '50' } as never)).toThrow(/budgetMs: Invalid input: expected number/);
+    expect(() => nodeGloss({ scan: 'everything' } as never)).toThrow(/scan: Invalid option/);
+    expect(() => nodeGloss({ bundle: 42 } as never)).toThrow(/bundle: /);
+    expect(() => nodeGloss({ engine: 'x' } as never)).toThrow(/engine: must be a function/);
+    expect(() => nodeGloss({ bundle: dir, engine: async () => engine })).toThrow(/either bundle or engine/);
+    expect(() => nodeGloss('models/default' as never)).toThrow(/options must be an object/);
+  });
+
+  it('core gloss() refuses what it cannot load instead of passing every request through', () => {
+    expect(() => gloss({ bundle: join(dir, 'b') })).toThrow(/folder path.*@gloss-lens\/gloss\/node/);
+    expect(() => gloss({ bundle: folderSource(join(dir, 'b')) })).toThrow(/needs a backend/);
+    expect(() => gloss()).toThrow(/no bundle/);
+  });
+
+  it('core gloss() runs a BundleSource with a backend', async () => {
+    const app = askApp(gloss({ bundle: folderSource(join(dir, 'b')), backend: ortNodeBackend(), budgetMs: 60_000 }));
+    const res = await ask(app);
+    expect(res.headers.get('x-gloss-status')).toBe('rewritten');
+    expect(((await res.json()) as { body: { prompt: string } }).body.prompt).toBe(
+      `she sold half ⟦gloss: ${HALF}⟧ as many clips`,
+    );
+  });
+
+  it('Node gloss({ bundle: dir }) glosses, and every gloss() naming one bundle shares one engine', async () => {
+    const b = join(dir, 'b');
+    const one = askApp(nodeGloss({ bundle: b, budgetMs: 60_000 }));
+    const two = askApp(nodeGloss({ bundle: `${b}/./`, budgetMs: 60_000, dryRun: true }));
+    const r1 = await ask(one);
+    expect(r1.headers.get('x-gloss-status')).toBe('rewritten');
+    expect(((await r1.json()) as { body: { prompt: string } }).body.prompt).toContain('⟦gloss: ');
+    const r2 = await ask(two);
+    expect(r2.headers.get('x-gloss-dry-run')).toBe('true');
+    expect(((await r2.json()) as { body: { prompt: string } }).body.prompt).toBe('she sold half as many clips');
+    expect(sharedEngine(b)).toBe(sharedEngine(`${b}/./`));
+    expect(await sharedEngine(b)).toBe(await sharedEngine(`${b}/./`));
+  });
+
+  it('Node gloss() with no options uses the embedded default bundle', async () => {
+    const res = await ask(askApp(nodeGloss({ budgetMs: 60_000 })));
+    expect(['rewritten', 'unchanged']).toContain(res.headers.get('x-gloss-status'));
+    const e = await sharedEngine();
+    expect(e.bundle.manifest.name).toBe('default');
+    expect(e).toBe(await sharedEngine(defaultBundleDir));
+  });
+
+  it('a bundle folder without manifest.json throws at creation', () => {
+    expect(() => nodeGloss({ bundle: join(dir, 'missing') })).toThrow(
+      /gloss\(\): bundle folder .*missing has no manifest\.json/,
+    );
+  });
+
+  it('honours x-gloss: off and dry-run per request; another value is a 400', async () => {
+    const app = askApp(nodeGloss({ bundle: join(dir, 'b'), budgetMs: 60_000 }));
+    const off = await ask(app, { 'x-gloss': 'off' });
+    expect(off.headers.get('x-gloss-status')).toBe('disabled');
+    expect(await off.json()).toMatchObject({
+      body: { prompt: 'she sold half as many clips' },
+      gloss: { status: 'disabled' },
+    });
+    const dry = await ask(app, { 'x-gloss': 'dry-run' });
+    expect(dry.headers.get('x-gloss-status')).toBe('rewritten');
+    expect(dry.headers.get('x-gloss-dry-run')).toBe('true');
+    expect(((await dry.json()) as { body: { prompt: string } }).body.prompt).toBe('she sold half as many clips');
+    const bad = await ask(app, { 'x-gloss': 'maybe' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({
+      error: { type: 'invalid_request', message: expect.stringMatching(/x-gloss must be on, off or dry-run/) },
+    });
   });
 });
 

@@ -21,6 +21,33 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** `gloss serve ...` as a process; resolves with the URL of its start line and what it printed. */
+function serveCli(args: string[], cwd?: string) {
+  const p = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--quiet', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd,
+  });
+  const out = { stdout: '', stderr: '' };
+  p.stderr.on('data', (d) => (out.stderr += d));
+  const url = new Promise<string>((done, fail) => {
+    const t = setTimeout(() => fail(new Error(`no listening line: ${out.stderr}`)), 60_000);
+    p.stdout.on('data', (d) => {
+      out.stdout += d;
+      const m = /explorer at (http:\/\/127\.0\.0\.1:\d+)\/ui\//.exec(out.stdout); // the last start line
+      if (m) {
+        clearTimeout(t);
+        done(m[1]);
+      }
+    });
+  });
+  const stop = () =>
+    new Promise<number | null>((done) => {
+      p.on('close', done);
+      p.kill('SIGTERM');
+    });
+  return { p, out, url, stop };
+}
+
 function runCli(args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
     const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -149,5 +176,25 @@ describe('gloss CLI', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/SIGTERM: finishing requests in flight, then stopping/);
     expect(stderr).toBe('');
+  });
+
+  it('without --bundle serves the embedded default bundle from any folder; GET / says what it is', async () => {
+    const srv = serveCli(['--no-proxy'], dir); // a folder with no models/ of its own
+    const url = await srv.url;
+    try {
+      expect(srv.out.stdout).toMatch(/gloss: serving bundle default .* on http/);
+      expect(srv.out.stdout).toContain(`gloss: explorer at ${url}/ui/`);
+      const res = await fetch(`${url}/`);
+      expect(res.status).toBe(200);
+      const about = (await res.json()) as Record<string, unknown>;
+      expect(about).toMatchObject({ name: '@gloss-lens/gloss', bundle: 'default', explorer: '/ui/' });
+      expect(about.version).toMatch(/^\d+\.\d+\.\d+/);
+      expect(Object.keys(about.routes as object)).toEqual(
+        expect.arrayContaining(['POST /v1/rewrite', 'POST /v1/explain', 'GET /v1/bundle', 'GET /ui/']),
+      );
+      expect((await fetch(`${url}/ui/`)).status).toBe(200);
+    } finally {
+      expect(await srv.stop()).toBe(0);
+    }
   });
 });

@@ -29,7 +29,6 @@ export const APP_CASES: AppCase[] = [
   }),
   json('dry run', '/v1/rewrite', { prompt: 'she sold half as many clips', options: { dryRun: true } }),
   json('messages', '/v1/rewrite', {
-    model: 'any',
     messages: [
       { role: 'system', content: 'half' },
       {

@@ -2,6 +2,7 @@
 // checked up front and again while reading, so a lying or absent header cannot get past it).
 import { HttpError } from './errors.ts';
 
+/** Largest request body of Gloss's own endpoints and the middleware's scan, in bytes (1 MiB). */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 function tooLarge(max: number): HttpError {
@@ -15,6 +16,7 @@ export function declaredLength(req: Request): number | undefined {
   return Number(v.trim());
 }
 
+/** What {@link readUpTo} read: the whole body, or (over the limit) its head and the unread rest. */
 export type PartialBody =
   | { complete: true; bytes: Uint8Array }
   /** Over the limit: what was read so far and the rest of the stream, to pass the body on untouched. */
@@ -50,6 +52,7 @@ export async function readLimited(req: Request, max: number): Promise<Uint8Array
   return r.bytes;
 }
 
+/** The chunks as one array (the single chunk itself when there is one); `size` is their total length in bytes. */
 export function concat(chunks: readonly Uint8Array[], size = chunks.reduce((a, c) => a + c.byteLength, 0)): Uint8Array {
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(size);

@@ -16,6 +16,7 @@ export type ErrorType =
   | 'upstream_timeout'
   | 'upstream_not_configured';
 
+/** The JSON body of every error the app answers (proxy routes use the upstream API's own shape instead). */
 export interface ErrorBody {
   error: { type: ErrorType; message: string };
 }
@@ -33,10 +34,12 @@ export class HttpError extends Error {
   }
 }
 
+/** `{ error: { type, message } }`. */
 export function errorBody(type: ErrorType, message: string): ErrorBody {
   return { error: { type, message } };
 }
 
+/** A JSON error Response (`application/json; charset=utf-8`) with the given status and extra headers. */
 export function errorResponse(
   status: number,
   type: ErrorType,

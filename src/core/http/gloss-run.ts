@@ -5,6 +5,7 @@ import type { GlossEngine } from '../engine.ts';
 import type { FiredRule, Span } from '../rules/match.ts';
 import type { RewriteStatus } from '../rewrite/text.ts';
 
+/** A rule that fired, as the API reports it (/v1/rewrite's `fired`, the middleware's report). */
 export interface FiredReport {
   rule: string;
   label: string;
@@ -23,6 +24,7 @@ export interface FiredReport {
   part?: number | null;
 }
 
+/** A gloss inserted into a text, as the API reports it. */
 export interface InsertedReport {
   rule: string;
   /** Offset in the original text (its length for the note block). */
@@ -32,17 +34,20 @@ export interface InsertedReport {
   part?: number | null;
 }
 
+/** Where a glossing pass spent its time, in ms. */
 export interface Timing {
   tokenize: number;
   detect: number;
   match: number;
 }
 
+/** `x` rounded to `digits` decimals (for JSON output; never used in detection). */
 export const round = (x: number, digits = 4): number => {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 };
 
+/** A FiredRule as the API reports it: the rule's label from the engine, peak and ratio rounded to 4 decimals, `where` (message, part) added. */
 export function firedReport(
   engine: GlossEngine,
   f: FiredRule,
@@ -74,6 +79,7 @@ export function ruleIds(fired: readonly { rule: string }[]): string[] {
   return [...new Set(fired.map((f) => f.rule))];
 }
 
+/** Each timing rounded to `digits` decimals (ms). */
 export function roundTiming(t: Timing & { total?: number }, digits = 3): Record<string, number> {
   return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, round(v ?? 0, digits)]));
 }

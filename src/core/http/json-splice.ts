@@ -99,6 +99,7 @@ export function stringRanges(text: string, maxDepth = 6): Map<string, [number, n
   return out;
 }
 
+/** Replace the string value at `path` (object keys and array indexes from the root) with `value`. */
 export interface StringEdit {
   path: JsonPath;
   value: string;

@@ -3,6 +3,7 @@
 // share one creation; a failed creation is forgotten, so the next request tries again.
 import type { GlossEngine } from '../engine.ts';
 
+/** An engine created once, on first use; see {@link lazyEngine}. */
 export interface LazyEngine {
   /** The engine, creating it on the first call. */
   get(): Promise<GlossEngine>;
@@ -12,6 +13,7 @@ export interface LazyEngine {
   lastError(): unknown;
 }
 
+/** Wraps an engine factory: the first get() creates it, concurrent calls share that creation, a failure is forgotten (the next get() retries). */
 export function lazyEngine(factory: () => Promise<GlossEngine>): LazyEngine {
   let pending: Promise<GlossEngine> | undefined;
   let engine: GlossEngine | undefined;

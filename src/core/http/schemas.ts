@@ -1,19 +1,25 @@
-// Request schemas of the HTTP API. Validation errors become one 400 message naming each path
-// (`options.maxGlosses: Too big: ...`), in the same style as the bundle's rules.json errors.
+// Request schemas of the HTTP API (README: "The runtime"), strict: validation errors become one
+// 400 message naming each path (`options.maxGlosses: Too big: ...`, `model: unknown key`), in the
+// same style as the bundle's rules.json errors.
 import { z } from 'zod';
 import { formatIssues } from '../rules/schema.ts';
 import { HttpError } from './errors.ts';
 
+/** Most characters of text in one /v1/rewrite or /v1/explain request (AppLimits.maxPromptChars). */
 export const DEFAULT_MAX_PROMPT_CHARS = 100_000;
+/** Largest `maxGlosses` a request or the middleware accepts. */
 export const MAX_GLOSSES_LIMIT = 50;
+/** Which chat messages are scanned: user turns, the last user turn, system messages, or all. */
 export const SCAN_MODES = ['user', 'last-user', 'system', 'all'] as const;
 
+/** /v1/rewrite's options: which messages to scan, most glosses per text, report without rewriting. */
 export const RewriteOptionsSchema = z.strictObject({
   scan: z.enum(SCAN_MODES).optional(),
   maxGlosses: z.number().int().min(0).max(MAX_GLOSSES_LIMIT).optional(),
   dryRun: z.boolean().optional(),
 });
 
+/** Parsed /v1/rewrite options. */
 export type RewriteOptions = z.infer<typeof RewriteOptionsSchema>;
 
 const ContentPartSchema = z.looseObject({ type: z.string() });
@@ -41,13 +47,20 @@ export function messagesTextChars(messages: readonly z.infer<typeof ChatMessageS
   return n;
 }
 
-// The top level is loose, so a whole chat request (model, stream, ...) can be posted as it is;
-// `options` is strict, so a misspelt option is an error rather than silently ignored.
+const OPTION_KEYS = ['scan', 'maxGlosses', 'dryRun'] as const;
+
+/**
+ * POST /v1/rewrite's body, strict at every level but inside messages (a chat message keeps every
+ * field it arrives with): `{ prompt }` or `{ messages }`, and the options `scan`, `maxGlosses`,
+ * `dryRun` at the top level or, as older clients send them, in `options` (one place per option).
+ * An unknown field is an error naming it, so a misspelt option is never silently ignored.
+ */
 export function rewriteRequestSchema(maxPromptChars: number) {
   return z
-    .looseObject({
+    .strictObject({
       prompt: promptSchema(maxPromptChars).optional(),
       messages: z.array(ChatMessageSchema).min(1, 'must hold at least one message').optional(),
+      ...RewriteOptionsSchema.shape,
       options: RewriteOptionsSchema.optional(),
     })
     .superRefine((b, ctx) => {
@@ -57,6 +70,13 @@ export function rewriteRequestSchema(maxPromptChars: number) {
       if (b.prompt !== undefined && b.messages !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['messages'], message: 'send either prompt or messages, not both' });
       }
+      for (const k of OPTION_KEYS)
+        if (b[k] !== undefined && b.options?.[k] !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['options', k],
+            message: `give ${k} at the top level or in options, not both`,
+          });
       if (b.messages) {
         const n = messagesTextChars(b.messages);
         if (n > maxPromptChars)
@@ -69,17 +89,43 @@ export function rewriteRequestSchema(maxPromptChars: number) {
     });
 }
 
-export function explainRequestSchema(maxPromptChars: number) {
-  return z.looseObject({
-    prompt: promptSchema(maxPromptChars),
-    options: z.strictObject({ maxGlosses: z.number().int().min(0).max(MAX_GLOSSES_LIMIT).optional() }).optional(),
-  });
+/** The rewrite options of a parsed /v1/rewrite body, wherever the client put them. */
+export function rewriteOptions(req: RewriteRequest): RewriteOptions {
+  return {
+    ...req.options,
+    ...Object.fromEntries(OPTION_KEYS.filter((k) => req[k] !== undefined).map((k) => [k, req[k]])),
+  };
 }
 
+const ExplainOptionsSchema = z.strictObject({ maxGlosses: z.number().int().min(0).max(MAX_GLOSSES_LIMIT).optional() });
+
+/** POST /v1/explain's body, strict: `{ prompt, maxGlosses? }` (or `options: { maxGlosses }`). */
+export function explainRequestSchema(maxPromptChars: number) {
+  return z
+    .strictObject({
+      prompt: promptSchema(maxPromptChars),
+      ...ExplainOptionsSchema.shape,
+      options: ExplainOptionsSchema.optional(),
+    })
+    .superRefine((b, ctx) => {
+      if (b.maxGlosses !== undefined && b.options?.maxGlosses !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['options', 'maxGlosses'],
+          message: 'give maxGlosses at the top level or in options, not both',
+        });
+    });
+}
+
+/** A parsed /v1/rewrite body. */
 export type RewriteRequest = z.infer<ReturnType<typeof rewriteRequestSchema>>;
+/** A parsed /v1/explain body. */
 export type ExplainRequest = z.infer<ReturnType<typeof explainRequestSchema>>;
 
-/** Parses with a schema or throws HttpError 400 naming the paths. */
+/**
+ * Parses a request body with a schema.
+ * @throws HttpError 400 `invalid_request` naming each offending path (`options.dry_run: unknown key`).
+ */
 export function parseRequest<T>(schema: z.ZodType<T>, body: unknown): T {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpError(

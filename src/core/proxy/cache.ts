@@ -5,6 +5,7 @@
 import { LRUCache } from 'lru-cache';
 import type { FiredRule } from '../rules/match.ts';
 
+/** The gloss cache: the rules that fired on a text, keyed by a hash (see above), so earlier turns are glossed the same way every time. */
 export interface DetectionCache {
   get(key: string): FiredRule[] | undefined | Promise<FiredRule[] | undefined>;
   set(key: string, fired: FiredRule[]): void | Promise<void>;
@@ -79,6 +80,7 @@ const hex = (buf: ArrayBuffer) => {
   return s;
 };
 
+/** Text -> hex digest used as the cache key (SHA-256: Web Crypto, or node:crypto on Node). */
 export type HashFn = (text: string) => string | Promise<string>;
 
 /** SHA-256 of the text as hex, with Web Crypto (Node and workerd). */

@@ -11,11 +11,16 @@ import { formatIssues } from '../rules/schema.ts';
 import type { ApiFamily } from '../formats/types.ts';
 import type { ScanMode } from '../rewrite/messages.ts';
 
+/** The `scan` values: which chat messages the proxy glosses. */
 export const SCAN_MODES = ['user', 'last-user', 'system', 'all'] as const;
+/** An upstream's name: lower-case letters, digits, '-' and '_', at most 64 characters. */
 export const UPSTREAM_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/** Headers an injected upstream key may go in. */
 export const API_KEY_HEADERS = ['authorization', 'x-api-key', 'api-key'] as const;
+/** One of {@link API_KEY_HEADERS}. */
 export type ApiKeyHeader = (typeof API_KEY_HEADERS)[number];
 
+/** An invalid proxy configuration; the message names the layer (file, environment, flag) and field. */
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);
@@ -23,6 +28,7 @@ export class ConfigError extends Error {
   }
 }
 
+/** One upstream in its full form (a plain string is its base URL). */
 export interface UpstreamConfig {
   /** API root with its version, e.g. https://api.openai.com/v1. */
   baseUrl: string;
@@ -36,7 +42,10 @@ export interface UpstreamConfig {
   timeoutMs?: number;
 }
 
+/** One layer of the proxy configuration (config file, environment, flags); every field optional. The JSON Schema of the config file is generated from these doc comments and {@link ProxyConfigSchema}. */
 export interface ProxyConfig {
+  /** The JSON Schema this file follows, for editors (e.g. `./node_modules/@gloss-lens/gloss/config.schema.json`); ignored by Gloss. */
+  $schema?: string;
   /** Named upstreams: a base URL, or the full form. */
   upstreams?: Record<string, string | UpstreamConfig>;
   /** Which upstream each API family goes to (default: the upstream named like the family). */
@@ -95,7 +104,9 @@ const UpstreamSchema = z.strictObject({
   timeoutMs: positiveMs.optional(),
 });
 
+/** The zod schema every layer is validated with (strict: unknown keys are errors); source of config.schema.json. */
 export const ProxyConfigSchema = z.strictObject({
+  $schema: z.string().optional(),
   upstreams: z.record(z.string(), z.union([z.string(), UpstreamSchema])).optional(),
   routes: z.strictObject({ openai: z.string().optional(), anthropic: z.string().optional() }).optional(),
   headerRouting: z.boolean().optional(),
@@ -129,11 +140,16 @@ export const ProxyConfigSchema = z.strictObject({
   logPrompts: z.boolean().optional(),
 });
 
-/** Validates one layer (a parsed JSON file, say); `where` names it in the error. */
+/**
+ * Validates one layer (a parsed JSON file, say) against {@link ProxyConfigSchema}; `$schema` is
+ * accepted and dropped.
+ * @throws ConfigError naming `where` and each offending path (`config file x.json: budgetMs: ...`).
+ */
 export function parseProxyConfig(value: unknown, where = 'proxy config'): ProxyConfig {
   const r = ProxyConfigSchema.safeParse(value);
   if (!r.success) throw new ConfigError(formatIssues(where, r.error));
-  return r.data as ProxyConfig;
+  const { $schema: _editorsOnly, ...config } = r.data;
+  return config as ProxyConfig;
 }
 
 /**
@@ -312,6 +328,7 @@ export const DEFAULT_UPSTREAMS: Record<string, string> = {
   anthropic: 'https://api.anthropic.com/v1',
 };
 
+/** An upstream after validation: parsed base URL, timeouts filled in. */
 export interface ResolvedUpstream {
   name: string;
   /** Validated base URL, no trailing slash. */
@@ -322,6 +339,7 @@ export interface ResolvedUpstream {
   timeoutMs: number;
 }
 
+/** The merged configuration with every default filled in (times in ms, sizes in bytes). */
 export interface ResolvedProxyConfig {
   upstreams: ReadonlyMap<string, ResolvedUpstream>;
   routes: Record<ApiFamily, string>;
@@ -346,6 +364,7 @@ export interface ResolvedProxyConfig {
   logPrompts: boolean;
 }
 
+/** Defaults of the proxy's numeric policies (ms, bytes, tokens, entries). */
 export const PROXY_DEFAULTS = {
   budgetMs: 50,
   maxBodyBytes: 8 * 1024 * 1024,

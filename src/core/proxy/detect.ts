@@ -7,6 +7,7 @@ import type { GlossEngine } from '../engine.ts';
 import type { LazyEngine } from '../http/lazy-engine.ts';
 import type { FiredRule } from '../rules/match.ts';
 
+/** One request's detection work: its texts and limits, sent to wherever detection runs (serializable for worker threads). */
 export interface DetectJob {
   /** Texts to detect on, newest first (the order the scan limit spends its tokens in). */
   texts: string[];
@@ -25,6 +26,7 @@ export type DetectAnswer = {
   timing: { tokenize: number; detect: number; match: number };
 } | null;
 
+/** Where detection runs: on the calling thread ({@link inThreadDetect}) or in Node's worker pool. */
 export interface DetectService {
   /**
    * Detects on the job's texts. `signal` aborts a job that has not started (a queued job is

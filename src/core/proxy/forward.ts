@@ -14,8 +14,10 @@
 
 export type FetchFn = (input: string, init: RequestInit) => Promise<Response>;
 
+/** Why a forward failed: no connection, connection reset, upstream timeout, or the client went away. */
 export type ForwardFailureKind = 'connect' | 'reset' | 'timeout' | 'client_abort';
 
+/** The upstream's Response, or why there is none; `ms` is wall time, `attempts` counts retries + 1. */
 export type ForwardResult =
   | {
       ok: true;
@@ -26,6 +28,7 @@ export type ForwardResult =
     }
   | { ok: false; kind: ForwardFailureKind; detail: string; ms: number; attempts: number };
 
+/** How one request is forwarded: the fetch to use, the timeout to response headers (ms), retries of never-sent requests. */
 export interface ForwardOptions {
   fetch: FetchFn;
   timeoutMs: number;

@@ -27,11 +27,14 @@ import { inThreadDetect, type DetectService } from './detect.ts';
 import { forward as fetchUpstream, type FetchFn } from './forward.ts';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
 import type { GlossMetrics } from './metrics.ts';
+import { glossMode, type GlossMode } from '../http/mode.ts';
 import { glossPass, type GlossHeaderStatus, type PassResult } from './pass.ts';
 import { relay as relayBody } from './stream.ts';
 
+/** `x-gloss-status` values of proxy responses. */
 export type ProxyGlossStatus = GlossHeaderStatus | 'passthrough';
 
+/** What {@link createProxy} needs: the resolved configuration, the engine, metrics, logging and runtime parts. */
 export interface ProxyDeps {
   config: ResolvedProxyConfig;
   engines: LazyEngine;
@@ -49,6 +52,7 @@ export interface ProxyDeps {
   tokenInAuthorization?: boolean;
 }
 
+/** A glossing proxy route: the client's Request in the given API format, the upstream's answer (or an error in that API's shape) out. */
 export type ProxyHandler = (
   req: Request,
   adapter: FormatAdapter,
@@ -81,19 +85,8 @@ export function familyOf(req: Request): ApiFamily {
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
-type Mode = 'on' | 'off' | 'dry-run';
-
-function modeOf(req: Request): Mode {
-  const v = req.headers.get('x-gloss');
-  if (v === null) return 'on';
-  const m = v.trim().toLowerCase();
-  if (m === 'off' || m === 'dry-run' || m === 'on' || m === '') return (m || 'on') as Mode;
-  throw new HttpError(
-    400,
-    'invalid_request',
-    `x-gloss must be on, off or dry-run, got ${JSON.stringify(v.slice(0, 40))}`,
-  );
-}
+type Mode = GlossMode;
+const modeOf = glossMode;
 
 /** A request body as admitted: all its bytes (to scan), or a stream passed on unscanned. */
 type AdmittedBody =
@@ -129,6 +122,11 @@ function capped(stream: ReadableStream<Uint8Array>, max: number, over: { hit: bo
   );
 }
 
+/**
+ * The LLM proxy's two handlers: `glossing` (chat completions, responses, messages: admit, detect,
+ * forward, relay) and `passthrough` (any other /v1 path, forwarded unglossed). Never throws for a
+ * bad request: errors are Responses in the client's API shape.
+ */
 export function createProxy(deps: ProxyDeps): { glossing: ProxyHandler; passthrough: PassthroughHandler } {
   const { config, metrics, logger: log } = deps;
   const fetchFn: FetchFn = deps.fetch ?? ((input, init) => fetch(input, init));

@@ -52,8 +52,10 @@ function connectionListed(h: Headers): Set<string> {
   );
 }
 
+/** Request headers that carry credentials (replaced when Gloss injects a key, never logged). */
 export const AUTH_HEADERS = ['authorization', 'x-api-key', 'api-key'] as const;
 
+/** How the request headers sent upstream are built from the client's. */
 export interface RequestHeaderOptions {
   /** Strip the caller's credentials (the Gloss token was sent in them, or a key is injected). */
   dropAuth?: boolean;

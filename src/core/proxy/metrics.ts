@@ -46,6 +46,7 @@ abstract class Metric {
   abstract render(): string[];
 }
 
+/** A Prometheus counter with labels. */
 export class Counter extends Metric {
   private readonly series = new Map<string, { values: string[]; n: number }>();
 
@@ -72,6 +73,7 @@ export class Counter extends Metric {
   }
 }
 
+/** A Prometheus histogram with labels and fixed, increasing bucket bounds (in the metric's unit). */
 export class Histogram extends Metric {
   private readonly series = new Map<string, { values: string[]; counts: number[]; sum: number; n: number }>();
 
@@ -119,6 +121,7 @@ export class Histogram extends Metric {
   }
 }
 
+/** A set of metrics rendered together in the Prometheus text format (exposition format 0.0.4). */
 export class Registry {
   private readonly metrics: Metric[] = [];
 
@@ -142,6 +145,7 @@ export class Registry {
   }
 }
 
+/** Content type of the Prometheus text exposition format 0.0.4. */
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** Gloss's metrics. */
@@ -167,6 +171,7 @@ export interface GlossMetrics {
   detectionAbandoned: Counter;
 }
 
+/** A new registry with Gloss's metrics (requests, detection, upstream, cache), served at GET /metrics. */
 export function glossMetrics(): GlossMetrics {
   const registry = new Registry();
   return {

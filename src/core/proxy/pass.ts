@@ -29,6 +29,7 @@ export type GlossHeaderStatus =
   | 'skipped-encoded'
   | 'disabled';
 
+/** What one glossing pass did to its texts as a whole. */
 export type PassStatus = 'rewritten' | 'unchanged' | 'skipped-timeout' | 'skipped-error';
 
 /** One list of messages with its scan mode (the middleware has two: `prompt` and `messages`). */
@@ -39,6 +40,7 @@ export interface PassUnit {
   textPartTypes?: readonly string[];
 }
 
+/** Where a glossing pass detects, with which engine, and how it hashes texts for the cache. */
 export interface PassDeps {
   detect: DetectService;
   /** The main thread's engine: rules for rendering, and the bundle for the cache fingerprint. */
@@ -48,6 +50,7 @@ export interface PassDeps {
   hash: HashFn;
 }
 
+/** A pass's limits: time budget (ms), scan limit (tokens), glosses per text. */
 export interface PassOptions {
   /** Latency the pass may add, in ms, cache lookups included (Infinity: no budget). */
   budgetMs: number;
@@ -58,6 +61,7 @@ export interface PassOptions {
   keepScanned?: boolean;
 }
 
+/** A pass's outcome: status, per-unit reports, the JSON edits to apply, timing, and the detector's error if one failed. */
 export interface PassResult {
   status: PassStatus;
   /** Per unit: the rewritten messages (unchanged ones are the same objects) and per-message reports. */

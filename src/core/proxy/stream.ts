@@ -16,6 +16,7 @@
 
 export type RelayEnd = 'complete' | 'cut' | 'idle' | 'cancelled';
 
+/** How a response body is relayed (see the top of this file): idle timeout (ms), SSE framing, how it ended. */
 export interface RelayOptions {
   sse: boolean;
   /** Longest wait for the next upstream chunk (SSE only); 0 or Infinity: no limit. */
@@ -46,6 +47,7 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
+/** A final SSE event carrying an error (`event: error`), for streams the upstream broke off. */
 export function sseErrorEvent(message: string, type = 'upstream_error'): Uint8Array {
   return new TextEncoder().encode(
     `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type, message } })}\n\n`,
@@ -63,6 +65,7 @@ function bodyCut(): Error {
   return e;
 }
 
+/** The upstream's body as a stream for the client, pulled chunk by chunk; a stream cut short or idle too long ends with one SSE error event (JSON bodies: the connection is aborted). */
 export function relay(body: ReadableStream<Uint8Array>, opts: RelayOptions): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let held: Uint8Array | undefined;

@@ -10,6 +10,7 @@
 //     and every proxy route when an upstream key is injected: with an injected key and no token,
 //     serve refuses to start unless --allow-open-proxy says so.
 //   gloss pack-worker [--bundle dir] [--out dir]   (wrangler's build step: the bundle as Worker modules)
+// Without --bundle both use the embedded default bundle (models/default of this package).
 // Expected failures print one line `gloss: ...` on stderr and exit 1.
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -27,11 +28,17 @@ import {
   type ProxyConfig,
 } from '../../core/proxy/config.ts';
 import type { ScanMode } from '../../core/rewrite/messages.ts';
+import { packWorker, PackError } from '../worker/pack.ts';
+import { defaultBundleDir } from './embedded.ts';
 import { runCli } from './run-cli.ts';
 import { startServer } from './server.ts';
 
-export const DEFAULT_BUNDLE = 'models/default';
+/** The embedded default bundle (absolute: `gloss serve` works from any folder). */
+export const DEFAULT_BUNDLE = defaultBundleDir;
+/** Port `gloss serve` listens on without --port. */
 export const DEFAULT_PORT = 8787;
+/** Folder `gloss pack-worker` writes without --out (what the README's wrangler.toml aliases). */
+export const DEFAULT_PACK_OUT = '.wrangler/gloss-bundle';
 
 class CliError extends Error {}
 
@@ -65,6 +72,7 @@ function stopSignal(): Promise<string> {
   });
 }
 
+/** `gloss serve`'s parsed flags. */
 export interface ServeFlags {
   bundle: string;
   port: number;
@@ -133,6 +141,7 @@ export async function proxyConfigFor(
   return cfg;
 }
 
+/** `gloss serve`: loads the bundle, listens, logs a start banner, stops on SIGINT/SIGTERM. Throws CliError (one line) for bad input. */
 export async function serveCommand(o: ServeFlags): Promise<void> {
   let proxy: ProxyConfig | undefined;
   try {
@@ -167,6 +176,7 @@ export async function serveCommand(o: ServeFlags): Promise<void> {
   console.log(
     `gloss: serving bundle ${m.name} (${m.detector.arch}, ${server.engine.rules.length} rules) with ${server.engine.backend} on ${server.url}`,
   );
+  if (server.url) console.log(`gloss: explorer at ${server.url}/ui/, what this server is at ${server.url}/`);
   if (proxy) {
     const ups = resolveProxyConfig(proxy).upstreams;
     console.log(
@@ -184,6 +194,7 @@ export async function serveCommand(o: ServeFlags): Promise<void> {
   clearTimeout(force);
 }
 
+/** The `gloss` command line (commander): serve, pack-worker. */
 export function makeProgram(): Command {
   const program = new Command('gloss').description('Gloss: a sparse-autoencoder lens in front of LLM APIs');
 
@@ -192,7 +203,7 @@ export function makeProgram(): Command {
     .description(
       'serve the Gloss HTTP API (/v1/rewrite, /v1/explain, /v1/bundle, /healthz, /metrics) and the LLM proxy',
     )
-    .option('--bundle <dir>', 'bundle folder', DEFAULT_BUNDLE)
+    .option('--bundle <dir>', 'bundle folder (default: the embedded default bundle)')
     .option('--port <n>', 'port (0 picks a free one)', port, DEFAULT_PORT)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--quiet', 'no request log', false)
@@ -231,25 +242,25 @@ export function makeProgram(): Command {
       },
     )
     .option('--no-proxy', 'serve without the proxy routes')
-    .action(async (o) => serveCommand(o));
+    .action(async (o: ServeFlags) => serveCommand({ ...o, bundle: o.bundle ?? DEFAULT_BUNDLE }));
 
-  // wrangler's build step ([build] in wrangler.toml): the Worker itself is in src/runtime/worker,
-  // but packing runs in Node before wrangler bundles, from a checkout or the installed package.
   program
     .command('pack-worker')
     .description('pack a bundle as modules for the Cloudflare Worker (run by wrangler before it bundles)')
-    .option(
-      '--bundle <dir>',
-      'bundle folder ($GLOSS_BUNDLE overrides the default)',
-      process.env.GLOSS_BUNDLE || 'models/default',
-    )
-    .option('--out <dir>', 'output folder', '.wrangler/gloss-bundle')
-    .action(async (o: { bundle: string; out: string }) => {
-      const { packWorker } = await import('../worker/pack.ts');
-      const r = await packWorker({ bundle: o.bundle, out: resolve(o.out) });
-      console.log(
-        `gloss: packed ${r.files.length} files (${(r.bytes / 1e6).toFixed(2)} MB) from ${o.bundle} into ${o.out}`,
-      );
+    .option('--bundle <dir>', 'bundle folder (default: $GLOSS_BUNDLE, else the embedded default bundle)')
+    .option('--out <dir>', 'output folder', DEFAULT_PACK_OUT)
+    .action(async (o: { bundle?: string; out: string }) => {
+      const bundle = o.bundle ?? (process.env.GLOSS_BUNDLE || DEFAULT_BUNDLE);
+      await checkBundleDir(bundle);
+      try {
+        const r = await packWorker({ bundle, out: resolve(o.out) });
+        console.log(
+          `gloss: packed ${r.files.length} files (${(r.bytes / 1e6).toFixed(2)} MB) from ${bundle} into ${o.out}`,
+        );
+      } catch (e) {
+        if (e instanceof PackError) throw new CliError(e.message);
+        throw e;
+      }
     });
 
   return program;

@@ -9,8 +9,13 @@ import { Worker } from 'node:worker_threads';
 import type { DetectAnswer, DetectJob, DetectService } from '../../core/proxy/detect.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './detect-worker.ts';
 
-const ENTRY = new URL('./detect-worker-entry.mjs', import.meta.url);
+// From sources (tsx, vitest) the worker is TypeScript and needs tsx's loader in its thread: the
+// .mjs entry registers it. The installed package runs its compiled detect-worker.js directly.
+const ENTRY = import.meta.url.endsWith('.ts')
+  ? new URL('./detect-worker-entry.mjs', import.meta.url)
+  : new URL('./detect-worker.js', import.meta.url);
 
+/** Options of {@link createDetectPool}. */
 export interface DetectPoolOptions {
   /** Bundle folder each worker loads (already verified by the caller's own load). */
   bundle: string;
@@ -21,6 +26,7 @@ export interface DetectPoolOptions {
   backendArg?: unknown;
 }
 
+/** A worker-thread detection pool: a DetectService with a queue and close(). */
 export interface DetectPool extends DetectService {
   readonly size: number;
   /** Jobs waiting for a worker. */

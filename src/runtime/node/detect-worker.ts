@@ -10,6 +10,7 @@ import { scanTexts, type DetectJob } from '../../core/proxy/detect.ts';
 import { folderSource } from './fs-source.ts';
 import { ortNodeBackend } from './ort-node-backend.ts';
 
+/** The workerData a detection worker starts with. */
 export interface WorkerInit {
   bundle: string;
   /** A module whose default export `(arg) => InferenceBackend` replaces onnxruntime-node (tests). */
@@ -17,7 +18,9 @@ export interface WorkerInit {
   backendArg?: unknown;
 }
 
+/** Pool -> worker messages: a job, or a cancel of one. */
 export type ToWorker = { id: number; job: DetectJob } | { cancel: number };
+/** Worker -> pool messages: ready (or not), a job's answers, or its error. */
 export type FromWorker =
   | { ready: true }
   | { ready: false; error: string }

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BundleSource } from '../../core/bundle/source.ts';
 
+/** A BundleSource reading files of a folder on disk; absent files read as undefined. */
 export function folderSource(dir: string): BundleSource {
   return {
     label: dir,

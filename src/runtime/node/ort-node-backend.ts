@@ -2,11 +2,13 @@
 import * as ort from 'onnxruntime-node';
 import type { DetectorSession, InferenceBackend, OutputTensor } from '../../core/detector/backend.ts';
 
+/** onnxruntime-node session options (default: the CPU execution provider, onnxruntime's own thread count). */
 export interface OrtNodeOptions {
   intraOpNumThreads?: number;
   executionProviders?: string[];
 }
 
+/** The detector's InferenceBackend on onnxruntime-node (servers, the trainer, the detection worker threads). */
 export function ortNodeBackend(opts: OrtNodeOptions = {}): InferenceBackend {
   return {
     name: 'onnxruntime-node',

@@ -12,7 +12,9 @@ import { ortNodeBackend } from './ort-node-backend.ts';
 import { nodeUpstreamFetch } from './upstream-fetch.ts';
 import { createDetectPool, type DetectPool, type DetectPoolOptions } from './detect-pool.ts';
 import { nodeUiAssets } from '../../ui/node-assets.ts';
+import { packageVersion } from './embedded.ts';
 
+/** Options of {@link startServer}. */
 export interface ServerOptions {
   /** Bundle folder (manifest.json, detector.onnx, tokenizer.json, ...). */
   bundle: string;
@@ -41,6 +43,7 @@ export function nodeSha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/** A listening Gloss server. */
 export interface RunningServer {
   url: string;
   port: number;
@@ -83,6 +86,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     proxyRuntime: { hash: nodeSha256, fetch: upstreamFetch, detect: pool, ...opts.proxyRuntime },
     runtimeInfo: () => ({ detect: pool ? `${pool.kind}, ${pool.queued()} queued` : 'in-thread' }),
     ui: { assets: nodeUiAssets(), bundle: folderSource(opts.bundle) },
+    about: { version: packageVersion, bundle: engine.bundle.manifest.name },
   });
   const host = opts.host ?? '127.0.0.1';
   const { server, info } = await new Promise<{ server: ServerType; info: AddressInfo }>((resolve, reject) => {

@@ -102,6 +102,7 @@ function pump(body: ReadableStream<Uint8Array>, req: ClientRequest, signal: Abor
   })();
 }
 
+/** The proxy's FetchFn on Node: node:http/https with keep-alive agents (contract above); `close()` destroys the agents' sockets. */
 export function nodeUpstreamFetch(): FetchFn & { close(): void } {
   const http = new HttpAgent(agentOptions);
   const https = new HttpsAgent(agentOptions);

@@ -3,8 +3,10 @@
 import type { DetectorSession, InferenceBackend } from '../../core/detector/backend.ts';
 import { ortWebBackend } from './ort-web-backend.ts';
 
+/** onnxruntime-web execution providers the browser backend tries. */
 export type BrowserProvider = 'webgpu' | 'wasm';
 
+/** Options of the browser's onnxruntime-web backend. */
 export interface BrowserBackendOptions {
   /** Force one provider (default: WebGPU when available). */
   prefer?: BrowserProvider;

@@ -6,6 +6,7 @@ import type { DetectorSession, InferenceBackend, OutputTensor } from '../../core
 
 type OrtModule = Pick<typeof OrtWeb, 'InferenceSession' | 'Tensor'>;
 
+/** An InferenceBackend on an onnxruntime-web module (WASM or WebGPU), shared by workerd, browsers and Node tests. */
 export function ortWebBackend(ort: OrtModule, executionProviders: ('wasm' | 'webgpu')[] = ['wasm']): InferenceBackend {
   return {
     name: `onnxruntime-web/${executionProviders[0]}`,

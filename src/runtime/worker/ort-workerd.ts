@@ -14,6 +14,7 @@ export function ortWasmMemoryBytes(): number | undefined {
   return bytes || undefined;
 }
 
+/** onnxruntime-web set up for workerd: the given compiled wasm module, one thread, no proxy worker (workerd cannot spawn threads or compile wasm at run time). */
 export function configureOrtForWorkerd(wasmModule: WebAssembly.Module): typeof ort {
   if (configured) return ort;
   const instantiate = WebAssembly.instantiate.bind(WebAssembly) as (...a: unknown[]) => Promise<unknown>;

@@ -21,6 +21,7 @@ import { memorySource, toBytes, type FileBytes } from './memory-source.ts';
 import type { UiAssets } from '../../ui/routes.ts';
 import { configureOrtForWorkerd, ortWasmMemoryBytes } from './ort-workerd.ts';
 
+/** The Worker's environment: GLOSS_* vars and secrets (as src/core/proxy/config.ts reads them). */
 export interface WorkerEnv {
   /** When set, Gloss's own /v1/* endpoints and /metrics need `Authorization: Bearer <token>`. */
   GLOSS_BEARER_TOKEN?: string;
@@ -97,6 +98,7 @@ function workerUiAssets(ui: Record<string, FileBytes>): UiAssets {
   };
 }
 
+/** A Worker's `{ fetch }` for a packed bundle and onnxruntime-web's compiled wasm module; the engine loads on first use. */
 export function createWorker(
   bundle: { files: Record<string, FileBytes>; label: string; ui?: Record<string, FileBytes> },
   wasmModule: WebAssembly.Module,
