@@ -110,6 +110,7 @@ describe('offline pipeline with a planted cause', () => {
     const rules = JSON.parse(await readFile(join(dir, 'rules.json'), 'utf8'));
     expect(rules.rules[0]).toMatchObject({ feature: top.feature, scope: 'span' });
     expect(rules.rules[0].gloss).toMatch(/2/); // the "twice" template
+    expect(rules.rules[0].draft).toBe(true);
     expect(await readFile(join(dir, 'rules.review.md'), 'utf8')).toMatch(/top contexts/);
 
     await run([
@@ -128,6 +129,22 @@ describe('offline pipeline with a planted cause', () => {
     expect(ev.synthetic_length_baseline_auc).toBeLessThan(ev.synthetic_auc);
 
     const bundle = join(dir, 'bundle');
+    const exportArgs = (rulesFile: string) => [
+      'export',
+      '--detector',
+      det,
+      '--sae',
+      join(dir, 'sae/jumprelu'),
+      '--rules',
+      rulesFile,
+      '--out',
+      join(dir, 'refused'),
+    ];
+    // A draft nobody reviewed is refused, with one line and exit code 1.
+    expect(await main(exportArgs(join(dir, 'rules.json')))).toBe(1);
+    // The person's review: the draft flag goes once threshold and gloss were checked.
+    delete rules.rules[0].draft;
+    await writeFile(join(dir, 'rules.reviewed.json'), JSON.stringify(rules));
     await run([
       'export',
       '--detector',
@@ -135,7 +152,7 @@ describe('offline pipeline with a planted cause', () => {
       '--sae',
       join(dir, 'sae/jumprelu'),
       '--rules',
-      join(dir, 'rules.json'),
+      join(dir, 'rules.reviewed.json'),
       '--candidates',
       join(dir, 'mine/candidates.json'),
       '--sae-metrics',

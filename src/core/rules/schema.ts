@@ -81,6 +81,8 @@ export const RuleSchema = z.strictObject({
    * without a family (hand-written, pre-issue-14 bundles) are ungated and deduped per place only.
    */
   family: FamilySchema.optional(),
+  /** Written by the trainer and not yet reviewed by a person: `gloss-train export` refuses it unless forced. */
+  draft: z.boolean().optional(),
 });
 
 /**
