@@ -44,8 +44,8 @@ export function fitSparseLogistic(
   const step = 1 / (0.25 * Math.max(wPos, wNeg) * maxNorm);
   let w = new Float64Array(dim),
     b = 0;
-  let zw = new Float64Array(dim),
-    zb = 0;
+  const zw = new Float64Array(dim);
+  let zb = 0;
   let t = 1;
   const g = new Float64Array(dim);
   for (let it = 0; it < iters; it++) {
@@ -92,8 +92,10 @@ export function prf(scores: readonly number[], y: readonly (0 | 1 | boolean)[], 
     fp = 0,
     fn = 0;
   scores.forEach((s, i) => {
-    if (s >= threshold) y[i] ? tp++ : fp++;
-    else if (y[i]) fn++;
+    if (s >= threshold) {
+      if (y[i]) tp++;
+      else fp++;
+    } else if (y[i]) fn++;
   });
   const precision = tp + fp ? tp / (tp + fp) : 0;
   const recall = tp + fn ? tp / (tp + fn) : 0;

@@ -176,7 +176,7 @@ export async function runOutcomes(opts: OutcomesOptions): Promise<OutcomesSummar
   let writes: Promise<unknown> = Promise.resolve();
   const append = (s: string) => (writes = writes.then(() => fh!.appendFile(s, 'utf8')));
   try {
-    if (fh && existing.missingNewline) append('\n');
+    if (fh && existing.missingNewline) void append('\n'); // awaited through `writes`
     await runPool(
       todo,
       concurrency,

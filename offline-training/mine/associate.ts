@@ -103,8 +103,13 @@ export function associate(
     for (let i = 0; i < n; i++) {
       const fires = prompts[i].max[j] > 0;
       const s = strata[bins[i]];
-      if (fires) failed[i] ? (a++, s.a++) : (b++, s.b++);
-      else failed[i] ? s.c++ : s.d++;
+      if (fires && failed[i]) {
+        a++;
+        s.a++;
+      } else if (fires) {
+        b++;
+        s.b++;
+      } else failed[i] ? s.c++ : s.d++;
     }
     const support = a + b;
     if (support < minSupport || support > maxFrac * n) continue;

@@ -30,7 +30,10 @@ export async function topContexts(
       let bestV = 0;
       for (let t = 0; t < T; t++) {
         const v = r.acts[t * m + f];
-        if (v > bestV) ((bestV = v), (bestT = t));
+        if (v > bestV) {
+          bestV = v;
+          bestT = t;
+        }
       }
       if (bestT < 0) continue;
       const list = best.get(f)!;

@@ -129,7 +129,10 @@ export async function mine(opts: MineOptions): Promise<MiningResult> {
         const v = r.acts[base + j];
         if (v > 0) {
           count[j]++;
-          if (v > max[j]) ((max[j] = v), (arg[j] = t));
+          if (v > max[j]) {
+            max[j] = v;
+            arg[j] = t;
+          }
         }
       }
     }

@@ -86,7 +86,11 @@ export function auc(scores: readonly number[], labels: readonly (0 | 1 | boolean
     let j = i;
     while (j < idx.length && idx[j][0] === idx[i][0]) j++;
     const avgRank = (i + 1 + j) / 2;
-    for (let k = i; k < j; k++) if (idx[k][1]) ((rankSumPos += avgRank), nPos++);
+    for (let k = i; k < j; k++)
+      if (idx[k][1]) {
+        rankSumPos += avgRank;
+        nPos++;
+      }
     i = j;
   }
   const nNeg = idx.length - nPos;
@@ -107,7 +111,10 @@ export function rocCurve(
     fp = 0;
   for (let i = 0; i < idx.length;) {
     let j = i;
-    while (j < idx.length && idx[j][0] === idx[i][0]) (idx[j][1] ? tp++ : fp++, j++);
+    for (; j < idx.length && idx[j][0] === idx[i][0]; j++) {
+      if (idx[j][1]) tp++;
+      else fp++;
+    }
     pts.push({ fpr: N ? fp / N : 0, tpr: P ? tp / P : 0 });
     i = j;
   }
@@ -196,10 +203,16 @@ export function logisticFit(
         for (let k = 0; k < p; k++) H[j][k] += s * xi[j] * xi[k];
       }
     }
-    for (let j = 1; j < p; j++) ((g[j] += l2 * n * w[j]), (H[j][j] += l2 * n));
+    for (let j = 1; j < p; j++) {
+      g[j] += l2 * n * w[j];
+      H[j][j] += l2 * n;
+    }
     const step = solve(H, g);
     let max = 0;
-    for (let j = 0; j < p; j++) ((w[j] -= step[j]), (max = Math.max(max, Math.abs(step[j]))));
+    for (let j = 0; j < p; j++) {
+      w[j] -= step[j];
+      max = Math.max(max, Math.abs(step[j]));
+    }
     if (max < 1e-9) break;
   }
   return { w, predict: (x) => 1 / (1 + Math.exp(-(w[0] + x.reduce((s, v, j) => s + v * w[j + 1], 0)))) };

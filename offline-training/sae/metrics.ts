@@ -149,7 +149,11 @@ export async function evaluateSae(
         const { vals, idx } = await runner.encoder.topk(xc, B, runner.rows, sae.b_enc);
         const k = sae.k!;
         decodeSlots(sae, B, vals, idx, k, xh);
-        for (let t = 0; t < B * k; t++) if (vals[t] > 0) (active++, fire[idx[t]]++);
+        for (let t = 0; t < B * k; t++)
+          if (vals[t] > 0) {
+            active++;
+            fire[idx[t]]++;
+          }
       } else {
         const pre = await runner.encoder.pre(xc, B, runner.rows, sae.b_enc);
         active += decodeDense(sae, B, pre, xh, fire);

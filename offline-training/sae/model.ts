@@ -154,12 +154,19 @@ export function encode(
     if (act === 'topk') {
       topkIndices(pre, off, nf, Math.min(k, nf), sel);
       const s = Array.from(sel.subarray(0, Math.min(k, nf))).sort((p, q) => p - q);
-      for (const j of s) if (pre[off + j] > 0) (idx.push(j), val.push(pre[off + j]));
+      for (const j of s)
+        if (pre[off + j] > 0) {
+          idx.push(j);
+          val.push(pre[off + j]);
+        }
     } else {
       for (let t = 0; t < nf; t++) {
         const v = pre[off + t];
         const j = opts.features ? opts.features[t] : t;
-        if (v > 0 && (act !== 'jumprelu' || v > sae.threshold![j])) (idx.push(j), val.push(v));
+        if (v > 0 && (act !== 'jumprelu' || v > sae.threshold![j])) {
+          idx.push(j);
+          val.push(v);
+        }
       }
     }
     ptr[r + 1] = idx.length;

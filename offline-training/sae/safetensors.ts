@@ -192,7 +192,7 @@ export function encodeSafetensors(tensors: Record<string, StInput>, metadata?: R
     header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + size] };
     offset += size;
   }
-  let json = JSON.stringify(header);
+  const json = JSON.stringify(header);
   const enc = new TextEncoder();
   let hb = enc.encode(json);
   const pad = (8 - (hb.length % 8)) % 8;

@@ -37,7 +37,10 @@ async function readRows(cache: string, index: CacheIndex): Promise<Float32Array>
   }
   const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
   let o = 0;
-  for (const p of parts) (out.set(p, o), (o += p.length));
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 

@@ -301,7 +301,7 @@ describe('GGUF corrupt and truncated files', () => {
           }
         }
       } catch (e) {
-        if (!(e instanceof GgufError)) throw new Error(`trial ${trial}: ${(e as Error).stack}`);
+        if (!(e instanceof GgufError)) throw new Error(`trial ${trial}: ${(e as Error).stack}`, { cause: e });
         threw++;
       }
     }

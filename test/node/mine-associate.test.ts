@@ -19,7 +19,11 @@ describe('associate', () => {
       const length = 20 + Math.floor(r() * 100);
       const max = new Float32Array(m);
       const count = new Uint16Array(m);
-      for (let j = 0; j < m; j++) if (r() < 0.2) ((max[j] = 0.5 + r()), (count[j] = 1));
+      for (let j = 0; j < m; j++)
+        if (r() < 0.2) {
+          max[j] = 0.5 + r();
+          count[j] = 1;
+        }
       // Latent 7 fires on long prompts only (a length tracker).
       max[7] = length > 70 ? 1 : 0;
       // Latent 13 is the planted cause: when it fires, failure is far more likely.

@@ -55,9 +55,7 @@ async function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: any }> {
 }
 
 /** Runs `call` directly against the fake, then through Gloss; returns both and what the fake got. */
-async function both<T>(
-  call: (direct: boolean) => Promise<T>,
-): Promise<{
+async function both<T>(call: (direct: boolean) => Promise<T>): Promise<{
   direct: { value?: T; error?: any };
   gloss: { value?: T; error?: any };
   sent: FakeRequest;

@@ -19,11 +19,15 @@ describe('fitSparseLogistic', () => {
       const idx: number[] = [];
       const val: number[] = [];
       // Feature 5 fires mostly on positives, feature 9 mostly on negatives; 8 random others.
-      if (label ? r() < 0.8 : r() < 0.1) (idx.push(5), val.push(1 + r()));
-      if (!label ? r() < 0.6 : r() < 0.1) (idx.push(9), val.push(1 + r()));
+      const fire = (j: number, v: number) => {
+        idx.push(j);
+        val.push(v);
+      };
+      if (label ? r() < 0.8 : r() < 0.1) fire(5, 1 + r());
+      if (!label ? r() < 0.6 : r() < 0.1) fire(9, 1 + r());
       for (let k = 0; k < 8; k++) {
         const j = 10 + Math.floor(r() * 190);
-        if (!idx.includes(j)) (idx.push(j), val.push(r()));
+        if (!idx.includes(j)) fire(j, r());
       }
       rows.push({ idx: Int32Array.from(idx), val: Float32Array.from(val) });
       y.push(label);

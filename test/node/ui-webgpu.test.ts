@@ -19,7 +19,6 @@ import {
   startUiServer,
   waitForResult,
   type LaunchedBrowser,
-  type UiServer,
 } from '../helpers/browser.ts';
 import { writeKnownBundle } from '../helpers/known-bundle.ts';
 
