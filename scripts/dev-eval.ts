@@ -96,8 +96,14 @@ for (const t of traps) {
   const fams = mathFired(o).map((f) => familyOf(f.ruleId));
   const pf = (perFamily[t.family] ??= { n: 0, glossed: 0, right: 0 });
   pf.n++;
-  if (fams.length) (trapGlossed++, pf.glossed++);
-  if (fams.includes(t.family)) (trapRight++, pf.right++);
+  if (fams.length) {
+    trapGlossed++;
+    pf.glossed++;
+  }
+  if (fams.includes(t.family)) {
+    trapRight++;
+    pf.right++;
+  }
   else trapMisses.push(`${t.family}: "${t.phrase}" -> ${fams.join(',') || 'none'}`);
   const kf = keywordFamily(t.text);
   if (kf) kwGlossed++;

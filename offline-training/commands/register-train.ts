@@ -250,6 +250,7 @@ export function registerTrainCommands(program: Command): void {
       'also write the small trained parts (head.safetensors, rules, features, card, figures) here',
     )
     .option('--training-data <text>', "the card's training-data section (markdown)")
+    .option('--force', 'ship draft rules nobody reviewed (the card names them)', false)
     .action(async (o) => {
       const { exportBundle } = await import('../mine/export.ts');
       const m = await exportBundle({
@@ -263,6 +264,7 @@ export function registerTrainCommands(program: Command): void {
         int8: o.int8,
         name: o.name,
         trainedOut: o.trainedOut,
+        force: o.force,
         card: o.trainingData ? { trainingData: o.trainingData } : undefined,
       });
       console.log(`wrote bundle ${o.out} (${m.name}): ${Object.keys(m.files).join(', ')}`);
