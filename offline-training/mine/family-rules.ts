@@ -47,6 +47,11 @@ export interface MisreadingEvidence {
   lo: number;
   hi: number;
   p: number;
+  /**
+   * Odds of any failure when the latent fires vs not, Mantel-Haenszel over model strata: the
+   * misreading counts are circular (a label needs the phrase the latent fires on), this is not.
+   */
+  failureOr: [number, number, number];
   examples: { question: string; model: string; phrase: string; why: string }[];
 }
 
@@ -286,6 +291,7 @@ export function misreadingEvidence(
   maxima: Map<string, Map<number, number>>,
 ): MisreadingEvidence {
   const tables = new Map<string, Table2x2>();
+  const failTables = new Map<string, Table2x2>();
   let misread = 0,
     misreadFired = 0,
     fired = 0;
@@ -297,6 +303,10 @@ export function misreadingEvidence(
     if (fires) mis ? t.a++ : t.b++;
     else mis ? t.c++ : t.d++;
     tables.set(r.model, t);
+    const ft = failTables.get(r.model) ?? { a: 0, b: 0, c: 0, d: 0 };
+    if (fires) !r.correct ? ft.a++ : ft.b++;
+    else !r.correct ? ft.c++ : ft.d++;
+    failTables.set(r.model, ft);
     if (fires) fired++;
     if (mis) misread++;
     if (mis && fires) {
@@ -317,6 +327,9 @@ export function misreadingEvidence(
     lo: round(or.lo),
     hi: round(or.hi),
     p: +mantelHaenszel(ts).p.toPrecision(3),
+    failureOr: ((f) => [round(f.or), round(f.lo), round(f.hi)] as [number, number, number])(
+      mhOddsRatio([...failTables.values()]),
+    ),
     examples,
   };
 }
