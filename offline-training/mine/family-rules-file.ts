@@ -23,7 +23,8 @@ export const FAMILY_GLOSSES: Record<string, string> = {
   ratio: '"{span}": a ratio a:b splits a total into a + b equal parts; each part is total / (a + b)',
   average: '"{span}": an average is the sum of the values divided by how many there are; a total is average x count',
   sequence: '"{span}": consecutive numbers differ by 1 (consecutive even or odd numbers by 2): n, n + 1, n + 2',
-  'work-rate': '"{span}": working together, rates add (jobs per hour), times do not: together they take 1 / (1/a + 1/b)',
+  'work-rate':
+    '"{span}": working together, rates add (jobs per hour), times do not: together they take 1 / (1/a + 1/b)',
   periodic: '"{span}": count the occurrences: every other day is every 2nd day; every k days is about days / k times',
 };
 
@@ -55,10 +56,11 @@ export function familyRulesFile(mined: MineFamiliesResult, review: FamilyReview,
       placement: 'after-phrase',
       gloss: rv?.gloss ?? FAMILY_GLOSSES[c.family],
       priority: n - i,
-      label: `fires on ${words}: ${share}% of its firings in GSM8K are in ${c.family} phrases (feature ${c.feature})`.slice(
-        0,
-        120,
-      ),
+      label:
+        `fires on ${words}: ${share}% of its firings in GSM8K are in ${c.family} phrases (feature ${c.feature})`.slice(
+          0,
+          120,
+        ),
       family: c.family,
       evidence: {
         support: m?.misreadFired ?? 0,

@@ -55,14 +55,17 @@ export async function mineFamilies(o: MineFamiliesOptions): Promise<MineFamilies
     ];
     const rows = [];
     for (const t of gateTexts) rows.push(await pooledRow(runner, t.text));
-    const { gate, heldOut } = trainGate(gateTexts, rows, sae.d_sae, MATH_FAMILIES);
+    const { gate, heldOut } = trainGate(gateTexts, rows, sae.d_sae, MATH_FAMILIES, {
+      maxLatents: 96,
+      maxNegativeRate: 0.02,
+    });
     log(`gate: ${gate.features.length} latents, threshold ${gate.threshold}, held-out ${JSON.stringify(heldOut)}`);
 
     // 2. Latents on family phrases.
     const cueMath = o.math.slice(0, o.cueTexts ?? 2500);
     const { hits, cueTokens } = await scanCues(runner, cueMath);
     log(`cue tokens: ${JSON.stringify(Object.fromEntries(cueTokens))}`);
-    const cands = pickCandidates(hits, cueTokens, MATH_FAMILIES);
+    const cands = pickCandidates(hits, cueTokens, MATH_FAMILIES, { minPrecision: 0.7, perFamily: 3 });
     hits.clear();
     log(`candidates: ${cands.map((c) => `${c.family}:${c.feature}`).join(' ')}`);
 
@@ -70,7 +73,7 @@ export async function mineFamilies(o: MineFamiliesOptions): Promise<MineFamilies
     const general = o.general.filter((g) => isHeldOut(g.id, 0.25, 11) === false).map((g) => g.text);
     for (const c of cands) {
       c.tokenTest = await tokenTest(runner, c, general.slice(0, 60), o.math.slice(2500, 4500));
-      const sample = general.slice(100, 700);
+      const sample = general.slice(100, 400);
       let n = 0;
       for (const text of sample) {
         const r = await runner.run(text);

@@ -68,13 +68,12 @@ export const CUES: Cue[] = [
   { family: 'multiplicative', re: /\b(twice|double[sd]?|triple[sd]?)\b/gi, group: 1 },
   { family: 'fraction', re: /\b(half|halves|thirds?|quarters?|fourth|fifth)\b/gi, group: 1 },
   { family: 'fraction', re: /\b\d+\/(\d+)\b/g, group: 1 },
-  { family: 'percent', re: /(\d+(?:\.\d+)?)\s*(?:%|percent\b)/gi, group: 1 },
+  { family: 'percent', re: /(\d+(?:\.\d+)?)\s*(?:%|percent\b|per cent\b)/gi, group: 1 },
+  // A rate: "$68 per dozen", "5 hours a day", "3 cups each day", "per kilogram".
+  { family: 'rate', re: new RegExp(String.raw`(?:\$?${N} (?:\w+ ){0,2})?\bper (?!cent\b)\w+`, 'gi'), group: 1 },
   {
     family: 'rate',
-    re: new RegExp(
-      String.raw`\$?${N} (?:\w+ )?(?:per|an|a|each|every) (?:hour|day|week|month|year|minute|dozen|pound|kilogram|mile|page|piece|item|person|box|bag|pack)\b`,
-      'gi',
-    ),
+    re: new RegExp(String.raw`\$?${N} (?:\w+ ){0,2}(?:an|a|each) (?:hour|day|week|month|year|minute|second)\b`, 'gi'),
     group: 1,
   },
   {

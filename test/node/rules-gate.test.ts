@@ -110,10 +110,17 @@ describe('after-phrase placement and one gloss per meaning', () => {
     ]);
   });
 
-  it('keeps a gloss that quotes its span once per distinct phrase', () => {
+  it('says a meaning once even when its gloss quotes different phrases; other families still speak', () => {
     const text = 'Eggs cost $2 per dozen and milk costs $1 per litre.';
-    const r = rule({ id: 'per', feature: 0, family: 'rate', placement: 'after-phrase', gloss: '"{span}" is a rate' });
-    const m = matchRules({ ...input(text, 1, { 3: { 0: 1 }, 9: { 0: 2 } }), rules: [r] });
-    expect(m.fired.map((f) => f.span.text).sort()).toEqual(['per dozen', 'per litre']);
+    const rules = [
+      rule({ id: 'per', feature: 0, family: 'rate', placement: 'after-phrase', gloss: '"{span}" is a rate' }),
+      rule({ id: 'per2', feature: 1, family: 'rate', placement: 'after-phrase', gloss: '"{span}" is a rate' }),
+      rule({ id: 'cost', feature: 2, family: 'additive-comparison', placement: 'after-phrase', gloss: 'a difference' }),
+    ];
+    const m = matchRules({ ...input(text, 3, { 3: { 0: 1, 1: 1 }, 9: { 0: 2 }, 1: { 2: 1 } }), rules });
+    expect(m.fired.map((f) => [f.ruleId, f.span.text])).toEqual([
+      ['per', 'per litre'],
+      ['cost', 'cost $2 per dozen'],
+    ]);
   });
 });

@@ -225,14 +225,15 @@ export function matchRules(input: MatchInput): MatchResult {
   const out: FiredRule[] = [];
   // Glosses already taken, by place ('note' or the span end), rendered only where places collide.
   const taken = new Map<string, Set<string>>();
-  // Family rules: one gloss per meaning per prompt (family and rendered gloss), wherever it fired.
+  // Family rules: one gloss per meaning per prompt (family and gloss template), wherever it fired:
+  // the strongest phrase of a family gets it.
   const meanings = new Set<string>();
   for (const { f, gloss, family } of candidates) {
     // Two rules that would insert the same words at the same place say it once.
     const where = f.placement === 'note' ? 'note' : String(f.span.end);
     const here = taken.get(where);
     const rendered = here || family ? renderGloss(gloss, f.span.text) : '';
-    const meaning = family ? `${family}\u0000${rendered}` : '';
+    const meaning = family ? `${family}\u0000${gloss}` : '';
     if (here?.has(rendered) || (family && meanings.has(meaning))) {
       skipped.push({ ruleId: f.ruleId, reason: 'duplicate', span: f.span });
       continue;
