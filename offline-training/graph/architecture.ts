@@ -11,10 +11,3 @@ export interface BuiltDetector {
     outputs: string[];
   };
 }
-
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}

@@ -49,14 +49,21 @@ export interface LinearOptions {
   int8?: boolean;
   /** How int8 weights are computed with; see quantize.ts for the measured trade-off. */
   int8Form?: Int8Form;
+  /**
+   * Weight bits of the `integer` form: 7 (default; saturation-free on every U8S8 kernel) or 8
+   * (exact only on VNNI, ARM and WASM: kept for the benchmark that shows why 7 is the default).
+   */
+  weightBits?: 7 | 8;
 }
 
 /**
- * 'integer': DynamicQuantizeLinear + MatMulInteger (int8 arithmetic; onnxruntime's CPU and WASM
- *   providers fuse it into DynamicQuantizeMatMul).
- * 'dequantize': DequantizeLinear + MatMul (int8 storage, fp32 arithmetic).
+ * 'integer': DynamicQuantizeLinear + MatMulInteger with 7-bit symmetric int8 weights (U8S8 integer
+ *   arithmetic; onnxruntime's CPU and WASM providers fuse it into DynamicQuantizeMatMul).
+ * 'integer-u8': the same with uint8 weights (8-bit, zero point 128): U8U8, saturation-free too.
+ * 'dequantize': DequantizeLinear + MatMul (8-bit int8 storage, fp32 arithmetic).
+ * quantize.ts says why 'integer' is the default.
  */
-export type Int8Form = 'integer' | 'dequantize';
+export type Int8Form = 'integer' | 'integer-u8' | 'dequantize';
 
 function describe(v: Value): string {
   return `${v.name} ${v.dtype}[${v.shape.join(', ')}]`;
@@ -106,7 +113,7 @@ export class GraphBuilder {
 
   constructor(
     readonly graphName: string,
-    readonly opts: { opset?: number; docString?: string; int8Form?: Int8Form } = {},
+    readonly opts: { opset?: number; docString?: string; int8Form?: Int8Form; weightBits?: 7 | 8 } = {},
   ) {
     this.opsetImports = [
       { domain: '', version: opts.opset ?? 17 },
@@ -374,21 +381,37 @@ export class GraphBuilder {
     }
     let y: Value;
     if (opts.int8) {
-      const q = quantizePerChannelInt8(weight, inDim, outDim);
-      const wq = this.init(`${name}.weight_int8`, q.values, [inDim, outDim], 'int8');
+      const form = opts.int8Form ?? this.opts.int8Form ?? 'integer';
+      const bits = form === 'integer' ? (opts.weightBits ?? this.opts.weightBits ?? 7) : 8;
+      const q = quantizePerChannelInt8(weight, inDim, outDim, bits);
       const scale = this.init(`${name}.weight_scale`, q.scales, [outDim], 'float32');
-      if ((opts.int8Form ?? this.opts.int8Form ?? 'integer') === 'integer') {
+      if (form === 'integer' || form === 'integer-u8') {
         const [xq, xScale, xZero] = this.op('DynamicQuantizeLinear', [x], {}, [
           { dtype: 'uint8', shape: x.shape },
           { dtype: 'float32', shape: [] },
           { dtype: 'uint8', shape: [] },
         ]);
         const outShape = [...x.shape.slice(0, -1), outDim];
-        const acc = this.one('MatMulInteger', [xq, wq, xZero], {}, 'int32', outShape);
+        let acc: Value;
+        if (form === 'integer') {
+          const wq = this.init(`${name}.weight_int8`, q.values, [inDim, outDim], 'int8');
+          acc = this.one('MatMulInteger', [xq, wq, xZero], {}, 'int32', outShape);
+        } else {
+          // U8U8: w + 128 as uint8 with a per-column zero point of 128 (the same symmetric values).
+          const wu = this.init(
+            `${name}.weight_uint8`,
+            Uint8Array.from(q.values, (v) => v + 128),
+            [inDim, outDim],
+            'uint8',
+          );
+          const wZero = this.init(`${name}.weight_zero`, new Uint8Array(outDim).fill(128), [outDim], 'uint8');
+          acc = this.one('MatMulInteger', [xq, wu, xZero, wZero], {}, 'int32', outShape);
+        }
         this.products.push([x.shape, [inDim, outDim]]);
         const accF = this.cast(acc, 'float32');
         y = this.mul(accF, this.mul(xScale, scale));
       } else {
+        const wq = this.init(`${name}.weight_int8`, q.values, [inDim, outDim], 'int8');
         const zero = this.init(`${name}.weight_zero`, new Int8Array(outDim), [outDim], 'int8');
         const w = this.one('DequantizeLinear', [wq, scale, zero], { axis: 1 }, 'float32', [inDim, outDim]);
         y = this.matmul(x, w);

@@ -32,5 +32,5 @@ export { readOutcomes, outcomeModels, modelAccuracy, SHARED_GSM8K_ID_PREFIX } fr
 export type { OutcomeRecord, CommonOutcome } from './outcomes-format.ts';
 export { runUplift, formatUpliftReport, NO_ENDPOINT_UPLIFT } from '../evaluate/uplift.ts';
 export type { UpliftOptions, UpliftReport, UpliftRow } from '../evaluate/uplift.ts';
-export { addOutcomesCommand, addEndpointOptions, addUpliftOptions, runOutcomesCli, runUpliftCli } from './commands.ts';
+export { runOutcomesCli, runUpliftCli } from './commands.ts';
 export type { EndpointCliOptions, UpliftCliOptions } from './commands.ts';

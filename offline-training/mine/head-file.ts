@@ -11,7 +11,11 @@ export interface HeadFile {
   features: number[];
 }
 
-export async function saveHead(path: string, h: HeadFile): Promise<void> {
+/**
+ * Writes a head as safetensors (W_enc [dIn, F], b_enc [F], b_dec [dIn], threshold [F]).
+ * @param extraMetadata more string metadata (for example which detector form the thresholds belong to)
+ */
+export async function saveHead(path: string, h: HeadFile, extraMetadata: Record<string, string> = {}): Promise<void> {
   const F = h.features.length;
   const bytes = encodeSafetensors(
     {
@@ -20,7 +24,7 @@ export async function saveHead(path: string, h: HeadFile): Promise<void> {
       b_dec: { dtype: 'F32', shape: [h.head.dIn], data: h.head.bDec },
       threshold: { dtype: 'F32', shape: [F], data: h.head.threshold },
     },
-    { format: 'gloss-sae-head', features: JSON.stringify(h.features) },
+    { format: 'gloss-sae-head', features: JSON.stringify(h.features), ...extraMetadata },
   );
   await writeFile(path, bytes);
 }

@@ -3,7 +3,7 @@
 // held-out ROC curves, and failed examples.
 import { writeFile } from 'node:fs/promises';
 import { readJson } from '../read-json.ts';
-import { UsageError } from '../graph/architecture.ts';
+import { UsageError } from '../errors.ts';
 import type { MiningResult } from '../mine/mine.ts';
 import type { DetectionEvaluation } from '../evaluate/detection.ts';
 import { intervalChart, lineChart, svgChart } from './charts.ts';

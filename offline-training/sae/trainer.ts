@@ -18,6 +18,7 @@ import { calibrateJumpRelu, jumpReluAgreement, toJumpRelu, type JumpReluAgreemen
 import type { SaeParams } from './kernels.ts';
 import { evaluateSae, meanBaselineFvu, pcaBaselineFvu, saeRunner, type EvalResult } from './metrics.ts';
 import type { Sae } from './model.ts';
+import { SaeSettings, type SaeSettingsInput } from './options.ts';
 
 export interface ProgressMetrics {
   /** Training-batch FVU (exponential moving average over recent steps). */
@@ -33,66 +34,20 @@ export interface ProgressMetrics {
   eval?: { fvu: number; l0: number; dead_fraction: number };
 }
 
-export interface TrainSaeOptions {
+/**
+ * What trainSae takes: the settings (sae/options.ts documents each, with its default) plus where
+ * the data comes from and goes, and the hooks a caller wires in.
+ */
+export interface TrainSaeOptions extends SaeSettingsInput {
   /** Activation cache folder (or an opened cache). */
   cache: string | ActivationCache;
   /** Output folder: cfg.json, sae.safetensors, jumprelu/, metrics.json, summary.txt, checkpoint/. */
   out?: string;
-  /** Latents (d_sae); default 8 * d_in. */
-  width?: number;
-  /** Active latents per token; default 32 (at most width). */
-  k?: number;
-  /** Adam learning rate; default 2e-4 * sqrt(16384 / width) (the paper's 1/sqrt(n) scaling). */
-  lr?: number;
-  /** Tokens per step; default 1024. */
-  batch?: number;
-  /** Training steps; default about 3 epochs of the training split, within [200, 30000]. */
-  steps?: number;
-  seed?: number;
-  /** AuxK latents; default a power of two near d_in / 2. */
-  kAux?: number;
-  /** AuxK coefficient; default 1/32. */
-  auxCoef?: number;
-  /** Tokens without firing after which a latent counts as dead; default min(10M, steps*batch/20), at least 16 batches. */
-  deadTokens?: number;
-  beta1?: number;
-  beta2?: number;
-  /** Adam epsilon; default 6.25e-10 (the paper's). */
-  eps?: number;
-  /** Linear learning-rate warm-up steps; default 5% of steps, at most 1000. */
-  warmupSteps?: number;
-  /** Fraction of steps at the end over which the learning rate decays linearly to 0; default 0.2. */
-  decayFraction?: number;
-  /** Held-out fraction of the cache (by blocks of rows); default 0.05. */
-  heldOutFraction?: number;
-  /** Evaluate on the held-out slice every this many steps; default steps / 10. */
-  evalEvery?: number;
-  /** Held-out rows evaluated during training; default 4096. */
-  evalRows?: number;
-  /** Held-out rows for the final metrics; default 32768. */
-  finalEvalRows?: number;
-  /** Training rows for the normalisation statistics and the PCA baseline; default 32768. */
-  normRows?: number;
-  /** Training rows for JumpReLU calibration; default 16384. 0 skips calibration. */
-  calibrationRows?: number;
-  /** Checkpoint every this many steps (and at the end, and on abort); default steps / 10. Needs `out`. */
-  checkpointEvery?: number;
-  /** Continue from <out>/checkpoint when there is one. */
-  resume?: boolean;
-  /** 'cpu' (default) or 'cuda' (onnxruntime-node's CUDA provider; falls back to CPU with a message). */
-  device?: string;
-  /** 'ort' (default): encoder on onnxruntime; 'ts': everything in TypeScript (the baseline). */
-  engine?: Engine;
-  /** Worker threads for the TypeScript half of a step (default: cores, at most 8). Results match
-   * bit for bit only between runs with the same count (partial sums are reduced per thread). */
-  threads?: number;
-  /** Skip the PCA baseline (default: computed). */
-  pca?: boolean;
   /** Stop early: a checkpoint is written and the result says interrupted. */
   signal?: AbortSignal;
+  /** Called every `progressEvery` steps and on evaluation steps (step is 1-based). */
   onProgress?: (step: number, total: number, metrics: ProgressMetrics) => void;
-  /** Call onProgress every this many steps; default 10. */
-  progressEvery?: number;
+  /** Messages (resume, CUDA fallback, phases); default: none. */
   log?: (msg: string) => void;
   /** Extra cfg.json metadata (model_name, hook_name, ...); default from the cache's source. */
   metadata?: Record<string, unknown>;
@@ -170,34 +125,17 @@ export interface TrainSaeResult {
   options: ResolvedOptions;
 }
 
-function checkInt(v: number | undefined, name: string, min: number): void {
-  if (v !== undefined && (!Number.isInteger(v) || v < min))
-    throw new SaeError(`${name} must be an integer >= ${min}, got ${v}`);
-}
-function checkNum(v: number | undefined, name: string, ok: (v: number) => boolean, range: string): void {
-  if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)))
-    throw new SaeError(`${name} must be ${range}, got ${v}`);
+/** Checks the settings against their schema; throws SaeError naming the first bad one. */
+function checkSettings(o: TrainSaeOptions): void {
+  const { cache: _c, out: _o, signal: _s, onProgress: _p, log: _l, metadata: _m, ...settings } = o;
+  const r = SaeSettings.safeParse(settings);
+  if (r.success) return;
+  const issue = r.error.issues[0];
+  const key = String(issue.path[0]);
+  throw new SaeError(`${key} ${issue.message}, got ${(settings as Record<string, unknown>)[key]}`);
 }
 
 function resolveOptions(o: TrainSaeOptions, cache: ActivationCache, fromCheckpoint?: ResolvedOptions): ResolvedOptions {
-  checkInt(o.width, 'width', 1);
-  checkInt(o.k, 'k', 1);
-  checkInt(o.batch, 'batch', 1);
-  checkInt(o.steps, 'steps', 1);
-  checkInt(o.seed, 'seed', 0);
-  checkInt(o.kAux, 'kAux', 0);
-  checkInt(o.warmupSteps, 'warmupSteps', 0);
-  checkInt(o.threads, 'threads', 1);
-  checkNum(o.lr, 'lr', (v) => v > 0, 'a positive number');
-  checkNum(o.auxCoef, 'auxCoef', (v) => v >= 0, '>= 0');
-  checkNum(o.deadTokens, 'deadTokens', (v) => v >= 1, '>= 1');
-  checkNum(o.beta1, 'beta1', (v) => v >= 0 && v < 1, 'in [0, 1)');
-  checkNum(o.beta2, 'beta2', (v) => v >= 0 && v < 1, 'in [0, 1)');
-  checkNum(o.eps, 'eps', (v) => v > 0, 'positive');
-  checkNum(o.decayFraction, 'decayFraction', (v) => v >= 0 && v <= 1, 'in [0, 1]');
-  checkNum(o.heldOutFraction, 'heldOutFraction', (v) => v >= 0 && v < 1, 'in [0, 1)');
-  if (o.engine !== undefined && o.engine !== 'ort' && o.engine !== 'ts')
-    throw new SaeError(`engine must be ort or ts, got ${o.engine}`);
   const d = cache.d;
   const given: Partial<ResolvedOptions> = Object.fromEntries(
     Object.entries({
@@ -355,33 +293,76 @@ export async function trainSae(opts: TrainSaeOptions): Promise<TrainSaeResult> {
   }
 }
 
+// ---- the run, as named steps (sparsify's Trainer.fit and SAELens's SAETrainer.fit read the same) ----
+
 async function train(opts: TrainSaeOptions): Promise<TrainSaeResult> {
+  checkSettings(opts);
   const log = opts.log ?? (() => undefined);
+  const run = await openRun(opts, log);
+  const data = await normalise(run, opts, log);
+  const fit = await fitSae(run, data, opts, log);
+  if (fit.interrupted) {
+    log(`interrupted at step ${fit.step}/${run.r.steps}; resume to continue`);
+    const sae = foldNormalization(fit.params, run.r.k, data.mean, data.scale, {});
+    return { sae, interrupted: true, step: fit.step, options: run.r };
+  }
+  const report = await evaluateRun(run, data, fit, opts, log);
+  if (opts.out) await writeRun(opts.out, report);
+  return { ...report, interrupted: false, step: fit.step, options: run.r };
+}
+
+/** An opened run: the cache (split as the settings say), the resolved settings, a checkpoint to resume. */
+interface Run {
+  cache: ActivationCache;
+  r: ResolvedOptions;
+  ckpt?: Checkpoint;
+}
+
+/** Opens the cache, finds a checkpoint to resume (or refuses to overwrite one), resolves the settings. */
+async function openRun(opts: TrainSaeOptions, log: (msg: string) => void): Promise<Run> {
   const probe =
     typeof opts.cache === 'string'
       ? await openCache(opts.cache, { heldOutFraction: opts.heldOutFraction })
       : opts.cache;
-  let ckpt: Checkpoint | undefined;
-  if (opts.out) {
-    const found = await findCheckpoint(opts.out);
-    if (found && opts.resume) {
-      ckpt = await loadCheckpoint(found);
-      log(`resuming from ${found} at step ${ckpt.meta.step}`);
-    } else if (found) {
-      throw new SaeError(
-        `${opts.out} already holds a training checkpoint; pass resume (--resume) to continue it, or use a new output folder`,
-      );
-    } else if (opts.resume) log(`no checkpoint in ${opts.out}; starting a new run`);
-  } else if (opts.resume) {
-    throw new SaeError('resume needs an output folder');
-  }
+  const ckpt = await findResumable(opts, log);
   const r = resolveOptions(opts, probe, ckpt?.meta.options as ResolvedOptions | undefined);
   // The split depends on the held-out fraction: reopen when the checkpoint's differs.
   const cache =
     typeof opts.cache === 'string' && probe.heldOutFraction !== r.heldOutFraction
       ? await openCache(opts.cache, { heldOutFraction: r.heldOutFraction })
       : probe;
-  const d = cache.d;
+  await checkRun(cache, r, ckpt, opts.out, log);
+  return { cache, r, ckpt };
+}
+
+/** The checkpoint in `out` when resuming; throws when one is there and resume was not asked for. */
+async function findResumable(opts: TrainSaeOptions, log: (msg: string) => void): Promise<Checkpoint | undefined> {
+  if (!opts.out) {
+    if (opts.resume) throw new SaeError('resume needs an output folder');
+    return undefined;
+  }
+  const found = await findCheckpoint(opts.out);
+  if (found && opts.resume) {
+    const ckpt = await loadCheckpoint(found);
+    log(`resuming from ${found} at step ${ckpt.meta.step}`);
+    return ckpt;
+  }
+  if (found)
+    throw new SaeError(
+      `${opts.out} already holds a training checkpoint; pass resume (--resume) to continue it, or use a new output folder`,
+    );
+  if (opts.resume) log(`no checkpoint in ${opts.out}; starting a new run`);
+  return undefined;
+}
+
+/** Refuses a run that cannot work (shape or step mismatch, no rows, --out a file); warns on odd caches. */
+async function checkRun(
+  cache: ActivationCache,
+  r: ResolvedOptions,
+  ckpt: Checkpoint | undefined,
+  out: string | undefined,
+  log: (msg: string) => void,
+): Promise<void> {
   if (!cache.complete)
     log(`${cache.dir} is marked incomplete (extraction running or interrupted); training on its ${cache.rows} rows`);
   if (ckpt?.meta.cacheRows !== undefined && ckpt.meta.cacheRows !== cache.rows) {
@@ -389,18 +370,37 @@ async function train(opts: TrainSaeOptions): Promise<TrainSaeResult> {
       `the cache had ${ckpt.meta.cacheRows} rows when the checkpoint was written and has ${cache.rows} now: the resumed run sees other batches than an uninterrupted one would`,
     );
   }
-  if (ckpt && (ckpt.params.d !== d || ckpt.params.m !== r.width))
-    throw new SaeError(`checkpoint shape [${ckpt.params.m}, ${ckpt.params.d}] does not match width=${r.width}, d=${d}`);
+  if (ckpt && (ckpt.params.d !== cache.d || ckpt.params.m !== r.width))
+    throw new SaeError(
+      `checkpoint shape [${ckpt.params.m}, ${ckpt.params.d}] does not match width=${r.width}, d=${cache.d}`,
+    );
   if (ckpt && ckpt.meta.step > r.steps)
     throw new SaeError(`the checkpoint is at step ${ckpt.meta.step}, past steps=${r.steps}`);
   if (cache.trainRows < 1) throw new SaeError(`${cache.dir}: no training rows`);
-  if (opts.out && !ckpt) {
-    const st = await stat(opts.out).catch(() => undefined);
-    if (st && !st.isDirectory()) throw new SaeError(`--out ${opts.out} exists and is not a folder`);
+  if (out && !ckpt) {
+    const st = await stat(out).catch(() => undefined);
+    if (st && !st.isDirectory()) throw new SaeError(`--out ${out} exists and is not a folder`);
   }
+}
 
-  const normRows = opts.normRows ?? 32768;
-  const trainSample = await cache.sample(normRows);
+/** The normalisation (x - mean) * scale and the fixed samples measured with it. */
+interface RunData {
+  /** Per-dimension mean of the training sample, [d_in]. */
+  mean: Float64Array;
+  /** Scale making E||x_n||^2 = d_in. */
+  scale: number;
+  /** Raw training rows [normRows, d_in]: normalisation statistics, PCA baseline, calibration. */
+  trainSample: Float32Array;
+  /** Normalised held-out rows [evalRows, d_in] evaluated during training. */
+  evalNorm: Float32Array;
+  evaluatedOn: 'held_out' | 'train';
+}
+
+/** Measures (or, resuming, restores) the normalisation and draws the fixed samples. */
+async function normalise(run: Run, opts: TrainSaeOptions, log: (msg: string) => void): Promise<RunData> {
+  const { cache, ckpt } = run;
+  const d = cache.d;
+  const trainSample = await cache.sample(opts.normRows ?? 32768);
   let mean: Float64Array;
   let scale: number;
   if (ckpt) {
@@ -415,10 +415,34 @@ async function train(opts: TrainSaeOptions): Promise<TrainSaeResult> {
   const evalRaw = await cache.sample(opts.evalRows ?? 4096, { heldOut: evaluatedOn === 'held_out' });
   const evalNorm = evalRaw.slice();
   normalize(evalNorm, d, mean, scale);
+  return { mean, scale, trainSample, evalNorm, evaluatedOn };
+}
 
+/** What fitting leaves: the weights (normalised space) and the run's counters. */
+interface FitResult {
+  params: SaeParams;
+  step: number;
+  seconds: number;
+  history: Record<string, number>[];
+  interrupted: boolean;
+  device: string;
+  threads: number;
+  deadFraction: number;
+}
+
+/** Exponential moving averages of the training-batch figures (for progress lines). */
+interface Ema {
+  fvu: number;
+  l0: number;
+  aux: number;
+}
+
+/** The fit loop: Adam steps over shuffled batches, with evaluation, progress and checkpoints. */
+async function fitSae(run: Run, data: RunData, opts: TrainSaeOptions, log: (msg: string) => void): Promise<FitResult> {
+  const { cache, r, ckpt } = run;
   const core = await SaeCore.create(
     {
-      d,
+      d: cache.d,
       m: r.width,
       k: r.k,
       kAux: r.kAux,
@@ -429,120 +453,139 @@ async function train(opts: TrainSaeOptions): Promise<TrainSaeResult> {
     },
     { engine: r.engine, device: opts.device, log, state: ckpt, threads: opts.threads, maxBatch: r.batch },
   );
-  const history: Record<string, number>[] = (ckpt?.meta.history as Record<string, number>[] | undefined) ?? [];
-  let seconds = ckpt?.meta.seconds ?? 0;
-  let step = ckpt?.meta.step ?? 0;
-  const evalEvery = opts.evalEvery ?? Math.max(1, Math.round(r.steps / 10));
-  const checkpointEvery = opts.checkpointEvery ?? Math.max(1, Math.round(r.steps / 10));
-  const progressEvery = opts.progressEvery ?? 10;
-  const writeCheckpoint = async () => {
-    if (!opts.out) return;
-    await mkdir(opts.out, { recursive: true });
-    await saveCheckpoint(opts.out, {
-      meta: {
-        version: 1,
-        step,
-        options: r as unknown as Record<string, unknown>,
-        norm: { mean: Array.from(mean), scale },
-        history,
-        seconds,
-        cacheRows: cache.rows,
-      },
-      params: core.params,
-      adam: core.adam,
-      sinceFired: core.sinceFired,
-      everTouched: core.everTouched,
-    });
+  const state = {
+    step: ckpt?.meta.step ?? 0,
+    seconds: ckpt?.meta.seconds ?? 0,
+    history: (ckpt?.meta.history as Record<string, number>[] | undefined) ?? [],
   };
-
+  const every = {
+    eval: opts.evalEvery ?? Math.max(1, Math.round(r.steps / 10)),
+    checkpoint: opts.checkpointEvery ?? Math.max(1, Math.round(r.steps / 10)),
+    progress: opts.progressEvery ?? 10,
+  };
+  const checkpoint = () => writeCheckpoint(opts.out, run, data, core, state);
   let interrupted = false;
-  const usedDevice = core.encoder.device;
-  const usedThreads = core.threadCount;
   try {
-    let ema: { fvu: number; l0: number; aux: number } | undefined;
-    let windowStart = performance.now();
-    let windowTokens = 0;
-    if (step < r.steps) {
-      const stream = cache.batches(r.batch, {
-        shuffle: true,
-        seed: r.seed,
-        epochs: Infinity,
-        skipBatches: step,
-        dropLast: true,
-      });
-      for await (const x of stream) {
-        if (opts.signal?.aborted) {
-          interrupted = true;
-          break;
+    let ema: Ema | undefined;
+    let window = { start: performance.now(), tokens: 0 };
+    const batches = state.step < r.steps ? trainingBatches(cache, r, state.step) : [];
+    for await (const x of batches) {
+      if (opts.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      const t0 = performance.now();
+      normalize(x, cache.d, data.mean, data.scale);
+      const lr = learningRate(r, state.step);
+      const s = await core.step(x, r.batch, lr);
+      state.step++;
+      state.seconds += (performance.now() - t0) / 1000;
+      window.tokens += r.batch;
+      if (!Number.isFinite(s.sse))
+        throw new SaeError(`training diverged at step ${state.step} (non-finite loss); try a smaller lr than ${r.lr}`);
+      ema = updateEma(ema, s.sst > 0 ? s.sse / s.sst : NaN, s.active / r.batch, s.auxLoss);
+      const isEval = state.step % every.eval === 0 || state.step === r.steps;
+      if (isEval || state.step % every.progress === 0) {
+        const pm: ProgressMetrics = {
+          fvu: ema.fvu,
+          l0: ema.l0,
+          dead_fraction: s.dead / r.width,
+          aux_loss: ema.aux,
+          lr,
+          tokens_per_second: window.tokens / ((performance.now() - window.start) / 1000),
+        };
+        if (isEval) {
+          pm.eval = await core.evaluate(data.evalNorm);
+          state.history.push(historyRow(state.step, pm));
         }
-        const t0 = performance.now();
-        normalize(x, d, mean, scale);
-        const lr = learningRate(r, step);
-        const s = await core.step(x, r.batch, lr);
-        step++;
-        seconds += (performance.now() - t0) / 1000;
-        windowTokens += r.batch;
-        if (!Number.isFinite(s.sse))
-          throw new SaeError(`training diverged at step ${step} (non-finite loss); try a smaller lr than ${r.lr}`);
-        const fvu = s.sst > 0 ? s.sse / s.sst : NaN;
-        const l0 = s.active / r.batch;
-        const a = 0.1;
-        ema = ema
-          ? {
-              fvu: ema.fvu + a * (fvu - ema.fvu),
-              l0: ema.l0 + a * (l0 - ema.l0),
-              aux: ema.aux + a * (s.auxLoss - ema.aux),
-            }
-          : { fvu, l0, aux: s.auxLoss };
-        const isEval = step % evalEvery === 0 || step === r.steps;
-        if (isEval || step % progressEvery === 0) {
-          const now = performance.now();
-          const pm: ProgressMetrics = {
-            fvu: ema.fvu,
-            l0: ema.l0,
-            dead_fraction: s.dead / r.width,
-            aux_loss: ema.aux,
-            lr,
-            tokens_per_second: windowTokens / ((now - windowStart) / 1000),
-          };
-          if (isEval) {
-            pm.eval = await core.evaluate(evalNorm);
-            history.push({
-              step,
-              train_fvu: pm.fvu,
-              l0: pm.l0,
-              dead_fraction: pm.dead_fraction,
-              aux_loss: pm.aux_loss,
-              lr,
-              eval_fvu: pm.eval.fvu,
-              eval_l0: pm.eval.l0,
-              eval_dead_fraction: pm.eval.dead_fraction,
-            });
-          }
-          opts.onProgress?.(step, r.steps, pm);
-          windowStart = performance.now();
-          windowTokens = 0;
-        }
-        if (step % checkpointEvery === 0 && step < r.steps) await writeCheckpoint();
-        if (step >= r.steps) break;
-        if (opts.signal?.aborted) {
-          interrupted = true;
-          break;
-        }
+        opts.onProgress?.(state.step, r.steps, pm);
+        window = { start: performance.now(), tokens: 0 };
+      }
+      if (state.step % every.checkpoint === 0 && state.step < r.steps) await checkpoint();
+      if (state.step >= r.steps) break;
+      if (opts.signal?.aborted) {
+        interrupted = true;
+        break;
       }
     }
-    await writeCheckpoint();
-    if (interrupted) {
-      log(`interrupted at step ${step}/${r.steps}; resume to continue`);
-      const sae = foldNormalization(core.params, r.k, mean, scale, {});
-      return { sae, interrupted, step, options: r };
-    }
+    await checkpoint();
   } finally {
     await core.release();
   }
+  return {
+    params: core.params,
+    ...state,
+    interrupted,
+    device: core.encoder.device,
+    threads: core.threadCount,
+    deadFraction: core.numDead() / r.width,
+  };
+}
 
-  // ---- final SAE, metrics, JumpReLU ----
-  const gloss = {
+/** The endless shuffled batch stream from `step` on: a pure function of (seed, step), so resuming matches. */
+function trainingBatches(cache: ActivationCache, r: ResolvedOptions, step: number): AsyncIterable<Float32Array> {
+  return cache.batches(r.batch, { shuffle: true, seed: r.seed, epochs: Infinity, skipBatches: step, dropLast: true });
+}
+
+/** One step of the EMA (weight 0.1 on the newest value); the first step starts it. */
+function updateEma(ema: Ema | undefined, fvu: number, l0: number, aux: number): Ema {
+  const a = 0.1;
+  if (!ema) return { fvu, l0, aux };
+  return { fvu: ema.fvu + a * (fvu - ema.fvu), l0: ema.l0 + a * (l0 - ema.l0), aux: ema.aux + a * (aux - ema.aux) };
+}
+
+/** A row of metrics.json's history: training EMAs and the held-out slice at `step`. */
+function historyRow(step: number, pm: ProgressMetrics): Record<string, number> {
+  return {
+    step,
+    train_fvu: pm.fvu,
+    l0: pm.l0,
+    dead_fraction: pm.dead_fraction,
+    aux_loss: pm.aux_loss,
+    lr: pm.lr,
+    eval_fvu: pm.eval!.fvu,
+    eval_l0: pm.eval!.l0,
+    eval_dead_fraction: pm.eval!.dead_fraction,
+  };
+}
+
+/** Saves everything the next step depends on into <out>/checkpoint (nothing without `out`). */
+async function writeCheckpoint(
+  out: string | undefined,
+  run: Run,
+  data: RunData,
+  core: SaeCore,
+  state: { step: number; seconds: number; history: Record<string, number>[] },
+): Promise<void> {
+  if (!out) return;
+  await mkdir(out, { recursive: true });
+  await saveCheckpoint(out, {
+    meta: {
+      version: 1,
+      step: state.step,
+      options: run.r as unknown as Record<string, unknown>,
+      norm: { mean: Array.from(data.mean), scale: data.scale },
+      history: state.history,
+      seconds: state.seconds,
+      cacheRows: run.cache.rows,
+    },
+    params: core.params,
+    adam: core.adam,
+    sinceFired: core.sinceFired,
+    everTouched: core.everTouched,
+  });
+}
+
+/** The trained SAE on raw activations, its held-out metrics and baselines, and its JumpReLU twin. */
+interface RunReport {
+  sae: Sae;
+  jumprelu?: Sae;
+  metrics: SaeMetricsReport;
+}
+
+/** cfg.json's `gloss` section: how the SAE was trained. */
+function glossConfig(r: ResolvedOptions, scale: number) {
+  return {
     version: 1,
     normalization: { mean_centered: true, scale, folded_into_weights: true },
     training: {
@@ -560,24 +603,36 @@ async function train(opts: TrainSaeOptions): Promise<TrainSaeResult> {
       eps: r.eps,
     },
   };
+}
+
+/** Folds the normalisation in, evaluates on held-out rows beside the mean and PCA baselines, calibrates JumpReLU. */
+async function evaluateRun(
+  run: Run,
+  data: RunData,
+  fit: FitResult,
+  opts: TrainSaeOptions,
+  log: (msg: string) => void,
+): Promise<RunReport> {
+  const { cache, r } = run;
+  const d = cache.d;
+  const gloss = glossConfig(r, data.scale);
   const metadata = { ...defaultMetadata(cache), ...(opts.metadata ?? {}) };
-  const sae = foldNormalization(core.params, r.k, mean, scale, { metadata, gloss });
+  const sae = foldNormalization(fit.params, r.k, data.mean, data.scale, { metadata, gloss });
   log('evaluating on held-out rows');
-  const finalRaw = await cache.sample(opts.finalEvalRows ?? 32768, { heldOut: evaluatedOn === 'held_out' });
-  const runner = await saeRunner(sae, { engine: r.engine, device: usedDevice === 'cuda' ? 'cuda' : 'cpu', log });
-  let metrics: SaeMetricsReport;
-  let jumprelu: Sae | undefined;
+  const heldOut = data.evaluatedOn === 'held_out';
+  const finalRaw = await cache.sample(opts.finalEvalRows ?? 32768, { heldOut });
+  const runner = await saeRunner(sae, { engine: r.engine, device: fit.device === 'cuda' ? 'cuda' : 'cpu', log });
   try {
     const ev = await evaluateSae(sae, finalRaw, { runner, batch: r.batch });
-    const meanFvu = meanBaselineFvu(finalRaw, d, mean);
-    const pcaFvu = opts.pca === false ? null : await pcaBaselineFvu(trainSample, finalRaw, d, r.k, r.seed + 1);
+    const meanFvu = meanBaselineFvu(finalRaw, d, data.mean);
+    const pcaFvu = opts.pca === false ? null : await pcaBaselineFvu(data.trainSample, finalRaw, d, r.k, r.seed + 1);
+    let jumprelu: Sae | undefined;
     let jr: SaeMetricsReport['jumprelu'] = null;
     const calRows = opts.calibrationRows ?? 16384;
     if (calRows > 0) {
       log('calibrating JumpReLU thresholds');
-      const cal = calRows === trainSample.length / d ? trainSample : await cache.sample(calRows);
-      const threshold = await calibrateJumpRelu(sae, cal, { runner, batch: r.batch });
-      jumprelu = toJumpRelu(sae, threshold);
+      const cal = calRows === data.trainSample.length / d ? data.trainSample : await cache.sample(calRows);
+      jumprelu = toJumpRelu(sae, await calibrateJumpRelu(sae, cal, { runner, batch: r.batch }));
       jumprelu.cfg = {
         ...sae.cfg,
         gloss: {
@@ -593,8 +648,7 @@ async function train(opts: TrainSaeOptions): Promise<TrainSaeResult> {
       jr = { ...agreement, calibration_rows: cal.length / d };
     }
     const { fireCounts: _unused, ...held } = ev;
-    void _unused;
-    metrics = {
+    const metrics: SaeMetricsReport = {
       version: 1,
       summary: { fvu: ev.fvu, explained_variance: ev.explained_variance, l0: ev.l0, dead_fraction: ev.dead_fraction },
       sae: { architecture: 'topk', d_in: d, d_sae: r.width, k: r.k },
@@ -609,13 +663,13 @@ async function train(opts: TrainSaeOptions): Promise<TrainSaeResult> {
         dead_tokens: r.deadTokens,
         warmup_steps: r.warmupSteps,
         decay_fraction: r.decayFraction,
-        seconds,
-        tokens_per_second: seconds > 0 ? (step * r.batch) / seconds : 0,
-        device: usedDevice,
+        seconds: fit.seconds,
+        tokens_per_second: fit.seconds > 0 ? (fit.step * r.batch) / fit.seconds : 0,
+        device: fit.device,
         engine: r.engine,
-        threads: usedThreads,
-        normalization: { mean_centered: true, scale, folded_into_weights: true },
-        dead_fraction: core.numDead() / r.width,
+        threads: fit.threads,
+        normalization: { mean_centered: true, scale: data.scale, folded_into_weights: true },
+        dead_fraction: fit.deadFraction,
       },
       split: {
         held_out_fraction: r.heldOutFraction,
@@ -623,24 +677,25 @@ async function train(opts: TrainSaeOptions): Promise<TrainSaeResult> {
         train_rows: cache.trainRows,
         held_out_rows: cache.heldOutRows,
         eval_rows: ev.rows,
-        evaluated_on: evaluatedOn,
+        evaluated_on: data.evaluatedOn,
       },
       held_out: held,
       baselines: { mean_fvu: meanFvu, pca_k: Math.min(r.k, d), pca_fvu: pcaFvu },
       jumprelu: jr,
-      history,
+      history: fit.history,
     };
+    return { sae, jumprelu, metrics };
   } finally {
     await runner.release();
   }
+}
 
-  if (opts.out) {
-    await saveSae(opts.out, sae);
-    if (jumprelu) await saveSae(join(opts.out, 'jumprelu'), jumprelu);
-    await atomicWrite(join(opts.out, 'metrics.json'), JSON.stringify(metrics, jsonNumbers, 2) + '\n');
-    await writeFile(join(opts.out, 'summary.txt'), summaryText(metrics, opts.out));
-  }
-  return { sae, jumprelu, metrics, interrupted: false, step, options: r };
+/** Writes the SAE (SAELens layout), its JumpReLU twin, metrics.json and summary.txt into `out`. */
+async function writeRun(out: string, { sae, jumprelu, metrics }: RunReport): Promise<void> {
+  await saveSae(out, sae);
+  if (jumprelu) await saveSae(join(out, 'jumprelu'), jumprelu);
+  await atomicWrite(join(out, 'metrics.json'), JSON.stringify(metrics, jsonNumbers, 2) + '\n');
+  await writeFile(join(out, 'summary.txt'), summaryText(metrics, out));
 }
 
 /** JSON has no Infinity/NaN: write them as null. */

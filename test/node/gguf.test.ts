@@ -253,8 +253,8 @@ describe('GGUF corrupt and truncated files', () => {
     ]);
   });
 
+  // Without the checks these counts would allocate terabytes or loop 2^40 times (the test timeout).
   it('rejects impossible counts without allocating or looping', () => {
-    const t0 = Date.now();
     expectGgufError(
       () => GgufFile.fromBytes(writeGguf({ tensorCount: 2n ** 40n })),
       /tensor count is 1099511627776, but only \d+ bytes remain/,
@@ -265,7 +265,6 @@ describe('GGUF corrupt and truncated files', () => {
     const at = findBytes(bigArray, new TextEncoder().encode('x.arr')) + 5 + 4 + 4;
     new DataView(bigArray.buffer).setBigUint64(at, 2n ** 50n, true);
     expectGgufError(() => GgufFile.fromBytes(bigArray), /x\.arr array length is 1125899906842624, but only/);
-    expect(Date.now() - t0).toBeLessThan(1000);
   });
 
   it('rejects tensor offsets past the end, misaligned offsets and bad dims', () => {

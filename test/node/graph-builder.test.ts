@@ -3,7 +3,11 @@
 import { describe, it, expect } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder, GraphBuildError } from '../../offline-training/graph/builder.ts';
-import { quantizePerChannelInt8 } from '../../offline-training/graph/quantize.ts';
+import { quantizePerChannelInt8, symmetricMax, u8s8PairMax } from '../../offline-training/graph/quantize.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import onnxProto from 'onnx-proto';
+import { buildLlama } from '../../offline-training/graph/llama/index.ts';
+import { STORIES_GGUF } from '../helpers/parity-graphs.ts';
 
 function matmulRef(x: Float32Array, w: Float32Array, rows: number, inDim: number, outDim: number): Float32Array {
   const y = new Float32Array(rows * outDim);
@@ -67,6 +71,7 @@ describe('GraphBuilder graphs run on onnxruntime-node with known answers', () =>
     gb.output(gb.linear(x, w, inDim, outDim, b, 'fp32'), 'y');
     gb.output(gb.linear(x, w, inDim, outDim, undefined, 'q', { int8: true, int8Form: 'integer' }), 'yq');
     gb.output(gb.linear(x, w, inDim, outDim, undefined, 'd', { int8: true, int8Form: 'dequantize' }), 'yd');
+    gb.output(gb.linear(x, w, inDim, outDim, undefined, 'u', { int8: true, int8Form: 'integer-u8' }), 'yu');
     gb.output(
       gb.layerNorm(x, gb.constF32(new Array(inDim).fill(1)), gb.constF32(new Array(inDim).fill(0)), 1e-5),
       'ln',
@@ -82,7 +87,7 @@ describe('GraphBuilder graphs run on onnxruntime-node with known answers', () =>
     for (let i = 0; i < ref.length; i++) expect(y[i]).toBeCloseTo(ref[i] + b[i % outDim], 5);
     // int8: error bounded by weight and activation rounding, far below the signal.
     const maxRef = Math.max(...ref.map(Math.abs));
-    for (const k of ['yq', 'yd']) {
+    for (const k of ['yq', 'yd', 'yu']) {
       const q = out[k].data as Float32Array;
       const err = Math.max(...Array.from(ref, (r, i) => Math.abs(r - q[i])));
       expect(err / maxRef).toBeLessThan(0.03);
@@ -101,11 +106,44 @@ describe('GraphBuilder graphs run on onnxruntime-node with known answers', () =>
     }
   });
 
-  it('per-channel quantization keeps each column within half a step', () => {
+  it('per-channel quantization keeps each column within half a step, in 7 bits unless asked for 8', () => {
     const w = seeded(8 * 6, 3);
-    const { values, scales } = quantizePerChannelInt8(w, 8, 6);
-    for (let i = 0; i < 8; i++)
-      for (let o = 0; o < 6; o++)
-        expect(Math.abs(values[i * 6 + o] * scales[o] - w[i * 6 + o])).toBeLessThanOrEqual(scales[o] / 2 + 1e-7);
+    for (const bits of [7, 8] as const) {
+      const { values, scales } = quantizePerChannelInt8(w, 8, 6, bits);
+      expect(Math.max(...values.map(Math.abs))).toBe(symmetricMax(bits)); // each column's max hits the range
+      for (let i = 0; i < 8; i++)
+        for (let o = 0; o < 6; o++)
+          expect(Math.abs(values[i * 6 + o] * scales[o] - w[i * 6 + o])).toBeLessThanOrEqual(scales[o] / 2 + 1e-7);
+    }
+    expect(Math.max(...quantizePerChannelInt8(w, 8, 6).values.map(Math.abs))).toBe(63);
+    expect(() => quantizePerChannelInt8(w, 8, 5)).toThrow(RangeError);
+  });
+
+  it('7-bit weights cannot saturate a 16-bit pair of u8 x s8 products (AVX2 VPMADDUBSW); 8-bit ones can', () => {
+    expect(u8s8PairMax(7)).toBeLessThanOrEqual(32767);
+    expect(u8s8PairMax(8)).toBeGreaterThan(32767);
+  });
+
+  it('every int8 MatMul weight of the shipped detector and of an int8 Llama graph lies in -63..63', async () => {
+    const graphs: [string, Uint8Array][] = [];
+    if (existsSync('models/default/detector.onnx'))
+      graphs.push(['models/default', new Uint8Array(readFileSync('models/default/detector.onnx'))]);
+    if (existsSync(STORIES_GGUF))
+      graphs.push(['stories260K int8', (await buildLlama({ weights: STORIES_GGUF, int8: true })).model]);
+    if (graphs.length === 0) return; // both need files this checkout may lack (npm test builds models/default)
+    for (const [name, bytes] of graphs) {
+      const model = onnxProto.onnx.ModelProto.decode(bytes);
+      // The weights MatMulInteger multiplies (an int8 embedding table is gathered, not multiplied).
+      const weights = new Set(model.graph!.node!.filter((n) => n.opType === 'MatMulInteger').map((n) => n.input![1]));
+      const int8 = model.graph!.initializer!.filter((t) => weights.has(t.name!) && t.dataType === 3);
+      expect(int8.length, name).toBeGreaterThan(0);
+      for (const t of int8) {
+        const raw = t.rawData!;
+        const v = new Int8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+        let max = 0;
+        for (const x of v) max = Math.max(max, Math.abs(x));
+        expect(max, `${name}: ${t.name}`).toBeLessThanOrEqual(63);
+      }
+    }
   });
 });

@@ -10,7 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { buildLlama, type BuiltLlama } from '../../offline-training/graph/llama/index.ts';
 import { GgufError, GgufFile } from '../../offline-training/graph/llama/gguf.ts';
-import { UsageError } from '../../offline-training/graph/architecture.ts';
+import { UsageError } from '../../offline-training/errors.ts';
 import { buildLlamaGraph } from '../../offline-training/graph/llama/graph.ts';
 import { createWebSession, ortWeb } from '../helpers/ort-web-node.ts';
 import { f16Bytes, f32, f32Bytes, quantizeQ8_0, str, u32, writeGguf, type TensorSpec } from '../helpers/gguf-writer.ts';
@@ -295,12 +295,47 @@ describe.skipIf(!present)('llama: stories260K.gguf', () => {
     await session.release();
   });
 
-  it('the int8 graph decodes the same story', async () => {
+  it('the int8 graph follows the fp32 story wherever fp32 is decisive (top-2 margin checked)', async () => {
+    // Greedy text from an int8 graph is only as stable as the margins along the way: compare int8
+    // logits with fp32 logits teacher-forced on fp32's own greedy story, and demand the same argmax
+    // wherever fp32's top-2 margin exceeds twice the int8 error measured at that position.
     const q = await buildLlama({ weights: STORIES, int8: true });
     expect(q.model.byteLength).toBeLessThan(full.model.byteLength / 2);
+    const story = nodeIds ?? (await greedy(nodeSession as unknown as Session, ort.Tensor, full.bosId!, 40, 512));
+    const feeds = { input_ids: new ort.Tensor('int64', ids64(story), [1, story.length]) };
+    const ref = (await nodeSession.run(feeds)).logits.data as Float32Array;
     const s = await ort.InferenceSession.create(q.model);
-    const ids = await greedy(s as unknown as Session, ort.Tensor, q.bosId!, 31, 512);
-    expect(tok.decode(ids.slice(1))).toBe(SENTENCE);
+    const got = (await s.run(feeds)).logits.data as Float32Array;
+    const V = 512;
+    let decisive = 0;
+    let agree = 0;
+    let minCos = 1;
+    for (let t = 0; t < story.length - 1; t++) {
+      const r = ref.subarray(t * V, (t + 1) * V);
+      const g = got.subarray(t * V, (t + 1) * V);
+      const sorted = Array.from(r).sort((a, b) => b - a);
+      const margin = sorted[0] - sorted[1];
+      const err = maxAbsDiff(r, g);
+      let dot = 0,
+        rr = 0,
+        gg = 0;
+      for (let v = 0; v < V; v++) ((dot += r[v] * g[v]), (rr += r[v] * r[v]), (gg += g[v] * g[v]));
+      minCos = Math.min(minCos, dot / Math.sqrt(rr * gg));
+      const argmax = (a: Float32Array) => a.indexOf(Math.max(...a));
+      if (argmax(g) === argmax(r)) agree++;
+      if (margin > 2 * err) {
+        decisive++;
+        expect(argmax(g), `position ${t}: margin ${margin.toFixed(3)}, int8 error ${err.toFixed(3)}`).toBe(
+          story[t + 1],
+        );
+      }
+    }
+    console.log(
+      `stories260K int8 vs fp32 on the 40-token story: logit cosine >= ${minCos.toFixed(4)}, argmax agrees at ${agree}/${story.length - 1}, ${decisive} decisive positions`,
+    );
+    // 7-bit weights on a 64-wide model: 0.977 measured (any CPU: the integer sums are exact).
+    expect(minCos).toBeGreaterThan(0.95);
+    expect(decisive).toBeGreaterThan((story.length - 1) / 2); // the check must bind on most of the story
   });
 
   it('logits match a plain TypeScript forward pass of llama2.c (adjacent-pair rotary, grouped KV heads)', async () => {

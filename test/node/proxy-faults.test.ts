@@ -39,6 +39,7 @@ beforeAll(async () => {
       timeoutMs: TIMEOUT_MS,
       streamIdleTimeoutMs: IDLE_MS,
       maxBodyBytes: 64 * 1024,
+      budgetMs: 60_000, // tests about the budget slow the detector on purpose; these must not time out under load
     },
   });
 });
@@ -88,10 +89,8 @@ describe('upstream faults', () => {
 
   it('no answer within the timeout: 504 JSON, with the x-gloss headers', async () => {
     fake.setHandler(() => ({ delayMs: 3000, content: 'late' }));
-    const t0 = performance.now();
     const res = await post('/v1/chat/completions', chat());
-    expect(performance.now() - t0).toBeLessThan(2500);
-    expect(res.status).toBe(504);
+    expect(res.status).toBe(504); // the upstream would have answered 200 "late": the timeout came first
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(res.headers.get('x-gloss-status')).toBe('rewritten');
     expect(await res.json()).toEqual({
@@ -205,10 +204,10 @@ describe('upstream faults', () => {
 
   it('a stream that falls silent: ended with an error event after the idle limit', async () => {
     fake.setHandler(() => ({ chunks: ['a ', 'b ', 'c '], chunkDelayMs: IDLE_MS * 4 }));
-    const t0 = performance.now();
     const res = await post('/v1/chat/completions', chat('m', { stream: true }));
     const text = await res.text();
-    expect(performance.now() - t0).toBeLessThan(IDLE_MS * 4);
+    // Ended by the idle limit, not by the upstream's next chunk: it never came.
+    expect(text).not.toContain('b ');
     expect(text).toMatch(
       /"upstream_timeout","message":"the upstream sent nothing for 400 ms; the stream was ended"\}\}\n\n$/,
     );
@@ -218,7 +217,8 @@ describe('upstream faults', () => {
 
 describe('client disconnects', () => {
   it('mid-stream: the upstream request is cancelled at once', async () => {
-    fake.setHandler(() => ({ chunks: Array.from({ length: 100 }, (_, i) => `w${i} `), chunkDelayMs: 30 }));
+    // 100 chunks 100 ms apart: the stream has ~10 s left when the client goes away.
+    fake.setHandler(() => ({ chunks: Array.from({ length: 100 }, (_, i) => `w${i} `), chunkDelayMs: 100 }));
     const ctrl = new AbortController();
     const res = await post(
       '/v1/chat/completions',
@@ -229,10 +229,8 @@ describe('client disconnects', () => {
     const reader = res.body!.getReader();
     await reader.read();
     await reader.read();
-    const t0 = performance.now();
     ctrl.abort();
-    await expect.poll(() => fake.aborted, { timeout: 2000 }).toBe(1);
-    expect(performance.now() - t0).toBeLessThan(1000); // the stream had ~3 s left
+    await expect.poll(() => fake.aborted, { timeout: 5000 }).toBe(1); // long before the stream's end
     await fake.idle();
     await stillServing();
   });

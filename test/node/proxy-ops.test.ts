@@ -55,7 +55,7 @@ beforeEach(() => {
 function app(proxy: ProxyConfig = {}, extra: Partial<AppDeps> = {}) {
   return createApp({
     engine: async () => engine,
-    proxy: { upstreams: { openai: fake.baseUrl, anthropic: fake.baseUrl }, ...proxy },
+    proxy: { upstreams: { openai: fake.baseUrl, anthropic: fake.baseUrl }, budgetMs: 60_000, ...proxy },
     ...extra,
   });
 }
@@ -124,7 +124,7 @@ describe('failure policy', () => {
   const slow = () => {
     const e = Object.create(engine) as GlossEngine;
     e.analyze = async (text, match) => {
-      await new Promise((r) => setTimeout(r, 300));
+      await new Promise((r) => setTimeout(r, 3000)); // 150x the 20 ms budget: load cannot blur it
       return engine.analyze(text, match);
     };
     return e;
@@ -134,7 +134,7 @@ describe('failure policy', () => {
     const lines: string[] = [];
     const a = createApp({
       engine: async () => broken(),
-      proxy: { upstreams: { openai: fake.baseUrl } },
+      proxy: { upstreams: { openai: fake.baseUrl }, budgetMs: 60_000 },
       logger: jsonLogger((l) => lines.push(l)),
     });
     const r1 = await post(a);
@@ -151,7 +151,7 @@ describe('failure policy', () => {
     const r3 = await post(
       createApp({
         engine: () => Promise.reject(new Error('no bundle')),
-        proxy: { upstreams: { openai: fake.baseUrl } },
+        proxy: { upstreams: { openai: fake.baseUrl }, budgetMs: 60_000 },
       }),
     );
     expect(r3.status).toBe(200);
@@ -204,6 +204,7 @@ describe('keys and tokens', () => {
       proxy: {
         upstreams: { openai: { baseUrl: fake.baseUrl, apiKey: 'sk-injected' }, anthropic: fake.baseUrl },
         requireToken: true,
+        budgetMs: 60_000,
       },
     });
     const denied = await post(a, { authorization: 'Bearer sk-caller' });
@@ -247,7 +248,7 @@ describe('headers across the proxy', () => {
     const server = await startServer({
       bundle: join(dir, 'b'),
       port: 0,
-      proxy: { upstreams: { openai: fake.baseUrl } },
+      proxy: { upstreams: { openai: fake.baseUrl }, budgetMs: 60_000 },
     });
     try {
       const status = await new Promise<number>((done, fail) => {
@@ -320,7 +321,11 @@ describe('headers across the proxy', () => {
     });
     await new Promise<void>((r) => gz.listen(0, '127.0.0.1', () => r()));
     const base = `http://127.0.0.1:${(gz.address() as AddressInfo).port}/v1`;
-    const server = await startServer({ bundle: join(dir, 'b'), port: 0, proxy: { upstreams: { openai: base } } });
+    const server = await startServer({
+      bundle: join(dir, 'b'),
+      port: 0,
+      proxy: { upstreams: { openai: base }, budgetMs: 60_000 },
+    });
     try {
       // In-process with the global fetch, and over HTTP with the Node server's own upstream client.
       const viaApp = await post(app({ upstreams: { openai: base } }));
@@ -443,7 +448,10 @@ describe('metrics, logs, cache', () => {
       calls++;
       return engine.analyze(t, m);
     };
-    const a = createApp({ engine: async () => counting, proxy: { upstreams: { openai: fake.baseUrl } } });
+    const a = createApp({
+      engine: async () => counting,
+      proxy: { upstreams: { openai: fake.baseUrl }, budgetMs: 60_000 },
+    });
     const turn1 = { model: 'm', messages: [{ role: 'user', content: HALF }] };
     const turn2 = {
       model: 'm',
@@ -460,7 +468,7 @@ describe('metrics, logs, cache', () => {
     expect(fake.requests[1].body.messages[0].content).toBe(HALF_GLOSSED);
     const off = createApp({
       engine: async () => counting,
-      proxy: { upstreams: { openai: fake.baseUrl }, cacheEntries: 0 },
+      proxy: { upstreams: { openai: fake.baseUrl }, cacheEntries: 0, budgetMs: 60_000 },
     });
     calls = 0;
     await post(off, {}, JSON.stringify(turn2));

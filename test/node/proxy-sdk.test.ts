@@ -33,7 +33,7 @@ beforeAll(async () => {
   server = await startServer({
     bundle: join(dir, 'b'),
     port: 0,
-    proxy: { upstreams: { openai: fake.baseUrl, anthropic: fake.baseUrl }, retries: 0 },
+    proxy: { upstreams: { openai: fake.baseUrl, anthropic: fake.baseUrl }, retries: 0, budgetMs: 60_000 },
   });
 });
 afterAll(async () => {

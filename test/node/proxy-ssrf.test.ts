@@ -26,7 +26,10 @@ beforeAll(async () => {
   server = await startServer({
     bundle: join(dir, 'b'),
     port: 0,
-    proxy: { upstreams: { openai: fake.baseUrl, anthropic: fake.baseUrl, local: `${fake.origin}/v1` } },
+    proxy: {
+      upstreams: { openai: fake.baseUrl, anthropic: fake.baseUrl, local: `${fake.origin}/v1` },
+      budgetMs: 60_000,
+    },
   });
 });
 afterAll(async () => {

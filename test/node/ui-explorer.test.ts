@@ -162,15 +162,12 @@ describe.skipIf(!hasChromium)('explorer in Chromium (server and in-browser WASM)
 
     const words = NATALIA.split(' ');
     const long = Array.from({ length: 10_000 }, (_, i) => words[i % words.length]).join(' ');
-    const t0 = performance.now();
     r = await setPrompt(page, long, { mode: 'server' });
-    const longMs = performance.now() - t0;
     expect(r.state).toBe('ready');
     const v = await readViews(page);
     expect(v.tokens).toBeGreaterThan(10_000);
     expect(v.rules.length).toBeGreaterThan(0);
     expect(v.insertions.length).toBe(3); // the default cap of 3 glosses
-    expect(longMs).toBeLessThan(30_000);
 
     const mixed = 'Natalia 😀 sold half as many clips 👩‍👩‍👧 in May. שלום עולם، مرحبا بالعالم half';
     r = await setPrompt(page, mixed, { mode: 'server' });

@@ -1,12 +1,12 @@
 // Builds the Gloss Worker from its real entry (src/runtime/worker/index.ts) with a chosen bundle
-// packed in, the way wrangler does it: `gloss pack-worker` writes the bundle as Data modules plus
+// packed in, the way wrangler does it: `npm run pack:worker` writes the bundle as Data modules plus
 // files.mjs, esbuild bundles the entry with `gloss-bundle-files` pointing there, and onnxruntime's
 // wasm stays a separate CompiledWasm module. Used by the workers tests' global-setup and the bench.
 import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { packWorker } from '../../src/runtime/node/cli.ts';
+import { packWorker } from '../../src/runtime/worker/pack.ts';
 import { appWorkerModules } from './app-cases.ts';
 
 export interface BuiltWorker {

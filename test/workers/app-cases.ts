@@ -101,7 +101,7 @@ export function request(c: AppCase, base = 'http://gloss.test'): Request {
   });
 }
 
-/** Files of the known-answer bundle in the order `gloss pack-worker` packs them (manifest first). */
+/** Files of the known-answer bundle in the order `npm run pack:worker` packs them (manifest first). */
 export const KNOWN_BUNDLE_FILES = [
   'manifest.json',
   'detector.onnx',

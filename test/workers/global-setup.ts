@@ -8,6 +8,8 @@ import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import * as ort from 'onnxruntime-node';
 import type { TestProject } from 'vitest/node';
+import { existsSync, readFileSync } from 'node:fs';
+import { featureColumns, parseFeatures, parseRules, type Rule } from '../../src/core/rules/schema.ts';
 import { parityGraphs } from '../helpers/parity-graphs.ts';
 import { writeKnownBundle } from '../helpers/known-bundle.ts';
 import { createApp } from '../../src/core/app.ts';
@@ -20,6 +22,8 @@ const OUT = resolve('test/workers/.build');
 declare module 'vitest' {
   export interface ProvidedContext {
     appAnswers: AppAnswer[];
+    /** models/default's rules and feature columns, where it is built (for the real-prompt parity). */
+    defaultRules: { rules: Rule[]; columns: [number, number][] } | null;
   }
 }
 
@@ -59,7 +63,22 @@ export default async function setup(project: TestProject): Promise<void> {
     const out = await session.run({ input_ids: ids });
     const outputs: Record<string, { dims: readonly number[]; data: number[] }> = {};
     for (const [k, v] of Object.entries(out)) outputs[k] = { dims: v.dims, data: Array.from(v.data as Float32Array) };
-    expected.push({ graph: g.name, inputIds: g.inputIds, outputs, tolerance: g.tolerance });
+    // Real prompts: onnxruntime-node's `features` for each, to compare with workerd's.
+    const prompts = [];
+    for (const p of g.prompts ?? []) {
+      const r = await session.run({
+        input_ids: new ort.Tensor('int64', BigInt64Array.from(p.inputIds.map(BigInt)), [1, p.inputIds.length]),
+      });
+      prompts.push({ ...p, features: Array.from(r.features.data as Float32Array) });
+    }
+    expected.push({
+      graph: g.name,
+      inputIds: g.inputIds,
+      outputs,
+      tolerance: g.tolerance,
+      jumpThresholds: g.jumpThresholds,
+      prompts,
+    });
     blob.set(g.bytes, index[g.name][0]);
     await session.release();
   }
@@ -104,4 +123,14 @@ export default async function setup(project: TestProject): Promise<void> {
     logLevel: 'warning',
   });
   await setupApp(project);
+  const dflt = 'models/default';
+  project.provide(
+    'defaultRules',
+    existsSync(`${dflt}/rules.json`)
+      ? {
+          rules: parseRules(JSON.parse(readFileSync(`${dflt}/rules.json`, 'utf8'))).rules,
+          columns: [...featureColumns(parseFeatures(JSON.parse(readFileSync(`${dflt}/features.json`, 'utf8'))))],
+        }
+      : null,
+  );
 }

@@ -12,4 +12,6 @@ export const PROXY_VARS: Record<string, string> = {
   GLOSS_UPSTREAM_OTHER_KEY: 'sk-injected-secret',
   GLOSS_UPSTREAM_TIMEOUT_MS: '1500',
   GLOSS_STREAM_IDLE_TIMEOUT_MS: '1500',
+  // Generous: these tests are not about the budget, and must not time out on a loaded machine.
+  GLOSS_BUDGET_MS: '60000',
 };

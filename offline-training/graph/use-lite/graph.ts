@@ -224,6 +224,8 @@ export interface UseLiteGraphOptions {
   int8?: boolean;
   /** How int8 MatMuls compute (see builder.ts): 'integer' (default) or 'dequantize'. */
   int8Form?: Int8Form;
+  /** Weight bits of the 'integer' form (7 by default; 8 only to measure why not: see quantize.ts). */
+  weightBits?: 7 | 8;
   /** Also output `resid_<L>` (hidden state after L layers) for these L (tests). */
   extraResidOutputs?: number[];
 }
@@ -250,6 +252,7 @@ export function buildUseLiteGraph(w: UseLiteWeights, opts: UseLiteGraphOptions =
   const int8 = Boolean(opts.int8);
   const gb = new GraphBuilder('use-lite', {
     int8Form: opts.int8Form,
+    weightBits: opts.weightBits,
     docString: `Universal Sentence Encoder lite, ${truncated ? `resid after layer ${L} of ${numLayers}` : `${numLayers} layers + sentence embedding`}${int8 ? ', int8 weights' : ''}`,
   });
   const ids = gb.input('input_ids', 'int64', [1, 'T']);

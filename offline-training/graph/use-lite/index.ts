@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import type { BuiltDetector } from '../architecture.ts';
-import { UsageError } from '../architecture.ts';
+import { UsageError } from '../../errors.ts';
 import { buildUseLiteGraph, useLiteFromTfjs, type UseLiteWeights } from './graph.ts';
 import { readTfjsModelJson, readTfjsWeights } from './tfjs-weights.ts';
 import { parseVocab, useLiteTokenizerJson, UseTokenizerError } from './tokenizer.ts';
@@ -25,6 +25,8 @@ export interface BuildUseLiteOptions {
   layer?: number;
   int8?: boolean;
   int8Form?: Int8Form;
+  /** Weight bits of the 'integer' form (see quantize.ts); 7 unless measuring. */
+  weightBits?: 7 | 8;
   /** Extra outputs `resid_<L>` (hidden state after L layers), for tests. */
   extraResidOutputs?: number[];
 }
@@ -98,6 +100,7 @@ export async function buildUseLite(
     layer: opts.layer,
     int8: opts.int8,
     int8Form: opts.int8Form,
+    weightBits: opts.weightBits,
     extraResidOutputs: opts.extraResidOutputs,
   });
   return {

@@ -1,4 +1,4 @@
-// Cloudflare Workers entry (wrangler.toml `main`). wrangler's build step (`gloss pack-worker`)
+// Cloudflare Workers entry (wrangler.toml `main`). wrangler's build step (`npm run pack:worker`)
 // packs the bundle, models/default unless GLOSS_BUNDLE names another, as the module
 // `gloss-bundle-files`; onnxruntime's wasm comes in precompiled. Nothing here runs at global scope
 // beyond building the handler: the engine is created inside the first request.

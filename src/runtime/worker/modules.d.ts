@@ -6,7 +6,7 @@ declare module 'onnxruntime-web/ort-wasm-simd-threaded.wasm' {
   export default module;
 }
 
-// The bundle packed by `gloss pack-worker` (wrangler.toml's [alias]; tests alias their own):
+// The bundle packed by `npm run pack:worker` (wrangler.toml's [alias]; tests alias their own):
 // each file's bytes as a Data module.
 declare module 'gloss-bundle-files' {
   export const label: string;

@@ -1,0 +1,59 @@
+// gloss-train sae: a TopK SAE trained on an activation cache; every setting of sae/options.ts is a flag.
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { flag } from '../option-schema.ts';
+import { SaeSettings } from '../sae/options.ts';
+import { defineCommand } from './define.ts';
+import { progressBar } from './progress.ts';
+
+/** `gloss-train sae` options: the cache, the output folder, and the training settings. */
+export const SaeOptions = z.object({
+  cache: flag(z.string(), 'dir', 'activation cache from gloss-train extract'),
+  out: flag(z.string(), 'dir', 'output folder (cfg.json + sae.safetensors, jumprelu/, metrics.json, summary.txt)'),
+  ...SaeSettings.shape,
+});
+
+/** The `sae` command: trains, draws progress, stops cleanly (with a checkpoint) on Ctrl-C. */
+export function saeCommand(): Command {
+  return defineCommand(
+    'sae',
+    'train a TopK sparse autoencoder on an activation cache (with JumpReLU thresholds)',
+    SaeOptions,
+    async (o) => {
+      const { trainSae } = await import('../sae/trainer.ts');
+      const ac = new AbortController();
+      const stop = () => ac.abort();
+      process.once('SIGINT', stop);
+      const bar = progressBar(
+        'sae [{bar}] {value}/{total} steps | fvu {fvu} | l0 {l0} | dead {dead} | eta {eta_formatted}',
+      );
+      let started = false;
+      const res = await trainSae({
+        ...o,
+        signal: ac.signal,
+        log: (msg) => console.error(`gloss-train sae: ${msg}`),
+        onProgress: (step, total, m) => {
+          const payload = {
+            fvu: m.fvu.toFixed(4),
+            l0: m.l0.toFixed(1),
+            dead: `${(m.dead_fraction * 100).toFixed(1)}%`,
+          };
+          if (!started) bar.start(total, step, payload);
+          started = true;
+          bar.update(step, payload);
+        },
+      }).finally(() => {
+        bar.stop();
+        process.off('SIGINT', stop);
+      });
+      if (res.interrupted)
+        console.log(`gloss-train: interrupted at step ${res.step}: checkpoint in ${o.out}; rerun with --resume`);
+      else {
+        const h = res.metrics!.held_out;
+        console.log(
+          `gloss-train: wrote ${o.out}: held-out FVU ${h.fvu.toFixed(4)}, L0 ${h.l0.toFixed(1)}, dead ${(h.dead_fraction * 100).toFixed(1)}%`,
+        );
+      }
+    },
+  );
+}

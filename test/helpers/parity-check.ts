@@ -1,0 +1,94 @@
+// What "the same answer on every runtime" can mean for an int8 detector with a JumpReLU head, and
+// the checks that follow from it (shared by the Node and the workerd parity tests).
+//
+// With 7-bit weights the int8 MatMul sums are exact integers on every kernel (see
+// offline-training/graph/quantize.ts); what still differs between onnxruntime-node and -web is
+// float rounding in LayerNorm, Softmax and the like, which can move an activation across a
+// DynamicQuantizeLinear rounding step: a small difference (measured: at most 0.03 on 800 real
+// prompts). A JumpReLU turns a small difference next to its threshold into a jump (0 on one
+// side, about the threshold on the other), and a rule fires or not on a small difference next to
+// its own threshold. So: activations agree within `tol` or jump at the latent's threshold, and
+// fired rules agree except where an activation of the rule's feature lies within `tol` of the
+// rule's threshold.
+import { matchRules, type FiredRule } from '../../src/core/rules/match.ts';
+import type { Rule } from '../../src/core/rules/schema.ts';
+
+export interface RuntimeAnswer {
+  activations: ArrayLike<number>;
+  fired: Pick<FiredRule, 'ruleId' | 'span'>[];
+}
+
+export interface ActivationDiff {
+  /** Largest |a - b| over elements that do not jump. */
+  maxDiff: number;
+  /** Elements where one side is 0 and the other sits within tol of the latent's JumpReLU threshold. */
+  jumps: number;
+  /** Elements that neither agree within tol nor jump at the threshold. */
+  violations: number;
+}
+
+/** Compares two row-major [T, F] activation matrices of a JumpReLU head with thresholds [F]. */
+export function compareActivations(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  thresholds: readonly number[],
+  tol: number,
+): ActivationDiff {
+  const F = thresholds.length;
+  const out: ActivationDiff = { maxDiff: 0, jumps: 0, violations: 0 };
+  if (a.length !== b.length) return { ...out, violations: Math.abs(a.length - b.length) + 1 };
+  for (let i = 0; i < a.length; i++) {
+    const [x, y] = [a[i], b[i]];
+    if ((x === 0) !== (y === 0)) {
+      if (Math.max(x, y) <= thresholds[i % F] + tol) out.jumps++;
+      else out.violations++;
+      continue;
+    }
+    const d = Math.abs(x - y);
+    if (d > tol) out.violations++;
+    out.maxDiff = Math.max(out.maxDiff, d);
+  }
+  return out;
+}
+
+/**
+ * Rule ids fired on one side only that no activation explains: for each such rule, no token's
+ * activation of its feature lies within tol of the rule's threshold on either side.
+ */
+export function unexplainedRuleDifferences(
+  a: RuntimeAnswer,
+  b: RuntimeAnswer,
+  rules: readonly Rule[],
+  columns: ReadonlyMap<number, number>,
+  numFeatures: number,
+  tol: number,
+): string[] {
+  const key = (f: RuntimeAnswer['fired'][number]) => `${f.ruleId}@${f.span.start}-${f.span.end}`;
+  const ka = new Set(a.fired.map(key));
+  const kb = new Set(b.fired.map(key));
+  const differing = new Set(
+    [...a.fired.filter((f) => !kb.has(key(f))), ...b.fired.filter((f) => !ka.has(key(f)))].map((f) => f.ruleId),
+  );
+  const unexplained: string[] = [];
+  for (const id of differing) {
+    const rule = rules.find((r) => r.id === id)!;
+    const c = columns.get(rule.feature)!;
+    let near = false;
+    for (const acts of [a.activations, b.activations])
+      for (let i = c; i < acts.length && !near; i += numFeatures) near = Math.abs(acts[i] - rule.threshold) <= tol;
+    if (!near) unexplained.push(id);
+  }
+  return unexplained;
+}
+
+/** Fired rules from raw activations, exactly as the engine matches them. */
+export function firedFrom(
+  text: string,
+  tokens: { start: number; end: number }[],
+  activations: Float32Array,
+  numFeatures: number,
+  rules: readonly Rule[],
+  columns: ReadonlyMap<number, number>,
+): RuntimeAnswer['fired'] {
+  return matchRules({ text, tokens, activations, numFeatures, featureColumns: columns, rules }).fired;
+}
