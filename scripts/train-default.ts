@@ -3,13 +3,13 @@
 // JumpReLU thresholds) -> mining of GPT-3 175B (verifier) failures on GSM8K test -> rules (with the
 // reviewed glosses in scripts/default-review.json) -> evaluation -> bundle and report.
 // Work files go to .cache/train-default; only models/default/trained is meant to be committed.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { main } from '../offline-training/cli.ts';
 import { DEFAULT_DETECTOR } from '../offline-training/default-detector.ts';
-import { mineFamilies } from '../offline-training/mine/mine-families.ts';
+import { mineFamilies, type MineFamiliesResult } from '../offline-training/mine/mine-families.ts';
 import { familyRulesFile, type FamilyReview } from '../offline-training/mine/family-rules-file.ts';
 import { isHeldOut } from '../offline-training/mine/associate.ts';
 import type { GateText } from '../offline-training/mine/task-gate.ts';
@@ -20,8 +20,8 @@ import { buildReadmeCorpus } from './readme-corpus.ts';
 
 const SHARED = process.env.GLOSS_SHARED ?? '../shared';
 const WORK = process.env.GLOSS_TRAIN_WORK ?? '.cache/train-default';
-const STEPS = process.env.GLOSS_SAE_STEPS ?? '4000';
-const WIDTH = process.env.GLOSS_SAE_WIDTH ?? '8192';
+const STEPS = process.env.GLOSS_SAE_STEPS ?? '3000';
+const WIDTH = process.env.GLOSS_SAE_WIDTH ?? '4096';
 
 const gsm8kTrain = join(SHARED, 'data/gsm8k/train.jsonl');
 const outcomes = join(SHARED, 'data/gsm8k/test_outcomes.jsonl');
@@ -151,15 +151,21 @@ const outcomeRows: OutcomeRow[] = readFileSync(outcomes, 'utf8')
   });
 const t0 = performance.now();
 console.log('\n== mine (families, gate)');
-const mined = await mineFamilies({
-  detector: det,
-  sae: join(sae, 'jumprelu'),
-  math: mathTexts.slice(0, 4000),
-  general,
-  outcomes: outcomeRows,
-  out: minedDir,
-  log: (s) => console.log(`   ${s}`),
-});
+// Mining is kept once done for this SAE (a review pass reruns only what follows); delete to redo.
+const minedFile = join(minedDir, 'families.json');
+const saeTime = statSync(join(sae, 'metrics.json')).mtimeMs;
+const mined: MineFamiliesResult =
+  existsSync(minedFile) && statSync(minedFile).mtimeMs > saeTime
+    ? (JSON.parse(readFileSync(minedFile, 'utf8')) as MineFamiliesResult)
+    : await mineFamilies({
+        detector: det,
+        sae: join(sae, 'jumprelu'),
+        math: mathTexts.slice(0, 4000),
+        general,
+        outcomes: outcomeRows,
+        out: minedDir,
+        log: (s) => console.log(`   ${s}`),
+      });
 console.log(`== mine done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 // The rules a person reviewed (by family and feature id; training is seeded, so ids are stable).
 const review = JSON.parse(
