@@ -118,7 +118,10 @@ describe.skipIf(!existsSync(`${DIR}/manifest.json`))('models/default', () => {
       expect(d.violations, p.slice(0, 80)).toBe(0);
       maxDiff = Math.max(maxDiff, d.maxDiff);
       jumps += d.jumps;
-      expect(unexplainedRuleDifferences(a, b, bundle.rules!.rules, columns, F, TOL), p.slice(0, 80)).toEqual([]);
+      expect(
+        unexplainedRuleDifferences(a, b, bundle.rules!.rules, columns, F, TOL, bundle.rules!.gate),
+        p.slice(0, 80),
+      ).toEqual([]);
       if (a.rewritten !== b.rewritten) differing++;
     }
     console.log(
