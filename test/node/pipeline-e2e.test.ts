@@ -152,6 +152,11 @@ describe('offline pipeline with a planted cause', () => {
     ];
     // A draft nobody reviewed is refused, with one line and exit code 1.
     expect(await main(exportArgs(join(dir, 'rules.json')))).toBe(1);
+    // Forced, it ships, and the card says which rule nobody reviewed.
+    expect(await main([...exportArgs(join(dir, 'rules.json')), '--force'])).toBe(0);
+    expect(await readFile(join(dir, 'refused/card.md'), 'utf8')).toMatch(
+      new RegExp(`Forced: ${rules.rules[0].id} is a draft nobody reviewed`),
+    );
     // The person's review: the draft flag goes once threshold and gloss were checked.
     delete rules.rules[0].draft;
     await writeFile(join(dir, 'rules.reviewed.json'), JSON.stringify(rules));
