@@ -17,6 +17,9 @@ import type { OutcomeRow } from '../offline-training/mine/family-rules.ts';
 import { runDevChecks } from '../offline-training/evaluate/dev-run.ts';
 import { devFigures, devSection } from '../offline-training/evaluate/dev-figures.ts';
 import { buildReadmeCorpus } from './readme-corpus.ts';
+import { mineFigurative, type FigurativeCandidate } from '../offline-training/mine/figurative.ts';
+import { createFeatureRunner } from '../offline-training/mine/feature-runner.ts';
+import { loadSae } from '../offline-training/sae/format.ts';
 
 const SHARED = process.env.GLOSS_SHARED ?? '../shared';
 const WORK = process.env.GLOSS_TRAIN_WORK ?? '.cache/train-default';
@@ -167,16 +170,37 @@ const mined: MineFamiliesResult =
         log: (s) => console.log(`   ${s}`),
       });
 console.log(`== mine done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+// Figurative candidates from VUA train verb uses (kept once done for this SAE, like mining).
+const figFile = join(minedDir, 'figurative.json');
+let figurative: FigurativeCandidate[];
+if (existsSync(figFile) && statSync(figFile).mtimeMs > saeTime)
+  figurative = JSON.parse(readFileSync(figFile, 'utf8')) as FigurativeCandidate[];
+else {
+  const runner = await createFeatureRunner(det, await loadSae(join(sae, 'jumprelu')));
+  figurative = await mineFigurative(
+    runner,
+    csvRows(vua('train')).map((r) => ({
+      sentence: r.sentence.trim(),
+      verbIdx: Number(r.verb_idx),
+      label: Number(r.label) ? 1 : 0,
+    })),
+  );
+  await runner.release();
+  writeFileSync(figFile, JSON.stringify(figurative, null, 1) + '\n');
+}
+console.log(
+  `   figurative candidates: ${figurative.map((c) => `${c.feature} P ${c.precision} R ${c.recall}`).join('; ')}`,
+);
 // The rules a person reviewed (by family and feature id; training is seeded, so ids are stable).
 const review = JSON.parse(
   readFileSync(process.env.GLOSS_REVIEW ?? 'scripts/default-review.json', 'utf8'),
 ) as FamilyReview;
-const all = familyRulesFile(mined, review, [
-  'test_outcomes.jsonl (mining split)',
-  'gsm8k train',
-  'vua train',
-  'npm readmes',
-]);
+const all = familyRulesFile(
+  mined,
+  review,
+  ['test_outcomes.jsonl (mining split)', 'gsm8k train', 'vua train', 'npm readmes'],
+  figurative,
+);
 writeFileSync(join(minedDir, 'rules.all.json'), JSON.stringify(all, null, 2) + '\n');
 // Only reviewed rules ship; the drafts stay in rules.all.json for the next review.
 const reviewed = { ...all, rules: all.rules.filter((r) => !r.draft) };

@@ -30,6 +30,12 @@ export function devFigures(d: Dev): Record<string, number> {
     vua_test_figurative_share: g4.figurative_share,
     vua_test_all_figurative_f1: g4.all_figurative_f1,
     vua_test_per_verb_majority_f1: g4.per_verb_majority.f1,
+    mohx_figurative_precision: d.goal4_figurative_mohx.precision,
+    mohx_figurative_recall: d.goal4_figurative_mohx.recall,
+    mohx_figurative_share: d.goal4_figurative_mohx.figurative_share,
+    mohx_all_figurative_f1: d.goal4_figurative_mohx.all_figurative_f1,
+    mohx_per_verb_majority_f1: d.goal4_figurative_mohx.per_verb_majority_10fold.f1,
+    chat_prompts_figurative_glossed: d.goal4_figurative_mohx.chat_prompts_with_figurative_gloss,
   };
 }
 
@@ -52,5 +58,7 @@ export function devSection(d: Dev): string {
     `| of those, with the right family (goal >= 50%) | ${pct(d.goal2_traps.right_family_share_of_glossed)} | keyword matcher ${pct(d.goal2_traps.keyword_matcher_right_family_share_of_glossed)} |`,
     `| held-out GSM8K (${g3.questions} questions x 4 GPT-3 models): failure odds ratio, math gloss vs none, MH within length quartile x model (goal >= 1.5, CI above 1) | ${or(g3.gloss_mh_or)}, glossed ${pct(g3.glossed_share)} | keyword matcher ${or(g3.keyword_matcher_mh_or)}; length-only AUC ${g3.length_only_auc.toFixed(3)} |`,
     `| VUA test verb uses (${g4.verb_uses}): figurative gloss precision / recall (goal: precision >= share + 0.15, recall >= 0.30) | ${g4.precision.toFixed(3)} / ${g4.recall.toFixed(3)}, AUC ${g4.auc.toFixed(3)} | figurative share ${g4.figurative_share.toFixed(3)}; all-figurative F1 ${g4.all_figurative_f1.toFixed(3)}; per-verb majority P/R/F1 ${g4.per_verb_majority.precision.toFixed(3)} / ${g4.per_verb_majority.recall.toFixed(3)} / ${g4.per_verb_majority.f1.toFixed(3)} |`,
+    `| MOH-X verb uses (${d.goal4_figurative_mohx.verb_uses}; no training step reads MOH-X): figurative gloss precision / recall | ${d.goal4_figurative_mohx.precision.toFixed(3)} / ${d.goal4_figurative_mohx.recall.toFixed(3)}, AUC ${d.goal4_figurative_mohx.auc.toFixed(3)} | figurative share ${d.goal4_figurative_mohx.figurative_share.toFixed(3)}; all-figurative F1 ${d.goal4_figurative_mohx.all_figurative_f1.toFixed(3)}; per-verb majority (10-fold) F1 ${d.goal4_figurative_mohx.per_verb_majority_10fold.f1.toFixed(3)} |`,
+    `| chat prompts with a figurative gloss, of ${d.goal1_chat_prompts.prompts} | ${d.goal4_figurative_mohx.chat_prompts_with_figurative_gloss} | |`,
   ].join('\n');
 }

@@ -149,26 +149,47 @@ export async function runDevChecks(o: DevCheckOptions) {
     const glossOr = mhOddsRatio(quartileTables(rows));
     const kwOr = mhOddsRatio(quartileTables(kwRows));
 
-    // 4. Figurative glosses at VUA test verbs.
-    const figPred: boolean[] = [];
-    const figScore: number[] = [];
-    const gold: (0 | 1)[] = [];
-    for (const r of vuaTest) {
-      const s = r.sentence.trim();
-      const words = s.split(' ');
-      const vi = Number(r.verb_idx);
-      if (!(vi >= 0 && vi < words.length)) continue;
-      let start = 0;
-      for (let i = 0; i < vi; i++) start += words[i].length + 1;
-      const end = start + words[vi].length;
-      const o = await rewrite(s);
-      const hit = o.fired.filter(
-        (f) => familyOf(f.ruleId) === 'figurative' && f.span.start < end && f.span.end > start,
-      );
-      figPred.push(hit.length > 0);
-      figScore.push(Math.max(0, ...hit.map((h) => h.ratio)));
-      gold.push(Number(r.label) ? 1 : 0);
+    // 4. Figurative glosses at verb uses (VUA test; MOH-X, which no step of training reads).
+    const verbChecks = async (rows: readonly Record<string, string>[]) => {
+      const pred: boolean[] = [];
+      const score: number[] = [];
+      const labels: (0 | 1)[] = [];
+      const verbs: string[] = [];
+      for (const r of rows) {
+        const s = r.sentence.trim();
+        const words = s.split(' ');
+        const vi = Number(r.verb_idx);
+        if (!(vi >= 0 && vi < words.length)) continue;
+        let start = 0;
+        for (let i = 0; i < vi; i++) start += words[i].length + 1;
+        const end = start + words[vi].length;
+        const o = await rewrite(s);
+        const hit = o.fired.filter(
+          (f) => familyOf(f.ruleId) === 'figurative' && f.span.start < end && f.span.end > start,
+        );
+        pred.push(hit.length > 0);
+        score.push(Math.max(0, ...hit.map((h) => h.ratio)));
+        labels.push(Number(r.label) ? 1 : 0);
+        verbs.push(r.verb);
+      }
+      return { pred, score, labels, verbs };
+    };
+    const vt = await verbChecks(vuaTest);
+    const figPred = vt.pred;
+    const figScore = vt.score;
+    const gold = vt.labels;
+    const mx = await verbChecks(mohx);
+    const mxFig = binaryScores(mx.pred, mx.labels);
+    // Per-verb majority on MOH-X by 10-fold cross-validation (folds by row index).
+    const mxMajority: boolean[] = [];
+    for (let k = 0; k < mx.labels.length; k++) {
+      const train = mx.verbs.map((verb, i) => ({ verb, label: mx.labels[i], i })).filter((x) => x.i % 10 !== k % 10);
+      mxMajority.push(perVerbMajority(train, [{ verb: mx.verbs[k] }])[0]);
     }
+    const mxMaj = binaryScores(mxMajority, mx.labels);
+    let chatFigurative = 0;
+    for (const p of chat)
+      if ((await rewrite(p)).fired.some((f) => familyOf(f.ruleId) === 'figurative')) chatFigurative++;
     const fig = binaryScores(figPred, gold);
     const allPos = binaryScores(
       gold.map(() => true),
@@ -245,6 +266,27 @@ export async function runDevChecks(o: DevCheckOptions) {
         all_figurative_f1: r3(allPos.f1),
         per_verb_majority: { precision: r3(majority.precision), recall: r3(majority.recall), f1: r3(majority.f1) },
         goal: 'precision >= share + 0.15, recall >= 0.30',
+      },
+      goal4_figurative_mohx: {
+        verb_uses: mx.labels.length,
+        figurative_share: r3(mxFig.base),
+        precision: r3(mxFig.precision),
+        recall: r3(mxFig.recall),
+        f1: r3(mxFig.f1),
+        auc: r3(
+          auc(
+            mx.score,
+            mx.labels.map((g) => g === 1),
+          ),
+        ),
+        all_figurative_f1: r3(
+          binaryScores(
+            mx.labels.map(() => true),
+            mx.labels,
+          ).f1,
+        ),
+        per_verb_majority_10fold: { precision: r3(mxMaj.precision), recall: r3(mxMaj.recall), f1: r3(mxMaj.f1) },
+        chat_prompts_with_figurative_gloss: chatFigurative,
       },
     };
     return result;

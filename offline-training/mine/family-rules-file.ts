@@ -5,6 +5,7 @@
 import type { Gate, Rule, RulesFile } from '../../src/core/rules/schema.ts';
 import { parseRules } from '../../src/core/rules/schema.ts';
 import type { MineFamiliesResult } from './mine-families.ts';
+import type { FigurativeCandidate } from './figurative.ts';
 
 /**
  * One gloss per family, true for every phrase of the family (direction of comparison, rate vs
@@ -26,6 +27,7 @@ export const FAMILY_GLOSSES: Record<string, string> = {
   'work-rate':
     '"{span}": working together, rates add (jobs per hour), times do not: together they take 1 / (1/a + 1/b)',
   periodic: '"{span}": count the occurrences: every other day is every 2nd day; every k days is about days / k times',
+  figurative: '"{span}" is used figuratively here: read it for its extended sense, not its literal one',
 };
 
 export interface FamilyReview {
@@ -36,7 +38,12 @@ export interface FamilyReview {
 }
 
 /** Rules and gate from the mined candidates; accepted ones as reviewed, the rest as drafts. */
-export function familyRulesFile(mined: MineFamiliesResult, review: FamilyReview, datasets: string[]): RulesFile {
+export function familyRulesFile(
+  mined: MineFamiliesResult,
+  review: FamilyReview,
+  datasets: string[],
+  figurative: readonly FigurativeCandidate[] = [],
+): RulesFile {
   const accepted = new Map(review.rules.map((r) => [`${r.family}:${r.feature}`, r]));
   const rules: Rule[] = [];
   const n = mined.candidates.length;
@@ -73,6 +80,38 @@ export function familyRulesFile(mined: MineFamiliesResult, review: FamilyReview,
         token_test: c.tokenTest,
         misreadings: m,
         drives_alone: !c.tokenTest?.correlate,
+      },
+      ...(rv ? {} : { draft: true }),
+    });
+  });
+  figurative.forEach((c, i) => {
+    const rv = accepted.get(`figurative:${c.feature}`);
+    const words = c.words
+      .slice(0, 3)
+      .map((w) => `"${w}"`)
+      .join(', ');
+    rules.push({
+      id: rv?.id ?? `figurative-f${c.feature}`,
+      feature: c.feature,
+      threshold: rv?.threshold ?? c.threshold,
+      scope: 'span',
+      placement: 'after-span',
+      gloss: rv?.gloss ?? FAMILY_GLOSSES.figurative,
+      priority: -i - 1, // below every math rule
+      label:
+        `fires on verbs ${words}: ${Math.round(c.precision * 100)}% of its VUA train verb uses are figurative (feature ${c.feature})`.slice(
+          0,
+          120,
+        ),
+      family: 'figurative',
+      evidence: {
+        support: c.support,
+        lift: 0,
+        q_value: 1,
+        datasets: ['VUA train'],
+        verb_precision: c.precision,
+        verb_recall: c.recall,
+        on_verb_share: c.onVerbShare,
       },
       ...(rv ? {} : { draft: true }),
     });
