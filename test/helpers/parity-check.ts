@@ -32,18 +32,23 @@ export interface ActivationDiff {
   violations: number;
 }
 
-/** Compares two row-major [T, F] activation matrices of a JumpReLU head with thresholds [F]. */
+/**
+ * Compares two row-major [T, F] activation matrices of a JumpReLU head with thresholds [F]; `tol`
+ * is one tolerance or one per column (task-gate latents, which enter only through a prompt mean,
+ * may use a looser one).
+ */
 export function compareActivations(
   a: ArrayLike<number>,
   b: ArrayLike<number>,
   thresholds: readonly number[],
-  tol: number,
+  tolerance: number | readonly number[],
 ): ActivationDiff {
   const F = thresholds.length;
   const out: ActivationDiff = { maxDiff: 0, jumps: 0, violations: 0 };
   if (a.length !== b.length) return { ...out, violations: Math.abs(a.length - b.length) + 1 };
   for (let i = 0; i < a.length; i++) {
     const [x, y] = [a[i], b[i]];
+    const tol = typeof tolerance === 'number' ? tolerance : tolerance[i % F];
     if ((x === 0) !== (y === 0)) {
       if (Math.max(x, y) <= thresholds[i % F] + tol) out.jumps++;
       else out.violations++;
