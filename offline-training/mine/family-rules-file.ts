@@ -69,10 +69,14 @@ export function familyRulesFile(
           120,
         ),
       family: c.family,
+      // support: rows (question x model) misread in this family where the rule fires; lift and
+      // q_value: the failure odds ratio when it fires and its CMH p-value (model strata). The
+      // misreading association itself is circular (a label needs the family's phrase) and stays
+      // in `misreadings` only.
       evidence: {
         support: m?.misreadFired ?? 0,
-        lift: m && m.fired && m.rows ? +(m.misreadFired / m.fired / (m.misread / m.rows)).toFixed(4) : 0,
-        q_value: Math.min(1, m?.p ?? 1),
+        lift: m?.failureOr?.[0] ?? 0,
+        q_value: Math.min(1, m?.failureP ?? 1),
         datasets,
         phrase_precision: c.precision,
         phrase_recall: c.recall,

@@ -52,6 +52,8 @@ export interface MisreadingEvidence {
    * misreading counts are circular (a label needs the phrase the latent fires on), this is not.
    */
   failureOr: [number, number, number];
+  /** Cochran-Mantel-Haenszel p-value of that failure association. */
+  failureP: number;
   examples: { question: string; model: string; phrase: string; why: string }[];
 }
 
@@ -330,6 +332,7 @@ export function misreadingEvidence(
     failureOr: ((f) => [round(f.or), round(f.lo), round(f.hi)] as [number, number, number])(
       mhOddsRatio([...failTables.values()]),
     ),
+    failureP: +mantelHaenszel([...failTables.values()]).p.toPrecision(3),
     examples,
   };
 }
