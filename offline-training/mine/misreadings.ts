@@ -64,7 +64,12 @@ interface Cue {
 }
 
 export const CUES: Cue[] = [
-  { family: 'multiplicative', re: new RegExp(String.raw`\b${N} times (?:as|more|less|fewer|the)\b`, 'gi'), group: 1 },
+  // "three times as many", "4 times more", and a count of repetitions ("3 times a week", "5 times").
+  {
+    family: 'multiplicative',
+    re: new RegExp(String.raw`\b${N} times(?: (?:as|more|less|fewer|the)\b)?`, 'gi'),
+    group: 1,
+  },
   { family: 'multiplicative', re: /\b(twice|double[sd]?|triple[sd]?)\b/gi, group: 1 },
   { family: 'fraction', re: /\b(half|halves|thirds?|quarters?|fourth|fifth)\b/gi, group: 1 },
   { family: 'fraction', re: /\b\d+\/(\d+)\b/g, group: 1 },
