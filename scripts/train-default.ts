@@ -3,16 +3,28 @@
 // JumpReLU thresholds) -> mining of GPT-3 175B (verifier) failures on GSM8K test -> rules (with the
 // reviewed glosses in scripts/default-review.json) -> evaluation -> bundle and report.
 // Work files go to .cache/train-default; only models/default/trained is meant to be committed.
-import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { main } from '../offline-training/cli.ts';
 import { DEFAULT_DETECTOR } from '../offline-training/default-detector.ts';
+import { mineFamilies, type MineFamiliesResult } from '../offline-training/mine/mine-families.ts';
+import { familyRulesFile, type FamilyReview } from '../offline-training/mine/family-rules-file.ts';
+import { isHeldOut } from '../offline-training/mine/associate.ts';
+import type { GateText } from '../offline-training/mine/task-gate.ts';
+import type { OutcomeRow } from '../offline-training/mine/family-rules.ts';
+import { runDevChecks } from '../offline-training/evaluate/dev-run.ts';
+import { devFigures, devSection } from '../offline-training/evaluate/dev-figures.ts';
+import { buildReadmeCorpus } from './readme-corpus.ts';
+import { mineFigurative, type FigurativeCandidate } from '../offline-training/mine/figurative.ts';
+import { createFeatureRunner } from '../offline-training/mine/feature-runner.ts';
+import { loadSae } from '../offline-training/sae/format.ts';
 
 const SHARED = process.env.GLOSS_SHARED ?? '../shared';
 const WORK = process.env.GLOSS_TRAIN_WORK ?? '.cache/train-default';
-const STEPS = process.env.GLOSS_SAE_STEPS ?? '4000';
-const WIDTH = process.env.GLOSS_SAE_WIDTH ?? '8192';
+const STEPS = process.env.GLOSS_SAE_STEPS ?? '3000';
+const WIDTH = process.env.GLOSS_SAE_WIDTH ?? '4096';
 
 const gsm8kTrain = join(SHARED, 'data/gsm8k/train.jsonl');
 const outcomes = join(SHARED, 'data/gsm8k/test_outcomes.jsonl');
@@ -36,16 +48,18 @@ async function step(name: string, args: string[]): Promise<void> {
 }
 
 const TRAINING_DATA = [
-  "- SAE: TopK (k = 32) on the detector's hidden states over the 7,473 GSM8K training questions and the 15,516 VUA training sentences (1,023,058 tokens; 5% of rows held out for the figures below), seed 1.",
-  '- Mining: GSM8K test questions with the answers of GPT-3 175B with verifier (`175b_verification` in ../shared/data/gsm8k/test_outcomes.jsonl, 857 questions, 56% correct), split by question into mining (70%) and held-out (30%) parts.',
-  '- Top activating contexts: GSM8K training questions. Metaphor readout: VUA train/val/test and MOH-X.',
-  '- Rules: chosen and glossed by a person (scripts/default-review.json) among the candidates of the lexical family.',
+  "- SAE: TopK (k = 32) on the detector's hidden states over the 7,473 GSM8K training questions and the 15,516 VUA training sentences (5% of rows held out for the SAE figures), seed 1.",
+  '- Task gate: L1 logistic over prompt-mean-pooled latents, 4,000 GSM8K training questions (math) vs 3,000 VUA training sentences and the README sentences of 70% of the npm packages this repository installs (general English); threshold set so that at most 2% of held-out general texts open it, or as the review sets it.',
+  "- Family rules: latents that fire on the phrases of one misreading family (cue patterns in offline-training/mine/misreadings.ts) in GSM8K training questions, at a threshold where at least 70% of their firings are such phrases; token-correlate test (injection into VUA sentences, paraphrase of the math phrase); misreadings labelled from the four GPT-3 models' solutions vs the reference calculator steps on the mining split (70% of GSM8K test questions by id, seed 0), pooled with the model as a stratum.",
+  "- Rules: accepted, with ids, by a person (scripts/default-review.json) among those candidates; the rest stay drafts and do not ship. In the rules table, support is the outcome rows (question x model, mining split) misread in the rule's family where it fires; lift is the odds ratio of any failure when it fires (Mantel-Haenszel over models) and q its CMH p-value (not corrected); held-out figures are the dev checks.",
+  '- Figures below: dev checks (offline-training/evaluate/dev-run.ts) on data the miner never read: VUA test and MOH-X sentences, README sentences of the other 30% of packages, 100 hand-written chat prompts and 49 hand-written math traps (test/data/dev), the held-out 30% of GSM8K test questions.',
 ].join('\n');
 
 const det = join(WORK, 'detector');
 const sae = join(WORK, 'sae');
-const mined = join(WORK, 'mine');
+const minedDir = join(WORK, 'mine');
 const ev = join(WORK, 'eval');
+mkdirSync(ev, { recursive: true });
 
 await step('detector', [
   'build-detector',
@@ -99,97 +113,111 @@ else
     '1',
     ...(existsSync(join(sae, 'checkpoint')) ? ['--resume'] : []),
   ]);
-await step('mine', [
-  'mine',
-  '--detector',
-  det,
-  '--sae',
-  join(sae, 'jumprelu'),
-  '--outcomes',
-  outcomes,
-  '--target',
-  '175b_verification',
-  '--contexts',
-  gsm8kTrain,
-  '--family',
-  'lexical',
-  '--out',
+// Issue 14's mining: a task gate and family rules, against misreadings labelled from the four
+// GPT-3 models' solutions (mining split only), with general English as negatives.
+const readmes = join(WORK, 'readme-sentences.jsonl');
+buildReadmeCorpus(readmes);
+const csvRows = (f: string) =>
+  parseCsv(readFileSync(f, 'utf8'), { columns: true, relax_column_count: true }) as Record<string, string>[];
+const mathTexts = readFileSync(gsm8kTrain, 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => (JSON.parse(l) as { question: string }).question);
+const vuaSentences = [...new Set(csvRows(vua('train')).map((r) => r.sentence.trim()))];
+const readmeRows = readFileSync(readmes, 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => JSON.parse(l) as { text: string; package: string });
+const general: GateText[] = [
+  ...vuaSentences.slice(0, 3000).map((text, i) => ({ id: `vua:${i}`, text, label: 0 as const, corpus: 'vua_train' })),
+  ...readmeRows
+    .filter((r) => !isHeldOut(r.package, 0.3, 7)) // the other packages are a dev-check set
+    .map((r, i) => ({ id: `readme:${i}`, text: r.text, label: 0 as const, corpus: 'npm_readmes' })),
+];
+const MODELS = ['6b_finetuning', '6b_verification', '175b_finetuning', '175b_verification'];
+const outcomeRows: OutcomeRow[] = readFileSync(outcomes, 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .flatMap((l, i) => {
+    const r = JSON.parse(l) as Record<string, { solution: string; is_correct: boolean }> & {
+      question: string;
+      ground_truth: string;
+    };
+    return MODELS.map((m) => ({
+      id: `gsm8k-test:${i}`,
+      question: r.question,
+      reference: r.ground_truth,
+      model: m,
+      solution: r[m].solution,
+      correct: r[m].is_correct,
+    }));
+  });
+const t0 = performance.now();
+console.log('\n== mine (families, gate)');
+// Mining is kept once done for this SAE (a review pass reruns only what follows); delete to redo.
+const minedFile = join(minedDir, 'families.json');
+const saeTime = statSync(join(sae, 'metrics.json')).mtimeMs;
+const mined: MineFamiliesResult =
+  existsSync(minedFile) && statSync(minedFile).mtimeMs > saeTime
+    ? (JSON.parse(readFileSync(minedFile, 'utf8')) as MineFamiliesResult)
+    : await mineFamilies({
+        detector: det,
+        sae: join(sae, 'jumprelu'),
+        math: mathTexts.slice(0, 4000),
+        general,
+        outcomes: outcomeRows,
+        out: minedDir,
+        log: (s) => console.log(`   ${s}`),
+      });
+console.log(`== mine done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+// Figurative candidates from VUA train verb uses (kept once done for this SAE, like mining).
+const figFile = join(minedDir, 'figurative.json');
+let figurative: FigurativeCandidate[];
+if (existsSync(figFile) && statSync(figFile).mtimeMs > saeTime)
+  figurative = JSON.parse(readFileSync(figFile, 'utf8')) as FigurativeCandidate[];
+else {
+  const runner = await createFeatureRunner(det, await loadSae(join(sae, 'jumprelu')));
+  figurative = await mineFigurative(
+    runner,
+    csvRows(vua('train')).map((r) => ({
+      sentence: r.sentence.trim(),
+      verbIdx: Number(r.verb_idx),
+      label: Number(r.label) ? 1 : 0,
+    })),
+  );
+  await runner.release();
+  writeFileSync(figFile, JSON.stringify(figurative, null, 1) + '\n');
+}
+console.log(
+  `   figurative candidates: ${figurative.map((c) => `${c.feature} P ${c.precision} R ${c.recall}`).join('; ')}`,
+);
+// The rules a person reviewed (by family and feature id; training is seeded, so ids are stable).
+const review = JSON.parse(
+  readFileSync(process.env.GLOSS_REVIEW ?? 'scripts/default-review.json', 'utf8'),
+) as FamilyReview;
+const all = familyRulesFile(
   mined,
-]);
-// The rules a person reviewed (by feature id; training is seeded, so ids are stable): which
-// features ship, with their ids and glosses. The auto-drafted rules stay beside them for comparison.
-const review = JSON.parse(await readFile('scripts/default-review.json', 'utf8')) as {
-  rules: { feature: number; gloss: string; id: string; threshold: number }[];
-};
-await step('rules (auto draft)', [
-  'rules',
-  '--candidates',
-  join(mined, 'candidates.json'),
-  '--out',
-  join(mined, 'rules.auto.json'),
-]);
-await step('rules (reviewed features)', [
-  'rules',
-  '--candidates',
-  join(mined, 'candidates.json'),
-  '--features',
-  review.rules.map((r) => r.feature).join(','),
-  '--max',
-  String(review.rules.length),
-  '--out',
-  join(mined, 'rules.drafted.json'),
-]);
-const drafted = JSON.parse(await readFile(join(mined, 'rules.drafted.json'), 'utf8')) as {
-  version: 1;
-  rules: { feature: number; gloss: string; id: string }[];
-};
-const byFeature = new Map(review.rules.map((r) => [r.feature, r]));
-const reviewed = {
-  ...drafted,
-  rules: drafted.rules.map((r) => ({
-    ...r,
-    id: byFeature.get(r.feature)!.id,
-    gloss: byFeature.get(r.feature)!.gloss,
-    threshold: byFeature.get(r.feature)!.threshold,
-  })),
-};
-await writeFile(join(mined, 'rules.json'), JSON.stringify(reviewed, null, 2) + '\n');
+  review,
+  ['test_outcomes.jsonl (mining split)', 'gsm8k train', 'vua train', 'npm readmes'],
+  figurative,
+);
+writeFileSync(join(minedDir, 'rules.all.json'), JSON.stringify(all, null, 2) + '\n');
+// Only reviewed rules ship; the drafts stay in rules.all.json for the next review.
+const reviewed = { ...all, rules: all.rules.filter((r) => !r.draft) };
+writeFileSync(join(minedDir, 'rules.json'), JSON.stringify(reviewed, null, 2) + '\n');
+console.log(`   ${reviewed.rules.length} reviewed rules of ${all.rules.length} candidates`);
 
-await step('evaluate', [
-  'evaluate',
-  '--out',
-  ev,
-  '--candidates',
-  join(mined, 'candidates.json'),
-  '--rules',
-  join(mined, 'rules.json'),
-  '--detector',
-  det,
-  '--sae',
-  join(sae, 'jumprelu'),
-  '--vua-train',
-  vua('train'),
-  '--vua-val',
-  vua('val'),
-  '--vua-test',
-  vua('test'),
-  '--mohx',
-  join(SHARED, 'data/metaphor/MOH-X.csv'),
-]);
-await step('export', [
+const exportArgs = (evaluation?: string, sections?: string) => [
   'export',
   '--detector',
   det,
   '--sae',
   join(sae, 'jumprelu'),
   '--rules',
-  join(mined, 'rules.json'),
-  '--candidates',
-  join(mined, 'candidates.json'),
+  join(minedDir, 'rules.json'),
   '--sae-metrics',
   join(sae, 'metrics.json'),
-  '--evaluation',
-  join(ev, 'evaluation.json'),
+  ...(evaluation ? ['--evaluation', evaluation] : []),
   '--name',
   'default',
   '--out',
@@ -197,20 +225,13 @@ await step('export', [
   '--trained-out',
   'models/default/trained',
   '--training-data',
-  TRAINING_DATA,
-]);
-await step('report', [
-  'report',
-  '--out',
-  join(WORK, 'report.html'),
-  '--sae-metrics',
-  join(sae, 'metrics.json'),
-  '--candidates',
-  join(mined, 'candidates.json'),
-  '--evaluation',
-  join(ev, 'evaluation-details.json'),
-  '--rules',
-  join(mined, 'rules.json'),
-  '--title',
-  'Gloss default bundle',
-]);
+  TRAINING_DATA + (sections ? '\n\n' + sections : ''),
+];
+await step('export', exportArgs());
+// The dev checks on the exported bundle, on data the miner never read; their figures, each beside
+// its baseline, go into the card and the manifest.
+console.log('\n== dev checks');
+const dev = await runDevChecks({ bundle: 'models/default', shared: SHARED, devData: 'test/data/dev', readmes });
+writeFileSync(join(ev, 'dev-checks.json'), JSON.stringify(dev, null, 2) + '\n');
+writeFileSync(join(ev, 'evaluation.json'), JSON.stringify(devFigures(dev), null, 2) + '\n');
+await step('export (with figures)', exportArgs(join(ev, 'evaluation.json'), devSection(dev)));

@@ -22,6 +22,7 @@ export const ExportOptions = z
       'also write the small trained parts (head.safetensors, rules, features, card, figures) here',
     ),
     trainingData: flag(z.string().optional(), 'text', "the card's training-data section (markdown)"),
+    force: flag(z.boolean().default(false), '', 'ship draft rules nobody reviewed (the card names them)'),
   })
   .describe('write a bundle: detector + SAE head of the rule features, tokenizer, rules, features, card, manifest');
 

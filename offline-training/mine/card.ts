@@ -1,7 +1,7 @@
 // card.md: what the bundle's detector is, where its weights came from, its licence, the data it
 // was trained and mined on, its measured figures, and what could not be measured.
 import type { DetectorInfo } from '../../src/core/bundle/manifest.ts';
-import type { Rule } from '../../src/core/rules/schema.ts';
+import type { Gate, Rule } from '../../src/core/rules/schema.ts';
 import type { MiningResult } from './mine.ts';
 
 /** What the card shows: names, detector facts, SAE and evaluation figures, rules with evidence. */
@@ -16,6 +16,12 @@ export interface CardInput {
   licence?: string;
   trainingData?: string;
   notMeasured?: string;
+  /** The task gate shipped with the rules, if any. */
+  gate?: Gate;
+  /** Ids of draft rules nobody reviewed that the operator shipped anyway (export --force). */
+  forced?: readonly string[];
+  /** Further markdown sections (e.g. figures beside their baselines), placed before the rules. */
+  sections?: string;
 }
 
 const f = (v: number | undefined, d = 3) =>
@@ -76,17 +82,43 @@ export function renderCard(c: CardInput): string {
       ...ev.map(([k, v]) => `| ${k} | ${f(v)} |`),
     );
   }
+  if (c.sections) lines.push('', c.sections.trimEnd());
+  if (c.gate) {
+    const g = c.gate;
+    lines.push(
+      '',
+      `## Task gate: ${g.id}`,
+      '',
+      `${g.label}: ${g.features.length} latents, ${g.pool}-pooled over the prompt, open at score >= ${g.threshold}. Rules of the families ${g.families.join(', ')} fire only when it is open.`,
+    );
+    const held = (g.evidence as { held_out?: Record<string, number> } | undefined)?.held_out;
+    if (held)
+      lines.push(
+        '',
+        'Held-out texts: ' +
+          Object.entries(held)
+            .map(([k, v]) => `${k} ${f(v)}`)
+            .join(', ') +
+          '.',
+      );
+  }
   lines.push(
     '',
     `## Rules (${c.rules.length})`,
     '',
-    '| id | label | support | lift | q | held-out AUC |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| id | family | label | support | lift | q | held-out AUC |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
   );
   for (const r of c.rules)
     lines.push(
-      `| ${r.id} | ${r.label} | ${r.evidence.support} | ${f(r.evidence.lift, 2)} | ${r.evidence.q_value.toPrecision(2)} | ${f(r.evidence.heldout_auc)} |`,
+      `| ${r.id} | ${r.family ?? 'n/a'} | ${r.label} | ${r.evidence.support} | ${f(r.evidence.lift, 2)} | ${r.evidence.q_value.toPrecision(2)} | ${f(r.evidence.heldout_auc)} |`,
     );
+  if (c.forced?.length)
+    lines.push(
+      '',
+      `Forced: ${c.forced.join(', ')} ${c.forced.length === 1 ? 'is a draft' : 'are drafts'} nobody reviewed, shipped with \`export --force\`.`,
+    );
+  else lines.push('', 'Every rule was reviewed by a person before export.');
   lines.push(
     '',
     '## Not measured here',

@@ -32,6 +32,8 @@ export interface ExportOptions {
   card?: Partial<CardInput>;
   /** Also write the committable trained parts (head.safetensors, rules, features, card, figures) here. */
   trainedOut?: string;
+  /** Ship draft rules nobody reviewed (`draft: true`); the card names them. */
+  force?: boolean;
 }
 
 /**
@@ -49,9 +51,17 @@ export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
   const sae = await loadSae(opts.sae);
   const rules: RulesFile = parseRules(await readJson(opts.rules, 'rules'));
   if (rules.rules.length === 0) throw new UsageError(`${opts.rules} has no rules: nothing to export`);
+  const drafts = rules.rules.filter((r) => r.draft).map((r) => r.id);
+  if (drafts.length && !opts.force)
+    throw new UsageError(
+      `${opts.rules}: ${drafts.length} draft rule${drafts.length === 1 ? '' : 's'} nobody reviewed (${drafts.slice(0, 5).join(', ')}${drafts.length > 5 ? ', ...' : ''}): review them (set thresholds and glosses, remove "draft") or pass --force`,
+    );
   const mining = opts.candidates ? await readJson<MiningResult>(opts.candidates, 'candidates') : undefined;
 
-  const featureIds = [...new Set(rules.rules.map((r) => r.feature))].sort((a, b) => a - b);
+  // The head carries the rule latents and the task gate's latents.
+  const featureIds = [...new Set([...rules.rules.map((r) => r.feature), ...(rules.gate?.features ?? [])])].sort(
+    (a, b) => a - b,
+  );
   for (const f of featureIds)
     if (!(f >= 0 && f < sae.d_sae)) throw new UsageError(`rule feature ${f} is outside the SAE's ${sae.d_sae} latents`);
   const head = jumpReluHead(sae, featureIds);
@@ -64,7 +74,10 @@ export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
       return {
         column,
         feature,
-        label: c?.label ?? rules.rules.find((r) => r.feature === feature)!.label,
+        label:
+          c?.label ??
+          rules.rules.find((r) => r.feature === feature)?.label ??
+          `task-gate latent (${rules.gate?.id ?? 'gate'})`,
         threshold: Number.isFinite(head.threshold[column]) ? head.threshold[column] : 1e30,
         top_contexts: (c?.top_contexts ?? []).map((x) => ({
           text: x.text,
@@ -98,6 +111,8 @@ export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
     evaluation: evaluation ?? {},
     rules: rules.rules,
     mining,
+    gate: rules.gate,
+    forced: drafts,
     ...opts.card,
   });
   if (opts.trainedOut) {

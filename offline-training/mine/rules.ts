@@ -76,6 +76,7 @@ export async function makeRules(opts: RulesOptions): Promise<RulesFile> {
       gloss,
       priority: chosen.length - i,
       label: `${c.label} (feature ${c.feature})`.slice(0, 120),
+      draft: true, // until a person reviews it: export refuses drafts unless forced
       evidence: {
         support: c.support,
         lift: +c.lift.toFixed(4),

@@ -6,6 +6,7 @@ import { Detector } from './detector/detector.ts';
 import { GlossTokenizer } from './tokenizer.ts';
 import { featureColumns, type Rule } from './rules/schema.ts';
 import { matchRules, type FiredRule, type MatchOptions, type SkippedRule } from './rules/match.ts';
+import type { GateResult } from './rules/gate.ts';
 import { rewriteText, type Insertion, type RewriteStatus } from './rewrite/text.ts';
 
 export interface Analysis {
@@ -16,6 +17,8 @@ export interface Analysis {
   numFeatures: number;
   fired: FiredRule[];
   skipped: SkippedRule[];
+  /** The bundle's task gate on this text (absent for bundles without a gate). */
+  gate?: GateResult;
   windows: number;
   ms: { tokenize: number; detect: number; match: number };
 }
@@ -73,7 +76,7 @@ export class GlossEngine {
       start: enc.offsets[i][0],
       end: enc.offsets[i][1],
     }));
-    const { fired, skipped } = this.bundle.features
+    const { fired, skipped, gate } = this.bundle.features
       ? matchRules({
           text,
           tokens,
@@ -81,9 +84,10 @@ export class GlossEngine {
           numFeatures: acts.width,
           featureColumns: this.columns,
           rules: this.rules,
+          gate: this.bundle.rules?.gate,
           options: match,
         })
-      : { fired: [], skipped: [] };
+      : { fired: [], skipped: [], gate: undefined };
     const t3 = performance.now();
     return {
       text,
@@ -92,6 +96,7 @@ export class GlossEngine {
       numFeatures: this.bundle.features ? acts.width : 0,
       fired,
       skipped,
+      ...(gate ? { gate } : {}),
       windows: acts.windows,
       ms: { tokenize: t1 - t0, detect: t2 - t1, match: t3 - t2 },
     };

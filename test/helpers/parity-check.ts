@@ -11,12 +11,17 @@
 // fired rules agree except where an activation of the rule's feature lies within `tol` of the
 // rule's threshold.
 import { matchRules, type FiredRule } from '../../src/core/rules/match.ts';
-import type { Rule } from '../../src/core/rules/schema.ts';
+import type { Gate, Rule } from '../../src/core/rules/schema.ts';
 
 export interface RuntimeAnswer {
   activations: ArrayLike<number>;
   fired: Pick<FiredRule, 'ruleId' | 'span'>[];
+  /** The task gate's verdict, for bundles with a gate. */
+  gate?: { score: number; open: boolean };
 }
+
+/** A gate score this close to the gate's threshold may fall on either side on another runtime. */
+export const GATE_TOL = 0.05;
 
 export interface ActivationDiff {
   /** Largest |a - b| over elements that do not jump. */
@@ -27,18 +32,23 @@ export interface ActivationDiff {
   violations: number;
 }
 
-/** Compares two row-major [T, F] activation matrices of a JumpReLU head with thresholds [F]. */
+/**
+ * Compares two row-major [T, F] activation matrices of a JumpReLU head with thresholds [F]; `tol`
+ * is one tolerance or one per column (task-gate latents, which enter only through a prompt mean,
+ * may use a looser one).
+ */
 export function compareActivations(
   a: ArrayLike<number>,
   b: ArrayLike<number>,
   thresholds: readonly number[],
-  tol: number,
+  tolerance: number | readonly number[],
 ): ActivationDiff {
   const F = thresholds.length;
   const out: ActivationDiff = { maxDiff: 0, jumps: 0, violations: 0 };
   if (a.length !== b.length) return { ...out, violations: Math.abs(a.length - b.length) + 1 };
   for (let i = 0; i < a.length; i++) {
     const [x, y] = [a[i], b[i]];
+    const tol = typeof tolerance === 'number' ? tolerance : tolerance[i % F];
     if ((x === 0) !== (y === 0)) {
       if (Math.max(x, y) <= thresholds[i % F] + tol) out.jumps++;
       else out.violations++;
@@ -62,7 +72,16 @@ export function unexplainedRuleDifferences(
   columns: ReadonlyMap<number, number>,
   numFeatures: number,
   tol: number,
+  gate?: Gate,
 ): string[] {
+  // A gate that opened on one runtime only, with a score next to its threshold, explains every
+  // difference in the families it governs (the gate pools the same near-equal activations).
+  const gateFlip =
+    gate !== undefined &&
+    a.gate !== undefined &&
+    b.gate !== undefined &&
+    a.gate.open !== b.gate.open &&
+    Math.min(Math.abs(a.gate.score - gate.threshold), Math.abs(b.gate.score - gate.threshold)) <= GATE_TOL;
   const key = (f: RuntimeAnswer['fired'][number]) => `${f.ruleId}@${f.span.start}-${f.span.end}`;
   const ka = new Set(a.fired.map(key));
   const kb = new Set(b.fired.map(key));
@@ -72,6 +91,7 @@ export function unexplainedRuleDifferences(
   const unexplained: string[] = [];
   for (const id of differing) {
     const rule = rules.find((r) => r.id === id)!;
+    if (gateFlip && rule.family && gate!.families.includes(rule.family)) continue;
     const c = columns.get(rule.feature)!;
     let near = false;
     for (const acts of [a.activations, b.activations])

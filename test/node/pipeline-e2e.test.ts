@@ -120,6 +120,7 @@ describe('offline pipeline with a planted cause', () => {
     const rules = JSON.parse(await readFile(join(dir, 'rules.json'), 'utf8'));
     expect(rules.rules[0]).toMatchObject({ feature: top.feature, scope: 'span' });
     expect(rules.rules[0].gloss.length).toBeGreaterThan(10); // a template or the generic draft
+    expect(rules.rules[0].draft).toBe(true);
     expect(await readFile(join(dir, 'rules.review.md'), 'utf8')).toMatch(/top contexts/);
 
     await run([
@@ -138,6 +139,27 @@ describe('offline pipeline with a planted cause', () => {
     expect(ev.synthetic_length_baseline_auc).toBeLessThan(ev.synthetic_auc);
 
     const bundle = join(dir, 'bundle');
+    const exportArgs = (rulesFile: string) => [
+      'export',
+      '--detector',
+      det,
+      '--sae',
+      join(dir, 'sae/jumprelu'),
+      '--rules',
+      rulesFile,
+      '--out',
+      join(dir, 'refused'),
+    ];
+    // A draft nobody reviewed is refused, with one line and exit code 1.
+    expect(await main(exportArgs(join(dir, 'rules.json')))).toBe(1);
+    // Forced, it ships, and the card says which rule nobody reviewed.
+    expect(await main([...exportArgs(join(dir, 'rules.json')), '--force'])).toBe(0);
+    expect(await readFile(join(dir, 'refused/card.md'), 'utf8')).toMatch(
+      new RegExp(`Forced: ${rules.rules[0].id} is a draft nobody reviewed`),
+    );
+    // The person's review: the draft flag goes once threshold and gloss were checked.
+    delete rules.rules[0].draft;
+    await writeFile(join(dir, 'rules.reviewed.json'), JSON.stringify(rules));
     await run([
       'export',
       '--detector',
@@ -145,7 +167,7 @@ describe('offline pipeline with a planted cause', () => {
       '--sae',
       join(dir, 'sae/jumprelu'),
       '--rules',
-      join(dir, 'rules.json'),
+      join(dir, 'rules.reviewed.json'),
       '--candidates',
       join(dir, 'mine/candidates.json'),
       '--sae-metrics',

@@ -114,3 +114,64 @@ export function expandToWords(
   // A space can carry a combining mark; trimming must not leave half of that grapheme behind.
   return { start: snapBackward(text, s), end: snapForward(text, e) };
 }
+
+/** Most words a phrase may run past its firing words before an `after-phrase` gloss goes in. */
+export const MAX_PHRASE_WORDS = 6;
+// Words that open a new clause: the phrase a gloss annotates ends before them.
+const CLAUSE_WORDS = new Set([
+  'and',
+  'but',
+  'or',
+  'so',
+  'then',
+  'while',
+  'which',
+  'who',
+  'whom',
+  'whose',
+  'if',
+  'because',
+  'when',
+  'where',
+  'that',
+  'how',
+  'what',
+]);
+
+/**
+ * End of the phrase that the words ending at `end` open: the following words up to a clause
+ * boundary (sentence or clause punctuation, a line break, a clause-opening word such as "and" or
+ * "which") and at most `maxWords` words. "16 eggs per| day and she..." -> after "day"; "three
+ * times| as many toys as Mandy." -> after "Mandy". Decimal points and thousands separators ("2.5",
+ * "1,000") do not end a phrase. Returns `end` itself when punctuation follows right away.
+ */
+export function phraseEnd(text: string, end: number, maxWords = MAX_PHRASE_WORDS): number {
+  let e = end;
+  let i = end;
+  for (let words = 0; words < maxWords; words++) {
+    let j = i;
+    while (j < text.length && (text[j] === ' ' || text[j] === '\t')) j++;
+    if (j >= text.length || text[j] === '\n' || text[j] === '\r') break;
+    let k = j;
+    while (k < text.length && !/\s/.test(text[k])) k++;
+    const word = text.slice(j, k);
+    if (CLAUSE_WORDS.has(word.toLowerCase())) break;
+    // A stop inside or after the word: punctuation not between two digits ("2.5", "1,000").
+    let stop = -1;
+    for (let c = 0; c < word.length; c++) {
+      if (!/[.,;:!?()[\]{}"“”]/.test(word[c])) continue;
+      if ((word[c] === '.' || word[c] === ',') && /\d/.test(word[c - 1] ?? '') && /\d/.test(word[c + 1] ?? ''))
+        continue;
+      stop = c;
+      break;
+    }
+    if (stop === 0) break;
+    if (stop > 0) {
+      e = snapForward(text, j + stop);
+      break;
+    }
+    e = snapForward(text, k);
+    i = k;
+  }
+  return e;
+}

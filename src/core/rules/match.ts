@@ -1,8 +1,9 @@
 // Fires rules on per-token feature activations: thresholds, spans merged and grown to whole words,
 // per-rule limits, dedupe, ranking and the cap. Pure and deterministic; never throws on rules.
-import { expandToWords } from './boundaries.ts';
+import { expandToWords, phraseEnd } from './boundaries.ts';
+import { scoreGate, type GateResult } from './gate.ts';
 import { renderGloss } from './render.ts';
-import type { Rule } from './schema.ts';
+import type { Gate, Rule } from './schema.ts';
 
 export interface TokenOffset {
   /** UTF-16 offsets into the text, end exclusive. */
@@ -24,7 +25,10 @@ export interface FiredRule {
   /** Where the gloss goes: a prompt-scope rule always goes to the note block. */
   placement: Rule['placement'];
   priority: number;
-  /** The words that fired (for a prompt-scope rule: the strongest firing run, for explanations). */
+  /**
+   * The words that fired (for a prompt-scope rule: the strongest firing run, for explanations);
+   * for an `after-phrase` rule, those words and the rest of their phrase (the gloss goes after it).
+   */
   span: Span;
   peak: number;
   threshold: number;
@@ -35,7 +39,13 @@ export interface FiredRule {
 }
 
 export type SkipReason =
-  'feature-not-in-bundle' | 'column-out-of-range' | 'span-too-short' | 'max-per-prompt' | 'duplicate' | 'cap';
+  | 'feature-not-in-bundle'
+  | 'column-out-of-range'
+  | 'span-too-short'
+  | 'max-per-prompt'
+  | 'duplicate'
+  | 'cap'
+  | 'gate-closed';
 
 export interface SkippedRule {
   ruleId: string;
@@ -59,12 +69,16 @@ export interface MatchInput {
   /** Feature id -> column in the activations. */
   featureColumns: ReadonlyMap<number, number>;
   rules: readonly Rule[];
+  /** The bundle's task gate (rules.json `gate`), if any. */
+  gate?: Gate;
   options?: MatchOptions;
 }
 
 export interface MatchResult {
   fired: FiredRule[];
   skipped: SkippedRule[];
+  /** The task gate's verdict on this text, when the bundle has a gate. */
+  gate?: GateResult;
 }
 
 export const DEFAULT_MAX_GLOSSES = 3;
@@ -154,10 +168,16 @@ export function matchRules(input: MatchInput): MatchResult {
     );
   }
   const usable = usableTokens(text, tokens);
-  const candidates: { f: FiredRule; gloss: string }[] = [];
+  const candidates: { f: FiredRule; gloss: string; family?: string }[] = [];
   const skipped: SkippedRule[] = [];
+  const gate = input.gate ? scoreGate(input.gate, activations, numFeatures, usable, featureColumns) : undefined;
+  const gated = new Set<string>(gate && !gate.open ? input.gate!.families : []);
 
   for (const rule of rules) {
+    if (rule.family && gated.has(rule.family)) {
+      skipped.push({ ruleId: rule.id, reason: 'gate-closed' });
+      continue;
+    }
     const column = featureColumns.get(rule.feature);
     if (column === undefined) {
       skipped.push({ ruleId: rule.id, reason: 'feature-not-in-bundle' });
@@ -170,11 +190,13 @@ export function matchRules(input: MatchInput): MatchResult {
     const placement = rule.scope === 'prompt' ? 'note' : rule.placement;
     let fired: FiredRule[] = [];
     for (const run of spansFor(input, usable, column, rule.threshold)) {
-      const span = { start: run.start, end: run.end, text: text.slice(run.start, run.end) };
-      if (span.end - span.start < minSpanChars) {
+      if (run.end - run.start < minSpanChars) {
+        const span = { start: run.start, end: run.end, text: text.slice(run.start, run.end) };
         skipped.push({ ruleId: rule.id, reason: 'span-too-short', span });
         continue;
       }
+      const end = placement === 'after-phrase' ? phraseEnd(text, run.end) : run.end;
+      const span = { start: run.start, end, text: text.slice(run.start, end) };
       fired.push({
         ruleId: rule.id,
         feature: rule.feature,
@@ -196,19 +218,23 @@ export function matchRules(input: MatchInput): MatchResult {
       for (const f of fired.slice(limit)) skipped.push({ ruleId: rule.id, reason: 'max-per-prompt', span: f.span });
       fired = fired.slice(0, limit);
     }
-    for (const f of fired) candidates.push({ f, gloss: rule.gloss });
+    for (const f of fired) candidates.push({ f, gloss: rule.gloss, family: rule.family });
   }
 
   candidates.sort((a, b) => compareFired(a.f, b.f));
   const out: FiredRule[] = [];
   // Glosses already taken, by place ('note' or the span end), rendered only where places collide.
   const taken = new Map<string, Set<string>>();
-  for (const { f, gloss } of candidates) {
+  // Family rules: one gloss per meaning per prompt (family and gloss template), wherever it fired:
+  // the strongest phrase of a family gets it.
+  const meanings = new Set<string>();
+  for (const { f, gloss, family } of candidates) {
     // Two rules that would insert the same words at the same place say it once.
     const where = f.placement === 'note' ? 'note' : String(f.span.end);
     const here = taken.get(where);
-    const rendered = here ? renderGloss(gloss, f.span.text) : '';
-    if (here?.has(rendered)) {
+    const rendered = here || family ? renderGloss(gloss, f.span.text) : '';
+    const meaning = family ? `${family}\u0000${gloss}` : '';
+    if (here?.has(rendered) || (family && meanings.has(meaning))) {
       skipped.push({ ruleId: f.ruleId, reason: 'duplicate', span: f.span });
       continue;
     }
@@ -217,8 +243,9 @@ export function matchRules(input: MatchInput): MatchResult {
       continue;
     }
     out.push(f);
+    if (family) meanings.add(meaning);
     if (here) here.add(rendered);
     else taken.set(where, new Set([renderGloss(gloss, f.span.text)]));
   }
-  return { fired: out, skipped };
+  return gate ? { fired: out, skipped, gate } : { fired: out, skipped };
 }

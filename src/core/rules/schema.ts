@@ -25,6 +25,26 @@ const GlossTemplate = z
     message: 'unknown placeholder; only {span} is allowed',
   });
 
+/**
+ * Misreading families (issue 14): what an LLM gets wrong about the phrase a rule glosses. Every rule
+ * the trainer writes names one; `figurative` is the metaphor task, all others are math word problems.
+ */
+export const FAMILIES = [
+  'multiplicative',
+  'fraction',
+  'percent',
+  'rate',
+  'additive-comparison',
+  'ratio',
+  'average',
+  'sequence',
+  'work-rate',
+  'periodic',
+  'figurative',
+] as const;
+export const FamilySchema = z.enum(FAMILIES);
+export type Family = z.infer<typeof FamilySchema>;
+
 // Evidence may carry extra statistics from the trainer, so it is not strict.
 export const EvidenceSchema = z.looseObject({
   support: z.number().int().nonnegative(),
@@ -42,7 +62,12 @@ export const RuleSchema = z.strictObject({
   /** Fires on a token when its activation is >= threshold. */
   threshold: z.number().positive(),
   scope: z.enum(['span', 'prompt']),
-  placement: z.enum(['after-span', 'note']),
+  /**
+   * `after-span`: right after the firing words; `after-phrase`: after the whole phrase they open
+   * (up to the next punctuation, at most a few words: "per hour", "three times as many toys as
+   * Mandy"), so a gloss never splits a phrase; `note`: in the note block.
+   */
+  placement: z.enum(['after-span', 'after-phrase', 'note']),
   gloss: GlossTemplate,
   /** Higher first when more rules fire than may be inserted. */
   priority: z.number().int(),
@@ -50,12 +75,47 @@ export const RuleSchema = z.strictObject({
   evidence: EvidenceSchema,
   /** Most insertions of this rule in one prompt (default: 1 for scope 'prompt', unlimited for 'span'). */
   maxPerPrompt: z.number().int().positive().optional(),
+  /**
+   * The misreading this rule targets. Rules of one family that render the same gloss insert it once
+   * per prompt; families the bundle's task gate governs fire only when the gate is open. Rules
+   * without a family (hand-written, pre-issue-14 bundles) are ungated and deduped per place only.
+   */
+  family: FamilySchema.optional(),
+  /** Written by the trainer and not yet reviewed by a person: `gloss-train export` refuses it unless forced. */
+  draft: z.boolean().optional(),
 });
+
+/**
+ * The bundle's task gate: a logistic classifier over prompt-pooled SAE activations that says whether
+ * a prompt is of the kind the governed rule families were mined on (math word problems), so those
+ * rules never fire in code, e-mails or prose. Score = sigmoid(bias + sum_i weights[i] * pool_i),
+ * pool_i = mean (or max) over the prompt's tokens of latent features[i]; open when score >= threshold.
+ */
+export const GateSchema = z
+  .strictObject({
+    id: Slug,
+    label: z.string().trim().min(1).max(120),
+    /** SAE latent ids; each must be in features.json. */
+    features: z.array(z.number().int().nonnegative()).min(1),
+    pool: z.enum(['mean', 'max']),
+    weights: z.array(z.number()),
+    bias: z.number(),
+    threshold: Probability,
+    /** The rule families that fire only when the gate is open. */
+    families: z.array(FamilySchema).min(1),
+    evidence: z.looseObject({}).optional(),
+  })
+  .refine((g) => g.weights.length === g.features.length, {
+    message: 'weights must have one entry per feature',
+    path: ['weights'],
+  });
+export type Gate = z.infer<typeof GateSchema>;
 
 export const RulesFileSchema = z
   .looseObject({
     version: z.literal(RULES_VERSION),
     rules: z.array(RuleSchema),
+    gate: GateSchema.optional(),
   })
   .superRefine((file, ctx) => {
     const seen = new Map<string, number>();

@@ -15,7 +15,7 @@ export interface FiredReport {
   feature: number;
   column: number;
   scope: 'span' | 'prompt';
-  placement: 'after-span' | 'note';
+  placement: 'after-span' | 'after-phrase' | 'note';
   priority: number;
   span: Span;
   peak: number;

@@ -1,0 +1,64 @@
+// The dev checks' figures (dev-run.ts) as manifest numbers and as a card section, every figure
+// beside its baseline.
+import type { runDevChecks } from './dev-run.ts';
+
+type Dev = Awaited<ReturnType<typeof runDevChecks>>;
+
+/** Flat numbers for manifest.json `evaluation`. */
+export function devFigures(d: Dev): Record<string, number> {
+  const g3 = d.goal3_gsm8k_heldout;
+  const g4 = d.goal4_figurative_vua_test;
+  return {
+    general_english_math_gloss_rate: d.goal1_general_english.math_glossed_share,
+    general_english_keyword_rate: d.goal1_general_english.keyword_matcher_share,
+    technical_english_math_gloss_rate: d.goal1_technical_english.math_glossed_share,
+    technical_english_keyword_rate: d.goal1_technical_english.keyword_matcher_share,
+    chat_prompts_math_glossed: d.goal1_chat_prompts.math_glossed,
+    chat_prompts_keyword: d.goal1_chat_prompts.keyword_matcher,
+    traps_glossed_rate: d.goal2_traps.glossed_share,
+    traps_right_family_rate: d.goal2_traps.right_family_share_of_glossed,
+    traps_keyword_glossed_rate: d.goal2_traps.keyword_matcher_glossed_share,
+    traps_keyword_right_family_rate: d.goal2_traps.keyword_matcher_right_family_share_of_glossed,
+    gsm8k_heldout_glossed_rate: g3.glossed_share,
+    gsm8k_heldout_failure_or: g3.gloss_mh_or[0],
+    gsm8k_heldout_failure_or_lo: g3.gloss_mh_or[1],
+    gsm8k_heldout_failure_or_hi: g3.gloss_mh_or[2],
+    gsm8k_heldout_keyword_or: g3.keyword_matcher_mh_or[0],
+    gsm8k_heldout_length_auc: g3.length_only_auc,
+    vua_test_figurative_precision: g4.precision,
+    vua_test_figurative_recall: g4.recall,
+    vua_test_figurative_share: g4.figurative_share,
+    vua_test_all_figurative_f1: g4.all_figurative_f1,
+    vua_test_per_verb_majority_f1: g4.per_verb_majority.f1,
+    mohx_figurative_precision: d.goal4_figurative_mohx.precision,
+    mohx_figurative_recall: d.goal4_figurative_mohx.recall,
+    mohx_figurative_share: d.goal4_figurative_mohx.figurative_share,
+    mohx_all_figurative_f1: d.goal4_figurative_mohx.all_figurative_f1,
+    mohx_per_verb_majority_f1: d.goal4_figurative_mohx.per_verb_majority_10fold.f1,
+    chat_prompts_figurative_glossed: d.goal4_figurative_mohx.chat_prompts_with_figurative_gloss,
+  };
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/** Markdown: the four goals, each figure beside its baseline. */
+export function devSection(d: Dev): string {
+  const g3 = d.goal3_gsm8k_heldout;
+  const g4 = d.goal4_figurative_vua_test;
+  const or = (x: number[]) => `${x[0].toFixed(2)} [${x[1].toFixed(2)}, ${x[2].toFixed(2)}]`;
+  return [
+    '## Dev checks (data the miner never read)',
+    '',
+    '| check | bundle | baseline |',
+    '| --- | --- | --- |',
+    `| math glosses on ${d.goal1_general_english.sentences} VUA test + MOH-X sentences (goal <= 1%) | ${pct(d.goal1_general_english.math_glossed_share)} | keyword matcher ${pct(d.goal1_general_english.keyword_matcher_share)} |`,
+    `| math glosses on ${d.goal1_technical_english.sentences} README sentences of held-out npm packages | ${pct(d.goal1_technical_english.math_glossed_share)} | keyword matcher ${pct(d.goal1_technical_english.keyword_matcher_share)} |`,
+    `| chat prompts with a math gloss, of ${d.goal1_chat_prompts.prompts} hand-written (goal <= 3) | ${d.goal1_chat_prompts.math_glossed} | keyword matcher ${d.goal1_chat_prompts.keyword_matcher} |`,
+    `| ${d.goal2_traps.traps} hand-written math traps glossed (goal >= 70%) | ${pct(d.goal2_traps.glossed_share)} | keyword matcher ${pct(d.goal2_traps.keyword_matcher_glossed_share)} |`,
+    `| of those, with the right family (goal >= 50%) | ${pct(d.goal2_traps.right_family_share_of_glossed)} | keyword matcher ${pct(d.goal2_traps.keyword_matcher_right_family_share_of_glossed)} |`,
+    `| held-out GSM8K (${g3.questions} questions x 4 GPT-3 models): failure odds ratio, math gloss vs none, MH within length quartile x model (goal >= 1.5, CI above 1) | ${or(g3.gloss_mh_or)}, glossed ${pct(g3.glossed_share)} | keyword matcher ${or(g3.keyword_matcher_mh_or)}; length-only AUC ${g3.length_only_auc.toFixed(3)} |`,
+    `| VUA test verb uses (${g4.verb_uses}): figurative gloss precision / recall (goal: precision >= share + 0.15, recall >= 0.30) | ${g4.precision.toFixed(3)} / ${g4.recall.toFixed(3)}, AUC ${g4.auc.toFixed(3)} | figurative share ${g4.figurative_share.toFixed(3)}; all-figurative F1 ${g4.all_figurative_f1.toFixed(3)}; per-verb majority P/R/F1 ${g4.per_verb_majority.precision.toFixed(3)} / ${g4.per_verb_majority.recall.toFixed(3)} / ${g4.per_verb_majority.f1.toFixed(3)} |`,
+    `| MOH-X verb uses (${d.goal4_figurative_mohx.verb_uses}; no training step reads MOH-X): figurative gloss precision / recall | ${d.goal4_figurative_mohx.precision.toFixed(3)} / ${d.goal4_figurative_mohx.recall.toFixed(3)}, AUC ${d.goal4_figurative_mohx.auc.toFixed(3)} | figurative share ${d.goal4_figurative_mohx.figurative_share.toFixed(3)}; all-figurative F1 ${d.goal4_figurative_mohx.all_figurative_f1.toFixed(3)}; per-verb majority (10-fold) F1 ${d.goal4_figurative_mohx.per_verb_majority_10fold.f1.toFixed(3)} |`,
+    `| chat prompts with a figurative gloss, of ${d.goal1_chat_prompts.prompts} | ${d.goal4_figurative_mohx.chat_prompts_with_figurative_gloss} | |`,
+  ].join('\n');
+}

@@ -1,0 +1,128 @@
+// rules.json from mined family candidates (mine-families.ts) and a person's review: each rule
+// names its family, goes after the whole phrase, carries a gloss that is true for every phrase of
+// its family, a label that says what the latent fires on, and evidence with misreading counts and
+// examples. Candidates the review does not accept stay drafts (export refuses them unless forced).
+import type { Gate, Rule, RulesFile } from '../../src/core/rules/schema.ts';
+import { parseRules } from '../../src/core/rules/schema.ts';
+import type { MineFamiliesResult } from './mine-families.ts';
+import type { FigurativeCandidate } from './figurative.ts';
+
+/**
+ * One gloss per family, true for every phrase of the family (direction of comparison, rate vs
+ * total, successive percentages); `{span}` quotes the phrase it follows.
+ */
+export const FAMILY_GLOSSES: Record<string, string> = {
+  multiplicative:
+    '"{span}": multiply, do not add: N times as many as X is N x X, twice or double is 2 x; N times fewer or less than X is X / N',
+  fraction:
+    '"{span}": a fraction of an amount: half of X is X / 2, a third of X is X / 3, half as many as X is X / 2; take it of the amount it names (e.g. the remainder)',
+  percent:
+    '"{span}": p% of X is p/100 x X, taken of the amount it names; successive percentages apply one after another (20% off then 10% off is x 0.8 x 0.9, not 30% off)',
+  rate: '"{span}" is a rate (an amount for one unit): multiply it by the number of units for a total; do not add it as a total',
+  'additive-comparison':
+    '"{span}": a difference, not a multiple: N more than X is X + N, N fewer, less or younger than X is X - N; check which quantity is larger',
+  ratio: '"{span}": a ratio a:b splits a total into a + b equal parts; each part is total / (a + b)',
+  average: '"{span}": an average is the sum of the values divided by how many there are; a total is average x count',
+  sequence: '"{span}": consecutive numbers differ by 1 (consecutive even or odd numbers by 2): n, n + 1, n + 2',
+  'work-rate':
+    '"{span}": working together, rates add (jobs per hour), times do not: together they take 1 / (1/a + 1/b)',
+  periodic: '"{span}": count the occurrences: every other day is every 2nd day; every k days is about days / k times',
+  figurative: '"{span}" is used figuratively here: read it for its extended sense, not its literal one',
+};
+
+export interface FamilyReview {
+  note?: string;
+  /** Accepted latents: a person checked their top contexts, label and threshold. */
+  rules: { feature: number; family: string; id: string; threshold?: number; gloss?: string }[];
+  gate?: { threshold?: number };
+}
+
+/** Rules and gate from the mined candidates; accepted ones as reviewed, the rest as drafts. */
+export function familyRulesFile(
+  mined: MineFamiliesResult,
+  review: FamilyReview,
+  datasets: string[],
+  figurative: readonly FigurativeCandidate[] = [],
+): RulesFile {
+  const accepted = new Map(review.rules.map((r) => [`${r.family}:${r.feature}`, r]));
+  const rules: Rule[] = [];
+  const n = mined.candidates.length;
+  mined.candidates.forEach((c, i) => {
+    const rv = accepted.get(`${c.family}:${c.feature}`);
+    const m = c.misreadings;
+    const share = Math.round(c.precision * 100);
+    const words = c.words
+      .slice(0, 3)
+      .map((w) => `"${w}"`)
+      .join(', ');
+    rules.push({
+      id: rv?.id ?? `${c.family}-f${c.feature}`,
+      feature: c.feature,
+      threshold: rv?.threshold ?? c.threshold,
+      scope: 'span',
+      placement: 'after-phrase',
+      gloss: rv?.gloss ?? FAMILY_GLOSSES[c.family],
+      priority: n - i,
+      label:
+        `fires on ${words}: ${share}% of its firings in GSM8K are in ${c.family} phrases (feature ${c.feature})`.slice(
+          0,
+          120,
+        ),
+      family: c.family,
+      // support: rows (question x model) misread in this family where the rule fires; lift and
+      // q_value: the failure odds ratio when it fires and its CMH p-value (model strata). The
+      // misreading association itself is circular (a label needs the family's phrase) and stays
+      // in `misreadings` only.
+      evidence: {
+        support: m?.misreadFired ?? 0,
+        lift: m?.failureOr?.[0] ?? 0,
+        q_value: Math.min(1, m?.failureP ?? 1),
+        datasets,
+        phrase_precision: c.precision,
+        phrase_recall: c.recall,
+        general_text_fire_rate: c.negativeRate,
+        token_test: c.tokenTest,
+        misreadings: m,
+        drives_alone: !c.tokenTest?.correlate,
+      },
+      ...(rv ? {} : { draft: true }),
+    });
+  });
+  figurative.forEach((c, i) => {
+    const rv = accepted.get(`figurative:${c.feature}`);
+    const words = c.words
+      .slice(0, 3)
+      .map((w) => `"${w}"`)
+      .join(', ');
+    rules.push({
+      id: rv?.id ?? `figurative-f${c.feature}`,
+      feature: c.feature,
+      threshold: rv?.threshold ?? c.threshold,
+      scope: 'span',
+      placement: 'after-span',
+      gloss: rv?.gloss ?? FAMILY_GLOSSES.figurative,
+      priority: -i - 1, // below every math rule
+      label:
+        `fires on verbs ${words}: ${Math.round(c.precision * 100)}% of its VUA train verb uses are figurative (feature ${c.feature})`.slice(
+          0,
+          120,
+        ),
+      family: 'figurative',
+      evidence: {
+        support: c.support,
+        lift: 0,
+        q_value: 1,
+        datasets: ['VUA train'],
+        verb_precision: c.precision,
+        verb_recall: c.recall,
+        on_verb_share: c.onVerbShare,
+      },
+      ...(rv ? {} : { draft: true }),
+    });
+  });
+  const gate: Gate = {
+    ...mined.gate,
+    threshold: review.gate?.threshold ?? mined.gate.threshold,
+  };
+  return parseRules({ version: 1, rules, gate });
+}
