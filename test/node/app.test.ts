@@ -2,27 +2,19 @@
 // reads 2.0 on "half", 202 reads 1.5 on "twice", 303 reads 1.0 on "per"), messages mode, explain,
 // bundle and health routes, and every error as JSON with its status.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { writeKnownBundle } from '../helpers/known-bundle.ts';
+import { openKnownFixture, type KnownFixture } from '../helpers/known-fixture.ts';
 import { createApp, type AppDeps } from '../../src/core/app.ts';
 import type { GlossEngine } from '../../src/core/engine.ts';
 import type { Logger } from '../../src/core/http/logger.ts';
-import { loadEngine } from '../../src/runtime/node/server.ts';
 
-let dir: string;
+let fx: KnownFixture;
 let engine: GlossEngine;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'gloss-app-'));
-  await writeKnownBundle(join(dir, 'b'));
-  engine = await loadEngine(join(dir, 'b'));
+  fx = await openKnownFixture('gloss-app-', { engine: true });
+  engine = fx.engine!;
 });
-afterAll(async () => {
-  await engine?.detector.release();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => fx?.close());
 
 const HALF = '"half" means one half of the amount mentioned before';
 const TWICE = '"twice" means two times the other amount';
