@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
 import { serve } from '@hono/node-server';
 import { openKnownFixture, type KnownFixture } from '../helpers/known-fixture.ts';
+import { streamedPost } from '../helpers/streamed-post.ts';
 import type { GlossEngine } from '../../src/core/engine.ts';
 import fc from 'fast-check';
 import { gloss, type GlossOptions, type GlossVariables } from '../../src/core/middleware.ts';
@@ -247,18 +248,8 @@ describe('gloss() middleware', () => {
     expect(await r1.text()).toBe(big);
     // Streamed without content-length: read up to the limit, then replayed with the rest.
     const bytes = new TextEncoder().encode(big);
-    const stream = new ReadableStream<Uint8Array>({
-      start(c) {
-        for (let i = 0; i < bytes.length; i += 40) c.enqueue(bytes.slice(i, i + 40));
-        c.close();
-      },
-    });
-    const r2 = await app.request('/v1/chat/completions', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: stream,
-      duplex: 'half',
-    } as RequestInit);
+    const chunks = Array.from({ length: Math.ceil(bytes.length / 40) }, (_, i) => bytes.slice(i * 40, i * 40 + 40));
+    const r2 = await streamedPost(app, '/v1/chat/completions', chunks);
     expect(r2.headers.get('x-gloss-status')).toBe('skipped-too-large');
     expect(await r2.text()).toBe(big);
   });
