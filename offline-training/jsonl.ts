@@ -1,5 +1,6 @@
 // The one JSONL reader (https://jsonlines.org): one JSON object per line, blank lines skipped,
 // errors that name the file and the 1-based line.
+import { readFile } from 'node:fs/promises';
 
 /** A JSONL line that parsed to an object, with its 1-based line number. */
 export interface JsonlRow {
@@ -13,6 +14,20 @@ export interface JsonlOptions {
   error: (message: string) => Error;
   /** Skip a last line that is not JSON (a crash mid-append leaves one) instead of throwing. */
   skipTruncatedTail?: boolean;
+}
+
+/**
+ * The UTF-8 text of `file`. A read failure throws `error("cannot read the <what> file <file>: <code>")`
+ * (the errno code, e.g. ENOENT, or the message where there is none).
+ */
+export async function readTextFile(file: string, what: string, error: (message: string) => Error): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw error(
+      `cannot read the ${what} file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
 }
 
 /**

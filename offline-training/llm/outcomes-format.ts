@@ -10,10 +10,9 @@
 // Gold and answers are text in the common shape ("18", "1"), whatever the source stored.
 //
 // The format is decided per row, so concatenated files work too.
-import { readFile } from 'node:fs/promises';
 import { LlmError } from './client.ts';
 import { formatNumber, goldNumber } from './answers.ts';
-import { jsonlObjects } from '../jsonl.ts';
+import { jsonlObjects, readTextFile } from '../jsonl.ts';
 
 /** One model's correctness (and answer) on a prompt, whichever outcomes format it came from. */
 export interface CommonOutcome {
@@ -54,14 +53,7 @@ function isSharedRow(row: Record<string, unknown>): boolean {
  * with `failure = !correct`; an error (listing the models present) when the file has none for it.
  */
 export async function readOutcomes(file: string, o: { target?: string } = {}): Promise<OutcomeRecord[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new LlmError(
-      `cannot read the outcomes file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
-  }
+  const text = await readTextFile(file, 'outcomes', (m) => new LlmError(m));
   const byId = new Map<string, OutcomeRecord>();
   let sharedIndex = 0;
   // A crash mid-append leaves a truncated last line; anywhere else it is an error.

@@ -7,11 +7,10 @@
 //   gsm8k:  `answer` ("... #### 72" or a number), else `ground_truth` ("... A: 72"), else `gold`
 //   yes-no: `label` (1/0, "yes"/"no", "metaphorical"/"literal", true/false), else `answer`, `gold`
 // The id is the row's `id` when it has one, else "<file stem>:<0-based row index>".
-import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { LlmError } from './client.ts';
 import { extractNumber, extractYesNo, goldLabel, goldNumber, sameNumber } from './answers.ts';
-import { jsonlObjects } from '../jsonl.ts';
+import { jsonlObjects, readTextFile } from '../jsonl.ts';
 
 /** Task kinds: GSM8K-style numeric answers, or yes/no labels. */
 export type TaskType = 'gsm8k' | 'yes-no';
@@ -78,14 +77,7 @@ export async function readTasks(
   file: string,
   o: { taskType?: TaskType; limit?: number } = {},
 ): Promise<{ tasks: Task[]; taskType: TaskType }> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new LlmError(
-      `cannot read the task file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
-  }
+  const text = await readTextFile(file, 'task', (m) => new LlmError(m));
   const stem = basename(file, extname(file));
   const tasks: Task[] = [];
   const seen = new Set<string>();

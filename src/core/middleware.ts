@@ -26,16 +26,17 @@ import { sha256Text } from './proxy/cache.ts';
 import { inThreadDetect } from './proxy/detect.ts';
 import { glossPass, type PassResult, type PassUnit } from './proxy/pass.ts';
 import { PROXY_DEFAULTS } from './proxy/config.ts';
+import type { GlossRunOptions } from './run-options.ts';
 import { lazyEngine } from './http/lazy-engine.ts';
 import { silentLogger, type Logger } from './http/logger.ts';
-import type { ChatMessage, ScanMode } from './rewrite/messages.ts';
+import type { ChatMessage } from './rewrite/messages.ts';
 
 /** What the middleware did with a request (`x-gloss-status`; `disabled`: the caller sent `x-gloss: off`). */
 export type GlossStatus =
   'rewritten' | 'unchanged' | 'disabled' | 'skipped-timeout' | 'skipped-error' | 'skipped-too-large';
 
 /** Options of {@link gloss}; every one is optional, and an unknown or ill-typed one throws. */
-export interface GlossOptions {
+export interface GlossOptions extends GlossRunOptions {
   /**
    * The bundle to gloss with: a folder path (Node: `gloss` from `@gloss-lens/gloss/node`, which
    * also uses the embedded default bundle when neither this nor `engine` is given) or a
@@ -46,16 +47,6 @@ export interface GlossOptions {
   backend?: InferenceBackend;
   /** Advanced: creates the engine on the first request that needs it; reused after. Excludes `bundle`. */
   engine?: () => Promise<GlossEngine>;
-  /** Which messages to scan (default 'user'). */
-  scan?: ScanMode;
-  /** Run the detector and set the headers, but pass the original body on (default false). */
-  dryRun?: boolean;
-  /** On a detector error or timeout, forward the original body (true, default) or answer 503. */
-  failOpen?: boolean;
-  /** Time the detector may take per request, in ms (default 50). Engine creation is not counted. */
-  budgetMs?: number;
-  /** Most glosses per text (default: the rules' own cap, 3). */
-  maxGlosses?: number;
   /** Bodies larger than this, in bytes, are passed on unread past the limit (default 1 MiB). */
   maxBodyBytes?: number;
   /** Most tokens detected per request, newest texts first (default 2048); older texts past it stay plain. */

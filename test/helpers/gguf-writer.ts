@@ -1,6 +1,8 @@
 // A tiny GGUF writer for tests: typed metadata values, tensors given as raw bytes in any ggml type,
 // alignment, and encoders for the block formats the tests use (F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K).
-// It writes what the format says, independently of the reader under test.
+// It writes what the format says, independently of the reader under test (the float16 encoder is
+// shared; the readers decode with their own code).
+import { toFloat16Bits } from '../../offline-training/float16.ts';
 
 export const T = {
   UINT8: 0,
@@ -212,31 +214,8 @@ export function writeGguf(spec: GgufSpec): Uint8Array {
 
 // ---- encoders ------------------------------------------------------------------------------
 
-/** float32 -> IEEE half bits, round to nearest even (exact for the values tests use). */
-export function f16Bits(v: number): number {
-  const f = new Float32Array([v]);
-  const x = new Uint32Array(f.buffer)[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && half & 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
-  return sign | half;
-}
+/** float32 -> IEEE half bits, round to nearest even: the one float16 encoder (offline-training/float16.ts). */
+export const f16Bits = toFloat16Bits;
 
 export function f32Bytes(values: number[] | Float32Array): Uint8Array {
   return new Uint8Array(Float32Array.from(values).buffer);

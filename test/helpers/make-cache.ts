@@ -1,5 +1,6 @@
 // Writes a small activation cache in the format `gloss-train extract` produces, for tests.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeFloat16 } from '../../offline-training/float16.ts';
 
@@ -130,4 +131,19 @@ export function bestCosines(atoms: Float32Array, nAtoms: number, W_dec: Float32A
     out.push(best);
   }
   return out;
+}
+
+/**
+ * A new temp dir named `prefix…` holding at `<dir>/<name>` a cache of the rows of
+ * plantedDictionary(`planted`), `shardRows` rows per shard. Returns the dir; the caller removes it.
+ */
+export async function plantedCacheDir(
+  prefix: string,
+  name: string,
+  planted: Parameters<typeof plantedDictionary>[0],
+  shardRows: number,
+): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  await writeCache(join(dir, name), [plantedDictionary(planted).x], planted.d, { shardRows });
+  return dir;
 }

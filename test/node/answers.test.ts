@@ -78,16 +78,28 @@ const numeric: [string, number | null, string?][] = [
   ['', null],
 ];
 
-describe('numeric answer extraction', () => {
-  for (const [text, want, method] of numeric) {
+/**
+ * One test per case [text, want, method?]: `extract(text)` is null where want is, else its value
+ * passes `same(value, want)` and, where a method is named, it was found by that method.
+ */
+function extractionCases<T>(
+  cases: [string, T | null, string?][],
+  extract: (text: string) => { value: T; method: string } | null,
+  same: (value: T, want: T) => void,
+): void {
+  for (const [text, want, method] of cases) {
     it(JSON.stringify(text.length > 70 ? `${text.slice(0, 70)}...` : text), () => {
-      const got = extractNumber(text);
+      const got = extract(text);
       if (want === null) return expect(got).toBeNull();
       expect(got, `from ${JSON.stringify(text)}`).not.toBeNull();
-      expect(got!.value).toBeCloseTo(want, 9);
+      same(got!.value, want);
       if (method) expect(got!.method).toBe(method);
     });
   }
+}
+
+describe('numeric answer extraction', () => {
+  extractionCases(numeric, extractNumber, (value, want) => expect(value).toBeCloseTo(want, 9));
 
   it('normalises numbers as written', () => {
     expect(parseNumber('$1,234.50')).toBe(1234.5);
@@ -155,15 +167,7 @@ const labels: [string, 0 | 1 | null, string?][] = [
 ];
 
 describe('yes/no label extraction', () => {
-  for (const [text, want, method] of labels) {
-    it(JSON.stringify(text.length > 70 ? `${text.slice(0, 70)}...` : text), () => {
-      const got = extractYesNo(text);
-      if (want === null) return expect(got).toBeNull();
-      expect(got, `from ${JSON.stringify(text)}`).not.toBeNull();
-      expect(got!.value).toBe(want);
-      if (method) expect(got!.method).toBe(method);
-    });
-  }
+  extractionCases(labels, extractYesNo, (value, want) => expect(value).toBe(want));
 
   it('reads gold labels in the forms data sets use', () => {
     expect(goldLabel(1)).toBe(1);

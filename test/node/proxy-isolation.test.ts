@@ -11,16 +11,14 @@
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
-import { writeKnownBundle } from '../helpers/known-bundle.ts';
-import { scriptedReply, startFakeLlm, type FakeLlm } from '../helpers/fake-llm.ts';
+import { openKnownFixture, type KnownFixture } from '../helpers/known-fixture.ts';
+import { scriptedReply, type FakeLlm } from '../helpers/fake-llm.ts';
 import { gate } from '../helpers/gated-backend.ts';
 import { Hono } from 'hono';
 import { serve as serveNode } from '@hono/node-server';
@@ -39,21 +37,19 @@ const TWICE = 'tom has twice as many apples';
 const LONG = Array.from({ length: 25 }, () => 'natalia sold clips to her friends').join(' , ') + ' half as many';
 const GATED = pathToFileURL(resolve('test/helpers/gated-backend.ts')).href;
 
-let dir: string;
+let fx: KnownFixture;
 let bundle: string;
 let fake: FakeLlm;
 const servers: RunningServer[] = [];
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'gloss-proxy-isolation-'));
-  bundle = join(dir, 'b');
-  await writeKnownBundle(bundle);
-  fake = await startFakeLlm(scriptedReply);
+  fx = await openKnownFixture('gloss-proxy-isolation-', { fake: scriptedReply });
+  bundle = fx.bundle;
+  fake = fx.fake!;
 });
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
-  await fake?.close();
-  await rm(dir, { recursive: true, force: true });
+  await fx?.close();
 });
 beforeEach(() => {
   fake.setHandler(scriptedReply);

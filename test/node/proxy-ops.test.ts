@@ -4,14 +4,13 @@
 // from the environment, a JSON file and `gloss serve --upstream`.
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { writeKnownBundle } from '../helpers/known-bundle.ts';
-import { scriptedReply, startFakeLlm, type FakeLlm } from '../helpers/fake-llm.ts';
+import { openKnownFixture, type KnownFixture } from '../helpers/known-fixture.ts';
+import { scriptedReply, type FakeLlm } from '../helpers/fake-llm.ts';
 import { createApp, type AppDeps } from '../../src/core/app.ts';
 import type { GlossEngine } from '../../src/core/engine.ts';
 import { jsonLogger } from '../../src/core/http/logger.ts';
@@ -27,26 +26,21 @@ import { Registry } from '../../src/core/proxy/metrics.ts';
 import { lastEventEnd } from '../../src/core/proxy/stream.ts';
 import { neverSent } from '../../src/core/proxy/forward.ts';
 import { proxyConfigFor } from '../../src/runtime/node/cli.ts';
-import { loadEngine, startServer } from '../../src/runtime/node/server.ts';
+import { startServer } from '../../src/runtime/node/server.ts';
 
 const HALF = 'she sold half as many clips';
 const HALF_GLOSSED = 'she sold half ⟦gloss: "half" means one half of the amount mentioned before⟧ as many clips';
 
+let fx: KnownFixture;
 let dir: string;
 let engine: GlossEngine;
 let fake: FakeLlm;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'gloss-proxy-ops-'));
-  await writeKnownBundle(join(dir, 'b'));
-  engine = await loadEngine(join(dir, 'b'));
-  fake = await startFakeLlm(scriptedReply);
+  fx = await openKnownFixture('gloss-proxy-ops-', { engine: true, fake: scriptedReply });
+  ({ dir, engine, fake } = fx as Required<KnownFixture>);
 });
-afterAll(async () => {
-  await fake?.close();
-  await engine?.detector.release();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => fx?.close());
 beforeEach(() => {
   fake.setHandler(scriptedReply);
   fake.reset();

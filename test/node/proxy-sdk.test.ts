@@ -4,42 +4,39 @@
 // the upstream sent it, and the upstream receives the glossed prompt with every other byte of the
 // request unchanged.
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
-import { writeKnownBundle } from '../helpers/known-bundle.ts';
-import { scriptedReply, startFakeLlm, type FakeLlm, type FakeRequest } from '../helpers/fake-llm.ts';
+import { openKnownFixture, type KnownFixture } from '../helpers/known-fixture.ts';
+import { scriptedReply, type FakeLlm, type FakeRequest } from '../helpers/fake-llm.ts';
 import { startServer, type RunningServer } from '../../src/runtime/node/server.ts';
 
 const HALF = 'she sold half as many clips';
 const HALF_GLOSSED = 'she sold half ⟦gloss: "half" means one half of the amount mentioned before⟧ as many clips';
 const TWICE = 'tom has twice as many apples';
 
-let dir: string;
+let fx: KnownFixture;
 let fake: FakeLlm;
 let server: RunningServer;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'gloss-proxy-sdk-'));
-  await writeKnownBundle(join(dir, 'b'));
   // Answers depend on the model only (never on the prompt), so the direct and the proxied call
   // get byte-identical answers and can be compared whole.
-  fake = await startFakeLlm((r) => {
-    const s = scriptedReply(r);
-    return s.content?.startsWith('echo:') ? { ...s, content: 'She sold 24 clips in May.' } : s;
+  fx = await openKnownFixture('gloss-proxy-sdk-', {
+    fake: (r) => {
+      const s = scriptedReply(r);
+      return s.content?.startsWith('echo:') ? { ...s, content: 'She sold 24 clips in May.' } : s;
+    },
   });
+  fake = fx.fake!;
   server = await startServer({
-    bundle: join(dir, 'b'),
+    bundle: fx.bundle,
     port: 0,
     proxy: { upstreams: { openai: fake.baseUrl, anthropic: fake.baseUrl }, retries: 0, budgetMs: 60_000 },
   });
 });
 afterAll(async () => {
   await server?.close();
-  await fake?.close();
-  await rm(dir, { recursive: true, force: true });
+  await fx?.close();
 });
 beforeEach(() => fake.reset());
 

@@ -3,28 +3,24 @@
 // stay at zero through header routing tricks, Host and X-Forwarded-Host spoofing, absolute-form
 // request targets, encoded path segments, userinfo, backslashes, and redirects from the upstream.
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import OpenAI from 'openai';
-import { writeKnownBundle } from '../helpers/known-bundle.ts';
+import { openKnownFixture, type KnownFixture } from '../helpers/known-fixture.ts';
 import { scriptedReply, startFakeLlm, type FakeLlm } from '../helpers/fake-llm.ts';
 import { startServer, type RunningServer } from '../../src/runtime/node/server.ts';
 import { ConfigError, parseBaseUrl, resolveProxyConfig } from '../../src/core/proxy/config.ts';
 
-let dir: string;
+let fx: KnownFixture;
 let fake: FakeLlm;
 let victim: FakeLlm;
 let server: RunningServer;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'gloss-proxy-ssrf-'));
-  await writeKnownBundle(join(dir, 'b'));
-  fake = await startFakeLlm(scriptedReply);
+  fx = await openKnownFixture('gloss-proxy-ssrf-', { fake: scriptedReply });
+  fake = fx.fake!;
   victim = await startFakeLlm(() => 'you reached the victim');
   server = await startServer({
-    bundle: join(dir, 'b'),
+    bundle: fx.bundle,
     port: 0,
     proxy: {
       upstreams: { openai: fake.baseUrl, anthropic: fake.baseUrl, local: `${fake.origin}/v1` },
@@ -34,9 +30,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.close();
-  await fake?.close();
   await victim?.close();
-  await rm(dir, { recursive: true, force: true });
+  await fx?.close();
 });
 beforeEach(() => {
   fake.reset();

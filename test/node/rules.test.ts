@@ -68,6 +68,26 @@ function input(
   };
 }
 
+/** A MatchInput over text already split into `tokens`; rule i reads column i of `a` [T, F]. */
+function tokenizedInput(
+  text: string,
+  tokens: MatchInput['tokens'],
+  a: Float32Array,
+  F: number,
+  rules: Rule[],
+  maxGlosses: number,
+): MatchInput {
+  return {
+    text,
+    tokens,
+    activations: a,
+    numFeatures: F,
+    featureColumns: new Map(rules.map((r, i) => [r.feature, i])),
+    rules,
+    options: { maxGlosses },
+  };
+}
+
 describe('parseRules', () => {
   const good = {
     version: 1,
@@ -357,15 +377,7 @@ describe('matchRules', () => {
       const tokens = Array.from({ length: text.length / 4 }, (_, t) => ({ start: t * 4, end: t * 4 + 4 }));
       const a = new Float32Array(tokens.length * F).map((_, k) => ((k >> 3) % 2 === 0 ? 1 : 0)); // every other token fires
       const t0 = performance.now();
-      const m = matchRules({
-        text,
-        tokens,
-        activations: a,
-        numFeatures: F,
-        featureColumns: new Map(rules.map((r, i) => [r.feature, i])),
-        rules,
-        options: { maxGlosses: 3 },
-      });
+      const m = matchRules(tokenizedInput(text, tokens, a, F, rules, 3));
       console.log(
         `matchRules, ${name}: ${tokens.length} tokens x ${F} rules in ${(performance.now() - t0).toFixed(1)} ms`,
       );
@@ -396,15 +408,7 @@ describe('matchRules', () => {
           );
           const { text, tokens } = tokenize(pieces);
           const a = new Float32Array(tokens.length * F).map((_, k) => values[k % Math.max(1, values.length)] ?? 0);
-          const inp: MatchInput = {
-            text,
-            tokens,
-            activations: a,
-            numFeatures: F,
-            featureColumns: new Map(rules.map((r, i) => [r.feature, i])),
-            rules,
-            options: { maxGlosses },
-          };
+          const inp = tokenizedInput(text, tokens, a, F, rules, maxGlosses);
           const m = matchRules(inp);
           expect(matchRules(inp)).toEqual(m);
           expect(m.fired.length).toBeLessThanOrEqual(maxGlosses);

@@ -1,8 +1,7 @@
 // Bad input gives one clear SaeError naming the problem, never a crash or a silent wrong result:
 // empty or missing caches, truncated shards, non-finite activations, dimension mismatches,
 // unknown config keys, bad options; and --device cuda falls back to CPU with a message.
-import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,7 +14,7 @@ import {
   type Sae,
   type TrainSaeOptions,
 } from '../../offline-training/sae/index.ts';
-import { plantedDictionary, writeCache } from '../helpers/make-cache.ts';
+import { plantedCacheDir, plantedDictionary, writeCache } from '../helpers/make-cache.ts';
 
 let dir: string;
 const D = 16;
@@ -33,9 +32,7 @@ const small = (cache: string, out?: string): TrainSaeOptions => ({
 });
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'gloss-sae-err-'));
-  const p = plantedDictionary({ d: D, atoms: 24, k: 2, n: 600, seed: 2 });
-  await writeCache(join(dir, 'good'), [p.x], D, { shardRows: 200 });
+  dir = await plantedCacheDir('gloss-sae-err-', 'good', { d: D, atoms: 24, k: 2, n: 600, seed: 2 }, 200);
 });
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });

@@ -1,20 +1,17 @@
 // Checkpoint and resume: a run interrupted halfway and resumed ends bit-for-bit where the
 // uninterrupted run ends (same seed), through warm-up, AuxK on dead latents, an epoch boundary
 // of the shuffled stream and the learning-rate decay.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SaeError, trainSae, type TrainSaeOptions } from '../../offline-training/sae/index.ts';
-import { plantedDictionary, writeCache } from '../helpers/make-cache.ts';
+import { plantedCacheDir } from '../helpers/make-cache.ts';
 
 let dir: string;
 const D = 32;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'gloss-sae-resume-'));
-  const p = plantedDictionary({ d: D, atoms: 64, k: 3, n: 3000, seed: 3 });
-  await writeCache(join(dir, 'cache'), [p.x], D, { shardRows: 700 });
+  dir = await plantedCacheDir('gloss-sae-resume-', 'cache', { d: D, atoms: 64, k: 3, n: 3000, seed: 3 }, 700);
 });
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });

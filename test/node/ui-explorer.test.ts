@@ -5,22 +5,19 @@
 // working page that keeps its last good result; desktop and phone screenshots; nothing is fetched
 // from anywhere but the server; labels and contrast.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import {
   hasChromium,
-  launchBrowser,
   NO_CHROMIUM,
   readViews,
   setPrompt,
-  startUiServer,
   waitForResult,
   type LaunchedBrowser,
   type UiServer,
 } from '../helpers/browser.ts';
-import { writeKnownBundle } from '../helpers/known-bundle.ts';
+import { openExplorer, type ExplorerSession } from '../helpers/explorer.ts';
 
 const ARTIFACTS = 'test/artifacts';
 const NATALIA =
@@ -30,28 +27,18 @@ const HALF_GLOSS = ' ⟦gloss: "half" means one half of the amount mentioned bef
 if (!hasChromium) console.warn(`ui-explorer: skipped: ${NO_CHROMIUM}`);
 
 describe.skipIf(!hasChromium)('explorer in Chromium (server and in-browser WASM)', () => {
-  let dir: string;
+  let ui: ExplorerSession;
   let srv: UiServer;
   let browser: LaunchedBrowser;
   let page: Page;
   const requested: string[] = [];
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'gloss-ui-e2e-'));
-    await writeKnownBundle(join(dir, 'b'));
     await mkdir(ARTIFACTS, { recursive: true });
-    srv = await startUiServer(join(dir, 'b'));
-    browser = await launchBrowser({ webgpu: false });
-    page = browser.page;
-    page.on('request', (r) => requested.push(r.url()));
-    await page.goto(`${srv.url}/ui`);
-    await page.waitForFunction(() => document.documentElement.dataset.ready === 'true');
+    ui = await openExplorer('gloss-ui-e2e-', { path: 'ui', onRequest: (url) => requested.push(url) });
+    ({ srv, browser, page } = ui);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await srv?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => ui?.close());
 
   it('GSM8K question on the server: the rule fires, its gloss is the insertion in the diff', async () => {
     // Typed key by key: the views follow once typing pauses (debounced), not on every key.

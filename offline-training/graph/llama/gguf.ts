@@ -427,6 +427,19 @@ function scaleMinK4(j: number, q: Uint8Array, base: number): [number, number] {
   return [(q[base + j + 4] & 0xf) | ((q[base + j - 4] >> 6) << 4), (q[base + j + 4] >> 4) | ((q[base + j] >> 6) << 4)];
 }
 
+/** Q4_K/Q5_K: scale and min of sub-blocks `is` and `is + 1` of the super-block at byte `o`, times d and dmin. */
+function scaledMinsK4(
+  raw: Uint8Array,
+  o: number,
+  is: number,
+  d: number,
+  dmin: number,
+): [number, number, number, number] {
+  const [sc1, m1] = scaleMinK4(is, raw, o + 4);
+  const [sc2, m2] = scaleMinK4(is + 1, raw, o + 4);
+  return [d * sc1, dmin * m1, d * sc2, dmin * m2];
+}
+
 /** Converts raw ggml tensor bytes of `type` holding `n` elements to float32. */
 export function dequantize(raw: Uint8Array, type: number, n: number, name = 'tensor'): Float32Array {
   const info = GGML_TYPES[type];
@@ -532,12 +545,7 @@ export function dequantize(raw: Uint8Array, type: number, n: number, name = 'ten
         let q = o + 16,
           out = b * 256;
         for (let j = 0, is = 0; j < 256; j += 64, is += 2) {
-          const [sc1, m1] = scaleMinK4(is, raw, o + 4);
-          const [sc2, m2] = scaleMinK4(is + 1, raw, o + 4);
-          const d1 = d * sc1,
-            mm1 = dmin * m1,
-            d2 = d * sc2,
-            mm2 = dmin * m2;
+          const [d1, mm1, d2, mm2] = scaledMinsK4(raw, o, is, d, dmin);
           for (let l = 0; l < 32; l++) y[out + l] = d1 * (raw[q + l] & 0xf) - mm1;
           for (let l = 0; l < 32; l++) y[out + 32 + l] = d2 * (raw[q + l] >> 4) - mm2;
           q += 32;
@@ -556,12 +564,7 @@ export function dequantize(raw: Uint8Array, type: number, n: number, name = 'ten
           u1 = 1,
           u2 = 2;
         for (let j = 0, is = 0; j < 256; j += 64, is += 2) {
-          const [sc1, m1] = scaleMinK4(is, raw, o + 4);
-          const [sc2, m2] = scaleMinK4(is + 1, raw, o + 4);
-          const d1 = d * sc1,
-            mm1 = dmin * m1,
-            d2 = d * sc2,
-            mm2 = dmin * m2;
+          const [d1, mm1, d2, mm2] = scaledMinsK4(raw, o, is, d, dmin);
           for (let l = 0; l < 32; l++) y[out + l] = d1 * ((raw[ql + l] & 0xf) + (raw[qh + l] & u1 ? 16 : 0)) - mm1;
           for (let l = 0; l < 32; l++) y[out + 32 + l] = d2 * ((raw[ql + l] >> 4) + (raw[qh + l] & u2 ? 16 : 0)) - mm2;
           ql += 32;

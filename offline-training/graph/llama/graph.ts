@@ -241,37 +241,16 @@ export function buildLlamaGraph(g: GgufFile, opts: LlamaGraphOptions = {}): Buil
   if (from === 0) residOut(x, 0);
 
   const bias = (name: string, n: number) => (g.has(name) ? vector(g, name, n) : undefined);
+  // An attention projection `name` ([.., nIn] -> [.., nOut]), with its bias where the file has one.
+  const attnLinear = (input: Value, name: string, nIn: number, nOut: number) =>
+    gb.linear(input, linearWeight(g, `${name}.weight`, nIn, nOut), nIn, nOut, bias(`${name}.bias`, nOut), name, lin);
 
   for (let l = from; l < nBlocks; l++) {
     const p = `blk.${l}`;
     const h = gb.rmsNorm(x, gb.init(`${p}.attn_norm.weight`, vector(g, `${p}.attn_norm.weight`, d), [d]), hp.rmsEps);
-    const q = gb.linear(
-      h,
-      linearWeight(g, `${p}.attn_q.weight`, d, H * hd),
-      d,
-      H * hd,
-      bias(`${p}.attn_q.bias`, H * hd),
-      `${p}.attn_q`,
-      lin,
-    );
-    const k = gb.linear(
-      h,
-      linearWeight(g, `${p}.attn_k.weight`, d, Hkv * hd),
-      d,
-      Hkv * hd,
-      bias(`${p}.attn_k.bias`, Hkv * hd),
-      `${p}.attn_k`,
-      lin,
-    );
-    const v = gb.linear(
-      h,
-      linearWeight(g, `${p}.attn_v.weight`, d, Hkv * hd),
-      d,
-      Hkv * hd,
-      bias(`${p}.attn_v.bias`, Hkv * hd),
-      `${p}.attn_v`,
-      lin,
-    );
+    const q = attnLinear(h, `${p}.attn_q`, d, H * hd);
+    const k = attnLinear(h, `${p}.attn_k`, d, Hkv * hd);
+    const v = attnLinear(h, `${p}.attn_v`, d, Hkv * hd);
     const qh = gb.transpose(rope(gb.reshape(q, [0, 0, H, hd]), H), [0, 2, 1, 3]); // [1, H, T, hd]
     let kh = gb.transpose(rope(gb.reshape(k, [0, 0, Hkv, hd]), Hkv), [0, 2, 3, 1]); // [1, Hkv, hd, T]
     let vh = gb.transpose(gb.reshape(v, [0, 0, Hkv, hd]), [0, 2, 1, 3]); // [1, Hkv, T, hd]
@@ -287,15 +266,7 @@ export function buildLlamaGraph(g: GgufFile, opts: LlamaGraphOptions = {}): Buil
     const scores = gb.mul(gb.matmul(qh, kh), shared!.scale); // [1, H, T, T]
     const probs = gb.softmax(gb.where(shared!.future, shared!.negBig, scores), -1);
     const ctx = gb.reshape(gb.transpose(gb.matmul(probs, vh), [0, 2, 1, 3]), [0, 0, H * hd]); // [1, T, H*hd]
-    const attn = gb.linear(
-      ctx,
-      linearWeight(g, `${p}.attn_output.weight`, H * hd, d),
-      H * hd,
-      d,
-      bias(`${p}.attn_output.bias`, d),
-      `${p}.attn_output`,
-      lin,
-    );
+    const attn = attnLinear(ctx, `${p}.attn_output`, H * hd, d);
     x = gb.add(x, attn);
 
     const h2 = gb.rmsNorm(x, gb.init(`${p}.ffn_norm.weight`, vector(g, `${p}.ffn_norm.weight`, d), [d]), hp.rmsEps);

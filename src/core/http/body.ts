@@ -112,8 +112,8 @@ export function parseJsonBytes(bytes: Uint8Array): unknown {
   }
 }
 
-/** Content type, size limit and JSON parsing for an API request, as HttpErrors (415, 413, 400). */
-export async function readJsonRequest(req: Request, maxBytes: number): Promise<unknown> {
+/** Throws HttpError 415 `unsupported_media_type` unless the request says its body is JSON. */
+export function requireJsonContentType(req: Request): void {
   if (!isJsonContentType(req.headers.get('content-type'))) {
     const got = req.headers.get('content-type');
     throw new HttpError(
@@ -122,5 +122,10 @@ export async function readJsonRequest(req: Request, maxBytes: number): Promise<u
       `content-type must be application/json${got ? `, got ${got.split(';', 1)[0]}` : ' (none sent)'}`,
     );
   }
+}
+
+/** Content type, size limit and JSON parsing for an API request, as HttpErrors (415, 413, 400). */
+export async function readJsonRequest(req: Request, maxBytes: number): Promise<unknown> {
+  requireJsonContentType(req);
   return parseJsonBytes(await readLimited(req, maxBytes));
 }

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { formatIssues } from '../rules/schema.ts';
 import type { ApiFamily } from '../formats/types.ts';
 import type { ScanMode } from '../rewrite/messages.ts';
+import type { GlossRunOptions } from '../run-options.ts';
 
 /** The `scan` values: which chat messages the proxy glosses. */
 export const SCAN_MODES = ['user', 'last-user', 'system', 'all'] as const;
@@ -43,7 +44,7 @@ export interface UpstreamConfig {
 }
 
 /** One layer of the proxy configuration (config file, environment, flags); every field optional. The JSON Schema of the config file is generated from these doc comments and {@link ProxyConfigSchema}. */
-export interface ProxyConfig {
+export interface ProxyConfig extends GlossRunOptions {
   /** The JSON Schema this file follows, for editors (e.g. `./node_modules/@gloss-lens/gloss/config.schema.json`); ignored by Gloss. */
   $schema?: string;
   /** Named upstreams: a base URL, or the full form. */
@@ -52,16 +53,6 @@ export interface ProxyConfig {
   routes?: Partial<Record<ApiFamily, string>>;
   /** Let callers pick a configured upstream with `x-gloss-upstream: NAME` (default true). */
   headerRouting?: boolean;
-  /** Which texts to scan (default 'user'). */
-  scan?: ScanMode;
-  /** Detect and report in headers, but forward the original body (default false). */
-  dryRun?: boolean;
-  /** On a detector error or timeout: forward the original (true, default) or answer 503. */
-  failOpen?: boolean;
-  /** Detection time budget per request in ms (default 50). */
-  budgetMs?: number;
-  /** Most glosses per text (default: the rules' cap). */
-  maxGlosses?: number;
   /** Largest request body the proxy scans, in bytes (default 8 MiB); larger ones are forwarded unscanned. */
   maxBodyBytes?: number;
   /** Largest request body the proxy forwards at all, in bytes (default 100 MB); larger: 413. */

@@ -17,7 +17,7 @@
 // `{ "error": { "type", "message" } }`, Anthropic `{ "type": "error", "error": { "type", "message" } }`.
 import type { ApiFamily, FormatAdapter } from '../formats/types.ts';
 import { applyEdits } from '../formats/gloss-body.ts';
-import { declaredLength, isJsonContentType, readUpTo, replay } from '../http/body.ts';
+import { declaredLength, readUpTo, replay, requireJsonContentType } from '../http/body.ts';
 import { describeError, HttpError, type ErrorType } from '../http/errors.ts';
 import type { LazyEngine } from '../http/lazy-engine.ts';
 import type { LogFields, Logger } from '../http/logger.ts';
@@ -182,14 +182,7 @@ export function createProxy(deps: ProxyDeps): { glossing: ProxyHandler; passthro
     const encoding = (req.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
     if (!scan || mode === 'off') return { upstream, mode, body: unread(req, 'off', overLimit), overLimit };
     if (encoding !== 'identity') return { upstream, mode, body: unread(req, 'encoded', overLimit), overLimit };
-    if (!isJsonContentType(req.headers.get('content-type'))) {
-      const got = req.headers.get('content-type');
-      throw new HttpError(
-        415,
-        'unsupported_media_type',
-        `content-type must be application/json${got ? `, got ${got.split(';', 1)[0]}` : ' (none sent)'}`,
-      );
-    }
+    requireJsonContentType(req);
     // With a declared length the runtime's HTTP parser holds the body to it: read it in one go
     // (also @hono/node-server's fast path, which never builds a full Request).
     if (declared !== undefined && declared <= config.maxBodyBytes && !req.headers.has('transfer-encoding'))

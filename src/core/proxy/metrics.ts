@@ -43,6 +43,18 @@ abstract class Metric {
     return this.labelNames.map((n) => String(labels[n] ?? ''));
   }
 
+  /** The series key of `labels`: their values in labelNames order. */
+  protected key(labels: Labels): string {
+    return this.values(labels).join('\u0000');
+  }
+
+  /** HELP and TYPE, then each series' lines in sorted key order (so /metrics is stable). */
+  protected renderSorted<S>(type: string, series: Map<string, S>, linesOf: (s: S) => string[]): string[] {
+    const lines = [`# HELP ${this.name} ${escapeHelp(this.help)}`, `# TYPE ${this.name} ${type}`];
+    for (const key of [...series.keys()].sort()) lines.push(...linesOf(series.get(key)!));
+    return lines;
+  }
+
   abstract render(): string[];
 }
 
@@ -60,16 +72,13 @@ export class Counter extends Metric {
 
   /** The current value of one series (0 when never incremented). */
   get(labels: Labels = {}): number {
-    return this.series.get(this.values(labels).join('\u0000'))?.n ?? 0;
+    return this.series.get(this.key(labels))?.n ?? 0;
   }
 
   render(): string[] {
-    const lines = [`# HELP ${this.name} ${escapeHelp(this.help)}`, `# TYPE ${this.name} counter`];
-    for (const key of [...this.series.keys()].sort()) {
-      const s = this.series.get(key)!;
-      lines.push(`${this.name}${labelText(this.labelNames, s.values)} ${fmt(s.n)}`);
-    }
-    return lines;
+    return this.renderSorted('counter', this.series, (s) => [
+      `${this.name}${labelText(this.labelNames, s.values)} ${fmt(s.n)}`,
+    ]);
   }
 }
 
@@ -101,13 +110,12 @@ export class Histogram extends Metric {
 
   /** Observations of one series. */
   count(labels: Labels = {}): number {
-    return this.series.get(this.values(labels).join('\u0000'))?.n ?? 0;
+    return this.series.get(this.key(labels))?.n ?? 0;
   }
 
   render(): string[] {
-    const lines = [`# HELP ${this.name} ${escapeHelp(this.help)}`, `# TYPE ${this.name} histogram`];
-    for (const key of [...this.series.keys()].sort()) {
-      const s = this.series.get(key)!;
+    return this.renderSorted('histogram', this.series, (s) => {
+      const lines: string[] = [];
       let cum = 0;
       this.buckets.forEach((b, i) => {
         cum += s.counts[i];
@@ -116,8 +124,8 @@ export class Histogram extends Metric {
       lines.push(`${this.name}_bucket${labelText(this.labelNames, s.values, ['le', '+Inf'])} ${s.n}`);
       lines.push(`${this.name}_sum${labelText(this.labelNames, s.values)} ${fmt(s.sum)}`);
       lines.push(`${this.name}_count${labelText(this.labelNames, s.values)} ${s.n}`);
-    }
-    return lines;
+      return lines;
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 // onnxruntime-node as the detector's InferenceBackend (servers and the trainer).
 import * as ort from 'onnxruntime-node';
-import type { DetectorSession, InferenceBackend, OutputTensor } from '../../core/detector/backend.ts';
+import type { DetectorSession, InferenceBackend } from '../../core/detector/backend.ts';
+import { ortDetectorSession } from '../../core/detector/ort-session.ts';
 
 /** onnxruntime-node session options (default: the CPU execution provider, onnxruntime's own thread count). */
 export interface OrtNodeOptions {
@@ -17,24 +18,11 @@ export function ortNodeBackend(opts: OrtNodeOptions = {}): InferenceBackend {
         executionProviders: opts.executionProviders ?? ['cpu'],
         ...(opts.intraOpNumThreads ? { intraOpNumThreads: opts.intraOpNumThreads } : {}),
       });
-      return {
-        inputNames: session.inputNames,
-        outputNames: session.outputNames,
-        async run(inputIds, outputs) {
-          const feed = {
-            input_ids: new ort.Tensor(
-              'int64',
-              BigInt64Array.from(inputIds, (v) => BigInt(v)),
-              [1, inputIds.length],
-            ),
-          };
-          const res = await session.run(feed, outputs as string[]);
-          const out: Record<string, OutputTensor> = {};
-          for (const name of outputs) out[name] = { dims: res[name].dims, data: res[name].data as Float32Array };
-          return out;
-        },
-        release: () => session.release(),
-      };
+      return ortDetectorSession(
+        session,
+        (data, dims) => new ort.Tensor('int64', data, dims),
+        (t) => ({ dims: t.dims, data: t.data as Float32Array }),
+      );
     },
   };
 }

@@ -2,7 +2,8 @@
 // it loaded (`onnxruntime-web/wasm` in workerd, `onnxruntime-web/webgpu` or `/all` in browsers,
 // `onnxruntime-web` in Node), so this file never decides which bundle gets pulled in.
 import type * as OrtWeb from 'onnxruntime-web';
-import type { DetectorSession, InferenceBackend, OutputTensor } from '../../core/detector/backend.ts';
+import type { DetectorSession, InferenceBackend } from '../../core/detector/backend.ts';
+import { ortDetectorSession } from '../../core/detector/ort-session.ts';
 
 type OrtModule = Pick<typeof OrtWeb, 'InferenceSession' | 'Tensor'>;
 
@@ -12,29 +13,15 @@ export function ortWebBackend(ort: OrtModule, executionProviders: ('wasm' | 'web
     name: `onnxruntime-web/${executionProviders[0]}`,
     async createSession(model: Uint8Array): Promise<DetectorSession> {
       const session = await ort.InferenceSession.create(model, { executionProviders });
-      return {
-        inputNames: session.inputNames,
-        outputNames: session.outputNames,
-        async run(inputIds, outputs) {
-          const feed = {
-            input_ids: new ort.Tensor(
-              'int64',
-              BigInt64Array.from(inputIds, (v) => BigInt(v)),
-              [1, inputIds.length],
-            ),
-          };
-          const res = await session.run(feed, outputs as string[]);
-          const out: Record<string, OutputTensor> = {};
-          for (const name of outputs) {
-            const t = res[name];
-            // WebGPU outputs may live on the GPU; getData() downloads them.
-            const data = (t.location === 'gpu-buffer' ? await t.getData(true) : t.data) as Float32Array;
-            out[name] = { dims: t.dims, data };
-          }
-          return out;
-        },
-        release: () => session.release(),
-      };
+      return ortDetectorSession(
+        session,
+        (data, dims) => new ort.Tensor('int64', data, dims),
+        // WebGPU outputs may live on the GPU; getData() downloads them.
+        async (t) => ({
+          dims: t.dims,
+          data: (t.location === 'gpu-buffer' ? await t.getData(true) : t.data) as Float32Array,
+        }),
+      );
     },
   };
 }
