@@ -129,7 +129,7 @@ describe('offline pipeline with a planted cause', () => {
     expect(ev.synthetic_length_baseline_auc).toBeLessThan(ev.synthetic_auc);
 
     const bundle = join(dir, 'bundle');
-    const exportArgs = (rulesFile: string) => [
+    const exportArgs = (rulesFile: string, out = join(dir, 'refused')) => [
       'export',
       '--detector',
       det,
@@ -138,7 +138,7 @@ describe('offline pipeline with a planted cause', () => {
       '--rules',
       rulesFile,
       '--out',
-      join(dir, 'refused'),
+      out,
     ];
     // A draft nobody reviewed is refused, with one line and exit code 1.
     expect(await main(exportArgs(join(dir, 'rules.json')))).toBe(1);
@@ -151,21 +151,13 @@ describe('offline pipeline with a planted cause', () => {
     delete rules.rules[0].draft;
     await writeFile(join(dir, 'rules.reviewed.json'), JSON.stringify(rules));
     await run([
-      'export',
-      '--detector',
-      det,
-      '--sae',
-      join(dir, 'sae/jumprelu'),
-      '--rules',
-      join(dir, 'rules.reviewed.json'),
+      ...exportArgs(join(dir, 'rules.reviewed.json'), bundle),
       '--candidates',
       join(dir, 'mine/candidates.json'),
       '--sae-metrics',
       join(dir, 'sae/metrics.json'),
       '--evaluation',
       join(dir, 'eval/evaluation.json'),
-      '--out',
-      bundle,
     ]);
     const engine = await GlossEngine.create(await loadBundle(folderSource(bundle)), ortNodeBackend());
     const mia = 'Mia has twice as many cards as Leo. Leo has 7 cards. How many cards does Mia have?';
