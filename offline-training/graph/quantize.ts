@@ -27,6 +27,7 @@ export function u8s8PairMax(bits: 7 | 8): number {
   return 2 * 255 * symmetricMax(bits);
 }
 
+/** int8 weight values [inDim, outDim] row-major, with one float32 scale per output column. */
 export interface QuantizedWeight {
   values: Int8Array;
   /** One scale per output column: w ~= values * scale. */

@@ -3,6 +3,7 @@
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 
+/** Renders a Vega-Lite spec (default 520 x 260 px) to a static SVG string in Node, with no script or network. */
 export async function svgChart(spec: Record<string, unknown>): Promise<string> {
   const compiled = vl.compile({ width: 520, height: 260, ...spec } as unknown as vl.TopLevelSpec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
@@ -14,6 +15,7 @@ export async function svgChart(spec: Record<string, unknown>): Promise<string> {
 /** Legends below the plot, one entry per line at full length: labels carry figures (AUCs) that must not be cut. */
 const LEGEND = { orient: 'bottom', direction: 'vertical', title: null, labelLimit: 0, labelFontSize: 12 };
 
+/** Axis titles and the y axis's number format for lineChart. */
 export interface LineChartAxes {
   /** Title of the x axis (default: the field name). */
   xTitle?: string;
@@ -49,6 +51,7 @@ export function lineChart(
   };
 }
 
+/** A Vega-Lite spec of point estimates with their intervals [lo, hi], one row per label, coloured by group (odds ratios with 95% CIs, for example). */
 export function intervalChart(
   values: { label: string; est: number; lo: number; hi: number; group: string }[],
   title: string,

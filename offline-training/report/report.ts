@@ -12,6 +12,7 @@ import { parseRules, type RulesFile } from '../../src/core/rules/schema.ts';
 import { intervalChart, lineChart, svgChart } from './charts.ts';
 import { formatPercent, formatValue, isFractionKey, readableKey } from './format.ts';
 
+/** Inputs of `gloss-train report`: the HTML file to write and the trainer's JSON outputs it reads (each optional). */
 export interface ReportOptions {
   out: string;
   /** sae/metrics.json written by gloss-train sae. */
@@ -182,6 +183,12 @@ function settingsSection(sae: SaeMetricsReport | undefined, mining: MiningResult
   return parts.length ? `<h2>Run settings</h2>${parts.join('\n')}` : '';
 }
 
+/**
+ * Writes one self-contained HTML report (inline SVG charts, no script) from the trainer's outputs:
+ * summary figures beside their baselines, the exported rules with their evidence, SAE curves,
+ * candidate features, held-out ROC and the run's settings. Returns the path written.
+ * @throws Error naming the file when an input cannot be read or parsed
+ */
 export async function writeReport(opts: ReportOptions): Promise<string> {
   const sae = await readOptional<SaeMetricsReport>(opts.saeMetrics, 'SAE metrics');
   const mining = await readOptional<MiningResult>(opts.candidates, 'candidates');

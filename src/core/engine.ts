@@ -9,6 +9,7 @@ import { matchRules, type FiredRule, type MatchOptions, type SkippedRule } from 
 import type { GateResult } from './rules/gate.ts';
 import { rewriteText, type Insertion, type RewriteStatus } from './rewrite/text.ts';
 
+/** What the engine found in one text: tokens with character offsets, feature activations, fired and skipped rules, the gate's verdict, and where the time went (ms). */
 export interface Analysis {
   text: string;
   tokens: { id: number; piece: string; start: number; end: number }[];
@@ -23,17 +24,27 @@ export interface Analysis {
   ms: { tokenize: number; detect: number; match: number };
 }
 
+/** An analysis plus the glossed text: `rewritten` is `text` with each inserted gloss (see rewrite/text.ts). */
 export interface RewriteOutcome extends Analysis {
   rewritten: string;
   status: RewriteStatus;
   inserted: Insertion[];
 }
 
+/** How the engine windows long texts for the detector. */
 export interface EngineOptions {
+  /** Tokens per detector window (default: the manifest's detector.maxTokens, else 256). */
   maxTokens?: number;
+  /** Tokens two consecutive windows share, so a phrase across a window edge keeps its context. */
   overlap?: number;
 }
 
+/**
+ * Text -> tokens with offsets -> detector activations [tokens x features] -> fired rules -> glossed
+ * text, for one loaded bundle and inference backend. The app, the middleware and the proxy share it.
+ * Create with `GlossEngine.create(bundle, backend)`; `analyze` and `rewrite` reject when the
+ * backend fails (onnxruntime errors pass through) or the tokenizer has no id for a token.
+ */
 export class GlossEngine {
   readonly rules: readonly Rule[];
   readonly rulesById: ReadonlyMap<string, Rule>;

@@ -7,6 +7,7 @@
 // JSON.parse, RFC 8259 §4: the last one wins): what an earlier occurrence held is forgotten, and
 // the edit lands in the value the parsed body (and so the upstream's parser, as a rule) sees.
 
+/** Where a value sits in a JSON document: object keys and array indices from the root. */
 export type JsonPath = readonly (string | number)[];
 
 const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);

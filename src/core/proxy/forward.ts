@@ -12,6 +12,7 @@
 // its Location. Passing it back would invite the client to re-send its prompt and key to a host
 // the upstream chose; following it would make Gloss fetch a URL the allow-list never saw.
 
+/** The fetch the proxy forwards with (Web fetch on Workers, node:http on Node; tests may pass their own). */
 export type FetchFn = (input: string, init: RequestInit) => Promise<Response>;
 
 /** Why a forward failed: no connection, connection reset, upstream timeout, or the client went away. */

@@ -14,6 +14,7 @@
 // Other bodies (JSON) are relayed as they come; if the upstream dies mid-body the client's
 // connection is aborted the same way, since a truncated JSON body cannot be made whole.
 
+/** How a relayed upstream body ended: whole, cut by the upstream, ended at the idle limit, or cancelled by the client. */
 export type RelayEnd = 'complete' | 'cut' | 'idle' | 'cancelled';
 
 /** How a response body is relayed (see the top of this file): idle timeout (ms), SSE framing, how it ended. */
