@@ -11,12 +11,22 @@ import { z } from 'zod';
 import { ProxyConfigSchema } from '../src/core/proxy/config.ts';
 
 const CONFIG_TS = fileURLToPath(new URL('../src/core/proxy/config.ts', import.meta.url));
+// ProxyConfig extends GlossRunOptions (the settings the middleware shares), documented there.
+const RUN_OPTIONS_TS = fileURLToPath(new URL('../src/core/run-options.ts', import.meta.url));
 export const SCHEMA_FILE = fileURLToPath(new URL('../src/runtime/node/config.schema.json', import.meta.url));
 
-/** Property name -> doc comment of the named interfaces in config.ts. */
-function docComments(names: string[]): Record<string, Record<string, string>> {
-  const src = ts.createSourceFile(CONFIG_TS, readFileSync(CONFIG_TS, 'utf8'), ts.ScriptTarget.Latest, true);
+/** Interface name -> property name -> doc comment, for the named interfaces of the given files. */
+function docComments(
+  names: string[],
+  files: string[] = [CONFIG_TS, RUN_OPTIONS_TS],
+): Record<string, Record<string, string>> {
   const out: Record<string, Record<string, string>> = {};
+  for (const file of files) collectDocs(file, names, out);
+  return out;
+}
+
+function collectDocs(file: string, names: string[], out: Record<string, Record<string, string>>): void {
+  const src = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
   src.forEachChild((node) => {
     if (!ts.isInterfaceDeclaration(node) || !names.includes(node.name.text)) return;
     const docs: Record<string, string> = {};
@@ -32,7 +42,6 @@ function docComments(names: string[]): Record<string, Record<string, string>> {
     }
     out[node.name.text] = docs;
   });
-  return out;
 }
 
 type JsonSchema = { properties?: Record<string, JsonSchema>; anyOf?: JsonSchema[]; description?: string } & Record<
@@ -47,8 +56,8 @@ function describe(props: Record<string, JsonSchema> | undefined, docs: Record<st
 /** The config file's JSON Schema (draft 2020-12), as `npm run build:schema` writes it. */
 export function configJsonSchema(): JsonSchema {
   const schema = z.toJSONSchema(ProxyConfigSchema, { target: 'draft-2020-12', io: 'input' }) as JsonSchema;
-  const docs = docComments(['ProxyConfig', 'UpstreamConfig']);
-  describe(schema.properties, docs.ProxyConfig);
+  const docs = docComments(['ProxyConfig', 'UpstreamConfig', 'GlossRunOptions']);
+  describe(schema.properties, { ...docs.GlossRunOptions, ...docs.ProxyConfig });
   const upstream = (schema.properties?.upstreams?.additionalProperties as JsonSchema | undefined)?.anyOf?.find(
     (s) => s.type === 'object',
   );
