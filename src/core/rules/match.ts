@@ -45,7 +45,8 @@ export type SkipReason =
   | 'max-per-prompt'
   | 'duplicate'
   | 'cap'
-  | 'gate-closed';
+  | 'gate-closed'
+  | 'cue-missing';
 
 export interface SkippedRule {
   ruleId: string;
@@ -145,6 +146,20 @@ function spansFor(input: MatchInput, usable: number[], column: number, threshold
   return merged;
 }
 
+/**
+ * Whether some match of `cue` overlaps [start, end): the cue may begin before the firing words
+ * ("three times fewer" when the latent fires on "times") but must touch them.
+ */
+export function cueOverlaps(cue: RegExp, text: string, start: number, end: number): boolean {
+  cue.lastIndex = 0;
+  for (let m = cue.exec(text); m; m = cue.exec(text)) {
+    if (m.index >= end) return false;
+    if (m.index + m[0].length > start) return true;
+    if (m[0].length === 0) cue.lastIndex++; // an empty match would loop forever
+  }
+  return false;
+}
+
 /** Ranking: priority, then strength past threshold, then position, then id (total order). */
 function compareFired(a: FiredRule, b: FiredRule): number {
   return (
@@ -188,6 +203,7 @@ export function matchRules(input: MatchInput): MatchResult {
       continue;
     }
     const placement = rule.scope === 'prompt' ? 'note' : rule.placement;
+    const cue = rule.cue === undefined ? undefined : new RegExp(rule.cue, 'giu');
     let fired: FiredRule[] = [];
     for (const run of spansFor(input, usable, column, rule.threshold)) {
       if (run.end - run.start < minSpanChars) {
@@ -197,6 +213,10 @@ export function matchRules(input: MatchInput): MatchResult {
       }
       const end = placement === 'after-phrase' ? phraseEnd(text, run.end) : run.end;
       const span = { start: run.start, end, text: text.slice(run.start, end) };
+      if (cue && !cueOverlaps(cue, text, span.start, span.end)) {
+        skipped.push({ ruleId: rule.id, reason: 'cue-missing', span });
+        continue;
+      }
       fired.push({
         ruleId: rule.id,
         feature: rule.feature,
