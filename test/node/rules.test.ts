@@ -189,8 +189,9 @@ describe('matchRules', () => {
     const pieces = ['Omar', ' has', ' three', ' times', ' fewer', ' stamps', ' and', ' three', ' times', ' more', '.'];
     const r = rule({ id: 'times-fewer', feature: 1, cue: '\\b\\w+ times (?:fewer|less)\\b' });
     const { fired, skipped } = matchRules(input(pieces, 1, { 3: { 0: 0.9 }, 8: { 0: 0.9 } }, [r]));
-    // The cue begins before the firing word ("three") but overlaps it: it counts.
-    expect(fired.map((f) => f.span.text)).toEqual(['times']);
+    // The cue begins before the firing word ("three") but overlaps it: it counts, and the span
+    // grows to quote it.
+    expect(fired.map((f) => f.span.text)).toEqual(['three times fewer']);
     expect(skipped).toEqual([
       { ruleId: 'times-fewer', reason: 'cue-missing', span: expect.objectContaining({ text: 'times' }) },
     ]);

@@ -146,18 +146,28 @@ function spansFor(input: MatchInput, usable: number[], column: number, threshold
   return merged;
 }
 
+/** How far before a firing span (UTF-16 units) a cue match may begin. */
+export const CUE_LOOKBEHIND = 128;
+
 /**
- * Whether some match of `cue` overlaps [start, end): the cue may begin before the firing words
- * ("three times fewer" when the latent fires on "times") but must touch them.
+ * The first match of `cue` that overlaps [start, end), as UTF-16 offsets, or undefined: the cue may
+ * begin before the firing words ("three times fewer" when the latent fires on "times") but must
+ * touch them.
  */
-export function cueOverlaps(cue: RegExp, text: string, start: number, end: number): boolean {
-  cue.lastIndex = 0;
+export function cueOverlap(
+  cue: RegExp,
+  text: string,
+  start: number,
+  end: number,
+): { start: number; end: number } | undefined {
+  // A cue is a short phrase: start looking a little before the span, so long prompts stay linear.
+  cue.lastIndex = Math.max(0, start - CUE_LOOKBEHIND);
   for (let m = cue.exec(text); m; m = cue.exec(text)) {
-    if (m.index >= end) return false;
-    if (m.index + m[0].length > start) return true;
+    if (m.index >= end) return undefined;
+    if (m.index + m[0].length > start) return { start: m.index, end: m.index + m[0].length };
     if (m[0].length === 0) cue.lastIndex++; // an empty match would loop forever
   }
-  return false;
+  return undefined;
 }
 
 /** Ranking: priority, then strength past threshold, then position, then id (total order). */
@@ -211,12 +221,21 @@ export function matchRules(input: MatchInput): MatchResult {
         skipped.push({ ruleId: rule.id, reason: 'span-too-short', span });
         continue;
       }
-      const end = placement === 'after-phrase' ? phraseEnd(text, run.end) : run.end;
-      const span = { start: run.start, end, text: text.slice(run.start, end) };
-      if (cue && !cueOverlaps(cue, text, span.start, span.end)) {
-        skipped.push({ ruleId: rule.id, reason: 'cue-missing', span });
-        continue;
+      let start = run.start;
+      let wordsEnd = run.end;
+      if (cue) {
+        const m = cueOverlap(cue, text, run.start, placement === 'after-phrase' ? phraseEnd(text, run.end) : run.end);
+        if (!m) {
+          const end = placement === 'after-phrase' ? phraseEnd(text, run.end) : run.end;
+          skipped.push({ ruleId: rule.id, reason: 'cue-missing', span: { start, end, text: text.slice(start, end) } });
+          continue;
+        }
+        // The gloss quotes the cue's words too ("three times as many toys", not "as many toys").
+        const w = expandToWords(text, Math.min(start, m.start), Math.max(wordsEnd, m.end), 0);
+        if (w) [start, wordsEnd] = [w.start, w.end];
       }
+      const end = placement === 'after-phrase' ? phraseEnd(text, wordsEnd) : wordsEnd;
+      const span = { start, end, text: text.slice(start, end) };
       fired.push({
         ruleId: rule.id,
         feature: rule.feature,
