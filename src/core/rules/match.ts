@@ -150,9 +150,9 @@ function spansFor(input: MatchInput, usable: number[], column: number, threshold
 export const CUE_LOOKBEHIND = 128;
 
 /**
- * The first match of `cue` that overlaps [start, end), as UTF-16 offsets, or undefined: the cue may
- * begin before the firing words ("three times fewer" when the latent fires on "times") but must
- * touch them.
+ * The extent of all matches of `cue` that overlap [start, end) (UTF-16 offsets), or undefined when
+ * none does: a cue may begin before the firing words ("three times fewer" when the latent fires on
+ * "times") but must touch them; several touching matches ("ratio", "2:3") are quoted together.
  */
 export function cueOverlap(
   cue: RegExp,
@@ -162,12 +162,14 @@ export function cueOverlap(
 ): { start: number; end: number } | undefined {
   // A cue is a short phrase: start looking a little before the span, so long prompts stay linear.
   cue.lastIndex = Math.max(0, start - CUE_LOOKBEHIND);
-  for (let m = cue.exec(text); m; m = cue.exec(text)) {
-    if (m.index >= end) return undefined;
-    if (m.index + m[0].length > start) return { start: m.index, end: m.index + m[0].length };
-    if (m[0].length === 0) cue.lastIndex++; // an empty match would loop forever
+  let out: { start: number; end: number } | undefined;
+  for (let m = cue.exec(text); m && m.index < end; m = cue.exec(text)) {
+    const e = m.index + m[0].length;
+    if (m[0].length === 0)
+      cue.lastIndex++; // an empty match would loop forever
+    else if (e > start) out = out ? { start: out.start, end: e } : { start: m.index, end: e };
   }
-  return undefined;
+  return out;
 }
 
 /** Ranking: priority, then strength past threshold, then position, then id (total order). */
