@@ -30,10 +30,28 @@ export const FAMILY_GLOSSES: Record<string, string> = {
   figurative: '"{span}" is used figuratively here: read it for its extended sense, not its literal one',
 };
 
+/**
+ * One accepted rule. A mined candidate (family and feature) may be accepted several times under
+ * different ids, each with its own `cue` and gloss (one latent, several wordings). An entry whose
+ * latent is no mined candidate of its family is a cue rule: it must carry `cue`, `threshold`,
+ * `label` and `evidence` (how the latent covers the cue's matches), since nothing was mined for it.
+ */
+export interface ReviewedRule {
+  feature: number;
+  family: string;
+  id: string;
+  threshold?: number;
+  gloss?: string;
+  /** Lexical guard (rules.json `cue`): the rule fires only where this pattern touches the phrase. */
+  cue?: string;
+  label?: string;
+  evidence?: Record<string, unknown>;
+}
+
 export interface FamilyReview {
   note?: string;
   /** Accepted latents: a person checked their top contexts, label and threshold. */
-  rules: { feature: number; family: string; id: string; threshold?: number; gloss?: string }[];
+  rules: ReviewedRule[];
   gate?: { threshold?: number };
 }
 
@@ -44,52 +62,62 @@ export function familyRulesFile(
   datasets: string[],
   figurative: readonly FigurativeCandidate[] = [],
 ): RulesFile {
-  const accepted = new Map(review.rules.map((r) => [`${r.family}:${r.feature}`, r]));
+  const accepted = new Map<string, ReviewedRule[]>();
+  for (const r of review.rules) {
+    const k = `${r.family}:${r.feature}`;
+    accepted.set(k, [...(accepted.get(k) ?? []), r]);
+  }
   const rules: Rule[] = [];
   const n = mined.candidates.length;
+  const used = new Set<ReviewedRule>();
   mined.candidates.forEach((c, i) => {
-    const rv = accepted.get(`${c.family}:${c.feature}`);
-    const m = c.misreadings;
-    const share = Math.round(c.precision * 100);
-    const words = c.words
-      .slice(0, 3)
-      .map((w) => `"${w}"`)
-      .join(', ');
-    rules.push({
-      id: rv?.id ?? `${c.family}-f${c.feature}`,
-      feature: c.feature,
-      threshold: rv?.threshold ?? c.threshold,
-      scope: 'span',
-      placement: 'after-phrase',
-      gloss: rv?.gloss ?? FAMILY_GLOSSES[c.family],
-      priority: n - i,
-      label:
-        `fires on ${words}: ${share}% of its firings in GSM8K are in ${c.family} phrases (feature ${c.feature})`.slice(
-          0,
-          120,
-        ),
-      family: c.family,
-      // support: rows (question x model) misread in this family where the rule fires; lift and
-      // q_value: the failure odds ratio when it fires and its CMH p-value (model strata). The
-      // misreading association itself is circular (a label needs the family's phrase) and stays
-      // in `misreadings` only.
-      evidence: {
-        support: m?.misreadFired ?? 0,
-        lift: m?.failureOr?.[0] ?? 0,
-        q_value: Math.min(1, m?.failureP ?? 1),
-        datasets,
-        phrase_precision: c.precision,
-        phrase_recall: c.recall,
-        general_text_fire_rate: c.negativeRate,
-        token_test: c.tokenTest,
-        misreadings: m,
-        drives_alone: !c.tokenTest?.correlate,
-      },
-      ...(rv ? {} : { draft: true }),
-    });
+    const rvs = accepted.get(`${c.family}:${c.feature}`) ?? [undefined];
+    for (const rv of rvs) {
+      if (rv) used.add(rv);
+      const m = c.misreadings;
+      const share = Math.round(c.precision * 100);
+      const words = c.words
+        .slice(0, 3)
+        .map((w) => `"${w}"`)
+        .join(', ');
+      rules.push({
+        id: rv?.id ?? `${c.family}-f${c.feature}`,
+        feature: c.feature,
+        threshold: rv?.threshold ?? c.threshold,
+        scope: 'span',
+        placement: 'after-phrase',
+        gloss: rv?.gloss ?? FAMILY_GLOSSES[c.family],
+        priority: n - i,
+        label:
+          `fires on ${words}: ${share}% of its firings in GSM8K are in ${c.family} phrases (feature ${c.feature})`.slice(
+            0,
+            120,
+          ),
+        family: c.family,
+        // support: rows (question x model) misread in this family where the rule fires; lift and
+        // q_value: the failure odds ratio when it fires and its CMH p-value (model strata). The
+        // misreading association itself is circular (a label needs the family's phrase) and stays
+        // in `misreadings` only.
+        evidence: {
+          support: m?.misreadFired ?? 0,
+          lift: m?.failureOr?.[0] ?? 0,
+          q_value: Math.min(1, m?.failureP ?? 1),
+          datasets,
+          phrase_precision: c.precision,
+          phrase_recall: c.recall,
+          general_text_fire_rate: c.negativeRate,
+          token_test: c.tokenTest,
+          misreadings: m,
+          drives_alone: !c.tokenTest?.correlate,
+        },
+        ...(rv?.cue ? { cue: rv.cue } : {}),
+        ...(rv ? {} : { draft: true }),
+      });
+    }
   });
   figurative.forEach((c, i) => {
-    const rv = accepted.get(`figurative:${c.feature}`);
+    const rv = accepted.get(`figurative:${c.feature}`)?.[0];
+    if (rv) used.add(rv);
     const words = c.words
       .slice(0, 3)
       .map((w) => `"${w}"`)
@@ -119,6 +147,27 @@ export function familyRulesFile(
       },
       ...(rv ? {} : { draft: true }),
     });
+  });
+  // Cue rules: reviewed latents that no family mining proposed, always behind their lexical cue.
+  review.rules.forEach((rv, i) => {
+    if (used.has(rv) || rv.family === 'figurative') return;
+    if (!rv.cue || rv.threshold === undefined || !rv.label || !rv.evidence)
+      throw new Error(
+        `review rule "${rv.id}": feature ${rv.feature} is no mined ${rv.family} candidate, so it needs cue, threshold, label and evidence`,
+      );
+    rules.push({
+      id: rv.id,
+      feature: rv.feature,
+      threshold: rv.threshold,
+      scope: 'span',
+      placement: 'after-phrase',
+      gloss: rv.gloss ?? FAMILY_GLOSSES[rv.family],
+      priority: -review.rules.length - figurative.length + i, // below mined rules, above none but each other
+      label: rv.label,
+      family: rv.family,
+      cue: rv.cue,
+      evidence: { support: 0, lift: 0, q_value: 1, datasets, ...rv.evidence },
+    } as Rule);
   });
   const gate: Gate = {
     ...mined.gate,

@@ -205,6 +205,21 @@ describe('matchRules', () => {
     expect(fired[0].ratio).toBeCloseTo(1.8, 6);
   });
 
+  it('fires a rule with a cue only where the cue touches its span; names a bad cue', () => {
+    const pieces = ['Omar', ' has', ' three', ' times', ' fewer', ' stamps', ' and', ' three', ' times', ' more', '.'];
+    const r = rule({ id: 'times-fewer', feature: 1, cue: '\\b\\w+ times (?:fewer|less)\\b' });
+    const { fired, skipped } = matchRules(input(pieces, 1, { 3: { 0: 0.9 }, 8: { 0: 0.9 } }, [r]));
+    // The cue begins before the firing word ("three") but overlaps it: it counts, and the span
+    // grows to quote it.
+    expect(fired.map((f) => f.span.text)).toEqual(['three times fewer']);
+    expect(skipped).toEqual([
+      { ruleId: 'times-fewer', reason: 'cue-missing', span: expect.objectContaining({ text: 'times' }) },
+    ]);
+    expect(errorOf({ version: 1, rules: [{ ...r, cue: '(unclosed' }] })).toMatch(
+      /rules\[0\]\.cue: must be a valid regular expression/,
+    );
+  });
+
   it('fires at exactly the threshold and not below it or on NaN', () => {
     const r = rule({ id: 'a', feature: 1, threshold: 0.25 });
     expect(matchRules(input(NATALIA, 1, { 2: { 0: 0.25 } }, [r])).fired).toHaveLength(1);

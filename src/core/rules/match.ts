@@ -45,7 +45,8 @@ export type SkipReason =
   | 'max-per-prompt'
   | 'duplicate'
   | 'cap'
-  | 'gate-closed';
+  | 'gate-closed'
+  | 'cue-missing';
 
 export interface SkippedRule {
   ruleId: string;
@@ -145,6 +146,32 @@ function spansFor(input: MatchInput, usable: number[], column: number, threshold
   return merged;
 }
 
+/** How far before a firing span (UTF-16 units) a cue match may begin. */
+export const CUE_LOOKBEHIND = 128;
+
+/**
+ * The extent of all matches of `cue` that overlap [start, end) (UTF-16 offsets), or undefined when
+ * none does: a cue may begin before the firing words ("three times fewer" when the latent fires on
+ * "times") but must touch them; several touching matches ("ratio", "2:3") are quoted together.
+ */
+export function cueOverlap(
+  cue: RegExp,
+  text: string,
+  start: number,
+  end: number,
+): { start: number; end: number } | undefined {
+  // A cue is a short phrase: start looking a little before the span, so long prompts stay linear.
+  cue.lastIndex = Math.max(0, start - CUE_LOOKBEHIND);
+  let out: { start: number; end: number } | undefined;
+  for (let m = cue.exec(text); m && m.index < end; m = cue.exec(text)) {
+    const e = m.index + m[0].length;
+    if (m[0].length === 0)
+      cue.lastIndex++; // an empty match would loop forever
+    else if (e > start) out = out ? { start: out.start, end: e } : { start: m.index, end: e };
+  }
+  return out;
+}
+
 /** Ranking: priority, then strength past threshold, then position, then id (total order). */
 function compareFired(a: FiredRule, b: FiredRule): number {
   return (
@@ -188,6 +215,7 @@ export function matchRules(input: MatchInput): MatchResult {
       continue;
     }
     const placement = rule.scope === 'prompt' ? 'note' : rule.placement;
+    const cue = rule.cue === undefined ? undefined : new RegExp(rule.cue, 'giu');
     let fired: FiredRule[] = [];
     for (const run of spansFor(input, usable, column, rule.threshold)) {
       if (run.end - run.start < minSpanChars) {
@@ -195,8 +223,21 @@ export function matchRules(input: MatchInput): MatchResult {
         skipped.push({ ruleId: rule.id, reason: 'span-too-short', span });
         continue;
       }
-      const end = placement === 'after-phrase' ? phraseEnd(text, run.end) : run.end;
-      const span = { start: run.start, end, text: text.slice(run.start, end) };
+      let start = run.start;
+      let wordsEnd = run.end;
+      if (cue) {
+        const m = cueOverlap(cue, text, run.start, placement === 'after-phrase' ? phraseEnd(text, run.end) : run.end);
+        if (!m) {
+          const end = placement === 'after-phrase' ? phraseEnd(text, run.end) : run.end;
+          skipped.push({ ruleId: rule.id, reason: 'cue-missing', span: { start, end, text: text.slice(start, end) } });
+          continue;
+        }
+        // The gloss quotes the cue's words too ("three times as many toys", not "as many toys").
+        const w = expandToWords(text, Math.min(start, m.start), Math.max(wordsEnd, m.end), 0);
+        if (w) [start, wordsEnd] = [w.start, w.end];
+      }
+      const end = placement === 'after-phrase' ? phraseEnd(text, wordsEnd) : wordsEnd;
+      const span = { start, end, text: text.slice(start, end) };
       fired.push({
         ruleId: rule.id,
         feature: rule.feature,

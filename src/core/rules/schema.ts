@@ -15,6 +15,27 @@ const Slug = z
 
 const Probability = z.number().min(0).max(1);
 
+/** Longest `cue` pattern; cues are short lexical guards, not grammars. */
+export const MAX_CUE_CHARS = 200;
+
+// A lexical cue: a JavaScript regular expression source, matched case-insensitively. It must compile
+// here, so a typo fails when the bundle loads rather than on some prompt.
+const Cue = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(MAX_CUE_CHARS, `must be at most ${MAX_CUE_CHARS} characters`)
+  .refine(
+    (s) => {
+      try {
+        new RegExp(s, 'iu');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be a valid regular expression' },
+  );
+
 // Only `{span}` is a placeholder; any other `{name}` is almost surely a typo.
 const GlossTemplate = z
   .string()
@@ -81,6 +102,13 @@ export const RuleSchema = z.strictObject({
    * without a family (hand-written, pre-issue-14 bundles) are ungated and deduped per place only.
    */
   family: FamilySchema.optional(),
+  /**
+   * Precision guard: a regular expression (case-insensitive) that must match text overlapping the
+   * firing span (for `after-phrase`, the whole phrase) or the rule does not fire there. A latent
+   * that correlates with a token then never drives a rule alone, and the gloss can be specific to
+   * the wording it annotates ("three times fewer" is division, "three times as many" is not).
+   */
+  cue: Cue.optional(),
   /** Written by the trainer and not yet reviewed by a person: `gloss-train export` refuses it unless forced. */
   draft: z.boolean().optional(),
 });
