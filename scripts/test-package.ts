@@ -146,7 +146,8 @@ await (await sharedEngine()).detector.release();
     rules: string;
     body: { prompt: string };
   };
-  const prompt = 'Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?';
+  const prompt =
+    'Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?';
   if (
     out.status !== 'rewritten' ||
     !out.rules ||
