@@ -19,6 +19,9 @@
 //
 // Every error is JSON `{ error: { type, message } }` (on proxy routes, in the shape of the API the
 // client speaks); prompt text is never logged unless the operator opts in, keys never.
+//
+// createApp only wires: each route lives in src/core/routes/ (meta.ts, rewrite.ts, explain.ts,
+// bundle.ts, proxy.ts), the middleware in routes/guards.ts.
 import { Hono } from 'hono';
 import type { GlossEngine } from './engine.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './http/body.ts';

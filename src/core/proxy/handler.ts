@@ -10,7 +10,7 @@
 //
 // Other paths under /v1 (GET /v1/models, /v1/messages/count_tokens, embeddings ...) take the
 // passthrough: admit and forward and relay, no detection. Gloss's token (with an injected key) is
-// checked before any of this, by Hono's bearerAuth in app.ts.
+// checked before any of this, by Hono's bearerAuth (src/core/routes/guards.ts).
 //
 // Gloss's own refusals (bad body, unknown upstream, upstream down) are JSON errors in the shape of
 // the API the client speaks, so the SDKs raise them like the provider's own: OpenAI
