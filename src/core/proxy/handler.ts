@@ -10,7 +10,7 @@
 //
 // Other paths under /v1 (GET /v1/models, /v1/messages/count_tokens, embeddings ...) take the
 // passthrough: admit and forward and relay, no detection. Gloss's token (with an injected key) is
-// checked before any of this, by Hono's bearerAuth in app.ts.
+// checked before any of this, by Hono's bearerAuth (src/core/routes/guards.ts).
 //
 // Gloss's own refusals (bad body, unknown upstream, upstream down) are JSON errors in the shape of
 // the API the client speaks, so the SDKs raise them like the provider's own: OpenAI
@@ -24,7 +24,7 @@ import type { LogFields, Logger } from '../http/logger.ts';
 import { memoryCache, sha256Text, type DetectionCache, type HashFn } from './cache.ts';
 import type { ResolvedProxyConfig, ResolvedUpstream } from './config.ts';
 import { inThreadDetect, type DetectService } from './detect.ts';
-import { forward as fetchUpstream, type FetchFn } from './forward.ts';
+import { forward as fetchUpstream, type FetchFn, type ForwardResult } from './forward.ts';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
 import type { GlossMetrics } from './metrics.ts';
 import { glossMode, type GlossMode } from '../http/mode.ts';
@@ -85,9 +85,6 @@ export function familyOf(req: Request): ApiFamily {
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
-type Mode = GlossMode;
-const modeOf = glossMode;
-
 /** A request body as admitted: all its bytes (to scan), or a stream passed on unscanned. */
 type AdmittedBody =
   | { kind: 'bytes'; bytes: Uint8Array }
@@ -100,10 +97,131 @@ type AdmittedBody =
 
 interface Admitted {
   upstream: ResolvedUpstream;
-  mode: Mode;
+  mode: GlossMode;
   body: AdmittedBody;
   /** Set when a streamed body ran past the forward limit on its way upstream. */
   overLimit: { hit: boolean };
+}
+
+/** What every step of a proxied request reads: ProxyDeps with its defaults filled in. */
+interface ProxyContext {
+  config: ResolvedProxyConfig;
+  engines: LazyEngine;
+  metrics: GlossMetrics;
+  log: Logger;
+  fetch: FetchFn;
+  cache?: DetectionCache;
+  hash: HashFn;
+  detect: DetectService;
+  tokenInAuthorization: boolean;
+}
+
+/** The x-gloss-* headers of a response, built when it is sent (x-gloss-ms is read then). */
+type GlossHeaders = () => Record<string, string>;
+
+/** Merges fields into the request's log line. */
+type Note = (fields: LogFields) => void;
+
+/**
+ * The LLM proxy's two handlers: `glossing` (chat completions, responses, messages: admit, detect,
+ * forward, relay) and `passthrough` (any other /v1 path, forwarded unglossed). Never throws for a
+ * bad request: errors are Responses in the client's API shape.
+ */
+export function createProxy(deps: ProxyDeps): { glossing: ProxyHandler; passthrough: PassthroughHandler } {
+  const { config } = deps;
+  const ctx: ProxyContext = {
+    config,
+    engines: deps.engines,
+    metrics: deps.metrics,
+    log: deps.logger,
+    fetch: deps.fetch ?? ((input, init) => fetch(input, init)),
+    cache: deps.cache ?? (config.cacheEntries > 0 ? memoryCache(config.cacheEntries) : undefined),
+    hash: deps.hash ?? sha256Text,
+    detect: deps.detect ?? inThreadDetect(deps.engines),
+    tokenInAuthorization: deps.tokenInAuthorization ?? false,
+  };
+  return {
+    glossing: (req, adapter, note) => glossing(ctx, req, adapter, note),
+    passthrough: (req, note) => passthrough(ctx, req, note),
+  };
+}
+
+/** A glossing route: admit, detect, forward, relay; fails closed (503) on detector trouble unless failOpen. */
+async function glossing(ctx: ProxyContext, req: Request, adapter: FormatAdapter, note: Note): Promise<Response> {
+  const t0 = performance.now();
+  const { route, family } = adapter;
+  note({ route, format: adapter.id });
+  const a = await refusing(family, async () => {
+    const a = await admit(ctx, req, family, true);
+    note({ upstream: a.upstream.name });
+    return a;
+  });
+  if (a instanceof Response) return a;
+  const mode: GlossMode = a.mode === 'on' && ctx.config.dryRun ? 'dry-run' : a.mode;
+  const o = await glossBody(ctx, adapter, a, mode);
+  if (o instanceof Response) return o;
+  const rules = o.pass?.rules ?? [];
+  let glossMs = performance.now() - t0;
+  const gloss: GlossHeaders = () => {
+    const h: Record<string, string> = {
+      'x-gloss-status': o.status,
+      'x-gloss-rules': rules.join(','),
+      'x-gloss-ms': glossMs.toFixed(2),
+      'x-gloss-upstream': a.upstream.name,
+    };
+    if (mode === 'dry-run') h['x-gloss-dry-run'] = 'true';
+    return h;
+  };
+  record(ctx, route, a.upstream, mode, o, note);
+  const closed = failClosed(ctx, family, o.status, gloss);
+  if (closed) return closed;
+  // The body goes out as the pass decided: remember each new text's outcome for later turns.
+  if (o.pass && mode === 'on') o.pass.commit();
+  glossMs = performance.now() - t0;
+  const sent = await forward(ctx, req, a, family, adapter.upstreamPath, o.body);
+  return relay(ctx, a, family, route, sent, gloss, note);
+}
+
+/** Any other method and path under /v1: admit, forward, relay, no detection. */
+async function passthrough(ctx: ProxyContext, req: Request, note: Note): Promise<Response> {
+  const t0 = performance.now();
+  const family = familyOf(req);
+  const path = new URL(req.url).pathname;
+  note({ route: 'passthrough' });
+  const a = await refusing(family, async () => {
+    // Only what the URL parser left after resolving dot segments, and nothing that a server
+    // could decode into another segment.
+    if (!path.startsWith('/v1/') || /%2e|%2f|%5c|\\|\/\//i.test(path))
+      throw new HttpError(400, 'invalid_request', 'this path cannot be forwarded');
+    const a = await admit(ctx, req, family, false);
+    note({ upstream: a.upstream.name });
+    return a;
+  });
+  if (a instanceof Response) return a;
+  const glossMs = performance.now() - t0;
+  const gloss = () => ({
+    'x-gloss-status': 'passthrough',
+    'x-gloss-rules': '',
+    'x-gloss-ms': glossMs.toFixed(2),
+    'x-gloss-upstream': a.upstream.name,
+  });
+  ctx.metrics.proxyRequests.inc({ route: 'passthrough', upstream: a.upstream.name, gloss_status: 'passthrough' });
+  const sent = await forward(ctx, req, a, family, path.slice('/v1'.length), a.body);
+  return relay(ctx, a, family, 'passthrough', sent, gloss, note);
+}
+
+/** Runs `step`; an HttpError it throws becomes that error in the client's API shape. */
+async function refusing<T>(family: ApiFamily, step: () => Promise<T>): Promise<T | Response> {
+  try {
+    return await step();
+  } catch (e) {
+    if (e instanceof HttpError) return apiError(family, e.status, e.type, e.message, e.headers);
+    throw e;
+  }
+}
+
+function tooLarge(config: ResolvedProxyConfig): HttpError {
+  return new HttpError(413, 'payload_too_large', `request body is larger than ${config.maxForwardBytes} bytes`);
 }
 
 /** Counts bytes through; errors the stream (and so the upstream request) past `max`. */
@@ -122,346 +240,329 @@ function capped(stream: ReadableStream<Uint8Array>, max: number, over: { hit: bo
   );
 }
 
-/**
- * The LLM proxy's two handlers: `glossing` (chat completions, responses, messages: admit, detect,
- * forward, relay) and `passthrough` (any other /v1 path, forwarded unglossed). Never throws for a
- * bad request: errors are Responses in the client's API shape.
- */
-export function createProxy(deps: ProxyDeps): { glossing: ProxyHandler; passthrough: PassthroughHandler } {
-  const { config, metrics, logger: log } = deps;
-  const fetchFn: FetchFn = deps.fetch ?? ((input, init) => fetch(input, init));
-  const cache = deps.cache ?? (config.cacheEntries > 0 ? memoryCache(config.cacheEntries) : undefined);
-  const hash = deps.hash ?? sha256Text;
-  const detectService = deps.detect ?? inThreadDetect(deps.engines);
-  const tooLarge = () =>
-    new HttpError(413, 'payload_too_large', `request body is larger than ${config.maxForwardBytes} bytes`);
-
-  function pickUpstream(req: Request, family: ApiFamily): ResolvedUpstream {
-    const named = req.headers.get('x-gloss-upstream');
-    if (named !== null) {
-      if (!config.headerRouting)
-        throw new HttpError(400, 'invalid_request', 'x-gloss-upstream is not accepted here (header routing is off)');
-      const u = config.upstreams.get(named.trim().toLowerCase());
-      if (!u)
-        throw new HttpError(
-          400,
-          'invalid_request',
-          `x-gloss-upstream names no configured upstream: ${JSON.stringify(named.slice(0, 64))}`,
-        );
-      return u;
-    }
-    const u = config.upstreams.get(config.routes[family]);
+/** The upstream named in x-gloss-upstream (when header routing is on), else the family's configured one. */
+function pickUpstream(config: ResolvedProxyConfig, req: Request, family: ApiFamily): ResolvedUpstream {
+  const named = req.headers.get('x-gloss-upstream');
+  if (named !== null) {
+    if (!config.headerRouting)
+      throw new HttpError(400, 'invalid_request', 'x-gloss-upstream is not accepted here (header routing is off)');
+    const u = config.upstreams.get(named.trim().toLowerCase());
     if (!u)
       throw new HttpError(
-        502,
-        'upstream_not_configured',
-        `no upstream is configured for ${family} requests (expected one named ${JSON.stringify(config.routes[family])})`,
+        400,
+        'invalid_request',
+        `x-gloss-upstream names no configured upstream: ${JSON.stringify(named.slice(0, 64))}`,
       );
     return u;
   }
-
-  /** A body passed on unread: streamed, under the forward limit, with its declared length kept. */
-  function unread(req: Request, why: 'too-large' | 'encoded' | 'off', over: { hit: boolean }): AdmittedBody {
-    if (!req.body) return { kind: 'stream', stream: null, why };
-    return { kind: 'stream', stream: capped(req.body, config.maxForwardBytes, over), length: declaredLength(req), why };
-  }
-
-  /**
-   * Step 1: the mode, the upstream, and the body. Reads at most the scan limit; a larger body, a
-   * compressed one, or any body with x-gloss: off streams on unread. Throws HttpError (4xx).
-   */
-  async function admit(req: Request, family: ApiFamily, scan: boolean): Promise<Admitted> {
-    const mode = modeOf(req);
-    const upstream = pickUpstream(req, family);
-    const overLimit = { hit: false };
-    const declared = declaredLength(req);
-    if (declared !== undefined && declared > config.maxForwardBytes) {
-      req.body?.cancel().catch(() => {});
-      throw tooLarge();
-    }
-    const encoding = (req.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
-    if (!scan || mode === 'off') return { upstream, mode, body: unread(req, 'off', overLimit), overLimit };
-    if (encoding !== 'identity') return { upstream, mode, body: unread(req, 'encoded', overLimit), overLimit };
-    requireJsonContentType(req);
-    // With a declared length the runtime's HTTP parser holds the body to it: read it in one go
-    // (also @hono/node-server's fast path, which never builds a full Request).
-    if (declared !== undefined && declared <= config.maxBodyBytes && !req.headers.has('transfer-encoding'))
-      return { upstream, mode, body: { kind: 'bytes', bytes: new Uint8Array(await req.arrayBuffer()) }, overLimit };
-    const r = await readUpTo(req, config.maxBodyBytes);
-    if (r.complete) return { upstream, mode, body: { kind: 'bytes', bytes: r.bytes }, overLimit };
-    const stream = r.rest || r.head.length ? capped(replay(r.head, r.rest), config.maxForwardBytes, overLimit) : null;
-    // content-length said too much: nothing was read, the request body is still whole.
-    const whole = !r.rest && !r.head.length && req.body ? capped(req.body, config.maxForwardBytes, overLimit) : stream;
-    return { upstream, mode, body: { kind: 'stream', stream: whole, length: declared, why: 'too-large' }, overLimit };
-  }
-
-  /**
-   * Step 2: the glossing pass over the body's texts; the bytes to forward (the original ones
-   * unless the pass glossed something and the mode is on). Answers 400 for a body that is not
-   * JSON of the API's shape.
-   */
-  async function detect(
-    adapter: FormatAdapter,
-    bytes: Uint8Array,
-  ): Promise<{ pass?: PassResult; text: string; failed?: unknown } | Response> {
-    let text: string;
-    let json: unknown;
-    try {
-      text = utf8.decode(bytes);
-    } catch {
-      return apiError(adapter.family, 400, 'invalid_json', 'request body is not valid UTF-8');
-    }
-    try {
-      json = JSON.parse(text);
-    } catch (e) {
-      return apiError(adapter.family, 400, 'invalid_json', `request body is not valid JSON: ${(e as Error).message}`);
-    }
-    const view = adapter.view(json);
-    if (!view.ok) return apiError(adapter.family, 400, 'invalid_request', view.error);
-    let engine;
-    try {
-      engine = await deps.engines.get();
-    } catch (e) {
-      return { failed: e, text };
-    }
-    const pass = await glossPass(
-      [{ messages: view.messages, scan: config.scan, textPartTypes: adapter.textPartTypes }],
-      { detect: detectService, engine, cache, hash },
-      {
-        budgetMs: config.budgetMs,
-        scanTokens: config.scanTokens,
-        maxGlosses: config.maxGlosses,
-        keepScanned: config.logPrompts,
-      },
+  const u = config.upstreams.get(config.routes[family]);
+  if (!u)
+    throw new HttpError(
+      502,
+      'upstream_not_configured',
+      `no upstream is configured for ${family} requests (expected one named ${JSON.stringify(config.routes[family])})`,
     );
-    return { pass, text };
-  }
+  return u;
+}
 
-  /** Step 3: to the upstream at base + path, the client's query string as sent. */
-  function forward(req: Request, a: Admitted, family: ApiFamily, path: string, body: Uint8Array | AdmittedBody) {
-    const target = a.upstream.base.href + path + new URL(req.url).search;
-    // With Gloss's token in Authorization, the caller's credentials are that token: never sent upstream.
-    const headers = upstreamRequestHeaders(req.headers, a.upstream, family, {
-      dropAuth: deps.tokenInAuthorization ?? false,
-    });
-    let payload: Uint8Array | ReadableStream<Uint8Array> | null;
-    if (body instanceof Uint8Array) payload = body;
-    else if (body.kind === 'bytes') payload = body.bytes;
-    else {
-      payload = body.stream;
-      if (body.length !== undefined && payload) headers.set('content-length', String(body.length));
-    }
-    const method = req.method;
-    return fetchUpstream(
-      target,
-      { method, headers, body: method === 'GET' || method === 'HEAD' ? null : payload },
-      {
-        fetch: fetchFn,
-        timeoutMs: a.upstream.timeoutMs,
-        retries: config.retries,
-        signal: req.signal,
-        onRetry: (attempt, detail) => {
-          metrics.upstreamRetries.inc({ upstream: a.upstream.name });
-          log.warn('proxy.upstream_retry', { upstream: a.upstream.name, attempt, error: detail });
-        },
-      },
-    );
-  }
+/** A body passed on unread: streamed, under the forward limit, with its declared length kept. */
+function unread(
+  config: ResolvedProxyConfig,
+  req: Request,
+  why: 'too-large' | 'encoded' | 'off',
+  over: { hit: boolean },
+): AdmittedBody {
+  if (!req.body) return { kind: 'stream', stream: null, why };
+  return { kind: 'stream', stream: capped(req.body, config.maxForwardBytes, over), length: declaredLength(req), why };
+}
 
-  /** Step 4: the upstream's answer back to the client, streamed, with Gloss's headers. */
-  async function relay(
-    a: Admitted,
-    family: ApiFamily,
-    route: string,
-    sent: Awaited<ReturnType<typeof forward>>,
-    gloss: () => Record<string, string>,
-    note: (f: LogFields) => void,
-  ): Promise<Response> {
-    const upstream = a.upstream;
-    if (!sent.ok) {
-      note({ upstream_ms: Math.round(sent.ms), upstream_error: sent.kind });
-      if (a.overLimit.hit) {
-        const e = tooLarge();
-        return apiError(family, e.status, e.type, e.message, gloss());
-      }
-      if (sent.kind === 'client_abort') return new Response(null, { status: 499 });
-      metrics.upstreamErrors.inc({ upstream: upstream.name, kind: sent.kind });
-      if (sent.kind === 'timeout')
-        return apiError(
-          family,
-          504,
-          'upstream_timeout',
-          `the upstream ${upstream.name} did not answer within ${upstream.timeoutMs} ms`,
-          gloss(),
-        );
-      const why =
-        sent.kind === 'connect'
-          ? `could not be reached (${sent.detail})`
-          : `closed the connection before answering (${sent.detail})`;
-      return apiError(family, 502, 'upstream_error', `the upstream ${upstream.name} ${why}`, gloss());
-    }
-    const res = sent.response;
-    metrics.upstreamSeconds.observe({ upstream: upstream.name }, sent.ms / 1000);
-    note({ upstream_status: res.status, upstream_ms: Math.round(sent.ms) });
-    if (res.status >= 300 && res.status < 400) {
-      res.body?.cancel().catch(() => {});
-      sent.release();
-      metrics.upstreamErrors.inc({ upstream: upstream.name, kind: 'redirect' });
-      return apiError(
+/**
+ * Step 1: the mode, the upstream, and the body. Reads at most the scan limit; a larger body, a
+ * compressed one, or any body with x-gloss: off streams on unread. Throws HttpError (4xx).
+ */
+async function admit(ctx: ProxyContext, req: Request, family: ApiFamily, scan: boolean): Promise<Admitted> {
+  const { config } = ctx;
+  const mode = glossMode(req);
+  const upstream = pickUpstream(config, req, family);
+  const overLimit = { hit: false };
+  const declared = declaredLength(req);
+  if (declared !== undefined && declared > config.maxForwardBytes) {
+    req.body?.cancel().catch(() => {});
+    throw tooLarge(config);
+  }
+  const encoding = (req.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
+  if (!scan || mode === 'off') return { upstream, mode, body: unread(config, req, 'off', overLimit), overLimit };
+  if (encoding !== 'identity') return { upstream, mode, body: unread(config, req, 'encoded', overLimit), overLimit };
+  requireJsonContentType(req);
+  // With a declared length the runtime's HTTP parser holds the body to it: read it in one go
+  // (also @hono/node-server's fast path, which never builds a full Request).
+  if (declared !== undefined && declared <= config.maxBodyBytes && !req.headers.has('transfer-encoding'))
+    return { upstream, mode, body: { kind: 'bytes', bytes: new Uint8Array(await req.arrayBuffer()) }, overLimit };
+  const r = await readUpTo(req, config.maxBodyBytes);
+  if (r.complete) return { upstream, mode, body: { kind: 'bytes', bytes: r.bytes }, overLimit };
+  const stream = r.rest || r.head.length ? capped(replay(r.head, r.rest), config.maxForwardBytes, overLimit) : null;
+  // content-length said too much: nothing was read, the request body is still whole.
+  const whole = !r.rest && !r.head.length && req.body ? capped(req.body, config.maxForwardBytes, overLimit) : stream;
+  return { upstream, mode, body: { kind: 'stream', stream: whole, length: declared, why: 'too-large' }, overLimit };
+}
+
+/** What step 2 decided: the x-gloss-status, the pass (when one ran) and the body to forward. */
+interface Glossed {
+  status: ProxyGlossStatus;
+  pass?: PassResult;
+  body: Uint8Array | AdmittedBody;
+}
+
+/**
+ * Step 2 for an admitted body: unscanned bodies are skipped (logged when too large or encoded);
+ * read ones go through {@link detect}, detector failures and timeouts are logged and counted, and
+ * the glossed bytes replace the body when the mode is on. A Response is a 400 for a bad body.
+ */
+async function glossBody(
+  ctx: ProxyContext,
+  adapter: FormatAdapter,
+  a: Admitted,
+  mode: GlossMode,
+): Promise<Glossed | Response> {
+  const { config, log, metrics } = ctx;
+  const route = adapter.route;
+  if (a.body.kind === 'stream') {
+    const status: ProxyGlossStatus =
+      a.body.why === 'too-large' ? 'skipped-too-large' : a.body.why === 'encoded' ? 'skipped-encoded' : 'disabled';
+    if (status !== 'disabled') log.warn('proxy.not_scanned', { route, reason: a.body.why, limit: config.maxBodyBytes });
+    return { status, body: a.body };
+  }
+  const d = await detect(ctx, adapter, a.body.bytes);
+  if (d instanceof Response) return d;
+  const pass = d.pass;
+  const failed = d.failed ?? pass?.error;
+  let status: ProxyGlossStatus = pass?.status ?? 'skipped-error';
+  if (failed !== undefined) {
+    status = 'skipped-error';
+    // Quoted parts of a detector error may quote the prompt: redacted.
+    log.error('proxy.detector_failed', { route, error: describeError(failed).replace(/"[^"]*"/g, '"…"') });
+  } else if (status === 'skipped-timeout') {
+    metrics.detectionAbandoned.inc({ route });
+    log.warn('proxy.detector_timeout', { route, budgetMs: config.budgetMs });
+  }
+  if (pass && status !== 'skipped-error') {
+    metrics.detectionSeconds.observe({ route }, pass.detectMs / 1000);
+    for (const r of pass.rules) metrics.rulesFired.inc({ rule: r });
+  }
+  // The reused glosses of earlier turns go out even when the newest turn ran out of budget.
+  const glossed = pass && mode === 'on' && pass.edits.length;
+  return { status, pass, body: glossed ? new TextEncoder().encode(applyEdits(d.text, pass.edits)) : a.body };
+}
+
+/**
+ * The glossing pass over the body's texts, with the text it decoded (the pass is absent and
+ * `failed` set when the engine could not load). Answers 400 for a body that is not JSON of the
+ * API's shape.
+ */
+async function detect(
+  ctx: ProxyContext,
+  adapter: FormatAdapter,
+  bytes: Uint8Array,
+): Promise<{ pass?: PassResult; text: string; failed?: unknown } | Response> {
+  const { config } = ctx;
+  let text: string;
+  let json: unknown;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return apiError(adapter.family, 400, 'invalid_json', 'request body is not valid UTF-8');
+  }
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return apiError(adapter.family, 400, 'invalid_json', `request body is not valid JSON: ${(e as Error).message}`);
+  }
+  const view = adapter.view(json);
+  if (!view.ok) return apiError(adapter.family, 400, 'invalid_request', view.error);
+  let engine;
+  try {
+    engine = await ctx.engines.get();
+  } catch (e) {
+    return { failed: e, text };
+  }
+  const pass = await glossPass(
+    [{ messages: view.messages, scan: config.scan, textPartTypes: adapter.textPartTypes }],
+    { detect: ctx.detect, engine, cache: ctx.cache, hash: ctx.hash },
+    {
+      budgetMs: config.budgetMs,
+      scanTokens: config.scanTokens,
+      maxGlosses: config.maxGlosses,
+      keepScanned: config.logPrompts,
+    },
+  );
+  return { pass, text };
+}
+
+/** The request's log notes and metrics for a glossing outcome (cache lookups, gloss_status). */
+function record(
+  ctx: ProxyContext,
+  route: string,
+  upstream: ResolvedUpstream,
+  mode: GlossMode,
+  o: Glossed,
+  note: Note,
+): void {
+  const { pass, status } = o;
+  const rules = pass?.rules ?? [];
+  if (pass && ctx.cache) {
+    if (pass.cacheHits) ctx.metrics.cacheLookups.inc({ result: 'hit' }, pass.cacheHits);
+    if (pass.texts > pass.cacheHits) ctx.metrics.cacheLookups.inc({ result: 'miss' }, pass.texts - pass.cacheHits);
+  }
+  note({
+    gloss: status,
+    rules: rules.length ? rules : undefined,
+    detect_ms: pass ? Math.round(pass.detectMs * 100) / 100 : undefined,
+    cache_hits: pass?.cacheHits || undefined,
+    unscanned: pass?.unscanned || undefined,
+    dry_run: mode === 'dry-run' || undefined,
+    ...(ctx.config.logPrompts && pass ? { prompts: pass.scanned } : {}),
+  });
+  ctx.metrics.proxyRequests.inc({ route, upstream: upstream.name, gloss_status: status });
+}
+
+/** The 503 to answer instead of forwarding when detection failed or timed out and the proxy fails closed. */
+function failClosed(
+  ctx: ProxyContext,
+  family: ApiFamily,
+  status: ProxyGlossStatus,
+  gloss: GlossHeaders,
+): Response | undefined {
+  if ((status !== 'skipped-error' && status !== 'skipped-timeout') || ctx.config.failOpen) return undefined;
+  return status === 'skipped-error'
+    ? apiError(
         family,
-        502,
-        'upstream_error',
-        `the upstream ${upstream.name} answered with a redirect (${res.status}), which Gloss does not follow`,
+        503,
+        'detector_error',
+        'the detector failed on this request, and this proxy is configured to fail closed',
+        gloss(),
+      )
+    : apiError(
+        family,
+        503,
+        'detector_timeout',
+        `the detector took longer than its ${ctx.config.budgetMs} ms budget, and this proxy is configured to fail closed`,
         gloss(),
       );
-    }
-    const out = clientResponseHeaders(res.headers);
-    for (const [k, v] of Object.entries(gloss())) out.set(k, v);
-    if (!res.body || NULL_BODY.has(res.status)) {
-      res.body?.cancel().catch(() => {});
-      sent.release();
-      return new Response(null, { status: res.status, statusText: res.statusText, headers: out });
-    }
-    const sse = (res.headers.get('content-type') ?? '').toLowerCase().startsWith('text/event-stream');
-    const stream = relayBody(res.body, {
-      sse,
-      idleMs: config.streamIdleTimeoutMs,
-      onEnd: (how) => {
-        sent.release();
-        if (how === 'cut') metrics.upstreamErrors.inc({ upstream: upstream.name, kind: 'stream_cut' });
-        if (how === 'idle') metrics.upstreamErrors.inc({ upstream: upstream.name, kind: 'stream_idle' });
-        if (how === 'cut' || how === 'idle') log.warn('proxy.stream_ended', { route, upstream: upstream.name, how });
-      },
-    });
-    return new Response(stream, { status: res.status, statusText: res.statusText, headers: out });
+}
+
+/** Step 3: to the upstream at base + path, the client's query string as sent. */
+function forward(
+  ctx: ProxyContext,
+  req: Request,
+  a: Admitted,
+  family: ApiFamily,
+  path: string,
+  body: Uint8Array | AdmittedBody,
+): Promise<ForwardResult> {
+  const target = a.upstream.base.href + path + new URL(req.url).search;
+  // With Gloss's token in Authorization, the caller's credentials are that token: never sent upstream.
+  const headers = upstreamRequestHeaders(req.headers, a.upstream, family, { dropAuth: ctx.tokenInAuthorization });
+  let payload: Uint8Array | ReadableStream<Uint8Array> | null;
+  if (body instanceof Uint8Array) payload = body;
+  else if (body.kind === 'bytes') payload = body.bytes;
+  else {
+    payload = body.stream;
+    if (body.length !== undefined && payload) headers.set('content-length', String(body.length));
   }
+  const method = req.method;
+  return fetchUpstream(
+    target,
+    { method, headers, body: method === 'GET' || method === 'HEAD' ? null : payload },
+    {
+      fetch: ctx.fetch,
+      timeoutMs: a.upstream.timeoutMs,
+      retries: ctx.config.retries,
+      signal: req.signal,
+      onRetry: (attempt, detail) => {
+        ctx.metrics.upstreamRetries.inc({ upstream: a.upstream.name });
+        ctx.log.warn('proxy.upstream_retry', { upstream: a.upstream.name, attempt, error: detail });
+      },
+    },
+  );
+}
 
-  const glossing: ProxyHandler = async function proxy(req, adapter, note) {
-    const t0 = performance.now();
-    const { route, family } = adapter;
-    note({ route, format: adapter.id });
-    let a: Admitted;
-    try {
-      a = await admit(req, family, true);
-      note({ upstream: a.upstream.name });
-    } catch (e) {
-      if (e instanceof HttpError) return apiError(family, e.status, e.type, e.message, e.headers);
-      throw e;
-    }
-    let mode = a.mode;
-    if (mode === 'on' && config.dryRun) mode = 'dry-run';
+/** Step 4: the upstream's answer back to the client, streamed, with Gloss's headers. */
+async function relay(
+  ctx: ProxyContext,
+  a: Admitted,
+  family: ApiFamily,
+  route: string,
+  sent: ForwardResult,
+  gloss: GlossHeaders,
+  note: Note,
+): Promise<Response> {
+  const { metrics } = ctx;
+  const upstream = a.upstream;
+  if (!sent.ok) return notSent(ctx, a, family, sent, gloss, note);
+  const res = sent.response;
+  metrics.upstreamSeconds.observe({ upstream: upstream.name }, sent.ms / 1000);
+  note({ upstream_status: res.status, upstream_ms: Math.round(sent.ms) });
+  if (res.status >= 300 && res.status < 400) {
+    res.body?.cancel().catch(() => {});
+    sent.release();
+    metrics.upstreamErrors.inc({ upstream: upstream.name, kind: 'redirect' });
+    return apiError(
+      family,
+      502,
+      'upstream_error',
+      `the upstream ${upstream.name} answered with a redirect (${res.status}), which Gloss does not follow`,
+      gloss(),
+    );
+  }
+  const out = clientResponseHeaders(res.headers);
+  for (const [k, v] of Object.entries(gloss())) out.set(k, v);
+  if (!res.body || NULL_BODY.has(res.status)) {
+    res.body?.cancel().catch(() => {});
+    sent.release();
+    return new Response(null, { status: res.status, statusText: res.statusText, headers: out });
+  }
+  const sse = (res.headers.get('content-type') ?? '').toLowerCase().startsWith('text/event-stream');
+  const stream = relayBody(res.body, {
+    sse,
+    idleMs: ctx.config.streamIdleTimeoutMs,
+    onEnd: (how) => {
+      sent.release();
+      if (how === 'cut') metrics.upstreamErrors.inc({ upstream: upstream.name, kind: 'stream_cut' });
+      if (how === 'idle') metrics.upstreamErrors.inc({ upstream: upstream.name, kind: 'stream_idle' });
+      if (how === 'cut' || how === 'idle') ctx.log.warn('proxy.stream_ended', { route, upstream: upstream.name, how });
+    },
+  });
+  return new Response(stream, { status: res.status, statusText: res.statusText, headers: out });
+}
 
-    let status: ProxyGlossStatus = 'disabled';
-    let pass: PassResult | undefined;
-    let body: Uint8Array | AdmittedBody = a.body;
-    if (a.body.kind === 'stream') {
-      status =
-        a.body.why === 'too-large' ? 'skipped-too-large' : a.body.why === 'encoded' ? 'skipped-encoded' : 'disabled';
-      if (status !== 'disabled')
-        log.warn('proxy.not_scanned', { route, reason: a.body.why, limit: config.maxBodyBytes });
-    } else {
-      const d = await detect(adapter, a.body.bytes);
-      if (d instanceof Response) return d;
-      pass = d.pass;
-      const failed = d.failed ?? pass?.error;
-      status = pass?.status ?? 'skipped-error';
-      if (failed !== undefined) {
-        status = 'skipped-error';
-        // Quoted parts of a detector error may quote the prompt: redacted.
-        log.error('proxy.detector_failed', { route, error: describeError(failed).replace(/"[^"]*"/g, '"…"') });
-      } else if (status === 'skipped-timeout') {
-        metrics.detectionAbandoned.inc({ route });
-        log.warn('proxy.detector_timeout', { route, budgetMs: config.budgetMs });
-      }
-      if (pass && status !== 'skipped-error') {
-        metrics.detectionSeconds.observe({ route }, pass.detectMs / 1000);
-        for (const r of pass.rules) metrics.rulesFired.inc({ rule: r });
-      }
-      // The reused glosses of earlier turns go out even when the newest turn ran out of budget.
-      if (pass && mode === 'on' && pass.edits.length) {
-        body = new TextEncoder().encode(applyEdits(d.text, pass.edits));
-      }
-    }
-
-    const rules = pass?.rules ?? [];
-    let glossMs = performance.now() - t0;
-    const glossHeaders = (): Record<string, string> => {
-      const h: Record<string, string> = {
-        'x-gloss-status': status,
-        'x-gloss-rules': rules.join(','),
-        'x-gloss-ms': glossMs.toFixed(2),
-        'x-gloss-upstream': a.upstream.name,
-      };
-      if (mode === 'dry-run') h['x-gloss-dry-run'] = 'true';
-      return h;
-    };
-    if (pass && cache) {
-      if (pass.cacheHits) metrics.cacheLookups.inc({ result: 'hit' }, pass.cacheHits);
-      if (pass.texts > pass.cacheHits) metrics.cacheLookups.inc({ result: 'miss' }, pass.texts - pass.cacheHits);
-    }
-    note({
-      gloss: status,
-      rules: rules.length ? rules : undefined,
-      detect_ms: pass ? Math.round(pass.detectMs * 100) / 100 : undefined,
-      cache_hits: pass?.cacheHits || undefined,
-      unscanned: pass?.unscanned || undefined,
-      dry_run: mode === 'dry-run' || undefined,
-      ...(config.logPrompts && pass ? { prompts: pass.scanned } : {}),
-    });
-    metrics.proxyRequests.inc({ route, upstream: a.upstream.name, gloss_status: status });
-
-    if ((status === 'skipped-error' || status === 'skipped-timeout') && !config.failOpen) {
-      return status === 'skipped-error'
-        ? apiError(
-            family,
-            503,
-            'detector_error',
-            'the detector failed on this request, and this proxy is configured to fail closed',
-            glossHeaders(),
-          )
-        : apiError(
-            family,
-            503,
-            'detector_timeout',
-            `the detector took longer than its ${config.budgetMs} ms budget, and this proxy is configured to fail closed`,
-            glossHeaders(),
-          );
-    }
-    // The body goes out as the pass decided: remember each new text's outcome for later turns.
-    if (pass && mode === 'on') pass.commit();
-    glossMs = performance.now() - t0;
-    const sent = await forward(req, a, family, adapter.upstreamPath, body);
-    return relay(a, family, route, sent, glossHeaders, note);
-  };
-
-  const passthrough: PassthroughHandler = async function passthrough(req, note) {
-    const t0 = performance.now();
-    const family = familyOf(req);
-    const path = new URL(req.url).pathname;
-    note({ route: 'passthrough' });
-    let a: Admitted;
-    try {
-      // Only what the URL parser left after resolving dot segments, and nothing that a server
-      // could decode into another segment.
-      if (!path.startsWith('/v1/') || /%2e|%2f|%5c|\\|\/\//i.test(path))
-        throw new HttpError(400, 'invalid_request', 'this path cannot be forwarded');
-      a = await admit(req, family, false);
-      note({ upstream: a.upstream.name });
-    } catch (e) {
-      if (e instanceof HttpError) return apiError(family, e.status, e.type, e.message, e.headers);
-      throw e;
-    }
-    const glossMs = performance.now() - t0;
-    const gloss = () => ({
-      'x-gloss-status': 'passthrough',
-      'x-gloss-rules': '',
-      'x-gloss-ms': glossMs.toFixed(2),
-      'x-gloss-upstream': a.upstream.name,
-    });
-    metrics.proxyRequests.inc({ route: 'passthrough', upstream: a.upstream.name, gloss_status: 'passthrough' });
-    const sent = await forward(req, a, family, path.slice('/v1'.length), a.body);
-    return relay(a, family, 'passthrough', sent, gloss, note);
-  };
-
-  return { glossing, passthrough };
+/** Step 4 when no answer came: 413 (the streamed body ran over), 499 (client gone), 504 (timeout) or 502. */
+function notSent(
+  ctx: ProxyContext,
+  a: Admitted,
+  family: ApiFamily,
+  sent: Extract<ForwardResult, { ok: false }>,
+  gloss: GlossHeaders,
+  note: Note,
+): Response {
+  const upstream = a.upstream;
+  note({ upstream_ms: Math.round(sent.ms), upstream_error: sent.kind });
+  if (a.overLimit.hit) {
+    const e = tooLarge(ctx.config);
+    return apiError(family, e.status, e.type, e.message, gloss());
+  }
+  if (sent.kind === 'client_abort') return new Response(null, { status: 499 });
+  ctx.metrics.upstreamErrors.inc({ upstream: upstream.name, kind: sent.kind });
+  if (sent.kind === 'timeout')
+    return apiError(
+      family,
+      504,
+      'upstream_timeout',
+      `the upstream ${upstream.name} did not answer within ${upstream.timeoutMs} ms`,
+      gloss(),
+    );
+  const why =
+    sent.kind === 'connect'
+      ? `could not be reached (${sent.detail})`
+      : `closed the connection before answering (${sent.detail})`;
+  return apiError(family, 502, 'upstream_error', `the upstream ${upstream.name} ${why}`, gloss());
 }
