@@ -18,6 +18,7 @@ export function keywordFamily(text: string): string | undefined {
   return 'multiplicative';
 }
 
+/** A common odds ratio with its 95% interval `[lo, hi]` (mhOddsRatio); `lo = 0, hi = Infinity` when R or S is 0. */
 export interface OddsRatio {
   or: number;
   lo: number;
@@ -59,6 +60,7 @@ export function mhOddsRatio(tables: readonly Table2x2[]): OddsRatio {
   return { or, lo: Math.exp(Math.log(or) - 1.96 * se), hi: Math.exp(Math.log(or) + 1.96 * se), strata };
 }
 
+/** One case of the stratified failure checks: stratum, length (characters), failed, exposed (glossed). */
 export interface StratifiedRow {
   /** e.g. the model name; quartiles are computed within the whole set. */
   stratum: string;
@@ -97,6 +99,7 @@ export function lengthAuc(rows: readonly StratifiedRow[]): number {
   return sum / rows.length;
 }
 
+/** Precision, recall and F1 of binary predictions (binaryScores), in [0, 1], with the all-positive baseline. */
 export interface BinaryScores {
   precision: number;
   recall: number;

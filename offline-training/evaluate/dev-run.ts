@@ -27,6 +27,7 @@ import {
   type StratifiedRow,
 } from './dev-checks.ts';
 
+/** Where runDevChecks reads from: the bundle folder and the data folders (paths). */
 export interface DevCheckOptions {
   bundle: string;
   /** The ../shared folder (data/metaphor, data/gsm8k). */

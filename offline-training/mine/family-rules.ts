@@ -18,6 +18,10 @@ interface TokenHit {
   word: string;
 }
 
+/**
+ * A latent mined as a rule candidate for one misreading family, with its firing threshold (activation units)
+ * and its token precision/recall on the family's cue phrases, rates in [0, 1].
+ */
 export interface FamilyCandidate {
   family: Family;
   feature: number;
@@ -33,6 +37,10 @@ export interface FamilyCandidate {
   misreadings?: MisreadingEvidence;
 }
 
+/**
+ * How a candidate latent's firing relates to labelled misreadings and failures on the mining split of the
+ * outcome rows (Mantel-Haenszel over model strata; Robins, Breslow & Greenland 1986 intervals).
+ */
 export interface MisreadingEvidence {
   /** Outcome rows (question x model) of the mining split. */
   rows: number;
@@ -254,6 +262,10 @@ export async function tokenTest(
   };
 }
 
+/**
+ * One GSM8K question answered by one model: the question, the reference solution (with `<<expr=result>>`
+ * calculator steps), the model's solution and whether its final answer was right.
+ */
 export interface OutcomeRow {
   id: string;
   question: string;
