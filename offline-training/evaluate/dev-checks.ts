@@ -18,47 +18,10 @@ export function keywordFamily(text: string): string | undefined {
   return 'multiplicative';
 }
 
-export interface OddsRatio {
-  or: number;
-  lo: number;
-  hi: number;
-  /** Tables with at least one prompt. */
-  strata: number;
-}
+/** Re-exported from stats.ts (where mantelHaenszel shares it) for the dev checks' callers. */
+export { mhOddsRatio, type OddsRatio } from '../mine/stats.ts';
 
-/**
- * Mantel-Haenszel common odds ratio with the Robins-Breslow-Greenland 95% interval (Robins,
- * Breslow & Greenland 1986), over strata such as length quartile x model. Table: a = exposed
- * failures, b = exposed successes, c = unexposed failures, d = unexposed successes.
- */
-export function mhOddsRatio(tables: readonly Table2x2[]): OddsRatio {
-  let R = 0,
-    S = 0,
-    PR = 0,
-    PSQR = 0,
-    QS = 0,
-    strata = 0;
-  for (const { a, b, c, d } of tables) {
-    const n = a + b + c + d;
-    if (n === 0) continue;
-    strata++;
-    const r = (a * d) / n;
-    const s = (b * c) / n;
-    const p = (a + d) / n;
-    const q = (b + c) / n;
-    R += r;
-    S += s;
-    PR += p * r;
-    PSQR += p * s + q * r;
-    QS += q * s;
-  }
-  const or = S === 0 ? (R === 0 ? 1 : Infinity) : R / S;
-  if (R === 0 || S === 0) return { or, lo: 0, hi: Infinity, strata };
-  const v = PR / (2 * R * R) + PSQR / (2 * R * S) + QS / (2 * S * S);
-  const se = Math.sqrt(v);
-  return { or, lo: Math.exp(Math.log(or) - 1.96 * se), hi: Math.exp(Math.log(or) + 1.96 * se), strata };
-}
-
+/** One case of the stratified failure checks: stratum, length (characters), failed, exposed (glossed). */
 export interface StratifiedRow {
   /** e.g. the model name; quartiles are computed within the whole set. */
   stratum: string;
@@ -97,6 +60,7 @@ export function lengthAuc(rows: readonly StratifiedRow[]): number {
   return sum / rows.length;
 }
 
+/** Precision, recall and F1 of binary predictions (binaryScores), in [0, 1], with the all-positive baseline. */
 export interface BinaryScores {
   precision: number;
   recall: number;

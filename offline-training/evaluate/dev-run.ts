@@ -27,6 +27,7 @@ import {
   type StratifiedRow,
 } from './dev-checks.ts';
 
+/** Where runDevChecks reads from: the bundle folder and the data folders (paths). */
 export interface DevCheckOptions {
   bundle: string;
   /** The ../shared folder (data/metaphor, data/gsm8k). */
@@ -51,6 +52,22 @@ export async function runDevChecks(o: DevCheckOptions) {
     };
     const mathFired = (o: RewriteOutcome) => o.inserted.filter((f) => familyOf(f.ruleId) !== 'figurative');
     const rewrite = (t: string) => engine.rewrite(t);
+    /**
+     * Rewrites each text in order; returns how many got a math gloss and the first `maxExamples` of
+     * those rewritten texts, each cut to `exampleChars` characters (for the report).
+     */
+    const countMathGlossed = async (texts: readonly string[], maxExamples = 0, exampleChars = 0) => {
+      let glossed = 0;
+      const examples: string[] = [];
+      for (const t of texts) {
+        const o = await rewrite(t);
+        if (mathFired(o).length) {
+          glossed++;
+          if (examples.length < maxExamples) examples.push(o.rewritten.slice(0, exampleChars));
+        }
+      }
+      return { glossed, examples };
+    };
 
     const csv = (f: string) =>
       parseCsv(readFileSync(join(SHARED, 'data/metaphor', f), 'utf8'), {
@@ -64,15 +81,7 @@ export async function runDevChecks(o: DevCheckOptions) {
 
     // 1. General English and chat prompts.
     const sentences = [...new Set([...vuaTest, ...mohx].map((r) => r.sentence.trim()))];
-    let sentGlossed = 0;
-    const sentExamples: string[] = [];
-    for (const s of sentences) {
-      const o = await rewrite(s);
-      if (mathFired(o).length) {
-        sentGlossed++;
-        if (sentExamples.length < 8) sentExamples.push(o.rewritten.slice(0, 160));
-      }
-    }
+    const { glossed: sentGlossed, examples: sentExamples } = await countMathGlossed(sentences, 8, 160);
     const sentKeyword = sentences.filter((s) => KEYWORD_RE.test(s)).length;
     // Technical English: README sentences of the npm packages the gate never trained on.
     const readmes = o.readmes
@@ -83,21 +92,12 @@ export async function runDevChecks(o: DevCheckOptions) {
           .filter((r) => isHeldOut(r.package, 0.3, 7))
           .map((r) => r.text)
       : [];
-    let readmeGlossed = 0;
-    for (const s of readmes) if (mathFired(await rewrite(s)).length) readmeGlossed++;
+    const { glossed: readmeGlossed } = await countMathGlossed(readmes);
     const readmeKeyword = readmes.filter((s) => KEYWORD_RE.test(s)).length;
     const chat = readFileSync(join(o.devData, 'chat-prompts.txt'), 'utf8')
       .split('\n')
       .filter((l) => l.trim() && !l.startsWith('#'));
-    let chatGlossed = 0;
-    const chatExamples: string[] = [];
-    for (const p of chat) {
-      const o = await rewrite(p);
-      if (mathFired(o).length) {
-        chatGlossed++;
-        if (chatExamples.length < 10) chatExamples.push(o.rewritten.slice(0, 200));
-      }
-    }
+    const { glossed: chatGlossed, examples: chatExamples } = await countMathGlossed(chat, 10, 200);
     const chatKeyword = chat.filter((p) => KEYWORD_RE.test(p)).length;
 
     // 2. Math traps.

@@ -48,6 +48,7 @@ export interface ReviewedRule {
   evidence?: Record<string, unknown>;
 }
 
+/** A person's review of mined family rules (a JSON file): the accepted rules as edited, and gate overrides. */
 export interface FamilyReview {
   note?: string;
   /** Accepted latents: a person checked their top contexts, label and threshold. */

@@ -7,8 +7,7 @@
 import type { Family } from '../../src/core/rules/schema.ts';
 import type { FeatureRunner } from './feature-runner.ts';
 import { cuesOf, labelMisreadings, type Misreading } from './misreadings.ts';
-import { mantelHaenszel, type Table2x2 } from './stats.ts';
-import { mhOddsRatio } from '../evaluate/dev-checks.ts';
+import { mantelHaenszel, mhOddsRatio, type Table2x2 } from './stats.ts';
 import { mulberry32 } from '../random.ts';
 
 /** Token activations of one latent with the family of the cue phrase the token is in (or none). */
@@ -18,6 +17,10 @@ interface TokenHit {
   word: string;
 }
 
+/**
+ * A latent mined as a rule candidate for one misreading family, with its firing threshold (activation units)
+ * and its token precision/recall on the family's cue phrases, rates in [0, 1].
+ */
 export interface FamilyCandidate {
   family: Family;
   feature: number;
@@ -33,6 +36,10 @@ export interface FamilyCandidate {
   misreadings?: MisreadingEvidence;
 }
 
+/**
+ * How a candidate latent's firing relates to labelled misreadings and failures on the mining split of the
+ * outcome rows (Mantel-Haenszel over model strata; Robins, Breslow & Greenland 1986 intervals).
+ */
 export interface MisreadingEvidence {
   /** Outcome rows (question x model) of the mining split. */
   rows: number;
@@ -254,6 +261,10 @@ export async function tokenTest(
   };
 }
 
+/**
+ * One GSM8K question answered by one model: the question, the reference solution (with `<<expr=result>>`
+ * calculator steps), the model's solution and whether its final answer was right.
+ */
 export interface OutcomeRow {
   id: string;
   question: string;

@@ -5,6 +5,7 @@
 // any word at runtime, so each candidate's firing on non-verb words is measured too.
 import type { FeatureRunner } from './feature-runner.ts';
 
+/** One labelled verb use from the VUA / MOH-X verb sets (Gao et al. 2018's release): 1 = figurative, 0 = literal. */
 export interface VerbUse {
   sentence: string;
   /** Word index of the verb in the space-separated sentence. */
@@ -12,6 +13,7 @@ export interface VerbUse {
   label: 0 | 1;
 }
 
+/** A latent mined as a figurative-verb rule candidate: threshold (activation units) and its scores, in [0, 1]. */
 export interface FigurativeCandidate {
   feature: number;
   threshold: number;

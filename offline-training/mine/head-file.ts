@@ -5,6 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { encodeSafetensors, parseSafetensors, tensorToF32 } from '../sae/safetensors.ts';
 import type { SaeHead } from '../graph/sae-head.ts';
 
+/** A bundle's SAE head (the rule latents' encoder rows) with the SAE latent id of each column. */
 export interface HeadFile {
   head: SaeHead;
   /** SAE latent ids of the head's columns, in column order. */
@@ -29,6 +30,11 @@ export async function saveHead(path: string, h: HeadFile, extraMetadata: Record<
   await writeFile(path, bytes);
 }
 
+/**
+ * Reads a head written by saveHead (safetensors: W_enc [dIn, F], b_enc [F], b_dec [dIn], threshold [F], metadata
+ * `features`).
+ * @throws Error when a tensor or the features list is missing or W_enc's columns do not match it.
+ */
 export async function loadHead(path: string): Promise<HeadFile> {
   const file = parseSafetensors(new Uint8Array(await readFile(path)), path);
   const t = (name: string) => {

@@ -22,8 +22,10 @@ import {
 import { topContexts, type TopContext } from './contexts.ts';
 import { FAMILIES, type Family, type Gate } from '../../src/core/rules/schema.ts';
 
+/** The math word-problem families (all but `figurative`): the ones the task gate governs. */
 export const MATH_FAMILIES = FAMILIES.filter((f) => f !== 'figurative');
 
+/** Inputs to mineFamilies: detector (.onnx path), SAE (path), the texts and outcome rows, and the output folder. */
 export interface MineFamiliesOptions {
   detector: string;
   sae: string;
@@ -36,6 +38,7 @@ export interface MineFamiliesOptions {
   cueTexts?: number;
 }
 
+/** What mineFamilies writes to `<out>/families.json`: the gate, its held-out figures and the rule candidates. */
 export interface MineFamiliesResult {
   gate: Gate;
   gateHeldOut: Record<string, number>;
@@ -43,6 +46,11 @@ export interface MineFamiliesResult {
   miningRows: number;
 }
 
+/**
+ * Mines issue 14's task gate and family rule candidates (steps 1-5 below) and writes `<out>/families.json`.
+ * Slow: runs the detector on every text.
+ * @throws what loadSae / the ONNX runtime throw on a bad SAE or detector.
+ */
 export async function mineFamilies(o: MineFamiliesOptions): Promise<MineFamiliesResult> {
   const log = o.log ?? (() => {});
   const sae = await loadSae(o.sae);
@@ -113,4 +121,5 @@ export async function mineFamilies(o: MineFamiliesOptions): Promise<MineFamilies
   }
 }
 
+/** Re-exported for the commands that read families.json. */
 export type { Family };

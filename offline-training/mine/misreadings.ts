@@ -6,6 +6,7 @@
 // (average, ratio, sequence, work-rate) are labelled when the cue phrase is there and the model failed.
 import type { Family } from '../../src/core/rules/schema.ts';
 
+/** One calculator step `<<expr=result>>` of a GSM8K solution (Cobbe et al. 2021's annotation format). */
 export interface Step {
   /** Numbers in the step's expression, in order. */
   operands: number[];
@@ -63,6 +64,7 @@ interface Cue {
   group?: number;
 }
 
+/** The cue phrase patterns of each math family (regular expressions, global and case-insensitive). */
 export const CUES: Cue[] = [
   // "three times as many", "4 times more", and a count of repetitions ("3 times a week", "5 times").
   {
@@ -100,6 +102,7 @@ export const CUES: Cue[] = [
   },
 ];
 
+/** One cue phrase found in a question (cuesOf), with the number it governs when the family has one. */
 export interface CueHit {
   family: Family;
   /** Character offsets of the phrase in the question. */
@@ -139,6 +142,7 @@ function opsOn(steps: readonly Step[], x: number): Set<string> {
   return out;
 }
 
+/** One phrase a failed model solution misread (labelMisreadings). */
 export interface Misreading {
   family: Family;
   /** The cue phrase in the question. */

@@ -121,21 +121,61 @@ export function rocCurve(
   return pts;
 }
 
+/** A common odds ratio with its 95% interval `[lo, hi]` (mhOddsRatio); `lo = 0, hi = Infinity` when R or S is 0. */
+export interface OddsRatio {
+  or: number;
+  lo: number;
+  hi: number;
+  /** Tables with at least one prompt. */
+  strata: number;
+}
+
+/**
+ * Mantel-Haenszel common odds ratio with the Robins-Breslow-Greenland 95% interval (Robins,
+ * Breslow & Greenland 1986), over strata such as length quartile x model. Table: a = exposed
+ * failures, b = exposed successes, c = unexposed failures, d = unexposed successes.
+ */
+export function mhOddsRatio(tables: readonly Table2x2[]): OddsRatio {
+  let R = 0,
+    S = 0,
+    PR = 0,
+    PSQR = 0,
+    QS = 0,
+    strata = 0;
+  for (const { a, b, c, d } of tables) {
+    const n = a + b + c + d;
+    if (n === 0) continue;
+    strata++;
+    const r = (a * d) / n;
+    const s = (b * c) / n;
+    const p = (a + d) / n;
+    const q = (b + c) / n;
+    R += r;
+    S += s;
+    PR += p * r;
+    PSQR += p * s + q * r;
+    QS += q * s;
+  }
+  const or = S === 0 ? (R === 0 ? 1 : Infinity) : R / S;
+  if (R === 0 || S === 0) return { or, lo: 0, hi: Infinity, strata };
+  const v = PR / (2 * R * R) + PSQR / (2 * R * S) + QS / (2 * S * S);
+  const se = Math.sqrt(v);
+  return { or, lo: Math.exp(Math.log(or) - 1.96 * se), hi: Math.exp(Math.log(or) + 1.96 * se), strata };
+}
+
 /**
  * Mantel-Haenszel common odds ratio over strata (e.g. prompt-length quartiles), with the
  * Cochran-Mantel-Haenszel chi-square p-value: association that length alone does not explain.
  */
 export function mantelHaenszel(strata: readonly Table2x2[]): { or: number; p: number } {
-  let num = 0,
-    den = 0,
-    sumA = 0,
+  // The odds ratio is mhOddsRatio's (a stratum with n < 2 adds 0 to its sums); the p-value needs
+  // observed vs expected exposed failures and the hypergeometric variance, over strata with n >= 2.
+  let sumA = 0,
     sumE = 0,
     sumV = 0;
   for (const { a, b, c, d } of strata) {
     const n = a + b + c + d;
     if (n < 2) continue;
-    num += (a * d) / n;
-    den += (b * c) / n;
     const r1 = a + b,
       r2 = c + d,
       c1 = a + c,
@@ -144,7 +184,7 @@ export function mantelHaenszel(strata: readonly Table2x2[]): { or: number; p: nu
     sumE += (r1 * c1) / n;
     sumV += (r1 * r2 * c1 * c2) / (n * n * (n - 1));
   }
-  const or = den === 0 ? (num === 0 ? 1 : Infinity) : num / den;
+  const { or } = mhOddsRatio(strata);
   if (sumV === 0) return { or, p: 1 };
   const chi = (Math.abs(sumA - sumE) - 0.5) ** 2 / sumV;
   return { or, p: chiSquare1Sf(Math.max(0, chi)) };

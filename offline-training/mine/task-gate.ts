@@ -8,6 +8,7 @@ import { auc } from './stats.ts';
 import type { FeatureRunner } from './feature-runner.ts';
 import type { Family, Gate } from '../../src/core/rules/schema.ts';
 
+/** One text for gate training: a math word problem (label 1) or general text (label 0). */
 export interface GateText {
   id: string;
   text: string;
@@ -34,6 +35,7 @@ export async function pooledRow(runner: FeatureRunner, text: string): Promise<Sp
   return { idx, val: Float32Array.from(idx, (j) => sums.get(j)! / Math.max(1, T)) };
 }
 
+/** trainGate's answer: the gate for rules.json and its held-out figures (rates and AUC in [0, 1]). */
 export interface GateTraining {
   gate: Gate;
   /** Held-out figures: negatives' open rate by corpus, math recall, AUC. */

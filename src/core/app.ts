@@ -140,6 +140,8 @@ export function createApp(deps: AppDeps): Hono {
   return app;
 }
 
+/** Re-exported so embedders can pass their own logger to createApp. */
 export type { Logger } from './http/logger.ts';
 export { jsonLogger, silentLogger } from './http/logger.ts';
+/** Re-exported: the `error.type` values of the app's JSON error bodies. */
 export type { ErrorType };

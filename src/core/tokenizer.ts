@@ -98,21 +98,26 @@ export class GlossTokenizer {
   }
 }
 
-/** GPT-2's byte-to-unicode table, inverted. */
-function byteLevelDecoder(): Map<string, number> {
+/**
+ * GPT-2's byte-level alphabet (`bytes_to_unicode` in openai/gpt-2 src/encoder.py, as byte-level BPE
+ * tokenizers use it): element b is the character that stands for byte b (0..255). Printable Latin-1
+ * bytes stand for themselves; the others map, in byte order, to U+0100 onwards (space is 'Ġ').
+ */
+export function gpt2ByteChars(): string[] {
   const bs: number[] = [];
   for (let b = 33; b <= 126; b++) bs.push(b);
   for (let b = 161; b <= 172; b++) bs.push(b);
   for (let b = 174; b <= 255; b++) bs.push(b);
-  const cs = [...bs];
+  const out: string[] = [];
+  for (const b of bs) out[b] = String.fromCodePoint(b);
   let n = 0;
-  for (let b = 0; b < 256; b++) {
-    if (!bs.includes(b)) {
-      bs.push(b);
-      cs.push(256 + n++);
-    }
-  }
-  return new Map(bs.map((b, i) => [String.fromCodePoint(cs[i]), b]));
+  for (let b = 0; b < 256; b++) if (!bs.includes(b)) out[b] = String.fromCodePoint(256 + n++);
+  return out;
+}
+
+/** GPT-2's byte-to-unicode table, inverted: character -> byte. */
+function byteLevelDecoder(): Map<string, number> {
+  return new Map(gpt2ByteChars().map((ch, b) => [ch, b]));
 }
 
 interface FoldedChar {

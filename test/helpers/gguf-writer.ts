@@ -66,6 +66,23 @@ export interface GgufSpec {
   kvCount?: bigint;
 }
 
+/**
+ * Byte width and little-endian writer of each GGUF scalar value type (the GGUF spec, ggml
+ * docs/gguf.md: every value is little-endian, bool is one byte).
+ */
+const SCALARS: Record<number, [bytes: number, write: (d: DataView, v: number | bigint) => void]> = {
+  [T.UINT8]: [1, (d, v) => d.setUint8(0, Number(v))],
+  [T.INT8]: [1, (d, v) => d.setInt8(0, Number(v))],
+  [T.UINT16]: [2, (d, v) => d.setUint16(0, Number(v), true)],
+  [T.INT16]: [2, (d, v) => d.setInt16(0, Number(v), true)],
+  [T.UINT32]: [4, (d, v) => d.setUint32(0, Number(v), true)],
+  [T.INT32]: [4, (d, v) => d.setInt32(0, Number(v), true)],
+  [T.FLOAT32]: [4, (d, v) => d.setFloat32(0, Number(v), true)],
+  [T.FLOAT64]: [8, (d, v) => d.setFloat64(0, Number(v), true)],
+  [T.UINT64]: [8, (d, v) => d.setBigUint64(0, BigInt(v), true)],
+  [T.INT64]: [8, (d, v) => d.setBigInt64(0, BigInt(v), true)],
+};
+
 class Out {
   private chunks: Uint8Array[] = [];
   length = 0;
@@ -73,40 +90,19 @@ class Out {
     this.chunks.push(b);
     this.length += b.byteLength;
   }
-  private num(n: number, f: (dv: DataView) => void) {
+  /** One scalar of GGUF value type `t`; a type that is not in SCALARS writes nothing (no value bytes). */
+  scalar(t: number, v: number | bigint) {
+    if (!(t in SCALARS)) return;
+    const [n, write] = SCALARS[t];
     const b = new Uint8Array(n);
-    f(new DataView(b.buffer));
+    write(new DataView(b.buffer), v);
     this.bytes(b);
   }
-  u8(v: number) {
-    this.num(1, (d) => d.setUint8(0, v));
-  }
-  i8(v: number) {
-    this.num(1, (d) => d.setInt8(0, v));
-  }
-  u16(v: number) {
-    this.num(2, (d) => d.setUint16(0, v, true));
-  }
-  i16(v: number) {
-    this.num(2, (d) => d.setInt16(0, v, true));
-  }
   u32(v: number) {
-    this.num(4, (d) => d.setUint32(0, v, true));
-  }
-  i32(v: number) {
-    this.num(4, (d) => d.setInt32(0, v, true));
-  }
-  f32(v: number) {
-    this.num(4, (d) => d.setFloat32(0, v, true));
-  }
-  f64(v: number) {
-    this.num(8, (d) => d.setFloat64(0, v, true));
+    this.scalar(T.UINT32, v);
   }
   u64(v: bigint) {
-    this.num(8, (d) => d.setBigUint64(0, v, true));
-  }
-  i64(v: bigint) {
-    this.num(8, (d) => d.setBigInt64(0, v, true));
+    this.scalar(T.UINT64, v);
   }
   str(s: string) {
     const b = new TextEncoder().encode(s);
@@ -129,49 +125,13 @@ class Out {
 }
 
 function writeValue(o: Out, x: Typed) {
-  switch (x.t) {
-    case T.UINT8:
-      o.u8(Number(x.v));
-      break;
-    case T.INT8:
-      o.i8(Number(x.v));
-      break;
-    case T.UINT16:
-      o.u16(Number(x.v));
-      break;
-    case T.INT16:
-      o.i16(Number(x.v));
-      break;
-    case T.UINT32:
-      o.u32(Number(x.v));
-      break;
-    case T.INT32:
-      o.i32(Number(x.v));
-      break;
-    case T.FLOAT32:
-      o.f32(Number(x.v));
-      break;
-    case T.FLOAT64:
-      o.f64(Number(x.v));
-      break;
-    case T.BOOL:
-      o.u8(x.v ? 1 : 0);
-      break;
-    case T.STRING:
-      o.str(String(x.v));
-      break;
-    case T.UINT64:
-      o.u64(BigInt(x.v as bigint));
-      break;
-    case T.INT64:
-      o.i64(BigInt(x.v as bigint));
-      break;
-    case T.ARRAY:
-      o.u32(x.elem);
-      o.u64(BigInt(x.v.length));
-      for (const e of x.v) writeValue(o, e);
-      break;
-  }
+  if (x.t === T.ARRAY) {
+    o.u32(x.elem);
+    o.u64(BigInt(x.v.length));
+    for (const e of x.v) writeValue(o, e);
+  } else if (x.t === T.STRING) o.str(String(x.v));
+  else if (x.t === T.BOOL) o.scalar(T.UINT8, x.v ? 1 : 0);
+  else o.scalar(x.t, typeof x.v === 'bigint' ? x.v : Number(x.v));
 }
 
 export function writeGguf(spec: GgufSpec): Uint8Array {

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { GgufError, GgufFile, dequantize } from '../../offline-training/graph/llama/gguf.ts';
 import { tokenizerFromGguf } from '../../offline-training/graph/llama/tokenizer.ts';
 import { Tokenizer } from '@huggingface/tokenizers';
+import { gpt2ByteChars } from '../../src/core/tokenizer.ts';
 import {
   T,
   arr,
@@ -323,20 +324,8 @@ describe('GGUF corrupt and truncated files', () => {
 describe('tokenizer.json from a gpt2 (byte-level BPE) GGUF vocabulary', () => {
   it('encodes with the stored merges and round-trips text', () => {
     // Byte-level alphabet (GPT-2's bytes_to_unicode) plus a few merges.
-    const bs: number[] = [];
-    for (let b = 33; b <= 126; b++) bs.push(b);
-    for (let b = 161; b <= 172; b++) bs.push(b);
-    for (let b = 174; b <= 255; b++) bs.push(b);
-    const cs = [...bs];
-    let extra = 0;
-    for (let b = 0; b < 256; b++)
-      if (!bs.includes(b)) {
-        bs.push(b);
-        cs.push(256 + extra++);
-      }
-    const byteChar = new Map(bs.map((b, i) => [b, String.fromCodePoint(cs[i])]));
-    const alphabet = [...Array(256).keys()].map((b) => byteChar.get(b)!);
-    const sp = byteChar.get(32)!; // 'Ġ'
+    const alphabet = gpt2ByteChars();
+    const sp = alphabet[32]; // 'Ġ'
     const merges = ['h e', 'l l', 'he ll', 'hell o', `${sp} w`, `${sp}w o`, 'r l', `${sp}wo rl`, `${sp}worl d`];
     const tokens = [
       '<|endoftext|>',

@@ -174,13 +174,7 @@ describe.skipIf(!hasChromium)('explorer on WebGPU (SwiftShader) in Chromium', ()
         // Some rule fires on this word problem (which one is the SAE's business, not this test's).
         expect(server.rules.length).toBeGreaterThan(0);
 
-        const gpu = await useBrowserMode(page, 'auto');
-        expect(gpu.provider).toBe('webgpu');
-        const onGpu = await waitForResult(page, { mode: 'browser' });
-        expect(onGpu.backend).toBe('onnxruntime-web/webgpu');
-        expect(await readViews(page)).toEqual(server);
-        await timeRuns(page, 'default', TWICE, 'browser');
-        expect(await readViews(page)).toEqual(server);
+        const gpu = await checkDefaultInBrowser(page, 'auto', 'webgpu', server);
         // onnxruntime-web's WebGPU provider has no kernel for the integer-arithmetic int8 form: those
         // nodes run on the CPU inside the same session, silently; the page says so.
         expect(gpu.placement).not.toBe('');
@@ -189,13 +183,7 @@ describe.skipIf(!hasChromium)('explorer on WebGPU (SwiftShader) in Chromium', ()
         await page.screenshot({ path: join(ARTIFACTS, 'explorer-webgpu-default.png'), fullPage: true });
         await writeFile(join(ARTIFACTS, 'ui-webgpu-placement.json'), gpu.placement);
 
-        const wasm = await useBrowserMode(page, 'wasm');
-        expect(wasm.provider).toBe('wasm');
-        const onWasm = await waitForResult(page, { mode: 'browser' });
-        expect(onWasm.backend).toBe('onnxruntime-web/wasm');
-        expect(await readViews(page)).toEqual(server);
-        await timeRuns(page, 'default', TWICE, 'browser');
-        expect(await readViews(page)).toEqual(server);
+        await checkDefaultInBrowser(page, 'wasm', 'wasm', server);
         expect(browser.logs.filter((l) => l.startsWith('[pageerror]') || /Content Security Policy/i.test(l))).toEqual(
           [],
         );
@@ -205,6 +193,27 @@ describe.skipIf(!hasChromium)('explorer on WebGPU (SwiftShader) in Chromium', ()
     },
   );
 });
+
+/**
+ * The default bundle in the page's browser mode with `choice` picked: expects onnxruntime-web's
+ * `provider` to run it and the page's views to equal the server's (`server`) before and after timed
+ * runs of TWICE. Returns the load report of useBrowserMode.
+ */
+async function checkDefaultInBrowser(
+  page: Page,
+  choice: 'auto' | 'wasm',
+  provider: 'webgpu' | 'wasm',
+  server: Awaited<ReturnType<typeof readViews>>,
+): Promise<Awaited<ReturnType<typeof useBrowserMode>>> {
+  const load = await useBrowserMode(page, choice);
+  expect(load.provider).toBe(provider);
+  const r = await waitForResult(page, { mode: 'browser' });
+  expect(r.backend).toBe(`onnxruntime-web/${provider}`);
+  expect(await readViews(page)).toEqual(server);
+  await timeRuns(page, 'default', TWICE, 'browser');
+  expect(await readViews(page)).toEqual(server);
+  return load;
+}
 
 async function knownBundle(dir: string): Promise<string> {
   const b = join(dir, 'known');

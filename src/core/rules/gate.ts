@@ -2,6 +2,7 @@
 // Pure; a gate whose latents are not in the bundle stays closed (precision first).
 import type { Gate } from './schema.ts';
 
+/** The task gate's verdict on one prompt (scoreGate). */
 export interface GateResult {
   id: string;
   /** sigmoid(bias + w . pooled), in [0, 1]; 0 when the gate cannot be computed. */

@@ -5,18 +5,21 @@ import { scoreGate, type GateResult } from './gate.ts';
 import { renderGloss } from './render.ts';
 import type { Gate, Rule } from './schema.ts';
 
+/** Where one detector token lies in the prompt text (the tokenizer's offsets). */
 export interface TokenOffset {
   /** UTF-16 offsets into the text, end exclusive. */
   start: number;
   end: number;
 }
 
+/** A stretch of the prompt: UTF-16 offsets `[start, end)` and the text they cover. */
 export interface Span {
   start: number;
   end: number;
   text: string;
 }
 
+/** One rule that fires on one span and is inserted: where, how strongly (activation units of its latent), and why. */
 export interface FiredRule {
   ruleId: string;
   feature: number;
@@ -38,6 +41,7 @@ export interface FiredRule {
   tokens: number[];
 }
 
+/** Why a rule did not insert a gloss on a text; reported in explanations so no rule is dropped silently. */
 export type SkipReason =
   | 'feature-not-in-bundle'
   | 'column-out-of-range'
@@ -48,12 +52,14 @@ export type SkipReason =
   | 'gate-closed'
   | 'cue-missing';
 
+/** A rule (or one occurrence of it) that matchRules did not insert, with the reason and, where known, the span. */
 export interface SkippedRule {
   ruleId: string;
   reason: SkipReason;
   span?: Span;
 }
 
+/** Limits on what matchRules inserts into one text. */
 export interface MatchOptions {
   /** Most glosses inserted into one text (default 3). */
   maxGlosses?: number;
@@ -61,6 +67,7 @@ export interface MatchOptions {
   minSpanChars?: number;
 }
 
+/** Everything matchRules needs for one text: tokens with offsets, the detector's feature activations, the rules. */
 export interface MatchInput {
   text: string;
   tokens: readonly TokenOffset[];
@@ -75,6 +82,7 @@ export interface MatchInput {
   options?: MatchOptions;
 }
 
+/** matchRules' answer: the glosses to insert (ranked, at most `maxGlosses`) and every rule skipped, with why. */
 export interface MatchResult {
   fired: FiredRule[];
   skipped: SkippedRule[];
@@ -82,6 +90,7 @@ export interface MatchResult {
   gate?: GateResult;
 }
 
+/** Most glosses inserted into one text when MatchOptions.maxGlosses is not given. */
 export const DEFAULT_MAX_GLOSSES = 3;
 
 /** Tokens that carry no text (special tokens: empty width or outside the text) never fire. */
@@ -183,6 +192,14 @@ function compareFired(a: FiredRule, b: FiredRule): number {
   );
 }
 
+/**
+ * Fires `rules` on one text. A rule fires on each run of usable tokens whose activation in its latent's column is
+ * >= threshold; runs grow to whole words (and, for `after-phrase`, to the end of the phrase) and must meet the
+ * rule's `cue` if it has one. Rules of families the task gate governs are skipped while the gate is closed.
+ * Then per-rule `maxPerPrompt`, dedupe (same rendered gloss at one place, or same family+gloss anywhere) and the
+ * `maxGlosses` cap apply, in ranking order: priority, peak/threshold, position, id. Pure and deterministic.
+ * @throws RangeError when `activations.length !== tokens.length * numFeatures` (tokenizer and detector disagree).
+ */
 export function matchRules(input: MatchInput): MatchResult {
   const { text, tokens, activations, numFeatures, featureColumns, rules } = input;
   const cap = input.options?.maxGlosses;

@@ -2,7 +2,9 @@
 // (`rules[3].threshold: ...`), so a hand-edited or trainer-written file fails loudly and precisely.
 import { z } from 'zod';
 
+/** rules.json format version this code reads (its `version` field must equal it). */
 export const RULES_VERSION = 1;
+/** features.json format version this code reads (its `version` field must equal it). */
 export const FEATURES_VERSION = 1;
 /** Longest gloss template; glosses are inserted into prompts, so they must stay short. */
 export const MAX_GLOSS_CHARS = 300;
@@ -63,7 +65,9 @@ export const FAMILIES = [
   'periodic',
   'figurative',
 ] as const;
+/** Zod schema for one misreading family name (one of FAMILIES). */
 export const FamilySchema = z.enum(FAMILIES);
+/** A misreading family name (FAMILIES). */
 export type Family = z.infer<typeof FamilySchema>;
 
 // Evidence may carry extra statistics from the trainer, so it is not strict.
@@ -137,8 +141,10 @@ export const GateSchema = z
     message: 'weights must have one entry per feature',
     path: ['weights'],
   });
+/** A bundle's task gate, as validated by GateSchema. */
 export type Gate = z.infer<typeof GateSchema>;
 
+/** Zod schema for a bundle's rules.json: `{version, rules, gate?}`; rejects duplicate rule ids, naming both indices. */
 export const RulesFileSchema = z
   .looseObject({
     version: z.literal(RULES_VERSION),
@@ -159,6 +165,7 @@ export const RulesFileSchema = z
     });
   });
 
+/** One top-activating context of a latent in features.json (shown in the UI): text and its peak activation. */
 export const TopContextSchema = z.looseObject({
   text: z.string(),
   /** Per-token pieces of `text` with their activation, for highlighting. */
@@ -166,6 +173,7 @@ export const TopContextSchema = z.looseObject({
   activation: z.number(),
 });
 
+/** One latent in features.json: its SAE id, its detector output column, label and JumpReLU threshold. */
 export const FeatureInfoSchema = z.looseObject({
   /** Index into the last axis of the detector's `features` output. */
   column: z.number().int().nonnegative(),
@@ -177,6 +185,7 @@ export const FeatureInfoSchema = z.looseObject({
   top_contexts: z.array(TopContextSchema).optional(),
 });
 
+/** Zod schema for a bundle's features.json: `{version, features}`; rejects duplicate columns and latent ids. */
 export const FeaturesFileSchema = z
   .looseObject({
     version: z.literal(FEATURES_VERSION),
@@ -195,12 +204,18 @@ export const FeaturesFileSchema = z
     });
   });
 
+/** One validated rule of rules.json. */
 export type Rule = z.infer<typeof RuleSchema>;
+/** A validated rules.json. */
 export type RulesFile = z.infer<typeof RulesFileSchema>;
+/** A rule's mining statistics (support, lift, q-value, held-out AUC, data sets). */
 export type Evidence = z.infer<typeof EvidenceSchema>;
+/** One validated features.json entry. */
 export type FeatureInfo = z.infer<typeof FeatureInfoSchema>;
+/** A validated features.json. */
 export type FeaturesFile = z.infer<typeof FeaturesFileSchema>;
 
+/** Thrown by parseRules/parseFeatures for a file that is not JSON or breaks the schema; the message names the path. */
 export class RulesError extends Error {
   constructor(message: string) {
     super(message);
