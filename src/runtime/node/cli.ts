@@ -33,8 +33,6 @@ import { defaultBundleDir } from './embedded.ts';
 import { runCli } from './run-cli.ts';
 import { startServer } from './server.ts';
 
-/** The embedded default bundle (absolute: `gloss serve` works from any folder). */
-export const DEFAULT_BUNDLE = defaultBundleDir;
 /** Port `gloss serve` listens on without --port. */
 export const DEFAULT_PORT = 8787;
 /** Folder `gloss pack-worker` writes without --out (what the README's wrangler.toml aliases). */
@@ -51,7 +49,7 @@ async function checkBundleDir(dir: string): Promise<void> {
   const s = await stat(dir).catch(() => undefined);
   if (!s)
     throw new CliError(
-      `bundle folder ${dir} does not exist${dir === DEFAULT_BUNDLE ? ' (build it with `npm run build:default`, or pass --bundle)' : ''}`,
+      `bundle folder ${dir} does not exist${dir === defaultBundleDir ? ' (build it with `npm run build:default`, or pass --bundle)' : ''}`,
     );
   if (!s.isDirectory()) throw new CliError(`bundle ${dir} is not a folder`);
 }
@@ -242,7 +240,7 @@ export function makeProgram(): Command {
       },
     )
     .option('--no-proxy', 'serve without the proxy routes')
-    .action(async (o: ServeFlags) => serveCommand({ ...o, bundle: o.bundle ?? DEFAULT_BUNDLE }));
+    .action(async (o: ServeFlags) => serveCommand({ ...o, bundle: o.bundle ?? defaultBundleDir }));
 
   program
     .command('pack-worker')
@@ -250,7 +248,7 @@ export function makeProgram(): Command {
     .option('--bundle <dir>', 'bundle folder (default: $GLOSS_BUNDLE, else the embedded default bundle)')
     .option('--out <dir>', 'output folder', DEFAULT_PACK_OUT)
     .action(async (o: { bundle?: string; out: string }) => {
-      const bundle = o.bundle ?? (process.env.GLOSS_BUNDLE || DEFAULT_BUNDLE);
+      const bundle = o.bundle ?? (process.env.GLOSS_BUNDLE || defaultBundleDir);
       await checkBundleDir(bundle);
       try {
         const r = await packWorker({ bundle, out: resolve(o.out) });
