@@ -30,7 +30,12 @@ describe('alignSurfaces', () => {
 });
 
 describe.skipIf(!existsSync(STORIES_GGUF))('GlossTokenizer on the stories260K tokenizer', async () => {
-  if (!existsSync(STORIES_GGUF)) console.warn(`skipping: ${STORIES_GGUF} not found (../shared absent)`);
+  // skipIf skips the tests, but vitest still runs this body to collect them: stop before the model.
+  if (!existsSync(STORIES_GGUF)) {
+    console.warn(`skipping: ${STORIES_GGUF} not found (../shared absent)`);
+    it.skip('needs ../shared/models/stories260K.gguf', () => {});
+    return;
+  }
   const { buildLlama } = await import('../../offline-training/graph/llama/index.ts');
   const built = await buildLlama({ weights: STORIES_GGUF, layer: 0 });
   const tok = new GlossTokenizer(built.tokenizerJson);
