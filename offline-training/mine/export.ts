@@ -58,10 +58,13 @@ export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
     );
   const mining = opts.candidates ? await readJson<MiningResult>(opts.candidates, 'candidates') : undefined;
 
-  // The head carries the rule latents and the task gate's latents.
-  const featureIds = [...new Set([...rules.rules.map((r) => r.feature), ...(rules.gate?.features ?? [])])].sort(
-    (a, b) => a - b,
-  );
+  // The head carries the rule latents, the probes' latents and the task gate's latents.
+  const featureIds = [
+    ...new Set([
+      ...rules.rules.flatMap((r) => [r.feature, ...(r.probe?.features ?? [])]),
+      ...(rules.gate?.features ?? []),
+    ]),
+  ].sort((a, b) => a - b);
   for (const f of featureIds)
     if (!(f >= 0 && f < sae.d_sae)) throw new UsageError(`rule feature ${f} is outside the SAE's ${sae.d_sae} latents`);
   const head = jumpReluHead(sae, featureIds);
@@ -77,7 +80,9 @@ export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
         label:
           c?.label ??
           rules.rules.find((r) => r.feature === feature)?.label ??
-          `task-gate latent (${rules.gate?.id ?? 'gate'})`,
+          (rules.gate?.features.includes(feature)
+            ? `task-gate latent (${rules.gate.id})`
+            : `figurative-probe latent (${rules.rules.find((r) => r.probe?.features.includes(feature))?.id})`),
         threshold: Number.isFinite(head.threshold[column]) ? head.threshold[column] : 1e30,
         top_contexts: (c?.top_contexts ?? []).map((x) => ({
           text: x.text,

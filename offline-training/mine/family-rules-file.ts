@@ -5,7 +5,7 @@
 import type { Gate, Rule, RulesFile } from '../../src/core/rules/schema.ts';
 import { parseRules } from '../../src/core/rules/schema.ts';
 import type { MineFamiliesResult } from './mine-families.ts';
-import type { FigurativeCandidate } from './figurative.ts';
+import type { FigurativeProbe } from './figurative.ts';
 
 /**
  * One gloss per family, true for every phrase of the family (direction of comparison, rate vs
@@ -37,7 +37,8 @@ export const FAMILY_GLOSSES: Record<string, string> = {
  * `label` and `evidence` (how the latent covers the cue's matches), since nothing was mined for it.
  */
 export interface ReviewedRule {
-  feature: number;
+  /** The accepted latent; absent for the figurative probe rule (one per bundle, keyed by family). */
+  feature?: number;
   family: string;
   id: string;
   threshold?: number;
@@ -45,6 +46,7 @@ export interface ReviewedRule {
   /** Lexical guard (rules.json `cue`): the rule fires only where this pattern touches the phrase. */
   cue?: string;
   label?: string;
+  maxPerPrompt?: number;
   evidence?: Record<string, unknown>;
 }
 
@@ -61,7 +63,7 @@ export function familyRulesFile(
   mined: MineFamiliesResult,
   review: FamilyReview,
   datasets: string[],
-  figurative: readonly FigurativeCandidate[] = [],
+  figurative?: FigurativeProbe & { evidence?: Record<string, unknown> },
 ): RulesFile {
   const accepted = new Map<string, ReviewedRule[]>();
   for (const r of review.rules) {
@@ -116,54 +118,54 @@ export function familyRulesFile(
       });
     }
   });
-  figurative.forEach((c, i) => {
-    const rv = accepted.get(`figurative:${c.feature}`)?.[0];
+  if (figurative) {
+    // One probe rule reads all figurative latents; its review entry is keyed by family alone.
+    const rv = review.rules.find((r) => r.family === 'figurative');
     if (rv) used.add(rv);
-    const words = c.words
-      .slice(0, 3)
-      .map((w) => `"${w}"`)
-      .join(', ');
+    const v = figurative.val;
     rules.push({
-      id: rv?.id ?? `figurative-f${c.feature}`,
-      feature: c.feature,
-      threshold: rv?.threshold ?? c.threshold,
+      id: rv?.id ?? 'figurative-verb',
+      feature: figurative.top[0]?.feature ?? figurative.probe.features[0],
+      threshold: rv?.threshold ?? figurative.threshold,
       scope: 'span',
       placement: 'after-span',
       gloss: rv?.gloss ?? FAMILY_GLOSSES.figurative,
-      priority: -i - 1, // below every math rule
-      label:
-        `fires on verbs ${words}: ${Math.round(c.precision * 100)}% of its VUA train verb uses are figurative (feature ${c.feature})`.slice(
-          0,
-          120,
-        ),
+      priority: -1, // below every math rule
+      label: `verbs whose SAE code and object's code read as figurative (probe over ${figurative.probe.features.length} latents)`,
       family: 'figurative',
+      probe: figurative.probe,
+      maxPerPrompt: rv?.maxPerPrompt ?? 2,
       evidence: {
-        support: c.support,
+        support: Math.round(v.recall * v.share * v.n),
         lift: 0,
         q_value: 1,
-        datasets: ['VUA train'],
-        verb_precision: c.precision,
-        verb_recall: c.recall,
-        on_verb_share: c.onVerbShare,
+        datasets: ['VUA train', 'MOH-X'],
+        heldout_auc: +v.auc.toFixed(4),
+        l1: figurative.l1,
+        val_precision: +v.precision.toFixed(4),
+        val_recall: +v.recall.toFixed(4),
+        val_share: +v.share.toFixed(4),
+        top_latents: figurative.top,
+        ...figurative.evidence,
       },
       ...(rv ? {} : { draft: true }),
     });
-  });
+  }
   // Cue rules: reviewed latents that no family mining proposed, always behind their lexical cue.
   review.rules.forEach((rv, i) => {
     if (used.has(rv) || rv.family === 'figurative') return;
-    if (!rv.cue || rv.threshold === undefined || !rv.label || !rv.evidence)
+    if (rv.feature === undefined || !rv.cue || rv.threshold === undefined || !rv.label || !rv.evidence)
       throw new Error(
         `review rule "${rv.id}": feature ${rv.feature} is no mined ${rv.family} candidate, so it needs cue, threshold, label and evidence`,
       );
     rules.push({
       id: rv.id,
-      feature: rv.feature,
+      feature: rv.feature!,
       threshold: rv.threshold,
       scope: 'span',
       placement: 'after-phrase',
       gloss: rv.gloss ?? FAMILY_GLOSSES[rv.family],
-      priority: -review.rules.length - figurative.length + i, // below mined rules, above none but each other
+      priority: -review.rules.length - 1 + i, // below mined rules, above none but each other
       label: rv.label,
       family: rv.family,
       cue: rv.cue,

@@ -1,8 +1,15 @@
-// Figurative rules (issue 14, the metaphor half): SAE latents whose firing on a verb says the verb
-// is used figuratively. On VUA train verb uses, each latent's activation at the verb's tokens (max
-// over the word's pieces) is scored against the label; a latent is a candidate when, at some
-// threshold, at least `minPrecision` of the verb uses it fires on are figurative. Rules fire on
-// any word at runtime, so each candidate's firing on non-verb words is measured too.
+// Figurative rules (issue 14, the metaphor half): a probe over SAE latents at a verb and at the few
+// words after it, fitted on labelled verb uses (VUA; MOH-X folds where given), so a gloss says
+// "used figuratively" where the detector's features say so. Single latents at verbs track the verb's
+// identity (make, take, give) at recall under 0.05 each; a sparse logistic read-out of the verb's
+// code and its object's code carries the context a metaphor lives in. The codes are pooled by the
+// runtime's own probeTokens over the runtime's own word tagger, so the edge computes what was fitted.
+import { verbSpan } from '../evaluate/metaphor.ts';
+import { fitSparseLogistic, prf, type PRF, type SparseRow } from '../evaluate/sparse-logistic.ts';
+import { auc } from './stats.ts';
+import { probeTokens } from '../../src/core/rules/probe.ts';
+import type { WordTagger } from '../../src/core/rules/pos.ts';
+import type { Probe } from '../../src/core/rules/schema.ts';
 import type { FeatureRunner } from './feature-runner.ts';
 
 /** One labelled verb use from the VUA / MOH-X verb sets (Gao et al. 2018's release): 1 = figurative, 0 = literal. */
@@ -13,108 +20,208 @@ export interface VerbUse {
   label: 0 | 1;
 }
 
-/** A latent mined as a figurative-verb rule candidate: threshold (activation units) and its scores, in [0, 1]. */
-export interface FigurativeCandidate {
-  feature: number;
-  threshold: number;
-  /** On the training verb uses at the threshold. */
-  precision: number;
-  recall: number;
-  support: number;
-  /** Verbs it fires on, most frequent first. */
-  words: string[];
-  /** Share of all its firings (any word of the sentences) that are on a labelled verb. */
-  onVerbShare: number;
+/** Verb uses as probe inputs: sparse rows over 2 x d_sae columns (the verb's latents, then the right context's). */
+export interface ProbeRows {
+  rows: SparseRow[];
+  y: (0 | 1)[];
+  /** The verb (lower case) of each row, for the card and per-verb baselines. */
+  verbs: string[];
+  /** Uses whose verb the tagger or the detector's window did not reach (dropped). */
+  dropped: number;
 }
 
-function wordSpan(sentence: string, idx: number): [number, number] | undefined {
-  const words = sentence.split(' ');
-  if (!(idx >= 0 && idx < words.length)) return undefined;
-  let s = 0;
-  for (let i = 0; i < idx; i++) s += words[i].length + 1;
-  return [s, s + words[idx].length];
-}
+/** Words after the verb that the probe reads (its object, mostly). */
+export const RIGHT_WORDS = 3;
 
-/** Candidates from verb uses (grouped by sentence so each sentence runs once). */
-export async function mineFigurative(
+/**
+ * Pools each verb use's SAE code as the runtime does (probeTokens over `tagger`'s words): per latent, the
+ * max over the verb's tokens (columns [0, d_sae)) and over the next `rightWords` words' (columns
+ * [d_sae, 2 d_sae)). Sentences run once each.
+ */
+export async function probeRows(
   runner: FeatureRunner,
+  tagger: WordTagger,
   uses: readonly VerbUse[],
-  opts: { minPrecision?: number; minSupport?: number; top?: number } = {},
-): Promise<FigurativeCandidate[]> {
-  const minP = opts.minPrecision ?? 0.6;
-  const minSupport = opts.minSupport ?? 25;
+  rightWords = RIGHT_WORDS,
+): Promise<ProbeRows> {
   const m = runner.width;
+  const out: ProbeRows = { rows: [], y: [], verbs: [], dropped: 0 };
   const bySentence = new Map<string, VerbUse[]>();
   for (const u of uses) bySentence.set(u.sentence, [...(bySentence.get(u.sentence) ?? []), u]);
-  const atVerb = new Map<number, { a: number; label: 0 | 1; verb: string }[]>();
-  const anyFire = new Map<number, number[]>(); // all token activations > 0, for the on-verb share
-  let positives = 0;
   for (const [sentence, us] of bySentence) {
     const r = await runner.run(sentence);
-    const verbTokens = new Set<number>();
+    const words = tagger(sentence);
+    const tokens = r.offsets.map(([start, end]) => ({ start, end }));
+    const usable = tokens.flatMap((t, i) => (t.end > t.start ? [i] : []));
     for (const u of us) {
-      const span = wordSpan(sentence, u.verbIdx);
-      if (!span) continue;
-      if (u.label) positives++;
-      const toks: number[] = [];
-      r.offsets.forEach(([s, e], t) => {
-        if (e > s && s < span[1] && e > span[0]) toks.push(t);
-      });
-      toks.forEach((t) => verbTokens.add(t));
-      const verb = sentence.slice(span[0], span[1]).toLowerCase();
-      for (let j = 0; j < m; j++) {
-        let a = 0;
-        for (const t of toks) a = Math.max(a, r.acts[t * m + j]);
-        if (a > 0) {
-          let l = atVerb.get(j);
-          if (!l) atVerb.set(j, (l = []));
-          l.push({ a, label: u.label, verb });
-        }
+      const span = verbSpan(sentence, u.verbIdx);
+      const at = span ? words.findIndex((w) => w.start < span[1] && w.end > span[0]) : -1;
+      const toks = at >= 0 ? probeTokens(words, at, rightWords, tokens, usable) : undefined;
+      if (!toks?.word.length) {
+        out.dropped++;
+        continue;
       }
-    }
-    for (let t = 0; t < r.ids.length; t++) {
-      if (verbTokens.has(t)) continue;
-      for (let j = 0; j < m; j++) {
-        const a = r.acts[t * m + j];
-        if (a > 0) {
-          let l = anyFire.get(j);
-          if (!l) anyFire.set(j, (l = []));
-          l.push(a);
-        }
-      }
+      const code = new Map<number, number>();
+      for (const [part, list] of [
+        [0, toks.word],
+        [m, toks.right],
+      ] as const)
+        for (const t of list)
+          for (let j = 0; j < m; j++) {
+            const v = r.acts[t * m + j];
+            if (v > (code.get(part + j) ?? 0)) code.set(part + j, v);
+          }
+      const idx = Int32Array.from(code.keys());
+      out.rows.push({ idx, val: Float32Array.from(idx, (j) => code.get(j)!) });
+      out.y.push(u.label);
+      out.verbs.push(sentence.slice(span![0], span![1]).toLowerCase());
     }
   }
-  const out: FigurativeCandidate[] = [];
-  for (const [feature, list] of atVerb) {
-    if (list.length < minSupport) continue;
-    const sorted = [...list].sort((x, y) => y.a - x.a);
-    let tp = 0;
-    let pick: { t: number; p: number; r: number; n: number } | undefined;
-    for (let i = 0; i < sorted.length; i++) {
-      tp += sorted[i].label;
-      if (i + 1 < sorted.length && sorted[i + 1].a === sorted[i].a) continue;
-      const p = tp / (i + 1);
-      if (i + 1 >= minSupport && p >= minP && (!pick || tp / positives > pick.r))
-        pick = { t: sorted[i].a, p, r: tp / positives, n: i + 1 };
-    }
-    if (!pick) continue;
-    const counts = new Map<string, number>();
-    for (const h of sorted) if (h.a >= pick.t) counts.set(h.verb, (counts.get(h.verb) ?? 0) + 1);
-    const off = (anyFire.get(feature) ?? []).filter((a) => a >= pick!.t).length;
-    out.push({
-      feature,
-      threshold: +pick.t.toFixed(4),
-      precision: +pick.p.toFixed(4),
-      recall: +pick.r.toFixed(4),
-      support: pick.n,
-      words: [...counts.entries()]
-        .sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))
-        .slice(0, 5)
-        .map(([w]) => w),
-      onVerbShare: +(pick.n / (pick.n + off)).toFixed(4),
-    });
+  return out;
+}
+
+/** A fitted figurative probe: the rule's classifier and threshold, and how it was chosen (validation figures). */
+export interface FigurativeProbe {
+  probe: Probe;
+  /** Probability threshold the rule fires at. */
+  threshold: number;
+  l1: number;
+  /** On the validation uses at `threshold`; `share` is their figurative share. */
+  val: PRF & { auc: number; share: number; n: number };
+  /** The latents with the largest weights, for the rule's label and the card. */
+  top: { feature: number; part: 'word' | 'right'; weight: number }[];
+}
+
+/** Options for fitFigurativeProbe. */
+export interface ProbeFitOptions {
+  /** L1 strengths tried; the one with the best validation AUC among those within maxLatents wins. */
+  l1Grid?: readonly number[];
+  /** Most distinct latents the probe may read (each is a column of the bundle's head). */
+  maxLatents?: number;
+  /** Validation precision the threshold must reach above the figurative share (precision first). */
+  margin?: number;
+}
+
+/** Figures of one fit: its probability for rows and the distinct latents it reads. */
+function fitOnce(rows: SparseRow[], y: (0 | 1)[], m: number, l1: number) {
+  const model = fitSparseLogistic(rows, y, 2 * m, l1, { balance: true, iters: 300 });
+  const latents = new Set<number>();
+  model.w.forEach((w, j) => {
+    if (w !== 0) latents.add(j % m);
+  });
+  return { model, latents };
+}
+
+/**
+ * The lowest threshold (highest recall) on a 0.01 grid in [0.5, 0.95] whose precision on `scores` is at
+ * least share + margin; the 0.95 end when none reaches it (the rule then fires rarely, precision first).
+ */
+export function precisionThreshold(scores: readonly number[], y: readonly (0 | 1)[], margin: number): PRF {
+  const share = y.filter(Boolean).length / Math.max(1, y.length);
+  for (let t = 0.5; t < 0.951; t += 0.01) {
+    const r = prf(scores, y, +t.toFixed(2));
+    if (r.precision >= share + margin && r.recall > 0) return r;
   }
-  return out
-    .sort((x, y) => y.recall * y.precision - x.recall * x.precision || x.feature - y.feature)
-    .slice(0, opts.top ?? 20);
+  return prf(scores, y, 0.95);
+}
+
+/**
+ * Fits the figurative probe: L1 logistic (class-balanced) on `train`, L1 strength by validation AUC and the
+ * threshold by validation precision (precisionThreshold). `m` is the SAE width (rows have 2m columns).
+ * @throws Error when no L1 strength keeps the probe within maxLatents.
+ */
+export function fitFigurativeProbe(
+  train: ProbeRows,
+  val: ProbeRows,
+  m: number,
+  opts: ProbeFitOptions = {},
+): FigurativeProbe {
+  const maxLatents = opts.maxLatents ?? 1000;
+  const margin = opts.margin ?? 0.25;
+  let best: { l1: number; auc: number; fit: ReturnType<typeof fitOnce> } | undefined;
+  for (const l1 of opts.l1Grid ?? [0.0025, 0.003, 0.0035, 0.004]) {
+    const fit = fitOnce(train.rows, train.y, m, l1);
+    if (fit.latents.size > maxLatents || fit.latents.size === 0) continue;
+    const a = auc(
+      val.rows.map((r) => fit.model.predict(r)),
+      val.y,
+    );
+    if (!best || a > best.auc) best = { l1, auc: a, fit };
+  }
+  if (!best) throw new Error(`no L1 strength keeps the figurative probe within ${maxLatents} latents`);
+  const { model, latents } = best.fit;
+  const features = [...latents].sort((a, b) => a - b);
+  const probe: Probe = {
+    pos: 'verb',
+    features,
+    word: features.map((f) => +model.w[f].toPrecision(5)),
+    right: features.map((f) => +model.w[m + f].toPrecision(5)),
+    rightWords: RIGHT_WORDS,
+    bias: +model.b.toPrecision(6),
+  };
+  const scores = val.rows.map((r) => model.predict(r));
+  const pick = precisionThreshold(scores, val.y, margin);
+  const top = features
+    .flatMap((f, i) => [
+      { feature: f, part: 'word' as const, weight: probe.word[i] },
+      { feature: f, part: 'right' as const, weight: probe.right[i] },
+    ])
+    .filter((x) => x.weight > 0)
+    .sort((a, b) => b.weight - a.weight || a.feature - b.feature)
+    .slice(0, 10);
+  return {
+    probe,
+    threshold: pick.threshold,
+    l1: best.l1,
+    val: { ...pick, auc: best.auc, share: val.y.filter(Boolean).length / Math.max(1, val.y.length), n: val.y.length },
+    top,
+  };
+}
+
+/** Probe rows with the given extra rows appended `times` times (a small set weighted against a large one). */
+export function withExtra(base: ProbeRows, extra: ProbeRows, idx: readonly number[], times: number): ProbeRows {
+  const out: ProbeRows = { rows: [...base.rows], y: [...base.y], verbs: [...base.verbs], dropped: base.dropped };
+  for (let r = 0; r < times; r++)
+    for (const i of idx) {
+      out.rows.push(extra.rows[i]);
+      out.y.push(extra.y[i]);
+      out.verbs.push(extra.verbs[i]);
+    }
+  return out;
+}
+
+/**
+ * MOH-X by k-fold cross-validation (Gao et al. 2018's protocol): each fold's probe is fitted on `base`
+ * (VUA train) plus the other folds (weighted `times`), with the shipped probe's L1 strength and threshold,
+ * and scored on the held-out fold. Folds by a seeded shuffle of row indices.
+ */
+export function crossValidateProbe(
+  base: ProbeRows,
+  mohx: ProbeRows,
+  m: number,
+  l1: number,
+  threshold: number,
+  opts: { folds?: number; times?: number; seed?: number } = {},
+): PRF & { auc: number; n: number; folds: number } {
+  const folds = opts.folds ?? 10;
+  let s = opts.seed ?? 1;
+  const order = mohx.y.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const j = s % (i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const scores: number[] = [];
+  const labels: (0 | 1)[] = [];
+  for (let f = 0; f < folds; f++) {
+    const test = order.filter((_, k) => k % folds === f);
+    const rest = order.filter((_, k) => k % folds !== f);
+    const fold = withExtra(base, mohx, rest, opts.times ?? 3);
+    const { model } = fitOnce(fold.rows, fold.y, m, l1);
+    for (const i of test) {
+      scores.push(model.predict(mohx.rows[i]));
+      labels.push(mohx.y[i]);
+    }
+  }
+  return { ...prf(scores, labels, threshold), auc: auc(scores, labels), n: labels.length, folds };
 }

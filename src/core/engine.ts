@@ -7,6 +7,7 @@ import { GlossTokenizer } from './tokenizer.ts';
 import { featureColumns, type Rule } from './rules/schema.ts';
 import { matchRules, type FiredRule, type MatchOptions, type SkippedRule } from './rules/match.ts';
 import type { GateResult } from './rules/gate.ts';
+import { loadWordTagger, type WordTagger } from './rules/pos.ts';
 import { rewriteText, type Insertion, type RewriteStatus } from './rewrite/text.ts';
 
 /** What the engine found in one text: tokens with character offsets, feature activations, fired and skipped rules, the gate's verdict, and where the time went (ms). */
@@ -54,6 +55,8 @@ export class GlossEngine {
     readonly bundle: LoadedBundle,
     readonly tokenizer: GlossTokenizer,
     readonly detector: Detector,
+    /** Tags words for probe rules; only loaded for bundles that have one. */
+    private readonly tagger?: WordTagger,
   ) {
     this.rules = bundle.rules?.rules ?? [];
     this.rulesById = new Map(this.rules.map((r) => [r.id, r]));
@@ -68,7 +71,8 @@ export class GlossEngine {
       maxTokens: opts.maxTokens ?? bundle.manifest.detector.maxTokens ?? 256,
       overlap: opts.overlap,
     });
-    return new GlossEngine(bundle, tokenizer, detector);
+    const tagger = bundle.rules?.rules.some((r) => r.probe) ? await loadWordTagger() : undefined;
+    return new GlossEngine(bundle, tokenizer, detector, tagger);
   }
 
   get backend(): string {
@@ -96,6 +100,7 @@ export class GlossEngine {
           featureColumns: this.columns,
           rules: this.rules,
           gate: this.bundle.rules?.gate,
+          words: this.tagger?.(text),
           options: match,
         })
       : { fired: [], skipped: [], gate: undefined };

@@ -2,6 +2,8 @@
 // per-rule limits, dedupe, ranking and the cap. Pure and deterministic; never throws on rules.
 import { expandToWords, phraseEnd } from './boundaries.ts';
 import { scoreGate, type GateResult } from './gate.ts';
+import type { TaggedWord } from './pos.ts';
+import { probeTokens, scoreProbe } from './probe.ts';
 import { renderGloss } from './render.ts';
 import type { Gate, Rule } from './schema.ts';
 
@@ -50,7 +52,8 @@ export type SkipReason =
   | 'duplicate'
   | 'cap'
   | 'gate-closed'
-  | 'cue-missing';
+  | 'cue-missing'
+  | 'untagged';
 
 /** A rule (or one occurrence of it) that matchRules did not insert, with the reason and, where known, the span. */
 export interface SkippedRule {
@@ -79,6 +82,8 @@ export interface MatchInput {
   rules: readonly Rule[];
   /** The bundle's task gate (rules.json `gate`), if any. */
   gate?: Gate;
+  /** The text's words with their part of speech (pos.ts), needed by probe rules; without them those rules skip. */
+  words?: readonly TaggedWord[];
   options?: MatchOptions;
 }
 
@@ -181,6 +186,96 @@ export function cueOverlap(
   return out;
 }
 
+/** A latent rule's firings: runs of tokens at or above its threshold, grown to words (and phrase), meeting its cue. */
+function latentFirings(
+  input: MatchInput,
+  usable: number[],
+  rule: Rule,
+  column: number,
+  placement: Rule['placement'],
+  minSpanChars: number,
+  skipped: SkippedRule[],
+): FiredRule[] {
+  const { text } = input;
+  const fired: FiredRule[] = [];
+  const cue = rule.cue === undefined ? undefined : new RegExp(rule.cue, 'giu');
+  for (const run of spansFor(input, usable, column, rule.threshold)) {
+    if (run.end - run.start < minSpanChars) {
+      const span = { start: run.start, end: run.end, text: text.slice(run.start, run.end) };
+      skipped.push({ ruleId: rule.id, reason: 'span-too-short', span });
+      continue;
+    }
+    let start = run.start;
+    let wordsEnd = run.end;
+    if (cue) {
+      const m = cueOverlap(cue, text, run.start, placement === 'after-phrase' ? phraseEnd(text, run.end) : run.end);
+      if (!m) {
+        const end = placement === 'after-phrase' ? phraseEnd(text, run.end) : run.end;
+        skipped.push({ ruleId: rule.id, reason: 'cue-missing', span: { start, end, text: text.slice(start, end) } });
+        continue;
+      }
+      // The gloss quotes the cue's words too ("three times as many toys", not "as many toys").
+      const w = expandToWords(text, Math.min(start, m.start), Math.max(wordsEnd, m.end), 0);
+      if (w) [start, wordsEnd] = [w.start, w.end];
+    }
+    const end = placement === 'after-phrase' ? phraseEnd(text, wordsEnd) : wordsEnd;
+    const span = { start, end, text: text.slice(start, end) };
+    fired.push({
+      ruleId: rule.id,
+      feature: rule.feature,
+      column,
+      scope: rule.scope,
+      placement,
+      priority: rule.priority,
+      span,
+      peak: run.peak,
+      threshold: rule.threshold,
+      ratio: run.peak / rule.threshold,
+      tokens: run.tokens,
+    });
+  }
+  return fired;
+}
+
+/** A probe rule's firings: each tagged verb whose probe probability is at or above the rule's threshold. */
+function probeFirings(
+  input: MatchInput,
+  usable: number[],
+  rule: Rule,
+  column: number,
+  placement: Rule['placement'],
+  skipped: SkippedRule[],
+): FiredRule[] {
+  const probe = rule.probe!;
+  const words = input.words!;
+  const fired: FiredRule[] = [];
+  if (probe.features.some((f) => !input.featureColumns.has(f))) {
+    skipped.push({ ruleId: rule.id, reason: 'feature-not-in-bundle' });
+    return fired;
+  }
+  words.forEach((w, at) => {
+    if (!w.verb) return;
+    const toks = probeTokens(words, at, probe.rightWords, input.tokens, usable);
+    if (!toks.word.length) return; // past the detector's window: no activations for it
+    const p = scoreProbe(probe, input.activations, input.numFeatures, input.featureColumns, toks);
+    if (p === undefined || p < rule.threshold) return;
+    fired.push({
+      ruleId: rule.id,
+      feature: rule.feature,
+      column,
+      scope: rule.scope,
+      placement,
+      priority: rule.priority,
+      span: { start: w.start, end: w.end, text: input.text.slice(w.start, w.end) },
+      peak: p,
+      threshold: rule.threshold,
+      ratio: p / rule.threshold,
+      tokens: toks.word,
+    });
+  });
+  return fired;
+}
+
 /** Ranking: priority, then strength past threshold, then position, then id (total order). */
 function compareFired(a: FiredRule, b: FiredRule): number {
   return (
@@ -212,7 +307,8 @@ export function matchRules(input: MatchInput): MatchResult {
     );
   }
   const usable = usableTokens(text, tokens);
-  const candidates: { f: FiredRule; gloss: string; family?: string }[] = [];
+  // perSpan: a probe rule's gloss names one word, so each word is its own meaning (two figurative verbs, two glosses).
+  const candidates: { f: FiredRule; gloss: string; family?: string; perSpan: boolean }[] = [];
   const skipped: SkippedRule[] = [];
   const gate = input.gate ? scoreGate(input.gate, activations, numFeatures, usable, featureColumns) : undefined;
   const gated = new Set<string>(gate && !gate.open ? input.gate!.families : []);
@@ -232,43 +328,13 @@ export function matchRules(input: MatchInput): MatchResult {
       continue;
     }
     const placement = rule.scope === 'prompt' ? 'note' : rule.placement;
-    const cue = rule.cue === undefined ? undefined : new RegExp(rule.cue, 'giu');
-    let fired: FiredRule[] = [];
-    for (const run of spansFor(input, usable, column, rule.threshold)) {
-      if (run.end - run.start < minSpanChars) {
-        const span = { start: run.start, end: run.end, text: text.slice(run.start, run.end) };
-        skipped.push({ ruleId: rule.id, reason: 'span-too-short', span });
-        continue;
-      }
-      let start = run.start;
-      let wordsEnd = run.end;
-      if (cue) {
-        const m = cueOverlap(cue, text, run.start, placement === 'after-phrase' ? phraseEnd(text, run.end) : run.end);
-        if (!m) {
-          const end = placement === 'after-phrase' ? phraseEnd(text, run.end) : run.end;
-          skipped.push({ ruleId: rule.id, reason: 'cue-missing', span: { start, end, text: text.slice(start, end) } });
-          continue;
-        }
-        // The gloss quotes the cue's words too ("three times as many toys", not "as many toys").
-        const w = expandToWords(text, Math.min(start, m.start), Math.max(wordsEnd, m.end), 0);
-        if (w) [start, wordsEnd] = [w.start, w.end];
-      }
-      const end = placement === 'after-phrase' ? phraseEnd(text, wordsEnd) : wordsEnd;
-      const span = { start, end, text: text.slice(start, end) };
-      fired.push({
-        ruleId: rule.id,
-        feature: rule.feature,
-        column,
-        scope: rule.scope,
-        placement,
-        priority: rule.priority,
-        span,
-        peak: run.peak,
-        threshold: rule.threshold,
-        ratio: run.peak / rule.threshold,
-        tokens: run.tokens,
-      });
+    if (rule.probe && !input.words) {
+      skipped.push({ ruleId: rule.id, reason: 'untagged' });
+      continue;
     }
+    let fired = rule.probe
+      ? probeFirings(input, usable, rule, column, placement, skipped)
+      : latentFirings(input, usable, rule, column, placement, minSpanChars, skipped);
     const limit = rule.maxPerPrompt ?? (rule.scope === 'prompt' ? 1 : Infinity);
     if (fired.length > limit) {
       // Keep the strongest occurrences of this rule; the rest are reported, not silently lost.
@@ -276,7 +342,7 @@ export function matchRules(input: MatchInput): MatchResult {
       for (const f of fired.slice(limit)) skipped.push({ ruleId: rule.id, reason: 'max-per-prompt', span: f.span });
       fired = fired.slice(0, limit);
     }
-    for (const f of fired) candidates.push({ f, gloss: rule.gloss, family: rule.family });
+    for (const f of fired) candidates.push({ f, gloss: rule.gloss, family: rule.family, perSpan: !!rule.probe });
   }
 
   candidates.sort((a, b) => compareFired(a.f, b.f));
@@ -286,12 +352,12 @@ export function matchRules(input: MatchInput): MatchResult {
   // Family rules: one gloss per meaning per prompt (family and gloss template), wherever it fired:
   // the strongest phrase of a family gets it.
   const meanings = new Set<string>();
-  for (const { f, gloss, family } of candidates) {
+  for (const { f, gloss, family, perSpan } of candidates) {
     // Two rules that would insert the same words at the same place say it once.
     const where = f.placement === 'note' ? 'note' : String(f.span.end);
     const here = taken.get(where);
     const rendered = here || family ? renderGloss(gloss, f.span.text) : '';
-    const meaning = family ? `${family}\u0000${gloss}` : '';
+    const meaning = family ? `${family}\u0000${perSpan ? rendered : gloss}` : '';
     if (here?.has(rendered) || (family && meanings.has(meaning))) {
       skipped.push({ ruleId: f.ruleId, reason: 'duplicate', span: f.span });
       continue;

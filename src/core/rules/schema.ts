@@ -79,12 +79,40 @@ export const EvidenceSchema = z.looseObject({
   datasets: z.array(z.string()),
 });
 
+/**
+ * A probe rule's classifier (issue 14, figurative verbs): logistic regression over SAE latents pooled at
+ * the words the POS tagger tags as main verbs. Score = sigmoid(bias + sum_i word[i] * max over the verb's
+ * tokens of latent features[i] + right[i] * max over the next `rightWords` words' tokens); the rule fires
+ * where score >= its `threshold` (a probability). Source: a sparse L1 read-out as in Gao et al. 2018's
+ * verb-classification setting, over SAE codes instead of word vectors.
+ */
+export const ProbeSchema = z
+  .strictObject({
+    pos: z.literal('verb'),
+    /** SAE latent ids; each must be in features.json. */
+    features: z.array(z.number().int().nonnegative()).min(1),
+    /** Weights on each latent at the word itself (max over its tokens). */
+    word: z.array(z.number()),
+    /** Weights on each latent over the following words (max over their tokens). */
+    right: z.array(z.number()),
+    rightWords: z.number().int().min(1).max(8),
+    bias: z.number(),
+  })
+  .refine((p) => p.word.length === p.features.length && p.right.length === p.features.length, {
+    message: 'word and right must have one weight per feature',
+  });
+/** A probe rule's classifier, as validated by ProbeSchema. */
+export type Probe = z.infer<typeof ProbeSchema>;
+
 // Strict: an unknown key in a rule is a typo (`thresold`) that would otherwise be ignored silently.
 export const RuleSchema = z.strictObject({
   id: Slug,
-  /** SAE latent id; mapped to a detector output column through features.json. */
+  /**
+   * SAE latent id; mapped to a detector output column through features.json. For a probe rule, the
+   * probe latent with the largest weight (what explanations name).
+   */
   feature: z.number().int().nonnegative(),
-  /** Fires on a token when its activation is >= threshold. */
+  /** Fires on a token when its activation is >= threshold; for a probe rule, a probability in (0, 1]. */
   threshold: z.number().positive(),
   scope: z.enum(['span', 'prompt']),
   /**
@@ -113,6 +141,8 @@ export const RuleSchema = z.strictObject({
    * the wording it annotates ("three times fewer" is division, "three times as many" is not).
    */
   cue: Cue.optional(),
+  /** Fires where this classifier says so (on verbs), instead of `feature` >= `threshold` on tokens. */
+  probe: ProbeSchema.optional(),
   /** Written by the trainer and not yet reviewed by a person: `gloss-train export` refuses it unless forced. */
   draft: z.boolean().optional(),
 });
@@ -154,6 +184,12 @@ export const RulesFileSchema = z
   .superRefine((file, ctx) => {
     const seen = new Map<string, number>();
     file.rules.forEach((r, i) => {
+      if (r.probe && r.threshold > 1)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', i, 'threshold'],
+          message: 'a probe rule needs a probability <= 1',
+        });
       const first = seen.get(r.id);
       if (first !== undefined) {
         ctx.addIssue({
