@@ -1,6 +1,7 @@
 // A trained SAE in SAELens layout, and reference (plain TypeScript) encode/decode used by the
 // format round trips, metrics and tests. The trainer's hot path lives in kernels.ts/encoder.ts.
 import { SaeError } from './errors.ts';
+import { tsTopK } from './kernels.ts';
 
 /** SAE activations Gloss reads: TopK (Gao et al. 2024), JumpReLU (Rajamanoharan et al. 2024), ReLU. */
 export type SaeArchitecture = 'topk' | 'jumprelu' | 'standard';
@@ -99,42 +100,6 @@ export function preActivations(sae: Sae, x: Float32Array, features?: Int32Array)
   return out;
 }
 
-/** Indices of the k largest values of a[off .. off+m) (ties: lower index first), unsorted. */
-export function topkIndices(a: Float32Array, off: number, m: number, k: number, out: Int32Array): void {
-  // Min-heap of size k on (value, -index).
-  let size = 0;
-  const less = (p: number, q: number) => a[off + p] < a[off + q] || (a[off + p] === a[off + q] && p > q);
-  for (let j = 0; j < m; j++) {
-    if (size < k) {
-      let c = size++;
-      out[c] = j;
-      while (c > 0) {
-        const parent = (c - 1) >> 1;
-        if (!less(out[c], out[parent])) break;
-        const t = out[c];
-        out[c] = out[parent];
-        out[parent] = t;
-        c = parent;
-      }
-    } else if (less(out[0], j)) {
-      out[0] = j;
-      let c = 0;
-      for (;;) {
-        const l = 2 * c + 1;
-        const r = l + 1;
-        let s = c;
-        if (l < size && less(out[l], out[s])) s = l;
-        if (r < size && less(out[r], out[s])) s = r;
-        if (s === c) break;
-        const t = out[c];
-        out[c] = out[s];
-        out[s] = t;
-        c = s;
-      }
-    }
-  }
-}
-
 /**
  * Encodes rows of x into sparse codes with the SAE's own activation: TopK (then ReLU), JumpReLU
  * (pre > threshold and pre > 0), or ReLU. `features` restricts a JumpReLU or ReLU SAE to a subset
@@ -156,13 +121,14 @@ export function encode(
   const ptr = new Int32Array(n + 1);
   const idx: number[] = [];
   const val: number[] = [];
-  const k = sae.k ?? 0;
-  const sel = new Int32Array(k);
+  // TopK: the trainer's own selection (ties: lower index first), all rows at once.
+  const k = act === 'topk' ? Math.min(sae.k ?? 0, nf) : 0;
+  const sel = new Int32Array(n * k);
+  if (k > 0) tsTopK(pre, n, nf, k, new Float32Array(n * k), sel);
   for (let r = 0; r < n; r++) {
     const off = r * nf;
     if (act === 'topk') {
-      topkIndices(pre, off, nf, Math.min(k, nf), sel);
-      const s = Array.from(sel.subarray(0, Math.min(k, nf))).sort((p, q) => p - q);
+      const s = Array.from(sel.subarray(r * k, (r + 1) * k)).sort((p, q) => p - q);
       for (const j of s)
         if (pre[off + j] > 0) {
           idx.push(j);

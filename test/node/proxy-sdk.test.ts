@@ -7,11 +7,10 @@ import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { openKnownFixture, type KnownFixture } from '../helpers/known-fixture.ts';
-import { scriptedReply, type FakeLlm, type FakeRequest } from '../helpers/fake-llm.ts';
+import { scriptedReply, type FakeLlm } from '../helpers/fake-llm.ts';
+import { HALF, HALF_GLOSSED, collect, directThenGloss, halfWithImageTurns } from '../helpers/sdk-compare.ts';
 import { startServer, type RunningServer } from '../../src/runtime/node/server.ts';
 
-const HALF = 'she sold half as many clips';
-const HALF_GLOSSED = 'she sold half ⟦gloss: "half" means one half of the amount mentioned before⟧ as many clips';
 const TWICE = 'tom has twice as many apples';
 
 let fx: KnownFixture;
@@ -43,26 +42,8 @@ beforeEach(() => fake.reset());
 const openai = (baseURL: string) => new OpenAI({ apiKey: 'sk-test-key', baseURL, maxRetries: 0 });
 const anthropic = (baseURL: string) => new Anthropic({ apiKey: 'sk-ant-test-key', baseURL, maxRetries: 0 });
 
-async function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: any }> {
-  try {
-    return { value: await p };
-  } catch (error) {
-    return { error };
-  }
-}
-
 /** Runs `call` directly against the fake, then through Gloss; returns both and what the fake got. */
-async function both<T>(call: (direct: boolean) => Promise<T>): Promise<{
-  direct: { value?: T; error?: any };
-  gloss: { value?: T; error?: any };
-  sent: FakeRequest;
-  got: FakeRequest;
-}> {
-  const direct = await settle(call(true));
-  const gloss = await settle(call(false));
-  expect(fake.requests).toHaveLength(2);
-  return { direct, gloss, sent: fake.requests[0], got: fake.requests[1] };
-}
+const both = <T>(call: (direct: boolean) => Promise<T>) => directThenGloss(call, () => fake.requests);
 
 /** The direct request's raw body with only the given strings replaced (as JSON string literals). */
 function withTexts(raw: string, pairs: [string, string][]): string {
@@ -72,12 +53,6 @@ function withTexts(raw: string, pairs: [string, string][]): string {
     expect(out.split(lit)).toHaveLength(2); // the text occurs exactly once
     out = out.replace(lit, () => JSON.stringify(to));
   }
-  return out;
-}
-
-async function collect<T>(s: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of s) out.push(x);
   return out;
 }
 
@@ -100,14 +75,7 @@ describe('OpenAI Chat Completions through Gloss', () => {
   const body = (model = 'fake-model') => ({
     model,
     messages: [
-      { role: 'system' as const, content: 'Answer in one line. Do not say half.' },
-      {
-        role: 'user' as const,
-        content: [
-          { type: 'text' as const, text: HALF },
-          { type: 'image_url' as const, image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
-        ],
-      },
+      ...halfWithImageTurns('Answer in one line. Do not say half.', 'data:image/png;base64,iVBORw0KGgo='),
       { role: 'assistant' as const, content: 'Noted.' },
       { role: 'user' as const, content: 'How many apples? tom has twice as many apples' },
     ],

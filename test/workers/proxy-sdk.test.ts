@@ -8,6 +8,7 @@ import { describe, it, expect, beforeEach } from 'vitest';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { FAKE_HOST, OTHER_HOST } from './proxy-vars.ts';
+import { HALF, HALF_GLOSSED, collect, directThenGloss, halfWithImageTurns } from '../helpers/sdk-compare.ts';
 
 const bindings = env as unknown as { APP: Fetcher; FAKE_LLM: Fetcher };
 const GLOSS = 'http://gloss.test';
@@ -43,30 +44,8 @@ const anthropic = (direct: boolean) =>
     fetch: fetchVia(direct ? bindings.FAKE_LLM : bindings.APP),
   });
 
-async function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: any }> {
-  try {
-    return { value: await p };
-  } catch (error) {
-    return { error };
-  }
-}
-
-async function both<T>(call: (direct: boolean) => Promise<T>) {
-  const direct = await settle(call(true));
-  const gloss = await settle(call(false));
-  const reqs = await recorded();
-  expect(reqs).toHaveLength(2);
-  return { direct, gloss, sent: reqs[0], got: reqs[1] };
-}
-
-async function collect<T>(s: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of s) out.push(x);
-  return out;
-}
-
-const HALF = 'she sold half as many clips';
-const HALF_GLOSSED = 'she sold half ⟦gloss: "half" means one half of the amount mentioned before⟧ as many clips';
+/** Runs `call` directly against the fake, then through Gloss; returns both and what the fake got. */
+const both = <T>(call: (direct: boolean) => Promise<T>) => directThenGloss(call, recorded);
 const swap = (raw: string) => raw.replace(JSON.stringify(HALF), () => JSON.stringify(HALF_GLOSSED));
 
 beforeEach(async () => {
@@ -76,16 +55,7 @@ beforeEach(async () => {
 describe('the Gloss Worker as an LLM proxy (workerd)', () => {
   const chat = (model = 'fake-model') => ({
     model,
-    messages: [
-      { role: 'system' as const, content: 'Be brief about half.' },
-      {
-        role: 'user' as const,
-        content: [
-          { type: 'text' as const, text: HALF },
-          { type: 'image_url' as const, image_url: { url: 'data:image/png;base64,AAAA' } },
-        ],
-      },
-    ],
+    messages: halfWithImageTurns('Be brief about half.', 'data:image/png;base64,AAAA'),
     tools: [
       { type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } },
     ],

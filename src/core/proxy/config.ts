@@ -196,6 +196,49 @@ function envInt(name: string, v: string): number {
   return Number(v.trim());
 }
 
+function envScan(name: string, v: string): ScanMode {
+  if (!(SCAN_MODES as readonly string[]).includes(v.trim()))
+    throw new ConfigError(`${name}=${JSON.stringify(v)}: expected one of ${SCAN_MODES.join(', ')}`);
+  return v.trim() as ScanMode;
+}
+
+function envFailOpen(name: string, v: string): boolean {
+  if (!/^(open|closed)$/.test(v.trim())) throw new ConfigError(`${name}=${JSON.stringify(v)}: expected open or closed`);
+  return v.trim() === 'open';
+}
+
+const envList = (_name: string, v: string): string[] =>
+  v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+/** One environment variable, the ProxyConfig field it sets, and how its text is read (throws ConfigError). */
+type EnvSetting = {
+  [K in keyof ProxyConfig]-?: [name: string, key: K, parse: (name: string, v: string) => NonNullable<ProxyConfig[K]>];
+}[keyof ProxyConfig];
+
+// The scalar variables, in the order they are checked (the first bad one is reported).
+const ENV_SETTINGS: EnvSetting[] = [
+  ['GLOSS_HEADER_ROUTING', 'headerRouting', envBool],
+  ['GLOSS_SCAN', 'scan', envScan],
+  ['GLOSS_DRY_RUN', 'dryRun', envBool],
+  ['GLOSS_FAIL_MODE', 'failOpen', envFailOpen],
+  ['GLOSS_BUDGET_MS', 'budgetMs', envInt],
+  ['GLOSS_MAX_GLOSSES', 'maxGlosses', envInt],
+  ['GLOSS_MAX_BODY_BYTES', 'maxBodyBytes', envInt],
+  ['GLOSS_UPSTREAM_TIMEOUT_MS', 'timeoutMs', envInt],
+  ['GLOSS_STREAM_IDLE_TIMEOUT_MS', 'streamIdleTimeoutMs', envInt],
+  ['GLOSS_RETRIES', 'retries', envInt],
+  ['GLOSS_PROXY_REQUIRE_TOKEN', 'requireToken', envBool],
+  ['GLOSS_CACHE_ENTRIES', 'cacheEntries', envInt],
+  ['GLOSS_LOG_PROMPTS', 'logPrompts', envBool],
+  ['GLOSS_MAX_FORWARD_BYTES', 'maxForwardBytes', envInt],
+  ['GLOSS_SCAN_TOKENS', 'scanTokens', envInt],
+  ['GLOSS_ALLOW_OPEN_PROXY', 'allowOpenProxy', envBool],
+  ['GLOSS_CORS_ORIGINS', 'corsOrigins', envList],
+];
+
 /**
  * The proxy configuration held in environment variables (Node's process.env, a Worker's env):
  *   GLOSS_PROXY_CONFIG                 the JSON config (a string, or an object in a Worker's vars)
@@ -255,35 +298,7 @@ export function proxyConfigFromEnv(env: Record<string, unknown>): ProxyConfig {
   let v: string | undefined;
   if ((v = str('GLOSS_ROUTE_OPENAI'))) o.routes = { ...o.routes, openai: v.trim().toLowerCase() };
   if ((v = str('GLOSS_ROUTE_ANTHROPIC'))) o.routes = { ...o.routes, anthropic: v.trim().toLowerCase() };
-  if ((v = str('GLOSS_HEADER_ROUTING'))) o.headerRouting = envBool('GLOSS_HEADER_ROUTING', v);
-  if ((v = str('GLOSS_SCAN'))) {
-    if (!(SCAN_MODES as readonly string[]).includes(v.trim()))
-      throw new ConfigError(`GLOSS_SCAN=${JSON.stringify(v)}: expected one of ${SCAN_MODES.join(', ')}`);
-    o.scan = v.trim() as ScanMode;
-  }
-  if ((v = str('GLOSS_DRY_RUN'))) o.dryRun = envBool('GLOSS_DRY_RUN', v);
-  if ((v = str('GLOSS_FAIL_MODE'))) {
-    if (!/^(open|closed)$/.test(v.trim()))
-      throw new ConfigError(`GLOSS_FAIL_MODE=${JSON.stringify(v)}: expected open or closed`);
-    o.failOpen = v.trim() === 'open';
-  }
-  if ((v = str('GLOSS_BUDGET_MS'))) o.budgetMs = envInt('GLOSS_BUDGET_MS', v);
-  if ((v = str('GLOSS_MAX_GLOSSES'))) o.maxGlosses = envInt('GLOSS_MAX_GLOSSES', v);
-  if ((v = str('GLOSS_MAX_BODY_BYTES'))) o.maxBodyBytes = envInt('GLOSS_MAX_BODY_BYTES', v);
-  if ((v = str('GLOSS_UPSTREAM_TIMEOUT_MS'))) o.timeoutMs = envInt('GLOSS_UPSTREAM_TIMEOUT_MS', v);
-  if ((v = str('GLOSS_STREAM_IDLE_TIMEOUT_MS'))) o.streamIdleTimeoutMs = envInt('GLOSS_STREAM_IDLE_TIMEOUT_MS', v);
-  if ((v = str('GLOSS_RETRIES'))) o.retries = envInt('GLOSS_RETRIES', v);
-  if ((v = str('GLOSS_PROXY_REQUIRE_TOKEN'))) o.requireToken = envBool('GLOSS_PROXY_REQUIRE_TOKEN', v);
-  if ((v = str('GLOSS_CACHE_ENTRIES'))) o.cacheEntries = envInt('GLOSS_CACHE_ENTRIES', v);
-  if ((v = str('GLOSS_LOG_PROMPTS'))) o.logPrompts = envBool('GLOSS_LOG_PROMPTS', v);
-  if ((v = str('GLOSS_MAX_FORWARD_BYTES'))) o.maxForwardBytes = envInt('GLOSS_MAX_FORWARD_BYTES', v);
-  if ((v = str('GLOSS_SCAN_TOKENS'))) o.scanTokens = envInt('GLOSS_SCAN_TOKENS', v);
-  if ((v = str('GLOSS_ALLOW_OPEN_PROXY'))) o.allowOpenProxy = envBool('GLOSS_ALLOW_OPEN_PROXY', v);
-  if ((v = str('GLOSS_CORS_ORIGINS')))
-    o.corsOrigins = v
-      .split(',')
-      .map((x) => x.trim())
-      .filter(Boolean);
+  for (const [name, key, parse] of ENV_SETTINGS) if ((v = str(name))) Object.assign(o, { [key]: parse(name, v) });
   return mergeProxyConfig(cfg, parseProxyConfig(o, 'environment'));
 }
 

@@ -41,6 +41,12 @@ function isWordCp(cp: number): boolean {
   return WORD.test(ch) && !UNSPACED.test(ch);
 }
 
+/** A stretch of text as UTF-16 offsets `[start, end)` (end exclusive): spans, token offsets, cue matches. */
+export interface TextRange {
+  start: number;
+  end: number;
+}
+
 /** True where cutting between i-1 and i would split a grapheme (approximation of UAX #29). */
 export function insideGrapheme(text: string, i: number): boolean {
   if (i <= 0 || i >= text.length) return false;
@@ -90,12 +96,7 @@ export const MAX_WORD_GROWTH = 64;
  * surrounding white space. Returns null when nothing but white space is left.
  * Growth is bounded by MAX_WORD_GROWTH on each side and stops at `floor` on the left.
  */
-export function expandToWords(
-  text: string,
-  start: number,
-  end: number,
-  floor = 0,
-): { start: number; end: number } | null {
+export function expandToWords(text: string, start: number, end: number, floor = 0): TextRange | null {
   let s = snapBackward(text, start);
   let e = snapForward(text, end);
   if (s < e) {

@@ -2,5 +2,5 @@
 export * from './schema.ts';
 export * from './match.ts';
 export { renderGloss, MAX_SPAN_IN_GLOSS } from './render.ts';
-export { expandToWords, phraseEnd, snapBackward, snapForward, insideGrapheme } from './boundaries.ts';
+export { expandToWords, phraseEnd, snapBackward, snapForward, insideGrapheme, type TextRange } from './boundaries.ts';
 export { scoreGate, type GateResult } from './gate.ts';

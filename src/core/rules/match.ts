@@ -1,23 +1,17 @@
 // Fires rules on per-token feature activations: thresholds, spans merged and grown to whole words,
 // per-rule limits, dedupe, ranking and the cap. Pure and deterministic; never throws on rules.
-import { expandToWords, phraseEnd } from './boundaries.ts';
+import { expandToWords, phraseEnd, type TextRange } from './boundaries.ts';
 import { scoreGate, type GateResult } from './gate.ts';
 import type { TaggedWord } from './pos.ts';
 import { probeTokens, scoreProbe } from './probe.ts';
 import { renderGloss } from './render.ts';
 import type { Gate, Rule } from './schema.ts';
 
-/** Where one detector token lies in the prompt text (the tokenizer's offsets). */
-export interface TokenOffset {
-  /** UTF-16 offsets into the text, end exclusive. */
-  start: number;
-  end: number;
-}
+/** Where one detector token lies in the prompt text (the tokenizer's offsets, UTF-16, end exclusive). */
+export type TokenOffset = TextRange;
 
 /** A stretch of the prompt: UTF-16 offsets `[start, end)` and the text they cover. */
-export interface Span {
-  start: number;
-  end: number;
+export interface Span extends TextRange {
   text: string;
 }
 
@@ -108,9 +102,7 @@ function usableTokens(text: string, tokens: readonly TokenOffset[]): number[] {
   return out;
 }
 
-interface Run {
-  start: number;
-  end: number;
+interface Run extends TextRange {
   peak: number;
   tokens: number[];
 }
@@ -168,15 +160,10 @@ export const CUE_LOOKBEHIND = 128;
  * none does: a cue may begin before the firing words ("three times fewer" when the latent fires on
  * "times") but must touch them; several touching matches ("ratio", "2:3") are quoted together.
  */
-export function cueOverlap(
-  cue: RegExp,
-  text: string,
-  start: number,
-  end: number,
-): { start: number; end: number } | undefined {
+export function cueOverlap(cue: RegExp, text: string, start: number, end: number): TextRange | undefined {
   // A cue is a short phrase: start looking a little before the span, so long prompts stay linear.
   cue.lastIndex = Math.max(0, start - CUE_LOOKBEHIND);
-  let out: { start: number; end: number } | undefined;
+  let out: TextRange | undefined;
   for (let m = cue.exec(text); m && m.index < end; m = cue.exec(text)) {
     const e = m.index + m[0].length;
     if (m[0].length === 0)
