@@ -41,7 +41,7 @@ if (!existsSync(join(TRAINED, 'head.safetensors'))) {
       detectorModel: new Uint8Array(await readFile(join(tmp, 'detector.onnx'))),
       tokenizer: new Uint8Array(await readFile(join(tmp, 'tokenizer.json'))),
       detector: det.detector,
-      head, // fp32: the head of a few latents is tiny, and int8 buys nothing there
+      head, // as trained: float16 W_enc when head.safetensors stores it so (a wide head), else fp32
       features: featuresFile,
       rules: parseRules(JSON.parse(await read('rules.json'))),
       card: await read('card.md'),

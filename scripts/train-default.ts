@@ -19,6 +19,7 @@ import { devFigures, devSection } from '../offline-training/evaluate/dev-figures
 import { buildReadmeCorpus } from './readme-corpus.ts';
 import {
   crossValidateProbe,
+  fitContextGate,
   fitFigurativeProbe,
   probeRows,
   withExtra,
@@ -195,10 +196,23 @@ else {
       verbIdx: Number(r.verb_idx),
       label: (Number(r.label) ? 1 : 0) as 0 | 1,
     }));
-  const train = await probeRows(runner, tagger, uses(vua('train')));
-  const val = await probeRows(runner, tagger, uses(vua('val')));
-  const mohx = await probeRows(runner, tagger, uses(join(SHARED, 'data/metaphor/MOH-X.csv')));
-  await runner.release();
+  // The probe's context gate first (the threshold is chosen for the whole rule): prose sentences vs README sentences and math question sentences.
+  const sentencesOf = (t: string) => t.split(/(?<=[.?!])\s+/).filter((x) => x.length > 0);
+  const context = await fitContextGate(runner, [
+    ...vuaSentences.slice(0, 3000).map((text, i) => ({ id: `vua:${i}`, text, label: 1 as const, corpus: 'vua_train' })),
+    ...general
+      .filter((g) => g.corpus === 'npm_readmes')
+      .slice(0, 3000)
+      .map((g) => ({ ...g, label: 0 as const })),
+    ...mathTexts
+      .slice(4000, 4500)
+      .flatMap(sentencesOf)
+      .slice(0, 1500)
+      .map((text, i) => ({ id: `gsm8k:${i}`, text, label: 0 as const, corpus: 'gsm8k_train' })),
+  ]);
+  const train = await probeRows(runner, tagger, uses(vua('train')), context.gate);
+  const val = await probeRows(runner, tagger, uses(vua('val')), context.gate);
+  const mohx = await probeRows(runner, tagger, uses(join(SHARED, 'data/metaphor/MOH-X.csv')), context.gate);
   const fit = fitFigurativeProbe(
     withExtra(
       train,
@@ -210,9 +224,12 @@ else {
     runner.width,
   );
   const cv = crossValidateProbe(train, mohx, runner.width, fit.l1, fit.threshold);
+  await runner.release();
+  fit.probe.context = context.gate;
   figurative = {
     ...fit,
     evidence: {
+      context_gate_held_out: context.heldOut,
       mohx_10fold: {
         precision: +cv.precision.toFixed(4),
         recall: +cv.recall.toFixed(4),
@@ -263,6 +280,8 @@ const exportArgs = (evaluation?: string, sections?: string) => [
   'models/default',
   '--trained-out',
   'models/default/trained',
+  // The figurative probe's ~850 latents make the head wide: float16 storage keeps the Worker upload small.
+  '--f16-head',
   '--training-data',
   TRAINING_DATA + (sections ? '\n\n' + sections : ''),
 ];

@@ -8,6 +8,7 @@ type Dev = Awaited<ReturnType<typeof runDevChecks>>;
 export function devFigures(d: Dev): Record<string, number> {
   const g3 = d.goal3_gsm8k_heldout;
   const g4 = d.goal4_figurative_vua_test;
+  const cv = d.goal4_figurative_mohx.cross_validated_10fold;
   return {
     general_english_math_gloss_rate: d.goal1_general_english.math_glossed_share,
     general_english_keyword_rate: d.goal1_general_english.keyword_matcher_share,
@@ -30,6 +31,15 @@ export function devFigures(d: Dev): Record<string, number> {
     vua_test_figurative_share: g4.figurative_share,
     vua_test_all_figurative_f1: g4.all_figurative_f1,
     vua_test_per_verb_majority_f1: g4.per_verb_majority.f1,
+    vua_test_in_task_prompt_figurative_precision: d.goal4_figurative_vua_test_in_task_prompt.precision,
+    vua_test_in_task_prompt_figurative_recall: d.goal4_figurative_vua_test_in_task_prompt.recall,
+    ...(cv
+      ? {
+          mohx_10fold_figurative_precision: cv.precision,
+          mohx_10fold_figurative_recall: cv.recall,
+          mohx_10fold_figurative_auc: cv.auc,
+        }
+      : {}),
     mohx_figurative_precision: d.goal4_figurative_mohx.precision,
     mohx_figurative_recall: d.goal4_figurative_mohx.recall,
     mohx_figurative_share: d.goal4_figurative_mohx.figurative_share,
@@ -45,6 +55,10 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 export function devSection(d: Dev): string {
   const g3 = d.goal3_gsm8k_heldout;
   const g4 = d.goal4_figurative_vua_test;
+  const mx = d.goal4_figurative_mohx;
+  const tp = d.goal4_figurative_vua_test_in_task_prompt;
+  const cv = mx.cross_validated_10fold;
+  const mxBase = `figurative share ${mx.figurative_share.toFixed(3)}; all-figurative F1 ${mx.all_figurative_f1.toFixed(3)}; per-verb majority (10-fold) F1 ${mx.per_verb_majority_10fold.f1.toFixed(3)}`;
   const or = (x: number[]) => `${x[0].toFixed(2)} [${x[1].toFixed(2)}, ${x[2].toFixed(2)}]`;
   return [
     '## Dev checks (data the miner never read)',
@@ -58,7 +72,13 @@ export function devSection(d: Dev): string {
     `| of those, with the right family (goal >= 50%) | ${pct(d.goal2_traps.right_family_share_of_glossed)} | keyword matcher ${pct(d.goal2_traps.keyword_matcher_right_family_share_of_glossed)} |`,
     `| held-out GSM8K (${g3.questions} questions x 4 GPT-3 models): failure odds ratio, math gloss vs none, MH within length quartile x model (goal >= 1.5, CI above 1) | ${or(g3.gloss_mh_or)}, glossed ${pct(g3.glossed_share)} | keyword matcher ${or(g3.keyword_matcher_mh_or)}; length-only AUC ${g3.length_only_auc.toFixed(3)} |`,
     `| VUA test verb uses (${g4.verb_uses}): figurative gloss precision / recall (goal: precision >= share + 0.15, recall >= 0.30) | ${g4.precision.toFixed(3)} / ${g4.recall.toFixed(3)}, AUC ${g4.auc.toFixed(3)} | figurative share ${g4.figurative_share.toFixed(3)}; all-figurative F1 ${g4.all_figurative_f1.toFixed(3)}; per-verb majority P/R/F1 ${g4.per_verb_majority.precision.toFixed(3)} / ${g4.per_verb_majority.recall.toFixed(3)} / ${g4.per_verb_majority.f1.toFixed(3)} |`,
-    `| MOH-X verb uses (${d.goal4_figurative_mohx.verb_uses}; no training step reads MOH-X): figurative gloss precision / recall | ${d.goal4_figurative_mohx.precision.toFixed(3)} / ${d.goal4_figurative_mohx.recall.toFixed(3)}, AUC ${d.goal4_figurative_mohx.auc.toFixed(3)} | figurative share ${d.goal4_figurative_mohx.figurative_share.toFixed(3)}; all-figurative F1 ${d.goal4_figurative_mohx.all_figurative_f1.toFixed(3)}; per-verb majority (10-fold) F1 ${d.goal4_figurative_mohx.per_verb_majority_10fold.f1.toFixed(3)} |`,
+    `| the first ${tp.verb_uses} of those verb uses inside a task prompt ("${tp.prompt.replace(/\n/g, ' ')}"): precision / recall | ${tp.precision.toFixed(3)} / ${tp.recall.toFixed(3)} | figurative share ${tp.figurative_share.toFixed(3)} |`,
+    ...(cv
+      ? [
+          `| MOH-X verb uses (${cv.n}), 10-fold cross-validation (each fold's probe fitted on VUA train and the other folds; not through the bundle): precision / recall | ${cv.precision.toFixed(3)} / ${cv.recall.toFixed(3)}, AUC ${cv.auc.toFixed(3)} | ${mxBase} |`,
+        ]
+      : []),
+    `| MOH-X verb uses (${mx.verb_uses}${mx.in_probe_training ? "; in the probe's training data, so in-sample" : '; no training step reads MOH-X'}): figurative gloss precision / recall | ${mx.precision.toFixed(3)} / ${mx.recall.toFixed(3)}, AUC ${mx.auc.toFixed(3)} | ${mxBase} |`,
     `| chat prompts with a figurative gloss, of ${d.goal1_chat_prompts.prompts} | ${d.goal4_figurative_mohx.chat_prompts_with_figurative_gloss} | |`,
   ].join('\n');
 }

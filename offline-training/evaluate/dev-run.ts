@@ -149,8 +149,13 @@ export async function runDevChecks(o: DevCheckOptions) {
     const glossOr = mhOddsRatio(quartileTables(rows));
     const kwOr = mhOddsRatio(quartileTables(kwRows));
 
-    // 4. Figurative glosses at verb uses (VUA test; MOH-X, which no step of training reads).
-    const verbChecks = async (rows: readonly Record<string, string>[]) => {
+    // 4. Figurative glosses at verb uses (VUA test; MOH-X, which the figurative probe is fitted on, so
+    // its figure here is in-sample and the rule's evidence carries the 10-fold cross-validated one).
+    // `wrap` puts the sentence inside a prompt (a task instruction), at offset `at` of the text sent.
+    const verbChecks = async (
+      rows: readonly Record<string, string>[],
+      wrap: (sentence: string, verb: string) => { text: string; at: number } = (text) => ({ text, at: 0 }),
+    ) => {
       const pred: boolean[] = [];
       const score: number[] = [];
       const labels: (0 | 1)[] = [];
@@ -160,10 +165,11 @@ export async function runDevChecks(o: DevCheckOptions) {
         const words = s.split(' ');
         const vi = Number(r.verb_idx);
         if (!(vi >= 0 && vi < words.length)) continue;
-        let start = 0;
+        const w = wrap(s, words[vi]);
+        let start = w.at;
         for (let i = 0; i < vi; i++) start += words[i].length + 1;
         const end = start + words[vi].length;
-        const o = await rewrite(s);
+        const o = await rewrite(w.text);
         const hit = o.fired.filter(
           (f) => familyOf(f.ruleId) === 'figurative' && f.span.start < end && f.span.end > start,
         );
@@ -178,7 +184,15 @@ export async function runDevChecks(o: DevCheckOptions) {
     const figPred = vt.pred;
     const figScore = vt.score;
     const gold = vt.labels;
+    // The same VUA test verb uses (the first 1500) asked about in a task prompt, as an app would send them.
+    const task = 'Is the verb "{verb}" used metaphorically in the following sentence? Answer yes or no.\n\n';
+    const inTask = await verbChecks(vuaTest.slice(0, 1500), (sentence, verb) => {
+      const head = task.replace('{verb}', verb);
+      return { text: head + sentence, at: head.length };
+    });
+    const inTaskFig = binaryScores(inTask.pred, inTask.labels);
     const mx = await verbChecks(mohx);
+    const figRule = engine.rules.find((r) => r.family === 'figurative' && r.probe);
     const mxFig = binaryScores(mx.pred, mx.labels);
     // Per-verb majority on MOH-X by 10-fold cross-validation (folds by row index).
     const mxMajority: boolean[] = [];
@@ -267,7 +281,18 @@ export async function runDevChecks(o: DevCheckOptions) {
         per_verb_majority: { precision: r3(majority.precision), recall: r3(majority.recall), f1: r3(majority.f1) },
         goal: 'precision >= share + 0.15, recall >= 0.30',
       },
+      goal4_figurative_vua_test_in_task_prompt: {
+        verb_uses: inTask.labels.length,
+        prompt: task.trim(),
+        figurative_share: r3(inTaskFig.base),
+        precision: r3(inTaskFig.precision),
+        recall: r3(inTaskFig.recall),
+      },
       goal4_figurative_mohx: {
+        /** True when the bundle's figurative probe was fitted on MOH-X (its figures here are then in-sample). */
+        in_probe_training: Boolean(figRule?.evidence.datasets.includes('MOH-X')),
+        cross_validated_10fold: (figRule?.evidence as { mohx_10fold?: Record<string, number> } | undefined)
+          ?.mohx_10fold,
         verb_uses: mx.labels.length,
         figurative_share: r3(mxFig.base),
         precision: r3(mxFig.precision),

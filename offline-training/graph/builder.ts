@@ -1,5 +1,6 @@
 // ONNX graph builder: values carry dtype and shape so that architecture code fails at build time
 // with a message naming the op, instead of at session creation with an onnxruntime stack trace.
+import { encodeFloat16 } from '../float16.ts';
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
 import { quantizePerChannelInt8 } from './quantize.ts';
@@ -53,6 +54,8 @@ export class GraphBuildError extends Error {
 export interface LinearOptions {
   /** Per-output-channel symmetric int8 weights. */
   int8?: boolean;
+  /** float16 weight storage, cast to float32 in the graph (half the bytes, fp32 arithmetic); ignored with int8. */
+  float16?: boolean;
   /** How int8 weights are computed with; see quantize.ts for the measured trade-off. */
   int8Form?: Int8Form;
   /**
@@ -426,6 +429,9 @@ export class GraphBuilder {
         const w = this.one('DequantizeLinear', [wq, scale, zero], { axis: 1 }, 'float32', [inDim, outDim]);
         y = this.matmul(x, w);
       }
+    } else if (opts.float16) {
+      const w16 = this.init(`${name}.weight_f16`, encodeFloat16(weight), [inDim, outDim], 'float16');
+      y = this.matmul(x, this.cast(w16, 'float32'));
     } else {
       y = this.matmul(x, this.init(`${name}.weight`, weight, [inDim, outDim], 'float32'));
     }

@@ -14,11 +14,13 @@ export interface SaeHead {
   /** Input normalisation the SAE was trained with: x * scale (1 when none). */
   inputScale?: number;
   int8?: boolean;
+  /** float16 W_enc storage, cast to float32 in the graph: half the bytes of a wide head, fp32 arithmetic. */
+  f16?: boolean;
 }
 
 /**
  * Appends a JumpReLU SAE head to a detector graph: a `features` output [1, T, F] = JumpReLU((resid - b_dec)
- * W_enc + b_enc, threshold) for the head's F latents (int8 W_enc with `head.int8`). Throws when the head's
+ * W_enc + b_enc, threshold) for the head's F latents (int8 W_enc with `head.int8`, float16 storage with `head.f16`). Throws when the head's
  * shapes disagree.
  */
 export function appendSaeHead(detector: Uint8Array, head: SaeHead): Uint8Array {
@@ -36,7 +38,7 @@ export function appendSaeHead(detector: Uint8Array, head: SaeHead): Uint8Array {
   let x: Value = resid;
   if (head.inputScale !== undefined && head.inputScale !== 1) x = gb.mul(x, gb.constF32(head.inputScale));
   x = gb.sub(x, gb.init('sae.b_dec', head.bDec, [head.dIn]));
-  const pre = gb.linear(x, head.wEnc, head.dIn, F, head.bEnc, 'sae.enc', { int8: head.int8 });
+  const pre = gb.linear(x, head.wEnc, head.dIn, F, head.bEnc, 'sae.enc', { int8: head.int8, float16: head.f16 });
   const on = gb.greater(pre, gb.init('sae.threshold', head.threshold, [F]));
   const features = gb.where(on, pre, gb.constF32(0));
   gb.output(features, 'features');

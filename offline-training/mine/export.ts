@@ -24,6 +24,8 @@ export interface ExportOptions {
   candidates?: string;
   out: string;
   int8?: boolean;
+  /** float16 W_enc storage in the head (cast to fp32 in the graph). */
+  f16Head?: boolean;
   name?: string;
   /** SAE metrics.json written by gloss-train sae (fvu, explained_variance, l0, dead_fraction...). */
   saeMetrics?: string;
@@ -61,13 +63,13 @@ export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
   // The head carries the rule latents, the probes' latents and the task gate's latents.
   const featureIds = [
     ...new Set([
-      ...rules.rules.flatMap((r) => [r.feature, ...(r.probe?.features ?? [])]),
+      ...rules.rules.flatMap((r) => [r.feature, ...(r.probe?.features ?? []), ...(r.probe?.context?.features ?? [])]),
       ...(rules.gate?.features ?? []),
     ]),
   ].sort((a, b) => a - b);
   for (const f of featureIds)
     if (!(f >= 0 && f < sae.d_sae)) throw new UsageError(`rule feature ${f} is outside the SAE's ${sae.d_sae} latents`);
-  const head = jumpReluHead(sae, featureIds);
+  const head = { ...jumpReluHead(sae, featureIds), ...(opts.f16Head ? { f16: true } : {}) };
 
   const byFeature = new Map(mining?.candidates.map((c) => [c.feature, c]) ?? []);
   const features: FeaturesFile = parseFeatures({
@@ -82,7 +84,7 @@ export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
           rules.rules.find((r) => r.feature === feature)?.label ??
           (rules.gate?.features.includes(feature)
             ? `task-gate latent (${rules.gate.id})`
-            : `figurative-probe latent (${rules.rules.find((r) => r.probe?.features.includes(feature))?.id})`),
+            : `probe latent (${rules.rules.find((r) => r.probe?.features.includes(feature) || r.probe?.context?.features.includes(feature))?.id})`),
         threshold: Number.isFinite(head.threshold[column]) ? head.threshold[column] : 1e30,
         top_contexts: (c?.top_contexts ?? []).map((x) => ({
           text: x.text,

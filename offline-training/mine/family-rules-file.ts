@@ -130,7 +130,7 @@ export function familyRulesFile(
       scope: 'span',
       placement: 'after-span',
       gloss: rv?.gloss ?? FAMILY_GLOSSES.figurative,
-      priority: -1, // below every math rule
+      priority: -review.rules.length - 2, // below every math rule, cue rules included
       label: `verbs whose SAE code and object's code read as figurative (probe over ${figurative.probe.features.length} latents)`,
       family: 'figurative',
       probe: figurative.probe,

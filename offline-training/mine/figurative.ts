@@ -7,10 +7,12 @@
 import { verbSpan } from '../evaluate/metaphor.ts';
 import { fitSparseLogistic, prf, type PRF, type SparseRow } from '../evaluate/sparse-logistic.ts';
 import { auc } from './stats.ts';
-import { probeTokens } from '../../src/core/rules/probe.ts';
+import { probeTokens, sentenceTokens } from '../../src/core/rules/probe.ts';
+import { scoreGate } from '../../src/core/rules/gate.ts';
 import type { WordTagger } from '../../src/core/rules/pos.ts';
-import type { Probe } from '../../src/core/rules/schema.ts';
+import type { Gate, Probe } from '../../src/core/rules/schema.ts';
 import type { FeatureRunner } from './feature-runner.ts';
+import { pooledRow, trainGate, type GateText, type GateTraining } from './task-gate.ts';
 
 /** One labelled verb use from the VUA / MOH-X verb sets (Gao et al. 2018's release): 1 = figurative, 0 = literal. */
 export interface VerbUse {
@@ -28,6 +30,8 @@ export interface ProbeRows {
   verbs: string[];
   /** Uses whose verb the tagger or the detector's window did not reach (dropped). */
   dropped: number;
+  /** Per row, whether the probe's context gate (when given to probeRows) opens on the verb's sentence. */
+  open?: boolean[];
 }
 
 /** Words after the verb that the probe reads (its object, mostly). */
@@ -36,16 +40,19 @@ export const RIGHT_WORDS = 3;
 /**
  * Pools each verb use's SAE code as the runtime does (probeTokens over `tagger`'s words): per latent, the
  * max over the verb's tokens (columns [0, d_sae)) and over the next `rightWords` words' (columns
- * [d_sae, 2 d_sae)). Sentences run once each.
+ * [d_sae, 2 d_sae)). With `context`, also whether that gate opens on the verb's sentence (as the runtime
+ * pools it). Sentences run once each.
  */
 export async function probeRows(
   runner: FeatureRunner,
   tagger: WordTagger,
   uses: readonly VerbUse[],
+  context?: Gate,
   rightWords = RIGHT_WORDS,
 ): Promise<ProbeRows> {
   const m = runner.width;
-  const out: ProbeRows = { rows: [], y: [], verbs: [], dropped: 0 };
+  const out: ProbeRows = { rows: [], y: [], verbs: [], dropped: 0, ...(context ? { open: [] } : {}) };
+  const identity = new Map(Array.from({ length: m }, (_, j) => [j, j]));
   const bySentence = new Map<string, VerbUse[]>();
   for (const u of uses) bySentence.set(u.sentence, [...(bySentence.get(u.sentence) ?? []), u]);
   for (const [sentence, us] of bySentence) {
@@ -75,6 +82,10 @@ export async function probeRows(
       out.rows.push({ idx, val: Float32Array.from(idx, (j) => code.get(j)!) });
       out.y.push(u.label);
       out.verbs.push(sentence.slice(span![0], span![1]).toLowerCase());
+      if (context)
+        out.open!.push(
+          scoreGate(context, r.acts, m, sentenceTokens(words, words[at].sentence, tokens, usable), identity).open,
+        );
     }
   }
   return out;
@@ -127,7 +138,8 @@ export function precisionThreshold(scores: readonly number[], y: readonly (0 | 1
 
 /**
  * Fits the figurative probe: L1 logistic (class-balanced) on `train`, L1 strength by validation AUC and the
- * threshold by validation precision (precisionThreshold). `m` is the SAE width (rows have 2m columns).
+ * threshold by validation precision (precisionThreshold) of the whole rule: validation rows whose context
+ * gate is closed (`val.open`) count as not fired. `m` is the SAE width (rows have 2m columns).
  * @throws Error when no L1 strength keeps the probe within maxLatents.
  */
 export function fitFigurativeProbe(
@@ -159,7 +171,8 @@ export function fitFigurativeProbe(
     rightWords: RIGHT_WORDS,
     bias: +model.b.toPrecision(6),
   };
-  const scores = val.rows.map((r) => model.predict(r));
+  // The whole rule is judged: where the context gate stays closed the probe never fires.
+  const scores = val.rows.map((r, i) => (val.open && !val.open[i] ? 0 : model.predict(r)));
   const pick = precisionThreshold(scores, val.y, margin);
   const top = features
     .flatMap((f, i) => [
@@ -181,6 +194,7 @@ export function fitFigurativeProbe(
 /** Probe rows with the given extra rows appended `times` times (a small set weighted against a large one). */
 export function withExtra(base: ProbeRows, extra: ProbeRows, idx: readonly number[], times: number): ProbeRows {
   const out: ProbeRows = { rows: [...base.rows], y: [...base.y], verbs: [...base.verbs], dropped: base.dropped };
+  // Fitting reads rows and labels only; gate flags of the mixed set would mean nothing.
   for (let r = 0; r < times; r++)
     for (const i of idx) {
       out.rows.push(extra.rows[i]);
@@ -219,9 +233,31 @@ export function crossValidateProbe(
     const fold = withExtra(base, mohx, rest, opts.times ?? 3);
     const { model } = fitOnce(fold.rows, fold.y, m, l1);
     for (const i of test) {
-      scores.push(model.predict(mohx.rows[i]));
+      scores.push(mohx.open && !mohx.open[i] ? 0 : model.predict(mohx.rows[i]));
       labels.push(mohx.y[i]);
     }
   }
   return { ...prf(scores, labels, threshold), auc: auc(scores, labels), n: labels.length, folds };
+}
+
+/**
+ * The probe's context gate (ProbeSchema `context`): an L1 logistic over sentence-mean-pooled latents,
+ * prose sentences (VUA train, label 1) vs sentences of other kinds (README sentences of npm packages,
+ * GSM8K question sentences: label 0), with the threshold where at most `maxNegativeRate` of held-out
+ * negatives open it. So a figurative gloss lands in prose, never on "make" in "how do I make my site
+ * faster" or "returns" in a SQL request.
+ */
+export async function fitContextGate(
+  runner: FeatureRunner,
+  texts: readonly GateText[],
+  opts: { maxLatents?: number; maxNegativeRate?: number } = {},
+): Promise<GateTraining> {
+  const rows: SparseRow[] = [];
+  for (const t of texts) rows.push(await pooledRow(runner, t.text));
+  return trainGate(texts, rows, runner.width, ['figurative'], {
+    maxLatents: opts.maxLatents ?? 96,
+    maxNegativeRate: opts.maxNegativeRate ?? 0.05,
+    id: 'prose-sentence',
+    label: "the verb's sentence is prose (sentence-mean-pooled SAE latents, L1 logistic)",
+  });
 }

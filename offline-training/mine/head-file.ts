@@ -13,14 +13,14 @@ export interface HeadFile {
 }
 
 /**
- * Writes a head as safetensors (W_enc [dIn, F], b_enc [F], b_dec [dIn], threshold [F]).
+ * Writes a head as safetensors (W_enc [dIn, F], as F16 for a float16 head; b_enc [F], b_dec [dIn], threshold [F]).
  * @param extraMetadata more string metadata (for example which detector form the thresholds belong to)
  */
 export async function saveHead(path: string, h: HeadFile, extraMetadata: Record<string, string> = {}): Promise<void> {
   const F = h.features.length;
   const bytes = encodeSafetensors(
     {
-      W_enc: { dtype: 'F32', shape: [h.head.dIn, F], data: h.head.wEnc },
+      W_enc: { dtype: h.head.f16 ? 'F16' : 'F32', shape: [h.head.dIn, F], data: h.head.wEnc },
       b_enc: { dtype: 'F32', shape: [F], data: h.head.bEnc },
       b_dec: { dtype: 'F32', shape: [h.head.dIn], data: h.head.bDec },
       threshold: { dtype: 'F32', shape: [F], data: h.head.threshold },
@@ -55,6 +55,8 @@ export async function loadHead(path: string): Promise<HeadFile> {
       bEnc: tensorToF32(t('b_enc'), 'b_enc'),
       bDec: tensorToF32(t('b_dec'), 'b_dec'),
       threshold: tensorToF32(t('threshold'), 'threshold'),
+      // A float16 W_enc was a float16 head: rebuilding it so gives the same detector bytes.
+      ...(wEnc.dtype === 'F16' ? { f16: true } : {}),
     },
   };
 }

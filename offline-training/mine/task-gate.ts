@@ -8,11 +8,11 @@ import { auc } from './stats.ts';
 import type { FeatureRunner } from './feature-runner.ts';
 import type { Family, Gate } from '../../src/core/rules/schema.ts';
 
-/** One text for gate training: a math word problem (label 1) or general text (label 0). */
+/** One text for gate training: of the gate's kind (label 1: a math word problem for the task gate) or not (0). */
 export interface GateText {
   id: string;
   text: string;
-  /** 1 = a math word problem, 0 = general text. */
+  /** 1 = of the gate's kind (a math word problem), 0 = other text. */
   label: 0 | 1;
   /** Corpus name, for the evidence. */
   corpus: string;
@@ -44,14 +44,15 @@ export interface GateTraining {
 
 /**
  * Fits the gate on the texts outside a deterministic 25% held-out split, keeps at most `maxLatents`
- * latents (the largest L1 path weights), and sets the threshold on the held-out negatives.
+ * latents (the largest L1 path weights), and sets the threshold on the held-out negatives. `id` and
+ * `label` name it (default: the math task gate).
  */
 export function trainGate(
   texts: readonly GateText[],
   rows: readonly SparseRow[],
   dim: number,
   families: readonly Family[],
-  opts: { maxLatents?: number; maxNegativeRate?: number } = {},
+  opts: { maxLatents?: number; maxNegativeRate?: number; id?: string; label?: string } = {},
 ): GateTraining {
   const maxLatents = opts.maxLatents ?? 48;
   const maxNeg = opts.maxNegativeRate ?? 0.005;
@@ -103,8 +104,8 @@ export function trainGate(
   heldOut.texts = heldIdx.length;
   return {
     gate: {
-      id: 'math-word-problem',
-      label: 'prompt is a math word problem (mean-pooled SAE latents, L1 logistic)',
+      id: opts.id ?? 'math-word-problem',
+      label: opts.label ?? 'prompt is a math word problem (mean-pooled SAE latents, L1 logistic)',
       features: keep,
       pool: 'mean',
       weights,

@@ -4,6 +4,7 @@ import { describe, it, expect } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { appendSaeHead } from '../../offline-training/graph/sae-head.ts';
 import { miniTransformer } from '../helpers/parity-graphs.ts';
+import { decodeFloat16, encodeFloat16 } from '../../offline-training/float16.ts';
 
 describe('appendSaeHead', () => {
   it('adds a features output with known answers and keeps resid', async () => {
@@ -40,6 +41,42 @@ describe('appendSaeHead', () => {
       }
     }
     expect(fired).toBeGreaterThan(0); // the known answer is not all zeros
+  });
+
+  it('stores W_enc as float16 with f16 and computes in fp32 from the rounded weights', async () => {
+    const d = 32,
+      F = 4;
+    // Weights that float16 cannot hold exactly (1/3, 0.1): the head must use their float16 values.
+    const wEnc = Float32Array.from({ length: d * F }, (_, i) => ((i % 7) - 3) / 3 + 0.1);
+    const head = {
+      dIn: d,
+      wEnc,
+      bEnc: new Float32Array(F),
+      bDec: new Float32Array(d),
+      threshold: new Float32Array(F).fill(-1e6), // every pre-activation passes
+    };
+    const ids = [3, 14, 15, 9];
+    const feed = { input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]) };
+    const f32 = appendSaeHead(miniTransformer(), head);
+    const f16 = appendSaeHead(miniTransformer(), { ...head, f16: true });
+    expect(f16.byteLength).toBeLessThan(f32.byteLength - d * F * 2 + 256); // W_enc at 2 bytes a value
+    const [a, b] = await Promise.all(
+      [f32, f16].map(async (m) => {
+        const s = await ort.InferenceSession.create(m);
+        const out = await s.run(feed);
+        return { resid: out.resid.data as Float32Array, feats: out.features.data as Float32Array };
+      }),
+    );
+    const rounded = decodeFloat16(encodeFloat16(wEnc));
+    let maxDiff = 0;
+    for (let t = 0; t < ids.length; t++)
+      for (let f = 0; f < F; f++) {
+        let want = 0;
+        for (let i = 0; i < d; i++) want += a.resid[t * d + i] * rounded[i * F + f];
+        expect(b.feats[t * F + f]).toBeCloseTo(want, 4);
+        maxDiff = Math.max(maxDiff, Math.abs(b.feats[t * F + f] - a.feats[t * F + f]));
+      }
+    expect(maxDiff).toBeGreaterThan(0); // it really is the float16 weights
   });
 
   it('refuses a head whose width does not match resid', () => {

@@ -3,7 +3,7 @@
 import { expandToWords, phraseEnd, type TextRange } from './boundaries.ts';
 import { scoreGate, type GateResult } from './gate.ts';
 import type { TaggedWord } from './pos.ts';
-import { probeTokens, scoreProbe } from './probe.ts';
+import { probeTokens, scoreProbe, sentenceTokens } from './probe.ts';
 import { renderGloss } from './render.ts';
 import type { Gate, Rule } from './schema.ts';
 
@@ -240,10 +240,31 @@ function probeFirings(
     skipped.push({ ruleId: rule.id, reason: 'feature-not-in-bundle' });
     return fired;
   }
+  // The context gate, once per sentence: pooled over the tokens inside the sentence's words.
+  const open = new Map<number, boolean>();
+  const sentenceOpen = (sentence: number): boolean => {
+    let o = open.get(sentence);
+    if (o === undefined) {
+      const toks = sentenceTokens(words, sentence, input.tokens, usable);
+      o = scoreGate(probe.context!, input.activations, input.numFeatures, toks, input.featureColumns).open;
+      open.set(sentence, o);
+      if (!o) {
+        const ws = words.filter((x) => x.sentence === sentence);
+        const [start, end] = [ws[0].start, ws[ws.length - 1].end];
+        skipped.push({
+          ruleId: rule.id,
+          reason: 'gate-closed',
+          span: { start, end, text: input.text.slice(start, end) },
+        });
+      }
+    }
+    return o;
+  };
   words.forEach((w, at) => {
     if (!w.verb) return;
     const toks = probeTokens(words, at, probe.rightWords, input.tokens, usable);
     if (!toks.word.length) return; // past the detector's window: no activations for it
+    if (probe.context && !sentenceOpen(w.sentence)) return;
     const p = scoreProbe(probe, input.activations, input.numFeatures, input.featureColumns, toks);
     if (p === undefined || p < rule.threshold) return;
     fired.push({

@@ -8,6 +8,8 @@ export interface TaggedWord {
   end: number;
   /** A verb that carries meaning: not an auxiliary, copula, modal or particle ("had to", "is", "out"). */
   verb: boolean;
+  /** Index of the sentence the word is in (0-based, in text order). */
+  sentence: number;
 }
 
 /** Cuts a text into words and tags the main verbs (TaggedWord), in text order. */
@@ -32,15 +34,17 @@ export function loadWordTagger(): Promise<WordTagger> {
   loading ??= import('compromise/two').then(({ default: nlp }) => (text: string) => {
     const sentences = nlp(text).json({ offset: true, terms: { offset: true } }) as { terms: Term[] }[];
     const out: TaggedWord[] = [];
-    for (const s of sentences)
+    sentences.forEach((s, sentence) => {
       for (const t of s.terms) {
         if (t.offset.length <= 0) continue; // contractions' implied words ("I'm" -> "am") have no text
         out.push({
           start: t.offset.start,
           end: t.offset.start + t.offset.length,
           verb: t.tags.includes('Verb') && !t.tags.some((g) => FUNCTION_VERB.has(g)),
+          sentence,
         });
       }
+    });
     return out;
   });
   return loading;

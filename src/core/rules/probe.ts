@@ -34,6 +34,22 @@ export function probeTokens(
   return { word, right };
 }
 
+/**
+ * The tokens inside sentence `sentence` of `words` (from its first word's start to its last word's end): what a
+ * probe's context gate pools. Empty when no word is in that sentence.
+ */
+export function sentenceTokens(
+  words: readonly TaggedWord[],
+  sentence: number,
+  tokens: readonly { start: number; end: number }[],
+  usable: readonly number[],
+): number[] {
+  const ws = words.filter((w) => w.sentence === sentence);
+  if (!ws.length) return [];
+  const [start, end] = [ws[0].start, ws[ws.length - 1].end];
+  return usable.filter((t) => tokens[t].start < end && tokens[t].end > start);
+}
+
 /** Max over `toks` of column `col` of row-major activations [T, numFeatures]; 0 for no tokens (JumpReLU codes are >= 0). */
 function maxOver(activations: Float32Array, numFeatures: number, toks: readonly number[], col: number): number {
   let m = 0;

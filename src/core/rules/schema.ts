@@ -80,6 +80,30 @@ export const EvidenceSchema = z.looseObject({
 });
 
 /**
+ * The bundle's task gate: a logistic classifier over prompt-pooled SAE activations that says whether
+ * a prompt is of the kind the governed rule families were mined on (math word problems), so those
+ * rules never fire in code, e-mails or prose. Score = sigmoid(bias + sum_i weights[i] * pool_i),
+ * pool_i = mean (or max) over the prompt's tokens of latent features[i]; open when score >= threshold.
+ */
+export const GateSchema = z
+  .strictObject({
+    id: Slug,
+    label: z.string().trim().min(1).max(120),
+    /** SAE latent ids; each must be in features.json. */
+    features: z.array(z.number().int().nonnegative()).min(1),
+    pool: z.enum(['mean', 'max']),
+    weights: z.array(z.number()),
+    bias: z.number(),
+    threshold: Probability,
+    /** The rule families that fire only when the gate is open. */
+    families: z.array(FamilySchema).min(1),
+    evidence: z.looseObject({}).optional(),
+  })
+  .refine((g) => g.weights.length === g.features.length, {
+    message: 'weights must have one entry per feature',
+    path: ['weights'],
+  });
+/**
  * A probe rule's classifier (issue 14, figurative verbs): logistic regression over SAE latents pooled at
  * the words the POS tagger tags as main verbs. Score = sigmoid(bias + sum_i word[i] * max over the verb's
  * tokens of latent features[i] + right[i] * max over the next `rightWords` words' tokens); the rule fires
@@ -97,6 +121,12 @@ export const ProbeSchema = z
     right: z.array(z.number()),
     rightWords: z.number().int().min(1).max(8),
     bias: z.number(),
+    /**
+     * A context gate pooled over the tokens of the verb's sentence: the probe fires only in sentences of
+     * the kind it was fitted on (prose, not code, instructions or math problems). Its `families` name
+     * the probe rule's family.
+     */
+    context: GateSchema.optional(),
   })
   .refine((p) => p.word.length === p.features.length && p.right.length === p.features.length, {
     message: 'word and right must have one weight per feature',
@@ -147,30 +177,6 @@ export const RuleSchema = z.strictObject({
   draft: z.boolean().optional(),
 });
 
-/**
- * The bundle's task gate: a logistic classifier over prompt-pooled SAE activations that says whether
- * a prompt is of the kind the governed rule families were mined on (math word problems), so those
- * rules never fire in code, e-mails or prose. Score = sigmoid(bias + sum_i weights[i] * pool_i),
- * pool_i = mean (or max) over the prompt's tokens of latent features[i]; open when score >= threshold.
- */
-export const GateSchema = z
-  .strictObject({
-    id: Slug,
-    label: z.string().trim().min(1).max(120),
-    /** SAE latent ids; each must be in features.json. */
-    features: z.array(z.number().int().nonnegative()).min(1),
-    pool: z.enum(['mean', 'max']),
-    weights: z.array(z.number()),
-    bias: z.number(),
-    threshold: Probability,
-    /** The rule families that fire only when the gate is open. */
-    families: z.array(FamilySchema).min(1),
-    evidence: z.looseObject({}).optional(),
-  })
-  .refine((g) => g.weights.length === g.features.length, {
-    message: 'weights must have one entry per feature',
-    path: ['weights'],
-  });
 /** A bundle's task gate, as validated by GateSchema. */
 export type Gate = z.infer<typeof GateSchema>;
 
