@@ -16,6 +16,7 @@ const suites: Record<string, () => Promise<void>> = {
   sae: async () => (await import('./sae.ts')).benchSae(rounds),
   rewrite: async () => (await import('./rewrite.ts')).benchRewrite(rounds),
   proxy: async () => (await import('./proxy.ts')).benchProxy(rounds),
+  probe: async () => (await import('./probe.ts')).benchProbe(rounds),
 };
 const chosen = positionals.length ? positionals : Object.keys(suites);
 for (const name of chosen) {

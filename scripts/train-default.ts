@@ -18,7 +18,9 @@ import { runDevChecks } from '../offline-training/evaluate/dev-run.ts';
 import { devFigures, devSection } from '../offline-training/evaluate/dev-figures.ts';
 import { buildReadmeCorpus } from './readme-corpus.ts';
 import {
+  concatRows,
   crossValidateProbe,
+  detokenizedUses,
   fitContextGate,
   fitFigurativeProbe,
   probeRows,
@@ -26,6 +28,7 @@ import {
   type FigurativeProbe,
 } from '../offline-training/mine/figurative.ts';
 import { loadWordTagger } from '../src/core/rules/pos.ts';
+import { detokenize } from '../offline-training/evaluate/detokenize.ts';
 import { createFeatureRunner } from '../offline-training/mine/feature-runner.ts';
 import { loadSae } from '../offline-training/sae/format.ts';
 
@@ -59,7 +62,8 @@ const TRAINING_DATA = [
   "- SAE: TopK (k = 32) on the detector's hidden states over the 7,473 GSM8K training questions and the 15,516 VUA training sentences (5% of rows held out for the SAE figures), seed 1.",
   '- Task gate: L1 logistic over prompt-mean-pooled latents, 4,000 GSM8K training questions (math) vs 3,000 VUA training sentences and the README sentences of 70% of the npm packages this repository installs (general English); threshold set so that at most 2% of held-out general texts open it, or as the review sets it.',
   "- Family rules: latents that fire on the phrases of one misreading family (cue patterns in offline-training/mine/misreadings.ts) in GSM8K training questions, at a threshold where at least 70% of their firings are such phrases; token-correlate test (injection into VUA sentences, paraphrase of the math phrase); misreadings labelled from the four GPT-3 models' solutions vs the reference calculator steps on the mining split (70% of GSM8K test questions by id, seed 0), pooled with the model as a stratum.",
-  "- Cue rules: a reviewed latent and a lexical cue (a regular expression in the rule's `cue`) must both touch the phrase; the latent is the one that covers most of the cue's matches in GSM8K training questions (and fewest in VUA training sentences) at its JumpReLU threshold (scripts/mine-cues.ts); a cue rule that glosses at least 10 mining-split questions ships only if its failure odds ratio there (Mantel-Haenszel within length quartile x model) is at least 1 (rarer ones ship on their gloss alone), and its gloss is written for the wording its cue admits. Cue rules on latents no family mining proposed show support 0, lift 0 and q 1 in the rules table (nothing was mined for them); their mining-split counts and odds ratios are in their evidence.",
+  "- Cue rules: a reviewed latent and a lexical cue (a regular expression in the rule's `cue`) must both touch the phrase; the latent is the one that covers most of the cue's matches in GSM8K training questions (and fewest in VUA training sentences) at its JumpReLU threshold (scripts/mine-cues.ts); each cue rule's failure odds ratio on the mining split (Mantel-Haenszel within length quartile x model, scripts/rule-odds.ts) is in the review; rules for classic trap phrasings ship even where it is below 1 (LLMs mostly read them right) as long as the any-gloss odds ratio stays at or above 1.5, and each gloss is written for the wording its cue admits. Cue rules on latents no family mining proposed show support 0, lift 0 and q 1 in the rules table (nothing was mined for them); their mining-split counts and odds ratios are in their evidence.",
+  "- Figurative rule: one probe rule, an L1 logistic read-out (class-balanced) of the SAE latents at a main verb (compromise's POS tags; max over the verb's tokens) and over its next three words, fitted on VUA train verb uses plus MOH-X (weighted x 3), at most 1,000 latents, L1 strength by VUA val AUC; its context gate is an L1 logistic over sentence-mean-pooled latents, 3,000 VUA train sentences (prose) vs 3,000 README sentences and 1,500 GSM8K question sentences, open for at most 5% of held-out negatives; the probe's threshold is the lowest at which the whole rule reaches precision >= figurative share + 0.2 on VUA val. MOH-X is scored by 10-fold cross-validation (each fold's probe fitted on VUA train and the other nine folds).",
   "- Rules: accepted, with ids, by a person (scripts/default-review.json) among those candidates; the rest stay drafts and do not ship. In the rules table, support is the outcome rows (question x model, mining split) misread in the rule's family where it fires; lift is the odds ratio of any failure when it fires (Mantel-Haenszel over models) and q its CMH p-value (not corrected); held-out figures are the dev checks.",
   '- Figures below: dev checks (offline-training/evaluate/dev-run.ts) on data the miner never read: VUA test and MOH-X sentences, README sentences of the other 30% of packages, 100 hand-written chat prompts and 49 hand-written math traps (test/data/dev), the held-out 30% of GSM8K test questions.',
 ].join('\n');
@@ -199,7 +203,13 @@ else {
   // The probe's context gate first (the threshold is chosen for the whole rule): prose sentences vs README sentences and math question sentences.
   const sentencesOf = (t: string) => t.split(/(?<=[.?!])\s+/).filter((x) => x.length > 0);
   const context = await fitContextGate(runner, [
-    ...vuaSentences.slice(0, 3000).map((text, i) => ({ id: `vua:${i}`, text, label: 1 as const, corpus: 'vua_train' })),
+    // VUA is tokenized ("hopes ."): as people write it too, so the gate learns prose, not the spacing.
+    ...vuaSentences
+      .slice(0, 3000)
+      .map((text, i) => ({ id: `vua:${i}`, text: detokenize(text).text, label: 1 as const, corpus: 'vua_train' })),
+    ...vuaSentences
+      .slice(3000, 4000)
+      .map((text, i) => ({ id: `vua-tok:${i}`, text, label: 1 as const, corpus: 'vua_train_tokenized' })),
     ...general
       .filter((g) => g.corpus === 'npm_readmes')
       .slice(0, 3000)
@@ -210,8 +220,14 @@ else {
       .slice(0, 1500)
       .map((text, i) => ({ id: `gsm8k:${i}`, text, label: 0 as const, corpus: 'gsm8k_train' })),
   ]);
-  const train = await probeRows(runner, tagger, uses(vua('train')), context.gate);
-  const val = await probeRows(runner, tagger, uses(vua('val')), context.gate);
+  // Each verb use twice: as tokenized in the corpus and as people write it.
+  const both = async (f: string) =>
+    concatRows(
+      await probeRows(runner, tagger, uses(f), context.gate),
+      await probeRows(runner, tagger, detokenizedUses(uses(f)), context.gate),
+    );
+  const train = await both(vua('train'));
+  const val = await both(vua('val'));
   const mohx = await probeRows(runner, tagger, uses(join(SHARED, 'data/metaphor/MOH-X.csv')), context.gate);
   const fit = fitFigurativeProbe(
     withExtra(

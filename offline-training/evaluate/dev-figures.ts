@@ -31,6 +31,8 @@ export function devFigures(d: Dev): Record<string, number> {
     vua_test_figurative_share: g4.figurative_share,
     vua_test_all_figurative_f1: g4.all_figurative_f1,
     vua_test_per_verb_majority_f1: g4.per_verb_majority.f1,
+    vua_test_detokenized_figurative_precision: d.goal4_figurative_vua_test_detokenized.precision,
+    vua_test_detokenized_figurative_recall: d.goal4_figurative_vua_test_detokenized.recall,
     vua_test_in_task_prompt_figurative_precision: d.goal4_figurative_vua_test_in_task_prompt.precision,
     vua_test_in_task_prompt_figurative_recall: d.goal4_figurative_vua_test_in_task_prompt.recall,
     ...(cv
@@ -72,6 +74,7 @@ export function devSection(d: Dev): string {
     `| of those, with the right family (goal >= 50%) | ${pct(d.goal2_traps.right_family_share_of_glossed)} | keyword matcher ${pct(d.goal2_traps.keyword_matcher_right_family_share_of_glossed)} |`,
     `| held-out GSM8K (${g3.questions} questions x 4 GPT-3 models): failure odds ratio, math gloss vs none, MH within length quartile x model (goal >= 1.5, CI above 1) | ${or(g3.gloss_mh_or)}, glossed ${pct(g3.glossed_share)} | keyword matcher ${or(g3.keyword_matcher_mh_or)}; length-only AUC ${g3.length_only_auc.toFixed(3)} |`,
     `| VUA test verb uses (${g4.verb_uses}): figurative gloss precision / recall (goal: precision >= share + 0.15, recall >= 0.30) | ${g4.precision.toFixed(3)} / ${g4.recall.toFixed(3)}, AUC ${g4.auc.toFixed(3)} | figurative share ${g4.figurative_share.toFixed(3)}; all-figurative F1 ${g4.all_figurative_f1.toFixed(3)}; per-verb majority P/R/F1 ${g4.per_verb_majority.precision.toFixed(3)} / ${g4.per_verb_majority.recall.toFixed(3)} / ${g4.per_verb_majority.f1.toFixed(3)} |`,
+    `| the same verb uses as people write them ("didn't", "hopes."; the corpus has "did n't", "hopes ."): precision / recall | ${d.goal4_figurative_vua_test_detokenized.precision.toFixed(3)} / ${d.goal4_figurative_vua_test_detokenized.recall.toFixed(3)} | figurative share ${d.goal4_figurative_vua_test_detokenized.figurative_share.toFixed(3)} |`,
     `| the first ${tp.verb_uses} of those verb uses inside a task prompt ("${tp.prompt.replace(/\n/g, ' ')}"): precision / recall | ${tp.precision.toFixed(3)} / ${tp.recall.toFixed(3)} | figurative share ${tp.figurative_share.toFixed(3)} |`,
     ...(cv
       ? [

@@ -5,9 +5,11 @@
 // code and its object's code carries the context a metaphor lives in. The codes are pooled by the
 // runtime's own probeTokens over the runtime's own word tagger, so the edge computes what was fitted.
 import { verbSpan } from '../evaluate/metaphor.ts';
+import { detokenize } from '../evaluate/detokenize.ts';
 import { fitSparseLogistic, prf, type PRF, type SparseRow } from '../evaluate/sparse-logistic.ts';
 import { auc } from './stats.ts';
-import { probeTokens, sentenceTokens } from '../../src/core/rules/probe.ts';
+import { probeTokens, tokensIn } from '../../src/core/rules/probe.ts';
+import { splitSentences, tagSentence } from '../../src/core/rules/pos.ts';
 import { scoreGate } from '../../src/core/rules/gate.ts';
 import type { WordTagger } from '../../src/core/rules/pos.ts';
 import type { Gate, Probe } from '../../src/core/rules/schema.ts';
@@ -20,6 +22,16 @@ export interface VerbUse {
   /** Word index of the verb in the space-separated sentence. */
   verbIdx: number;
   label: 0 | 1;
+  /** The verb's UTF-16 `[start, end)` in `sentence`, where it is not word verbIdx of a space split (detokenized text). */
+  span?: [number, number];
+}
+
+/** The same uses written as people write (evaluate/detokenize.ts), the verb's offsets carried over. */
+export function detokenizedUses(uses: readonly VerbUse[]): VerbUse[] {
+  return uses.map((u) => {
+    const d = detokenize(u.sentence);
+    return { ...u, sentence: d.text, span: d.words[u.verbIdx] };
+  });
 }
 
 /** Verb uses as probe inputs: sparse rows over 2 x d_sae columns (the verb's latents, then the right context's). */
@@ -55,16 +67,18 @@ export async function probeRows(
   const identity = new Map(Array.from({ length: m }, (_, j) => [j, j]));
   const bySentence = new Map<string, VerbUse[]>();
   for (const u of uses) bySentence.set(u.sentence, [...(bySentence.get(u.sentence) ?? []), u]);
-  for (const [sentence, us] of bySentence) {
-    const r = await runner.run(sentence);
-    const words = tagger(sentence);
+  for (const [text, us] of bySentence) {
+    const r = await runner.run(text);
     const tokens = r.offsets.map(([start, end]) => ({ start, end }));
     const usable = tokens.flatMap((t, i) => (t.end > t.start ? [i] : []));
+    // As the runtime: our sentences, each tagged on its own, the gate pooled over the sentence's tokens.
+    const sentences = splitSentences(text).map((span) => ({ span, words: tagSentence(tagger, text, span) }));
     for (const u of us) {
-      const span = verbSpan(sentence, u.verbIdx);
-      const at = span ? words.findIndex((w) => w.start < span[1] && w.end > span[0]) : -1;
-      const toks = at >= 0 ? probeTokens(words, at, rightWords, tokens, usable) : undefined;
-      if (!toks?.word.length) {
+      const vs = u.span ?? verbSpan(text, u.verbIdx);
+      const sent = vs && sentences.find((x) => x.span.start < vs[1] && x.span.end > vs[0]);
+      const at = sent ? sent.words.findIndex((w) => w.start < vs![1] && w.end > vs![0]) : -1;
+      const toks = sent && at >= 0 ? probeTokens(sent.words, at, rightWords, tokens, usable) : undefined;
+      if (!sent || !toks?.word.length) {
         out.dropped++;
         continue;
       }
@@ -81,11 +95,8 @@ export async function probeRows(
       const idx = Int32Array.from(code.keys());
       out.rows.push({ idx, val: Float32Array.from(idx, (j) => code.get(j)!) });
       out.y.push(u.label);
-      out.verbs.push(sentence.slice(span![0], span![1]).toLowerCase());
-      if (context)
-        out.open!.push(
-          scoreGate(context, r.acts, m, sentenceTokens(words, words[at].sentence, tokens, usable), identity).open,
-        );
+      out.verbs.push(text.slice(vs[0], vs[1]).toLowerCase());
+      if (context) out.open!.push(scoreGate(context, r.acts, m, tokensIn(sent.span, tokens, usable), identity).open);
     }
   }
   return out;
@@ -149,7 +160,7 @@ export function fitFigurativeProbe(
   opts: ProbeFitOptions = {},
 ): FigurativeProbe {
   const maxLatents = opts.maxLatents ?? 1000;
-  const margin = opts.margin ?? 0.25;
+  const margin = opts.margin ?? 0.2;
   let best: { l1: number; auc: number; fit: ReturnType<typeof fitOnce> } | undefined;
   for (const l1 of opts.l1Grid ?? [0.0025, 0.003, 0.0035, 0.004]) {
     const fit = fitOnce(train.rows, train.y, m, l1);
@@ -188,6 +199,17 @@ export function fitFigurativeProbe(
     l1: best.l1,
     val: { ...pick, auc: best.auc, share: val.y.filter(Boolean).length / Math.max(1, val.y.length), n: val.y.length },
     top,
+  };
+}
+
+/** Two sets of probe rows as one (for example a corpus as tokenized and as people write it). */
+export function concatRows(a: ProbeRows, b: ProbeRows): ProbeRows {
+  return {
+    rows: [...a.rows, ...b.rows],
+    y: [...a.y, ...b.y],
+    verbs: [...a.verbs, ...b.verbs],
+    dropped: a.dropped + b.dropped,
+    ...(a.open && b.open ? { open: [...a.open, ...b.open] } : {}),
   };
 }
 

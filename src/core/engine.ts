@@ -100,7 +100,7 @@ export class GlossEngine {
           featureColumns: this.columns,
           rules: this.rules,
           gate: this.bundle.rules?.gate,
-          words: this.tagger?.(text),
+          tagger: this.tagger,
           options: match,
         })
       : { fired: [], skipped: [], gate: undefined };

@@ -9,19 +9,51 @@
 // side, about the threshold on the other), and a rule fires or not on a small difference next to
 // its own threshold. So: activations agree within `tol` or jump at the latent's threshold, and
 // fired rules agree except where an activation of the rule's feature lies within `tol` of the
-// rule's threshold.
+// rule's threshold. A probe rule (a logistic over many latents) fires or not on a probability next
+// to its threshold, or where its context gate flipped.
 import { matchRules, type FiredRule } from '../../src/core/rules/match.ts';
 import type { Gate, Rule } from '../../src/core/rules/schema.ts';
 
 export interface RuntimeAnswer {
   activations: ArrayLike<number>;
-  fired: Pick<FiredRule, 'ruleId' | 'span'>[];
+  /** `peak` (a probe rule's probability) is needed to explain probe-rule differences. */
+  fired: (Pick<FiredRule, 'ruleId' | 'span'> & { peak?: number })[];
+  /** Rules held back, with why: a probe's context gate closed on a sentence explains its verbs there. */
+  skipped?: { ruleId: string; reason: string; span?: { start: number; end: number } }[];
   /** The task gate's verdict, for bundles with a gate. */
   gate?: { score: number; open: boolean };
 }
 
 /** A gate score this close to the gate's threshold may fall on either side on another runtime. */
 export const GATE_TOL = 0.05;
+
+/**
+ * A probe rule's probability this close above its threshold may fall below it on another runtime: its
+ * logit sums the small activation differences of all its latents (and a JumpReLU jump of one of them).
+ */
+export const PROBE_TOL = 0.1;
+
+/**
+ * A probe rule fired on one side only is explained when its probability there is within PROBE_TOL of the
+ * threshold, or the other side's context gate closed on the sentence (the gate pools near-equal activations).
+ */
+function probeDifferenceExplained(rule: Rule, on: RuntimeAnswer, off: RuntimeAnswer): boolean {
+  const keys = new Set(off.fired.filter((f) => f.ruleId === rule.id).map((f) => `${f.span.start}-${f.span.end}`));
+  return on.fired
+    .filter((f) => f.ruleId === rule.id && !keys.has(`${f.span.start}-${f.span.end}`))
+    .every(
+      (f) =>
+        (f.peak !== undefined && f.peak - rule.threshold <= PROBE_TOL) ||
+        (off.skipped ?? []).some(
+          (s) =>
+            s.ruleId === rule.id &&
+            s.reason === 'gate-closed' &&
+            s.span !== undefined &&
+            s.span.start <= f.span.start &&
+            s.span.end >= f.span.end,
+        ),
+    );
+}
 
 export interface ActivationDiff {
   /** Largest |a - b| over elements that do not jump. */
@@ -92,6 +124,10 @@ export function unexplainedRuleDifferences(
   for (const id of differing) {
     const rule = rules.find((r) => r.id === id)!;
     if (gateFlip && rule.family && gate!.families.includes(rule.family)) continue;
+    if (rule.probe) {
+      if (!probeDifferenceExplained(rule, a, b) || !probeDifferenceExplained(rule, b, a)) unexplained.push(id);
+      continue;
+    }
     const c = columns.get(rule.feature)!;
     let near = false;
     for (const acts of [a.activations, b.activations])

@@ -66,12 +66,21 @@ describe.skipIf(!existsSync(`${DIR}/manifest.json`))('models/default', () => {
     }
     const rules = bundle.rules!;
     expect(rules.rules.length).toBeGreaterThan(2);
-    // Reviewed rules only, each with its misreading family, placed after the whole phrase.
+    // Reviewed rules only, each with its misreading family; math glosses go after the whole phrase,
+    // the figurative probe's right after its verb.
+    const columnsOf = new Set(bundle.features!.features.map((f) => f.feature));
     for (const r of rules.rules) {
       expect(r.draft).toBeUndefined();
       expect(r.family).toBeDefined();
-      expect(r.placement).toBe('after-phrase');
+      expect(r.placement).toBe(r.probe ? 'after-span' : 'after-phrase');
+      if (r.probe) {
+        expect(r.family).toBe('figurative');
+        expect(r.threshold).toBeLessThanOrEqual(1);
+        for (const f of [...r.probe.features, ...(r.probe.context?.features ?? [])])
+          expect(columnsOf.has(f)).toBe(true);
+      }
     }
+    expect(rules.rules.filter((r) => r.probe)).toHaveLength(1);
     // The task gate governs every math family, and its latents are in the head.
     const columns = new Set(bundle.features!.features.map((f) => f.feature));
     expect(rules.gate?.features.every((f) => columns.has(f))).toBe(true);

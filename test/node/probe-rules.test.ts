@@ -4,7 +4,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { parseRules, type Rule } from '../../src/core/rules/schema.ts';
 import { matchRules, type MatchInput } from '../../src/core/rules/match.ts';
-import { loadWordTagger, type WordTagger } from '../../src/core/rules/pos.ts';
+import { loadWordTagger, splitSentences, tagSentence, type WordTagger } from '../../src/core/rules/pos.ts';
 import { probeTokens } from '../../src/core/rules/probe.ts';
 
 const evidence = { support: 10, lift: 0, q_value: 1, datasets: ['VUA train'] };
@@ -31,7 +31,7 @@ beforeAll(async () => {
 
 /** One token per word of the text (offsets from the tagger), activations [T, 2]: columns of latents 7 and 9. */
 function input(text: string, acts: Record<string, [number, number]>, rules: Rule[] = [figurative]): MatchInput {
-  const words = tag(text);
+  const words = splitSentences(text).flatMap((s) => tagSentence(tag, text, s));
   const data = new Float32Array(words.length * 2);
   words.forEach((w, i) => data.set(acts[text.slice(w.start, w.end)] ?? [0, 0], i * 2));
   return {
@@ -44,11 +44,23 @@ function input(text: string, acts: Record<string, [number, number]>, rules: Rule
       [9, 1],
     ]),
     rules,
-    words,
+    tagger: tag,
   };
 }
 
-describe('word tagger (compromise)', () => {
+describe('sentences and the word tagger (compromise)', () => {
+  it('cuts sentences after . ! ? before white space and at line breaks, trimmed', () => {
+    const text = ' Prices soared. Did they?  Yes! v1.2 is out\nNext line';
+    expect(splitSentences(text).map((s) => text.slice(s.start, s.end))).toEqual([
+      'Prices soared.',
+      'Did they?',
+      'Yes!',
+      'v1.2 is out',
+      'Next line',
+    ]);
+    expect(splitSentences('   ')).toEqual([]);
+  });
+
   it('tags main verbs with their offsets, not copulas, auxiliaries or nouns', () => {
     const text = 'She has grasped the idea, and the idea is simple.';
     const words = tag(text);
@@ -101,7 +113,7 @@ describe('probe rules', () => {
     const missing = matchRules({ ...i, featureColumns: new Map([[7, 0]]) });
     expect(missing.fired).toEqual([]);
     expect(missing.skipped).toEqual([{ ruleId: 'figurative-verb', reason: 'feature-not-in-bundle' }]);
-    const untagged = matchRules({ ...i, words: undefined });
+    const untagged = matchRules({ ...i, tagger: undefined });
     expect(untagged.skipped).toEqual([{ ruleId: 'figurative-verb', reason: 'untagged' }]);
   });
 
@@ -128,7 +140,7 @@ describe('probe rules', () => {
     expect(r.skipped).toContainEqual({
       ruleId: 'figurative-verb',
       reason: 'gate-closed',
-      span: { start: 15, end: 28, text: 'Run the tests' },
+      span: { start: 15, end: 29, text: 'Run the tests.' },
     });
     // Without the gate both verbs fire.
     expect(matchRules(input(text, acts)).fired.map((f) => f.span.text)).toEqual(['soared', 'Run']);
@@ -136,9 +148,9 @@ describe('probe rules', () => {
 
   it('pools a word over all its tokens and the right context over the next words only', () => {
     const words = [
-      { start: 0, end: 3, verb: false, sentence: 0 },
-      { start: 4, end: 12, verb: true, sentence: 0 },
-      { start: 13, end: 16, verb: false, sentence: 0 },
+      { start: 0, end: 3, verb: false },
+      { start: 4, end: 12, verb: true },
+      { start: 13, end: 16, verb: false },
     ];
     const tokens = [
       { start: 0, end: 3 },

@@ -2,8 +2,8 @@
 // per-rule limits, dedupe, ranking and the cap. Pure and deterministic; never throws on rules.
 import { expandToWords, phraseEnd, type TextRange } from './boundaries.ts';
 import { scoreGate, type GateResult } from './gate.ts';
-import type { TaggedWord } from './pos.ts';
-import { probeTokens, scoreProbe, sentenceTokens } from './probe.ts';
+import type { WordTagger } from './pos.ts';
+import { probeSentences, probeTokens, scoreProbe } from './probe.ts';
 import { renderGloss } from './render.ts';
 import type { Gate, Rule } from './schema.ts';
 
@@ -76,8 +76,8 @@ export interface MatchInput {
   rules: readonly Rule[];
   /** The bundle's task gate (rules.json `gate`), if any. */
   gate?: Gate;
-  /** The text's words with their part of speech (pos.ts), needed by probe rules; without them those rules skip. */
-  words?: readonly TaggedWord[];
+  /** Tags a sentence's words (pos.ts loadWordTagger), needed by probe rules; without it those rules skip. */
+  tagger?: WordTagger;
   options?: MatchOptions;
 }
 
@@ -224,7 +224,10 @@ function latentFirings(
   return fired;
 }
 
-/** A probe rule's firings: each tagged verb whose probe probability is at or above the rule's threshold. */
+/**
+ * A probe rule's firings: each tagged main verb, in a sentence its context gate opens on, whose probe
+ * probability is at or above the rule's threshold. Closed sentences are reported (`gate-closed`).
+ */
 function probeFirings(
   input: MatchInput,
   usable: number[],
@@ -234,53 +237,52 @@ function probeFirings(
   skipped: SkippedRule[],
 ): FiredRule[] {
   const probe = rule.probe!;
-  const words = input.words!;
+  const { text, tokens, activations, numFeatures, featureColumns } = input;
   const fired: FiredRule[] = [];
-  if (probe.features.some((f) => !input.featureColumns.has(f))) {
+  if ([...probe.features, ...(probe.context?.features ?? [])].some((f) => !featureColumns.has(f))) {
     skipped.push({ ruleId: rule.id, reason: 'feature-not-in-bundle' });
     return fired;
   }
-  // The context gate, once per sentence: pooled over the tokens inside the sentence's words.
-  const open = new Map<number, boolean>();
-  const sentenceOpen = (sentence: number): boolean => {
-    let o = open.get(sentence);
-    if (o === undefined) {
-      const toks = sentenceTokens(words, sentence, input.tokens, usable);
-      o = scoreGate(probe.context!, input.activations, input.numFeatures, toks, input.featureColumns).open;
-      open.set(sentence, o);
-      if (!o) {
-        const ws = words.filter((x) => x.sentence === sentence);
-        const [start, end] = [ws[0].start, ws[ws.length - 1].end];
-        skipped.push({
-          ruleId: rule.id,
-          reason: 'gate-closed',
-          span: { start, end, text: input.text.slice(start, end) },
-        });
-      }
+  const sentences = probeSentences(
+    probe,
+    text,
+    tokens,
+    usable,
+    activations,
+    numFeatures,
+    featureColumns,
+    input.tagger!,
+  );
+  for (const { span, open, words } of sentences) {
+    if (!open) {
+      skipped.push({
+        ruleId: rule.id,
+        reason: 'gate-closed',
+        span: { ...span, text: text.slice(span.start, span.end) },
+      });
+      continue;
     }
-    return o;
-  };
-  words.forEach((w, at) => {
-    if (!w.verb) return;
-    const toks = probeTokens(words, at, probe.rightWords, input.tokens, usable);
-    if (!toks.word.length) return; // past the detector's window: no activations for it
-    if (probe.context && !sentenceOpen(w.sentence)) return;
-    const p = scoreProbe(probe, input.activations, input.numFeatures, input.featureColumns, toks);
-    if (p === undefined || p < rule.threshold) return;
-    fired.push({
-      ruleId: rule.id,
-      feature: rule.feature,
-      column,
-      scope: rule.scope,
-      placement,
-      priority: rule.priority,
-      span: { start: w.start, end: w.end, text: input.text.slice(w.start, w.end) },
-      peak: p,
-      threshold: rule.threshold,
-      ratio: p / rule.threshold,
-      tokens: toks.word,
+    words.forEach((w, at) => {
+      if (!w.verb) return;
+      const toks = probeTokens(words, at, probe.rightWords, tokens, usable);
+      if (!toks.word.length) return; // past the detector's window: no activations for it
+      const p = scoreProbe(probe, activations, numFeatures, featureColumns, toks);
+      if (p === undefined || p < rule.threshold) return;
+      fired.push({
+        ruleId: rule.id,
+        feature: rule.feature,
+        column,
+        scope: rule.scope,
+        placement,
+        priority: rule.priority,
+        span: { start: w.start, end: w.end, text: text.slice(w.start, w.end) },
+        peak: p,
+        threshold: rule.threshold,
+        ratio: p / rule.threshold,
+        tokens: toks.word,
+      });
     });
-  });
+  }
   return fired;
 }
 
@@ -336,7 +338,7 @@ export function matchRules(input: MatchInput): MatchResult {
       continue;
     }
     const placement = rule.scope === 'prompt' ? 'note' : rule.placement;
-    if (rule.probe && !input.words) {
+    if (rule.probe && !input.tagger) {
       skipped.push({ ruleId: rule.id, reason: 'untagged' });
       continue;
     }

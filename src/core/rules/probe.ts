@@ -1,8 +1,9 @@
 // Probe rules (issue 14, figurative verbs): a logistic classifier over the SAE latents at a word and
 // at the few words after it (a verb's object decides whether "grasp" is literal), instead of one
-// latent over a threshold. The trainer fits it on labelled verb uses (VUA) and reads the same
-// pooled codes through probeTokens, so training and the edge compute exactly one thing.
-import type { TaggedWord } from './pos.ts';
+// latent over a threshold, with an optional context gate per sentence. The trainer reads the same
+// sentences, gate and pooled codes through these functions, so training and the edge compute one thing.
+import { scoreGate } from './gate.ts';
+import { splitSentences, tagSentence, type TaggedWord, type TextSpan, type WordTagger } from './pos.ts';
 import type { Probe } from './schema.ts';
 
 /** Token indices a probe pools for one word: the word's own tokens and those of the next `rightWords` words. */
@@ -12,14 +13,14 @@ export interface ProbeTokens {
 }
 
 /**
- * The tokens of `words[at]` and of the `rightWords` words after it. A token belongs to a word when their
- * UTF-16 ranges overlap; `usable` lists the text-bearing token indices (special tokens never count).
+ * The tokens of `words[at]` and of the `rightWords` words after it (within `words`, one sentence). A token
+ * belongs to a word when their UTF-16 ranges overlap; `usable` lists the text-bearing token indices.
  */
 export function probeTokens(
   words: readonly TaggedWord[],
   at: number,
   rightWords: number,
-  tokens: readonly { start: number; end: number }[],
+  tokens: readonly TextSpan[],
   usable: readonly number[],
 ): ProbeTokens {
   const w = words[at];
@@ -34,20 +35,9 @@ export function probeTokens(
   return { word, right };
 }
 
-/**
- * The tokens inside sentence `sentence` of `words` (from its first word's start to its last word's end): what a
- * probe's context gate pools. Empty when no word is in that sentence.
- */
-export function sentenceTokens(
-  words: readonly TaggedWord[],
-  sentence: number,
-  tokens: readonly { start: number; end: number }[],
-  usable: readonly number[],
-): number[] {
-  const ws = words.filter((w) => w.sentence === sentence);
-  if (!ws.length) return [];
-  const [start, end] = [ws[0].start, ws[ws.length - 1].end];
-  return usable.filter((t) => tokens[t].start < end && tokens[t].end > start);
+/** The usable tokens that overlap `span` (what a probe's context gate pools for a sentence). */
+export function tokensIn(span: TextSpan, tokens: readonly TextSpan[], usable: readonly number[]): number[] {
+  return usable.filter((t) => tokens[t].start < span.end && tokens[t].end > span.start);
 }
 
 /** Max over `toks` of column `col` of row-major activations [T, numFeatures]; 0 for no tokens (JumpReLU codes are >= 0). */
@@ -77,4 +67,36 @@ export function scoreProbe(
     if (probe.right[i]) z += probe.right[i] * maxOver(activations, numFeatures, at.right, col);
   }
   return 1 / (1 + Math.exp(-z));
+}
+
+/** One sentence as a probe sees it: its span, whether its context gate opened, and (when open) its tagged words. */
+export interface ProbeSentence {
+  span: TextSpan;
+  open: boolean;
+  /** The context gate's score (absent without a gate). */
+  gateScore?: number;
+  /** Tagged words (offsets into the text); empty where the gate stayed closed: those sentences are never tagged. */
+  words: TaggedWord[];
+}
+
+/**
+ * The text's sentences for a probe: each sentence's context gate (pooled over the tokens inside it) and,
+ * only for sentences it opens on (all without a gate), the tagger's words. Tagging is the slow step, so
+ * technical and math sentences, where the gate stays closed, cost no tagging.
+ */
+export function probeSentences(
+  probe: Probe,
+  text: string,
+  tokens: readonly TextSpan[],
+  usable: readonly number[],
+  activations: Float32Array,
+  numFeatures: number,
+  columns: ReadonlyMap<number, number>,
+  tagger: WordTagger,
+): ProbeSentence[] {
+  return splitSentences(text).map((span) => {
+    if (!probe.context) return { span, open: true, words: tagSentence(tagger, text, span) };
+    const g = scoreGate(probe.context, activations, numFeatures, tokensIn(span, tokens, usable), columns);
+    return { span, open: g.open, gateScore: g.score, words: g.open ? tagSentence(tagger, text, span) : [] };
+  });
 }

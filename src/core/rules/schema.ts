@@ -122,9 +122,9 @@ export const ProbeSchema = z
     rightWords: z.number().int().min(1).max(8),
     bias: z.number(),
     /**
-     * A context gate pooled over the tokens of the verb's sentence: the probe fires only in sentences of
-     * the kind it was fitted on (prose, not code, instructions or math problems). Its `families` name
-     * the probe rule's family.
+     * A context gate pooled over the tokens of the verb's sentence (pos.ts splitSentences): the probe fires
+     * only in sentences of the kind it was fitted on (prose, not code, instructions or math problems), and
+     * only those sentences are tagged. Its `families` name the probe rule's family.
      */
     context: GateSchema.optional(),
   })
