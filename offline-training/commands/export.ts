@@ -15,11 +15,7 @@ export const ExportOptions = z
     saeMetrics: flag(z.string().optional(), 'file', 'metrics.json of the SAE'),
     evaluation: flag(z.string().optional(), 'file', 'evaluation.json'),
     int8: flag(z.boolean().default(false), '', 'int8 weights in the SAE head'),
-    f16Head: flag(
-      z.boolean().default(false),
-      '',
-      'float16 W_enc storage in the SAE head, cast to fp32 in the graph (half the bytes of a wide head)',
-    ),
+    f16Head: flag(z.boolean().default(false), '', 'float16 W_enc in the SAE head (half the bytes, fp32 math)'),
     name: flag(z.string().optional(), 'name', 'bundle name'),
     trainedOut: flag(
       z.string().optional(),

@@ -7,20 +7,11 @@ import { matchRules, type MatchInput } from '../../src/core/rules/match.ts';
 import { loadWordTagger, splitSentences, tagSentence, type WordTagger } from '../../src/core/rules/pos.ts';
 import { probeTokens } from '../../src/core/rules/probe.ts';
 
-const evidence = { support: 10, lift: 0, q_value: 1, datasets: ['VUA train'] };
-
 // Latent 7 at the verb says "figurative"; latent 9 in the next words says so too (an abstract object).
 const figurative: Rule = {
-  id: 'figurative-verb',
-  feature: 7,
-  threshold: 0.6,
-  scope: 'span',
-  placement: 'after-span',
-  gloss: '"{span}" is used figuratively here',
-  priority: -1,
-  label: 'figurative verbs',
-  evidence,
-  family: 'figurative',
+  ...{ id: 'figurative-verb', feature: 7, threshold: 0.6, scope: 'span', placement: 'after-span' },
+  ...{ gloss: '"{span}" is used figuratively here', priority: -1, label: 'figurative verbs', family: 'figurative' },
+  evidence: { support: 10, lift: 0, q_value: 1, datasets: ['VUA train'] },
   probe: { pos: 'verb', features: [7, 9], word: [2, 0], right: [0, 2], rightWords: 3, bias: -1 },
 };
 

@@ -173,6 +173,30 @@ export function cueOverlap(cue: RegExp, text: string, start: number, end: number
   return out;
 }
 
+/** One firing of `rule` on `span`: `peak` in the rule's threshold units (activation, or a probe's probability). */
+function firing(
+  rule: Rule,
+  column: number,
+  placement: Rule['placement'],
+  span: Span,
+  peak: number,
+  tokens: number[],
+): FiredRule {
+  return {
+    ruleId: rule.id,
+    feature: rule.feature,
+    column,
+    scope: rule.scope,
+    placement,
+    priority: rule.priority,
+    span,
+    peak,
+    threshold: rule.threshold,
+    ratio: peak / rule.threshold,
+    tokens,
+  };
+}
+
 /** A latent rule's firings: runs of tokens at or above its threshold, grown to words (and phrase), meeting its cue. */
 function latentFirings(
   input: MatchInput,
@@ -206,20 +230,7 @@ function latentFirings(
       if (w) [start, wordsEnd] = [w.start, w.end];
     }
     const end = placement === 'after-phrase' ? phraseEnd(text, wordsEnd) : wordsEnd;
-    const span = { start, end, text: text.slice(start, end) };
-    fired.push({
-      ruleId: rule.id,
-      feature: rule.feature,
-      column,
-      scope: rule.scope,
-      placement,
-      priority: rule.priority,
-      span,
-      peak: run.peak,
-      threshold: rule.threshold,
-      ratio: run.peak / rule.threshold,
-      tokens: run.tokens,
-    });
+    fired.push(firing(rule, column, placement, { start, end, text: text.slice(start, end) }, run.peak, run.tokens));
   }
   return fired;
 }
@@ -268,19 +279,9 @@ function probeFirings(
       if (!toks.word.length) return; // past the detector's window: no activations for it
       const p = scoreProbe(probe, activations, numFeatures, featureColumns, toks);
       if (p === undefined || p < rule.threshold) return;
-      fired.push({
-        ruleId: rule.id,
-        feature: rule.feature,
-        column,
-        scope: rule.scope,
-        placement,
-        priority: rule.priority,
-        span: { start: w.start, end: w.end, text: text.slice(w.start, w.end) },
-        peak: p,
-        threshold: rule.threshold,
-        ratio: p / rule.threshold,
-        tokens: toks.word,
-      });
+      fired.push(
+        firing(rule, column, placement, { start: w.start, end: w.end, text: text.slice(w.start, w.end) }, p, toks.word),
+      );
     });
   }
   return fired;
