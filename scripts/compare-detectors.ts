@@ -188,6 +188,24 @@ function aucCi(scores: readonly number[], y: readonly (0 | 1)[]): { auc: number;
 }
 const ci = (a: { auc: number; lo: number; hi: number }) =>
   `${a.auc.toFixed(3)} [${a.lo.toFixed(2)}, ${a.hi.toFixed(2)}]`;
+/**
+ * A statistic of resampled rows, with a 95% percentile bootstrap interval (1000 resamples of the
+ * n row indices, seeded): used for paired differences, both sides computed on the same resample.
+ */
+function pairedCi(n: number, stat: (idx: number[]) => number): string {
+  const rand = mulberry32(SEED);
+  const boots: number[] = [];
+  for (let b = 0; b < 1000; b++) boots.push(stat(Array.from({ length: n }, () => Math.floor(rand() * n))));
+  boots.sort((a, b) => a - b);
+  const all = Array.from({ length: n }, (_, i) => i);
+  const sign = (x: number) => (x >= 0 ? '+' : '') + x.toFixed(3);
+  return `${sign(stat(all))} [${sign(boots[25])}, ${sign(boots[974])}]`;
+}
+const aucOf = (scores: readonly number[], y: readonly (0 | 1)[], idx: number[]) =>
+  auc(
+    idx.map((i) => scores[i]),
+    idx.map((i) => y[i]),
+  );
 const allPos = (y: readonly (0 | 1)[]) =>
   prf(
     y.map(() => 1),
@@ -253,6 +271,7 @@ interface Result {
   task: { auc: number; transfer: number };
   failure: Record<string, number>;
   extractS: number;
+  scores: { vua: number[]; mohx: number[]; failure: Record<string, number[]> };
 }
 const results: Result[] = [];
 const taskSplit = (() => {
@@ -262,6 +281,11 @@ const taskSplit = (() => {
   return { train: order.slice(0, half), test: order.slice(half) };
 })();
 const models = [...new Set(outcomes.flatMap((o) => o.outcomes.map((m) => m.model)))].sort();
+// Questions every model answered, so that the failure figures of all models pair by question.
+const failRows = outcomes.filter((o) => models.every((m) => o.outcomes.some((x) => x.model === m)));
+const failY = Object.fromEntries(
+  models.map((m) => [m, failRows.map((o) => (o.outcomes.find((x) => x.model === m)!.correct ? 0 : 1) as 0 | 1)]),
+);
 
 for (const c of candidates) {
   process.stderr.write(`compare-detectors: ${c.name}: building\n`);
@@ -303,17 +327,14 @@ for (const c of candidates) {
 
   // (c) failure per GPT-3 model, 5-fold CV grouped by question.
   const failure: Record<string, number> = {};
+  const failScores: Record<string, number[]> = {};
   for (const m of models) {
-    const rows = outcomes.filter((o) => o.outcomes.some((x) => x.model === m));
-    const scores = crossValidatedScores(
-      rows.map((o) => f.prompts.get(o.prompt)!),
-      rows.map((o) => (o.outcomes.find((x) => x.model === m)!.correct ? 0 : 1)),
-      { folds: 5, seed: SEED, groups: rows.map((o) => o.id) },
+    failScores[m] = crossValidatedScores(
+      failRows.map((o) => f.prompts.get(o.prompt)!),
+      failY[m],
+      { folds: 5, seed: SEED, groups: failRows.map((o) => o.id) },
     );
-    failure[m] = auc(
-      scores,
-      rows.map((o) => !o.outcomes.find((x) => x.model === m)!.correct),
-    );
+    failure[m] = auc(failScores[m], failY[m]);
   }
 
   results.push({
@@ -336,6 +357,7 @@ for (const c of candidates) {
     },
     failure,
     extractS,
+    scores: { vua: testScores, mohx: mohxScores, failure: failScores },
   });
 }
 
@@ -354,18 +376,13 @@ const times = await interleaved(sessions, rounds);
 
 // ---- the tables ----
 const baselineFailure: Record<string, number> = {};
-for (const m of models) {
-  const rows = outcomes.filter((o) => o.outcomes.some((x) => x.model === m));
-  baselineFailure[m] = auc(
-    rows.map((o) => o.prompt.length),
-    rows.map((o) => !o.outcomes.find((x) => x.model === m)!.correct),
-  );
-}
+const failLength = failRows.map((o) => o.prompt.length);
+for (const m of models) baselineFailure[m] = auc(failLength, failY[m]);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const fmt3 = (x: number) => x.toFixed(3);
 const pos = (y: (0 | 1)[]) => y.filter(Boolean).length;
 console.log(
-  `compare-detectors: seed ${SEED}; VUA train ${vua.train.length} verbs (of ${vuaTrainAll.length}), val ${vua.val.length}, test ${vua.test.length} (${pos(vuaTestY)} metaphorical); MOH-X ${mohx.length} (${pos(mohxY)} metaphorical); task ${gsmQuestions.length} GSM8K train questions vs ${vuaSentences.length} VUA sentences, half held out; failure ${outcomes.length} GSM8K test questions x ${models.length} models, 5-fold CV by question; int8 detectors; linear probes on the residual stream (no SAE)`,
+  `compare-detectors: seed ${SEED}; VUA train ${vua.train.length} verbs (of ${vuaTrainAll.length}), val ${vua.val.length}, test ${vua.test.length} (${pos(vuaTestY)} metaphorical); MOH-X ${mohx.length} (${pos(mohxY)} metaphorical); task ${gsmQuestions.length} GSM8K train questions vs ${vuaSentences.length} VUA sentences, half held out; failure ${failRows.length} GSM8K test questions x ${models.length} models, 5-fold CV by question; int8 detectors; linear probes on the residual stream (no SAE)`,
 );
 printTable(
   '(a) metaphor at the verb (mean|max of its pieces): VUA test AUC [95% bootstrap CI], F1 (threshold from val); MOH-X 10-fold CV AUC, F1 at 0.5',
@@ -414,7 +431,7 @@ printTable(
   ],
 );
 printTable(
-  `(c) GSM8K failure AUC per GPT-3 model, prompt-mean-pooled probe, 5-fold CV by question (${outcomes.length} questions)`,
+  `(c) GSM8K failure AUC per GPT-3 model, prompt-mean-pooled probe, 5-fold CV by question (${failRows.length} questions)`,
   ['detector', ...models, 'mean'],
   [
     ...results.map((r) => [r.name, ...models.map((m) => fmt3(r.failure[m])), fmt3(mean(Object.values(r.failure)))]),
@@ -424,6 +441,19 @@ printTable(
       fmt3(mean(Object.values(baselineFailure))),
     ],
   ],
+);
+const ref = results.find((r) => r.name === 'use-lite-L1');
+printTable(
+  'paired differences, 95% bootstrap CI over rows (questions for failure): metaphor AUC minus the default detector (use-lite-L1); mean failure AUC over the 4 models minus length-only',
+  ['detector', 'VUA AUC - default', 'MOH-X AUC - default', 'failure AUC - length'],
+  results.map((r) => [
+    r.name,
+    ref ? pairedCi(vuaTestY.length, (i) => aucOf(r.scores.vua, vuaTestY, i) - aucOf(ref.scores.vua, vuaTestY, i)) : '-',
+    ref ? pairedCi(mohxY.length, (i) => aucOf(r.scores.mohx, mohxY, i) - aucOf(ref.scores.mohx, mohxY, i)) : '-',
+    pairedCi(failRows.length, (i) =>
+      mean(models.map((m) => aucOf(r.scores.failure[m], failY[m], i) - aucOf(failLength, failY[m], i))),
+    ),
+  ]),
 );
 printTable(
   `(d) size and onnxruntime-node latency at T=128 (${rounds} interleaved rounds; Worker: 10 MB compressed in all, onnxruntime wasm 3.7 MB of it)`,
@@ -444,7 +474,7 @@ if (values.out) {
       {
         seed: SEED,
         n: N,
-        results,
+        results: results.map(({ scores: _scores, ...r }) => r),
         baselineFailure,
         latencyMs: Object.fromEntries(results.map((r) => [r.name, median(times[r.name])])),
       },
