@@ -111,6 +111,28 @@ describe.skipIf(!existsSync(`${DIR}/manifest.json`))('models/default', () => {
     }
   });
 
+  it('glosses figurative verbs in prose, not literal ones, and none in a technical request', async () => {
+    const engine = await GlossEngine.create(bundle, ortNodeBackend());
+    const figurative = async (p: string) => {
+      const out = await engine.rewrite(p);
+      return { out, verbs: out.fired.filter((f) => engine.rulesById.get(f.ruleId)?.probe).map((f) => f.span.text) };
+    };
+    // Probabilities measured about 0.13 above the threshold (and 0.12 below for "drank").
+    const shattered = await figurative('The news shattered her hopes.');
+    expect(shattered.verbs).toEqual(['shattered']);
+    expect(shattered.out.inserted.map((i) => i.gloss)).toEqual([
+      expect.stringContaining('"shattered" is used figuratively'),
+    ]);
+    expect((await figurative('Her words cut deep, but he buried his anger.')).verbs).toContain('cut');
+    expect((await figurative('He ate an apple and drank some water.')).verbs).toEqual([]);
+    // "returns" scores high, but the sentence is no prose: the context gate keeps it closed, untagged.
+    const sql = await figurative('Write a SQL query that returns the latest order per customer.');
+    expect(sql.out.fired).toEqual([]);
+    expect(sql.out.skipped).toContainEqual(
+      expect.objectContaining({ ruleId: 'figurative-verb', reason: 'gate-closed' }),
+    );
+  });
+
   it('fires the same rules on onnxruntime-node and onnxruntime-web over a few hundred real prompts', async () => {
     // 200 GSM8K test questions + 200 VUA sentences where ../shared is here, and the prompts above.
     const prompts = [...PROMPTS, ...(haveRealPrompts() ? realPrompts(200) : [])];
