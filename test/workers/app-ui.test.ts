@@ -22,4 +22,12 @@ describe('explorer on Workers', () => {
     expect((await js.text()).length).toBeGreaterThan(10_000);
     expect((await app().fetch('http://gloss/ui/assets/ort/ort-wasm-simd-threaded.wasm')).status).toBe(404);
   });
+
+  it('says what it is on GET /: the package version and bundle it was packed with', async () => {
+    const res = await app().fetch('http://gloss/');
+    expect(res.status).toBe(200);
+    const about = (await res.json()) as { version: string | null; bundle: string | null };
+    expect(about.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(typeof about.bundle).toBe('string');
+  });
 });

@@ -3,7 +3,7 @@
 // `gloss-bundle-files`; onnxruntime's wasm comes in precompiled. Nothing here runs at global scope
 // beyond building the handler: the engine is created inside the first request.
 import wasmModule from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
-import { files, label, ui } from 'gloss-bundle-files';
+import { bundleName, files, label, ui, version } from 'gloss-bundle-files';
 import { createWorker } from './worker-app.ts';
 
-export default createWorker({ files, label, ui }, wasmModule);
+export default createWorker({ files, label, ui, version, bundleName }, wasmModule);

@@ -1,6 +1,7 @@
 // Node-side build step of the Worker (wrangler.toml's [build] runs `gloss pack-worker`): a
 // verified bundle folder becomes Data modules the Worker entry imports as `gloss-bundle-files`.
 // Never imported by the Worker itself (it reads the file system).
+import { packageVersion } from '../node/embedded.ts';
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadBundle } from '../../core/bundle/load.ts';
@@ -44,6 +45,9 @@ export async function packWorker(o: { bundle: string; out: string }): Promise<{ 
     lines.push(`import f${i} from './${name}.bin';`);
   }
   lines.push(`export const label = ${JSON.stringify(`${manifest.name} (packed from ${o.bundle})`)};`);
+  // What `GET /` reports before the engine loads (the Worker cannot read package.json at run time).
+  lines.push(`export const version = ${JSON.stringify(packageVersion)};`);
+  lines.push(`export const bundleName = ${JSON.stringify(manifest.name)};`);
   lines.push(`export const files = {\n${names.map((n, i) => `  ${JSON.stringify(n)}: f${i},`).join('\n')}\n};`);
   // The explorer page's assets (server-side computation only: onnxruntime-web's wasm for the
   // browser is too large to ship inside a Worker).

@@ -100,7 +100,14 @@ function workerUiAssets(ui: Record<string, FileBytes>): UiAssets {
 
 /** A Worker's `{ fetch }` for a packed bundle and onnxruntime-web's compiled wasm module; the engine loads on first use. */
 export function createWorker(
-  bundle: { files: Record<string, FileBytes>; label: string; ui?: Record<string, FileBytes> },
+  bundle: {
+    files: Record<string, FileBytes>;
+    label: string;
+    ui?: Record<string, FileBytes>;
+    /** The package version and bundle name `GET /` reports (pack.ts writes them). */
+    version?: string;
+    bundleName?: string;
+  },
   wasmModule: WebAssembly.Module,
 ): WorkerHandler {
   let app: ReturnType<typeof createApp> | undefined;
@@ -116,6 +123,7 @@ export function createWorker(
             return GlossEngine.create(loaded, serialized(ortWebBackend(ort, ['wasm'])));
           },
           auth: { bearerToken: env?.GLOSS_BEARER_TOKEN || undefined },
+          about: { version: bundle.version, bundle: bundle.bundleName },
           logger,
           runtimeInfo: () => ({ ortWasmMemoryBytes: ortWasmMemoryBytes() ?? null }),
           proxy,
