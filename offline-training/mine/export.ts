@@ -38,6 +38,18 @@ export interface ExportOptions {
   force?: boolean;
 }
 
+/** A probe latent's label: the one the trainer wrote into the probe rule's evidence, else which probe reads it. */
+function probeLabel(rules: RulesFile, feature: number): string {
+  const rule = rules.rules.find(
+    (r) => r.probe?.features.includes(feature) || r.probe?.context?.features.includes(feature),
+  );
+  const written = (rule?.evidence as { latent_labels?: Record<string, string> } | undefined)?.latent_labels?.[feature];
+  if (written && rule?.probe?.features.includes(feature)) return written;
+  return rule?.probe?.context?.features.includes(feature)
+    ? `context-gate latent of probe rule ${rule.id} (${rule.probe.context.id})`
+    : `probe latent (${rule?.id})`;
+}
+
 /**
  * `gloss-train export`: the bundle folder for the runtime: detector with the SAE head of the rules' features,
  * tokenizer, reviewed rules, features, card and manifest; optionally the small trained parts into `trainedOut`.
@@ -82,9 +94,7 @@ export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
         label:
           c?.label ??
           rules.rules.find((r) => r.feature === feature)?.label ??
-          (rules.gate?.features.includes(feature)
-            ? `task-gate latent (${rules.gate.id})`
-            : `probe latent (${rules.rules.find((r) => r.probe?.features.includes(feature) || r.probe?.context?.features.includes(feature))?.id})`),
+          (rules.gate?.features.includes(feature) ? `task-gate latent (${rules.gate.id})` : probeLabel(rules, feature)),
         threshold: Number.isFinite(head.threshold[column]) ? head.threshold[column] : 1e30,
         top_contexts: (c?.top_contexts ?? []).map((x) => ({
           text: x.text,

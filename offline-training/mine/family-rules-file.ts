@@ -146,6 +146,7 @@ export function familyRulesFile(
         val_recall: +v.recall.toFixed(4),
         val_share: +v.share.toFixed(4),
         top_latents: figurative.top,
+        latent_labels: figurative.labels,
         ...figurative.evidence,
       },
       ...(rv ? {} : { draft: true }),

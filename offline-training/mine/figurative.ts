@@ -112,6 +112,8 @@ export interface FigurativeProbe {
   val: PRF & { auc: number; share: number; n: number };
   /** The latents with the largest weights, for the rule's label and the card. */
   top: { feature: number; part: 'word' | 'right'; weight: number }[];
+  /** Per probe latent, what it is: its weights and the training verbs it fires on most (features.json labels). */
+  labels: Record<number, string>;
 }
 
 /** Options for fitFigurativeProbe. */
@@ -197,6 +199,7 @@ export function fitFigurativeProbe(
     probe,
     threshold: pick.threshold,
     l1: best.l1,
+    labels: latentLabels(probe, train),
     val: { ...pick, auc: best.auc, share: val.y.filter(Boolean).length / Math.max(1, val.y.length), n: val.y.length },
     top,
   };
@@ -211,6 +214,36 @@ export function concatRows(a: ProbeRows, b: ProbeRows): ProbeRows {
     dropped: a.dropped + b.dropped,
     ...(a.open && b.open ? { open: [...a.open, ...b.open] } : {}),
   };
+}
+
+/**
+ * A label per probe latent saying what it fires on: its two weights and the verbs of `rows` where it is
+ * most active at the verb (summed activation), or, for a latent read only after the verb, that it is.
+ */
+export function latentLabels(probe: Probe, rows: ProbeRows): Record<number, string> {
+  const byLatent = new Map<number, Map<string, number>>();
+  const wanted = new Set(probe.features);
+  rows.rows.forEach((r, k) => {
+    for (let i = 0; i < r.idx.length; i++) {
+      if (!wanted.has(r.idx[i])) continue; // word part only: columns [0, d_sae)
+      const m = byLatent.get(r.idx[i]) ?? new Map<string, number>();
+      m.set(rows.verbs[k], (m.get(rows.verbs[k]) ?? 0) + r.val[i]);
+      byLatent.set(r.idx[i], m);
+    }
+  });
+  const out: Record<number, string> = {};
+  probe.features.forEach((f, i) => {
+    const verbs = [...(byLatent.get(f) ?? new Map<string, number>())]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, 3)
+      .map(([v]) => `"${v}"`);
+    const w = `figurative probe: weight ${probe.word[i]} at the verb, ${probe.right[i]} after it`;
+    out[f] = (verbs.length ? `${w}; at verbs fires most on ${verbs.join(', ')}` : `${w}; fires after verbs`).slice(
+      0,
+      200,
+    );
+  });
+  return out;
 }
 
 /** Probe rows with the given extra rows appended `times` times (a small set weighted against a large one). */
