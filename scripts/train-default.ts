@@ -27,7 +27,8 @@ import {
   withExtra,
   type FigurativeProbe,
 } from '../offline-training/mine/figurative.ts';
-import { loadWordTagger } from '../src/core/rules/pos.ts';
+import { loadWordTagger, splitSentences } from '../src/core/rules/pos.ts';
+import { readVerbCsv } from '../offline-training/evaluate/metaphor.ts';
 import { detokenize } from '../offline-training/evaluate/detokenize.ts';
 import { createFeatureRunner } from '../offline-training/mine/feature-runner.ts';
 import { loadSae } from '../offline-training/sae/format.ts';
@@ -194,14 +195,9 @@ if (existsSync(figFile) && statSync(figFile).mtimeMs > saeTime)
 else {
   const runner = await createFeatureRunner(det, await loadSae(join(sae, 'jumprelu')));
   const tagger = await loadWordTagger();
-  const uses = (f: string) =>
-    csvRows(f).map((r) => ({
-      sentence: r.sentence.trim(),
-      verbIdx: Number(r.verb_idx),
-      label: (Number(r.label) ? 1 : 0) as 0 | 1,
-    }));
   // The probe's context gate first (the threshold is chosen for the whole rule): prose sentences vs README sentences and math question sentences.
-  const sentencesOf = (t: string) => t.split(/(?<=[.?!])\s+/).filter((x) => x.length > 0);
+  // Math negatives cut into sentences as the runtime cuts them (the gate is scored per sentence).
+  const sentencesOf = (t: string) => splitSentences(t).map((s) => t.slice(s.start, s.end));
   const context = await fitContextGate(runner, [
     // VUA is tokenized ("hopes ."): as people write it too, so the gate learns prose, not the spacing.
     ...vuaSentences
@@ -221,14 +217,21 @@ else {
       .map((text, i) => ({ id: `gsm8k:${i}`, text, label: 0 as const, corpus: 'gsm8k_train' })),
   ]);
   // Each verb use twice: as tokenized in the corpus and as people write it.
-  const both = async (f: string) =>
-    concatRows(
-      await probeRows(runner, tagger, uses(f), context.gate),
-      await probeRows(runner, tagger, detokenizedUses(uses(f)), context.gate),
+  const both = async (f: string) => {
+    const uses = await readVerbCsv(f);
+    return concatRows(
+      await probeRows(runner, tagger, uses, context.gate),
+      await probeRows(runner, tagger, detokenizedUses(uses), context.gate),
     );
+  };
   const train = await both(vua('train'));
   const val = await both(vua('val'));
-  const mohx = await probeRows(runner, tagger, uses(join(SHARED, 'data/metaphor/MOH-X.csv')), context.gate);
+  const mohx = await probeRows(
+    runner,
+    tagger,
+    await readVerbCsv(join(SHARED, 'data/metaphor/MOH-X.csv')),
+    context.gate,
+  );
   const fit = fitFigurativeProbe(
     withExtra(
       train,

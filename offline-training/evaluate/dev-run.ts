@@ -15,6 +15,7 @@ import { loadEngine } from '../../src/runtime/node/server.ts';
 import type { RewriteOutcome } from '../../src/core/engine.ts';
 import { readOutcomes } from '../llm/outcomes-format.ts';
 import { detokenize } from './detokenize.ts';
+import { verbSpan } from './metaphor.ts';
 import { isHeldOut } from '../mine/associate.ts';
 import { auc } from '../mine/stats.ts';
 import {
@@ -154,12 +155,7 @@ export async function runDevChecks(o: DevCheckOptions) {
     // its figure here is in-sample and the rule's evidence carries the 10-fold cross-validated one).
     // `wrap` gives the text sent for a tokenized sentence and the verb's [start, end) in it (default:
     // the sentence as it is, word verbIdx of its space split).
-    const asIs = (text: string, vi: number) => {
-      const words = text.split(' ');
-      let start = 0;
-      for (let i = 0; i < vi; i++) start += words[i].length + 1;
-      return { text, span: [start, start + words[vi].length] as [number, number] };
-    };
+    const asIs = (text: string, vi: number) => ({ text, span: verbSpan(text, vi)! });
     const verbChecks = async (
       rows: readonly Record<string, string>[],
       wrap: (sentence: string, verbIdx: number) => { text: string; span: [number, number] } = asIs,
@@ -168,6 +164,8 @@ export async function runDevChecks(o: DevCheckOptions) {
       const score: number[] = [];
       const labels: (0 | 1)[] = [];
       const verbs: string[] = [];
+      // Verb uses of one sentence come in a row: its rewrite is computed once for all of them.
+      let last: { text: string; out: RewriteOutcome } | undefined;
       for (const r of rows) {
         const s = r.sentence.trim();
         const words = s.split(' ');
@@ -175,8 +173,8 @@ export async function runDevChecks(o: DevCheckOptions) {
         if (!(vi >= 0 && vi < words.length)) continue;
         const w = wrap(s, vi);
         const [start, end] = w.span;
-        const o = await rewrite(w.text);
-        const hit = o.fired.filter(
+        if (last?.text !== w.text) last = { text: w.text, out: await rewrite(w.text) };
+        const hit = last.out.fired.filter(
           (f) => familyOf(f.ruleId) === 'figurative' && f.span.start < end && f.span.end > start,
         );
         pred.push(hit.length > 0);

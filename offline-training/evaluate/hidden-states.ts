@@ -1,11 +1,7 @@
 // The detector's residual stream itself (no SAE), pooled to words and prompts: what a linear probe
 // reads when detectors are compared before any SAE is trained on them.
-import * as ort from 'onnxruntime-node';
-import { GlossTokenizer } from '../../src/core/tokenizer.ts';
-import { readManifest, readVerified, readVerifiedJson } from '../../src/core/bundle/source.ts';
-import { folderSource } from '../../src/runtime/node/fs-source.ts';
 import type { Manifest } from '../../src/core/bundle/manifest.ts';
-import { UsageError } from '../errors.ts';
+import { openDetector } from '../mine/feature-runner.ts';
 
 /** A text's tokens with offsets and the hidden state after the detector's cut layer. */
 export interface TextResid {
@@ -27,28 +23,15 @@ export interface ResidRunner {
  * detector's `maxTokens` (256 where it names none). Throws UsageError for an unreadable folder.
  */
 export async function createResidRunner(detectorDir: string): Promise<ResidRunner> {
-  const source = folderSource(detectorDir);
-  const manifest = await readManifest(source).catch((e) => {
-    throw new UsageError(`detector ${detectorDir}: ${(e as Error).message}`);
-  });
-  const tokenizer = new GlossTokenizer(await readVerifiedJson<object>(source, manifest, 'tokenizer.json'));
-  const session = await ort.InferenceSession.create(await readVerified(source, manifest, 'detector.onnx'), {
-    graphOptimizationLevel: 'all',
-  });
-  const maxTokens = manifest.detector.maxTokens ?? 256;
-  const d = manifest.detector.hiddenSize;
+  const det = await openDetector(detectorDir);
   return {
-    manifest,
-    d,
+    manifest: det.manifest,
+    d: det.manifest.detector.hiddenSize,
     async run(text) {
-      const enc = tokenizer.encode(text);
-      const ids = enc.ids.slice(0, maxTokens);
-      if (!ids.length) return { offsets: [], resid: new Float32Array(0) };
-      const feed = { input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]) };
-      const out = await session.run(feed, ['resid']);
-      return { offsets: enc.offsets.slice(0, ids.length), resid: out.resid.data as Float32Array };
+      const { offsets, data } = await det.run(text, 'resid');
+      return { offsets, resid: data };
     },
-    release: () => session.release(),
+    release: () => det.release(),
   };
 }
 

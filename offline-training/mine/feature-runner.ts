@@ -46,31 +46,44 @@ export function jumpReluHead(sae: Sae, features?: readonly number[]) {
   return { dIn: d, wEnc, bEnc, bDec, threshold };
 }
 
+/** A detector folder opened on onnxruntime-node (openDetector): its manifest and one output per text. */
+export interface OpenDetector {
+  readonly manifest: Manifest;
+  readonly tokenizer: GlossTokenizer;
+  /**
+   * Tokenizes `text` (cut at the detector's maxTokens, 256 where it names none: mining prompts fit one
+   * window) and runs the graph; `data` is the output row-major [tokens, width], empty for an empty text.
+   */
+  run(
+    text: string,
+    output: string,
+  ): Promise<{ ids: number[]; pieces: string[]; offsets: [number, number][]; data: Float32Array }>;
+  release(): Promise<void>;
+}
+
 /**
- * Runs a detector folder with an SAE on texts and returns per-token feature activations. Throws UsageError when
- * the detector is unreadable or its width differs from the SAE's d_in.
+ * Opens a detector folder (build-detector's output): manifest, tokenizer and a session over its graph,
+ * after `transform` (for example an appended SAE head). Throws UsageError for an unreadable folder, and
+ * whatever `transform` throws.
  */
-export async function createFeatureRunner(detectorDir: string, sae: Sae): Promise<FeatureRunner> {
+export async function openDetector(
+  detectorDir: string,
+  transform: (model: Uint8Array, manifest: Manifest) => Uint8Array = (m) => m,
+): Promise<OpenDetector> {
   const source = folderSource(detectorDir);
   const manifest = await readManifest(source).catch((e) => {
     throw new UsageError(`--detector ${detectorDir}: ${(e as Error).message}`);
   });
-  if (manifest.detector.hiddenSize !== sae.d_in) {
-    throw new UsageError(
-      `SAE d_in ${sae.d_in} does not match the detector's hidden size ${manifest.detector.hiddenSize}`,
-    );
-  }
-  const model = appendSaeHead(await readVerified(source, manifest, 'detector.onnx'), jumpReluHead(sae));
+  const model = await readVerified(source, manifest, 'detector.onnx');
   const tokenizer = new GlossTokenizer(await readVerifiedJson<object>(source, manifest, 'tokenizer.json'));
-  const session = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(transform(model, manifest), { graphOptimizationLevel: 'all' });
   const maxTokens = manifest.detector.maxTokens ?? 256;
   return {
     manifest,
     tokenizer,
-    width: sae.d_sae,
-    async run(text) {
+    async run(text, output) {
       const enc = tokenizer.encode(text);
-      const ids = enc.ids.slice(0, maxTokens); // mining prompts fit one window; longer ones are cut
+      const ids = enc.ids.slice(0, maxTokens);
       const feed = {
         input_ids: new ort.Tensor(
           'int64',
@@ -78,14 +91,38 @@ export async function createFeatureRunner(detectorDir: string, sae: Sae): Promis
           [1, ids.length],
         ),
       };
-      const out = ids.length ? await session.run(feed, ['features']) : undefined;
+      const out = ids.length ? await session.run(feed, [output]) : undefined;
       return {
         ids,
         pieces: enc.tokens.slice(0, ids.length),
         offsets: enc.offsets.slice(0, ids.length),
-        acts: out ? (out.features.data as Float32Array) : new Float32Array(0),
+        data: out ? (out[output].data as Float32Array) : new Float32Array(0),
       };
     },
     release: () => session.release(),
+  };
+}
+
+/**
+ * Runs a detector folder with an SAE on texts and returns per-token feature activations. Throws UsageError when
+ * the detector is unreadable or its width differs from the SAE's d_in.
+ */
+export async function createFeatureRunner(detectorDir: string, sae: Sae): Promise<FeatureRunner> {
+  const det = await openDetector(detectorDir, (model, manifest) => {
+    if (manifest.detector.hiddenSize !== sae.d_in)
+      throw new UsageError(
+        `SAE d_in ${sae.d_in} does not match the detector's hidden size ${manifest.detector.hiddenSize}`,
+      );
+    return appendSaeHead(model, jumpReluHead(sae));
+  });
+  return {
+    manifest: det.manifest,
+    tokenizer: det.tokenizer,
+    width: sae.d_sae,
+    async run(text) {
+      const { data, ...rest } = await det.run(text, 'features');
+      return { ...rest, acts: data };
+    },
+    release: () => det.release(),
   };
 }

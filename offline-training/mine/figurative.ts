@@ -4,10 +4,11 @@
 // identity (make, take, give) at recall under 0.05 each; a sparse logistic read-out of the verb's
 // code and its object's code carries the context a metaphor lives in. The codes are pooled by the
 // runtime's own probeTokens over the runtime's own word tagger, so the edge computes what was fitted.
-import { verbSpan } from '../evaluate/metaphor.ts';
+import { verbSpan, type VerbExample } from '../evaluate/metaphor.ts';
 import { detokenize } from '../evaluate/detokenize.ts';
 import { fitSparseLogistic, prf, type PRF, type SparseRow } from '../evaluate/sparse-logistic.ts';
 import { auc } from './stats.ts';
+import { mulberry32 } from '../random.ts';
 import { probeTokens, tokensIn } from '../../src/core/rules/probe.ts';
 import { splitSentences, tagSentence } from '../../src/core/rules/pos.ts';
 import { scoreGate } from '../../src/core/rules/gate.ts';
@@ -16,12 +17,8 @@ import type { Gate, Probe } from '../../src/core/rules/schema.ts';
 import type { FeatureRunner } from './feature-runner.ts';
 import { pooledRow, trainGate, type GateText, type GateTraining } from './task-gate.ts';
 
-/** One labelled verb use from the VUA / MOH-X verb sets (Gao et al. 2018's release): 1 = figurative, 0 = literal. */
-export interface VerbUse {
-  sentence: string;
-  /** Word index of the verb in the space-separated sentence. */
-  verbIdx: number;
-  label: 0 | 1;
+/** A labelled verb use (evaluate/metaphor.ts readVerbCsv), with the verb's offsets where a space split would not find them. */
+export interface VerbUse extends VerbExample {
   /** The verb's UTF-16 `[start, end)` in `sentence`, where it is not word verbIdx of a space split (detokenized text). */
   span?: [number, number];
 }
@@ -273,11 +270,10 @@ export function crossValidateProbe(
   opts: { folds?: number; times?: number; seed?: number } = {},
 ): PRF & { auc: number; n: number; folds: number } {
   const folds = opts.folds ?? 10;
-  let s = opts.seed ?? 1;
+  const rand = mulberry32(opts.seed ?? 1);
   const order = mohx.y.map((_, i) => i);
   for (let i = order.length - 1; i > 0; i--) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    const j = s % (i + 1);
+    const j = Math.floor(rand() * (i + 1));
     [order[i], order[j]] = [order[j], order[i]];
   }
   const scores: number[] = [];
