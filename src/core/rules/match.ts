@@ -264,7 +264,7 @@ function probeFirings(
     featureColumns,
     input.tagger!,
   );
-  for (const { span, open, words } of sentences) {
+  for (const { span, open, words, tokens: inside } of sentences) {
     if (!open) {
       skipped.push({
         ruleId: rule.id,
@@ -275,7 +275,8 @@ function probeFirings(
     }
     words.forEach((w, at) => {
       if (!w.verb) return;
-      const toks = probeTokens(words, at, probe.rightWords, tokens, usable);
+      // Only the sentence's own tokens: a verb and its next words lie inside it.
+      const toks = probeTokens(words, at, probe.rightWords, tokens, inside);
       if (!toks.word.length) return; // past the detector's window: no activations for it
       const p = scoreProbe(probe, activations, numFeatures, featureColumns, toks);
       if (p === undefined || p < rule.threshold) return;

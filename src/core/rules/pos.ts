@@ -4,15 +4,10 @@
 // Words and tags come from compromise, a well-kept pure-JS library that runs the same in Node,
 // workerd and browsers; it is loaded on demand, so bundles without probe rules never pay its
 // start-up (about half a second to import).
-
-/** A stretch of text: UTF-16 offsets `[start, end)`. */
-export interface TextSpan {
-  start: number;
-  end: number;
-}
+import type { TextRange } from './boundaries.ts';
 
 /** One word of a text as the tagger cut it: UTF-16 offsets `[start, end)` and whether it is a main verb. */
-export interface TaggedWord extends TextSpan {
+export interface TaggedWord extends TextRange {
   /** A verb that carries meaning: not an auxiliary, copula, modal or particle ("had to", "is", "out"). */
   verb: boolean;
 }
@@ -27,8 +22,8 @@ const SENTENCE_END = /[.!?]+["'\u201D\u2019)\]]*(?=\s)|\n/g;
  * The sentences of a text, without their surrounding white space, in order (UTF-16 offsets). Cut after
  * . ! ? followed by white space, and at line breaks; a text without such marks is one sentence.
  */
-export function splitSentences(text: string): TextSpan[] {
-  const out: TextSpan[] = [];
+export function splitSentences(text: string): TextRange[] {
+  const out: TextRange[] = [];
   const push = (start: number, end: number) => {
     while (start < end && /\s/.test(text[start])) start++;
     while (end > start && /\s/.test(text[end - 1])) end--;
@@ -78,7 +73,7 @@ export function loadWordTagger(): Promise<WordTagger> {
 }
 
 /** `tagger` on one sentence of `text`, with the words' offsets moved into `text`. */
-export function tagSentence(tagger: WordTagger, text: string, sentence: TextSpan): TaggedWord[] {
+export function tagSentence(tagger: WordTagger, text: string, sentence: TextRange): TaggedWord[] {
   return tagger(text.slice(sentence.start, sentence.end)).map((w) => ({
     ...w,
     start: w.start + sentence.start,

@@ -3,7 +3,8 @@
 // latent over a threshold, with an optional context gate per sentence. The trainer reads the same
 // sentences, gate and pooled codes through these functions, so training and the edge compute one thing.
 import { scoreGate } from './gate.ts';
-import { splitSentences, tagSentence, type TaggedWord, type TextSpan, type WordTagger } from './pos.ts';
+import type { TextRange } from './boundaries.ts';
+import { splitSentences, tagSentence, type TaggedWord, type WordTagger } from './pos.ts';
 import type { Probe } from './schema.ts';
 
 /** Token indices a probe pools for one word: the word's own tokens and those of the next `rightWords` words. */
@@ -20,7 +21,7 @@ export function probeTokens(
   words: readonly TaggedWord[],
   at: number,
   rightWords: number,
-  tokens: readonly TextSpan[],
+  tokens: readonly TextRange[],
   usable: readonly number[],
 ): ProbeTokens {
   const w = words[at];
@@ -36,7 +37,7 @@ export function probeTokens(
 }
 
 /** The usable tokens that overlap `span` (what a probe's context gate pools for a sentence). */
-export function tokensIn(span: TextSpan, tokens: readonly TextSpan[], usable: readonly number[]): number[] {
+export function tokensIn(span: TextRange, tokens: readonly TextRange[], usable: readonly number[]): number[] {
   return usable.filter((t) => tokens[t].start < span.end && tokens[t].end > span.start);
 }
 
@@ -71,12 +72,14 @@ export function scoreProbe(
 
 /** One sentence as a probe sees it: its span, whether its context gate opened, and (when open) its tagged words. */
 export interface ProbeSentence {
-  span: TextSpan;
+  span: TextRange;
   open: boolean;
   /** The context gate's score (absent without a gate). */
   gateScore?: number;
   /** Tagged words (offsets into the text); empty where the gate stayed closed: those sentences are never tagged. */
   words: TaggedWord[];
+  /** The usable tokens inside the sentence (tokensIn): all a probe on its words reads. */
+  tokens: number[];
 }
 
 /**
@@ -87,7 +90,7 @@ export interface ProbeSentence {
 export function probeSentences(
   probe: Probe,
   text: string,
-  tokens: readonly TextSpan[],
+  tokens: readonly TextRange[],
   usable: readonly number[],
   activations: Float32Array,
   numFeatures: number,
@@ -95,8 +98,10 @@ export function probeSentences(
   tagger: WordTagger,
 ): ProbeSentence[] {
   return splitSentences(text).map((span) => {
-    if (!probe.context) return { span, open: true, words: tagSentence(tagger, text, span) };
-    const g = scoreGate(probe.context, activations, numFeatures, tokensIn(span, tokens, usable), columns);
-    return { span, open: g.open, gateScore: g.score, words: g.open ? tagSentence(tagger, text, span) : [] };
+    const inside = tokensIn(span, tokens, usable);
+    if (!probe.context) return { span, open: true, words: tagSentence(tagger, text, span), tokens: inside };
+    const g = scoreGate(probe.context, activations, numFeatures, inside, columns);
+    const words = g.open ? tagSentence(tagger, text, span) : [];
+    return { span, open: g.open, gateScore: g.score, words, tokens: inside };
   });
 }
