@@ -161,7 +161,7 @@ export function familyRulesFile(
       );
     rules.push({
       id: rv.id,
-      feature: rv.feature!,
+      feature: rv.feature,
       threshold: rv.threshold,
       scope: 'span',
       placement: 'after-phrase',
