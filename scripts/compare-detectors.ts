@@ -26,7 +26,7 @@ import { bestThreshold, prf } from '../offline-training/evaluate/sparse-logistic
 import { KEYWORD_RE, perVerbMajority } from '../offline-training/evaluate/dev-checks.ts';
 import { readOutcomes } from '../offline-training/llm/outcomes-format.ts';
 import { auc } from '../offline-training/mine/stats.ts';
-import { mulberry32 } from '../offline-training/random.ts';
+import { mulberry32 } from '../offline-training/util/random.ts';
 import { interleaved, median } from '../bench/lib/stats.ts';
 import { printTable } from '../bench/lib/table.ts';
 

@@ -15,8 +15,8 @@
 // groups, which is what makes resumed training identical to uninterrupted training.
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { f16BytesToF32 } from '../float16.ts';
-import { mulberry32 } from '../random.ts';
+import { f16BytesToF32 } from '../util/float16.ts';
+import { mulberry32 } from '../util/random.ts';
 
 export { mulberry32 };
 

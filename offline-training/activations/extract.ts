@@ -8,8 +8,8 @@ import { SingleBar, Presets } from 'cli-progress';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { readManifest, readVerified, readVerifiedJson } from '../../src/core/bundle/source.ts';
 import { folderSource } from '../../src/runtime/node/fs-source.ts';
-import { UsageError } from '../errors.ts';
-import { encodeFloat16 } from '../float16.ts';
+import { UsageError } from '../util/errors.ts';
+import { encodeFloat16 } from '../util/float16.ts';
 import { readTexts, type SourceText } from './texts.ts';
 
 /** What extract takes: detector folder, corpus files, output cache folder and how to write it. */

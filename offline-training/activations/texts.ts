@@ -3,8 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { UsageError } from '../errors.ts';
-import { jsonlObjects } from '../jsonl.ts';
+import { UsageError } from '../util/errors.ts';
+import { jsonlObjects } from '../util/jsonl.ts';
 
 /** A text of a corpus with its stable id (`<file>:<line or row>`). */
 export interface SourceText {

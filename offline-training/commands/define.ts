@@ -11,8 +11,8 @@
 // ones, so a misspelt `--dat` is reported as unknown rather than as a missing `--data`.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
-import { UsageError } from '../errors.ts';
-import type { FlagMeta } from '../option-schema.ts';
+import { UsageError } from '../util/errors.ts';
+import type { FlagMeta } from '../util/option-schema.ts';
 
 type Kind = 'boolean' | 'number' | 'string' | 'enum' | 'strings' | 'numbers';
 

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { DEFAULT_API_KEY_ENV } from '../llm/client.ts';
 import { TASK_TYPES, type TaskType } from '../llm/tasks.ts';
-import { flag, int } from '../option-schema.ts';
+import { flag, int } from '../util/option-schema.ts';
 
 /** The endpoint and request options both commands share. */
 export const EndpointOptions = z.object({

@@ -2,10 +2,10 @@
 // of an LLM on original vs glossed prompts.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../util/errors.ts';
 import { runUpliftCli } from '../llm/commands.ts';
 import { defineCommand } from './define.ts';
-import { flag } from '../option-schema.ts';
+import { flag } from '../util/option-schema.ts';
 import { EndpointOptions, UpliftOptions } from './endpoint-options.ts';
 
 /** `gloss-train evaluate` options (the endpoint and uplift ones matter with --uplift only). */

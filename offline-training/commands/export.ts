@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { defineCommand } from './define.ts';
-import { flag } from '../option-schema.ts';
+import { flag } from '../util/option-schema.ts';
 
 /** `gloss-train export` options. */
 export const ExportOptions = z

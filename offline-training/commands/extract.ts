@@ -3,8 +3,8 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { extract, parseShardSpec } from '../activations/extract.ts';
 import { defineCommand } from './define.ts';
-import { flag, int } from '../option-schema.ts';
-import { showProgress } from './progress.ts';
+import { flag, int } from '../util/option-schema.ts';
+import { showProgress } from '../util/progress.ts';
 
 /** `gloss-train extract` options. */
 export const ExtractOptions = z

@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { defineCommand } from './define.ts';
-import { flag, int, range } from '../option-schema.ts';
-import { showProgress } from './progress.ts';
+import { flag, int, range } from '../util/option-schema.ts';
+import { showProgress } from '../util/progress.ts';
 
 /** `gloss-train mine` options. */
 export const MineOptions = z

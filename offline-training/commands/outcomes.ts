@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { runOutcomesCli } from '../llm/commands.ts';
 import { defineCommand } from './define.ts';
-import { flag } from '../option-schema.ts';
+import { flag } from '../util/option-schema.ts';
 import { EndpointOptions } from './endpoint-options.ts';
 
 /** `gloss-train outcomes` options: the task set, the outcomes file, and the endpoint. */

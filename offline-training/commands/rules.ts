@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { defineCommand } from './define.ts';
-import { flag, int, number } from '../option-schema.ts';
+import { flag, int, number } from '../util/option-schema.ts';
 
 /** `gloss-train rules` options. */
 export const RulesOptions = z

@@ -1,10 +1,10 @@
 // gloss-train sae: a TopK SAE trained on an activation cache; every setting of sae/options.ts is a flag.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { flag } from '../option-schema.ts';
+import { flag } from '../util/option-schema.ts';
 import { SaeSettings } from '../sae/options.ts';
 import { defineCommand } from './define.ts';
-import { jobProgress } from './progress.ts';
+import { jobProgress } from '../util/progress.ts';
 
 /** `gloss-train sae` options: the cache, the output folder, and the training settings. */
 export const SaeOptions = z

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { defineCommand } from './define.ts';
-import { flag, int } from '../option-schema.ts';
+import { flag, int } from '../util/option-schema.ts';
 
 /** `gloss-train splice` options. */
 export const SpliceOptions = z

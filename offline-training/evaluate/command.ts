@@ -2,8 +2,8 @@
 // (evaluation.json, what the bundle manifest carries) and in full (evaluation-details.json).
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UsageError } from '../errors.ts';
-import { readJson } from '../read-json.ts';
+import { UsageError } from '../util/errors.ts';
+import { readJson } from '../util/read-json.ts';
 import { parseRules } from '../../src/core/rules/schema.ts';
 import { loadSae } from '../sae/format.ts';
 import { createFeatureRunner } from '../mine/feature-runner.ts';

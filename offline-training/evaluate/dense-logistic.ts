@@ -3,7 +3,7 @@
 // (largest eigenvalue of the standardised Gram matrix, by power iteration). Deterministic.
 // Hidden states differ in scale by orders of magnitude across dimensions (an LLM's outlier
 // dimensions), so features are standardised on the fitting rows first.
-import { mulberry32 } from '../random.ts';
+import { mulberry32 } from '../util/random.ts';
 import { auc } from '../mine/stats.ts';
 
 /** A fitted probe: the probability of the positive class for a feature vector of the fitted width. */

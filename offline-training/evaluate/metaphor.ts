@@ -3,7 +3,7 @@
 // on VUA test; MOH-X by 10-fold cross-validation (regularisation chosen inside each fold).
 import { readFile } from 'node:fs/promises';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../util/errors.ts';
 import type { FeatureRunner } from '../mine/feature-runner.ts';
 import { bestThreshold, fitSparseLogistic, prf, type PRF, type SparseRow } from './sparse-logistic.ts';
 

@@ -2,7 +2,7 @@
 // McNemar's test (exact binomial and chi-square with continuity correction) on the discordant
 // pairs, and a seeded paired bootstrap interval of the accuracy difference.
 import { chiSquare1Sf } from '../mine/stats.ts';
-import { mulberry32 } from '../random.ts';
+import { mulberry32 } from '../util/random.ts';
 
 export { mulberry32 };
 

@@ -1,6 +1,6 @@
 // ONNX graph builder: values carry dtype and shape so that architecture code fails at build time
 // with a message naming the op, instead of at session creation with an onnxruntime stack trace.
-import { encodeFloat16 } from '../float16.ts';
+import { encodeFloat16 } from '../util/float16.ts';
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
 import { quantizePerChannelInt8 } from './quantize.ts';

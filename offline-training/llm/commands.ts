@@ -4,7 +4,7 @@
 // Both print their summary to stdout, progress to stderr (on a TTY), and throw LlmError for
 // expected failures (the CLI prints the message on one line).
 import { readFile, writeFile } from 'node:fs/promises';
-import { jobProgress } from '../commands/progress.ts';
+import { jobProgress } from '../util/progress.ts';
 import { LlmError, resolveEndpoint } from './client.ts';
 import { checkTaskType } from './tasks.ts';
 import { formatOutcomesSummary, runOutcomes, type OutcomesSummary } from './outcomes.ts';

@@ -12,7 +12,7 @@
 // The format is decided per row, so concatenated files work too.
 import { LlmError } from './client.ts';
 import { formatNumber, goldNumber } from './answers.ts';
-import { jsonlObjects, readTextFile } from '../jsonl.ts';
+import { jsonlObjects, readTextFile } from '../util/jsonl.ts';
 
 /** One model's correctness (and answer) on a prompt, whichever outcomes format it came from. */
 export interface CommonOutcome {

@@ -10,7 +10,7 @@
 import { basename, extname } from 'node:path';
 import { LlmError } from './client.ts';
 import { extractNumber, extractYesNo, goldLabel, goldNumber, sameNumber } from './answers.ts';
-import { jsonlObjects, readTextFile } from '../jsonl.ts';
+import { jsonlObjects, readTextFile } from '../util/jsonl.ts';
 
 /** Task kinds: GSM8K-style numeric answers, or yes/no labels. */
 export type TaskType = 'gsm8k' | 'yes-no';

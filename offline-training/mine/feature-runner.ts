@@ -7,7 +7,7 @@ import { readManifest, readVerified, readVerifiedJson } from '../../src/core/bun
 import { folderSource } from '../../src/runtime/node/fs-source.ts';
 import type { Manifest } from '../../src/core/bundle/manifest.ts';
 import type { Sae } from '../sae/model.ts';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../util/errors.ts';
 
 /** A text's tokens with offsets and per-token feature activations [tokens, F]. */
 export interface TextActivations {

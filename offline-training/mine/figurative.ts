@@ -8,7 +8,7 @@ import { verbSpan, type VerbExample } from '../evaluate/metaphor.ts';
 import { detokenize } from '../evaluate/detokenize.ts';
 import { fitSparseLogistic, prf, type PRF, type SparseRow } from '../evaluate/sparse-logistic.ts';
 import { auc } from './stats.ts';
-import { mulberry32 } from '../random.ts';
+import { mulberry32 } from '../util/random.ts';
 import { probeTokens, tokensIn } from '../../src/core/rules/probe.ts';
 import { splitSentences, tagSentence } from '../../src/core/rules/pos.ts';
 import { scoreGate } from '../../src/core/rules/gate.ts';

@@ -2,7 +2,7 @@
 // sheet. The file is meant to be read and edited by a person before it ships.
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../util/errors.ts';
 import { parseRules, type Rule, type RulesFile } from '../../src/core/rules/schema.ts';
 import type { Candidate, MiningResult } from './mine.ts';
 import { wordsOf } from './contexts.ts';

@@ -3,8 +3,8 @@
 // the SAE's training curves and held-out figures, the candidate features' length-controlled
 // association with intervals, the held-out ROC curves, failed examples, and the run's settings.
 import { writeFile } from 'node:fs/promises';
-import { readJson } from '../read-json.ts';
-import { UsageError } from '../errors.ts';
+import { readJson } from '../util/read-json.ts';
+import { UsageError } from '../util/errors.ts';
 import type { MiningResult } from '../mine/mine.ts';
 import type { DetectionEvaluation } from '../evaluate/detection.ts';
 import type { SaeMetricsReport } from '../sae/trainer.ts';

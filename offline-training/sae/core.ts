@@ -3,7 +3,7 @@
 // latents) on onnxruntime, then the TypeScript phases of kernels.ts, split over worker threads.
 // The trainer (trainer.ts) adds data, schedules, checkpoints and metrics; the benchmark times
 // `step` directly.
-import { mulberry32 } from '../random.ts';
+import { mulberry32 } from '../util/random.ts';
 import { createEncoder, type AuxKRequest, type Engine, type SaeEncoder } from './encoder.ts';
 import {
   allocState,

@@ -4,7 +4,7 @@
 // steps ...) or that a resumed run must not see as "given" are applied in resolveOptions
 // (trainer.ts); their rule is the `defaultText` shown in --help.
 import { z } from 'zod';
-import { flag, int, positive, range } from '../option-schema.ts';
+import { flag, int, positive, range } from '../util/option-schema.ts';
 
 /** Every setting of a training run, all optional (`.partial()`; see resolveOptions for the defaults). */
 export const SaeSettings = z

@@ -3,7 +3,7 @@
 // "__metadata__"?: { string: string } }, then the tensor bytes (little-endian, row-major), with
 // offsets relative to the end of the header. No npm package for this is maintained (the only one,
 // `safetensors`, is a 0.0.1 placeholder), and the format is small enough to check fully here.
-import { fromFloat16Bits, toFloat16Bits } from '../float16.ts';
+import { fromFloat16Bits, toFloat16Bits } from '../util/float16.ts';
 import { SaeError } from './errors.ts';
 
 /** safetensors dtypes this reader knows. */

@@ -2,7 +2,7 @@
 // alignment, and encoders for the block formats the tests use (F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K).
 // It writes what the format says, independently of the reader under test (the float16 encoder is
 // shared; the readers decode with their own code).
-import { toFloat16Bits } from '../../offline-training/float16.ts';
+import { toFloat16Bits } from '../../offline-training/util/float16.ts';
 
 export const T = {
   UINT8: 0,

@@ -2,7 +2,7 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeFloat16 } from '../../offline-training/float16.ts';
+import { encodeFloat16 } from '../../offline-training/util/float16.ts';
 
 export interface WriteCacheOptions {
   dtype?: 'float32' | 'float16';

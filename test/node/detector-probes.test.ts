@@ -7,7 +7,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { crossValidatedScores, fitDenseLogistic } from '../../offline-training/evaluate/dense-logistic.ts';
 import { promptPooled, spanPooled, type TextResid } from '../../offline-training/evaluate/hidden-states.ts';
 import { auc } from '../../offline-training/mine/stats.ts';
-import { mulberry32 } from '../../offline-training/random.ts';
+import { mulberry32 } from '../../offline-training/util/random.ts';
 import { buildLlama } from '../../offline-training/graph/llama/index.ts';
 
 /** Rows of width 8: dimension 2 carries the label at a scale of 1000 (an outlier dimension), the rest noise. */

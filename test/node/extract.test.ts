@@ -12,7 +12,7 @@ import {
   type CacheIndex,
   type TokenRecord,
 } from '../../offline-training/activations/extract.ts';
-import { decodeFloat16, encodeFloat16 } from '../../offline-training/float16.ts';
+import { decodeFloat16, encodeFloat16 } from '../../offline-training/util/float16.ts';
 import { main } from '../../offline-training/cli.ts';
 
 let dir: string;

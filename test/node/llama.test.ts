@@ -10,7 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { buildLlama, type BuiltLlama } from '../../offline-training/graph/llama/index.ts';
 import { GgufError, GgufFile } from '../../offline-training/graph/llama/gguf.ts';
-import { UsageError } from '../../offline-training/errors.ts';
+import { UsageError } from '../../offline-training/util/errors.ts';
 import { buildLlamaGraph } from '../../offline-training/graph/llama/graph.ts';
 import { createWebSession, ortWeb } from '../helpers/ort-web-node.ts';
 import { f16Bytes, f32, f32Bytes, quantizeQ8_0, str, u32, writeGguf, type TensorSpec } from '../helpers/gguf-writer.ts';

@@ -4,7 +4,7 @@ import { describe, it, expect } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { appendSaeHead } from '../../offline-training/graph/sae-head.ts';
 import { miniTransformer } from '../helpers/parity-graphs.ts';
-import { decodeFloat16, encodeFloat16 } from '../../offline-training/float16.ts';
+import { decodeFloat16, encodeFloat16 } from '../../offline-training/util/float16.ts';
 
 describe('appendSaeHead', () => {
   it('adds a features output with known answers and keeps resid', async () => {

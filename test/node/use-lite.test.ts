@@ -25,7 +25,7 @@ import {
   USE_LITE_PACKAGE,
   type BuiltUseLite,
 } from '../../offline-training/graph/use-lite/index.ts';
-import { UsageError } from '../../offline-training/errors.ts';
+import { UsageError } from '../../offline-training/util/errors.ts';
 import { GlossTokenizer } from '../../src/core/tokenizer.ts';
 
 // The reference: the package's own model (tfjs) and tokenizer, loaded once.

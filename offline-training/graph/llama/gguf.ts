@@ -11,7 +11,7 @@
 //   padding to `general.alignment` (default 32), then the data section; offsets are relative to it.
 // Dims are in ggml order: ne0 (the contiguous one) first. A matrix [ne0=in, ne1=out] is stored as
 // row-major [out][in].
-import { f16Table } from '../../float16.ts';
+import { f16Table } from '../../util/float16.ts';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 /** A malformed, truncated or unsupported GGUF file; the message names the file and what is wrong. */

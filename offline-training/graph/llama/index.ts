@@ -1,6 +1,6 @@
 // Llama-architecture causal LMs from GGUF files (llama.cpp's format): ONNX graph and tokenizer.
 import type { BuiltDetector } from '../architecture.ts';
-import { UsageError } from '../../errors.ts';
+import { UsageError } from '../../util/errors.ts';
 import { GgufError, GgufFile } from './gguf.ts';
 import { buildLlamaGraph, type LlamaHparams } from './graph.ts';
 import { tokenizerFromGguf } from './tokenizer.ts';

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import type { BuiltDetector } from '../architecture.ts';
-import { UsageError } from '../../errors.ts';
+import { UsageError } from '../../util/errors.ts';
 import { buildUseLiteGraph, useLiteFromTfjs, type UseLiteWeights } from './graph.ts';
 import { readTfjsModelJson, readTfjsWeights } from './tfjs-weights.ts';
 import { parseVocab, useLiteTokenizerJson, UseTokenizerError } from './tokenizer.ts';

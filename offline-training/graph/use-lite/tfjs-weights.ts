@@ -10,7 +10,7 @@
 // non-finite values (what garbage bytes usually decode to) throw TfjsWeightsError naming the file.
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fromFloat16Bits } from '../../float16.ts';
+import { fromFloat16Bits } from '../../util/float16.ts';
 
 /**
  * A TF.js model folder that cannot be read (missing or malformed model.json, short weight shards, unsupported
