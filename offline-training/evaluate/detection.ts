@@ -2,7 +2,7 @@
 // best single features) predict the target LLM's failures, beside a length-only baseline.
 import type { RulesFile } from '../../src/core/rules/schema.ts';
 import type { MiningResult, PromptRecord } from '../mine/mine.ts';
-import { auc, logisticFit, rocCurve } from '../mine/stats.ts';
+import { auc, logisticFit, rocCurve } from '../learn/stats.ts';
 
 /** Held-out detection figures, each beside the length-only baseline. */
 export interface DetectionEvaluation {

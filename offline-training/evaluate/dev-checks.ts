@@ -2,7 +2,7 @@
 // statistics and the baselines every figure stands beside (keyword matcher, length-only AUC,
 // all-positive F1, per-verb majority). The data loading and the engine calls live in
 // scripts/dev-eval.ts; this file only counts.
-import { auc, type Table2x2 } from '../mine/stats.ts';
+import { auc, type Table2x2 } from '../learn/stats.ts';
 
 /** The issue's keyword matcher: the words a naive rule set would gloss. */
 export const KEYWORD_RE = /\b(times|every|twice|double|per)\b|%/i;
@@ -19,7 +19,7 @@ export function keywordFamily(text: string): string | undefined {
 }
 
 /** Re-exported from stats.ts (where mantelHaenszel shares it) for the dev checks' callers. */
-export { mhOddsRatio, type OddsRatio } from '../mine/stats.ts';
+export { mhOddsRatio, type OddsRatio } from '../learn/stats.ts';
 
 /** One case of the stratified failure checks: stratum, length (characters), failed, exposed (glossed). */
 export interface StratifiedRow {

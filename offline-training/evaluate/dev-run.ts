@@ -17,7 +17,7 @@ import { readOutcomes } from '../llm/outcomes-format.ts';
 import { detokenize } from './detokenize.ts';
 import { verbSpan } from './metaphor.ts';
 import { isHeldOut } from '../mine/associate.ts';
-import { auc } from '../mine/stats.ts';
+import { auc } from '../learn/stats.ts';
 import {
   KEYWORD_RE,
   binaryScores,

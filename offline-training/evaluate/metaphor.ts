@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { UsageError } from '../util/errors.ts';
 import type { FeatureRunner } from '../mine/feature-runner.ts';
-import { bestThreshold, fitSparseLogistic, prf, type PRF, type SparseRow } from './sparse-logistic.ts';
+import { bestThreshold, fitSparseLogistic, prf, type PRF, type SparseRow } from '../learn/sparse-logistic.ts';
 
 /** One verb in context from VUA / MOH-X: the sentence, the verb's word index, metaphorical (1) or literal (0). */
 export interface VerbExample {

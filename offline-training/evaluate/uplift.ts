@@ -22,7 +22,7 @@ import {
   type Task,
   type TaskType,
 } from '../llm/tasks.ts';
-import { pairedComparison, type PairedResult } from './paired-stats.ts';
+import { pairedComparison, type PairedResult } from '../learn/paired-stats.ts';
 
 /** The message when no LLM endpoint is configured for `evaluate --uplift`. */
 export const NO_ENDPOINT_UPLIFT = 'no LLM endpoint configured: uplift cannot be measured here';

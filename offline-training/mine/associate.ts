@@ -10,7 +10,7 @@ import {
   logisticFit,
   mantelHaenszel,
   type Table2x2,
-} from './stats.ts';
+} from '../learn/stats.ts';
 
 /** A prompt's per-latent summary: max activation and firing count over its tokens. */
 export interface PromptSummary {

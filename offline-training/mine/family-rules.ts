@@ -7,7 +7,7 @@
 import type { Family } from '../../src/core/rules/schema.ts';
 import type { FeatureRunner } from './feature-runner.ts';
 import { cuesOf, labelMisreadings, type Misreading } from './misreadings.ts';
-import { mantelHaenszel, mhOddsRatio, type Table2x2 } from './stats.ts';
+import { mantelHaenszel, mhOddsRatio, type Table2x2 } from '../learn/stats.ts';
 import { mulberry32 } from '../util/random.ts';
 
 /** Token activations of one latent with the family of the cue phrase the token is in (or none). */

@@ -6,8 +6,8 @@
 // runtime's own probeTokens over the runtime's own word tagger, so the edge computes what was fitted.
 import { verbSpan, type VerbExample } from '../evaluate/metaphor.ts';
 import { detokenize } from '../evaluate/detokenize.ts';
-import { fitSparseLogistic, prf, type PRF, type SparseRow } from '../evaluate/sparse-logistic.ts';
-import { auc } from './stats.ts';
+import { fitSparseLogistic, prf, type PRF, type SparseRow } from '../learn/sparse-logistic.ts';
+import { auc } from '../learn/stats.ts';
 import { mulberry32 } from '../util/random.ts';
 import { probeTokens, tokensIn } from '../../src/core/rules/probe.ts';
 import { splitSentences, tagSentence } from '../../src/core/rules/pos.ts';

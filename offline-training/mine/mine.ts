@@ -11,7 +11,7 @@ import { UsageError } from '../util/errors.ts';
 import { associate, isHeldOut, type FeatureAssociation, type PromptSummary } from './associate.ts';
 import { autoLabel, topContexts, wordsOf, type TopContext } from './contexts.ts';
 import { createFeatureRunner } from './feature-runner.ts';
-import { auc, benjaminiHochberg, logisticFit } from './stats.ts';
+import { auc, benjaminiHochberg, logisticFit } from '../learn/stats.ts';
 import { pickTemplate } from './gloss-templates.ts';
 
 /** Keeps the latents of a pre-declared family and recomputes both q-values within it. */

@@ -6,7 +6,7 @@ import { UsageError } from '../util/errors.ts';
 import { parseRules, type Rule, type RulesFile } from '../../src/core/rules/schema.ts';
 import type { Candidate, MiningResult } from './mine.ts';
 import { wordsOf } from './contexts.ts';
-import { auc } from './stats.ts';
+import { auc } from '../learn/stats.ts';
 import { pickTemplate } from './gloss-templates.ts';
 
 /** Inputs and settings of `gloss-train rules`. */

@@ -2,9 +2,9 @@
 // SAE latents, math word problems (positives) vs real general English (negatives), so math rules
 // fire only inside math problems. The threshold is set for precision: at most `maxNegativeRate`
 // of held-out negatives open the gate.
-import { fitSparseLogistic, type SparseRow } from '../evaluate/sparse-logistic.ts';
+import { fitSparseLogistic, type SparseRow } from '../learn/sparse-logistic.ts';
 import { isHeldOut } from './associate.ts';
-import { auc } from './stats.ts';
+import { auc } from '../learn/stats.ts';
 import type { FeatureRunner } from './feature-runner.ts';
 import type { Family, Gate } from '../../src/core/rules/schema.ts';
 

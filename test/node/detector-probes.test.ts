@@ -4,9 +4,9 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { crossValidatedScores, fitDenseLogistic } from '../../offline-training/evaluate/dense-logistic.ts';
+import { crossValidatedScores, fitDenseLogistic } from '../../offline-training/learn/dense-logistic.ts';
 import { promptPooled, spanPooled, type TextResid } from '../../offline-training/evaluate/hidden-states.ts';
-import { auc } from '../../offline-training/mine/stats.ts';
+import { auc } from '../../offline-training/learn/stats.ts';
 import { mulberry32 } from '../../offline-training/util/random.ts';
 import { buildLlama } from '../../offline-training/graph/llama/index.ts';
 

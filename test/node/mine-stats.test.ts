@@ -8,7 +8,7 @@ import {
   mantelHaenszel,
   logisticFit,
   logGamma,
-} from '../../offline-training/mine/stats.ts';
+} from '../../offline-training/learn/stats.ts';
 
 describe('mining statistics', () => {
   it('logGamma matches factorials', () => {

@@ -8,7 +8,7 @@ import {
   pairedBootstrap,
   pairedComparison,
   mulberry32,
-} from '../../offline-training/evaluate/paired-stats.ts';
+} from '../../offline-training/learn/paired-stats.ts';
 
 /** P(X <= k), X ~ Binomial(n, 1/2), in exact integer arithmetic. */
 function exactHalfCdf(k: number, n: number): number {

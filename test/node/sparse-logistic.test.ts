@@ -1,11 +1,6 @@
 // The sparse L1 logistic readout recovers a planted predictive feature and zeroes the rest.
 import { describe, it, expect } from 'vitest';
-import {
-  fitSparseLogistic,
-  bestThreshold,
-  prf,
-  type SparseRow,
-} from '../../offline-training/evaluate/sparse-logistic.ts';
+import { fitSparseLogistic, bestThreshold, prf, type SparseRow } from '../../offline-training/learn/sparse-logistic.ts';
 
 describe('fitSparseLogistic', () => {
   it('keeps the planted features, drops noise, and classifies well', () => {

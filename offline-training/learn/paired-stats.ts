@@ -1,7 +1,7 @@
 // Paired statistics for A/B comparisons on the same tasks (original vs glossed prompt):
 // McNemar's test (exact binomial and chi-square with continuity correction) on the discordant
 // pairs, and a seeded paired bootstrap interval of the accuracy difference.
-import { chiSquare1Sf } from '../mine/stats.ts';
+import { chiSquare1Sf } from './stats.ts';
 import { mulberry32 } from '../util/random.ts';
 
 export { mulberry32 };

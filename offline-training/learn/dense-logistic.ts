@@ -4,7 +4,7 @@
 // Hidden states differ in scale by orders of magnitude across dimensions (an LLM's outlier
 // dimensions), so features are standardised on the fitting rows first.
 import { mulberry32 } from '../util/random.ts';
-import { auc } from '../mine/stats.ts';
+import { auc } from './stats.ts';
 
 /** A fitted probe: the probability of the positive class for a feature vector of the fitted width. */
 export interface DenseProbe {
