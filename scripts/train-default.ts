@@ -29,7 +29,7 @@ import {
 } from '../offline-training/mine/figurative.ts';
 import { loadWordTagger, splitSentences } from '../src/core/rules/pos.ts';
 import { readVerbCsv } from '../offline-training/evaluate/metaphor.ts';
-import { detokenize } from '../offline-training/evaluate/detokenize.ts';
+import { detokenize } from '../offline-training/data/detokenize.ts';
 import { createFeatureRunner } from '../offline-training/mine/feature-runner.ts';
 import { loadSae } from '../offline-training/sae/format.ts';
 

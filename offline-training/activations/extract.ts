@@ -10,7 +10,7 @@ import { readManifest, readVerified, readVerifiedJson } from '../../src/core/bun
 import { folderSource } from '../../src/runtime/node/fs-source.ts';
 import { UsageError } from '../util/errors.ts';
 import { encodeFloat16 } from '../util/float16.ts';
-import { readTexts, type SourceText } from './texts.ts';
+import { readTexts, type SourceText } from '../data/texts.ts';
 
 /** What extract takes: detector folder, corpus files, output cache folder and how to write it. */
 export interface ExtractOptions {

@@ -27,7 +27,7 @@ export function spliceCommand(): Command {
         import('../sae/splice.ts'),
         import('../graph/llama/index.ts'),
         import('../../src/core/tokenizer.ts'),
-        import('../activations/texts.ts'),
+        import('../data/texts.ts'),
         import('node:fs/promises'),
       ]);
     const tok = new GlossTokenizer((await buildLlama({ weights: o.weights, layer: 0 })).tokenizerJson);

@@ -14,7 +14,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { loadEngine } from '../../src/runtime/node/server.ts';
 import type { RewriteOutcome } from '../../src/core/engine.ts';
 import { readOutcomes } from '../llm/outcomes-format.ts';
-import { detokenize } from './detokenize.ts';
+import { detokenize } from '../data/detokenize.ts';
 import { verbSpan } from './metaphor.ts';
 import { isHeldOut } from '../mine/associate.ts';
 import { auc } from '../learn/stats.ts';

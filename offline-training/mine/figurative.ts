@@ -5,7 +5,7 @@
 // code and its object's code carries the context a metaphor lives in. The codes are pooled by the
 // runtime's own probeTokens over the runtime's own word tagger, so the edge computes what was fitted.
 import { verbSpan, type VerbExample } from '../evaluate/metaphor.ts';
-import { detokenize } from '../evaluate/detokenize.ts';
+import { detokenize } from '../data/detokenize.ts';
 import { fitSparseLogistic, prf, type PRF, type SparseRow } from '../learn/sparse-logistic.ts';
 import { auc } from '../learn/stats.ts';
 import { mulberry32 } from '../util/random.ts';

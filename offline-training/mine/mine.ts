@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { loadSae } from '../sae/format.ts';
 import { readOutcomes } from '../llm/outcomes-format.ts';
-import { readTexts } from '../activations/texts.ts';
+import { readTexts } from '../data/texts.ts';
 import { UsageError } from '../util/errors.ts';
 import { associate, isHeldOut, type FeatureAssociation, type PromptSummary } from './associate.ts';
 import { autoLabel, topContexts, wordsOf, type TopContext } from './contexts.ts';

@@ -14,7 +14,7 @@ import { trainSae } from '../../offline-training/sae/index.ts';
 import { ceLossRecovered } from '../../offline-training/sae/splice.ts';
 import { buildLlama } from '../../offline-training/graph/llama/index.ts';
 import { GlossTokenizer } from '../../src/core/tokenizer.ts';
-import { readTexts } from '../../offline-training/activations/texts.ts';
+import { readTexts } from '../../offline-training/data/texts.ts';
 import { STORIES_GGUF } from '../helpers/parity-graphs.ts';
 
 const GSM8K = '../shared/data/gsm8k/train.jsonl';
