@@ -19,7 +19,7 @@ import * as ort from 'onnxruntime-node';
 import { buildDetector, type BuildDetectorOptions } from '../offline-training/commands/build-detector.ts';
 import { DEFAULT_DETECTOR } from '../offline-training/default-detector.ts';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { readVerbCsv, verbSpan, type VerbExample } from '../offline-training/evaluate/metaphor.ts';
+import { readVerbCsv, verbSpan, type VerbExample } from '../offline-training/data/verb-csv.ts';
 import { createResidRunner, promptPooled, spanPooled } from '../offline-training/evaluate/hidden-states.ts';
 import { crossValidatedScores, selectProbe } from '../offline-training/learn/dense-logistic.ts';
 import { bestThreshold, prf } from '../offline-training/learn/sparse-logistic.ts';

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { loadEngine } from '../src/runtime/node/server.ts';
 import { readOutcomes } from '../offline-training/llm/outcomes-format.ts';
-import { isHeldOut } from '../offline-training/mine/associate.ts';
+import { isHeldOut } from '../offline-training/data/splits.ts';
 import { mhOddsRatio, quartileTables, type StratifiedRow } from '../offline-training/evaluate/dev-checks.ts';
 
 const SHARED = process.env.GLOSS_SHARED ?? '../shared';

@@ -11,7 +11,7 @@ import { main } from '../offline-training/cli.ts';
 import { DEFAULT_DETECTOR } from '../offline-training/default-detector.ts';
 import { mineFamilies, type MineFamiliesResult } from '../offline-training/mine/mine-families.ts';
 import { familyRulesFile, type FamilyReview } from '../offline-training/mine/family-rules-file.ts';
-import { isHeldOut } from '../offline-training/mine/associate.ts';
+import { isHeldOut } from '../offline-training/data/splits.ts';
 import type { GateText } from '../offline-training/mine/task-gate.ts';
 import type { OutcomeRow } from '../offline-training/mine/family-rules.ts';
 import { runDevChecks } from '../offline-training/evaluate/dev-run.ts';
@@ -28,7 +28,7 @@ import {
   type FigurativeProbe,
 } from '../offline-training/mine/figurative.ts';
 import { loadWordTagger, splitSentences } from '../src/core/rules/pos.ts';
-import { readVerbCsv } from '../offline-training/evaluate/metaphor.ts';
+import { readVerbCsv } from '../offline-training/data/verb-csv.ts';
 import { detokenize } from '../offline-training/data/detokenize.ts';
 import { createFeatureRunner } from '../offline-training/mine/feature-runner.ts';
 import { loadSae } from '../offline-training/sae/format.ts';

@@ -15,8 +15,8 @@ import { loadEngine } from '../../src/runtime/node/server.ts';
 import type { RewriteOutcome } from '../../src/core/engine.ts';
 import { readOutcomes } from '../llm/outcomes-format.ts';
 import { detokenize } from '../data/detokenize.ts';
-import { verbSpan } from './metaphor.ts';
-import { isHeldOut } from '../mine/associate.ts';
+import { verbSpan } from '../data/verb-csv.ts';
+import { isHeldOut } from '../data/splits.ts';
 import { auc } from '../learn/stats.ts';
 import {
   KEYWORD_RE,

@@ -168,12 +168,3 @@ export function associate(
   // Failure-predicting latents first, by length-controlled evidence.
   return out.sort((x, y) => Number(y.lor > 0) - Number(x.lor > 0) || x.mhQ - y.mhQ || x.mhP - y.mhP || y.lor - x.lor);
 }
-
-/** Deterministic split by prompt id: a stable hash puts a prompt in held-out or mining. */
-export function isHeldOut(id: string, fraction: number, seed = 0): boolean {
-  let h = 2166136261 ^ seed;
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619);
-  h = Math.imul(h ^ (h >>> 15), 2246822507);
-  h ^= h >>> 13;
-  return (h >>> 0) / 2 ** 32 < fraction;
-}

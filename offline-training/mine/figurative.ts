@@ -4,7 +4,7 @@
 // identity (make, take, give) at recall under 0.05 each; a sparse logistic read-out of the verb's
 // code and its object's code carries the context a metaphor lives in. The codes are pooled by the
 // runtime's own probeTokens over the runtime's own word tagger, so the edge computes what was fitted.
-import { verbSpan, type VerbExample } from '../evaluate/metaphor.ts';
+import { verbSpan, type VerbExample } from '../data/verb-csv.ts';
 import { detokenize } from '../data/detokenize.ts';
 import { fitSparseLogistic, prf, type PRF, type SparseRow } from '../learn/sparse-logistic.ts';
 import { auc } from '../learn/stats.ts';

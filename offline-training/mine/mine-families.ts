@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadSae } from '../sae/format.ts';
 import { createFeatureRunner } from './feature-runner.ts';
-import { isHeldOut } from './associate.ts';
+import { isHeldOut } from '../data/splits.ts';
 import { pooledRow, trainGate, type GateText } from './task-gate.ts';
 import {
   misreadingEvidence,

@@ -3,7 +3,7 @@
 // fire only inside math problems. The threshold is set for precision: at most `maxNegativeRate`
 // of held-out negatives open the gate.
 import { fitSparseLogistic, type SparseRow } from '../learn/sparse-logistic.ts';
-import { isHeldOut } from './associate.ts';
+import { isHeldOut } from '../data/splits.ts';
 import { auc } from '../learn/stats.ts';
 import type { FeatureRunner } from './feature-runner.ts';
 import type { Family, Gate } from '../../src/core/rules/schema.ts';

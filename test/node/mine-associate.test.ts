@@ -1,7 +1,8 @@
 // Known-answer mining: a planted latent that causes failures comes out on top with a small
 // q-value; a latent that only tracks prompt length is not promoted once length is controlled.
 import { describe, it, expect } from 'vitest';
-import { associate, isHeldOut, type PromptSummary } from '../../offline-training/mine/associate.ts';
+import { associate, type PromptSummary } from '../../offline-training/mine/associate.ts';
+import { isHeldOut } from '../../offline-training/data/splits.ts';
 
 function rng(seed: number) {
   let s = seed >>> 0;
