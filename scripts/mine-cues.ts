@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { createFeatureRunner } from '../offline-training/mine/feature-runner.ts';
+import { createFeatureRunner } from '../offline-training/sae/feature-runner.ts';
 import { loadSae } from '../offline-training/sae/format.ts';
 
 const WORK = process.env.GLOSS_TRAIN_WORK ?? '.cache/train-default';

@@ -30,7 +30,7 @@ import {
 import { loadWordTagger, splitSentences } from '../src/core/rules/pos.ts';
 import { readVerbCsv } from '../offline-training/data/verb-csv.ts';
 import { detokenize } from '../offline-training/data/detokenize.ts';
-import { createFeatureRunner } from '../offline-training/mine/feature-runner.ts';
+import { createFeatureRunner } from '../offline-training/sae/feature-runner.ts';
 import { loadSae } from '../offline-training/sae/format.ts';
 
 const SHARED = process.env.GLOSS_SHARED ?? '../shared';

@@ -6,7 +6,7 @@ import { UsageError } from '../util/errors.ts';
 import { readJson } from '../util/read-json.ts';
 import { parseRules } from '../../src/core/rules/schema.ts';
 import { loadSae } from '../sae/format.ts';
-import { createFeatureRunner } from '../mine/feature-runner.ts';
+import { createFeatureRunner } from '../sae/feature-runner.ts';
 import type { MiningResult } from '../mine/mine.ts';
 import { evaluateDetection, type DetectionEvaluation } from './detection.ts';
 import { evaluateMetaphor, type MetaphorResult } from './metaphor.ts';

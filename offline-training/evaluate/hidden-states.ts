@@ -1,7 +1,7 @@
 // The detector's residual stream itself (no SAE), pooled to words and prompts: what a linear probe
 // reads when detectors are compared before any SAE is trained on them.
 import type { Manifest } from '../../src/core/bundle/manifest.ts';
-import { openDetector } from '../mine/feature-runner.ts';
+import { openDetector } from '../sae/feature-runner.ts';
 
 /** A text's tokens with offsets and the hidden state after the detector's cut layer. */
 export interface TextResid {

@@ -2,7 +2,7 @@
 // token's latents, trained on VUA train, regularisation and threshold chosen on VUA val, reported
 // on VUA test; MOH-X by 10-fold cross-validation (regularisation chosen inside each fold).
 import { readVerbCsv, verbSpan, type VerbExample } from '../data/verb-csv.ts';
-import type { FeatureRunner } from '../mine/feature-runner.ts';
+import type { FeatureRunner } from '../sae/feature-runner.ts';
 import { bestThreshold, fitSparseLogistic, prf, type PRF, type SparseRow } from '../learn/sparse-logistic.ts';
 
 /** The SAE code at the verb: per latent, the max over the verb's tokens. */

@@ -1,6 +1,6 @@
 // Top activating contexts of latents over a corpus: for each latent, the K strongest tokens with a
 // window of text around them, so a person can see what the latent responds to.
-import type { FeatureRunner } from './feature-runner.ts';
+import type { FeatureRunner } from '../sae/feature-runner.ts';
 
 /** A text window around a feature's strongest token, with the activation. */
 export interface TopContext {

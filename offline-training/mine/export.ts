@@ -3,7 +3,7 @@
 // and top contexts, a card, and a manifest with the sha256 of every file and the figures as numbers.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { jumpReluHead } from './feature-runner.ts';
+import { jumpReluHead } from '../sae/feature-runner.ts';
 import { loadSae } from '../sae/format.ts';
 import { UsageError } from '../util/errors.ts';
 import { readJson } from '../util/read-json.ts';

@@ -5,7 +5,7 @@
 // misreadings of its family in the outcome rows of the mining split, pooled over the models with
 // the model as a stratum.
 import type { Family } from '../../src/core/rules/schema.ts';
-import type { FeatureRunner } from './feature-runner.ts';
+import type { FeatureRunner } from '../sae/feature-runner.ts';
 import { cuesOf, labelMisreadings, type Misreading } from './misreadings.ts';
 import { mantelHaenszel, mhOddsRatio, type Table2x2 } from '../learn/stats.ts';
 import { mulberry32 } from '../util/random.ts';

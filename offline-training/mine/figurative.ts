@@ -14,7 +14,7 @@ import { splitSentences, tagSentence } from '../../src/core/rules/pos.ts';
 import { scoreGate } from '../../src/core/rules/gate.ts';
 import type { WordTagger } from '../../src/core/rules/pos.ts';
 import type { Gate, Probe } from '../../src/core/rules/schema.ts';
-import type { FeatureRunner } from './feature-runner.ts';
+import type { FeatureRunner } from '../sae/feature-runner.ts';
 import { pooledRow, trainGate, type GateText, type GateTraining } from './task-gate.ts';
 
 /** A labelled verb use (evaluate/metaphor.ts readVerbCsv), with the verb's offsets where a space split would not find them. */

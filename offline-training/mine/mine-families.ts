@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadSae } from '../sae/format.ts';
-import { createFeatureRunner } from './feature-runner.ts';
+import { createFeatureRunner } from '../sae/feature-runner.ts';
 import { isHeldOut } from '../data/splits.ts';
 import { pooledRow, trainGate, type GateText } from './task-gate.ts';
 import {

@@ -11,7 +11,7 @@ import { UsageError } from '../util/errors.ts';
 import { associate, type FeatureAssociation, type PromptSummary } from './associate.ts';
 import { isHeldOut } from '../data/splits.ts';
 import { autoLabel, topContexts, wordsOf, type TopContext } from './contexts.ts';
-import { createFeatureRunner } from './feature-runner.ts';
+import { createFeatureRunner } from '../sae/feature-runner.ts';
 import { auc, benjaminiHochberg, logisticFit } from '../learn/stats.ts';
 import { pickTemplate } from './gloss-templates.ts';
 

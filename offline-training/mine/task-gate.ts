@@ -5,7 +5,7 @@
 import { fitSparseLogistic, type SparseRow } from '../learn/sparse-logistic.ts';
 import { isHeldOut } from '../data/splits.ts';
 import { auc } from '../learn/stats.ts';
-import type { FeatureRunner } from './feature-runner.ts';
+import type { FeatureRunner } from '../sae/feature-runner.ts';
 import type { Family, Gate } from '../../src/core/rules/schema.ts';
 
 /** One text for gate training: of the gate's kind (label 1: a math word problem for the task gate) or not (0). */

@@ -6,7 +6,7 @@ import { GlossTokenizer } from '../../src/core/tokenizer.ts';
 import { readManifest, readVerified, readVerifiedJson } from '../../src/core/bundle/source.ts';
 import { folderSource } from '../../src/runtime/node/fs-source.ts';
 import type { Manifest } from '../../src/core/bundle/manifest.ts';
-import type { Sae } from '../sae/model.ts';
+import type { Sae } from './model.ts';
 import { UsageError } from '../util/errors.ts';
 
 /** A text's tokens with offsets and per-token feature activations [tokens, F]. */
