@@ -12,7 +12,7 @@ import { DEFAULT_DETECTOR } from '../offline-training/default-detector.ts';
 import { mineFamilies, type MineFamiliesResult } from '../offline-training/mine/mine-families.ts';
 import { familyRulesFile, type FamilyReview } from '../offline-training/mine/family-rules-file.ts';
 import { isHeldOut } from '../offline-training/data/splits.ts';
-import type { GateText } from '../offline-training/mine/task-gate.ts';
+import type { GateText } from '../offline-training/probe/task-gate.ts';
 import type { OutcomeRow } from '../offline-training/mine/family-rules.ts';
 import { runDevChecks } from '../offline-training/evaluate/dev-run.ts';
 import { devFigures, devSection } from '../offline-training/evaluate/dev-figures.ts';
@@ -26,7 +26,7 @@ import {
   probeRows,
   withExtra,
   type FigurativeProbe,
-} from '../offline-training/mine/figurative.ts';
+} from '../offline-training/probe/figurative.ts';
 import { loadWordTagger, splitSentences } from '../src/core/rules/pos.ts';
 import { readVerbCsv } from '../offline-training/data/verb-csv.ts';
 import { detokenize } from '../offline-training/data/detokenize.ts';

@@ -5,7 +5,7 @@
 import type { Gate, Rule, RulesFile } from '../../src/core/rules/schema.ts';
 import { parseRules } from '../../src/core/rules/schema.ts';
 import type { MineFamiliesResult } from './mine-families.ts';
-import type { FigurativeProbe } from './figurative.ts';
+import type { FigurativeProbe } from '../probe/figurative.ts';
 
 /**
  * One gloss per family, true for every phrase of the family (direction of comparison, rate vs

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { loadSae } from '../sae/format.ts';
 import { createFeatureRunner } from '../sae/feature-runner.ts';
 import { isHeldOut } from '../data/splits.ts';
-import { pooledRow, trainGate, type GateText } from './task-gate.ts';
+import { pooledRow, trainGate, type GateText } from '../probe/task-gate.ts';
 import {
   misreadingEvidence,
   pickCandidates,
