@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDetector } from '../offline-training/commands/build-detector.ts';
 import { DEFAULT_DETECTOR } from '../offline-training/default-detector.ts';
-import { assembleBundle } from '../offline-training/mine/assemble.ts';
-import { loadHead } from '../offline-training/mine/head-file.ts';
+import { assembleBundle } from '../offline-training/bundle/assemble.ts';
+import { loadHead } from '../offline-training/bundle/head-file.ts';
 import { parseFeatures, parseRules } from '../src/core/rules/schema.ts';
 
 const OUT = 'models/default';

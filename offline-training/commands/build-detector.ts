@@ -10,7 +10,7 @@ import { UsageError } from '../util/errors.ts';
 import { flag, int } from '../util/option-schema.ts';
 import { defineCommand } from './define.ts';
 import type { Manifest } from '../../src/core/bundle/manifest.ts';
-import { writeBundleFolder } from '../bundle-writer.ts';
+import { writeBundleFolder } from '../bundle/bundle-writer.ts';
 
 /** What buildDetector takes (the CLI's BuildDetectorFlags plus a bundle name). */
 export interface BuildDetectorOptions {

@@ -30,7 +30,7 @@ export const ExportOptions = z
 /** The `export` command. */
 export function exportCommand(): Command {
   return defineCommand('export', ExportOptions, async (o) => {
-    const { exportBundle } = await import('../mine/export.ts');
+    const { exportBundle } = await import('../bundle/export.ts');
     const { trainingData, ...rest } = o;
     const m = await exportBundle({ ...rest, card: trainingData ? { trainingData } : undefined });
     return `wrote bundle ${o.out} (${m.name}): ${Object.keys(m.files).join(', ')}`;

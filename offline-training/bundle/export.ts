@@ -13,7 +13,7 @@ import type { Manifest } from '../../src/core/bundle/manifest.ts';
 import { assembleBundle } from './assemble.ts';
 import { saveHead } from './head-file.ts';
 import { parseRules, parseFeatures, type FeaturesFile, type RulesFile } from '../../src/core/rules/schema.ts';
-import type { MiningResult } from './mine.ts';
+import type { MiningResult } from '../mine/mine.ts';
 import { renderCard, type CardInput } from './card.ts';
 
 /** Inputs of `gloss-train export`. */

@@ -1,7 +1,7 @@
 // Writes a bundle folder from its parts: the detector with the SAE head of the rule features,
 // tokenizer, rules, features, card, and a manifest with each file's sha256 and the figures as
 // numbers. Shared by `gloss-train export` and `npm run build:default`.
-import { writeBundleFolder } from '../bundle-writer.ts';
+import { writeBundleFolder } from './bundle-writer.ts';
 import { appendSaeHead, type SaeHead } from '../graph/sae-head.ts';
 import type { DetectorInfo, Manifest } from '../../src/core/bundle/manifest.ts';
 import type { FeaturesFile, RulesFile } from '../../src/core/rules/schema.ts';

@@ -3,7 +3,7 @@
 // export / build:default (a full bundle).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BUNDLE_FORMAT, BUNDLE_VERSION, sha256Hex, type Manifest } from '../src/core/bundle/manifest.ts';
+import { BUNDLE_FORMAT, BUNDLE_VERSION, sha256Hex, type Manifest } from '../../src/core/bundle/manifest.ts';
 
 /** The manifest's own fields; `format`, `version` and `files` are filled in by writeBundleFolder. */
 export type ManifestFields = Omit<Manifest, 'format' | 'version' | 'files'>;

@@ -2,7 +2,7 @@
 // was trained and mined on, its measured figures, and what could not be measured.
 import type { DetectorInfo } from '../../src/core/bundle/manifest.ts';
 import type { Gate, Rule } from '../../src/core/rules/schema.ts';
-import type { MiningResult } from './mine.ts';
+import type { MiningResult } from '../mine/mine.ts';
 
 /** What the card shows: names, detector facts, SAE and evaluation figures, rules with evidence. */
 export interface CardInput {
