@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { buildUseLite, resolveUseLiteWeights, type BuiltUseLite } from '../offline-training/graph/use-lite/index.ts';
-import { DEFAULT_DETECTOR } from '../offline-training/default-detector.ts';
+import { DEFAULT_DETECTOR } from '../offline-training/graph/default-detector.ts';
 import { interleaved, median, p90 } from './lib/stats.ts';
 import { printTable } from './lib/table.ts';
 

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDetector } from '../offline-training/commands/build-detector.ts';
-import { DEFAULT_DETECTOR } from '../offline-training/default-detector.ts';
+import { DEFAULT_DETECTOR } from '../offline-training/graph/default-detector.ts';
 import { assembleBundle } from '../offline-training/bundle/assemble.ts';
 import { loadHead } from '../offline-training/bundle/head-file.ts';
 import { parseFeatures, parseRules } from '../src/core/rules/schema.ts';

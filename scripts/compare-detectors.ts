@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { buildDetector, type BuildDetectorOptions } from '../offline-training/commands/build-detector.ts';
-import { DEFAULT_DETECTOR } from '../offline-training/default-detector.ts';
+import { DEFAULT_DETECTOR } from '../offline-training/graph/default-detector.ts';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { readVerbCsv, verbSpan, type VerbExample } from '../offline-training/data/verb-csv.ts';
 import { createResidRunner, promptPooled, spanPooled } from '../offline-training/evaluate/hidden-states.ts';

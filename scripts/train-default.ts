@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { main } from '../offline-training/cli.ts';
-import { DEFAULT_DETECTOR } from '../offline-training/default-detector.ts';
+import { DEFAULT_DETECTOR } from '../offline-training/graph/default-detector.ts';
 import { mineFamilies, type MineFamiliesResult } from '../offline-training/mine/mine-families.ts';
 import { familyRulesFile, type FamilyReview } from '../offline-training/mine/family-rules-file.ts';
 import { isHeldOut } from '../offline-training/data/splits.ts';
