@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { UsageError } from '../util/errors.ts';
-import { runUpliftCli } from '../llm/commands.ts';
+import { runUpliftCli } from './llm-cli.ts';
 import { defineCommand } from './define.ts';
 import { flag } from '../util/option-schema.ts';
 import { EndpointOptions, UpliftOptions } from './endpoint-options.ts';
@@ -44,7 +44,7 @@ export function evaluateCommand(): Command {
       return `uplift measured on ${r.all.n} tasks${o.json ? `; wrote ${o.json}` : ''}`;
     }
     if (!o.out) throw new UsageError('evaluate needs --out <dir>');
-    const { evaluate } = await import('../evaluate/command.ts');
+    const { evaluate } = await import('./evaluate-run.ts');
     const r = await evaluate({ ...o, out: o.out });
     console.log(
       Object.entries(r.summary)

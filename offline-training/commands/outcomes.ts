@@ -1,7 +1,7 @@
 // gloss-train outcomes: ask an LLM every task of a task set and record whether it was right.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { runOutcomesCli } from '../llm/commands.ts';
+import { runOutcomesCli } from './llm-cli.ts';
 import { defineCommand } from './define.ts';
 import { flag } from '../util/option-schema.ts';
 import { EndpointOptions } from './endpoint-options.ts';

@@ -10,7 +10,7 @@ import { startFakeLlm, type FakeLlm, type FakeRequest } from '../helpers/fake-ll
 import { runOutcomes, formatOutcomesSummary, type OutcomeRow } from '../../offline-training/llm/outcomes.ts';
 import { readOutcomes, modelAccuracy, outcomeModels } from '../../offline-training/llm/outcomes-format.ts';
 import { ChatClient, LlmError, chatCompletionsUrl, retryAfterMs } from '../../offline-training/llm/client.ts';
-import { runUpliftCli } from '../../offline-training/llm/commands.ts';
+import { runUpliftCli } from '../../offline-training/commands/llm-cli.ts';
 import { addOutcomesCommand } from '../../offline-training/commands/outcomes.ts';
 import { Command } from 'commander';
 import { vi } from 'vitest';

@@ -13,7 +13,7 @@ import { GlossEngine } from '../../src/core/engine.ts';
 import { ortNodeBackend } from '../../src/runtime/node/ort-node-backend.ts';
 import { stripGlosses } from '../../src/core/rewrite/text.ts';
 import { runUplift, formatUpliftReport, NO_ENDPOINT_UPLIFT } from '../../offline-training/evaluate/uplift.ts';
-import { runUpliftCli } from '../../offline-training/llm/commands.ts';
+import { runUpliftCli } from '../../offline-training/commands/llm-cli.ts';
 import { vi } from 'vitest';
 
 const N = 40;

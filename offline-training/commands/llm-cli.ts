@@ -1,13 +1,13 @@
-// The command-line side of the LLM tools (their flags: commands/endpoint-options.ts):
+// The command-line side of the LLM tools (their flags: endpoint-options.ts):
 //   runOutcomesCli(options)          the body of `gloss-train outcomes`
 //   runUpliftCli(options)            the body of `gloss-train evaluate --uplift`
 // Both print their summary to stdout, progress to stderr (on a TTY), and throw LlmError for
 // expected failures (the CLI prints the message on one line).
 import { readFile, writeFile } from 'node:fs/promises';
 import { jobProgress } from '../util/progress.ts';
-import { LlmError, resolveEndpoint } from './client.ts';
-import { checkTaskType } from './tasks.ts';
-import { formatOutcomesSummary, runOutcomes, type OutcomesSummary } from './outcomes.ts';
+import { LlmError, resolveEndpoint } from '../llm/client.ts';
+import { checkTaskType } from '../llm/tasks.ts';
+import { formatOutcomesSummary, runOutcomes, type OutcomesSummary } from '../llm/outcomes.ts';
 import { NO_ENDPOINT_UPLIFT, formatUpliftReport, runUplift, type UpliftReport } from '../evaluate/uplift.ts';
 
 /** --prompt-template: the text itself, or @file to read it from a file. */

@@ -8,8 +8,8 @@ import { parseRules } from '../../src/core/rules/schema.ts';
 import { loadSae } from '../sae/format.ts';
 import { createFeatureRunner } from '../sae/feature-runner.ts';
 import type { MiningResult } from '../mine/mine.ts';
-import { evaluateDetection, type DetectionEvaluation } from './detection.ts';
-import { evaluateMetaphor, type MetaphorResult } from './metaphor.ts';
+import { evaluateDetection, type DetectionEvaluation } from '../evaluate/detection.ts';
+import { evaluateMetaphor, type MetaphorResult } from '../evaluate/metaphor.ts';
 
 /** Inputs of `gloss-train evaluate` (detection and metaphor); paths are files or folders as named. */
 export interface EvaluateOptions {
