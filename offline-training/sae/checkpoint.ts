@@ -8,7 +8,8 @@
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SaeError } from './errors.ts';
-import type { AdamState, SaeParams } from './kernels.ts';
+import type { AdamState } from './adam.ts';
+import type { SaeParams } from './kernels.ts';
 import { encodeSafetensors, parseSafetensors, tensorToF32, tensorToInts, type StInput } from './safetensors.ts';
 
 /** state.json of a checkpoint: step, resolved options, normalisation, history, time, cache rows. */

@@ -11,7 +11,6 @@ import {
   centre,
   finishStep,
   heapAlloc,
-  newAdam,
   residualVariance,
   setScalars,
   sharedAlloc,
@@ -19,12 +18,11 @@ import {
   SLOT_AUXK_SCALE,
   SLOT_K_AUX,
   SLOT_USE_AUXK,
-  type AdamConfig,
-  type AdamState,
   type SaeParams,
   type StepState,
   type StepStats,
 } from './kernels.ts';
+import { newAdam, type AdamConfig, type AdamState } from './adam.ts';
 import {
   defaultThreads,
   PHASE_MSE_GRAD,

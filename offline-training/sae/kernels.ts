@@ -13,6 +13,8 @@
 // This file is loaded by worker threads with Node's built-in type stripping: erasable TypeScript
 // only (no enums, no parameter properties, no namespaces).
 
+import { adamStepOf, adamUpdate, renormalise, type AdamConfig, type AdamState, type AdamStep } from './adam.ts';
+
 /** Training weights: We [m, d] (rows of W_enc), Wd [m, d], be [m], bd [d]. */
 export interface SaeParams {
   d: number;
@@ -23,46 +25,6 @@ export interface SaeParams {
   Wd: Float32Array;
   be: Float32Array;
   bd: Float32Array;
-}
-
-/** Adam's step count and moments for every parameter (same shapes as SaeParams). */
-export interface AdamState {
-  t: number;
-  mWe: Float32Array;
-  vWe: Float32Array;
-  mWd: Float32Array;
-  vWd: Float32Array;
-  mbe: Float32Array;
-  vbe: Float32Array;
-  mbd: Float32Array;
-  vbd: Float32Array;
-}
-
-/** Adam's hyper-parameters. */
-export interface AdamConfig {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-}
-
-/** Zeroed Adam moments (Kingma & Ba 2015) for an SAE with d_in = d and m latents. */
-export function newAdam(
-  d: number,
-  m: number,
-  alloc: (n: number) => Float32Array = (n) => new Float32Array(n),
-): AdamState {
-  return {
-    t: 0,
-    mWe: alloc(m * d),
-    vWe: alloc(m * d),
-    mWd: alloc(m * d),
-    vWd: alloc(m * d),
-    mbe: alloc(m),
-    vbe: alloc(m),
-    mbd: alloc(d),
-    vbd: alloc(d),
-  };
 }
 
 /** Partial sums per range (reduced in range order): these scalars, then colSum, colSq, gbd, eSum (d each). */
@@ -393,18 +355,13 @@ export function bucketByLatent(S: StepState, B: number): number {
  */
 export function latentBackwardAndAdam(S: StepState, w: number, j0: number, j1: number): void {
   const { d, We, Wd, be, mWe, vWe, mWd, vWd, mbe, vbe, G, Gaux, xc, start, entB, entZ, entAux, ever } = S;
-  const b1 = S.scal[SLOT_BETA1];
-  const b2 = S.scal[SLOT_BETA2];
-  const c1 = 1 - b1;
-  const c2 = 1 - b2;
-  const stepSize = S.scal[SLOT_STEP_SIZE];
-  const invSqrtBc2 = S.scal[SLOT_INV_SQRT_BC2];
-  const eps = S.scal[SLOT_EPS];
+  const h = adamStepIn(S.scal);
   const P = S.partial;
   const po = w * partialStride(d);
   const cg = po + PARTIAL_SCALARS + 2 * d;
   const accD = new Float64Array(d);
   const accE = new Float64Array(d);
+  const gBias = new Float64Array(1);
   let auxLatents = 0;
   for (let j = j0; j < j1; j++) {
     const e0 = start[j];
@@ -413,8 +370,8 @@ export function latentBackwardAndAdam(S: StepState, w: number, j0: number, j1: n
     let gb = 0;
     if (e0 === e1) {
       if (ever[j] === 0) continue; // zero moments: Adam leaves the row and its bias as they are
-      adamRowZero(We, mWe, vWe, o, d, b1, b2, stepSize, invSqrtBc2, eps, false);
-      adamRowZero(Wd, mWd, vWd, o, d, b1, b2, stepSize, invSqrtBc2, eps, true);
+      adamUpdate(We, mWe, vWe, undefined, 0, o, d, h);
+      renormalise(Wd, o, d, adamUpdate(Wd, mWd, vWd, undefined, 0, o, d, h));
     } else {
       ever[j] = 1;
       accD.fill(0);
@@ -440,14 +397,11 @@ export function latentBackwardAndAdam(S: StepState, w: number, j0: number, j1: n
       let par = 0;
       for (let i = 0; i < d; i++) par += accD[i] * Wd[o + i];
       for (let i = 0; i < d; i++) accD[i] -= par * Wd[o + i];
-      adamRow(We, mWe, vWe, accE, o, b1, b2, c1, c2, stepSize, invSqrtBc2, eps, false);
-      adamRow(Wd, mWd, vWd, accD, o, b1, b2, c1, c2, stepSize, invSqrtBc2, eps, true);
+      adamUpdate(We, mWe, vWe, accE, 0, o, d, h);
+      renormalise(Wd, o, d, adamUpdate(Wd, mWd, vWd, accD, 0, o, d, h));
     }
-    const mi = b1 * mbe[j] + c1 * gb;
-    const vi = b2 * vbe[j] + c2 * gb * gb;
-    mbe[j] = mi;
-    vbe[j] = vi;
-    be[j] -= (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
+    gBias[0] = gb;
+    adamUpdate(be, mbe, vbe, gBias, 0, j, 1, h);
   }
   P[po + PARTIAL_AUXK_LATENTS] = auxLatents;
 }
@@ -456,11 +410,23 @@ export function latentBackwardAndAdam(S: StepState, w: number, j0: number, j1: n
 export function setScalars(S: StepState, B: number, cfg: AdamConfig, lr: number, t: number): void {
   S.scal[SLOT_BATCH] = B;
   S.scal[SLOT_MSE_SCALE] = 2 / (B * S.d);
-  S.scal[SLOT_BETA1] = cfg.beta1;
-  S.scal[SLOT_BETA2] = cfg.beta2;
-  S.scal[SLOT_STEP_SIZE] = lr / (1 - cfg.beta1 ** t);
-  S.scal[SLOT_INV_SQRT_BC2] = 1 / Math.sqrt(1 - cfg.beta2 ** t);
-  S.scal[SLOT_EPS] = cfg.eps;
+  const h = adamStepOf(cfg, lr, t);
+  S.scal[SLOT_BETA1] = h.b1;
+  S.scal[SLOT_BETA2] = h.b2;
+  S.scal[SLOT_STEP_SIZE] = h.stepSize;
+  S.scal[SLOT_INV_SQRT_BC2] = h.invSqrtBc2;
+  S.scal[SLOT_EPS] = h.eps;
+}
+
+/** The step's Adam hyper-parameters as setScalars left them in the shared scalars. */
+function adamStepIn(scal: Float64Array): AdamStep {
+  return {
+    b1: scal[SLOT_BETA1],
+    b2: scal[SLOT_BETA2],
+    stepSize: scal[SLOT_STEP_SIZE],
+    invSqrtBc2: scal[SLOT_INV_SQRT_BC2],
+    eps: scal[SLOT_EPS],
+  };
 }
 
 /** A step's reconstruction figures: SSE, SST, active latents, AuxK loss and latents. */
@@ -500,19 +466,7 @@ export function finishStep(S: StepState, B: number, active: number, eVar: number
   }
   let sst = 0;
   for (let i = 0; i < d; i++) sst += colSq[i] - (colSum[i] * colSum[i]) / B;
-  const b1 = S.scal[SLOT_BETA1];
-  const b2 = S.scal[SLOT_BETA2];
-  const stepSize = S.scal[SLOT_STEP_SIZE];
-  const invSqrtBc2 = S.scal[SLOT_INV_SQRT_BC2];
-  const eps = S.scal[SLOT_EPS];
-  for (let i = 0; i < d; i++) {
-    const gi = gbd[i];
-    const mi = b1 * mbd[i] + (1 - b1) * gi;
-    const vi = b2 * vbd[i] + (1 - b2) * gi * gi;
-    mbd[i] = mi;
-    vbd[i] = vi;
-    bd[i] -= (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
-  }
+  adamUpdate(bd, mbd, vbd, gbd, 0, 0, d, adamStepIn(S.scal));
   const useAux = S.scal[SLOT_USE_AUXK] === 1;
   return { sse, sst, active, auxLoss: useAux && eVar > 0 ? auxSse / eVar : 0, auxLatents: useAux ? auxLatents : 0 };
 }
@@ -533,68 +487,6 @@ function dotF32(a: Float32Array, ao: number, b: Float32Array, bo: number, d: num
   }
   for (; i < d; i++) s0 += a[ao + i] * b[bo + i];
   return s0 + s1 + s2 + s3;
-}
-
-function adamRow(
-  P: Float32Array,
-  M: Float32Array,
-  V: Float32Array,
-  g: Float64Array,
-  o: number,
-  b1: number,
-  b2: number,
-  c1: number,
-  c2: number,
-  stepSize: number,
-  invSqrtBc2: number,
-  eps: number,
-  renorm: boolean,
-): void {
-  const d = g.length;
-  let ss = 0;
-  for (let i = 0; i < d; i++) {
-    const gi = g[i];
-    const mi = b1 * M[o + i] + c1 * gi;
-    const vi = b2 * V[o + i] + c2 * gi * gi;
-    M[o + i] = mi;
-    V[o + i] = vi;
-    const pi = P[o + i] - (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
-    P[o + i] = pi;
-    ss += pi * pi;
-  }
-  if (renorm) {
-    const s = 1 / (Math.sqrt(ss) + 1e-12);
-    for (let i = 0; i < d; i++) P[o + i] *= s;
-  }
-}
-
-function adamRowZero(
-  P: Float32Array,
-  M: Float32Array,
-  V: Float32Array,
-  o: number,
-  d: number,
-  b1: number,
-  b2: number,
-  stepSize: number,
-  invSqrtBc2: number,
-  eps: number,
-  renorm: boolean,
-): void {
-  let ss = 0;
-  for (let i = o; i < o + d; i++) {
-    const mi = b1 * M[i];
-    const vi = b2 * V[i];
-    M[i] = mi;
-    V[i] = vi;
-    const pi = P[i] - (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
-    P[i] = pi;
-    ss += pi * pi;
-  }
-  if (renorm) {
-    const s = 1 / (Math.sqrt(ss) + 1e-12);
-    for (let i = o; i < o + d; i++) P[i] *= s;
-  }
 }
 
 /** Tokens-since-last-fired bookkeeping; clears `fired`. Returns the number of dead latents. */
