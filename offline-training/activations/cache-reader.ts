@@ -16,7 +16,7 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { f16BytesToF32 } from '../util/float16.ts';
-import { mulberry32 } from '../util/random.ts';
+import { mulberry32, shuffleInPlace } from '../util/random.ts';
 
 export { mulberry32 };
 
@@ -184,13 +184,7 @@ function mix32(x: number): number {
 function permutation(n: number, rand: () => number): Uint32Array {
   const p = new Uint32Array(n);
   for (let i = 0; i < n; i++) p[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    const t = p[i];
-    p[i] = p[j];
-    p[j] = t;
-  }
-  return p;
+  return shuffleInPlace(p, rand);
 }
 
 const seedOf = (...parts: number[]) => parts.reduce((h, v) => mix32(h ^ mix32(v >>> 0)) + 0x9e3779b9, 0x12345678) >>> 0;

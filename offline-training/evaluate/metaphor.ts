@@ -4,6 +4,7 @@
 import { readVerbCsv, verbSpan, type VerbExample } from '../data/verb-csv.ts';
 import type { FeatureRunner } from '../sae/feature-runner.ts';
 import { bestThreshold, fitSparseLogistic, prf, type PRF, type SparseRow } from '../learn/sparse-logistic.ts';
+import { kFolds, mulberry32 } from '../util/random.ts';
 
 /** The SAE code at the verb: per latent, the max over the verb's tokens. */
 export async function verbCodes(runner: FeatureRunner, examples: readonly VerbExample[]): Promise<SparseRow[]> {
@@ -72,7 +73,10 @@ export function vuaReadout(
   };
 }
 
-/** k-fold CV; inside each fold, regularisation and threshold come from a held-back third of its training part. */
+/**
+ * k-fold CV (folds from a seeded Fisher-Yates shuffle of the rows); inside each fold, regularisation and
+ * threshold come from a held-back third of its training part.
+ */
 export function crossValidated(
   rows: SparseRow[],
   y: (0 | 1)[],
@@ -80,14 +84,15 @@ export function crossValidated(
   folds = 10,
   seed = 1,
 ): NonNullable<MetaphorResult['mohx']> {
-  let s = seed;
-  const order = rows.map((_, i) => i).sort(() => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5);
   const scores: number[] = [];
   const labels: (0 | 1)[] = [];
   const preds: boolean[] = [];
-  for (let f = 0; f < folds; f++) {
-    const testIdx = order.filter((_, k) => k % folds === f);
-    const trainIdx = order.filter((_, k) => k % folds !== f);
+  const splits = kFolds(
+    rows.map((_, i) => i),
+    folds,
+    mulberry32(seed),
+  );
+  for (const { test: testIdx, train: trainIdx } of splits) {
     const inner = trainIdx.filter((_, k) => k % 3 === 0);
     const fit = trainIdx.filter((_, k) => k % 3 !== 0);
     let best: { l1: number; thr: number; f1: number } | undefined;

@@ -3,7 +3,7 @@
 // (largest eigenvalue of the standardised Gram matrix, by power iteration). Deterministic.
 // Hidden states differ in scale by orders of magnitude across dimensions (an LLM's outlier
 // dimensions), so features are standardised on the fitting rows first.
-import { mulberry32 } from '../util/random.ts';
+import { kFolds, mulberry32 } from '../util/random.ts';
 import { auc } from './stats.ts';
 
 /** A fitted probe: the probability of the positive class for a feature vector of the fitted width. */
@@ -123,14 +123,16 @@ export function crossValidatedScores(
 ): number[] {
   const folds = opts.folds ?? 10;
   const groups = opts.groups ?? x.map((_, i) => String(i));
-  const rand = mulberry32(opts.seed ?? 1);
-  const ids = [...new Set(groups)];
-  for (let i = ids.length - 1; i > 0; i--) {
-    const k = Math.floor(rand() * (i + 1));
-    [ids[i], ids[k]] = [ids[k], ids[i]];
-  }
-  const foldOf = new Map(ids.map((g, k) => [g, k % folds]));
-  const innerOf = new Map(ids.map((g, k) => [g, Math.floor(k / folds) % 3 === 0]));
+  // A group at shuffled position p is in fold p % folds and, as the r-th of its fold
+  // (r = floor(p / folds)), in the inner held-back third when r % 3 === 0.
+  const foldOf = new Map<string, number>();
+  const innerOf = new Map<string, boolean>();
+  kFolds([...new Set(groups)], folds, mulberry32(opts.seed ?? 1)).forEach(({ test }, f) =>
+    test.forEach((g, r) => {
+      foldOf.set(g, f);
+      innerOf.set(g, r % 3 === 0);
+    }),
+  );
   const scores = new Array<number>(x.length).fill(NaN);
   const pick = (idx: number[]) => ({ x: idx.map((i) => x[i]), y: idx.map((i) => y[i]) });
   for (let f = 0; f < folds; f++) {

@@ -8,7 +8,7 @@ import { verbSpan, type VerbExample } from '../data/verb-csv.ts';
 import { detokenize } from '../data/detokenize.ts';
 import { fitSparseLogistic, prf, type PRF, type SparseRow } from '../learn/sparse-logistic.ts';
 import { auc } from '../learn/stats.ts';
-import { mulberry32 } from '../util/random.ts';
+import { kFolds, mulberry32 } from '../util/random.ts';
 import { probeTokens, tokensIn } from '../../src/core/rules/probe.ts';
 import { splitSentences, tagSentence } from '../../src/core/rules/pos.ts';
 import { scoreGate } from '../../src/core/rules/gate.ts';
@@ -270,17 +270,14 @@ export function crossValidateProbe(
   opts: { folds?: number; times?: number; seed?: number } = {},
 ): PRF & { auc: number; n: number; folds: number } {
   const folds = opts.folds ?? 10;
-  const rand = mulberry32(opts.seed ?? 1);
-  const order = mohx.y.map((_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
   const scores: number[] = [];
   const labels: (0 | 1)[] = [];
-  for (let f = 0; f < folds; f++) {
-    const test = order.filter((_, k) => k % folds === f);
-    const rest = order.filter((_, k) => k % folds !== f);
+  const splits = kFolds(
+    mohx.y.map((_, i) => i),
+    folds,
+    mulberry32(opts.seed ?? 1),
+  );
+  for (const { test, train: rest } of splits) {
     const fold = withExtra(base, mohx, rest, opts.times ?? 3);
     const { model } = fitOnce(fold.rows, fold.y, m, l1);
     for (const i of test) {
