@@ -3,7 +3,8 @@
 export { SaeError } from './errors.ts';
 export { CacheError, openCache, type ActivationCache } from '../activations/cache-reader.ts';
 export { SaeSettings, type SaeSettingsInput } from './options.ts';
-export { trainSae, foldNormalization, learningRate, summaryText } from './trainer.ts';
+export { trainSae, learningRate, summaryText } from './trainer.ts';
+export { foldNormalization } from './input-normalisation.ts';
 /** The trainer's option, result and metrics types (trainer.ts). */
 export type { TrainSaeOptions, TrainSaeResult, ProgressMetrics, ResolvedOptions, SaeMetricsReport } from './trainer.ts';
 export { loadSae, saveSae, importSparsify, saelensConfig } from './format.ts';

@@ -2,10 +2,8 @@
 // autoencoders") on an activation cache, evaluates it on the held-out split, calibrates JumpReLU
 // thresholds, and writes SAELens-format files plus metrics.
 //
-// Training happens in normalised space: x_n = (x - mean) * scale with E||x_n||^2 = d_in, both
-// measured on a training sample and recorded. The saved SAE has the normalisation folded into
-// its weights, so it runs on raw activations: W_enc' = scale W_enc, W_dec' = W_dec / scale,
-// b_dec' = mean + b_dec / scale (b_enc and the latent activations are unchanged).
+// Training happens in normalised space (input-normalisation.ts); the saved SAE has the
+// normalisation folded into its weights, so it runs on raw activations.
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CacheError, openCache, type ActivationCache } from '../activations/cache-reader.ts';
@@ -18,6 +16,12 @@ import { calibrateJumpRelu, jumpReluAgreement, toJumpRelu, type JumpReluAgreemen
 import type { SaeParams } from './kernels.ts';
 import { evaluateSae, meanBaselineFvu, pcaBaselineFvu, saeRunner, type EvalResult } from './metrics.ts';
 import type { Sae } from './model.ts';
+import {
+  foldNormalization,
+  measureNormalisation,
+  normaliseRows,
+  type InputNormalisation,
+} from './input-normalisation.ts';
 import { SaeSettings, type SaeSettingsInput } from './options.ts';
 
 /** Figures reported while training (EMAs of the training batches; the held-out slice on evaluation steps). */
@@ -217,65 +221,6 @@ export function learningRate(r: ResolvedOptions, step: number): number {
   return r.lr * f;
 }
 
-/** The trained SAE on raw activations: normalisation folded into the weights. */
-export function foldNormalization(
-  p: SaeParams,
-  k: number,
-  mean: ArrayLike<number>,
-  scale: number,
-  cfg: Record<string, unknown>,
-): Sae {
-  const { d, m } = p;
-  const W_enc = new Float32Array(d * m);
-  const W_dec = new Float32Array(m * d);
-  for (let j = 0; j < m; j++) {
-    for (let i = 0; i < d; i++) {
-      W_enc[i * m + j] = p.We[j * d + i] * scale;
-      W_dec[j * d + i] = p.Wd[j * d + i] / scale;
-    }
-  }
-  const b_dec = new Float32Array(d);
-  for (let i = 0; i < d; i++) b_dec[i] = mean[i] + p.bd[i] / scale;
-  return {
-    architecture: 'topk',
-    d_in: d,
-    d_sae: m,
-    k,
-    applyBDecToInput: true,
-    W_enc,
-    W_dec,
-    b_enc: p.be.slice(),
-    b_dec,
-    cfg,
-  };
-}
-
-function normalize(x: Float32Array, d: number, mean: Float64Array, scale: number): void {
-  const n = x.length / d;
-  for (let b = 0; b < n; b++) {
-    const o = b * d;
-    for (let i = 0; i < d; i++) x[o + i] = (x[o + i] - mean[i]) * scale;
-  }
-}
-
-function normStats(sample: Float32Array, d: number): { mean: Float64Array; scale: number } {
-  const n = sample.length / d;
-  const mean = new Float64Array(d);
-  for (let b = 0; b < n; b++) for (let i = 0; i < d; i++) mean[i] += sample[b * d + i];
-  for (let i = 0; i < d; i++) mean[i] /= n;
-  let ss = 0;
-  for (let b = 0; b < n; b++) {
-    for (let i = 0; i < d; i++) {
-      const v = sample[b * d + i] - mean[i];
-      ss += v * v;
-    }
-  }
-  const ms = ss / n;
-  if (!(ms > 0))
-    throw new SaeError(`the training activations have zero variance (${n} rows sampled): nothing to learn`);
-  return { mean, scale: Math.sqrt(d / ms) };
-}
-
 function defaultMetadata(cache: ActivationCache): Record<string, unknown> {
   const src = (cache.source ?? {}) as Record<string, unknown>;
   const layer = typeof src.layer === 'number' ? src.layer : null;
@@ -309,11 +254,11 @@ async function train(opts: TrainSaeOptions): Promise<TrainSaeResult> {
   checkSettings(opts);
   const log = opts.log ?? (() => undefined);
   const run = await openRun(opts, log);
-  const data = await normalise(run, opts, log);
+  const data = await prepareRunData(run, opts, log);
   const fit = await fitSae(run, data, opts, log);
   if (fit.interrupted) {
     log(`interrupted at step ${fit.step}/${run.r.steps}; resume to continue`);
-    const sae = foldNormalization(fit.params, run.r.k, data.mean, data.scale, {});
+    const sae = foldNormalization(fit.params, run.r.k, data.norm.mean, data.norm.scale, {});
     return { sae, interrupted: true, step: fit.step, options: run.r };
   }
   const report = await evaluateRun(run, data, fit, opts, log);
@@ -393,12 +338,10 @@ async function checkRun(
   }
 }
 
-/** The normalisation (x - mean) * scale and the fixed samples measured with it. */
+/** The input normalisation and the fixed samples measured with it. */
 interface RunData {
-  /** Per-dimension mean of the training sample, [d_in]. */
-  mean: Float64Array;
-  /** Scale making E||x_n||^2 = d_in. */
-  scale: number;
+  /** Measured on the training sample (or restored from the checkpoint). */
+  norm: InputNormalisation;
   /** Raw training rows [normRows, d_in]: normalisation statistics, PCA baseline, calibration. */
   trainSample: Float32Array;
   /** Normalised held-out rows [evalRows, d_in] evaluated during training. */
@@ -407,25 +350,23 @@ interface RunData {
 }
 
 /** Measures (or, resuming, restores) the normalisation and draws the fixed samples. */
-async function normalise(run: Run, opts: TrainSaeOptions, log: (msg: string) => void): Promise<RunData> {
+async function prepareRunData(run: Run, opts: TrainSaeOptions, log: (msg: string) => void): Promise<RunData> {
   const { cache, ckpt } = run;
   const d = cache.d;
   const trainSample = await cache.sample(opts.normRows ?? 32768);
-  let mean: Float64Array;
-  let scale: number;
+  let norm: InputNormalisation;
   if (ckpt) {
-    mean = Float64Array.from(ckpt.meta.norm.mean);
-    scale = ckpt.meta.norm.scale;
-    if (mean.length !== d) throw new SaeError('checkpoint normalisation does not match the cache dimension');
+    norm = { mean: Float64Array.from(ckpt.meta.norm.mean), scale: ckpt.meta.norm.scale };
+    if (norm.mean.length !== d) throw new SaeError('checkpoint normalisation does not match the cache dimension');
   } else {
-    ({ mean, scale } = normStats(trainSample, d));
+    norm = measureNormalisation(trainSample, d);
   }
   const evaluatedOn = cache.heldOutRows > 0 ? 'held_out' : 'train';
   if (evaluatedOn === 'train') log('no held-out rows (held-out fraction 0): metrics are on training rows');
   const evalRaw = await cache.sample(opts.evalRows ?? 4096, { heldOut: evaluatedOn === 'held_out' });
   const evalNorm = evalRaw.slice();
-  normalize(evalNorm, d, mean, scale);
-  return { mean, scale, trainSample, evalNorm, evaluatedOn };
+  normaliseRows(evalNorm, d, norm);
+  return { norm, trainSample, evalNorm, evaluatedOn };
 }
 
 /** What fitting leaves: the weights (normalised space) and the run's counters. */
@@ -518,7 +459,7 @@ async function fitSae(run: Run, data: RunData, opts: TrainSaeOptions, log: (msg:
   };
 }
 
-/** One Adam step on a raw batch: normalise it, schedule the learning rate, step; throws SaeError on a non-finite loss. */
+/** One Adam step on a raw batch: normalise it (normaliseRows), schedule the learning rate, step; throws SaeError on a non-finite loss. */
 async function adamStep(
   core: SaeCore,
   x: Float32Array,
@@ -527,7 +468,7 @@ async function adamStep(
   state: { step: number; seconds: number },
 ): Promise<{ s: CoreStepStats; lr: number }> {
   const t0 = performance.now();
-  normalize(x, r.d, data.mean, data.scale);
+  normaliseRows(x, r.d, data.norm);
   const lr = learningRate(r, state.step);
   const s = await core.step(x, r.batch, lr);
   state.step++;
@@ -596,7 +537,7 @@ async function writeCheckpoint(
       version: 1,
       step: state.step,
       options: run.r as unknown as Record<string, unknown>,
-      norm: { mean: Array.from(data.mean), scale: data.scale },
+      norm: { mean: Array.from(data.norm.mean), scale: data.norm.scale },
       history: state.history,
       seconds: state.seconds,
       cacheRows: run.cache.rows,
@@ -649,16 +590,16 @@ async function evaluateRun(
 ): Promise<RunReport> {
   const { cache, r } = run;
   const d = cache.d;
-  const gloss = glossConfig(r, data.scale);
+  const gloss = glossConfig(r, data.norm.scale);
   const metadata = { ...defaultMetadata(cache), ...(opts.metadata ?? {}) };
-  const sae = foldNormalization(fit.params, r.k, data.mean, data.scale, { metadata, gloss });
+  const sae = foldNormalization(fit.params, r.k, data.norm.mean, data.norm.scale, { metadata, gloss });
   log('evaluating on held-out rows');
   const heldOut = data.evaluatedOn === 'held_out';
   const finalRaw = await cache.sample(opts.finalEvalRows ?? 32768, { heldOut });
   const runner = await saeRunner(sae, { engine: r.engine, device: fit.device === 'cuda' ? 'cuda' : 'cpu', log });
   try {
     const ev = await evaluateSae(sae, finalRaw, { runner, batch: r.batch });
-    const meanFvu = meanBaselineFvu(finalRaw, d, data.mean);
+    const meanFvu = meanBaselineFvu(finalRaw, d, data.norm.mean);
     const pcaFvu = opts.pca === false ? null : await pcaBaselineFvu(data.trainSample, finalRaw, d, r.k, r.seed + 1);
     let jumprelu: Sae | undefined;
     let jr: SaeMetricsReport['jumprelu'] = null;
@@ -694,7 +635,7 @@ async function evaluateRun(
         device: fit.device,
         engine: r.engine,
         threads: fit.threads,
-        normalization: { mean_centered: true, scale: data.scale, folded_into_weights: true },
+        normalization: { mean_centered: true, scale: data.norm.scale, folded_into_weights: true },
         dead_fraction: fit.deadFraction,
       },
       split: {
