@@ -4,14 +4,14 @@
 // The trainer (trainer.ts) adds data, schedules, checkpoints and metrics; the benchmark times
 // `step` directly.
 import { mulberry32 } from '../util/random.ts';
-import { createEncoder, type AuxKRequest, type Engine, type SaeEncoder } from './encoder.ts';
+import { createEncoder, type Engine, type SaeEncoder } from './encoder.ts';
+import { auxKRequest, auxKScale, residualVariance } from './auxk.ts';
 import {
   allocState,
   bucketByLatent,
   centre,
   finishStep,
   heapAlloc,
-  residualVariance,
   setScalars,
   sharedAlloc,
   updateDead,
@@ -214,7 +214,7 @@ export class SaeCore {
   }
 
   async step(x: Float32Array, B: number, lr: number): Promise<CoreStepStats> {
-    const { d, m, kAux, deadTokens } = this.cfg;
+    const { d, kAux, deadTokens } = this.cfg;
     if (B > this.S.cap) await this.allocate(B, this.threads, this.params, this.adam);
     const S = this.S;
     const t0 = performance.now();
@@ -222,11 +222,7 @@ export class SaeCore {
     const xc = S.xc.subarray(0, B * d);
     centre(S.x, S.bd, B, d, xc);
     const nDead = this.numDead();
-    let aux: AuxKRequest | undefined;
-    if (nDead > 0 && kAux > 0) {
-      for (let j = 0; j < m; j++) this.mask[j] = this.sinceFired[j] >= deadTokens ? 0 : -1e30;
-      aux = { mask: this.mask, kAux: Math.min(kAux, nDead) };
-    }
+    const aux = auxKRequest(this.sinceFired, deadTokens, kAux, nDead, this.mask);
     const t1 = performance.now();
     const out = await this.encoder.topk(xc, B, S.We, S.be, aux);
     const t2 = performance.now();
@@ -245,8 +241,7 @@ export class SaeCore {
     if (aux) {
       eVar = residualVariance(S);
       if (eVar > 0) {
-        // Fewer dead latents than k_aux: the AuxK loss is scaled down (as in sparsify).
-        S.scal[SLOT_AUXK_SCALE] = (this.cfg.auxCoef * Math.min(nDead / kAux, 1) * 2) / eVar;
+        S.scal[SLOT_AUXK_SCALE] = auxKScale(this.cfg.auxCoef, nDead, kAux, eVar);
         S.scal[SLOT_USE_AUXK] = 1;
         await this.phase(PHASE_AUXK_GRAD);
       }

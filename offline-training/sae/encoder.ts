@@ -11,6 +11,7 @@ import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../graph/builder.ts';
 import { SaeError } from './errors.ts';
 import { tsEncoderPre, tsTopK } from './kernels.ts';
+import type { AuxKRequest } from './auxk.ts';
 
 /** Where the encoder runs: onnxruntime (`ort`) or plain TypeScript (`ts`, the baseline). */
 export type Engine = 'ort' | 'ts';
@@ -21,12 +22,6 @@ export interface TopKOut {
   idx: Int32Array;
   auxVals?: Float32Array;
   auxIdx?: Int32Array;
-}
-
-/** The AuxK part of a TopK request: a mask added to the pre-activations (0 for dead latents, -1e30 for live ones), and k over the dead ones. */
-export interface AuxKRequest {
-  mask: Float32Array;
-  kAux: number;
 }
 
 /** The encoder of a training step: TopK of the pre-activations, AuxK TopK over dead latents, pre-activations. */

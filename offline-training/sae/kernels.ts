@@ -1,7 +1,8 @@
 // The TypeScript half of a TopK SAE training step (the encoder GEMM + TopK runs in onnxruntime,
-// or in tsEncoderPre/tsTopK below for the plain-TypeScript baseline): sparse decode, MSE and AuxK
-// gradients (mseGradRows, auxKGradRows), the sparse backward with Adam (latentBackwardAndAdam:
-// decoder-gradient projection, Adam, decoder renormalisation).
+// or in tsEncoderPre/tsTopK below for the plain-TypeScript baseline): the step layout (StepState,
+// its shared scalars and partial slots), sparse decode and the MSE gradient (mseGradRows), and the
+// sparse backward (latentBackwardAndAdam: decoder-gradient projection, Adam from adam.ts, decoder
+// renormalisation). The AuxK gradient is in auxk.ts, the phase dispatch in phases.ts.
 //
 // Layout: the encoder is kept as rows We[j] = W_enc[:, j] ([d_sae, d_in], sparsify's
 // encoder.weight), so that a latent's decoder row, encoder row and their Adam moments are all
@@ -181,23 +182,6 @@ export function sampleRange(B: number, ranges: number, w: number): [number, numb
   return [Math.floor((B * w) / ranges), Math.floor((B * (w + 1)) / ranges)];
 }
 
-/** The phases of a step that run over ranges (one range per worker thread). */
-export type Phase = 1 | 2 | 3;
-/** Phase 1: mseGradRows over sample ranges. */
-export const PHASE_MSE_GRAD: Phase = 1;
-/** Phase 2: auxKGradRows over sample ranges. */
-export const PHASE_AUXK_GRAD: Phase = 2;
-/** Phase 3: latentBackwardAndAdam over latent ranges. */
-export const PHASE_BACKWARD: Phase = 3;
-
-/** Runs range `w` of `phase`: sample ranges for the gradient rows, latent ranges for the backward. */
-export function runPhaseRange(S: StepState, phase: Phase, w: number): void {
-  const B = S.scal[SLOT_BATCH];
-  if (phase === PHASE_MSE_GRAD) mseGradRows(S, w, ...sampleRange(B, S.ranges, w));
-  else if (phase === PHASE_AUXK_GRAD) auxKGradRows(S, w, ...sampleRange(B, S.ranges, w));
-  else latentBackwardAndAdam(S, w, S.bounds[w], S.bounds[w + 1]);
-}
-
 /**
  * Forward and MSE gradient over samples [b0, b1): sparse decode x_hat = b_dec + sum z W_dec[j], the MSE gradient
  * rows G = 2 (x_hat - x) / (B d), and partial sums (sse, column moments of x, sum of G for b_dec,
@@ -241,54 +225,6 @@ export function mseGradRows(S: StepState, w: number, b0: number, b1: number): vo
   }
   P[po + PARTIAL_SSE] = sse;
   P[po + PARTIAL_RESIDUAL_SQ] = eSq;
-}
-
-/** The AuxK normaliser: variance of the residual over the batch, from mseGradRows' partials. */
-export function residualVariance(S: StepState): number {
-  const { d } = S;
-  const B = S.scal[SLOT_BATCH];
-  const st = partialStride(d);
-  let eSq = 0;
-  const eSum = new Float64Array(d);
-  for (let w = 0; w < S.ranges; w++) {
-    eSq += S.partial[w * st + PARTIAL_RESIDUAL_SQ];
-    const ce = w * st + PARTIAL_SCALARS + 3 * d;
-    for (let i = 0; i < d; i++) eSum[i] += S.partial[ce + i];
-  }
-  let v = eSq;
-  for (let i = 0; i < d; i++) v -= (eSum[i] * eSum[i]) / B;
-  return v;
-}
-
-/**
- * AuxK phase over samples [b0, b1): e_hat = sum z_aux W_dec[j] over the dead latents' TopK, and its
- * gradient rows Gaux = coef * 2 (e_hat - e) / var(e) (Gao et al.'s normalized MSE on the residual e).
- */
-export function auxKGradRows(S: StepState, w: number, b0: number, b1: number): void {
-  const { d, Wd, G, Gaux, auxVals, auxIdx } = S;
-  const c = S.scal[SLOT_MSE_SCALE];
-  const ca = S.scal[SLOT_AUXK_SCALE];
-  const ka = S.scal[SLOT_K_AUX];
-  const xh = new Float64Array(d);
-  let auxSse = 0;
-  for (let b = b0; b < b1; b++) {
-    const xo = b * d;
-    const so = b * ka;
-    for (let i = 0; i < d; i++) xh[i] = 0;
-    for (let s = 0; s < ka; s++) {
-      const v = auxVals[so + s];
-      if (!(v > 0)) continue;
-      const wo = auxIdx[so + s] * d;
-      for (let i = 0; i < d; i++) xh[i] += v * Wd[wo + i];
-    }
-    // e_hat - e = e_hat + (x_hat - x), and x_hat - x = G / c.
-    for (let i = 0; i < d; i++) {
-      const diff = xh[i] + G[xo + i] / c;
-      auxSse += diff * diff;
-      Gaux[xo + i] = diff * ca;
-    }
-  }
-  S.partial[w * partialStride(d) + PARTIAL_AUXK_SSE] = auxSse;
 }
 
 /**

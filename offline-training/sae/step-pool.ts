@@ -5,13 +5,14 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { SaeError } from './errors.ts';
-import { runPhaseRange, type Phase, type StepState } from './kernels.ts';
+import type { StepState } from './kernels.ts';
+import { runPhaseRange, type Phase } from './phases.ts';
 
 // The worker's file next to this one: step-worker.ts from source (tsx), step-worker.js once compiled
 // (tsc rewrites import paths, not URLs).
 const STEP_WORKER = new URL(import.meta.url.endsWith('.ts') ? './step-worker.ts' : './step-worker.js', import.meta.url);
 
-export { PHASE_MSE_GRAD, PHASE_AUXK_GRAD, PHASE_BACKWARD, type Phase } from './kernels.ts';
+export { PHASE_MSE_GRAD, PHASE_AUXK_GRAD, PHASE_BACKWARD, type Phase } from './phases.ts';
 
 // Atomics.waitAsync (Node >= 16) is ES2024; the project's lib is ES2023.
 const waitAsync = (

@@ -2,13 +2,14 @@
 // range of it over the shared StepState, and counts itself done. Loaded with Node's built-in type
 // stripping, so this file and kernels.ts use erasable TypeScript only.
 import { parentPort, workerData } from 'node:worker_threads';
-import { runPhaseRange, type Phase, type StepState } from './kernels.ts';
+import type { StepState } from './kernels.ts';
+import { runPhaseRange, type Phase } from './phases.ts';
 
 const S = workerData.S as StepState;
 const ctrl = workerData.ctrl as Int32Array;
 const w = workerData.w as number;
 
-// ctrl: [0] generation, [1] phase (PHASE_* of kernels.ts, 9 exit), [2] ranges done, [3] error flag
+// ctrl: [0] generation, [1] phase (PHASE_* of phases.ts, 9 exit), [2] ranges done, [3] error flag
 let gen = 0;
 parentPort!.postMessage({ ready: true });
 for (;;) {
