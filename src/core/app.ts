@@ -23,10 +23,10 @@
 // createApp only wires: each route lives in src/core/routes/ (meta.ts, rewrite.ts, explain.ts,
 // bundle.ts, proxy.ts), the middleware in routes/guards.ts.
 import { Hono } from 'hono';
-import type { GlossEngine } from './engine.ts';
+import type { GlossEngine } from './engine/engine.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './http/body.ts';
 import type { ErrorType } from './http/errors.ts';
-import { lazyEngine } from './http/lazy-engine.ts';
+import { lazyEngine } from './engine/lazy-engine.ts';
 import { silentLogger, type Logger } from './http/logger.ts';
 import { DEFAULT_MAX_PROMPT_CHARS } from './http/schemas.ts';
 import { FORMATS } from './formats/index.ts';

@@ -23,7 +23,7 @@ import { gate } from '../helpers/gated-backend.ts';
 import { Hono } from 'hono';
 import { serve as serveNode } from '@hono/node-server';
 import { loadEngine, startServer, type RunningServer } from '../../src/runtime/node/server.ts';
-import type { GlossEngine } from '../../src/core/engine.ts';
+import type { GlossEngine } from '../../src/core/engine/engine.ts';
 import { gloss, type GlossVariables } from '../../src/core/middleware.ts';
 import { createApp } from '../../src/core/app.ts';
 import { ConfigError, proxyConfigFromEnv, resolveProxyConfig, type ProxyConfig } from '../../src/core/proxy/config.ts';

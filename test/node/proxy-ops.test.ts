@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { openKnownFixture, type KnownFixture } from '../helpers/known-fixture.ts';
 import { scriptedReply, type FakeLlm } from '../helpers/fake-llm.ts';
 import { createApp, type AppDeps } from '../../src/core/app.ts';
-import type { GlossEngine } from '../../src/core/engine.ts';
+import type { GlossEngine } from '../../src/core/engine/engine.ts';
 import { jsonLogger } from '../../src/core/http/logger.ts';
 import {
   ConfigError,

@@ -1,7 +1,7 @@
 // How the API reports a glossing pass (src/core/proxy/pass.ts): the rules that fired with their
 // spans and activations, the glosses inserted, and where the time went. Shared by the app
 // (/v1/rewrite) and the middleware.
-import type { GlossEngine } from '../engine.ts';
+import type { GlossEngine } from '../engine/engine.ts';
 import type { FiredRule, Span } from '../rules/match.ts';
 import type { RewriteStatus } from '../rewrite/text.ts';
 

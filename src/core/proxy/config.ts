@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { formatIssues } from '../rules/schema.ts';
 import type { ApiFamily } from '../formats/types.ts';
 import type { ScanMode } from '../rewrite/messages.ts';
-import type { GlossRunOptions } from '../run-options.ts';
+import type { GlossRunOptions } from '../engine/run-options.ts';
 
 /** The `scan` values: which chat messages the proxy glosses. */
 export const SCAN_MODES = ['user', 'last-user', 'system', 'all'] as const;

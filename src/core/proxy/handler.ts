@@ -19,7 +19,7 @@ import type { ApiFamily, FormatAdapter } from '../formats/types.ts';
 import { applyEdits } from '../formats/gloss-body.ts';
 import { declaredLength, readUpTo, replay, requireJsonContentType } from '../http/body.ts';
 import { describeError, HttpError, type ErrorType } from '../http/errors.ts';
-import type { LazyEngine } from '../http/lazy-engine.ts';
+import type { LazyEngine } from '../engine/lazy-engine.ts';
 import type { LogFields, Logger } from '../http/logger.ts';
 import { memoryCache, sha256Text, type DetectionCache, type HashFn } from './cache.ts';
 import type { ResolvedProxyConfig, ResolvedUpstream } from './config.ts';

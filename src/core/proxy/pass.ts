@@ -9,7 +9,7 @@
 //   5. commit    once the body goes out, the outcome of every new text is remembered, plain ones
 //                included, so a conversation's earlier turns keep their bytes in later requests
 //                (the provider's prompt cache keeps hitting, the model sees one history).
-import type { GlossEngine } from '../engine.ts';
+import type { GlossEngine } from '../engine/engine.ts';
 import type { StringEdit } from '../http/json-splice.ts';
 import { editsOf } from '../formats/gloss-body.ts';
 import type { ViewMessage } from '../formats/types.ts';

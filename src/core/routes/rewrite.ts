@@ -2,7 +2,7 @@
 // the middleware (src/core/proxy/pass.ts), with no budget, scan limit or cache: this endpoint
 // reports everything the detector says about the texts it was given.
 import type { Context } from 'hono';
-import type { GlossEngine } from '../engine.ts';
+import type { GlossEngine } from '../engine/engine.ts';
 import { readJsonRequest } from '../http/body.ts';
 import {
   firedReport,

@@ -1,9 +1,9 @@
 // What every route module of the app (src/core/app.ts) shares: the lazily loaded engine behind
 // a 503, the request limits, the logger, and the 405 answer for a known path with the wrong method.
 import type { Context, Hono } from 'hono';
-import type { GlossEngine } from '../engine.ts';
+import type { GlossEngine } from '../engine/engine.ts';
 import { describeError, errorBody, HttpError } from '../http/errors.ts';
-import type { LazyEngine } from '../http/lazy-engine.ts';
+import type { LazyEngine } from '../engine/lazy-engine.ts';
 import type { Logger } from '../http/logger.ts';
 
 /** The Hono app the route modules register on. */

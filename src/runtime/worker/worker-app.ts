@@ -4,7 +4,7 @@
 import { createApp } from '../../core/app.ts';
 import { loadBundle } from '../../core/bundle/load.ts';
 import type { DetectorSession, InferenceBackend } from '../../core/detector/backend.ts';
-import { GlossEngine } from '../../core/engine.ts';
+import { GlossEngine } from '../../core/engine/engine.ts';
 import { errorResponse } from '../../core/http/errors.ts';
 import { jsonLogger, silentLogger } from '../../core/http/logger.ts';
 import { cacheApiCache, memoryCache, tieredCache, type DetectionCache } from '../../core/proxy/cache.ts';

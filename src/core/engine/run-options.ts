@@ -1,5 +1,5 @@
 // The per-request detection settings gloss() (middleware) and the proxy share, documented once.
-import type { ScanMode } from './rewrite/messages.ts';
+import type { ScanMode } from '../rewrite/messages.ts';
 
 /** How a request is scanned and glossed; gloss() and the proxy's config both take these. */
 export interface GlossRunOptions {
