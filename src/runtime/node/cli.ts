@@ -28,7 +28,7 @@ import {
   type ProxyConfig,
 } from '../../core/proxy/config.ts';
 import type { ScanMode } from '../../core/rewrite/messages.ts';
-import { packWorker, PackError } from '../worker/pack.ts';
+import { packWorker, PackError } from './pack-worker.ts';
 import { defaultBundleDir } from './embedded.ts';
 import { runCli } from './run-cli.ts';
 import { startServer } from './server.ts';

@@ -104,7 +104,7 @@ export function createWorker(
     files: Record<string, FileBytes>;
     label: string;
     ui?: Record<string, FileBytes>;
-    /** The package version and bundle name `GET /` reports (pack.ts writes them). */
+    /** The package version and bundle name `GET /` reports (src/runtime/node/pack-worker.ts writes them). */
     version?: string;
     bundleName?: string;
   },
