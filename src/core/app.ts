@@ -31,7 +31,7 @@ import { silentLogger, type Logger } from './http/logger.ts';
 import { DEFAULT_MAX_PROMPT_CHARS } from './http/schemas.ts';
 import { FORMATS } from './formats/index.ts';
 import { resolveProxyConfig, type ProxyConfig } from './proxy/config.ts';
-import { inThreadDetect } from './proxy/detect.ts';
+import { inThreadDetect } from './gloss/detect.ts';
 import { glossMetrics, type GlossMetrics } from './proxy/metrics.ts';
 import { bundleRoute } from './routes/bundle.ts';
 import { explainRoute } from './routes/explain.ts';

@@ -2,7 +2,7 @@
 //
 //   admit    x-gloss mode -> upstream by name (allow-list) -> body: read up to the scan limit, or
 //            streamed on unscanned (over the scan limit, compressed) up to the forward limit
-//   detect   the glossing pass (pass.ts): cached outcomes, new texts detected off the request
+//   detect   the glossing pass (src/core/gloss/pass.ts): cached outcomes, new texts detected off the request
 //            thread within the time budget, glossed texts spliced into the original bytes
 //   forward  to a fixed URL (configured base + route path + the client's query as sent); no
 //            redirects followed
@@ -21,14 +21,14 @@ import { declaredLength, readUpTo, replay, requireJsonContentType } from '../htt
 import { describeError, HttpError, type ErrorType } from '../http/errors.ts';
 import type { LazyEngine } from '../engine/lazy-engine.ts';
 import type { LogFields, Logger } from '../http/logger.ts';
-import { memoryCache, sha256Text, type DetectionCache, type HashFn } from './cache.ts';
+import { memoryCache, sha256Text, type DetectionCache, type HashFn } from '../gloss/cache.ts';
 import type { ResolvedProxyConfig, ResolvedUpstream } from './config.ts';
-import { inThreadDetect, type DetectService } from './detect.ts';
+import { inThreadDetect, type DetectService } from '../gloss/detect.ts';
 import { forward as fetchUpstream, type FetchFn, type ForwardResult } from './forward.ts';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
 import type { GlossMetrics } from './metrics.ts';
 import { glossMode, type GlossMode } from '../http/mode.ts';
-import { glossPass, type GlossHeaderStatus, type PassResult } from './pass.ts';
+import { glossPass, type GlossHeaderStatus, type PassResult } from '../gloss/pass.ts';
 import { relay as relayBody } from './stream.ts';
 
 /** `x-gloss-status` values of proxy responses. */

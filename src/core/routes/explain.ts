@@ -1,6 +1,6 @@
 // `POST /v1/explain` { prompt }: per-token activations of the bundle's features, for the explorer.
 import { readJsonRequest } from '../http/body.ts';
-import { firedReport, round, roundTiming } from '../http/gloss-run.ts';
+import { firedReport, round, roundTiming } from '../gloss/report.ts';
 import { glossMode } from '../http/mode.ts';
 import { explainRequestSchema, parseRequest } from '../http/schemas.ts';
 import { detectorFailure, methodNotAllowed, now, type App, type RouteContext } from './shared.ts';

@@ -6,7 +6,7 @@ import { bearerAuth } from 'hono/bearer-auth';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { describeError, errorBody, HttpError } from '../http/errors.ts';
-import { round } from '../http/gloss-run.ts';
+import { round } from '../gloss/report.ts';
 import type { LogFields, Logger } from '../http/logger.ts';
 import { ConfigError, type ResolvedProxyConfig } from '../proxy/config.ts';
 import { apiError, familyOf } from '../proxy/handler.ts';

@@ -1,5 +1,5 @@
 // `POST /v1/rewrite` { prompt } | { messages }: the texts glossed by the same pass as the proxy and
-// the middleware (src/core/proxy/pass.ts), with no budget, scan limit or cache: this endpoint
+// the middleware (src/core/gloss/pass.ts), with no budget, scan limit or cache: this endpoint
 // reports everything the detector says about the texts it was given.
 import type { Context } from 'hono';
 import type { GlossEngine } from '../engine/engine.ts';
@@ -11,12 +11,12 @@ import {
   ruleIds,
   type FiredReport,
   type InsertedReport,
-} from '../http/gloss-run.ts';
+} from '../gloss/report.ts';
 import { glossMode } from '../http/mode.ts';
 import { parseRequest, rewriteOptions, rewriteRequestSchema, type RewriteRequest } from '../http/schemas.ts';
-import { sha256Text } from '../proxy/cache.ts';
-import type { DetectService } from '../proxy/detect.ts';
-import { glossPass, type PassResult, type PassUnit } from '../proxy/pass.ts';
+import { sha256Text } from '../gloss/cache.ts';
+import type { DetectService } from '../gloss/detect.ts';
+import { glossPass, type PassResult, type PassUnit } from '../gloss/pass.ts';
 import type { ChatMessage } from '../rewrite/messages.ts';
 import { detectorFailure, methodNotAllowed, now, type App, type RouteContext } from './shared.ts';
 

@@ -6,7 +6,7 @@
 // then fails open or closed as configured).
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { DetectAnswer, DetectJob, DetectService } from '../../core/proxy/detect.ts';
+import type { DetectAnswer, DetectJob, DetectService } from '../../core/gloss/detect.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './detect-worker.ts';
 
 // From sources (tsx, vitest) the worker is TypeScript and needs tsx's loader in its thread: the

@@ -7,7 +7,7 @@ import type { DetectorSession, InferenceBackend } from '../../core/detector/back
 import { GlossEngine } from '../../core/engine/engine.ts';
 import { errorResponse } from '../../core/http/errors.ts';
 import { jsonLogger, silentLogger } from '../../core/http/logger.ts';
-import { cacheApiCache, memoryCache, tieredCache, type DetectionCache } from '../../core/proxy/cache.ts';
+import { cacheApiCache, memoryCache, tieredCache, type DetectionCache } from '../../core/gloss/cache.ts';
 import {
   ConfigError,
   DEFAULT_UPSTREAMS,

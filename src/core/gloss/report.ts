@@ -1,4 +1,4 @@
-// How the API reports a glossing pass (src/core/proxy/pass.ts): the rules that fired with their
+// How the API reports a glossing pass (src/core/gloss/pass.ts): the rules that fired with their
 // spans and activations, the glosses inserted, and where the time went. Shared by the app
 // (/v1/rewrite) and the middleware.
 import type { GlossEngine } from '../engine/engine.ts';
