@@ -1,4 +1,4 @@
-// The proxy in front of real traffic (issue 10), each scenario on a real server on loopback with
+// The proxy in front of real traffic, each scenario on a real server on loopback with
 // the official SDKs or a raw HTTP client:
 // - an injected key is only spent for callers holding Gloss's token; `gloss serve` refuses to run
 //   an injected key open;

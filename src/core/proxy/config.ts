@@ -411,9 +411,9 @@ export function resolveProxyConfig(config: ProxyConfig): ResolvedProxyConfig {
     });
   }
   const routes = { openai: cfg.routes?.openai ?? 'openai', anthropic: cfg.routes?.anthropic ?? 'anthropic' };
-  for (const [family, name] of Object.entries(cfg.routes ?? {})) {
+  for (const [apiFamily, name] of Object.entries(cfg.routes ?? {})) {
     if (name !== undefined && !upstreams.has(name))
-      throw new ConfigError(`routes.${family}: no upstream named ${JSON.stringify(name)}`);
+      throw new ConfigError(`routes.${apiFamily}: no upstream named ${JSON.stringify(name)}`);
   }
   return {
     upstreams,
