@@ -18,19 +18,10 @@ import type { RewriteStatus } from '../rewrite/text.ts';
 import type { FiredRule } from '../rules/match.ts';
 import type { DetectionCache, HashFn } from './cache.ts';
 import type { DetectService } from './detect.ts';
+import type { GlossStatus } from './headers.ts';
 
-/** x-gloss-status as every Gloss entry point reports it. */
-export type GlossHeaderStatus =
-  | 'rewritten'
-  | 'unchanged'
-  | 'skipped-timeout'
-  | 'skipped-error'
-  | 'skipped-too-large'
-  | 'skipped-encoded'
-  | 'disabled';
-
-/** What one glossing pass did to its texts as a whole. */
-export type PassStatus = 'rewritten' | 'unchanged' | 'skipped-timeout' | 'skipped-error';
+/** What one glossing pass did to its texts as a whole: the x-gloss-status values a pass can give. */
+export type PassStatus = Extract<GlossStatus, 'rewritten' | 'unchanged' | 'skipped-timeout' | 'skipped-error'>;
 
 /** One list of messages with its scan mode (the middleware has two: `prompt` and `messages`). */
 export interface PassUnit {

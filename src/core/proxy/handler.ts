@@ -18,7 +18,7 @@
 import type { ApiFamily, FormatAdapter } from '../formats/types.ts';
 import { applyEdits } from '../formats/gloss-body.ts';
 import { declaredLength, readUpTo, replay, requireJsonContentType } from '../http/body.ts';
-import { describeError, HttpError, type ErrorType } from '../http/errors.ts';
+import { HttpError, type ErrorType } from '../http/errors.ts';
 import type { LazyEngine } from '../engine/lazy-engine.ts';
 import type { LogFields, Logger } from '../http/logger.ts';
 import { memoryCache, sha256Text, type DetectionCache, type HashFn } from '../gloss/cache.ts';
@@ -28,11 +28,10 @@ import { forward as fetchUpstream, type FetchFn, type ForwardResult } from './fo
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
 import type { GlossMetrics } from './metrics.ts';
 import { glossMode, type GlossMode } from '../http/mode.ts';
-import { glossPass, type GlossHeaderStatus, type PassResult } from '../gloss/pass.ts';
+import { glossHeaders, type GlossStatus } from '../gloss/headers.ts';
+import { glossPass, type PassResult } from '../gloss/pass.ts';
+import { redactDetectorError } from '../gloss/redact.ts';
 import { relay as relayBody } from './stream.ts';
-
-/** `x-gloss-status` values of proxy responses. */
-export type ProxyGlossStatus = GlossHeaderStatus | 'passthrough';
 
 /** What {@link createProxy} needs: the resolved configuration, the engine, metrics, logging and runtime parts. */
 export interface ProxyDeps {
@@ -162,16 +161,14 @@ async function glossing(ctx: ProxyContext, req: Request, adapter: FormatAdapter,
   if (o instanceof Response) return o;
   const rules = o.pass?.rules ?? [];
   let glossMs = performance.now() - t0;
-  const gloss: GlossHeaders = () => {
-    const h: Record<string, string> = {
-      'x-gloss-status': o.status,
-      'x-gloss-rules': rules.join(','),
-      'x-gloss-ms': glossMs.toFixed(2),
-      'x-gloss-upstream': a.upstream.name,
-    };
-    if (mode === 'dry-run') h['x-gloss-dry-run'] = 'true';
-    return h;
-  };
+  const gloss: GlossHeaders = () =>
+    glossHeaders({
+      status: o.status,
+      rules,
+      ms: glossMs,
+      upstream: a.upstream.name,
+      dryRun: mode === 'dry-run',
+    });
   record(ctx, route, a.upstream, mode, o, note);
   const closed = failClosed(ctx, apiFamily, o.status, gloss);
   if (closed) return closed;
@@ -199,12 +196,7 @@ async function passthrough(ctx: ProxyContext, req: Request, note: Note): Promise
   });
   if (a instanceof Response) return a;
   const glossMs = performance.now() - t0;
-  const gloss = () => ({
-    'x-gloss-status': 'passthrough',
-    'x-gloss-rules': '',
-    'x-gloss-ms': glossMs.toFixed(2),
-    'x-gloss-upstream': a.upstream.name,
-  });
+  const gloss = () => glossHeaders({ status: 'passthrough', rules: [], ms: glossMs, upstream: a.upstream.name });
   ctx.metrics.proxyRequests.inc({ route: 'passthrough', upstream: a.upstream.name, gloss_status: 'passthrough' });
   const sent = await forward(ctx, req, a, apiFamily, path.slice('/v1'.length), a.body);
   return relay(ctx, a, apiFamily, 'passthrough', sent, gloss, note);
@@ -308,7 +300,7 @@ async function admit(ctx: ProxyContext, req: Request, apiFamily: ApiFamily, scan
 
 /** What step 2 decided: the x-gloss-status, the pass (when one ran) and the body to forward. */
 interface Glossed {
-  status: ProxyGlossStatus;
+  status: GlossStatus;
   pass?: PassResult;
   body: Uint8Array | AdmittedBody;
 }
@@ -327,7 +319,7 @@ async function glossBody(
   const { config, log, metrics } = ctx;
   const route = adapter.route;
   if (a.body.kind === 'stream') {
-    const status: ProxyGlossStatus =
+    const status: GlossStatus =
       a.body.why === 'too-large' ? 'skipped-too-large' : a.body.why === 'encoded' ? 'skipped-encoded' : 'disabled';
     if (status !== 'disabled') log.warn('proxy.not_scanned', { route, reason: a.body.why, limit: config.maxBodyBytes });
     return { status, body: a.body };
@@ -336,11 +328,10 @@ async function glossBody(
   if (d instanceof Response) return d;
   const pass = d.pass;
   const failed = d.failed ?? pass?.error;
-  let status: ProxyGlossStatus = pass?.status ?? 'skipped-error';
+  let status: GlossStatus = pass?.status ?? 'skipped-error';
   if (failed !== undefined) {
     status = 'skipped-error';
-    // Quoted parts of a detector error may quote the prompt: redacted.
-    log.error('proxy.detector_failed', { route, error: describeError(failed).replace(/"[^"]*"/g, '"…"') });
+    log.error('proxy.detector_failed', { route, error: redactDetectorError(failed) });
   } else if (status === 'skipped-timeout') {
     metrics.detectionAbandoned.inc({ route });
     log.warn('proxy.detector_timeout', { route, budgetMs: config.budgetMs });
@@ -429,7 +420,7 @@ function record(
 function failClosed(
   ctx: ProxyContext,
   apiFamily: ApiFamily,
-  status: ProxyGlossStatus,
+  status: GlossStatus,
   gloss: GlossHeaders,
 ): Response | undefined {
   if ((status !== 'skipped-error' && status !== 'skipped-timeout') || ctx.config.failOpen) return undefined;

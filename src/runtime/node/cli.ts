@@ -24,9 +24,9 @@ import {
   parseUpstreamFlag,
   proxyConfigFromEnv,
   resolveProxyConfig,
-  SCAN_MODES,
   type ProxyConfig,
 } from '../../core/proxy/config.ts';
+import { SCAN_MODES } from '../../core/engine/run-options.ts';
 import type { ScanMode } from '../../core/rewrite/messages.ts';
 import { packWorker, PackError } from './pack-worker.ts';
 import { defaultBundleDir } from './embedded.ts';
