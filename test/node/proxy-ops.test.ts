@@ -22,7 +22,7 @@ import {
   resolveProxyConfig,
   type ProxyConfig,
 } from '../../src/core/proxy/config.ts';
-import { Registry } from '../../src/core/proxy/metrics.ts';
+import { Registry } from '../../src/core/metrics/metrics.ts';
 import { lastEventEnd } from '../../src/core/proxy/stream.ts';
 import { neverSent } from '../../src/core/proxy/forward.ts';
 import { proxyConfigFor } from '../../src/runtime/node/cli.ts';

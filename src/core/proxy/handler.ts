@@ -26,7 +26,7 @@ import type { ResolvedProxyConfig, ResolvedUpstream } from './config.ts';
 import { inThreadDetect, type DetectService } from '../gloss/detect.ts';
 import { forward as fetchUpstream, type FetchFn, type ForwardResult } from './forward.ts';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
-import type { GlossMetrics } from './metrics.ts';
+import type { GlossMetrics } from '../metrics/metrics.ts';
 import { glossMode, type GlossMode } from '../http/mode.ts';
 import { glossHeaders, type GlossStatus } from '../gloss/headers.ts';
 import { glossPass, type PassResult } from '../gloss/pass.ts';

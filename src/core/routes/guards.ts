@@ -10,7 +10,7 @@ import { round } from '../gloss/report.ts';
 import type { LogFields, Logger } from '../http/logger.ts';
 import { ConfigError, type ResolvedProxyConfig } from '../proxy/config.ts';
 import { apiError, apiFamilyOf } from '../proxy/handler.ts';
-import type { GlossMetrics } from '../proxy/metrics.ts';
+import type { GlossMetrics } from '../metrics/metrics.ts';
 import { sameSecret } from '../proxy/secret.ts';
 import { now, type App } from './shared.ts';
 

@@ -1,7 +1,7 @@
 // The app's routes about the server itself: `GET /` (what it is), `GET /healthz` (readiness) and
 // `GET /metrics` (Prometheus text format). None of them loads the engine.
 import { FORMATS } from '../formats/index.ts';
-import { METRICS_CONTENT_TYPE, type GlossMetrics } from '../proxy/metrics.ts';
+import { METRICS_CONTENT_TYPE, type GlossMetrics } from '../metrics/metrics.ts';
 import { methodNotAllowed, type App, type RouteContext } from './shared.ts';
 
 /** What `GET /` reports beyond the engine: see {@link aboutRoute}. */

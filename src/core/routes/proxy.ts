@@ -8,7 +8,7 @@ import type { ResolvedProxyConfig } from '../proxy/config.ts';
 import type { DetectService } from '../gloss/detect.ts';
 import type { FetchFn } from '../proxy/forward.ts';
 import { createProxy } from '../proxy/handler.ts';
-import type { GlossMetrics } from '../proxy/metrics.ts';
+import type { GlossMetrics } from '../metrics/metrics.ts';
 import { proxyAuth } from './guards.ts';
 import { methodNotAllowed, type App, type RouteContext } from './shared.ts';
 
