@@ -69,7 +69,7 @@ export function healthRoute(
   app.all('/healthz', methodNotAllowed('GET, HEAD'));
 }
 
-/** Registers `GET /metrics`: the registry in Prometheus text format (src/core/proxy/metrics.ts). */
+/** Registers `GET /metrics`: the registry in Prometheus text format (src/core/metrics/metrics.ts). */
 export function metricsRoute(app: App, metrics: GlossMetrics): void {
   app.get('/metrics', (c) => c.body(metrics.registry.render(), 200, { 'content-type': METRICS_CONTENT_TYPE }));
   app.all('/metrics', methodNotAllowed('GET, HEAD'));
