@@ -11,7 +11,7 @@ import type { LogFields, Logger } from '../http/logger.ts';
 import { ConfigError, type ResolvedProxyConfig } from '../proxy/config.ts';
 import { apiError, apiFamilyOf } from '../proxy/handler.ts';
 import type { GlossMetrics } from '../metrics/metrics.ts';
-import { sameSecret } from '../proxy/secret.ts';
+import { sameSecret } from '../http/secret.ts';
 import { now, type App } from './shared.ts';
 
 /** Exposed to browsers on CORS responses: what Gloss did, and the upstream's request ids. */
