@@ -65,7 +65,7 @@ async function serveChild(kind: string): Promise<void> {
 }
 
 /** Median in-process detection time (engine.analyze) of each bench prompt, for the comparison. */
-async function detectMs(engine: import('../src/core/engine.ts').GlossEngine): Promise<Record<string, number>> {
+async function detectMs(engine: import('../src/core/engine/engine.ts').GlossEngine): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const p of [process.env.BENCH_UNCHANGED!, process.env.BENCH_REWRITTEN!]) {
     for (let i = 0; i < 20; i++) await engine.analyze(p);

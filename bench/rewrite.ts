@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as ortWeb from 'onnxruntime-web';
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
-import type { GlossEngine } from '../src/core/engine.ts';
+import type { GlossEngine } from '../src/core/engine/engine.ts';
 import { loadEngine, startServer, type RunningServer } from '../src/runtime/node/server.ts';
 import { ortWebBackend } from '../src/runtime/web/ort-web-backend.ts';
 import { writeKnownBundle } from '../test/helpers/known-bundle.ts';

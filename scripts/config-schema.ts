@@ -12,7 +12,7 @@ import { ProxyConfigSchema } from '../src/core/proxy/config.ts';
 
 const CONFIG_TS = fileURLToPath(new URL('../src/core/proxy/config.ts', import.meta.url));
 // ProxyConfig extends GlossRunOptions (the settings the middleware shares), documented there.
-const RUN_OPTIONS_TS = fileURLToPath(new URL('../src/core/run-options.ts', import.meta.url));
+const RUN_OPTIONS_TS = fileURLToPath(new URL('../src/core/engine/run-options.ts', import.meta.url));
 export const SCHEMA_FILE = fileURLToPath(new URL('../src/runtime/node/config.schema.json', import.meta.url));
 
 /** Interface name -> property name -> doc comment, for the named interfaces of the given files. */

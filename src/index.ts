@@ -9,7 +9,7 @@ export {
   type GlossVariables,
 } from './core/middleware.ts';
 export { createApp, type AppDeps, type AppLimits } from './core/app.ts';
-export { GlossEngine, type Analysis, type EngineOptions, type RewriteOutcome } from './core/engine.ts';
+export { GlossEngine, type Analysis, type EngineOptions, type RewriteOutcome } from './core/engine/engine.ts';
 export { loadBundle, type LoadedBundle } from './core/bundle/load.ts';
 export type { BundleSource, LoadedFile } from './core/bundle/source.ts';
 export { BundleError, type Manifest } from './core/bundle/manifest.ts';

@@ -101,7 +101,7 @@ export async function runUpliftCli(o: UpliftCliOptions): Promise<UpliftReport> {
     const [{ loadBundle }, { folderSource }, { GlossEngine }, { ortNodeBackend }] = await Promise.all([
       import('../../src/core/bundle/load.ts'),
       import('../../src/runtime/node/fs-source.ts'),
-      import('../../src/core/engine.ts'),
+      import('../../src/core/engine/engine.ts'),
       import('../../src/runtime/node/ort-node-backend.ts'),
     ]);
     const engine = await GlossEngine.create(

@@ -26,7 +26,7 @@ export function spliceCommand(): Command {
         import('../sae/format.ts'),
         import('../sae/splice.ts'),
         import('../graph/llama/index.ts'),
-        import('../../src/core/tokenizer.ts'),
+        import('../../src/core/tokenizer/tokenizer.ts'),
         import('../data/texts.ts'),
         import('node:fs/promises'),
       ]);

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { loadEngine } from '../../src/runtime/node/server.ts';
-import type { RewriteOutcome } from '../../src/core/engine.ts';
+import type { RewriteOutcome } from '../../src/core/engine/engine.ts';
 import { readOutcomes } from '../llm/outcomes-format.ts';
 import { detokenize } from '../data/detokenize.ts';
 import { verbSpan } from '../data/verb-csv.ts';

@@ -4,7 +4,7 @@
 // when the math phrase is paraphrased?), and the association of the latent with labelled
 // misreadings of its family in the outcome rows of the mining split, pooled over the models with
 // the model as a stratum.
-import type { Family } from '../../src/core/rules/schema.ts';
+import type { MisreadingFamily } from '../../src/core/rules/schema.ts';
 import type { FeatureRunner } from '../sae/feature-runner.ts';
 import { cuesOf, labelMisreadings, type Misreading } from './misreadings.ts';
 import { mantelHaenszel, mhOddsRatio, type Table2x2 } from '../learn/stats.ts';
@@ -13,7 +13,7 @@ import { mulberry32 } from '../util/random.ts';
 /** Token activations of one latent with the family of the cue phrase the token is in (or none). */
 interface TokenHit {
   a: number;
-  family: Family | null;
+  family: MisreadingFamily | null;
   word: string;
 }
 
@@ -22,7 +22,7 @@ interface TokenHit {
  * and its token precision/recall on the family's cue phrases, rates in [0, 1].
  */
 export interface FamilyCandidate {
-  family: Family;
+  family: MisreadingFamily;
   feature: number;
   threshold: number;
   /** On the math texts' tokens at the threshold. */
@@ -84,10 +84,10 @@ function wordAt(text: string, s: number, e: number): string {
 export async function scanCues(
   runner: FeatureRunner,
   texts: readonly string[],
-): Promise<{ hits: Map<number, TokenHit[]>; cueTokens: Map<Family, number> }> {
+): Promise<{ hits: Map<number, TokenHit[]>; cueTokens: Map<MisreadingFamily, number> }> {
   const m = runner.width;
   const hits = new Map<number, TokenHit[]>();
-  const cueTokens = new Map<Family, number>();
+  const cueTokens = new Map<MisreadingFamily, number>();
   for (const text of texts) {
     const cues = cuesOf(text);
     const r = await runner.run(text);
@@ -117,8 +117,8 @@ export async function scanCues(
  */
 export function pickCandidates(
   hits: Map<number, TokenHit[]>,
-  cueTokens: Map<Family, number>,
-  families: readonly Family[],
+  cueTokens: Map<MisreadingFamily, number>,
+  families: readonly MisreadingFamily[],
   opts: { minPrecision?: number; minRecall?: number; perFamily?: number; minSupport?: number } = {},
 ): FamilyCandidate[] {
   const minP = opts.minPrecision ?? 0.8;

@@ -20,10 +20,10 @@ import {
   type OutcomeRow,
 } from './family-rules.ts';
 import { topContexts, type TopContext } from './contexts.ts';
-import { FAMILIES, type Family, type Gate } from '../../src/core/rules/schema.ts';
+import { MISREADING_FAMILIES, type MisreadingFamily, type Gate } from '../../src/core/rules/schema.ts';
 
 /** The math word-problem families (all but `figurative`): the ones the task gate governs. */
-export const MATH_FAMILIES = FAMILIES.filter((f) => f !== 'figurative');
+export const MATH_FAMILIES = MISREADING_FAMILIES.filter((f) => f !== 'figurative');
 
 /** Inputs to mineFamilies: detector (.onnx path), SAE (path), the texts and outcome rows, and the output folder. */
 export interface MineFamiliesOptions {
@@ -122,4 +122,4 @@ export async function mineFamilies(o: MineFamiliesOptions): Promise<MineFamilies
 }
 
 /** Re-exported for the commands that read families.json. */
-export type { Family };
+export type { MisreadingFamily };

@@ -4,7 +4,7 @@
 // of "p%", the rate of "$68 per dozen", the difference of "13 fewer than") with none of the
 // reference's operations, or not at all, misread that phrase. Families without one cue number
 // (average, ratio, sequence, work-rate) are labelled when the cue phrase is there and the model failed.
-import type { Family } from '../../src/core/rules/schema.ts';
+import type { MisreadingFamily } from '../../src/core/rules/schema.ts';
 
 /** One calculator step `<<expr=result>>` of a GSM8K solution (Cobbe et al. 2021's annotation format). */
 export interface Step {
@@ -58,7 +58,7 @@ const N = String.raw`(\d[\d,]*(?:\.\d+)?|two|three|four|five|six|seven|eight|nin
 
 /** One family's cue: a phrase pattern and, where there is one, the number the phrase governs. */
 interface Cue {
-  family: Family;
+  family: MisreadingFamily;
   re: RegExp;
   /** Capture group holding the governed number (its value via WORD_NUM or Number). */
   group?: number;
@@ -104,7 +104,7 @@ export const CUES: Cue[] = [
 
 /** One cue phrase found in a question (cuesOf), with the number it governs when the family has one. */
 export interface CueHit {
-  family: Family;
+  family: MisreadingFamily;
   /** Character offsets of the phrase in the question. */
   start: number;
   end: number;
@@ -144,7 +144,7 @@ function opsOn(steps: readonly Step[], x: number): Set<string> {
 
 /** One phrase a failed model solution misread (labelMisreadings). */
 export interface Misreading {
-  family: Family;
+  family: MisreadingFamily;
   /** The cue phrase in the question. */
   phrase: string;
   /** Why it counts: the reference's and the model's operations on the cue number. */

@@ -6,7 +6,7 @@ import { fitSparseLogistic, type SparseRow } from '../learn/sparse-logistic.ts';
 import { isHeldOut } from '../data/splits.ts';
 import { auc } from '../learn/stats.ts';
 import type { FeatureRunner } from '../sae/feature-runner.ts';
-import type { Family, Gate } from '../../src/core/rules/schema.ts';
+import type { MisreadingFamily, Gate } from '../../src/core/rules/schema.ts';
 
 /** One text for gate training: of the gate's kind (label 1: a math word problem for the task gate) or not (0). */
 export interface GateText {
@@ -51,7 +51,7 @@ export function trainGate(
   texts: readonly GateText[],
   rows: readonly SparseRow[],
   dim: number,
-  families: readonly Family[],
+  families: readonly MisreadingFamily[],
   opts: { maxLatents?: number; maxNegativeRate?: number; id?: string; label?: string } = {},
 ): GateTraining {
   const maxLatents = opts.maxLatents ?? 48;

@@ -2,7 +2,7 @@
 // edge will compute, for every latent, so mining measures exactly what rules will later see.
 import * as ort from 'onnxruntime-node';
 import { appendSaeHead } from '../graph/sae-head.ts';
-import { GlossTokenizer } from '../../src/core/tokenizer.ts';
+import { GlossTokenizer } from '../../src/core/tokenizer/tokenizer.ts';
 import { readManifest, readVerified, readVerifiedJson } from '../../src/core/bundle/source.ts';
 import { folderSource } from '../../src/runtime/node/fs-source.ts';
 import type { Manifest } from '../../src/core/bundle/manifest.ts';

@@ -6,7 +6,7 @@
 //   POST /v1/explain   { prompt }: tokens x features activations, for the explorer
 //   GET  /v1/bundle    manifest, rules, features (labels, top contexts), card
 //   GET  /healthz      { ok, bundle, backend, ready }
-//   GET  /metrics      Prometheus text format (src/core/proxy/metrics.ts)
+//   GET  /metrics      Prometheus text format (src/core/metrics/metrics.ts)
 //   POST /v1/chat/completions, /v1/responses, /v1/messages
 //                      the LLM proxy (when `proxy` is configured): the request's texts glossed,
 //                      then forwarded to an allow-listed upstream, the answer streamed back
@@ -23,16 +23,16 @@
 // createApp only wires: each route lives in src/core/routes/ (meta.ts, rewrite.ts, explain.ts,
 // bundle.ts, proxy.ts), the middleware in routes/guards.ts.
 import { Hono } from 'hono';
-import type { GlossEngine } from './engine.ts';
+import type { GlossEngine } from './engine/engine.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './http/body.ts';
 import type { ErrorType } from './http/errors.ts';
-import { lazyEngine } from './http/lazy-engine.ts';
+import { lazyEngine } from './engine/lazy-engine.ts';
 import { silentLogger, type Logger } from './http/logger.ts';
 import { DEFAULT_MAX_PROMPT_CHARS } from './http/schemas.ts';
 import { FORMATS } from './formats/index.ts';
 import { resolveProxyConfig, type ProxyConfig } from './proxy/config.ts';
-import { inThreadDetect } from './proxy/detect.ts';
-import { glossMetrics, type GlossMetrics } from './proxy/metrics.ts';
+import { inThreadDetect } from './gloss/detect.ts';
+import { glossMetrics, type GlossMetrics } from './metrics/metrics.ts';
 import { bundleRoute } from './routes/bundle.ts';
 import { explainRoute } from './routes/explain.ts';
 import { corsFor, errorAnswers, ownBearerAuth, ownPath, requestLog } from './routes/guards.ts';

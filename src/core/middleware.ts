@@ -9,31 +9,31 @@
 // skipped-too-large). Fail-closed answers 503 instead. A request's `x-gloss: off` leaves it alone
 // (disabled), `x-gloss: dry-run` reports without changing it. Web-standard Request/Response only;
 // the Node entry (src/runtime/node/gloss.ts) adds bundle folders and the shared engine per bundle.
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler, Next } from 'hono';
 import { z } from 'zod';
 import { loadBundle } from './bundle/load.ts';
 import type { BundleSource } from './bundle/source.ts';
 import type { InferenceBackend } from './detector/backend.ts';
-import { GlossEngine } from './engine.ts';
-import { glossMode, type GlossMode } from './http/mode.ts';
-import { MAX_GLOSSES_LIMIT, SCAN_MODES } from './http/schemas.ts';
-import { formatIssues } from './rules/schema.ts';
-import { DEFAULT_MAX_BODY_BYTES, isJsonContentType, readUpTo, replay } from './http/body.ts';
-import { describeError, errorBody, type HttpError } from './http/errors.ts';
-import { firedReport, headerStatus, ruleIds, type FiredReport, type InsertedReport } from './http/gloss-run.ts';
+import { GlossEngine } from './engine/engine.ts';
+import { lazyEngine, type LazyEngine } from './engine/lazy-engine.ts';
+import { RUN_DEFAULTS, RunOptionsSchema, type GlossRunOptions } from './engine/run-options.ts';
 import { applyEdits } from './formats/gloss-body.ts';
-import { sha256Text } from './proxy/cache.ts';
-import { inThreadDetect } from './proxy/detect.ts';
-import { glossPass, type PassResult, type PassUnit } from './proxy/pass.ts';
-import { PROXY_DEFAULTS } from './proxy/config.ts';
-import type { GlossRunOptions } from './run-options.ts';
-import { lazyEngine } from './http/lazy-engine.ts';
+import { sha256Text } from './gloss/cache.ts';
+import { inThreadDetect } from './gloss/detect.ts';
+import { glossHeaders, type GlossStatus } from './gloss/headers.ts';
+import { glossPass, type PassResult, type PassUnit } from './gloss/pass.ts';
+import { redactDetectorError } from './gloss/redact.ts';
+import { ruleIds, unitReports, type FiredReport, type InsertedReport } from './gloss/report.ts';
+import { messagesUnit, promptUnit } from './gloss/units.ts';
+import { DEFAULT_MAX_BODY_BYTES, isJsonContentType, readUpTo, replay } from './http/body.ts';
+import { errorBody, type HttpError } from './http/errors.ts';
 import { silentLogger, type Logger } from './http/logger.ts';
-import type { ChatMessage } from './rewrite/messages.ts';
+import { glossMode, type GlossMode } from './http/mode.ts';
+import type { ChatMessage, ScanMode } from './rewrite/messages.ts';
+import { formatIssues } from './rules/schema.ts';
 
 /** What the middleware did with a request (`x-gloss-status`; `disabled`: the caller sent `x-gloss: off`). */
-export type GlossStatus =
-  'rewritten' | 'unchanged' | 'disabled' | 'skipped-timeout' | 'skipped-error' | 'skipped-too-large';
+export type { GlossStatus };
 
 /** Options of {@link gloss}; every one is optional, and an unknown or ill-typed one throws. */
 export interface GlossOptions extends GlossRunOptions {
@@ -49,8 +49,6 @@ export interface GlossOptions extends GlossRunOptions {
   engine?: () => Promise<GlossEngine>;
   /** Bodies larger than this, in bytes, are passed on unread past the limit (default 1 MiB). */
   maxBodyBytes?: number;
-  /** Most tokens detected per request, newest texts first (default 2048); older texts past it stay plain. */
-  scanTokens?: number;
   /** Where `gloss.skipped` and `gloss.detector_failed` events go (default: nowhere). */
   logger?: Logger;
 }
@@ -78,13 +76,8 @@ export const GlossOptionsSchema = z.strictObject({
   engine: z
     .custom<() => Promise<GlossEngine>>(isFunction, 'must be a function returning a Promise<GlossEngine>')
     .optional(),
-  scan: z.enum(SCAN_MODES).optional(),
-  dryRun: z.boolean().optional(),
-  failOpen: z.boolean().optional(),
-  budgetMs: z.number().positive().optional(),
-  maxGlosses: z.number().int().min(0).max(MAX_GLOSSES_LIMIT).optional(),
+  ...RunOptionsSchema.shape,
   maxBodyBytes: z.number().int().positive().optional(),
-  scanTokens: z.number().int().min(1).optional(),
   logger: z.custom<Logger>(hasMethods('info', 'warn', 'error'), 'must be a Logger ({ info, warn, error })').optional(),
 });
 
@@ -195,27 +188,47 @@ export function gloss(options?: GlossOptions): MiddlewareHandler<{ Variables: Gl
   return glossMiddleware(factory, o);
 }
 
+/** The middleware's settings, defaults filled in, shared by every request it sees. */
+interface Settings {
+  engines: LazyEngine;
+  scan: ScanMode;
+  failOpen: boolean;
+  budgetMs: number;
+  maxBodyBytes: number;
+  scanTokens: number;
+  maxGlosses?: number;
+  dryRun: boolean;
+  log: Logger;
+}
+
+/** One request on its way through the middleware. */
+interface Run {
+  c: Context<{ Variables: GlossVariables }>;
+  next: Next;
+  dryRun: boolean;
+  /** When the middleware started on it (performance clock, ms). */
+  t0: number;
+}
+
 /** The middleware itself, for an engine factory already chosen (the Node entry shares one per bundle). */
 export function glossMiddleware(
   engineFactory: () => Promise<GlossEngine>,
   options: Omit<GlossOptions, 'bundle' | 'backend' | 'engine'>,
 ): MiddlewareHandler<{ Variables: GlossVariables }> {
-  const engines = lazyEngine(engineFactory);
-  const scan = options.scan ?? 'user';
-  const failOpen = options.failOpen ?? true;
-  const budgetMs = options.budgetMs ?? 50;
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const scanTokens = options.scanTokens ?? PROXY_DEFAULTS.scanTokens;
-  const log = options.logger ?? silentLogger;
+  const s: Settings = {
+    engines: lazyEngine(engineFactory),
+    scan: options.scan ?? RUN_DEFAULTS.scan,
+    failOpen: options.failOpen ?? RUN_DEFAULTS.failOpen,
+    budgetMs: options.budgetMs ?? RUN_DEFAULTS.budgetMs,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    scanTokens: options.scanTokens ?? RUN_DEFAULTS.scanTokens,
+    maxGlosses: options.maxGlosses,
+    dryRun: options.dryRun ?? RUN_DEFAULTS.dryRun,
+    log: options.logger ?? silentLogger,
+  };
 
   return async function gloss(c, next) {
-    if (
-      !BODY_METHODS.has(c.req.method) ||
-      !isJsonContentType(c.req.header('content-type') ?? null) ||
-      (!c.req.raw.body && !c.req.raw.bodyUsed)
-    ) {
-      return next();
-    }
+    if (!hasJsonBody(c)) return next();
     let mode: GlossMode;
     try {
       mode = glossMode(c.req.raw);
@@ -223,140 +236,184 @@ export function glossMiddleware(
       const err = e as HttpError;
       return c.json(errorBody(err.type, err.message), 400);
     }
-    if (mode === 'off') {
-      c.set('gloss', { status: 'disabled', rules: [], fired: [], inserted: [], ms: 0, dryRun: false });
-      await next();
-      c.header('x-gloss-status', 'disabled');
-      return;
-    }
-    const dryRun = mode === 'dry-run' || (options.dryRun ?? false);
-    const t0 = performance.now();
-    let report: GlossReport | undefined;
-    const finish = (status: GlossStatus, run?: { fired: FiredReport[]; inserted: InsertedReport[] }) => {
-      const fired = run?.fired ?? [];
-      report = {
-        status,
-        rules: ruleIds(fired),
-        fired,
-        inserted: run?.inserted ?? [],
-        ms: performance.now() - t0,
-        dryRun,
-      };
-      c.set('gloss', report);
-    };
-
-    // Read the body (an earlier middleware may have read it through c.req already).
-    let bytes: Uint8Array;
-    if (c.req.raw.bodyUsed) {
-      bytes = new Uint8Array(await c.req.arrayBuffer());
-    } else {
-      const r = await readUpTo(c.req.raw, maxBodyBytes);
-      if (!r.complete) {
-        // Past the limit: nothing is scanned; the handler gets the stream as it came (content-length
-        // said too much: not read at all; otherwise the bytes read so far, then the rest).
-        if (r.rest) setBody(c, replay(r.head, r.rest));
-        finish('skipped-too-large');
-        log.warn('gloss.skipped', { reason: 'too-large', limit: maxBodyBytes });
-        await next();
-        setHeaders(c, report!);
-        return;
-      }
-      bytes = r.bytes;
-    }
-
-    let text: string | undefined;
-    let t: Target | undefined;
-    try {
-      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-      t = target(JSON.parse(text));
-    } catch {
-      t = undefined;
-    }
-    if (!t || text === undefined) {
-      // Not a body Gloss understands: the handler gets exactly what the client sent.
-      setBody(c, bytes, bytes.byteLength);
-      return next();
-    }
-
-    // The one glossing pass the proxy uses too: `prompt` (always scanned) and `messages` (by the
-    // scan mode), detected within the budget, spliced into the original bytes.
-    let engine: GlossEngine | undefined;
-    let pass: PassResult | undefined;
-    let failure: unknown;
-    try {
-      engine = await engines.get(); // a cold engine load is paid once, not counted in the budget
-      const units: PassUnit[] = [];
-      if (t.prompt !== undefined)
-        units.push({ messages: [{ role: 'user', content: t.prompt, path: ['prompt'] }], scan: 'all' });
-      if (t.messages)
-        units.push({
-          messages: t.messages.map((m, i) => ({ ...m, path: ['messages', i, 'content'] })),
-          scan,
-        });
-      pass = await glossPass(
-        units,
-        { detect: inThreadDetect(engines), engine, hash: sha256Text },
-        { budgetMs, scanTokens, maxGlosses: options.maxGlosses },
-      );
-      failure = pass.error;
-    } catch (e) {
-      failure = e;
-    }
-    if (failure !== undefined) {
-      // Quoted parts of a detector error may quote the prompt: redacted.
-      log.error('gloss.detector_failed', { error: describeError(failure).replace(/"[^"]*"/g, '"…"') });
-    }
-
-    if (failure !== undefined || pass?.status === 'skipped-timeout') {
-      finish(failure !== undefined ? 'skipped-error' : 'skipped-timeout');
-      if (failure === undefined) log.warn('gloss.skipped', { reason: 'timeout', budgetMs });
-      if (!failOpen) {
-        const res = c.json(
-          failure !== undefined
-            ? errorBody('detector_error', 'the detector failed on this request')
-            : errorBody('detector_timeout', `the detector took longer than its ${budgetMs} ms budget`),
-          503,
-        );
-        setHeaders(c, report!, res);
-        return res;
-      }
-      setBody(c, bytes, bytes.byteLength);
-      await next();
-      setHeaders(c, report!);
-      return;
-    }
-
-    const fired: FiredReport[] = [];
-    const inserted: InsertedReport[] = [];
-    pass!.units.forEach((u, k) => {
-      const isPrompt = k === 0 && t.prompt !== undefined;
-      for (const m of u.reports)
-        for (const p of m.parts) {
-          const where = isPrompt ? {} : { message: m.index, part: p.part };
-          for (const f of p.fired) fired.push(firedReport(engine!, f, where));
-          for (const i of p.inserted) inserted.push({ rule: i.ruleId, at: i.at, gloss: i.gloss, ...where });
-        }
-    });
-    const changed = pass!.status === 'rewritten';
-    finish(changed ? 'rewritten' : 'unchanged', { fired, inserted });
-
-    if (changed && !dryRun) {
-      const out = new TextEncoder().encode(applyEdits(text, pass!.edits));
-      setBody(c, out, out.byteLength);
-    } else {
-      setBody(c, bytes, bytes.byteLength);
-    }
-    await next();
-    setHeaders(c, report!);
+    if (mode === 'off') return disabled(c, next);
+    const run: Run = { c, next, dryRun: mode === 'dry-run' || s.dryRun, t0: performance.now() };
+    const bytes = await readBody(c, s.maxBodyBytes);
+    if (!bytes) return tooLarge(s, run);
+    const body = decodeTarget(bytes);
+    // Not a body Gloss understands: the handler gets exactly what the client sent.
+    if (!body) return handOn(run, bytes);
+    const outcome = await detect(s, body.target);
+    if (outcome.failure !== undefined || outcome.pass?.status === 'skipped-timeout')
+      return skipped(s, run, bytes, outcome.failure);
+    return glossed(run, bytes, body, outcome.engine!, outcome.pass!);
   };
 }
 
-function setHeaders(c: Context, report: GlossReport, res?: Response): void {
-  const status =
-    report.status === 'rewritten' || report.status === 'unchanged' ? headerStatus(report.status) : report.status;
-  const set = res ? (k: string, v: string) => res.headers.set(k, v) : (k: string, v: string) => c.header(k, v);
-  set('x-gloss-status', status);
-  set('x-gloss-rules', report.rules.join(','));
-  set('x-gloss-ms', report.ms.toFixed(2));
-  if (report.dryRun) set('x-gloss-dry-run', 'true');
+/** Whether the request may carry a JSON body to gloss: POST, PUT or PATCH with a JSON content type and a body. */
+function hasJsonBody(c: Context): boolean {
+  return (
+    BODY_METHODS.has(c.req.method) &&
+    isJsonContentType(c.req.header('content-type') ?? null) &&
+    Boolean(c.req.raw.body || c.req.raw.bodyUsed)
+  );
+}
+
+/** `x-gloss: off`: the request goes on untouched, reported as disabled. */
+async function disabled(c: Context<{ Variables: GlossVariables }>, next: Next): Promise<void> {
+  c.set('gloss', { status: 'disabled', rules: [], fired: [], inserted: [], ms: 0, dryRun: false });
+  await next();
+  setHeaders(c, glossHeaders({ status: 'disabled' }));
+}
+
+/** Records what the middleware did (`c.get('gloss')`) and returns it. */
+function report(
+  run: Run,
+  status: GlossStatus,
+  found?: { fired: FiredReport[]; inserted: InsertedReport[] },
+): GlossReport {
+  const fired = found?.fired ?? [];
+  const r: GlossReport = {
+    status,
+    rules: ruleIds(fired),
+    fired,
+    inserted: found?.inserted ?? [],
+    ms: performance.now() - run.t0,
+    dryRun: run.dryRun,
+  };
+  run.c.set('gloss', r);
+  return r;
+}
+
+/** The x-gloss-* headers of a report. */
+function reportHeaders(r: GlossReport): Record<string, string> {
+  return glossHeaders({ status: r.status, rules: r.rules, ms: r.ms, dryRun: r.dryRun });
+}
+
+/** Runs the handler, then sets the report's headers on its response. */
+async function nextThenReport(run: Run, r: GlossReport): Promise<void> {
+  await run.next();
+  setHeaders(run.c, reportHeaders(r));
+}
+
+/** Hands the body on as it came (all of it read), to the handler. */
+function handOn(run: Run, bytes: Uint8Array): Promise<void> {
+  setBody(run.c, bytes, bytes.byteLength);
+  return run.next();
+}
+
+/**
+ * The body's bytes, or undefined past `maxBodyBytes`: then nothing is scanned and the handler gets
+ * the stream as it came (content-length said too much: not read at all; otherwise the bytes read
+ * so far, then the rest). An earlier middleware may have read the body through c.req already.
+ */
+async function readBody(c: Context, maxBodyBytes: number): Promise<Uint8Array | undefined> {
+  if (c.req.raw.bodyUsed) return new Uint8Array(await c.req.arrayBuffer());
+  const r = await readUpTo(c.req.raw, maxBodyBytes);
+  if (r.complete) return r.bytes;
+  if (r.rest) setBody(c, replay(r.head, r.rest));
+  return undefined;
+}
+
+/** A body over the size limit: reported skipped-too-large, passed on unscanned. */
+function tooLarge(s: Settings, run: Run): Promise<void> {
+  const r = report(run, 'skipped-too-large');
+  s.log.warn('gloss.skipped', { reason: 'too-large', limit: s.maxBodyBytes });
+  return nextThenReport(run, r);
+}
+
+/** The body as text, and what in it Gloss glosses; undefined for a body that is not UTF-8 JSON with `prompt` or `messages`. */
+function decodeTarget(bytes: Uint8Array): { text: string; target: Target } | undefined {
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+    const t = target(JSON.parse(text));
+    return t ? { text, target: t } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the glossing pass made of a request: the pass, or the failure that stopped it (the engine's load included). */
+interface Detection {
+  engine?: GlossEngine;
+  pass?: PassResult;
+  failure?: unknown;
+}
+
+/**
+ * The one glossing pass the proxy uses too: `prompt` (always scanned) and `messages` (by the scan
+ * mode), detected within the budget. A cold engine load is paid once, not counted in the budget.
+ * A failure is logged (redacted) and returned, never thrown.
+ */
+async function detect(s: Settings, t: Target): Promise<Detection> {
+  let d: Detection;
+  try {
+    const engine = await s.engines.get();
+    const units: PassUnit[] = [];
+    if (t.prompt !== undefined) units.push(promptUnit(t.prompt));
+    if (t.messages) units.push(messagesUnit(t.messages, s.scan));
+    const pass = await glossPass(
+      units,
+      { detect: inThreadDetect(s.engines), engine, hash: sha256Text },
+      { budgetMs: s.budgetMs, scanTokens: s.scanTokens, maxGlosses: s.maxGlosses },
+    );
+    d = { engine, pass, failure: pass.error };
+  } catch (e) {
+    d = { failure: e };
+  }
+  if (d.failure !== undefined) s.log.error('gloss.detector_failed', { error: redactDetectorError(d.failure) });
+  return d;
+}
+
+/** The detector failed or ran over its budget: 503 when failing closed, else the original body goes on. */
+async function skipped(s: Settings, run: Run, bytes: Uint8Array, failure: unknown): Promise<Response | void> {
+  const failed = failure !== undefined;
+  const r = report(run, failed ? 'skipped-error' : 'skipped-timeout');
+  if (!failed) s.log.warn('gloss.skipped', { reason: 'timeout', budgetMs: s.budgetMs });
+  if (!s.failOpen) {
+    const res = run.c.json(
+      failed
+        ? errorBody('detector_error', 'the detector failed on this request')
+        : errorBody('detector_timeout', `the detector took longer than its ${s.budgetMs} ms budget`),
+      503,
+    );
+    setHeaders(run.c, reportHeaders(r), res);
+    return res;
+  }
+  setBody(run.c, bytes, bytes.byteLength);
+  return nextThenReport(run, r);
+}
+
+/** The pass ran: the glossed body (unless dry-run or unchanged) goes to the handler, with the report. */
+function glossed(
+  run: Run,
+  bytes: Uint8Array,
+  body: { text: string; target: Target },
+  engine: GlossEngine,
+  pass: PassResult,
+): Promise<void> {
+  const fired: FiredReport[] = [];
+  const inserted: InsertedReport[] = [];
+  pass.units.forEach((u, k) => {
+    const r = unitReports(engine, u, k === 0 && body.target.prompt !== undefined);
+    fired.push(...r.fired);
+    inserted.push(...r.inserted);
+  });
+  const changed = pass.status === 'rewritten';
+  const r = report(run, changed ? 'rewritten' : 'unchanged', { fired, inserted });
+  if (changed && !run.dryRun) {
+    const out = new TextEncoder().encode(applyEdits(body.text, pass.edits));
+    setBody(run.c, out, out.byteLength);
+  } else {
+    setBody(run.c, bytes, bytes.byteLength);
+  }
+  return nextThenReport(run, r);
+}
+
+/** Sets `headers` on `res`, or on the context's response when none is given. */
+function setHeaders(c: Context, headers: Record<string, string>, res?: Response): void {
+  for (const [k, v] of Object.entries(headers)) {
+    if (res) res.headers.set(k, v);
+    else c.header(k, v);
+  }
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createApp } from '../../src/core/app.ts';
-import type { GlossEngine } from '../../src/core/engine.ts';
+import type { GlossEngine } from '../../src/core/engine/engine.ts';
 import { loadEngine } from '../../src/runtime/node/server.ts';
 import { folderSource } from '../../src/runtime/node/fs-source.ts';
 import { nodeUiAssets } from '../../src/ui/node-assets.ts';

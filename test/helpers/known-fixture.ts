@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeKnownBundle } from './known-bundle.ts';
 import { startFakeLlm, type FakeHandler, type FakeLlm } from './fake-llm.ts';
-import type { GlossEngine } from '../../src/core/engine.ts';
+import type { GlossEngine } from '../../src/core/engine/engine.ts';
 import { loadEngine } from '../../src/runtime/node/server.ts';
 
 /** What {@link openKnownFixture} set up; `engine` and `fake` only where asked for. */

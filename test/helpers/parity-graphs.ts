@@ -84,7 +84,7 @@ export async function parityGraphs(): Promise<ParityGraph[]> {
   if (existsSync('models/default/detector.onnx')) {
     // The shipped default bundle's detector with its SAE head (npm test builds it first).
     const { readFileSync } = await import('node:fs');
-    const { GlossTokenizer } = await import('../../src/core/tokenizer.ts');
+    const { GlossTokenizer } = await import('../../src/core/tokenizer/tokenizer.ts');
     const tok = new GlossTokenizer(JSON.parse(readFileSync('models/default/tokenizer.json', 'utf8')));
     const ids = tok.encode(
       'Jason has three times as many toys as Mandy, and 20% of them are red. She earns $5 per hour every day.',

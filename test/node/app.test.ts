@@ -5,7 +5,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { openKnownFixture, type KnownFixture } from '../helpers/known-fixture.ts';
 import { streamedPost } from '../helpers/streamed-post.ts';
 import { createApp, type AppDeps } from '../../src/core/app.ts';
-import type { GlossEngine } from '../../src/core/engine.ts';
+import type { GlossEngine } from '../../src/core/engine/engine.ts';
 import type { Logger } from '../../src/core/http/logger.ts';
 
 let fx: KnownFixture;

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import * as ortWeb from 'onnxruntime-web';
 import { loadBundle, type LoadedBundle } from '../../src/core/bundle/load.ts';
 import { folderSource } from '../../src/runtime/node/fs-source.ts';
-import { GlossEngine } from '../../src/core/engine.ts';
+import { GlossEngine } from '../../src/core/engine/engine.ts';
 import { ortNodeBackend } from '../../src/runtime/node/ort-node-backend.ts';
 import { ortWebBackend } from '../../src/runtime/web/ort-web-backend.ts';
 import { stripGlosses } from '../../src/core/rewrite/text.ts';

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { GgufError, GgufFile, dequantize } from '../../offline-training/graph/llama/gguf.ts';
 import { tokenizerFromGguf } from '../../offline-training/graph/llama/tokenizer.ts';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { gpt2ByteChars } from '../../src/core/tokenizer.ts';
+import { gpt2ByteChars } from '../../src/core/tokenizer/tokenizer.ts';
 import {
   T,
   arr,

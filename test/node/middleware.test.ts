@@ -8,7 +8,7 @@ import { Hono } from 'hono';
 import { serve } from '@hono/node-server';
 import { openKnownFixture, type KnownFixture } from '../helpers/known-fixture.ts';
 import { streamedPost } from '../helpers/streamed-post.ts';
-import type { GlossEngine } from '../../src/core/engine.ts';
+import type { GlossEngine } from '../../src/core/engine/engine.ts';
 import fc from 'fast-check';
 import { gloss, type GlossOptions, type GlossVariables } from '../../src/core/middleware.ts';
 import { spliceStrings } from '../../src/core/http/json-splice.ts';

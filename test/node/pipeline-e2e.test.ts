@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { main } from '../../offline-training/cli.ts';
 import { loadBundle } from '../../src/core/bundle/load.ts';
 import { folderSource } from '../../src/runtime/node/fs-source.ts';
-import { GlossEngine } from '../../src/core/engine.ts';
+import { GlossEngine } from '../../src/core/engine/engine.ts';
 import { ortNodeBackend } from '../../src/runtime/node/ort-node-backend.ts';
 import { buildUseLiteArgs } from '../helpers/use-lite-args.ts';
 

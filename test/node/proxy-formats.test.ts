@@ -10,9 +10,9 @@ import {
   type FormatAdapter,
 } from '../../src/core/formats/index.ts';
 import type { DetectFn } from '../../src/core/rewrite/messages.ts';
-import type { GlossEngine } from '../../src/core/engine.ts';
-import type { DetectAnswer, DetectService } from '../../src/core/proxy/detect.ts';
-import { glossPass } from '../../src/core/proxy/pass.ts';
+import type { GlossEngine } from '../../src/core/engine/engine.ts';
+import type { DetectAnswer, DetectService } from '../../src/core/gloss/detect.ts';
+import { glossPass } from '../../src/core/gloss/pass.ts';
 import type { FiredRule } from '../../src/core/rules/match.ts';
 import type { Rule } from '../../src/core/rules/schema.ts';
 import { KNOWN_RULES } from '../helpers/known-bundle.ts';

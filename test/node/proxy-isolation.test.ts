@@ -1,4 +1,4 @@
-// The proxy in front of real traffic (issue 10), each scenario on a real server on loopback with
+// The proxy in front of real traffic, each scenario on a real server on loopback with
 // the official SDKs or a raw HTTP client:
 // - an injected key is only spent for callers holding Gloss's token; `gloss serve` refuses to run
 //   an injected key open;
@@ -23,7 +23,7 @@ import { gate } from '../helpers/gated-backend.ts';
 import { Hono } from 'hono';
 import { serve as serveNode } from '@hono/node-server';
 import { loadEngine, startServer, type RunningServer } from '../../src/runtime/node/server.ts';
-import type { GlossEngine } from '../../src/core/engine.ts';
+import type { GlossEngine } from '../../src/core/engine/engine.ts';
 import { gloss, type GlossVariables } from '../../src/core/middleware.ts';
 import { createApp } from '../../src/core/app.ts';
 import { ConfigError, proxyConfigFromEnv, resolveProxyConfig, type ProxyConfig } from '../../src/core/proxy/config.ts';

@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { openKnownFixture, type KnownFixture } from '../helpers/known-fixture.ts';
 import { scriptedReply, type FakeLlm } from '../helpers/fake-llm.ts';
 import { createApp, type AppDeps } from '../../src/core/app.ts';
-import type { GlossEngine } from '../../src/core/engine.ts';
+import type { GlossEngine } from '../../src/core/engine/engine.ts';
 import { jsonLogger } from '../../src/core/http/logger.ts';
 import {
   ConfigError,
@@ -22,7 +22,7 @@ import {
   resolveProxyConfig,
   type ProxyConfig,
 } from '../../src/core/proxy/config.ts';
-import { Registry } from '../../src/core/proxy/metrics.ts';
+import { Registry } from '../../src/core/metrics/metrics.ts';
 import { lastEventEnd } from '../../src/core/proxy/stream.ts';
 import { neverSent } from '../../src/core/proxy/forward.ts';
 import { proxyConfigFor } from '../../src/runtime/node/cli.ts';

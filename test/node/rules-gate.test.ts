@@ -1,4 +1,4 @@
-// Issue 14's runtime rules: misreading families, the task gate, after-phrase placement and one
+// The runtime side of misreading-family rules: the families, the task gate, after-phrase placement and one
 // gloss per meaning per prompt.
 import { describe, it, expect } from 'vitest';
 import { parseRules, type Gate, type Rule } from '../../src/core/rules/schema.ts';

@@ -13,7 +13,7 @@ import { extract } from '../../offline-training/activations/extract.ts';
 import { trainSae } from '../../offline-training/sae/index.ts';
 import { ceLossRecovered } from '../../offline-training/sae/splice.ts';
 import { buildLlama } from '../../offline-training/graph/llama/index.ts';
-import { GlossTokenizer } from '../../src/core/tokenizer.ts';
+import { GlossTokenizer } from '../../src/core/tokenizer/tokenizer.ts';
 import { readTexts } from '../../offline-training/data/texts.ts';
 import { STORIES_GGUF } from '../helpers/parity-graphs.ts';
 

@@ -3,7 +3,7 @@
 // falls back to bytes often).
 import { describe, it, expect } from 'vitest';
 import { existsSync } from 'node:fs';
-import { GlossTokenizer, alignSurfaces } from '../../src/core/tokenizer.ts';
+import { GlossTokenizer, alignSurfaces } from '../../src/core/tokenizer/tokenizer.ts';
 import { STORIES_GGUF } from '../helpers/parity-graphs.ts';
 
 const fold = (s: string) => s.normalize('NFKC').toLowerCase().replace(/\s+/g, '');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createApp } from '../../src/core/app.ts';
 import { loadBundle } from '../../src/core/bundle/load.ts';
 import { sha256Hex } from '../../src/core/bundle/manifest.ts';
-import type { GlossEngine } from '../../src/core/engine.ts';
+import type { GlossEngine } from '../../src/core/engine/engine.ts';
 import { rewriteText } from '../../src/core/rewrite/text.ts';
 import { folderSource } from '../../src/runtime/node/fs-source.ts';
 import { loadEngine } from '../../src/runtime/node/server.ts';

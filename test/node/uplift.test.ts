@@ -9,7 +9,7 @@ import { startFakeLlm, type FakeLlm, type FakeRequest } from '../helpers/fake-ll
 import { writeKnownBundle } from '../helpers/known-bundle.ts';
 import { loadBundle } from '../../src/core/bundle/load.ts';
 import { folderSource } from '../../src/runtime/node/fs-source.ts';
-import { GlossEngine } from '../../src/core/engine.ts';
+import { GlossEngine } from '../../src/core/engine/engine.ts';
 import { ortNodeBackend } from '../../src/runtime/node/ort-node-backend.ts';
 import { stripGlosses } from '../../src/core/rewrite/text.ts';
 import { runUplift, formatUpliftReport, NO_ENDPOINT_UPLIFT } from '../../offline-training/evaluate/uplift.ts';

@@ -26,7 +26,7 @@ import {
   type BuiltUseLite,
 } from '../../offline-training/graph/use-lite/index.ts';
 import { UsageError } from '../../offline-training/util/errors.ts';
-import { GlossTokenizer } from '../../src/core/tokenizer.ts';
+import { GlossTokenizer } from '../../src/core/tokenizer/tokenizer.ts';
 
 // The reference: the package's own model (tfjs) and tokenizer, loaded once.
 interface RefTensor {

@@ -6,7 +6,7 @@ import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
-import { packWorker } from '../../src/runtime/worker/pack.ts';
+import { packWorker } from '../../src/runtime/node/pack-worker.ts';
 import { appWorkerModules } from './app-cases.ts';
 
 /** esbuild settings for code that runs in workerd (ESM, the `workerd` export conditions). */

@@ -7,7 +7,7 @@ import { describeType, isObject, messageList, type FormatAdapter, type ViewMessa
 /** Anthropic Messages API (POST /v1/messages): system and user/assistant texts (Anthropic API reference). */
 export const anthropicMessages: FormatAdapter = {
   id: 'anthropic-messages',
-  family: 'anthropic',
+  apiFamily: 'anthropic',
   route: '/v1/messages',
   upstreamPath: '/messages',
   textPartTypes: ['text'],

@@ -1,6 +1,6 @@
 // From a rewritten view of a request body to the bytes to send: the string edits between the view
 // and its rewrite, spliced into the original JSON text, so every other byte stays as the client
-// sent it. The glossing pass itself is src/core/proxy/pass.ts.
+// sent it. The glossing pass itself is src/core/gloss/pass.ts.
 import { spliceStrings, type StringEdit } from '../http/json-splice.ts';
 import type { ViewMessage } from './types.ts';
 

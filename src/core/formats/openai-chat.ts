@@ -8,7 +8,7 @@ import { isObject, describeType, messageList, type FormatAdapter } from './types
  */
 export const openaiChat: FormatAdapter = {
   id: 'openai-chat',
-  family: 'openai',
+  apiFamily: 'openai',
   route: '/v1/chat/completions',
   upstreamPath: '/chat/completions',
   textPartTypes: ['text'],

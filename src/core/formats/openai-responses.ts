@@ -10,7 +10,7 @@ import { describeType, isObject, type FormatAdapter, type ViewMessage } from './
  */
 export const openaiResponses: FormatAdapter = {
   id: 'openai-responses',
-  family: 'openai',
+  apiFamily: 'openai',
   route: '/v1/responses',
   upstreamPath: '/responses',
   textPartTypes: ['input_text', 'output_text', 'text'],

@@ -23,7 +23,7 @@ export type RequestView = { ok: true; messages: ViewMessage[] } | { ok: false; e
 /** One API's request format: where its texts are (as messages with JSON paths), and its family. */
 export interface FormatAdapter {
   id: FormatId;
-  family: ApiFamily;
+  apiFamily: ApiFamily;
   /** The route, relative to an upstream's base URL (which ends with the API version, e.g. /v1). */
   upstreamPath: string;
   /** Gloss's own route for it. */

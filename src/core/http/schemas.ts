@@ -2,22 +2,15 @@
 // 400 message naming each path (`options.maxGlosses: Too big: ...`, `model: unknown key`), in the
 // same style as the bundle's rules.json errors.
 import { z } from 'zod';
+import { RunOptionsSchema } from '../engine/run-options.ts';
 import { formatIssues } from '../rules/schema.ts';
 import { HttpError } from './errors.ts';
 
 /** Most characters of text in one /v1/rewrite or /v1/explain request (AppLimits.maxPromptChars). */
 export const DEFAULT_MAX_PROMPT_CHARS = 100_000;
-/** Largest `maxGlosses` a request or the middleware accepts. */
-export const MAX_GLOSSES_LIMIT = 50;
-/** Which chat messages are scanned: user turns, the last user turn, system messages, or all. */
-export const SCAN_MODES = ['user', 'last-user', 'system', 'all'] as const;
 
 /** /v1/rewrite's options: which messages to scan, most glosses per text, report without rewriting. */
-export const RewriteOptionsSchema = z.strictObject({
-  scan: z.enum(SCAN_MODES).optional(),
-  maxGlosses: z.number().int().min(0).max(MAX_GLOSSES_LIMIT).optional(),
-  dryRun: z.boolean().optional(),
-});
+export const RewriteOptionsSchema = RunOptionsSchema.pick({ scan: true, maxGlosses: true, dryRun: true });
 
 /** Parsed /v1/rewrite options. */
 export type RewriteOptions = z.infer<typeof RewriteOptionsSchema>;
@@ -97,7 +90,7 @@ export function rewriteOptions(req: RewriteRequest): RewriteOptions {
   };
 }
 
-const ExplainOptionsSchema = z.strictObject({ maxGlosses: z.number().int().min(0).max(MAX_GLOSSES_LIMIT).optional() });
+const ExplainOptionsSchema = RunOptionsSchema.pick({ maxGlosses: true });
 
 /** POST /v1/explain's body, strict: `{ prompt, maxGlosses? }` (or `options: { maxGlosses }`). */
 export function explainRequestSchema(maxPromptChars: number) {

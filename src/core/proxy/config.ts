@@ -10,10 +10,8 @@ import { z } from 'zod';
 import { formatIssues } from '../rules/schema.ts';
 import type { ApiFamily } from '../formats/types.ts';
 import type { ScanMode } from '../rewrite/messages.ts';
-import type { GlossRunOptions } from '../run-options.ts';
+import { RUN_DEFAULTS, RunOptionsSchema, SCAN_MODES, type GlossRunOptions } from '../engine/run-options.ts';
 
-/** The `scan` values: which chat messages the proxy glosses. */
-export const SCAN_MODES = ['user', 'last-user', 'system', 'all'] as const;
 /** An upstream's name: lower-case letters, digits, '-' and '_', at most 64 characters. */
 export const UPSTREAM_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 /** Headers an injected upstream key may go in. */
@@ -57,8 +55,6 @@ export interface ProxyConfig extends GlossRunOptions {
   maxBodyBytes?: number;
   /** Largest request body the proxy forwards at all, in bytes (default 100 MB); larger: 413. */
   maxForwardBytes?: number;
-  /** Most tokens the detector reads per request, newest turns first (default 2048). */
-  scanTokens?: number;
   /** Serve with an injected upstream key but no Gloss token (anyone may spend the key), default false. */
   allowOpenProxy?: boolean;
   /** Browser origins answered with CORS headers (preflights included); none by default. */
@@ -101,11 +97,11 @@ export const ProxyConfigSchema = z.strictObject({
   upstreams: z.record(z.string(), z.union([z.string(), UpstreamSchema])).optional(),
   routes: z.strictObject({ openai: z.string().optional(), anthropic: z.string().optional() }).optional(),
   headerRouting: z.boolean().optional(),
-  scan: z.enum(SCAN_MODES).optional(),
-  dryRun: z.boolean().optional(),
-  failOpen: z.boolean().optional(),
-  budgetMs: z.number().positive().max(60_000).optional(),
-  maxGlosses: z.number().int().min(0).max(50).optional(),
+  scan: RunOptionsSchema.shape.scan,
+  dryRun: RunOptionsSchema.shape.dryRun,
+  failOpen: RunOptionsSchema.shape.failOpen,
+  budgetMs: RunOptionsSchema.shape.budgetMs,
+  maxGlosses: RunOptionsSchema.shape.maxGlosses,
   maxBodyBytes: z
     .number()
     .int()
@@ -118,7 +114,7 @@ export const ProxyConfigSchema = z.strictObject({
     .positive()
     .max(4 * 1024 * 1024 * 1024)
     .optional(),
-  scanTokens: z.number().int().min(1).max(1_000_000).optional(),
+  scanTokens: RunOptionsSchema.shape.scanTokens,
   allowOpenProxy: z.boolean().optional(),
   corsOrigins: z
     .array(z.string().regex(/^(\*|https?:\/\/[^/\s,]+)$/, 'must be * or an origin like https://app.example'))
@@ -372,10 +368,10 @@ export interface ResolvedProxyConfig {
 
 /** Defaults of the proxy's numeric policies (ms, bytes, tokens, entries). */
 export const PROXY_DEFAULTS = {
-  budgetMs: 50,
+  budgetMs: RUN_DEFAULTS.budgetMs,
   maxBodyBytes: 8 * 1024 * 1024,
   maxForwardBytes: 100 * 1024 * 1024,
-  scanTokens: 2048,
+  scanTokens: RUN_DEFAULTS.scanTokens,
   timeoutMs: 300_000,
   streamIdleTimeoutMs: 300_000,
   retries: 1,
@@ -411,17 +407,17 @@ export function resolveProxyConfig(config: ProxyConfig): ResolvedProxyConfig {
     });
   }
   const routes = { openai: cfg.routes?.openai ?? 'openai', anthropic: cfg.routes?.anthropic ?? 'anthropic' };
-  for (const [family, name] of Object.entries(cfg.routes ?? {})) {
+  for (const [apiFamily, name] of Object.entries(cfg.routes ?? {})) {
     if (name !== undefined && !upstreams.has(name))
-      throw new ConfigError(`routes.${family}: no upstream named ${JSON.stringify(name)}`);
+      throw new ConfigError(`routes.${apiFamily}: no upstream named ${JSON.stringify(name)}`);
   }
   return {
     upstreams,
     routes,
     headerRouting: cfg.headerRouting ?? true,
-    scan: cfg.scan ?? 'user',
-    dryRun: cfg.dryRun ?? false,
-    failOpen: cfg.failOpen ?? true,
+    scan: cfg.scan ?? RUN_DEFAULTS.scan,
+    dryRun: cfg.dryRun ?? RUN_DEFAULTS.dryRun,
+    failOpen: cfg.failOpen ?? RUN_DEFAULTS.failOpen,
     budgetMs: cfg.budgetMs ?? PROXY_DEFAULTS.budgetMs,
     maxGlosses: cfg.maxGlosses,
     maxBodyBytes: cfg.maxBodyBytes ?? PROXY_DEFAULTS.maxBodyBytes,

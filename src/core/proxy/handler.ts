@@ -2,7 +2,7 @@
 //
 //   admit    x-gloss mode -> upstream by name (allow-list) -> body: read up to the scan limit, or
 //            streamed on unscanned (over the scan limit, compressed) up to the forward limit
-//   detect   the glossing pass (pass.ts): cached outcomes, new texts detected off the request
+//   detect   the glossing pass (src/core/gloss/pass.ts): cached outcomes, new texts detected off the request
 //            thread within the time budget, glossed texts spliced into the original bytes
 //   forward  to a fixed URL (configured base + route path + the client's query as sent); no
 //            redirects followed
@@ -18,21 +18,20 @@
 import type { ApiFamily, FormatAdapter } from '../formats/types.ts';
 import { applyEdits } from '../formats/gloss-body.ts';
 import { declaredLength, readUpTo, replay, requireJsonContentType } from '../http/body.ts';
-import { describeError, HttpError, type ErrorType } from '../http/errors.ts';
-import type { LazyEngine } from '../http/lazy-engine.ts';
+import { HttpError, type ErrorType } from '../http/errors.ts';
+import type { LazyEngine } from '../engine/lazy-engine.ts';
 import type { LogFields, Logger } from '../http/logger.ts';
-import { memoryCache, sha256Text, type DetectionCache, type HashFn } from './cache.ts';
+import { memoryCache, sha256Text, type DetectionCache, type HashFn } from '../gloss/cache.ts';
 import type { ResolvedProxyConfig, ResolvedUpstream } from './config.ts';
-import { inThreadDetect, type DetectService } from './detect.ts';
+import { inThreadDetect, type DetectService } from '../gloss/detect.ts';
 import { forward as fetchUpstream, type FetchFn, type ForwardResult } from './forward.ts';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
-import type { GlossMetrics } from './metrics.ts';
+import type { GlossMetrics } from '../metrics/metrics.ts';
 import { glossMode, type GlossMode } from '../http/mode.ts';
-import { glossPass, type GlossHeaderStatus, type PassResult } from './pass.ts';
+import { glossHeaders, type GlossStatus } from '../gloss/headers.ts';
+import { glossPass, type PassResult } from '../gloss/pass.ts';
+import { redactDetectorError } from '../gloss/redact.ts';
 import { relay as relayBody } from './stream.ts';
-
-/** `x-gloss-status` values of proxy responses. */
-export type ProxyGlossStatus = GlossHeaderStatus | 'passthrough';
 
 /** What {@link createProxy} needs: the resolved configuration, the engine, metrics, logging and runtime parts. */
 export interface ProxyDeps {
@@ -64,13 +63,13 @@ export type PassthroughHandler = (req: Request, note: (fields: LogFields) => voi
 
 /** An error in the shape of the API the client speaks. */
 export function apiError(
-  family: ApiFamily,
+  apiFamily: ApiFamily,
   status: number,
   type: ErrorType,
   message: string,
   headers: Record<string, string> = {},
 ): Response {
-  const body = family === 'anthropic' ? { type: 'error', error: { type, message } } : { error: { type, message } };
+  const body = apiFamily === 'anthropic' ? { type: 'error', error: { type, message } } : { error: { type, message } };
   return new Response(JSON.stringify(body), {
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
@@ -78,7 +77,7 @@ export function apiError(
 }
 
 /** Anthropic's SDK always sends anthropic-version; everything else is spoken as OpenAI. */
-export function familyOf(req: Request): ApiFamily {
+export function apiFamilyOf(req: Request): ApiFamily {
   return req.headers.has('anthropic-version') ? 'anthropic' : 'openai';
 }
 
@@ -149,10 +148,10 @@ export function createProxy(deps: ProxyDeps): { glossing: ProxyHandler; passthro
 /** A glossing route: admit, detect, forward, relay; fails closed (503) on detector trouble unless failOpen. */
 async function glossing(ctx: ProxyContext, req: Request, adapter: FormatAdapter, note: Note): Promise<Response> {
   const t0 = performance.now();
-  const { route, family } = adapter;
+  const { route, apiFamily } = adapter;
   note({ route, format: adapter.id });
-  const a = await refusing(family, async () => {
-    const a = await admit(ctx, req, family, true);
+  const a = await refusing(apiFamily, async () => {
+    const a = await admit(ctx, req, apiFamily, true);
     note({ upstream: a.upstream.name });
     return a;
   });
@@ -162,60 +161,53 @@ async function glossing(ctx: ProxyContext, req: Request, adapter: FormatAdapter,
   if (o instanceof Response) return o;
   const rules = o.pass?.rules ?? [];
   let glossMs = performance.now() - t0;
-  const gloss: GlossHeaders = () => {
-    const h: Record<string, string> = {
-      'x-gloss-status': o.status,
-      'x-gloss-rules': rules.join(','),
-      'x-gloss-ms': glossMs.toFixed(2),
-      'x-gloss-upstream': a.upstream.name,
-    };
-    if (mode === 'dry-run') h['x-gloss-dry-run'] = 'true';
-    return h;
-  };
+  const gloss: GlossHeaders = () =>
+    glossHeaders({
+      status: o.status,
+      rules,
+      ms: glossMs,
+      upstream: a.upstream.name,
+      dryRun: mode === 'dry-run',
+    });
   record(ctx, route, a.upstream, mode, o, note);
-  const closed = failClosed(ctx, family, o.status, gloss);
+  const closed = failClosed(ctx, apiFamily, o.status, gloss);
   if (closed) return closed;
   // The body goes out as the pass decided: remember each new text's outcome for later turns.
   if (o.pass && mode === 'on') o.pass.commit();
   glossMs = performance.now() - t0;
-  const sent = await forward(ctx, req, a, family, adapter.upstreamPath, o.body);
-  return relay(ctx, a, family, route, sent, gloss, note);
+  const sent = await forward(ctx, req, a, apiFamily, adapter.upstreamPath, o.body);
+  return relay(ctx, a, apiFamily, route, sent, gloss, note);
 }
 
 /** Any other method and path under /v1: admit, forward, relay, no detection. */
 async function passthrough(ctx: ProxyContext, req: Request, note: Note): Promise<Response> {
   const t0 = performance.now();
-  const family = familyOf(req);
+  const apiFamily = apiFamilyOf(req);
   const path = new URL(req.url).pathname;
   note({ route: 'passthrough' });
-  const a = await refusing(family, async () => {
+  const a = await refusing(apiFamily, async () => {
     // Only what the URL parser left after resolving dot segments, and nothing that a server
     // could decode into another segment.
     if (!path.startsWith('/v1/') || /%2e|%2f|%5c|\\|\/\//i.test(path))
       throw new HttpError(400, 'invalid_request', 'this path cannot be forwarded');
-    const a = await admit(ctx, req, family, false);
+    const a = await admit(ctx, req, apiFamily, false);
     note({ upstream: a.upstream.name });
     return a;
   });
   if (a instanceof Response) return a;
   const glossMs = performance.now() - t0;
-  const gloss = () => ({
-    'x-gloss-status': 'passthrough',
-    'x-gloss-rules': '',
-    'x-gloss-ms': glossMs.toFixed(2),
-    'x-gloss-upstream': a.upstream.name,
-  });
+  const gloss = () => glossHeaders({ status: 'passthrough', rules: [], ms: glossMs, upstream: a.upstream.name });
   ctx.metrics.proxyRequests.inc({ route: 'passthrough', upstream: a.upstream.name, gloss_status: 'passthrough' });
-  const sent = await forward(ctx, req, a, family, path.slice('/v1'.length), a.body);
-  return relay(ctx, a, family, 'passthrough', sent, gloss, note);
+  const sent = await forward(ctx, req, a, apiFamily, path.slice('/v1'.length), a.body);
+  return relay(ctx, a, apiFamily, 'passthrough', sent, gloss, note);
 }
 
 /** Runs `step`; an HttpError it throws becomes that error in the client's API shape. */
-async function refusing<T>(family: ApiFamily, step: () => Promise<T>): Promise<T | Response> {
+async function refusing<T>(apiFamily: ApiFamily, step: () => Promise<T>): Promise<T | Response> {
   try {
     return await step();
   } catch (e) {
-    if (e instanceof HttpError) return apiError(family, e.status, e.type, e.message, e.headers);
+    if (e instanceof HttpError) return apiError(apiFamily, e.status, e.type, e.message, e.headers);
     throw e;
   }
 }
@@ -240,8 +232,8 @@ function capped(stream: ReadableStream<Uint8Array>, max: number, over: { hit: bo
   );
 }
 
-/** The upstream named in x-gloss-upstream (when header routing is on), else the family's configured one. */
-function pickUpstream(config: ResolvedProxyConfig, req: Request, family: ApiFamily): ResolvedUpstream {
+/** The upstream named in x-gloss-upstream (when header routing is on), else the API family's configured one. */
+function pickUpstream(config: ResolvedProxyConfig, req: Request, apiFamily: ApiFamily): ResolvedUpstream {
   const named = req.headers.get('x-gloss-upstream');
   if (named !== null) {
     if (!config.headerRouting)
@@ -255,12 +247,12 @@ function pickUpstream(config: ResolvedProxyConfig, req: Request, family: ApiFami
       );
     return u;
   }
-  const u = config.upstreams.get(config.routes[family]);
+  const u = config.upstreams.get(config.routes[apiFamily]);
   if (!u)
     throw new HttpError(
       502,
       'upstream_not_configured',
-      `no upstream is configured for ${family} requests (expected one named ${JSON.stringify(config.routes[family])})`,
+      `no upstream is configured for ${apiFamily} requests (expected one named ${JSON.stringify(config.routes[apiFamily])})`,
     );
   return u;
 }
@@ -280,10 +272,10 @@ function unread(
  * Step 1: the mode, the upstream, and the body. Reads at most the scan limit; a larger body, a
  * compressed one, or any body with x-gloss: off streams on unread. Throws HttpError (4xx).
  */
-async function admit(ctx: ProxyContext, req: Request, family: ApiFamily, scan: boolean): Promise<Admitted> {
+async function admit(ctx: ProxyContext, req: Request, apiFamily: ApiFamily, scan: boolean): Promise<Admitted> {
   const { config } = ctx;
   const mode = glossMode(req);
-  const upstream = pickUpstream(config, req, family);
+  const upstream = pickUpstream(config, req, apiFamily);
   const overLimit = { hit: false };
   const declared = declaredLength(req);
   if (declared !== undefined && declared > config.maxForwardBytes) {
@@ -308,7 +300,7 @@ async function admit(ctx: ProxyContext, req: Request, family: ApiFamily, scan: b
 
 /** What step 2 decided: the x-gloss-status, the pass (when one ran) and the body to forward. */
 interface Glossed {
-  status: ProxyGlossStatus;
+  status: GlossStatus;
   pass?: PassResult;
   body: Uint8Array | AdmittedBody;
 }
@@ -327,7 +319,7 @@ async function glossBody(
   const { config, log, metrics } = ctx;
   const route = adapter.route;
   if (a.body.kind === 'stream') {
-    const status: ProxyGlossStatus =
+    const status: GlossStatus =
       a.body.why === 'too-large' ? 'skipped-too-large' : a.body.why === 'encoded' ? 'skipped-encoded' : 'disabled';
     if (status !== 'disabled') log.warn('proxy.not_scanned', { route, reason: a.body.why, limit: config.maxBodyBytes });
     return { status, body: a.body };
@@ -336,11 +328,10 @@ async function glossBody(
   if (d instanceof Response) return d;
   const pass = d.pass;
   const failed = d.failed ?? pass?.error;
-  let status: ProxyGlossStatus = pass?.status ?? 'skipped-error';
+  let status: GlossStatus = pass?.status ?? 'skipped-error';
   if (failed !== undefined) {
     status = 'skipped-error';
-    // Quoted parts of a detector error may quote the prompt: redacted.
-    log.error('proxy.detector_failed', { route, error: describeError(failed).replace(/"[^"]*"/g, '"…"') });
+    log.error('proxy.detector_failed', { route, error: redactDetectorError(failed) });
   } else if (status === 'skipped-timeout') {
     metrics.detectionAbandoned.inc({ route });
     log.warn('proxy.detector_timeout', { route, budgetMs: config.budgetMs });
@@ -370,15 +361,15 @@ async function detect(
   try {
     text = utf8.decode(bytes);
   } catch {
-    return apiError(adapter.family, 400, 'invalid_json', 'request body is not valid UTF-8');
+    return apiError(adapter.apiFamily, 400, 'invalid_json', 'request body is not valid UTF-8');
   }
   try {
     json = JSON.parse(text);
   } catch (e) {
-    return apiError(adapter.family, 400, 'invalid_json', `request body is not valid JSON: ${(e as Error).message}`);
+    return apiError(adapter.apiFamily, 400, 'invalid_json', `request body is not valid JSON: ${(e as Error).message}`);
   }
   const view = adapter.view(json);
-  if (!view.ok) return apiError(adapter.family, 400, 'invalid_request', view.error);
+  if (!view.ok) return apiError(adapter.apiFamily, 400, 'invalid_request', view.error);
   let engine;
   try {
     engine = await ctx.engines.get();
@@ -428,21 +419,21 @@ function record(
 /** The 503 to answer instead of forwarding when detection failed or timed out and the proxy fails closed. */
 function failClosed(
   ctx: ProxyContext,
-  family: ApiFamily,
-  status: ProxyGlossStatus,
+  apiFamily: ApiFamily,
+  status: GlossStatus,
   gloss: GlossHeaders,
 ): Response | undefined {
   if ((status !== 'skipped-error' && status !== 'skipped-timeout') || ctx.config.failOpen) return undefined;
   return status === 'skipped-error'
     ? apiError(
-        family,
+        apiFamily,
         503,
         'detector_error',
         'the detector failed on this request, and this proxy is configured to fail closed',
         gloss(),
       )
     : apiError(
-        family,
+        apiFamily,
         503,
         'detector_timeout',
         `the detector took longer than its ${ctx.config.budgetMs} ms budget, and this proxy is configured to fail closed`,
@@ -455,13 +446,13 @@ function forward(
   ctx: ProxyContext,
   req: Request,
   a: Admitted,
-  family: ApiFamily,
+  apiFamily: ApiFamily,
   path: string,
   body: Uint8Array | AdmittedBody,
 ): Promise<ForwardResult> {
   const target = a.upstream.base.href + path + new URL(req.url).search;
   // With Gloss's token in Authorization, the caller's credentials are that token: never sent upstream.
-  const headers = upstreamRequestHeaders(req.headers, a.upstream, family, { dropAuth: ctx.tokenInAuthorization });
+  const headers = upstreamRequestHeaders(req.headers, a.upstream, apiFamily, { dropAuth: ctx.tokenInAuthorization });
   let payload: Uint8Array | ReadableStream<Uint8Array> | null;
   if (body instanceof Uint8Array) payload = body;
   else if (body.kind === 'bytes') payload = body.bytes;
@@ -490,7 +481,7 @@ function forward(
 async function relay(
   ctx: ProxyContext,
   a: Admitted,
-  family: ApiFamily,
+  apiFamily: ApiFamily,
   route: string,
   sent: ForwardResult,
   gloss: GlossHeaders,
@@ -498,7 +489,7 @@ async function relay(
 ): Promise<Response> {
   const { metrics } = ctx;
   const upstream = a.upstream;
-  if (!sent.ok) return notSent(ctx, a, family, sent, gloss, note);
+  if (!sent.ok) return notSent(ctx, a, apiFamily, sent, gloss, note);
   const res = sent.response;
   metrics.upstreamSeconds.observe({ upstream: upstream.name }, sent.ms / 1000);
   note({ upstream_status: res.status, upstream_ms: Math.round(sent.ms) });
@@ -507,7 +498,7 @@ async function relay(
     sent.release();
     metrics.upstreamErrors.inc({ upstream: upstream.name, kind: 'redirect' });
     return apiError(
-      family,
+      apiFamily,
       502,
       'upstream_error',
       `the upstream ${upstream.name} answered with a redirect (${res.status}), which Gloss does not follow`,
@@ -539,7 +530,7 @@ async function relay(
 function notSent(
   ctx: ProxyContext,
   a: Admitted,
-  family: ApiFamily,
+  apiFamily: ApiFamily,
   sent: Extract<ForwardResult, { ok: false }>,
   gloss: GlossHeaders,
   note: Note,
@@ -548,13 +539,13 @@ function notSent(
   note({ upstream_ms: Math.round(sent.ms), upstream_error: sent.kind });
   if (a.overLimit.hit) {
     const e = tooLarge(ctx.config);
-    return apiError(family, e.status, e.type, e.message, gloss());
+    return apiError(apiFamily, e.status, e.type, e.message, gloss());
   }
   if (sent.kind === 'client_abort') return new Response(null, { status: 499 });
   ctx.metrics.upstreamErrors.inc({ upstream: upstream.name, kind: sent.kind });
   if (sent.kind === 'timeout')
     return apiError(
-      family,
+      apiFamily,
       504,
       'upstream_timeout',
       `the upstream ${upstream.name} did not answer within ${upstream.timeoutMs} ms`,
@@ -564,5 +555,5 @@ function notSent(
     sent.kind === 'connect'
       ? `could not be reached (${sent.detail})`
       : `closed the connection before answering (${sent.detail})`;
-  return apiError(family, 502, 'upstream_error', `the upstream ${upstream.name} ${why}`, gloss());
+  return apiError(apiFamily, 502, 'upstream_error', `the upstream ${upstream.name} ${why}`, gloss());
 }

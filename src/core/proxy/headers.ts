@@ -65,7 +65,7 @@ export interface RequestHeaderOptions {
 export function upstreamRequestHeaders(
   incoming: Headers,
   upstream: ResolvedUpstream,
-  family: ApiFamily,
+  apiFamily: ApiFamily,
   opts: RequestHeaderOptions = {},
 ): Headers {
   const listed = connectionListed(incoming);
@@ -79,7 +79,7 @@ export function upstreamRequestHeaders(
   }
   for (const [k, v] of upstream.headers) out.set(k, v);
   if (inject) {
-    const header = upstream.apiKeyHeader ?? (family === 'anthropic' ? 'x-api-key' : 'authorization');
+    const header = upstream.apiKeyHeader ?? (apiFamily === 'anthropic' ? 'x-api-key' : 'authorization');
     out.set(header, header === 'authorization' ? `Bearer ${upstream.apiKey}` : upstream.apiKey!);
   }
   return out;

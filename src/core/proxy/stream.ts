@@ -66,6 +66,28 @@ function bodyCut(): Error {
   return e;
 }
 
+/** Enqueues a last SSE event and closes the stream (the client may be gone too: then nothing). */
+function closeWith(controller: ReadableStreamDefaultController<Uint8Array>, event: Uint8Array): void {
+  try {
+    controller.enqueue(event);
+    controller.close();
+  } catch {
+    // the client is gone too
+  }
+}
+
+/**
+ * An SSE stream's bytes so far, cut after its last complete event: `out` goes to the client now,
+ * `held` waits for the rest of its event. Past MAX_HELD bytes without an event end, all goes out.
+ */
+function splitEvents(all: Uint8Array): { out?: Uint8Array; held?: Uint8Array } {
+  const cut = lastEventEnd(all);
+  if (cut === all.byteLength) return { out: all };
+  if (cut > 0) return { out: all.subarray(0, cut), held: all.slice(cut) };
+  if (all.byteLength > MAX_HELD) return { out: all };
+  return { held: all };
+}
+
 /** The upstream's body as a stream for the client, pulled chunk by chunk; a stream cut short or idle too long ends with one SSE error event (JSON bodies: the connection is aborted). */
 export function relay(body: ReadableStream<Uint8Array>, opts: RelayOptions): ReadableStream<Uint8Array> {
   const reader = body.getReader();
@@ -104,25 +126,16 @@ export function relay(body: ReadableStream<Uint8Array>, opts: RelayOptions): Rea
               return;
             }
             end('cut');
-            try {
-              controller.enqueue(sseErrorEvent('the upstream connection was lost in the middle of the stream'));
-              controller.close();
-            } catch {
-              // the client is gone too
-            }
+            closeWith(controller, sseErrorEvent('the upstream connection was lost in the middle of the stream'));
             return;
           }
           if (r === IDLE) {
             end('idle');
             reader.cancel('idle').catch(() => {});
-            try {
-              controller.enqueue(
-                sseErrorEvent(`the upstream sent nothing for ${idleMs} ms; the stream was ended`, 'upstream_timeout'),
-              );
-              controller.close();
-            } catch {
-              // the client is gone too
-            }
+            closeWith(
+              controller,
+              sseErrorEvent(`the upstream sent nothing for ${idleMs} ms; the stream was ended`, 'upstream_timeout'),
+            );
             return;
           }
           if (r.done) {
@@ -138,24 +151,13 @@ export function relay(body: ReadableStream<Uint8Array>, opts: RelayOptions): Rea
             controller.enqueue(chunk);
             return;
           }
-          const all = held ? concat(held, chunk) : chunk;
-          const cut = lastEventEnd(all);
-          if (cut === all.byteLength) {
-            held = undefined;
-            controller.enqueue(all);
+          const split = splitEvents(held ? concat(held, chunk) : chunk);
+          held = split.held;
+          if (split.out) {
+            controller.enqueue(split.out);
             return;
           }
-          if (cut > 0) {
-            held = all.slice(cut);
-            controller.enqueue(all.subarray(0, cut));
-            return;
-          }
-          if (all.byteLength > MAX_HELD) {
-            held = undefined;
-            controller.enqueue(all);
-            return;
-          }
-          held = all; // no complete event yet: read on
+          // no complete event yet: read on
         }
       },
       cancel(reason) {

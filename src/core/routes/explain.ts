@@ -1,6 +1,7 @@
 // `POST /v1/explain` { prompt }: per-token activations of the bundle's features, for the explorer.
 import { readJsonRequest } from '../http/body.ts';
-import { firedReport, round, roundTiming } from '../http/gloss-run.ts';
+import { glossHeaders } from '../gloss/headers.ts';
+import { firedReport, round, roundTiming } from '../gloss/report.ts';
 import { glossMode } from '../http/mode.ts';
 import { explainRequestSchema, parseRequest } from '../http/schemas.ts';
 import { detectorFailure, methodNotAllowed, now, type App, type RouteContext } from './shared.ts';
@@ -26,7 +27,7 @@ export function explainRoute(app: App, ctx: RouteContext): void {
           timing: roundTiming({ tokenize: 0, detect: 0, match: 0, total: now() - t0 }),
         },
         200,
-        { 'x-gloss-status': 'disabled' },
+        glossHeaders({ status: 'disabled' }),
       );
     const eng = await ctx.engine();
     const maxGlosses = req.maxGlosses ?? req.options?.maxGlosses;

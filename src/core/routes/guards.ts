@@ -6,12 +6,12 @@ import { bearerAuth } from 'hono/bearer-auth';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { describeError, errorBody, HttpError } from '../http/errors.ts';
-import { round } from '../http/gloss-run.ts';
+import { round } from '../gloss/report.ts';
 import type { LogFields, Logger } from '../http/logger.ts';
 import { ConfigError, type ResolvedProxyConfig } from '../proxy/config.ts';
-import { apiError, familyOf } from '../proxy/handler.ts';
-import type { GlossMetrics } from '../proxy/metrics.ts';
-import { sameSecret } from '../proxy/secret.ts';
+import { apiError, apiFamilyOf } from '../proxy/handler.ts';
+import type { GlossMetrics } from '../metrics/metrics.ts';
+import { sameSecret } from '../http/secret.ts';
 import { now, type App } from './shared.ts';
 
 /** Exposed to browsers on CORS responses: what Gloss did, and the upstream's request ids. */
@@ -145,7 +145,7 @@ export function proxyAuth(cfg: ResolvedProxyConfig, token: string | undefined): 
     throw new ConfigError('GLOSS_BEARER_TOKEN must use only letters, digits and . _ ~ + / - (then = padding)');
   const inAuthorization = cfg.injectsKeys;
   const refuse = (why: string) => (c: Context) =>
-    apiError(familyOf(c.req.raw), 401, 'unauthorized', why, { 'www-authenticate': 'Bearer realm="gloss"' });
+    apiError(apiFamilyOf(c.req.raw), 401, 'unauthorized', why, { 'www-authenticate': 'Bearer realm="gloss"' });
   const missing = inAuthorization
     ? "this proxy needs Gloss's token: send Authorization: Bearer <token> (it is replaced by the upstream key)"
     : "this proxy needs Gloss's token: send x-gloss-token: <token>";

@@ -1,7 +1,7 @@
 // The app's routes about the server itself: `GET /` (what it is), `GET /healthz` (readiness) and
 // `GET /metrics` (Prometheus text format). None of them loads the engine.
 import { FORMATS } from '../formats/index.ts';
-import { METRICS_CONTENT_TYPE, type GlossMetrics } from '../proxy/metrics.ts';
+import { METRICS_CONTENT_TYPE, type GlossMetrics } from '../metrics/metrics.ts';
 import { methodNotAllowed, type App, type RouteContext } from './shared.ts';
 
 /** What `GET /` reports beyond the engine: see {@link aboutRoute}. */
@@ -69,7 +69,7 @@ export function healthRoute(
   app.all('/healthz', methodNotAllowed('GET, HEAD'));
 }
 
-/** Registers `GET /metrics`: the registry in Prometheus text format (src/core/proxy/metrics.ts). */
+/** Registers `GET /metrics`: the registry in Prometheus text format (src/core/metrics/metrics.ts). */
 export function metricsRoute(app: App, metrics: GlossMetrics): void {
   app.get('/metrics', (c) => c.body(metrics.registry.render(), 200, { 'content-type': METRICS_CONTENT_TYPE }));
   app.all('/metrics', methodNotAllowed('GET, HEAD'));

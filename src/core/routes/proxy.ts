@@ -3,12 +3,12 @@
 import type { Context } from 'hono';
 import type { LogFields } from '../http/logger.ts';
 import { FORMATS } from '../formats/index.ts';
-import type { DetectionCache, HashFn } from '../proxy/cache.ts';
+import type { DetectionCache, HashFn } from '../gloss/cache.ts';
 import type { ResolvedProxyConfig } from '../proxy/config.ts';
-import type { DetectService } from '../proxy/detect.ts';
+import type { DetectService } from '../gloss/detect.ts';
 import type { FetchFn } from '../proxy/forward.ts';
 import { createProxy } from '../proxy/handler.ts';
-import type { GlossMetrics } from '../proxy/metrics.ts';
+import type { GlossMetrics } from '../metrics/metrics.ts';
 import { proxyAuth } from './guards.ts';
 import { methodNotAllowed, type App, type RouteContext } from './shared.ts';
 

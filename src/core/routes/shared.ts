@@ -1,9 +1,10 @@
 // What every route module of the app (src/core/app.ts) shares: the lazily loaded engine behind
 // a 503, the request limits, the logger, and the 405 answer for a known path with the wrong method.
 import type { Context, Hono } from 'hono';
-import type { GlossEngine } from '../engine.ts';
+import type { GlossEngine } from '../engine/engine.ts';
+import { redactDetectorError } from '../gloss/redact.ts';
 import { describeError, errorBody, HttpError } from '../http/errors.ts';
-import type { LazyEngine } from '../http/lazy-engine.ts';
+import type { LazyEngine } from '../engine/lazy-engine.ts';
 import type { Logger } from '../http/logger.ts';
 
 /** The Hono app the route modules register on. */
@@ -57,6 +58,6 @@ export function engineOr503(engines: LazyEngine, log: Logger): () => Promise<Glo
  * prompt, e.g. a token it could not map) and returns the HttpError 500 `detector_error` to throw.
  */
 export function detectorFailure(log: Logger, route: string, e: unknown): HttpError {
-  log.error('detector.failed', { route, error: describeError(e).replace(/"[^"]*"/g, '"…"') });
+  log.error('detector.failed', { route, error: redactDetectorError(e) });
   return new HttpError(500, 'detector_error', 'the detector failed on this request; see the server log');
 }

@@ -1,4 +1,4 @@
-// Probe rules (issue 14, figurative verbs): a logistic classifier over the SAE latents at a word and
+// Probe rules (figurative verbs): a logistic classifier over the SAE latents at a word and
 // at the few words after it (a verb's object decides whether "grasp" is literal), instead of one
 // latent over a threshold, with an optional context gate per sentence. The trainer reads the same
 // sentences, gate and pooled codes through these functions, so training and the edge compute one thing.

@@ -49,10 +49,10 @@ const GlossTemplate = z
   });
 
 /**
- * Misreading families (issue 14): what an LLM gets wrong about the phrase a rule glosses. Every rule
+ * Misreading families: what an LLM gets wrong about the phrase a rule glosses. Every rule
  * the trainer writes names one; `figurative` is the metaphor task, all others are math word problems.
  */
-export const FAMILIES = [
+export const MISREADING_FAMILIES = [
   'multiplicative',
   'fraction',
   'percent',
@@ -65,10 +65,10 @@ export const FAMILIES = [
   'periodic',
   'figurative',
 ] as const;
-/** Zod schema for one misreading family name (one of FAMILIES). */
-export const FamilySchema = z.enum(FAMILIES);
-/** A misreading family name (FAMILIES). */
-export type Family = z.infer<typeof FamilySchema>;
+/** Zod schema for one misreading family name (one of MISREADING_FAMILIES). */
+export const MisreadingFamilySchema = z.enum(MISREADING_FAMILIES);
+/** A misreading family name (MISREADING_FAMILIES). */
+export type MisreadingFamily = z.infer<typeof MisreadingFamilySchema>;
 
 // Evidence may carry extra statistics from the trainer, so it is not strict.
 export const EvidenceSchema = z.looseObject({
@@ -96,7 +96,7 @@ export const GateSchema = z
     bias: z.number(),
     threshold: Probability,
     /** The rule families that fire only when the gate is open. */
-    families: z.array(FamilySchema).min(1),
+    families: z.array(MisreadingFamilySchema).min(1),
     evidence: z.looseObject({}).optional(),
   })
   .refine((g) => g.weights.length === g.features.length, {
@@ -104,7 +104,7 @@ export const GateSchema = z
     path: ['weights'],
   });
 /**
- * A probe rule's classifier (issue 14, figurative verbs): logistic regression over SAE latents pooled at
+ * A probe rule's classifier (for figurative verbs): logistic regression over SAE latents pooled at
  * the words the POS tagger tags as main verbs. Score = sigmoid(bias + sum_i word[i] * max over the verb's
  * tokens of latent features[i] + right[i] * max over the next `rightWords` words' tokens); the rule fires
  * where score >= its `threshold` (a probability). Source: a sparse L1 read-out as in Gao et al. 2018's
@@ -163,7 +163,7 @@ export const RuleSchema = z.strictObject({
    * per prompt; families the bundle's task gate governs fire only when the gate is open. Rules
    * without a family (hand-written, pre-issue-14 bundles) are ungated and deduped per place only.
    */
-  family: FamilySchema.optional(),
+  family: MisreadingFamilySchema.optional(),
   /**
    * Precision guard: a regular expression (case-insensitive) that must match text overlapping the
    * firing span (for `after-phrase`, the whole phrase) or the rule does not fire there. A latent

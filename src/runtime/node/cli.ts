@@ -14,7 +14,7 @@
 // Expected failures print one line `gloss: ...` on stderr and exit 1.
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command } from 'commander';
 import { jsonLogger, silentLogger } from '../../core/http/logger.ts';
 import {
   ConfigError,
@@ -24,26 +24,20 @@ import {
   parseUpstreamFlag,
   proxyConfigFromEnv,
   resolveProxyConfig,
-  SCAN_MODES,
   type ProxyConfig,
 } from '../../core/proxy/config.ts';
-import type { ScanMode } from '../../core/rewrite/messages.ts';
-import { packWorker, PackError } from '../worker/pack.ts';
+import { packWorker, PackError } from './pack-worker.ts';
 import { defaultBundleDir } from './embedded.ts';
 import { runCli } from './run-cli.ts';
+import { addSchemaFlags, parseSchemaFlags } from './schema-flags.ts';
+import { ServeOptionsSchema, type ServeFlags } from './serve-options.ts';
 import { startServer } from './server.ts';
 
-/** Port `gloss serve` listens on without --port. */
-export const DEFAULT_PORT = 8787;
+export { DEFAULT_PORT, type ServeFlags } from './serve-options.ts';
 /** Folder `gloss pack-worker` writes without --out (what the README's wrangler.toml aliases). */
 export const DEFAULT_PACK_OUT = '.wrangler/gloss-bundle';
 
 class CliError extends Error {}
-
-function port(v: string): number {
-  if (!/^\d+$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError('must be an integer from 0 to 65535');
-  return Number(v);
-}
 
 async function checkBundleDir(dir: string): Promise<void> {
   const s = await stat(dir).catch(() => undefined);
@@ -70,32 +64,9 @@ function stopSignal(): Promise<string> {
   });
 }
 
-/** `gloss serve`'s parsed flags. */
-export interface ServeFlags {
-  bundle: string;
-  port: number;
-  host: string;
-  quiet?: boolean;
-  config?: string;
-  upstream?: string[];
-  scan?: ScanMode;
-  dryRun?: boolean;
-  failClosed?: boolean;
-  budgetMs?: number;
-  scanTokens?: number;
-  /** Browser origins answered with CORS headers (repeatable). */
-  corsOrigin?: string[];
-  /** Serve an injected upstream key without a Gloss token. */
-  allowOpenProxy?: boolean;
-  /** Detection worker threads (default: the cores; 0 detects on the request thread). */
-  detectThreads?: number;
-  /** commander's --no-proxy: false turns the proxy routes off. */
-  proxy?: boolean;
-}
-
 /** The proxy configuration `gloss serve` runs with: defaults < config file < environment < flags. */
 export async function proxyConfigFor(
-  o: Omit<ServeFlags, 'bundle' | 'port' | 'host'>,
+  o: Partial<Omit<ServeFlags, 'bundle' | 'port' | 'host'>>,
   env: Record<string, string | undefined> = process.env,
 ): Promise<ProxyConfig | undefined> {
   if (o.proxy === false) return undefined;
@@ -140,7 +111,7 @@ export async function proxyConfigFor(
 }
 
 /** `gloss serve`: loads the bundle, listens, logs a start banner, stops on SIGINT/SIGTERM. Throws CliError (one line) for bad input. */
-export async function serveCommand(o: ServeFlags): Promise<void> {
+export async function serveCommand(o: ServeFlags & { bundle: string }): Promise<void> {
   let proxy: ProxyConfig | undefined;
   try {
     proxy = await proxyConfigFor(o);
@@ -196,51 +167,20 @@ export async function serveCommand(o: ServeFlags): Promise<void> {
 export function makeProgram(): Command {
   const program = new Command('gloss').description('Gloss: a sparse-autoencoder lens in front of LLM APIs');
 
-  program
+  const serve = program
     .command('serve')
     .description(
       'serve the Gloss HTTP API (/v1/rewrite, /v1/explain, /v1/bundle, /healthz, /metrics) and the LLM proxy',
-    )
-    .option('--bundle <dir>', 'bundle folder (default: the embedded default bundle)')
-    .option('--port <n>', 'port (0 picks a free one)', port, DEFAULT_PORT)
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--quiet', 'no request log', false)
-    .option('--config <file>', 'proxy configuration, JSON (default: $GLOSS_CONFIG)')
-    .option(
-      '--upstream <name=url>',
-      'an upstream for the proxy, e.g. openai=https://api.openai.com/v1 (repeatable)',
-      (v: string, acc: string[] = []) => [...acc, v],
-    )
-    .addOption(new Option('--scan <mode>', 'texts the proxy scans').choices(SCAN_MODES))
-    .option('--dry-run', 'detect and report in x-gloss-* headers, but forward the original body')
-    .option(
-      '--fail-closed',
-      'answer 503 when the detector fails or runs over its budget (default: forward the original)',
-    )
-    .option('--budget-ms <n>', 'detection time budget per request (default 50)', (v: string) => {
-      if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('must be a positive integer');
-      return Number(v);
-    })
-    .option('--scan-tokens <n>', 'most tokens detected per request, newest turns first (default 2048)', (v: string) => {
-      if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('must be a positive integer');
-      return Number(v);
-    })
-    .option(
-      '--cors-origin <origin>',
-      'answer CORS (preflights included) for this browser origin (repeatable; or $GLOSS_CORS_ORIGINS)',
-      (v: string, acc: string[] = []) => [...acc, v],
-    )
-    .option('--allow-open-proxy', 'serve an injected upstream key without GLOSS_BEARER_TOKEN (anyone may spend it)')
-    .option(
-      '--detect-threads <n>',
-      'detection worker threads (default: one per core; 0: on the request thread)',
-      (v: string) => {
-        if (!/^\d+$/.test(v) || Number(v) > 256) throw new InvalidArgumentError('must be an integer from 0 to 256');
-        return Number(v);
-      },
-    )
-    .option('--no-proxy', 'serve without the proxy routes')
-    .action(async (o: ServeFlags) => serveCommand({ ...o, bundle: o.bundle ?? defaultBundleDir }));
+    );
+  addSchemaFlags(serve, ServeOptionsSchema).action(async (raw: Record<string, unknown>) => {
+    let o: ServeFlags;
+    try {
+      o = parseSchemaFlags(ServeOptionsSchema, raw);
+    } catch (e) {
+      throw new CliError((e as Error).message);
+    }
+    await serveCommand({ ...o, bundle: o.bundle ?? defaultBundleDir });
+  });
 
   program
     .command('pack-worker')

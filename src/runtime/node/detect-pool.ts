@@ -6,7 +6,7 @@
 // then fails open or closed as configured).
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { DetectAnswer, DetectJob, DetectService } from '../../core/proxy/detect.ts';
+import type { DetectAnswer, DetectJob, DetectService } from '../../core/gloss/detect.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './detect-worker.ts';
 
 // From sources (tsx, vitest) the worker is TypeScript and needs tsx's loader in its thread: the
@@ -48,6 +48,47 @@ interface Slot {
   busy?: Pending;
 }
 
+/** A worker's answer to its busy job: settles that job; false when the message is for no job it holds. */
+function settle(slot: Slot, m: Exclude<FromWorker, { ready: boolean }>): boolean {
+  const p = slot.busy;
+  if (!p || p.id !== m.id) return false;
+  slot.busy = undefined;
+  p.signal?.removeEventListener('abort', p.onAbort!);
+  if ('answers' in m) p.resolve(m.answers);
+  else p.reject(m.aborted && p.signal?.aborted ? p.signal.reason : new Error(m.error));
+  return true;
+}
+
+/**
+ * Queues a job. Its signal drops it while queued (rejecting with the signal's reason) or, once a
+ * worker runs it, asks that worker to stop between texts.
+ */
+function submit(
+  job: Pick<Pending, 'id' | 'job' | 'signal'>,
+  queue: Pending[],
+  slots: readonly Slot[],
+  dispatch: () => void,
+): Promise<DetectAnswer[]> {
+  const { signal } = job;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise<DetectAnswer[]>((resolve, reject) => {
+    const p: Pending = { ...job, resolve, reject };
+    p.onAbort = () => {
+      const i = queue.indexOf(p);
+      if (i >= 0) {
+        queue.splice(i, 1); // never started: dropped
+        reject(signal!.reason);
+        return;
+      }
+      const slot = slots.find((s) => s.busy === p);
+      slot?.worker.postMessage({ cancel: p.id } satisfies ToWorker); // stops between texts
+    };
+    signal?.addEventListener('abort', p.onAbort, { once: true });
+    queue.push(p);
+    dispatch();
+  });
+}
+
 /** Starts the workers and waits until each has loaded the bundle (rejects if one cannot). */
 export async function createDetectPool(opts: DetectPoolOptions): Promise<DetectPool> {
   const size = Math.max(1, opts.size ?? availableParallelism());
@@ -70,13 +111,7 @@ export async function createDetectPool(opts: DetectPoolOptions): Promise<DetectP
           } else reject(new Error(`detection worker could not load the bundle: ${m.error}`));
           return;
         }
-        const p = slot.busy;
-        if (!p || p.id !== m.id) return;
-        slot.busy = undefined;
-        p.signal?.removeEventListener('abort', p.onAbort!);
-        if ('answers' in m) p.resolve(m.answers);
-        else p.reject(m.aborted && p.signal?.aborted ? p.signal.reason : new Error(m.error));
-        dispatch();
+        if (settle(slot, m)) dispatch();
       });
       const died = (why: string) => {
         const p = slot.busy;
@@ -126,23 +161,7 @@ export async function createDetectPool(opts: DetectPoolOptions): Promise<DetectP
     queued: () => queue.length,
     detect(job, signal) {
       if (closed) return Promise.reject(new Error('the detection pool is closed'));
-      if (signal?.aborted) return Promise.reject(signal.reason);
-      return new Promise<DetectAnswer[]>((resolve, reject) => {
-        const p: Pending = { id: nextId++, job, signal, resolve, reject };
-        p.onAbort = () => {
-          const i = queue.indexOf(p);
-          if (i >= 0) {
-            queue.splice(i, 1); // never started: dropped
-            reject(signal!.reason);
-            return;
-          }
-          const slot = slots.find((s) => s.busy === p);
-          slot?.worker.postMessage({ cancel: p.id } satisfies ToWorker); // stops between texts
-        };
-        signal?.addEventListener('abort', p.onAbort, { once: true });
-        queue.push(p);
-        dispatch();
-      });
+      return submit({ id: nextId++, job, signal }, queue, slots, dispatch);
     },
     async close() {
       closed = true;

@@ -5,8 +5,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadBundle } from '../../core/bundle/load.ts';
 import type { InferenceBackend } from '../../core/detector/backend.ts';
-import { GlossEngine } from '../../core/engine.ts';
-import { scanTexts, type DetectJob } from '../../core/proxy/detect.ts';
+import { GlossEngine } from '../../core/engine/engine.ts';
+import { scanTexts, type DetectJob } from '../../core/gloss/detect.ts';
 import { folderSource } from './fs-source.ts';
 import { ortNodeBackend } from './ort-node-backend.ts';
 

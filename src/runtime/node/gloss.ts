@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import type { MiddlewareHandler } from 'hono';
 import { loadBundle } from '../../core/bundle/load.ts';
 import type { BundleSource } from '../../core/bundle/source.ts';
-import { GlossEngine } from '../../core/engine.ts';
+import { GlossEngine } from '../../core/engine/engine.ts';
 import { glossMiddleware, parseGlossOptions, type GlossOptions, type GlossVariables } from '../../core/middleware.ts';
 import { defaultBundleDir } from './embedded.ts';
 import { folderSource } from './fs-source.ts';

@@ -5,7 +5,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { createApp, type AppDeps } from '../../core/app.ts';
 import { loadBundle } from '../../core/bundle/load.ts';
 import type { InferenceBackend } from '../../core/detector/backend.ts';
-import { GlossEngine } from '../../core/engine.ts';
+import { GlossEngine } from '../../core/engine/engine.ts';
 import { silentLogger, type Logger } from '../../core/http/logger.ts';
 import { folderSource } from './fs-source.ts';
 import { ortNodeBackend } from './ort-node-backend.ts';

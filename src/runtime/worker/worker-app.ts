@@ -4,10 +4,10 @@
 import { createApp } from '../../core/app.ts';
 import { loadBundle } from '../../core/bundle/load.ts';
 import type { DetectorSession, InferenceBackend } from '../../core/detector/backend.ts';
-import { GlossEngine } from '../../core/engine.ts';
+import { GlossEngine } from '../../core/engine/engine.ts';
 import { errorResponse } from '../../core/http/errors.ts';
 import { jsonLogger, silentLogger } from '../../core/http/logger.ts';
-import { cacheApiCache, memoryCache, tieredCache, type DetectionCache } from '../../core/proxy/cache.ts';
+import { cacheApiCache, memoryCache, tieredCache, type DetectionCache } from '../../core/gloss/cache.ts';
 import {
   ConfigError,
   DEFAULT_UPSTREAMS,
@@ -104,7 +104,7 @@ export function createWorker(
     files: Record<string, FileBytes>;
     label: string;
     ui?: Record<string, FileBytes>;
-    /** The package version and bundle name `GET /` reports (pack.ts writes them). */
+    /** The package version and bundle name `GET /` reports (src/runtime/node/pack-worker.ts writes them). */
     version?: string;
     bundleName?: string;
   },

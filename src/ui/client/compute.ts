@@ -4,7 +4,7 @@
 // over HTTP with every file checked against the manifest's sha256. Both answer the same JSON.
 import { createApp } from '../../core/app.ts';
 import { loadBundle } from '../../core/bundle/load.ts';
-import { GlossEngine } from '../../core/engine.ts';
+import { GlossEngine } from '../../core/engine/engine.ts';
 import { browserBackend, type BrowserProvider } from '../../runtime/web/browser-backend.ts';
 import { httpBundleSource } from './http-source.ts';
 import { captureConsole, parsePlacement, type Placement } from './placement.ts';

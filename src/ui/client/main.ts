@@ -488,64 +488,63 @@ function renderFeatures(): void {
   }
   replace(
     els.features,
-    shown.map((f) => {
-      const rules = b.rules.filter((r) => r.feature === f.feature);
-      const contexts = f.top_contexts ?? [];
-      return h(
-        'details',
-        { class: 'feature-card', 'data-feature': f.feature },
-        h(
-          'summary',
-          {},
-          h('span', { class: 'fid' }, `#${f.feature}`),
-          ' ',
-          f.label,
-          rules.length
-            ? h('span', { class: 'used' }, ` · ${rules.map((r) => r.id).join(', ')}`)
-            : h('span', { class: 'unused' }, ' · no rule'),
-        ),
-        h(
-          'p',
-          {},
-          `Column ${f.column} of the detector’s features output; JumpReLU threshold ${fmt(f.threshold, 3)}. `,
-          h(
-            'button',
-            { type: 'button', class: 'shade-this', 'data-feature': f.feature },
-            'Shade tokens by this feature',
-          ),
-        ),
-        rules.length
-          ? h(
-              'ul',
-              { class: 'uses' },
-              rules.map((r) =>
-                h(
-                  'li',
-                  {},
-                  h('code', {}, r.id),
-                  ` fires at ≥ ${fmt(r.threshold)}: `,
-                  h('span', { class: 'gloss' }, r.gloss),
-                  ` (support ${r.evidence.support}, lift ${fmt(r.evidence.lift)}, held-out AUC ${r.evidence.heldout_auc === undefined ? '—' : fmt(r.evidence.heldout_auc, 3)})`,
-                ),
-              ),
-            )
-          : h('p', { class: 'placeholder' }, 'No rule uses this feature.'),
-        contexts.length
-          ? h(
-              'div',
+    shown.map((f) => featureCard(b, f)),
+  );
+}
+
+/** One feature's card: its label, the rules that use it, and its top activating contexts. */
+function featureCard(b: NonNullable<typeof state.bundle>, f: FeatureInfo): HTMLElement {
+  const rules = b.rules.filter((r) => r.feature === f.feature);
+  const contexts = f.top_contexts ?? [];
+  return h(
+    'details',
+    { class: 'feature-card', 'data-feature': f.feature },
+    h(
+      'summary',
+      {},
+      h('span', { class: 'fid' }, `#${f.feature}`),
+      ' ',
+      f.label,
+      rules.length
+        ? h('span', { class: 'used' }, ` · ${rules.map((r) => r.id).join(', ')}`)
+        : h('span', { class: 'unused' }, ' · no rule'),
+    ),
+    h(
+      'p',
+      {},
+      `Column ${f.column} of the detector’s features output; JumpReLU threshold ${fmt(f.threshold, 3)}. `,
+      h('button', { type: 'button', class: 'shade-this', 'data-feature': f.feature }, 'Shade tokens by this feature'),
+    ),
+    rules.length
+      ? h(
+          'ul',
+          { class: 'uses' },
+          rules.map((r) =>
+            h(
+              'li',
               {},
-              h('h4', {}, `Top activating contexts (${contexts.length})`),
-              h(
-                'ol',
-                { class: 'contexts' },
-                contexts.map((c) =>
-                  h('li', { dir: 'auto' }, contextText(c), ' ', h('span', { class: 'act' }, fmt(c.activation, 2))),
-                ),
-              ),
-            )
-          : h('p', { class: 'placeholder' }, 'No top contexts in features.json.'),
-      );
-    }),
+              h('code', {}, r.id),
+              ` fires at ≥ ${fmt(r.threshold)}: `,
+              h('span', { class: 'gloss' }, r.gloss),
+              ` (support ${r.evidence.support}, lift ${fmt(r.evidence.lift)}, held-out AUC ${r.evidence.heldout_auc === undefined ? '—' : fmt(r.evidence.heldout_auc, 3)})`,
+            ),
+          ),
+        )
+      : h('p', { class: 'placeholder' }, 'No rule uses this feature.'),
+    contexts.length
+      ? h(
+          'div',
+          {},
+          h('h4', {}, `Top activating contexts (${contexts.length})`),
+          h(
+            'ol',
+            { class: 'contexts' },
+            contexts.map((c) =>
+              h('li', { dir: 'auto' }, contextText(c), ' ', h('span', { class: 'act' }, fmt(c.activation, 2))),
+            ),
+          ),
+        )
+      : h('p', { class: 'placeholder' }, 'No top contexts in features.json.'),
   );
 }
 
@@ -600,6 +599,39 @@ function wire(): void {
     state.shadeBy = v === 'strongest' ? { kind: 'strongest' } : { kind: 'feature', feature: Number(v) };
     if (state.last) renderTokens(state.last);
   });
+  wireTokens();
+  els.features.addEventListener('click', (e) => {
+    const b = (e.target as HTMLElement).closest<HTMLButtonElement>('button.shade-this');
+    if (!b) return;
+    selectShade(Number(b.dataset.feature));
+    els.shadeBy.focus();
+    els.shadeBy.scrollIntoView({ block: 'center' });
+  });
+  els.featureFilter.addEventListener('input', renderFeatures);
+  els.copy.addEventListener('click', async () => {
+    if (!state.last) return;
+    try {
+      await navigator.clipboard.writeText(state.last.rewrite.prompt);
+      els.copy.textContent = 'Copied';
+    } catch {
+      els.copy.textContent = 'Copy failed';
+    }
+    setTimeout(() => (els.copy.textContent = 'Copy rewritten prompt'), 1500);
+  });
+  byId('token-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const t = els.token.value.trim();
+    if (t) sessionStorage.setItem(TOKEN_KEY, t);
+    else sessionStorage.removeItem(TOKEN_KEY);
+    void state.browser?.dispose().catch(() => undefined);
+    state.browser = undefined;
+    browserLoadShown = false;
+    void loadBundleInfo().then(run);
+  });
+}
+
+/** The token strip's listeners: the tooltip on hover and focus, arrow keys between tokens, Enter shades by a token's strongest feature. */
+function wireTokens(): void {
   els.tokens.addEventListener('pointerover', (e) => {
     const span = (e.target as HTMLElement).closest<HTMLElement>('.tok');
     if (span) showTokenDetail(span);
@@ -638,34 +670,6 @@ function wire(): void {
       const s = strongest(state.groups[gi]);
       if (s.feature !== null) selectShade(s.feature);
     }
-  });
-  els.features.addEventListener('click', (e) => {
-    const b = (e.target as HTMLElement).closest<HTMLButtonElement>('button.shade-this');
-    if (!b) return;
-    selectShade(Number(b.dataset.feature));
-    els.shadeBy.focus();
-    els.shadeBy.scrollIntoView({ block: 'center' });
-  });
-  els.featureFilter.addEventListener('input', renderFeatures);
-  els.copy.addEventListener('click', async () => {
-    if (!state.last) return;
-    try {
-      await navigator.clipboard.writeText(state.last.rewrite.prompt);
-      els.copy.textContent = 'Copied';
-    } catch {
-      els.copy.textContent = 'Copy failed';
-    }
-    setTimeout(() => (els.copy.textContent = 'Copy rewritten prompt'), 1500);
-  });
-  byId('token-form').addEventListener('submit', (e) => {
-    e.preventDefault();
-    const t = els.token.value.trim();
-    if (t) sessionStorage.setItem(TOKEN_KEY, t);
-    else sessionStorage.removeItem(TOKEN_KEY);
-    void state.browser?.dispose().catch(() => undefined);
-    state.browser = undefined;
-    browserLoadShown = false;
-    void loadBundleInfo().then(run);
   });
 }
 

@@ -1,14 +1,14 @@
 // The Gloss engine: text -> tokens with offsets -> detector activations -> fired rules -> glossed
 // text. One per loaded bundle and backend; the app, the middleware and the proxy all use it.
-import type { LoadedBundle } from './bundle/load.ts';
-import type { InferenceBackend } from './detector/backend.ts';
-import { Detector } from './detector/detector.ts';
-import { GlossTokenizer } from './tokenizer.ts';
-import { featureColumns, type Rule } from './rules/schema.ts';
-import { matchRules, type FiredRule, type MatchOptions, type SkippedRule } from './rules/match.ts';
-import type { GateResult } from './rules/gate.ts';
-import { loadWordTagger, type WordTagger } from './rules/pos.ts';
-import { rewriteText, type Insertion, type RewriteStatus } from './rewrite/text.ts';
+import type { LoadedBundle } from '../bundle/load.ts';
+import type { InferenceBackend } from '../detector/backend.ts';
+import { Detector } from '../detector/detector.ts';
+import { GlossTokenizer } from '../tokenizer/tokenizer.ts';
+import { featureColumns, type Rule } from '../rules/schema.ts';
+import { matchRules, type FiredRule, type MatchOptions, type SkippedRule } from '../rules/match.ts';
+import type { GateResult } from '../rules/gate.ts';
+import { loadWordTagger, type WordTagger } from '../rules/pos.ts';
+import { rewriteText, type Insertion, type RewriteStatus } from '../rewrite/text.ts';
 
 /** What the engine found in one text: tokens with character offsets, feature activations, fired and skipped rules, the gate's verdict, and where the time went (ms). */
 export interface Analysis {

@@ -3,8 +3,8 @@
 // fired, or null for a text it did not scan because the budget ran out. On Node the service is a
 // pool of worker threads (src/runtime/node/detect-pool.ts), so a long detection never holds the
 // event loop; the in-thread service here is what workerd (one thread) and embedders use.
-import type { GlossEngine } from '../engine.ts';
-import type { LazyEngine } from '../http/lazy-engine.ts';
+import type { GlossEngine } from '../engine/engine.ts';
+import type { LazyEngine } from '../engine/lazy-engine.ts';
 import type { FiredRule } from '../rules/match.ts';
 
 /** One request's detection work: its texts and limits, sent to wherever detection runs (serializable for worker threads). */

@@ -1,7 +1,7 @@
 // The engine is created on first use, not at start-up: workerd forbids I/O and random values in
 // global scope, and a server should not pay for a model it never runs. Concurrent first requests
 // share one creation; a failed creation is forgotten, so the next request tries again.
-import type { GlossEngine } from '../engine.ts';
+import type { GlossEngine } from './engine.ts';
 
 /** An engine created once, on first use; see {@link lazyEngine}. */
 export interface LazyEngine {

@@ -1,9 +1,9 @@
-// How the API reports a glossing pass (src/core/proxy/pass.ts): the rules that fired with their
+// How the API reports a glossing pass (src/core/gloss/pass.ts): the rules that fired with their
 // spans and activations, the glosses inserted, and where the time went. Shared by the app
 // (/v1/rewrite) and the middleware.
-import type { GlossEngine } from '../engine.ts';
+import type { GlossEngine } from '../engine/engine.ts';
 import type { FiredRule, Span } from '../rules/match.ts';
-import type { RewriteStatus } from '../rewrite/text.ts';
+import type { PassResult } from './pass.ts';
 
 /** A rule that fired, as the API reports it (/v1/rewrite's `fired`, the middleware's report). */
 export interface FiredReport {
@@ -69,11 +69,6 @@ export function firedReport(
   };
 }
 
-/** Header form of a status: 'already-annotated' reads as unchanged to clients. */
-export function headerStatus(status: RewriteStatus): 'rewritten' | 'unchanged' {
-  return status === 'rewritten' ? 'rewritten' : 'unchanged';
-}
-
 /** Distinct rule ids in order of first appearance. */
 export function ruleIds(fired: readonly { rule: string }[]): string[] {
   return [...new Set(fired.map((f) => f.rule))];
@@ -82,4 +77,24 @@ export function ruleIds(fired: readonly { rule: string }[]): string[] {
 /** Each timing rounded to `digits` decimals (ms). */
 export function roundTiming(t: Timing & { total?: number }, digits = 3): Record<string, number> {
   return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, round(v ?? 0, digits)]));
+}
+
+/**
+ * The fired rules and inserted glosses of one pass unit as the API reports them, each located by
+ * message index and content part (null for string content), unless the unit is a bare prompt.
+ */
+export function unitReports(
+  engine: GlossEngine,
+  unit: PassResult['units'][number],
+  isPrompt: boolean,
+): { fired: FiredReport[]; inserted: InsertedReport[] } {
+  const fired: FiredReport[] = [];
+  const inserted: InsertedReport[] = [];
+  for (const m of unit.reports)
+    for (const p of m.parts) {
+      const where = isPrompt ? {} : { message: m.index, part: p.part };
+      for (const f of p.fired) fired.push(firedReport(engine, f, where));
+      for (const i of p.inserted) inserted.push({ rule: i.ruleId, at: i.at, gloss: i.gloss, ...where });
+    }
+  return { fired, inserted };
 }

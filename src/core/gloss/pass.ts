@@ -9,7 +9,7 @@
 //   5. commit    once the body goes out, the outcome of every new text is remembered, plain ones
 //                included, so a conversation's earlier turns keep their bytes in later requests
 //                (the provider's prompt cache keeps hitting, the model sees one history).
-import type { GlossEngine } from '../engine.ts';
+import type { GlossEngine } from '../engine/engine.ts';
 import type { StringEdit } from '../http/json-splice.ts';
 import { editsOf } from '../formats/gloss-body.ts';
 import type { ViewMessage } from '../formats/types.ts';
@@ -18,19 +18,10 @@ import type { RewriteStatus } from '../rewrite/text.ts';
 import type { FiredRule } from '../rules/match.ts';
 import type { DetectionCache, HashFn } from './cache.ts';
 import type { DetectService } from './detect.ts';
+import type { GlossStatus } from './headers.ts';
 
-/** x-gloss-status as every Gloss entry point reports it. */
-export type GlossHeaderStatus =
-  | 'rewritten'
-  | 'unchanged'
-  | 'skipped-timeout'
-  | 'skipped-error'
-  | 'skipped-too-large'
-  | 'skipped-encoded'
-  | 'disabled';
-
-/** What one glossing pass did to its texts as a whole. */
-export type PassStatus = 'rewritten' | 'unchanged' | 'skipped-timeout' | 'skipped-error';
+/** What one glossing pass did to its texts as a whole: the x-gloss-status values a pass can give. */
+export type PassStatus = Extract<GlossStatus, 'rewritten' | 'unchanged' | 'skipped-timeout' | 'skipped-error'>;
 
 /** One list of messages with its scan mode (the middleware has two: `prompt` and `messages`). */
 export interface PassUnit {
@@ -123,16 +114,8 @@ function deadline(ms: number, ctl: AbortController): { promise: Promise<typeof T
   return { promise, clear: () => timer !== undefined && clearTimeout(timer) };
 }
 
-/**
- * Runs the glossing pass over `units`. Never throws for detector trouble: a detector error or a
- * spent budget leaves the new texts plain and says so in `status` (the caller picks fail-open or
- * fail-closed); texts already seen keep their earlier outcome either way.
- */
-export async function glossPass(units: readonly PassUnit[], deps: PassDeps, opts: PassOptions): Promise<PassResult> {
-  const t0 = performance.now();
-  const { engine, cache } = deps;
-
-  // 1. collect
+/** Step 1: the distinct texts the units' scan modes select, in order of first appearance. */
+async function collect(units: readonly PassUnit[]): Promise<string[]> {
   const texts: string[] = [];
   for (const u of units) {
     await rewriteMessages(
@@ -144,68 +127,96 @@ export async function glossPass(units: readonly PassUnit[], deps: PassDeps, opts
       { scan: u.scan, textPartTypes: u.textPartTypes },
     );
   }
-  const unique = [...new Set(texts)];
+  return [...new Set(texts)];
+}
 
-  // 2. recall
-  const known = new Map<string, readonly FiredRule[]>();
-  const keys = new Map<string, string>();
-  let cacheHits = 0;
-  if (cache) {
-    const fp = fingerprint(engine, opts.maxGlosses);
-    for (const t of unique) {
-      const k = await deps.hash(`${fp}\u0000${t}`);
-      keys.set(t, k);
-      const hit = await cache.get(k);
-      if (hit) {
-        known.set(t, hit);
-        cacheHits++;
-      }
+/** What step 2 found in the gloss cache: earlier outcomes by text, and each text's cache key. */
+interface Recalled {
+  known: Map<string, readonly FiredRule[]>;
+  keys: Map<string, string>;
+  hits: number;
+}
+
+/** Step 2: each text's earlier outcome from the gloss cache (nothing without a cache). */
+async function recall(texts: readonly string[], deps: PassDeps, maxGlosses: number | undefined): Promise<Recalled> {
+  const r: Recalled = { known: new Map(), keys: new Map(), hits: 0 };
+  const { cache } = deps;
+  if (!cache) return r;
+  const fp = fingerprint(deps.engine, maxGlosses);
+  for (const t of texts) {
+    const k = await deps.hash(`${fp}\u0000${t}`);
+    r.keys.set(t, k);
+    const hit = await cache.get(k);
+    if (hit) {
+      r.known.set(t, hit);
+      r.hits++;
     }
   }
+  return r;
+}
 
-  // 3. detect: new texts, newest first
-  const fresh = unique.filter((t) => !known.has(t)).reverse();
-  const decided = new Map<string, readonly FiredRule[]>();
-  let status: PassStatus = 'unchanged';
-  let error: unknown;
-  let unscanned = 0;
-  let detectMs = 0;
-  const timing = { tokenize: 0, detect: 0, match: 0 };
-  if (fresh.length) {
-    const ctl = new AbortController();
-    const d = deadline(opts.budgetMs - (performance.now() - t0), ctl);
-    const d0 = performance.now();
-    const work = deps.detect.detect(
-      { texts: fresh, maxTokens: opts.scanTokens, maxGlosses: opts.maxGlosses },
-      ctl.signal,
-    );
-    work.catch(() => {}); // abandoned on timeout: its rejection is nobody's
-    try {
-      const answers = await Promise.race([work, d.promise]);
-      if (answers === TIMEOUT) status = 'skipped-timeout';
-      else
-        fresh.forEach((t, i) => {
-          const a = answers[i];
-          if (a === null || a === undefined) unscanned++;
-          else for (const k of ['tokenize', 'detect', 'match'] as const) timing[k] += a.timing?.[k] ?? 0;
-          decided.set(t, a?.fired ?? []);
-        });
-    } catch (e) {
-      if (ctl.signal.aborted) status = 'skipped-timeout';
-      else {
-        status = 'skipped-error';
-        error = e;
-      }
-    } finally {
-      d.clear();
-      detectMs = performance.now() - d0;
+/** What step 3 decided for the texts never seen before. */
+interface Detected {
+  status: PassStatus;
+  /** Every fresh text's fired rules (none for a text left plain). */
+  decided: Map<string, readonly FiredRule[]>;
+  error?: unknown;
+  unscanned: number;
+  detectMs: number;
+  timing: PassResult['timing'];
+}
+
+/**
+ * Step 3: the fresh texts (newest first) through the DetectService, raced against what is left of
+ * the budget after `t0`. Timed out or failed: every fresh text goes out plain, and is remembered so.
+ */
+async function detectFresh(fresh: string[], deps: PassDeps, opts: PassOptions, t0: number): Promise<Detected> {
+  const d: Detected = {
+    status: 'unchanged',
+    decided: new Map(),
+    unscanned: 0,
+    detectMs: 0,
+    timing: { tokenize: 0, detect: 0, match: 0 },
+  };
+  if (!fresh.length) return d;
+  const ctl = new AbortController();
+  const dl = deadline(opts.budgetMs - (performance.now() - t0), ctl);
+  const d0 = performance.now();
+  const work = deps.detect.detect(
+    { texts: fresh, maxTokens: opts.scanTokens, maxGlosses: opts.maxGlosses },
+    ctl.signal,
+  );
+  work.catch(() => {}); // abandoned on timeout: its rejection is nobody's
+  try {
+    const answers = await Promise.race([work, dl.promise]);
+    if (answers === TIMEOUT) d.status = 'skipped-timeout';
+    else
+      fresh.forEach((t, i) => {
+        const a = answers[i];
+        if (a === null || a === undefined) d.unscanned++;
+        else for (const k of ['tokenize', 'detect', 'match'] as const) d.timing[k] += a.timing?.[k] ?? 0;
+        d.decided.set(t, a?.fired ?? []);
+      });
+  } catch (e) {
+    if (ctl.signal.aborted) d.status = 'skipped-timeout';
+    else {
+      d.status = 'skipped-error';
+      d.error = e;
     }
-    // Timed out or failed: every new text goes out plain, and is remembered so.
-    if (status !== 'unchanged') for (const t of fresh) decided.set(t, []);
+  } finally {
+    dl.clear();
+    d.detectMs = performance.now() - d0;
   }
+  if (d.status !== 'unchanged') for (const t of fresh) d.decided.set(t, []);
+  return d;
+}
 
-  // 4. rewrite
-  const outcome = (t: string) => known.get(t) ?? decided.get(t) ?? [];
+/** Step 4: every unit rewritten from the outcomes (a text not detected stays plain), with the edits and the rules that fired. */
+async function rewriteUnits(
+  units: readonly PassUnit[],
+  engine: GlossEngine,
+  outcome: (text: string) => readonly FiredRule[],
+): Promise<Pick<PassResult, 'units' | 'edits' | 'rules' | 'inserted'> & { rewritten: boolean }> {
   const results: PassResult['units'] = [];
   const edits: StringEdit[] = [];
   const rules = new Set<string>();
@@ -225,32 +236,52 @@ export async function glossPass(units: readonly PassUnit[], deps: PassDeps, opts
         inserted += p.inserted.length;
       }
   }
-  if (status === 'unchanged' && rewritten) status = 'rewritten';
+  return { units: results, edits, rules: [...rules], inserted, rewritten };
+}
 
+/**
+ * Step 5, as a function the caller runs once the body has gone out: remembers the outcome of every
+ * new text. First outcome wins: a concurrent request may have sent a text already.
+ */
+function committer(cache: DetectionCache | undefined, decided: Detected['decided'], keys: Recalled['keys']) {
   let committed = false;
+  return () => {
+    if (committed || !cache) return;
+    committed = true;
+    for (const [t, fired] of decided) {
+      const k = keys.get(t)!;
+      void (async () => {
+        if ((await cache.get(k)) === undefined) await cache.set(k, [...fired]);
+      })().catch(() => {});
+    }
+  };
+}
+
+/**
+ * Runs the glossing pass over `units`. Never throws for detector trouble: a detector error or a
+ * spent budget leaves the new texts plain and says so in `status` (the caller picks fail-open or
+ * fail-closed); texts already seen keep their earlier outcome either way.
+ */
+export async function glossPass(units: readonly PassUnit[], deps: PassDeps, opts: PassOptions): Promise<PassResult> {
+  const t0 = performance.now();
+  const unique = await collect(units);
+  const { known, keys, hits } = await recall(unique, deps, opts.maxGlosses);
+  const fresh = unique.filter((t) => !known.has(t)).reverse();
+  const d = await detectFresh(fresh, deps, opts, t0);
+  const w = await rewriteUnits(units, deps.engine, (t) => known.get(t) ?? d.decided.get(t) ?? []);
   return {
-    status,
-    units: results,
-    timing,
-    edits,
-    rules: [...rules],
-    inserted,
+    status: d.status === 'unchanged' && w.rewritten ? 'rewritten' : d.status,
+    units: w.units,
+    timing: d.timing,
+    edits: w.edits,
+    rules: w.rules,
+    inserted: w.inserted,
     texts: unique.length,
-    cacheHits,
-    unscanned,
-    detectMs,
-    error,
+    cacheHits: hits,
+    unscanned: d.unscanned,
+    detectMs: d.detectMs,
+    error: d.error,
     scanned: opts.keepScanned ? unique : [],
-    commit() {
-      if (committed || !cache) return;
-      committed = true;
-      for (const [t, fired] of decided) {
-        const k = keys.get(t)!;
-        // First outcome wins: a concurrent request may have sent this text already.
-        void (async () => {
-          if ((await cache.get(k)) === undefined) await cache.set(k, [...fired]);
-        })().catch(() => {});
-      }
-    },
+    commit: committer(deps.cache, d.decided, keys),
   };
 }
