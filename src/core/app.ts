@@ -21,7 +21,7 @@
 // client speaks); prompt text is never logged unless the operator opts in, keys never.
 //
 // createApp only wires: each route lives in src/core/routes/ (meta.ts, rewrite.ts, explain.ts,
-// bundle.ts, proxy.ts), the middleware in routes/guards.ts.
+// bundle.ts; the proxy's in proxy/routes.ts), the middleware in routes/guards.ts.
 import { Hono } from 'hono';
 import type { GlossEngine } from './engine/engine.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './http/body.ts';
@@ -37,7 +37,7 @@ import { bundleRoute } from './routes/bundle.ts';
 import { explainRoute } from './routes/explain.ts';
 import { corsFor, errorAnswers, ownBearerAuth, ownPath, requestLog } from './routes/guards.ts';
 import { aboutRoute, healthRoute, metricsRoute } from './routes/meta.ts';
-import { proxyRoutes, type ProxyRuntime } from './routes/proxy.ts';
+import { proxyRoutes, type ProxyRuntime } from './proxy/routes.ts';
 import { rewriteRoute } from './routes/rewrite.ts';
 import { engineOr503, type RouteContext } from './routes/shared.ts';
 import { uiRoutes, type UiRoutesOptions } from '../ui/routes.ts';

@@ -1,15 +1,12 @@
 // The app's middleware, in the order createApp installs it: error answers, one log line per
 // request, CORS for the configured origins, and the bearer-token checks (Gloss's own endpoints, and
 // the proxy's where an upstream key is injected or the operator asks for a token).
-import type { Context, MiddlewareHandler } from 'hono';
-import { bearerAuth } from 'hono/bearer-auth';
+import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { describeError, errorBody, HttpError } from '../http/errors.ts';
 import { round } from '../gloss/report.ts';
 import type { LogFields, Logger } from '../http/logger.ts';
-import { ConfigError, type ResolvedProxyConfig } from '../proxy/config.ts';
-import { apiError, apiFamilyOf } from '../proxy/handler.ts';
 import type { GlossMetrics } from '../metrics/metrics.ts';
 import { sameSecret } from '../http/secret.ts';
 import { now, type App } from './shared.ts';
@@ -109,7 +106,7 @@ export function ownPath(path: string, withProxy: boolean): boolean {
 
 /**
  * Installs the check of `Authorization: Bearer <token>` on the paths `own` selects (the others,
- * the proxy's, authenticate in {@link proxyAuth}). Refusal: HttpError 401 `unauthorized` with
+ * the proxy's, authenticate in proxyAuth, src/core/proxy/auth.ts). Refusal: HttpError 401 `unauthorized` with
  * www-authenticate; the token is compared in constant time.
  */
 export function ownBearerAuth(app: App, token: string, own: (path: string) => boolean): void {
@@ -123,38 +120,5 @@ export function ownBearerAuth(app: App, token: string, own: (path: string) => bo
       });
     }
     await next();
-  });
-}
-
-/**
- * Gloss's token on proxy routes: in `Authorization: Bearer` when an upstream key is injected (the
- * caller's credential is then Gloss's own, as with LiteLLM's virtual keys), else in x-gloss-token
- * when the operator asks for it (requireToken) and the caller's own key stays in Authorization.
- * Refusals are errors in the shape of the API the client speaks. Undefined when no token is needed.
- * @throws ConfigError for an injected key without a token (unless allowOpenProxy), or a token
- *   outside RFC 6750's token68 characters.
- */
-export function proxyAuth(cfg: ResolvedProxyConfig, token: string | undefined): MiddlewareHandler | undefined {
-  if (cfg.injectsKeys && !token && !cfg.allowOpenProxy)
-    throw new ConfigError(
-      'an upstream key is injected but no Gloss token is set: anyone could spend the key (set GLOSS_BEARER_TOKEN, or allowOpenProxy to serve it open)',
-    );
-  if (!token || !(cfg.injectsKeys || cfg.requireToken)) return undefined;
-  // bearerAuth accepts RFC 6750 token68 characters only; any other token could never match.
-  if (!/^[A-Za-z0-9._~+/-]+=*$/.test(token))
-    throw new ConfigError('GLOSS_BEARER_TOKEN must use only letters, digits and . _ ~ + / - (then = padding)');
-  const inAuthorization = cfg.injectsKeys;
-  const refuse = (why: string) => (c: Context) =>
-    apiError(apiFamilyOf(c.req.raw), 401, 'unauthorized', why, { 'www-authenticate': 'Bearer realm="gloss"' });
-  const missing = inAuthorization
-    ? "this proxy needs Gloss's token: send Authorization: Bearer <token> (it is replaced by the upstream key)"
-    : "this proxy needs Gloss's token: send x-gloss-token: <token>";
-  return bearerAuth({
-    token,
-    realm: 'gloss',
-    ...(inAuthorization ? {} : { headerName: 'x-gloss-token', prefix: '' }),
-    noAuthenticationHeader: { message: refuse(missing) },
-    invalidAuthenticationHeader: { message: refuse(missing) },
-    invalidToken: { message: refuse('invalid Gloss token') },
   });
 }

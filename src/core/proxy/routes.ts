@@ -4,13 +4,13 @@ import type { Context } from 'hono';
 import type { LogFields } from '../http/logger.ts';
 import { FORMATS } from '../formats/index.ts';
 import type { DetectionCache, HashFn } from '../gloss/cache.ts';
-import type { ResolvedProxyConfig } from '../proxy/config.ts';
+import type { ResolvedProxyConfig } from './config.ts';
 import type { DetectService } from '../gloss/detect.ts';
-import type { FetchFn } from '../proxy/forward.ts';
-import { createProxy } from '../proxy/handler.ts';
+import type { FetchFn } from './forward.ts';
+import { createProxy } from './handler.ts';
 import type { GlossMetrics } from '../metrics/metrics.ts';
-import { proxyAuth } from './guards.ts';
-import { methodNotAllowed, type App, type RouteContext } from './shared.ts';
+import { proxyAuth } from './auth.ts';
+import { methodNotAllowed, type App, type RouteContext } from '../routes/shared.ts';
 
 /**
  * How the proxy reaches upstreams, caches glosses and runs detection (defaults: global fetch,
