@@ -6,6 +6,56 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 import prettier from 'eslint-config-prettier';
 
+// The layers, bottom first: a folder may import its own layer and those below it, never one above
+// (import-x/no-restricted-paths zones built from these lists fail `npm run lint` on an import that
+// runs back up). README "How the folders stack" explains each layer.
+const CORE_LAYERS = [
+  ['rules'],
+  ['bundle', 'rewrite', 'tokenizer', 'detector'],
+  ['engine'],
+  ['http', 'metrics'],
+  ['formats'],
+  ['gloss'],
+  ['routes'],
+  ['proxy'],
+  ['app.ts', 'middleware.ts'],
+].map((layer) => layer.map((p) => `./src/core/${p}`));
+const TRAINING_LAYERS = [
+  ['util'],
+  ['learn'],
+  ['data'],
+  ['graph'],
+  ['activations'],
+  ['sae'],
+  ['llm'],
+  ['probe'],
+  ['mine'],
+  ['evaluate'],
+  ['bundle'],
+  ['report'],
+  ['commands'],
+  ['cli.ts'],
+].map((layer) => layer.map((p) => `./offline-training/${p}`));
+const upwardZones = (layers) =>
+  layers.slice(0, -1).map((target, i) => ({
+    target,
+    from: layers.slice(i + 1).flat(),
+    message: 'imports a higher layer (see the layer lists in eslint.config.js)',
+  }));
+const LAYER_ZONES = [
+  ...upwardZones(CORE_LAYERS),
+  ...upwardZones(TRAINING_LAYERS),
+  { target: './src/core', from: ['./src/runtime', './offline-training'], message: 'core is runtime-agnostic' },
+  { target: './src/runtime/worker', from: './src/runtime/node', message: 'the Worker never pulls in Node code' },
+  { target: './src/runtime/web', from: './src/runtime/node', message: 'the web backend never pulls in Node code' },
+  {
+    target: './src/core/middleware.ts',
+    from: './src/core/proxy',
+    message: 'the middleware uses core/gloss, not the proxy',
+  },
+  { target: './src', from: './offline-training', message: 'the runtime never imports the trainer' },
+];
+
 export default tseslint.config(
   {
     ignores: [
@@ -35,6 +85,7 @@ export default tseslint.config(
     },
     rules: {
       'import-x/no-cycle': 'error',
+      'import-x/no-restricted-paths': ['error', { zones: LAYER_ZONES }],
       '@typescript-eslint/no-floating-promises': 'error',
       // `cond && f()` and `c ? f() : g()` as statements are idioms here (counting loops, caches).
       '@typescript-eslint/no-unused-expressions': ['error', { allowShortCircuit: true, allowTernary: true }],
