@@ -42,7 +42,7 @@ export async function packWorker(o: { bundle: string; out: string }): Promise<{ 
       );
     await copyFile(join(o.bundle, name), join(o.out, `${name}.bin`));
     bytes += (await stat(join(o.out, `${name}.bin`))).size;
-    lines.push(`import f${i} from '../worker/${name}.bin';`);
+    lines.push(`import f${i} from './${name}.bin';`);
   }
   lines.push(`export const label = ${JSON.stringify(`${manifest.name} (packed from ${o.bundle})`)};`);
   // What `GET /` reports before the engine loads (the Worker cannot read package.json at run time).
@@ -53,7 +53,7 @@ export async function packWorker(o: { bundle: string; out: string }): Promise<{ 
   // browser is too large to ship inside a Worker).
   // One Data module for all of them, so the Worker's module list does not depend on chunk names.
   const ui = await packUi(o.out);
-  lines.push(`import uiBlob from '../worker/ui.bin';`);
+  lines.push(`import uiBlob from './ui.bin';`);
   lines.push(`const uiIndex = ${JSON.stringify(ui)};`);
   lines.push(
     'export const ui = Object.fromEntries(Object.entries(uiIndex).map(([k, [o, n]]) => [k, new Uint8Array(uiBlob, o, n)]));',
