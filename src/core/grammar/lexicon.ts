@@ -370,13 +370,11 @@ export const CLOSED = new Set([
   'again',
   'altogether',
   'together',
-  'total',
   'many',
   'much',
   'some',
   'any',
   'another',
-  'other',
   'such',
 ]);
 

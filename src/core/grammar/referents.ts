@@ -3,8 +3,8 @@
 // a gloss ("Sam's age", "bagels", "last year's price"). Where no referent is found, renderers fall
 // back to neutral words ("that amount").
 import type { Ctx, Slot } from './engine.ts';
-import { DETERMINERS, PERIODS, PRONOUN_POSSESSIVE, TIME_REFERENTS, TRAILING_AUX } from './lexicon.ts';
-import { contentWord } from './slots.ts';
+import { DETERMINERS, PERIODS, PRONOUN_POSSESSIVE, TIME_REFERENTS, TRAILING_AUX, VERB_DIMENSIONS } from './lexicon.ts';
+import { contentWord, numberWordValue } from './slots.ts';
 
 /** A referent noun phrase: its token range, role, and the tokens that name it. */
 export interface Referent extends Slot {
@@ -99,15 +99,23 @@ function nounish(c: Ctx, i: number, first: boolean): boolean {
   return true;
 }
 
-function roleOf(c: Ctx, from: number, to: number, head: number): { role: Referent['role']; plural: boolean } {
-  let person = false;
-  for (let k = from; k < to; k++) {
-    const tags = c.tags(k);
-    if (tags.has('Person') || tags.has('FirstName') || tags.has('ProperNoun') || tags.has('Actor')) person = true;
-    if (PERSON_NOUNS.has(c.toks[k].base)) person = true;
-  }
+/** Whether token i names a person (a name, "brother", "students"). */
+export function personWord(c: Ctx, i: number): boolean {
+  const tags = c.tags(i);
+  const t = c.toks[i];
+  if (!t) return false;
+  if (tags.has('Person') || tags.has('FirstName') || tags.has('Actor')) return true;
+  return (
+    PERSON_NOUNS.has(t.base) ||
+    PERSON_NOUNS.has(t.base.replace(/(?<=[^s])s$/, '')) ||
+    /^(men|women|children|people)$/.test(t.base)
+  );
+}
+
+function roleOf(c: Ctx, _from: number, _to: number, head: number): { role: Referent['role']; plural: boolean } {
   const h = c.toks[head];
   const tags = c.tags(head);
+  const person = personWord(c, head) || (tags.has('ProperNoun') && !tags.has('Place') && /^[A-Z]/.test(h.text));
   const plural =
     !h.possessive &&
     (tags.has('Plural') || (/[^s']s$/.test(h.lower) && !tags.has('Singular') && !tags.has('ProperNoun')));
@@ -161,14 +169,32 @@ export function readReferents(c: Ctx, i: number, withTrail = true): Referent[] {
     // "the dog's bowl"
     if (c.toks[j]?.possessive && contentWord(c, j)) j++;
   }
+  // "the 40 guests", "the two groups"
+  if (j > i && !t.possessive)
+    while (c.toks[j]?.type === 'num' || (c.toks[j] && numberWordValue(c.word(j)) !== undefined && c.word(j) !== 'one'))
+      j++;
   const startContent = j;
-  while (j < startContent + 4 && nounish(c, j, j === startContent)) j++;
+  const noun = (k: number) =>
+    nounish(c, k, k === startContent) ||
+    // "the old one"
+    ((c.word(k) === 'one' || c.word(k) === 'ones') && k > startContent) ||
+    // "Mount Alto": a capitalized word that the tagger took for a verb, before a proper noun
+    (k === startContent &&
+      /^[A-Z]/.test(c.toks[k]?.text ?? '') &&
+      contentWord(c, k) &&
+      c.tags(k + 1).has('ProperNoun'));
+  while (j < startContent + 4 && noun(j)) j++;
   if (j === startContent) {
     if (t.possessive) {
       const r = roleOf(c, i, i + 1, i);
       finish({ from: i, to: i + 1, ...r, nameFrom: i, nameTo: i + 1, head: i });
     }
     return out;
+  }
+  // Shorter readings first ("Electricity" before "Electricity cost"), the full phrase last.
+  for (let k = startContent + 1; k < j; k++) {
+    const r = roleOf(c, i, k, k - 1);
+    out.push({ from: i, to: k, ...r, nameFrom, nameTo: k, head: k - 1 });
   }
   const head = j - 1;
   const role = roleOf(c, i, j, head);
@@ -239,7 +265,7 @@ export function subjectBefore(c: Ctx, at: number): Referent | undefined {
   const rs = readReferents(c, i, false).filter((r) => r.role !== 'time' && r.to < at);
   for (let n = rs.length - 1; n >= 0; n--) {
     const r = rs[n];
-    if (r.to < at && (isVerbLike(c, r.to) || c.tags(r.to).has('Verb'))) return r;
+    if (r.to < at && (isVerbLike(c, r.to) || c.tags(r.to).has('Verb') || c.word(r.to) in VERB_DIMENSIONS)) return r;
   }
   return undefined;
 }
@@ -286,7 +312,6 @@ export function sideOf(c: Ctx, r: Referent | undefined, dim: string): string {
       : r.role === 'time'
         ? `${possessiveOf(c, r)} amount`
         : nameOf(c, r);
-  if (r.role === 'thing' && r.plural && r.ofFrom === undefined) return nameOf(c, r);
   if (c.toks[r.head].base === dim || c.toks[r.nameTo - 1].base === dim) return nameOf(c, r); // "Sam's age"
   return `${possessiveOf(c, r)} ${dim}`;
 }

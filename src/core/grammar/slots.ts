@@ -1,14 +1,16 @@
 // Typed slot readers: QUANTITY (digits, money, number words), MULTIPLIER ("twice", "three times"),
 // FRACTION ("a third", "two-fifths", "3/5", "half"), PERCENT, COMPARATIVE, PERIOD and UNIT. Each
 // reads at one token and says how far it got; patterns (engine.ts) combine them.
-import type { Ctx, Reader, Slot } from './engine.ts';
+import { slots, type Ctx, type Pattern, type Reader, type Slot } from './engine.ts';
 import {
   CLOSED,
   COMPARATIVES,
   DENOMINATORS,
+  DETERMINERS,
   FREQUENCY_WORDS,
   MULTIPLIER_WORDS,
   PERIODS,
+  PRONOUN_POSSESSIVE,
   SCALES,
   TENS,
   UNITS,
@@ -163,13 +165,35 @@ export const period: Reader = (c, i) => {
 export function contentWord(c: Ctx, i: number): boolean {
   const t = c.toks[i];
   if (!t || t.type !== 'word') return false;
-  return !CLOSED.has(t.lower) && numberWordValue(t.lower) === undefined && !(t.lower in COMPARATIVES);
+  return (
+    !CLOSED.has(t.lower) &&
+    !DETERMINERS.has(t.lower) &&
+    !(t.lower in PRONOUN_POSSESSIVE) &&
+    numberWordValue(t.lower) === undefined &&
+    !(t.lower in COMPARATIVES)
+  );
+}
+
+/** Whether a word after the first of a unit ends it: a verb form ("10 dollars donated", "pages read"). */
+function endsUnit(c: Ctx, i: number): boolean {
+  const tags = c.tags(i);
+  return tags.has('Verb') && !tags.has('Noun') && !tags.has('Adjective') && !tags.has('Plural');
 }
 
 /** A UNIT: one to three content words ("apples", "red marbles", "liters of fuel" is read by patterns). */
-export const unit: Reader = (c, i) => {
+export const unit: Reader = (c, i) => unitReadings(c, i)[0];
+
+/** Every UNIT reading at i, longest first ("red apples", "red"). A possessive may open it ("bags' weights"). */
+export function unitReadings(c: Ctx, i: number): Slot[] {
   let j = i;
-  while (j < i + 3 && contentWord(c, j) && !c.toks[j].possessive) j++;
-  if (j === i) return undefined;
-  return { from: i, to: j, label: c.slice(i, j) };
-};
+  if (c.toks[j]?.possessive && contentWord(c, j) && contentWord(c, j + 1)) j++;
+  while (j < i + 3 && contentWord(c, j) && !c.toks[j].possessive && !(j > i && endsUnit(c, j))) j++;
+  const out: Slot[] = [];
+  for (let k = j; k > i; k--) if (!c.toks[k - 1].possessive) out.push({ from: i, to: k, label: c.slice(i, k) });
+  return out;
+}
+
+/** The UNIT slot `name` as a pattern, with every reading (the longest parse of the whole construction wins). */
+export function units(name: string): Pattern {
+  return slots(name, unitReadings);
+}

@@ -2,8 +2,8 @@
 // than", "how many more ... than".
 import { not, opt, seq, slot, w, type ConstructionDef } from '../engine.ts';
 import { fit, money } from '../render.ts';
-import { comparative, fraction, multiplier, percent, quantity, unit } from '../slots.ts';
-import { comparisonSides, ref, refOf, text } from './common.ts';
+import { comparative, fraction, multiplier, percent, quantity, units } from '../slots.ts';
+import { comparisonSides, ref, refOf, text, verbDimension } from './common.ts';
 
 /** Whether a referent is "the day before", "the previous week": a sequence, not a comparison of two things. */
 export function previousPeriod(words: string): boolean {
@@ -18,9 +18,9 @@ export const moreThan: ConstructionDef = {
   pattern: seq(
     not(slot('x', percent)),
     slot('q', quantity),
-    opt(slot('unit1', unit)),
+    opt(seq(units('unit1'), opt(seq(w('per', 'an', 'a'), units('per1'))))),
     slot('cmp', comparative),
-    opt(slot('unit', unit)),
+    opt(units('unit')),
     w('than'),
     not(slot('x', multiplier)),
     not(slot('x', fraction)),
@@ -32,14 +32,24 @@ export const moreThan: ConstructionDef = {
     // "3 times more": the quantity is a multiplier (multiplicative family)
     if (p.c.word(p.slots.q.to) === 'times') return null;
     const cmp = p.slots.cmp;
-    const unit1 = text(p, p.slots.unit1);
-    const dim = cmp.label ?? '';
+    const per1 = p.slots.per1 ? ` ${p.c.slice(p.slots.unit1.to, p.slots.per1.to)}` : '';
+    const unit1 = text(p, p.slots.unit1) + per1;
+    let dim = cmp.label ?? '';
+    let down = !!cmp.down;
+    // "20 minutes slower than the bus": a time difference, and slower means more time
+    if (dim === 'speed' && /^(seconds?|minutes?|hours?|days?)$/i.test(unit1)) {
+      dim = 'time';
+      down = !down;
+    }
+    // "ran 3 miles more than Wes": the verb names what is compared
+    const verbDim = !dim && unit1 && !p.slots.unit ? verbDimension(p, p.from) : '';
+    if (verbDim) dim = verbDim;
     const u = text(p, p.slots.unit) || (dim ? '' : unit1);
     const sides = comparisonSides(p, r, dim, u);
     if (!sides) return null;
     const q = p.slots.q;
     const delta = money(q.value!, q.label) + (dim && unit1 ? ` ${unit1}` : '');
-    const gloss = fit(`${sides[0]} = ${sides[1]} ${cmp.down ? '−' : '+'} ${delta}`);
+    const gloss = fit(`${sides[0]} = ${sides[1]} ${down ? '−' : '+'} ${delta}`);
     return gloss ? { gloss } : null;
   },
 };

@@ -2,7 +2,7 @@
 // average of groups (weighted), "mean number sold per day", "the average of 4, 8 and 12".
 import { alt, gap, opt, phrase, seq, slot, sym, w, type ConstructionDef, type Pattern } from '../engine.ts';
 import { fit, num } from '../render.ts';
-import { period, quantity, unit } from '../slots.ts';
+import { period, quantity, units } from '../slots.ts';
 import { text } from './common.ts';
 
 /** "average speed for the whole trip" -> "average speed = total distance ÷ total time". */
@@ -28,24 +28,30 @@ export const averageSpeed: ConstructionDef = {
 };
 
 const overall: Pattern = alt(
-  seq(w('overall', 'combined', 'whole', 'total'), opt(w('class', 'group', 'team')), w('average', 'mean')),
   seq(
+    w('overall', 'combined', 'whole', 'total'),
+    opt(w('class', 'group', 'team')),
     w('average', 'mean'),
-    opt(slot('u', unit)),
+    opt(seq(w('of', 'for'), opt(w('all', 'both')), opt(w('the')), opt(slot('n', quantity)), units('u2'))),
+  ),
+  seq(
+    opt(w('overall', 'combined', 'whole', 'total')),
+    w('average', 'mean'),
+    opt(units('u')),
     w('of', 'for'),
     alt(w('all'), phrase('both groups'), phrase('both classes')),
     opt(w('the')),
     opt(slot('n', quantity)),
-    slot('u2', unit),
+    opt(units('u2')),
     opt(w('combined', 'together', 'altogether')),
   ),
   seq(
     w('average', 'mean'),
-    opt(slot('u', unit)),
+    opt(units('u')),
     w('of', 'for'),
     w('the'),
     opt(w('two', 'three', 'both')),
-    slot('u2', unit),
+    units('u2'),
     w('combined', 'together', 'altogether'),
   ),
 );
@@ -57,7 +63,7 @@ export const weightedAverage: ConstructionDef = {
   priority: 18,
   pattern: overall,
   render() {
-    return { gloss: 'overall average = total of all values ÷ count of all values, not mean of means' };
+    return { gloss: 'overall average = total of all values ÷ count of all values' };
   },
 };
 
@@ -111,7 +117,7 @@ export const averageOf: ConstructionDef = {
       }
       return n > 1 ? [{ i, slots: { ...s.slots, n: { from: s.i, to: i, value: n } } }] : [];
     }),
-    seq(w('average', 'mean'), w('of'), slot('n', quantity), slot('u', unit), opt(sym(','))),
+    seq(w('average', 'mean'), w('of'), slot('n', quantity), units('u'), opt(sym(','))),
   ),
   render(p) {
     const n = p.slots.n.value!;

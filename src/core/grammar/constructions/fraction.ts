@@ -1,11 +1,11 @@
 // Fractions: "a third of the remainder", "two-fifths of the students", "half as many X as Y",
 // "one third the size of", "a quarter more than".
-import { alt, cap, opt, phrase, seq, slot, w, type ConstructionDef, type Parse } from '../engine.ts';
+import { alt, cap, opt, phrase, seq, slot, w, when, type ConstructionDef, type Parse } from '../engine.ts';
 import { AS_ADJECTIVES, PERIODS } from '../lexicon.ts';
 import { nameOf, sideOf, subjectBefore } from '../referents.ts';
 import { fit } from '../render.ts';
-import { comparative, fraction, unit } from '../slots.ts';
-import { comparisonSides, ref, refOf, text } from './common.ts';
+import { comparative, fraction, units } from '../slots.ts';
+import { asDimension, comparisonSides, ref, refOf, text } from './common.ts';
 
 /** "the remainder", "the rest", "what is left", "the remaining apples", "her remaining money". */
 export const remainder = alt(
@@ -18,10 +18,10 @@ export const remainder = alt(
   phrase('what she had left'),
   phrase('what he had left'),
   phrase('what they had left'),
-  seq(w('the', 'her', 'his', 'their', 'its', 'my', 'our'), w('remaining', 'leftover'), opt(slot('unit', unit))),
+  seq(w('the', 'her', 'his', 'their', 'its', 'my', 'our'), w('remaining', 'leftover'), opt(units('unit'))),
   seq(
     w('the'),
-    slot('unit', unit),
+    units('unit'),
     alt(w('left', 'remaining', 'leftover'), phrase('that remain'), phrase('that were left'), phrase('that are left')),
   ),
   seq(phrase('the leftovers')),
@@ -50,7 +50,18 @@ export const fractionOf: ConstructionDef = {
   family: 'fraction',
   kind: 'fraction-of',
   priority: 8,
-  pattern: seq(slot('f', fraction), w('of'), ref()),
+  pattern: seq(
+    // "the first half of the book" names a part, not a fraction of an amount
+    when(
+      (c, s) =>
+        !['first', 'second', 'last', 'other', 'back', 'front', 'top', 'bottom', 'latter', 'former'].includes(
+          c.word(s.i - 1),
+        ),
+    ),
+    slot('f', fraction),
+    w('of'),
+    ref(),
+  ),
   render(p) {
     const r = refOf(p)!;
     if (r.role === 'pronoun' || r.role === 'time' || p.c.word(r.head) in PERIODS) return null;
@@ -69,14 +80,13 @@ export const fractionAsMany: ConstructionDef = {
     slot('f', fraction),
     w('as'),
     cap('adj', w(...Object.keys(AS_ADJECTIVES))),
-    opt(slot('unit', unit)),
+    opt(units('unit')),
     w('as'),
     ref(),
   ),
   render(p) {
-    const adj = text(p, p.slots.adj).toLowerCase();
-    const u = text(p, p.slots.unit);
-    const sides = comparisonSides(p, refOf(p), u ? '' : (AS_ADJECTIVES[adj] ?? ''), u);
+    const { dim, unit: u } = asDimension(p);
+    const sides = comparisonSides(p, refOf(p), dim, u);
     if (!sides) return null;
     const gloss = fit(`${sides[0]} = ${ofFraction(p, sides[1])}`);
     return gloss ? { gloss } : null;
@@ -124,7 +134,7 @@ export const fractionMoreThan: ConstructionDef = {
   family: 'fraction',
   kind: 'fraction-more-than',
   priority: 18,
-  pattern: seq(slot('f', fraction), slot('cmp', comparative), opt(slot('unit', unit)), w('than'), ref()),
+  pattern: seq(slot('f', fraction), slot('cmp', comparative), opt(units('unit')), w('than'), ref()),
   render(p) {
     const cmp = p.slots.cmp;
     const u = text(p, p.slots.unit);

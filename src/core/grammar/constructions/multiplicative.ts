@@ -3,28 +3,19 @@
 // every year".
 import { alt, cap, not, opt, seq, slot, w, type ConstructionDef, type Parse } from '../engine.ts';
 import { AS_ADJECTIVES, GROWTH_VERBS } from '../lexicon.ts';
+import { clauseTail } from './tail.ts';
 import { fit, money, num } from '../render.ts';
-import { comparative, fraction, multiplier, percent, period, quantity, unit } from '../slots.ts';
-import { comparisonSides, ref, refOf, text, verbDimension } from './common.ts';
+import { comparative, fraction, multiplier, percent, period, quantity, units } from '../slots.ts';
+import { asDimension, comparisonSides, ref, refOf, text, verbDimension } from './common.ts';
 
 const asAdj = cap('adj', w(...Object.keys(AS_ADJECTIVES)));
-
-/** The dimension of "as ADJ [UNIT] as": "old" -> age, "many apples" -> apples, "much" after "weighs" -> weight. */
-function asDimension(p: Parse): { dim: string; unit: string } {
-  const adj = text(p, p.slots.adj).toLowerCase();
-  const u = text(p, p.slots.unit);
-  if (u) return { dim: '', unit: u };
-  const dim = AS_ADJECTIVES[adj] ?? '';
-  if (dim) return { dim, unit: '' };
-  return { dim: adj === 'much' ? verbDimension(p, p.from) : '', unit: '' };
-}
 
 /** "three times as many apples as Jerry" -> "Tom's apples = 3 × Jerry's apples". */
 export const timesAsMany: ConstructionDef = {
   family: 'multiplicative',
   kind: 'times-as-many',
   priority: 20,
-  pattern: seq(slot('m', multiplier), w('as'), asAdj, opt(slot('unit', unit)), w('as'), ref()),
+  pattern: seq(slot('m', multiplier), w('as'), asAdj, opt(units('unit')), w('as'), ref()),
   render(p) {
     const { dim, unit: u } = asDimension(p);
     const sides = comparisonSides(p, refOf(p), dim, u);
@@ -56,7 +47,7 @@ export const timesMoreThan: ConstructionDef = {
   family: 'multiplicative',
   kind: 'n-times-more-than',
   priority: 20,
-  pattern: seq(slot('m', multiplier), upComparative, opt(slot('unit', unit)), w('than'), ref()),
+  pattern: seq(slot('m', multiplier), upComparative, opt(units('unit')), w('than'), ref()),
   render(p) {
     const { dim, unit: u } = comparisonDim(p);
     const sides = comparisonSides(p, refOf(p), dim, u);
@@ -72,7 +63,7 @@ export const timesFewerThan: ConstructionDef = {
   family: 'multiplicative',
   kind: 'n-times-fewer-than',
   priority: 20,
-  pattern: seq(slot('m', multiplier), downComparative, opt(slot('unit', unit)), w('than'), ref()),
+  pattern: seq(slot('m', multiplier), downComparative, opt(units('unit')), w('than'), ref()),
   render(p) {
     const { dim, unit: u } = comparisonDim(p);
     const sides = comparisonSides(p, refOf(p), dim, u);
@@ -91,12 +82,12 @@ export const moreThanTimes: ConstructionDef = {
   priority: 30,
   pattern: seq(
     slot('q', quantity),
-    opt(slot('unit1', unit)),
+    opt(units('unit1')),
     anyComparative,
-    opt(slot('unit', unit)),
+    opt(units('unit')),
     w('than'),
     slot('m', multiplier),
-    alt(seq(w('as'), asAdj, opt(slot('unit3', unit)), w('as'), ref()), ref()),
+    alt(seq(w('as'), asAdj, opt(units('unit3')), w('as'), ref()), ref()),
   ),
   render(p) {
     const cmp = p.slots.cmp;
@@ -123,6 +114,7 @@ export const timesThe: ConstructionDef = {
     not(slot('x', percent)),
     not(slot('x', fraction)),
     ref(),
+    clauseTail,
   ),
   render(p) {
     const r = refOf(p)!;
@@ -138,7 +130,7 @@ export const timesThe: ConstructionDef = {
       first.lower === 'its'
     ))
       return null;
-    const gloss = fit(`${num(p.slots.m.value!)} × ${p.c.slice(r.from, r.to).replace(/\s+/g, ' ')}`);
+    const gloss = fit(`${num(p.slots.m.value!)} × ${p.c.slice(r.from, p.to).replace(/\s+/g, ' ')}`);
     return gloss ? { gloss } : null;
   },
 };

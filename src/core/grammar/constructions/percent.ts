@@ -5,7 +5,7 @@
 import { alt, gap, opt, phrase, seq, slot, w, when, type ConstructionDef, type Parse } from '../engine.ts';
 import { nameOf } from '../referents.ts';
 import { factor, fit, money, num } from '../render.ts';
-import { comparative, percent, quantity, unit } from '../slots.ts';
+import { comparative, percent, quantity, units } from '../slots.ts';
 import { comparisonSides, ref, refOf, text } from './common.ts';
 import { remainder } from './fraction.ts';
 
@@ -44,19 +44,13 @@ const UP_VERBS = [
 ];
 
 /** The direction of the percentage change named around slot `pct`: true = down, false = up, undefined = none. */
-function changeDirection(p: Parse, from: number, to: number): boolean | undefined {
+function changeDirection(p: Parse, from: number, to: number, comparatives = true): boolean | undefined {
   for (let k = from; k < to; k++) {
     const wd = p.c.word(k);
-    if (
-      wd === 'off' ||
-      DOWN_NOUNS.includes(wd) ||
-      DOWN_VERBS.includes(wd) ||
-      wd === 'less' ||
-      wd === 'lower' ||
-      wd === 'cheaper'
-    )
-      return true;
-    if (UP_NOUNS.includes(wd) || UP_VERBS.includes(wd) || wd === 'more' || wd === 'higher' || wd === 'up') return false;
+    if (wd === 'off' || wd === 'down' || DOWN_NOUNS.includes(wd) || DOWN_VERBS.includes(wd)) return true;
+    if (comparatives && (wd === 'less' || wd === 'lower' || wd === 'cheaper')) return true;
+    if (UP_NOUNS.includes(wd) || UP_VERBS.includes(wd) || wd === 'up') return false;
+    if (comparatives && (wd === 'more' || wd === 'higher')) return false;
   }
   return undefined;
 }
@@ -75,7 +69,11 @@ export const successivePercent: ConstructionDef = {
     slot('p1', percent),
     notSentenceEnd,
     alt(w('then'), phrase('followed by'), phrase('after that'), phrase('and then')),
-    opt(w('by', 'a', 'an', 'took', 'takes', 'gave', 'gives', 'applied', 'applies')),
+    gap(
+      4,
+      (c, i) =>
+        c.toks[i].type === 'word' && !['another', 'additional', 'further', 'extra', 'second'].includes(c.word(i)),
+    ),
     opt(w('another', 'additional', 'further', 'extra', 'second')),
     opt(w('by')),
     slot('p2', percent),
@@ -85,7 +83,8 @@ export const successivePercent: ConstructionDef = {
     const p1 = p.slots.p1;
     const p2 = p.slots.p2;
     const d1 = changeDirection(p, p1.to, p2.from) ?? changeDirection(p, Math.max(0, p1.from - 3), p1.from);
-    const d2 = changeDirection(p, p2.to, p.to) ?? d1;
+    // "then 10% more" after a fall is a further fall: only change words count around the second
+    const d2 = changeDirection(p, Math.max(p1.to, p2.from - 3), p.to, false) ?? d1;
     if (d1 === undefined || d1 !== d2) return null;
     const sum = num(p1.value! + p2.value!);
     return d1
@@ -127,10 +126,12 @@ export const percentMoreThan: ConstructionDef = {
   family: 'percent',
   kind: 'percent-more-than',
   priority: 18,
-  pattern: seq(slot('pct', percent), pctComparative, opt(slot('unit', unit)), w('than'), ref()),
+  pattern: seq(slot('pct', percent), pctComparative, opt(units('unit')), w('than'), ref()),
   render(p) {
     const cmp = p.slots.cmp;
-    const sides = comparisonSides(p, refOf(p), cmp.label ?? '', text(p, p.slots.unit));
+    // "15% higher than last year" compares amounts, not heights
+    const plain = ['higher', 'lower', 'greater', 'larger', 'bigger', 'smaller'].includes(text(p, cmp).toLowerCase());
+    const sides = comparisonSides(p, refOf(p), plain ? '' : (cmp.label ?? ''), text(p, p.slots.unit));
     if (!sides) return null;
     const gloss = fit(`${sides[0]} = ${sides[1]} × ${factor(p.slots.pct.value!, !!cmp.down)}`);
     return gloss ? { gloss } : null;
@@ -154,7 +155,8 @@ export const reversePercent: ConstructionDef = {
       seq(
         w('a', 'an', 'the'),
         slot('pct', percent),
-        alt(w(...DOWN_NOUNS, ...UP_NOUNS), phrase('price cut'), phrase('pay raise')),
+        opt(w('tax', 'price', 'pay', 'rent', 'salary', 'wage', 'fare')),
+        w(...DOWN_NOUNS, ...UP_NOUNS),
       ),
       seq(w('being'), w(...DOWN_VERBS, ...UP_VERBS), w('by'), slot('pct', percent)),
     ),

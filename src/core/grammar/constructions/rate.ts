@@ -1,7 +1,7 @@
 // Rates: "6 liters of fuel for every 100 km", "$3 per pound", "60 miles per hour", "5 pages a day".
 import { alt, opt, seq, slot, w, when, type ConstructionDef } from '../engine.ts';
 import { fit, money, num } from '../render.ts';
-import { period, quantity, unit } from '../slots.ts';
+import { period, quantity, units } from '../slots.ts';
 import { text } from './common.ts';
 import { clauseTail } from './tail.ts';
 
@@ -12,12 +12,12 @@ export const rateForEvery: ConstructionDef = {
   priority: 20,
   pattern: seq(
     slot('q1', quantity),
-    opt(slot('u1', unit)),
-    opt(seq(w('of'), slot('what', unit))),
+    opt(units('u1')),
+    opt(seq(w('of'), units('what'))),
     w('for'),
     w('every', 'each'),
     opt(slot('q2', quantity)),
-    slot('u2', unit),
+    units('u2'),
     clauseTail,
   ),
   render(p) {
@@ -33,7 +33,7 @@ export const rateForEvery: ConstructionDef = {
 };
 
 const perPeriod = alt(
-  seq(w('per'), alt(slot('per', period), slot('per', unit))),
+  seq(w('per'), alt(slot('per', period), units('per'))),
   seq(w('a', 'an', 'each', 'every'), slot('per', period)),
 );
 
@@ -45,7 +45,7 @@ export const ratePer: ConstructionDef = {
   pattern: seq(
     when((c, s) => c.word(s.i - 1) !== 'every' && c.word(s.i - 1) !== 'per'),
     slot('q', quantity),
-    opt(slot('u', unit)),
+    opt(units('u')),
     perPeriod,
   ),
   render(p) {

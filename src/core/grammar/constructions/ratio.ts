@@ -3,7 +3,7 @@
 import { alt, gap, opt, seq, slot, sym, w, type ConstructionDef, type Parse, type Reader } from '../engine.ts';
 import { nameOf } from '../referents.ts';
 import { fit, num } from '../render.ts';
-import { quantity, unit } from '../slots.ts';
+import { quantity, units } from '../slots.ts';
 import { ref, refOf, text } from './common.ts';
 
 /** A ratio value: "3:2" (a pair token), "3 : 2", "3 to 2". `label` is "a : b". */
@@ -37,7 +37,14 @@ export const ratioForEvery: ConstructionDef = {
     w('for'),
     w('every', 'each'),
     slot('q1', quantity),
-    slot('u1', unit),
+    units('u1'),
+    // "for every 2 boys in the class"
+    opt(
+      seq(
+        w('in', 'at', 'on'),
+        gap(3, (c, i) => c.toks[i].type === 'word' && !['there', 'than'].includes(c.word(i))),
+      ),
+    ),
     opt(sym(',')),
     alt(
       seq(w('there'), w('are', 'is', 'were', 'was')),
@@ -47,7 +54,7 @@ export const ratioForEvery: ConstructionDef = {
       ),
     ),
     slot('q2', quantity),
-    slot('u2', unit),
+    units('u2'),
   ),
   render(p) {
     const q1 = p.slots.q1;
@@ -80,8 +87,8 @@ export const ratioOf: ConstructionDef = {
       ref('a'),
       w('and'),
       ref('b'),
-      opt(w('are', 'were', 'is')),
-      opt(w('in')),
+      // "share the money in", "are mixed in"
+      gap(4, (c, i) => c.toks[i].type === 'word' && !['ratio', 'than', 'and'].includes(c.word(i))),
       w('the', 'a'),
       w('ratio'),
       opt(w('of')),

@@ -2,7 +2,7 @@
 // day before" -> "each day = the previous day + 5".
 import { opt, seq, slot, w, type ConstructionDef } from '../engine.ts';
 import { fit, money } from '../render.ts';
-import { comparative, quantity, unit } from '../slots.ts';
+import { comparative, quantity, units } from '../slots.ts';
 import { ref, refOf, text } from './common.ts';
 import { previousPeriod } from './additive.ts';
 
@@ -27,11 +27,11 @@ export const consecutive: ConstructionDef = {
     if (n !== undefined && (!Number.isInteger(n) || n < 2 || p.slots.n.label)) return null;
     const step = p.slots.parity ? 2 : 1;
     const terms = ['n'];
-    const shown = n === undefined ? 3 : Math.min(n, 4);
+    const shown = n === undefined ? 3 : Math.min(n, 5);
     for (let k = 1; k < shown; k++) terms.push(`n + ${k * step}`);
     let list = terms.join(', ');
     if (n === undefined) list += ', …';
-    else if (n > 4) list += `, …, n + ${(n - 1) * step}`;
+    else if (n > 5) list += `, …, n + ${(n - 1) * step}`;
     const parity = p.slots.parity ? ` (n ${p.slots.parity.label})` : '';
     return { gloss: `${list}${parity}` };
   },
@@ -44,9 +44,9 @@ export const moreThanPrevious: ConstructionDef = {
   priority: 12,
   pattern: seq(
     slot('q', quantity),
-    opt(slot('unit1', unit)),
+    opt(units('unit1')),
     slot('cmp', comparative),
-    opt(slot('unit', unit)),
+    opt(units('unit')),
     w('than'),
     ref(),
   ),

@@ -1,6 +1,12 @@
 // Work rates: "working together", "if they paint the fence together" -> "their rates (jobs per hour)
 // add; their times do not".
-import { alt, gap, seq, w, type ConstructionDef } from '../engine.ts';
+import { alt, gap, seq, w, when, type ConstructionDef, type Pattern } from '../engine.ts';
+
+// A work-rate problem gives how long each worker takes, or asks how long together: without that,
+// "worked together on the play" is just teamwork.
+const WORK_CONTEXT =
+  /\b(in|takes?|took|taking)\s+(\S+\s+)?(hours?|minutes?|days?|weeks?)\b|\balone\b|\bby (him|her|them)sel(f|ves)\b|\bhow (long|many (hours|minutes|days))\b/i;
+const workContext: Pattern = when((c) => WORK_CONTEXT.test(c.text));
 
 const WORK_VERBS = [
   'work',
@@ -47,19 +53,22 @@ const WORK_VERBS = [
   'draining',
 ];
 
-/** "working together" -> "their rates (jobs per hour) add; their times do not". */
+/** "working together" -> "their rates add (jobs per hour); their times do not". */
 export const workTogether: ConstructionDef = {
   family: 'work-rate',
   kind: 'work-together',
   priority: 15,
-  pattern: alt(
-    seq(w(...WORK_VERBS), w('together')),
-    seq(
-      w(...WORK_VERBS),
-      gap(4, (c, i) => c.toks[i].type === 'word' && !['and', 'but', 'then', 'together'].includes(c.word(i))),
-      w('together'),
+  pattern: seq(
+    workContext,
+    alt(
+      seq(w(...WORK_VERBS), w('together')),
+      seq(
+        w(...WORK_VERBS),
+        gap(4, (c, i) => c.toks[i].type === 'word' && !['and', 'but', 'then', 'together'].includes(c.word(i))),
+        w('together'),
+      ),
+      seq(w('working', 'work'), w('at'), w('the'), w('same'), w('time')),
     ),
-    seq(w('working', 'work'), w('at'), w('the'), w('same'), w('time')),
   ),
   render(p) {
     // "get together", "put together" never reach here (not work verbs); "do ... together" needs a job noun
@@ -67,7 +76,7 @@ export const workTogether: ConstructionDef = {
       const inner = p.c.slice(p.from + 1, p.to - 1);
       if (!/\b(job|task|work|chores?|project|homework)\b/i.test(inner)) return null;
     }
-    return { gloss: 'their rates (jobs per hour) add; their times do not' };
+    return { gloss: 'their rates add (jobs per hour); their times do not' };
   },
 };
 
