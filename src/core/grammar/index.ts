@@ -14,26 +14,12 @@ import { rateFamily } from './constructions/rate.ts';
 import { ratioFamily } from './constructions/ratio.ts';
 import { sequenceFamily } from './constructions/sequence.ts';
 import { workRateFamily } from './constructions/work-rate.ts';
+import type { ConstructionFamily } from './families.ts';
 import { Ctx, runGrammar, type ConstructionDef } from './engine.ts';
 import { PARTICLES } from './lexicon.ts';
 import { tokenize } from './tokenize.ts';
 
-/** The misreading families a construction belongs to (the rules' `family` names). */
-export const CONSTRUCTION_FAMILIES = [
-  'multiplicative',
-  'fraction',
-  'percent',
-  'rate',
-  'additive-comparison',
-  'ratio',
-  'average',
-  'sequence',
-  'work-rate',
-  'periodic',
-] as const;
-
-/** One of CONSTRUCTION_FAMILIES. */
-export type ConstructionFamily = (typeof CONSTRUCTION_FAMILIES)[number];
+export { CONSTRUCTION_FAMILIES, type ConstructionFamily } from './families.ts';
 
 /** A construction found in a text, with its rendered gloss and where the gloss goes. */
 export interface Construction {
