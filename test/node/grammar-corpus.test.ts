@@ -164,10 +164,15 @@ function detection(
   let recalled = 0;
   let negFired = 0;
   for (const item of items) {
-    const at = item.text.indexOf(item.span);
     const fs = fire(item.text);
     fired += fs.length;
-    const ok = fs.filter((f) => f.family === item.family && f.start < at + item.span.length && f.end > at);
+    const wanted = [item, ...(item.also ?? [])];
+    const ok = fs.filter((f) =>
+      wanted.some((w) => {
+        const at = item.text.indexOf(w.span);
+        return f.family === w.family && f.start < at + w.span.length && f.end > at;
+      }),
+    );
     right += ok.length;
     if (ok.length) recalled++;
   }

@@ -55,6 +55,12 @@ export const CONSTRUCTION_KINDS: ReadonlyMap<string, ConstructionFamily> = new M
   CONSTRUCTIONS.map((d) => [d.kind, d.family as ConstructionFamily]),
 );
 
+// A comparison with a state at another time ("3 times as old as Mary was 5 years ago", "twice as
+// many as he had last year"): the gloss would name the present quantity, so there is none.
+const COMPARISONS = new Set(['multiplicative', 'additive-comparison']);
+const OTHER_TIME =
+  /^\s+(?:was|were|will be|would be|had been|used to (?:be|have)|had)\b[^.?!;\n]{0,30}?\b(?:ago|then|when|before|last|next|in \S+ years?|at that time)\b/i;
+
 /**
  * The constructions of `text`, sorted by span start, non-overlapping (where two parses overlap, the
  * more specific construction wins: "5 more than twice as many" is one 'n-more-than-k-times').
@@ -66,6 +72,7 @@ export function findConstructions(text: string): Construction[] {
   const c = new Ctx(text, toks);
   return runGrammar(c, CONSTRUCTIONS)
     .filter((f) => f.gloss)
+    .filter((f) => !(COMPARISONS.has(f.def.family) && OTHER_TIME.test(text.slice(toks[f.to - 1].end))))
     .map((f) => {
       const start = toks[f.from].start;
       const end = toks[f.to - 1].end;

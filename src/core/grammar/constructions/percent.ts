@@ -82,9 +82,13 @@ export const successivePercent: ConstructionDef = {
   render(p) {
     const p1 = p.slots.p1;
     const p2 = p.slots.p2;
-    const d1 = changeDirection(p, p1.to, p2.from) ?? changeDirection(p, Math.max(0, p1.from - 3), p1.from);
+    // The connective splits the phrase: the first change's words lie before it ("20% off, then",
+    // "went up 20% and then"), the second's after it ("then fell 10%").
+    let conn = p1.to;
+    while (conn < p2.from && !['then', 'followed', 'after'].includes(p.c.word(conn))) conn++;
+    const d1 = changeDirection(p, p1.to, conn) ?? changeDirection(p, Math.max(0, p1.from - 3), p1.from);
     // "then 10% more" after a fall is a further fall: only change words count around the second
-    const d2 = changeDirection(p, Math.max(p1.to, p2.from - 3), p.to, false) ?? d1;
+    const d2 = changeDirection(p, Math.max(conn, p2.from - 3), p.to, false) ?? d1;
     if (d1 === undefined || d1 !== d2) return null;
     const sum = num(p1.value! + p2.value!);
     return d1

@@ -47,6 +47,8 @@ export const ratePer: ConstructionDef = {
     slot('q', quantity),
     opt(units('u')),
     perPeriod,
+    // "2 eggs per cup of flour": the gloss goes after the whole unit, not inside "cup of flour"
+    opt(seq(w('of'), units('perOf'))),
   ),
   render(p) {
     const q = p.slots.q;
