@@ -85,7 +85,7 @@ function isVerbLike(c: Ctx, i: number): boolean {
 }
 
 function nounish(c: Ctx, i: number, first: boolean): boolean {
-  if (!contentWord(c, i)) return false;
+  if (!contentWord(c, i) || c.word(i) in TIME_REFERENTS) return false;
   const tags = c.tags(i);
   if (tags.has('Preposition') || tags.has('Conjunction') || tags.has('Pronoun')) return false;
   if (tags.has('Adverb') && !tags.has('Adjective') && !tags.has('Noun')) return false;

@@ -41,8 +41,9 @@ export const numberWords: Reader = (c, i) => {
     if (t.type !== 'word' || t.possessive) break;
     const v = numberWordValue(t.lower);
     if (v !== undefined) {
-      if (any && cur % 10 !== 0 && v < 100) break; // "two three" is not one number
-      if (any && cur >= 20 && cur % 10 === 0 && v >= 10) break;
+      const low = cur % 100;
+      // "two three", "twenty thirty" are not one number; "three hundred and twenty", "twenty five" are
+      if (any && low !== 0 && (low % 10 !== 0 || v >= 10)) break;
       cur += v;
       any = true;
     } else if (any && t.lower === 'dozen') cur = (cur || 1) * 12;
