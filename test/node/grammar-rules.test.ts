@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBundle, type LoadedBundle } from '../../src/core/bundle/load.ts';
-import { GlossEngine } from '../../src/core/engine.ts';
+import { GlossEngine } from '../../src/core/engine/engine.ts';
 import { CONSTRUCTION_FAMILIES, findConstructions } from '../../src/core/grammar/index.ts';
 import { stripGlosses } from '../../src/core/rewrite/text.ts';
 import { parseRules, RulesError, type Rule } from '../../src/core/rules/schema.ts';
