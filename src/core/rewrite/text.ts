@@ -61,7 +61,8 @@ export function rewriteText(text: string, fired: readonly FiredRule[], rules: Ru
     // Insert at a grapheme boundary: never between a surrogate pair or before a combining mark.
     const end = snapForward(text, clamp(e, text.length));
     const start = snapBackward(text, clamp(s, end));
-    const gloss = sanitizeGloss(renderGloss(rule.gloss, text.slice(start, end)));
+    // A construction rule's gloss was written by the grammar for this phrase.
+    const gloss = sanitizeGloss(f.gloss ?? renderGloss(rule.gloss, text.slice(start, end)));
     const toNote = rule.scope === 'prompt' || rule.placement === 'note';
     const at = toNote ? text.length : end;
     const key = `${toNote ? 'note' : at}\u0000${gloss}`;

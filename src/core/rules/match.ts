@@ -1,5 +1,6 @@
 // Fires rules on per-token feature activations: thresholds, spans merged and grown to whole words,
 // per-rule limits, dedupe, ranking and the cap. Pure and deterministic; never throws on rules.
+import { CONSTRUCTION_KINDS, findConstructions, type Construction } from '../grammar/index.ts';
 import { expandToWords, phraseEnd, type TextRange } from './boundaries.ts';
 import { scoreGate, type GateResult } from './gate.ts';
 import type { WordTagger } from './pos.ts';
@@ -35,6 +36,13 @@ export interface FiredRule {
   ratio: number;
   /** Indices into the token list of the tokens at or above threshold in this span. */
   tokens: number[];
+  /**
+   * A construction rule's gloss, written by the grammar from the parsed phrase (used instead of the
+   * rule's template); its span runs from the phrase's start to the grammar's `insertAt`.
+   */
+  gloss?: string;
+  /** A construction rule's parse: the construction kind, and whether the phrase is ambiguous in English. */
+  construction?: { kind: string; ambiguous?: boolean };
 }
 
 /** Why a rule did not insert a gloss on a text; reported in explanations so no rule is dropped silently. */
@@ -47,7 +55,8 @@ export type SkipReason =
   | 'cap'
   | 'gate-closed'
   | 'cue-missing'
-  | 'untagged';
+  | 'untagged'
+  | 'construction-unknown';
 
 /** A rule (or one occurrence of it) that matchRules did not insert, with the reason and, where known, the span. */
 export interface SkippedRule {
@@ -288,6 +297,37 @@ function probeFirings(
   return fired;
 }
 
+/**
+ * A construction rule's firings: the phrases the grammar parses in `text` of the rule's family (or
+ * of its kinds), each with the grammar's gloss, its span ending at the grammar's `insertAt`. Its
+ * strength is the task gate's score over the gate's threshold (the caller fires it only when open).
+ */
+function constructionFirings(
+  input: MatchInput,
+  usable: number[],
+  rule: Rule,
+  column: number,
+  gate: GateResult,
+  found: () => Construction[],
+): FiredRule[] {
+  const { text, tokens } = input;
+  const want = rule.construction!;
+  const fits = (c: Construction) => (typeof want === 'string' ? c.family === want : want.includes(c.kind));
+  const threshold = input.gate!.threshold;
+  return found()
+    .filter(fits)
+    .map((c) => {
+      const span = { start: c.span.start, end: c.insertAt, text: text.slice(c.span.start, c.insertAt) };
+      const inside = usable.filter((t) => tokens[t].start < c.span.end && tokens[t].end > c.span.start);
+      const f = firing(rule, column, 'after-phrase', span, gate.score, inside);
+      f.threshold = threshold;
+      f.ratio = threshold > 0 ? gate.score / threshold : gate.score;
+      f.gloss = c.gloss;
+      f.construction = c.ambiguous ? { kind: c.kind, ambiguous: true } : { kind: c.kind };
+      return f;
+    });
+}
+
 /** Ranking: priority, then strength past threshold, then position, then id (total order). */
 function compareFired(a: FiredRule, b: FiredRule): number {
   return (
@@ -325,9 +365,28 @@ export function matchRules(input: MatchInput): MatchResult {
   const gate = input.gate ? scoreGate(input.gate, activations, numFeatures, usable, featureColumns) : undefined;
   const gated = new Set<string>(gate && !gate.open ? input.gate!.families : []);
 
+  // The grammar runs once per text, and only if a construction rule gets that far.
+  let constructions: Construction[] | undefined;
+  const found = () => (constructions ??= findConstructions(text));
+
   for (const rule of rules) {
     if (rule.family && gated.has(rule.family)) {
       skipped.push({ ruleId: rule.id, reason: 'gate-closed' });
+      continue;
+    }
+    if (rule.construction !== undefined) {
+      // Precision first: a construction rule needs a task gate that governs its family and is open.
+      if (!gate || !gate.open || !rule.family || !input.gate!.families.includes(rule.family)) {
+        skipped.push({ ruleId: rule.id, reason: 'gate-closed' });
+        continue;
+      }
+      const want = rule.construction;
+      if (typeof want !== 'string' && want.some((k) => CONSTRUCTION_KINDS.get(k) !== rule.family)) {
+        skipped.push({ ruleId: rule.id, reason: 'construction-unknown' });
+        continue;
+      }
+      const fired = constructionFirings(input, usable, rule, featureColumns.get(rule.feature) ?? -1, gate, found);
+      for (const f of fired) candidates.push({ f, gloss: f.gloss!, family: rule.family, perSpan: false });
       continue;
     }
     const column = featureColumns.get(rule.feature);

@@ -1,6 +1,7 @@
 // Schemas for a bundle's rules.json and features.json, with one readable error that names the path
 // (`rules[3].threshold: ...`), so a hand-edited or trainer-written file fails loudly and precisely.
 import { z } from 'zod';
+import { CONSTRUCTION_FAMILIES } from '../grammar/families.ts';
 
 /** rules.json format version this code reads (its `version` field must equal it). */
 export const RULES_VERSION = 1;
@@ -171,6 +172,14 @@ export const RuleSchema = z.strictObject({
    * the wording it annotates ("three times fewer" is division, "three times as many" is not).
    */
   cue: Cue.optional(),
+  /**
+   * Fires from the construction grammar (src/core/grammar) instead of a latent: on every phrase the
+   * grammar parses of this family, or of these kinds, and only while the bundle's task gate is open
+   * and governs the rule's family. The gloss is the grammar's, written from the parsed phrase, and
+   * goes at its `insertAt`; the rule's `gloss` template is not used. `feature` names the latent
+   * explanations show beside it (not a firing condition); `threshold` is unused.
+   */
+  construction: z.union([z.enum(CONSTRUCTION_FAMILIES), z.array(Slug).min(1)]).optional(),
   /** Fires where this classifier says so (on verbs), instead of `feature` >= `threshold` on tokens. */
   probe: ProbeSchema.optional(),
   /** Written by the trainer and not yet reviewed by a person: `gloss-train export` refuses it unless forced. */
@@ -190,6 +199,27 @@ export const RulesFileSchema = z
   .superRefine((file, ctx) => {
     const seen = new Map<string, number>();
     file.rules.forEach((r, i) => {
+      if (r.construction !== undefined) {
+        if (r.cue !== undefined || r.probe !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['rules', i, 'construction'],
+            message: 'a construction rule has no cue or probe',
+          });
+        if (!r.family || (typeof r.construction === 'string' && r.construction !== r.family))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['rules', i, 'family'],
+            message: 'a construction rule needs a family, and a construction family must be that family',
+          });
+        if (r.scope !== 'span' || r.placement !== 'after-phrase')
+          ctx.addIssue({
+            code: 'custom',
+            path: ['rules', i, 'placement'],
+            message:
+              "a construction rule is scope 'span', placement 'after-phrase' (the gloss goes at the grammar's insertAt)",
+          });
+      }
       if (r.probe && r.threshold > 1)
         ctx.addIssue({
           code: 'custom',

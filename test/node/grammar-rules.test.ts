@@ -1,0 +1,131 @@
+// Construction rules (rules.json `construction`): the grammar's gloss, fired only where the bundle's
+// task gate is open for the rule's family, inserted at the grammar's insertAt. Runs the shipped
+// default bundle's real detector and gate (models/default) with its rules swapped for one
+// construction rule per family; no mocks.
+import { existsSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadBundle, type LoadedBundle } from '../../src/core/bundle/load.ts';
+import { GlossEngine } from '../../src/core/engine/engine.ts';
+import { CONSTRUCTION_FAMILIES, findConstructions } from '../../src/core/grammar/index.ts';
+import { stripGlosses } from '../../src/core/rewrite/text.ts';
+import { parseRules, RulesError, type Rule } from '../../src/core/rules/schema.ts';
+import { folderSource } from '../../src/runtime/node/fs-source.ts';
+import { ortNodeBackend } from '../../src/runtime/node/ort-node-backend.ts';
+
+const DIR = 'models/default';
+
+function constructionRule(family: (typeof CONSTRUCTION_FAMILIES)[number], feature: number, extra: Partial<Rule> = {}) {
+  return {
+    id: `construction-${family}`,
+    feature,
+    threshold: 1,
+    scope: 'span',
+    placement: 'after-phrase',
+    gloss: '{span}',
+    priority: 10,
+    label: `${family} construction (grammar)`,
+    evidence: { support: 0, lift: 0, q_value: 1, datasets: [] },
+    family,
+    construction: family,
+    ...extra,
+  };
+}
+
+const MATH = [
+  'Ruby is 6 times older than Sam. If Sam is 5, how old is Ruby?',
+  'A bakery sold 5 more muffins than twice the bagels. It sold 40 bagels. How many muffins did it sell?',
+  'Jason has three times as many toys as Mandy. Mandy has 4 toys. How many toys does Jason have?',
+  'A car drives 120 km in 2 hours and 180 km in 3 hours. What is its average speed for the whole trip?',
+  'The car uses 6 liters of fuel for every 100 km. How much fuel does it need for 350 km?',
+];
+const CHAT = [
+  'My Jest test suite times out after 5 seconds on CI but passes locally. What should I check first?',
+  'Why does double-click on a file open it in a new tab?',
+  'Please split this paragraph in half and tighten the wording.',
+];
+
+describe('construction rules in rules.json', () => {
+  it('validate: a family or kinds, with the family set, and no cue or probe', () => {
+    const file = (r: object) => ({ version: 1, rules: [r] });
+    expect(parseRules(file(constructionRule('percent', 3))).rules[0].construction).toBe('percent');
+    expect(
+      parseRules(file(constructionRule('multiplicative', 3, { construction: ['times-as-many'] }))).rules[0]
+        .construction,
+    ).toEqual(['times-as-many']);
+    expect(() => parseRules(file(constructionRule('percent', 3, { cue: 'percent' })))).toThrow(RulesError);
+    expect(() => parseRules(file(constructionRule('percent', 3, { family: 'rate' })))).toThrow(RulesError);
+    expect(() => parseRules(file(constructionRule('percent', 3, { placement: 'after-span' })))).toThrow(RulesError);
+  });
+});
+
+describe.skipIf(!existsSync(`${DIR}/manifest.json`))('construction rules on models/default', () => {
+  let engine: GlossEngine;
+  let bundle: LoadedBundle;
+  beforeAll(async () => {
+    const base = await loadBundle(folderSource(DIR));
+    const gate = base.rules!.gate!;
+    const rules = parseRules({
+      ...base.rules!,
+      rules: CONSTRUCTION_FAMILIES.map((f) => constructionRule(f, gate.features[0])),
+    });
+    bundle = { ...base, rules };
+    engine = await GlossEngine.create(bundle, ortNodeBackend());
+  });
+
+  it('inserts the grammar’s gloss at its insertAt in math problems the gate opens on', async () => {
+    let glossed = 0;
+    for (const text of MATH) {
+      const out = await engine.rewrite(text, { maxGlosses: 10 });
+      const expected = findConstructions(text);
+      expect(expected.length).toBeGreaterThan(0);
+      if (!out.gate?.open) {
+        // A closed gate fires no construction rule at all.
+        expect(out.inserted).toEqual([]);
+        expect(out.skipped.filter((s) => s.reason === 'gate-closed').length).toBe(CONSTRUCTION_FAMILIES.length);
+        continue;
+      }
+      glossed++;
+      // Every insertion is one of the grammar's constructions, its gloss verbatim, at its insertAt.
+      for (const ins of out.inserted) {
+        const c = expected.find((e) => e.insertAt === ins.at);
+        expect(c, `${text}: insertion at ${ins.at}`).toBeDefined();
+        expect(ins.gloss).toBe(c!.gloss);
+        expect(ins.ruleId).toBe(`construction-${c!.family}`);
+      }
+      expect(out.inserted.length).toBe(expected.length);
+      for (const f of out.fired) {
+        expect(f.construction?.kind).toBeDefined();
+        expect(f.span.end).toBe(expected.find((e) => e.gloss === f.gloss)!.insertAt);
+      }
+      expect(stripGlosses(out.rewritten)).toBe(text);
+    }
+    // The shipped gate opens on these textbook problems (it was fitted on GSM8K).
+    expect(glossed).toBeGreaterThanOrEqual(4);
+  });
+
+  it('fires nothing where the gate is closed, though the grammar or old cues would match words', async () => {
+    for (const text of CHAT) {
+      const out = await engine.analyze(text);
+      expect(out.gate?.open, text).toBe(false);
+      expect(out.fired).toEqual([]);
+    }
+  });
+
+  it('fires only the kinds a kinds rule names', async () => {
+    const gate = bundle.rules!.gate!;
+    const rules = parseRules({
+      ...bundle.rules!,
+      rules: [constructionRule('multiplicative', gate.features[0], { construction: ['times-as-many'] })],
+    });
+    const e = await GlossEngine.create({ ...bundle, rules }, ortNodeBackend());
+    const text = MATH[2];
+    const out = await e.rewrite(text);
+    expect(out.gate?.open).toBe(true);
+    const want = findConstructions(text).filter((c) => c.kind === 'times-as-many');
+    expect(want.length).toBe(1);
+    expect(out.inserted.map((i) => [i.at, i.gloss])).toEqual(want.map((c) => [c.insertAt, c.gloss]));
+    // The 'n-times-more-than' phrase of another problem is not this rule's kind.
+    const other = await e.analyze(MATH[0]);
+    expect(other.fired.every((f) => f.construction?.kind === 'times-as-many')).toBe(true);
+  });
+});

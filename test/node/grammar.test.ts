@@ -1,0 +1,103 @@
+// The grammar's parts on the traps the held-out checks found: tokens that must stay whole (times,
+// dates, versions, pairs), one gloss per phrase, the direction of comparisons, and placement after
+// the whole phrase (never inside a time, never between a verb and its particle).
+import { describe, expect, it } from 'vitest';
+import { findConstructions, CONSTRUCTION_KINDS, CONSTRUCTION_FAMILIES } from '../../src/core/grammar/index.ts';
+import { tokenize } from '../../src/core/grammar/tokenize.ts';
+import { Ctx } from '../../src/core/grammar/engine.ts';
+import { fraction, numberWords, quantity } from '../../src/core/grammar/slots.ts';
+
+const only = (text: string) => {
+  const found = findConstructions(text);
+  expect(found).toHaveLength(1);
+  return found[0];
+};
+
+describe('tokenizer', () => {
+  it('keeps clock times, dates, versions and pairs whole', () => {
+    const types = (s: string) => tokenize(s).map((t) => `${t.type}:${t.text}`);
+    expect(types('at 6:00 am')).toEqual(['word:at', 'time:6:00 am']);
+    expect(types('on 12/25/2024')).toEqual(['word:on', 'date:12/25/2024']);
+    expect(types('v2.3 and 1.2.3')).toContain('version:v2.3');
+    expect(types('won 3:2')).toEqual(['word:won', 'pair:3:2']);
+    expect(types('3/5 of')).toEqual(['frac:3/5', 'word:of']);
+    expect(types("Sam's $1,200.50")).toEqual(["word:Sam's", 'sym:$', 'num:1,200.50']);
+  });
+
+  it('reads number words and fractions in words', () => {
+    const at = (s: string, read: typeof quantity) => read(new Ctx(s, tokenize(s)), 0);
+    expect(at('twenty-five', numberWords)?.value).toBe(25);
+    expect(at('three hundred and twenty', numberWords)?.value).toBe(320);
+    expect(at('a dozen', numberWords)?.value).toBe(12);
+    expect(at('two-fifths', fraction)?.label).toBe('2/5');
+    expect(at('three quarters', fraction)?.label).toBe('3/4');
+    expect(at('a third', fraction)?.label).toBe('1/3');
+    expect(at('a thirds', fraction)).toBeUndefined();
+  });
+});
+
+describe('constructions on the reported traps', () => {
+  it('reads "6 times older than Sam" as a multiple and says it is ambiguous', () => {
+    const c = only('Ruby is 6 times older than Sam.');
+    expect(c.kind).toBe('n-times-more-than');
+    expect(c.ambiguous).toBe(true);
+    expect(c.gloss).toMatch(/^Ruby's age = 6 × Sam's age \(some read 7 ×\)$/);
+  });
+
+  it('gives "5 more than twice as many" one gloss, not two contradicting ones', () => {
+    const text = 'Anna has 5 more than twice as many muffins as bagels.';
+    const c = only(text);
+    expect(c.kind).toBe('n-more-than-k-times');
+    expect(c.gloss).toBe('muffins = 2 × bagels + 5');
+    expect(text.slice(c.span.start, c.span.end)).toBe('5 more than twice as many muffins as bagels');
+  });
+
+  it('keeps the direction of fewer and younger', () => {
+    expect(only('The jar has three times fewer beads than the box.').gloss).toBe("jar's beads = box's beads ÷ 3");
+    expect(only('Ann is 4 years younger than Bo.').gloss).toBe("Ann's age = Bo's age − 4 years");
+  });
+
+  it('glosses average speed, rates "for every" and ratios by what they are', () => {
+    expect(only('What is her average speed?').gloss).toBe('average speed = total distance ÷ total time');
+    expect(only('The van uses 6 liters of fuel for every 100 km.').gloss).toBe('fuel = 6 liters per 100 km');
+    expect(only('For every 3 red there are 5 blue.').gloss).toBe('red : blue = 3 : 5');
+  });
+
+  it('writes nothing on times, versions, scores and idioms', () => {
+    for (const t of [
+      'The bus arrives at 11:45 am.',
+      'We won 3:2.',
+      'Hire a third party.',
+      'It times out.',
+      'Double-check it.',
+    ])
+      expect(findConstructions(t)).toEqual([]);
+  });
+});
+
+describe('placement', () => {
+  it('inserts after the whole phrase, not inside the noun phrase it governs', () => {
+    const text = 'Jamal has twice as many photos as his little brother today.';
+    const c = only(text);
+    expect(text.slice(0, c.insertAt)).toBe('Jamal has twice as many photos as his little brother');
+  });
+
+  it('inserts after a verb particle that follows the phrase', () => {
+    const text = 'She gave half of the apples away.';
+    const c = only(text);
+    expect(text.slice(0, c.insertAt)).toBe('She gave half of the apples away');
+  });
+
+  it('keeps a time after the phrase whole', () => {
+    const text = 'He takes the pill twice a day at 6:00 am.';
+    const c = only(text);
+    expect(c.insertAt).toBe(text.indexOf(' at 6:00'));
+  });
+});
+
+describe('catalogue', () => {
+  it('names every kind under one of the ten families', () => {
+    expect(CONSTRUCTION_KINDS.size).toBeGreaterThanOrEqual(30);
+    for (const f of CONSTRUCTION_KINDS.values()) expect(CONSTRUCTION_FAMILIES).toContain(f);
+  });
+});
