@@ -17,6 +17,7 @@ import {
 } from '../evaluate/dev-checks.ts';
 import { bootstrapCi, rateCi, type Interval } from './bootstrap.ts';
 import type { OutcomeQuestion } from './construction-risk.ts';
+import { isContentVerbWord } from '../../src/core/rules/content-verb.ts';
 
 /** One gloss a glosser inserted: its family, where it went (offset into the original) and its text. */
 export interface PlacedGloss {
@@ -257,14 +258,6 @@ export interface VerbUse {
   verb: string;
 }
 
-/** Words a figurative gloss must never land on: auxiliaries, copulas, modals. */
-export const FUNCTION_WORDS = new Set(
-  (
-    'be am is are was were been being do does did done doing have has had having will would shall should can could may might must ' +
-    "'s 're 'm 've 'd 'll n't not"
-  ).split(' '),
-);
-
 /** Figurative glosses at verb uses: precision, recall, F1 (bootstrap CIs) beside the share, all-figurative F1 and per-verb majority. */
 export async function figurativeCheck(
   glosser: Glosser,
@@ -280,7 +273,7 @@ export async function figurativeCheck(
       last = { text: u.text, g: await glosser(u.text) };
       for (const x of last.g.glosses.filter((y) => !isMath(y))) {
         const w = u.text.slice(x.span.start, x.span.end).toLowerCase();
-        if (FUNCTION_WORDS.has(w) || !/^[a-z]+(?:-[a-z]+)*$/.test(w) || /hearted$/.test(w)) badWords.push(w);
+        if (!isContentVerbWord(u.text, x.span.start, x.span.end)) badWords.push(w);
       }
     }
     const [s, e] = u.span;
