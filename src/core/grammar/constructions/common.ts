@@ -1,0 +1,54 @@
+// Pieces the families share: the referent slot, the two sides of a comparison, and the dimension a
+// clause's verb measures ("weighs three times as much" -> weight).
+import { slots, type Parse, type Pattern, type Slot } from '../engine.ts';
+import { VERB_DIMENSIONS } from '../lexicon.ts';
+import { nameOf, possessiveOf, readReferents, sideOf, subjectBefore, type Referent } from '../referents.ts';
+
+/** The referent slot `name`: every noun-phrase reading at the current token. */
+export function ref(name = 'ref'): Pattern {
+  return slots(name, (c, i) => readReferents(c, i));
+}
+
+/** The referent in slot `name` of a parse. */
+export function refOf(p: Parse, name = 'ref'): Referent | undefined {
+  return p.slots[name] as Referent | undefined;
+}
+
+/** Source text of a slot. */
+export function text(p: Parse, s: Slot | undefined): string {
+  return s ? p.c.slice(s.from, s.to) : '';
+}
+
+/** The dimension measured by the verb just before token `at` ("weighs" -> "weight"), or ''. */
+export function verbDimension(p: Parse, at: number): string {
+  for (let k = at - 1; k >= Math.max(0, at - 3); k--) {
+    const wd = p.c.word(k);
+    if (wd in VERB_DIMENSIONS) return VERB_DIMENSIONS[wd];
+  }
+  return '';
+}
+
+/**
+ * The two sides of a comparison of `dim` between the clause's subject and referent `r`, as named
+ * in a gloss: ["Tom's apples", "Jerry's apples"], ["muffins", "bagels"] (two counted nouns),
+ * ["price", "last year's price"]. `unit` is the counted noun the phrase names ("5 more apples"),
+ * if any. Null where the subject cannot be found and the phrase does not name both sides.
+ */
+export function comparisonSides(p: Parse, r: Referent | undefined, dim: string, unit: string): [string, string] | null {
+  if (!r) return null;
+  const c = p.c;
+  // Two counted nouns: "5 more muffins than bagels", "twice as many boys as girls".
+  const counted = r.role !== 'person' && r.role !== 'pronoun' && r.plural;
+  if (unit && counted && (r.ofFrom === undefined || /^(number|amount)$/.test(c.word(r.nameTo - 1))))
+    return [unit, nameOf(c, r)];
+  const subj = subjectBefore(c, p.from);
+  if (r.role === 'time') {
+    if (!subj || subj.role === 'time') return null;
+    const measured = dim || c.toks[subj.head].lower;
+    const a = dim ? sideOf(c, subj, dim) : nameOf(c, subj);
+    return [a, `${possessiveOf(c, r)} ${measured}`];
+  }
+  if (!subj) return null;
+  const d = dim || unit || (subj.role === 'thing' && r.role === 'thing' ? '' : 'amount');
+  return [sideOf(c, subj, d), sideOf(c, r, d)];
+}

@@ -1,0 +1,145 @@
+// Fractions: "a third of the remainder", "two-fifths of the students", "half as many X as Y",
+// "one third the size of", "a quarter more than".
+import { alt, cap, opt, phrase, seq, slot, w, type ConstructionDef, type Parse } from '../engine.ts';
+import { AS_ADJECTIVES, PERIODS } from '../lexicon.ts';
+import { nameOf, sideOf, subjectBefore } from '../referents.ts';
+import { fit } from '../render.ts';
+import { comparative, fraction, unit } from '../slots.ts';
+import { comparisonSides, ref, refOf, text } from './common.ts';
+
+/** "the remainder", "the rest", "what is left", "the remaining apples", "her remaining money". */
+export const remainder = alt(
+  phrase('the remainder'),
+  phrase('the rest'),
+  phrase('what is left'),
+  phrase('what was left'),
+  phrase('what remains'),
+  phrase('what remained'),
+  phrase('what she had left'),
+  phrase('what he had left'),
+  phrase('what they had left'),
+  seq(w('the', 'her', 'his', 'their', 'its', 'my', 'our'), w('remaining', 'leftover'), opt(slot('unit', unit))),
+  seq(
+    w('the'),
+    slot('unit', unit),
+    alt(w('left', 'remaining', 'leftover'), phrase('that remain'), phrase('that were left'), phrase('that are left')),
+  ),
+  seq(phrase('the leftovers')),
+);
+
+/** The fraction as "÷ d" (unit fractions) or "n/d ×", around the referent text. */
+export function ofFraction(p: Parse, what: string): string {
+  const f = p.slots.f;
+  const [n, d] = f.label!.split('/');
+  return n === '1' ? `${what} ÷ ${d}` : `${n}/${d} × ${what}`;
+}
+
+/** "a third of the remainder" -> "a third of what is left after the previous step". */
+export const fractionOfRemainder: ConstructionDef = {
+  family: 'fraction',
+  kind: 'fraction-of-remainder',
+  priority: 20,
+  pattern: seq(slot('f', fraction), w('of'), remainder),
+  render(p) {
+    return { gloss: `${text(p, p.slots.f)} of what is left after the previous step` };
+  },
+};
+
+/** "two-fifths of the students" -> "2/5 × students"; "half of his money" -> "his money ÷ 2". */
+export const fractionOf: ConstructionDef = {
+  family: 'fraction',
+  kind: 'fraction-of',
+  priority: 8,
+  pattern: seq(slot('f', fraction), w('of'), ref()),
+  render(p) {
+    const r = refOf(p)!;
+    if (r.role === 'pronoun' || r.role === 'time' || p.c.word(r.head) in PERIODS) return null;
+    const what = p.c.slice(r.from, r.to).replace(/^(the|a|an) /i, '');
+    const gloss = fit(ofFraction(p, what));
+    return gloss ? { gloss } : null;
+  },
+};
+
+/** "half as many X as Y" -> "X = Y ÷ 2". */
+export const fractionAsMany: ConstructionDef = {
+  family: 'fraction',
+  kind: 'fraction-as-many',
+  priority: 20,
+  pattern: seq(
+    slot('f', fraction),
+    w('as'),
+    cap('adj', w(...Object.keys(AS_ADJECTIVES))),
+    opt(slot('unit', unit)),
+    w('as'),
+    ref(),
+  ),
+  render(p) {
+    const adj = text(p, p.slots.adj).toLowerCase();
+    const u = text(p, p.slots.unit);
+    const sides = comparisonSides(p, refOf(p), u ? '' : (AS_ADJECTIVES[adj] ?? ''), u);
+    if (!sides) return null;
+    const gloss = fit(`${sides[0]} = ${ofFraction(p, sides[1])}`);
+    return gloss ? { gloss } : null;
+  },
+};
+
+const MEASURES = [
+  'size',
+  'number',
+  'amount',
+  'price',
+  'length',
+  'weight',
+  'height',
+  'age',
+  'cost',
+  'distance',
+  'speed',
+  'area',
+  'width',
+  'value',
+];
+
+/** "one third the size of the old tank" -> "new tank's size = old tank's size ÷ 3". */
+export const fractionTheSize: ConstructionDef = {
+  family: 'fraction',
+  kind: 'fraction-the-size',
+  priority: 18,
+  pattern: seq(slot('f', fraction), opt(w('the')), cap('dim', w(...MEASURES)), w('of'), ref()),
+  render(p) {
+    const c = p.c;
+    const dim = text(p, p.slots.dim).toLowerCase();
+    const subj = subjectBefore(c, p.from);
+    const r = refOf(p)!;
+    if (!subj || r.role === 'time') return null;
+    const b = dim === 'number' || dim === 'amount' ? nameOf(c, r) : sideOf(c, r, dim);
+    const a = dim === 'number' || dim === 'amount' ? nameOf(c, subj) : sideOf(c, subj, dim);
+    const gloss = fit(`${a} = ${ofFraction(p, b)}`);
+    return gloss ? { gloss } : null;
+  },
+};
+
+/** "a third more than X" -> "= (1 + 1/3) × X". */
+export const fractionMoreThan: ConstructionDef = {
+  family: 'fraction',
+  kind: 'fraction-more-than',
+  priority: 18,
+  pattern: seq(slot('f', fraction), slot('cmp', comparative), opt(slot('unit', unit)), w('than'), ref()),
+  render(p) {
+    const cmp = p.slots.cmp;
+    const u = text(p, p.slots.unit);
+    const sides = comparisonSides(p, refOf(p), cmp.label ?? '', cmp.label ? '' : u);
+    if (!sides) return null;
+    const gloss = fit(`${sides[0]} = (1 ${cmp.down ? '−' : '+'} ${p.slots.f.label}) × ${sides[1]}`);
+    return gloss ? { gloss } : null;
+  },
+};
+
+/** The fraction family. */
+export const fractionFamily: ConstructionDef[] = [
+  fractionOfRemainder,
+  fractionAsMany,
+  fractionTheSize,
+  fractionMoreThan,
+  fractionOf,
+];

@@ -1,0 +1,174 @@
+// Multiplicative constructions: "N times as many X as Y", "N times more/older than Y" (ambiguous),
+// "N times fewer than Y", "5 more than twice as many", "three times the number of Y", "doubles
+// every year".
+import { alt, cap, not, opt, seq, slot, w, type ConstructionDef, type Parse } from '../engine.ts';
+import { AS_ADJECTIVES, GROWTH_VERBS } from '../lexicon.ts';
+import { fit, money, num } from '../render.ts';
+import { comparative, fraction, multiplier, percent, period, quantity, unit } from '../slots.ts';
+import { comparisonSides, ref, refOf, text, verbDimension } from './common.ts';
+
+const asAdj = cap('adj', w(...Object.keys(AS_ADJECTIVES)));
+
+/** The dimension of "as ADJ [UNIT] as": "old" -> age, "many apples" -> apples, "much" after "weighs" -> weight. */
+function asDimension(p: Parse): { dim: string; unit: string } {
+  const adj = text(p, p.slots.adj).toLowerCase();
+  const u = text(p, p.slots.unit);
+  if (u) return { dim: '', unit: u };
+  const dim = AS_ADJECTIVES[adj] ?? '';
+  if (dim) return { dim, unit: '' };
+  return { dim: adj === 'much' ? verbDimension(p, p.from) : '', unit: '' };
+}
+
+/** "three times as many apples as Jerry" -> "Tom's apples = 3 × Jerry's apples". */
+export const timesAsMany: ConstructionDef = {
+  family: 'multiplicative',
+  kind: 'times-as-many',
+  priority: 20,
+  pattern: seq(slot('m', multiplier), w('as'), asAdj, opt(slot('unit', unit)), w('as'), ref()),
+  render(p) {
+    const { dim, unit: u } = asDimension(p);
+    const sides = comparisonSides(p, refOf(p), dim, u);
+    if (!sides) return null;
+    const gloss = fit(`${sides[0]} = ${num(p.slots.m.value!)} × ${sides[1]}`);
+    return gloss ? { gloss } : null;
+  },
+};
+
+const upComparative = slot('cmp', (c, i) => {
+  const s = comparative(c, i);
+  return s && !s.down ? s : undefined;
+});
+const downComparative = slot('cmp', (c, i) => {
+  const s = comparative(c, i);
+  return s && s.down ? s : undefined;
+});
+
+function comparisonDim(p: Parse): { dim: string; unit: string } {
+  const dim = p.slots.cmp.label ?? '';
+  const u = text(p, p.slots.unit);
+  if (dim) return { dim, unit: '' };
+  if (u) return { dim: '', unit: u };
+  return { dim: verbDimension(p, p.from), unit: '' };
+}
+
+/** "6 times older than Sam" -> "Ruby's age = 6 × Sam's age (some read 7 ×)": flagged ambiguous. */
+export const timesMoreThan: ConstructionDef = {
+  family: 'multiplicative',
+  kind: 'n-times-more-than',
+  priority: 20,
+  pattern: seq(slot('m', multiplier), upComparative, opt(slot('unit', unit)), w('than'), ref()),
+  render(p) {
+    const { dim, unit: u } = comparisonDim(p);
+    const sides = comparisonSides(p, refOf(p), dim, u);
+    if (!sides) return null;
+    const m = p.slots.m.value!;
+    const gloss = fit(`${sides[0]} = ${num(m)} × ${sides[1]} (some read ${num(m + 1)} ×)`);
+    return gloss ? { gloss, ambiguous: true } : null;
+  },
+};
+
+/** "three times fewer than X" -> "= X ÷ 3". */
+export const timesFewerThan: ConstructionDef = {
+  family: 'multiplicative',
+  kind: 'n-times-fewer-than',
+  priority: 20,
+  pattern: seq(slot('m', multiplier), downComparative, opt(slot('unit', unit)), w('than'), ref()),
+  render(p) {
+    const { dim, unit: u } = comparisonDim(p);
+    const sides = comparisonSides(p, refOf(p), dim, u);
+    if (!sides) return null;
+    const gloss = fit(`${sides[0]} = ${sides[1]} ÷ ${num(p.slots.m.value!)}`);
+    return gloss ? { gloss } : null;
+  },
+};
+
+const anyComparative = slot('cmp', comparative);
+
+/** "5 more muffins than twice the bagels", "40 less than seven times as many" -> "muffins = 2 × bagels + 5". */
+export const moreThanTimes: ConstructionDef = {
+  family: 'multiplicative',
+  kind: 'n-more-than-k-times',
+  priority: 30,
+  pattern: seq(
+    slot('q', quantity),
+    opt(slot('unit1', unit)),
+    anyComparative,
+    opt(slot('unit', unit)),
+    w('than'),
+    slot('m', multiplier),
+    alt(seq(w('as'), asAdj, opt(slot('unit3', unit)), w('as'), ref()), ref()),
+  ),
+  render(p) {
+    const cmp = p.slots.cmp;
+    const unit1 = text(p, p.slots.unit1);
+    const u = text(p, p.slots.unit) || text(p, p.slots.unit3) || (cmp.label ? '' : unit1);
+    const dim = cmp.label ?? '';
+    const sides = comparisonSides(p, refOf(p), dim, u);
+    if (!sides) return null;
+    const q = p.slots.q;
+    const delta = money(q.value!, q.label) + (dim && unit1 ? ` ${unit1}` : '');
+    const gloss = fit(`${sides[0]} = ${num(p.slots.m.value!)} × ${sides[1]} ${cmp.down ? '−' : '+'} ${delta}`);
+    return gloss ? { gloss } : null;
+  },
+};
+
+/** "three times the number of cats", "twice Sam's age" -> "3 × the number of cats". */
+export const timesThe: ConstructionDef = {
+  family: 'multiplicative',
+  kind: 'times-the',
+  priority: 14,
+  pattern: seq(
+    slot('m', multiplier),
+    not(w('as', 'more', 'less', 'fewer')),
+    not(slot('x', percent)),
+    not(slot('x', fraction)),
+    ref(),
+  ),
+  render(p) {
+    const r = refOf(p)!;
+    if (r.role === 'pronoun' || r.role === 'time') return null;
+    const first = p.c.toks[r.from];
+    // "twice the amount", "three times Sam's age", "double the price of a ticket"; not "twice Sam" (no measure)
+    if (!(
+      first.possessive ||
+      first.lower === 'the' ||
+      first.lower === 'his' ||
+      first.lower === 'her' ||
+      first.lower === 'their' ||
+      first.lower === 'its'
+    ))
+      return null;
+    const gloss = fit(`${num(p.slots.m.value!)} × ${p.c.slice(r.from, r.to).replace(/\s+/g, ' ')}`);
+    return gloss ? { gloss } : null;
+  },
+};
+
+/** "doubles every year" -> "× 2 every year: it multiplies, it does not add". */
+export const repeatedGrowth: ConstructionDef = {
+  family: 'multiplicative',
+  kind: 'repeated-growth',
+  priority: 16,
+  pattern: seq(
+    cap('verb', w(...Object.keys(GROWTH_VERBS))),
+    w('every', 'each'),
+    opt(slot('n', quantity)),
+    slot('per', period),
+  ),
+  render(p) {
+    const v = GROWTH_VERBS[text(p, p.slots.verb).toLowerCase()];
+    const n = p.slots.n?.value;
+    const per = p.slots.per.label!;
+    const every = n && n > 1 ? `every ${num(n)} ${per}s` : `every ${per}`;
+    return { gloss: `× ${v} ${every}: it multiplies, it does not add` };
+  },
+};
+
+/** The multiplicative family, in precedence order. */
+export const multiplicative: ConstructionDef[] = [
+  moreThanTimes,
+  timesAsMany,
+  timesMoreThan,
+  timesFewerThan,
+  timesThe,
+  repeatedGrowth,
+];

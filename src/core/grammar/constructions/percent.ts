@@ -1,0 +1,299 @@
+// Percentages: successive changes ("20% off, then another 10% off"), "25% more than last year",
+// single changes ("a 20% discount", "increased by 15%", "30% off"), reverse questions ("after a 20%
+// raise it is $60: what was it before"), the base of "what percent of", "25% of the remainder",
+// "15% of the students", compound and simple interest.
+import { alt, gap, opt, phrase, seq, slot, w, when, type ConstructionDef, type Parse } from '../engine.ts';
+import { nameOf } from '../referents.ts';
+import { factor, fit, money, num } from '../render.ts';
+import { comparative, percent, quantity, unit } from '../slots.ts';
+import { comparisonSides, ref, refOf, text } from './common.ts';
+import { remainder } from './fraction.ts';
+
+const DOWN_NOUNS = ['discount', 'decrease', 'reduction', 'cut', 'drop', 'markdown', 'loss', 'decline', 'fall'];
+const UP_NOUNS = ['increase', 'raise', 'markup', 'rise', 'gain', 'hike', 'growth', 'surcharge'];
+const DOWN_VERBS = [
+  'decreased',
+  'decreases',
+  'reduced',
+  'reduces',
+  'cut',
+  'cuts',
+  'dropped',
+  'drops',
+  'fell',
+  'falls',
+  'discounted',
+  'lowered',
+  'declined',
+  'shrank',
+  'shrinks',
+];
+const UP_VERBS = [
+  'increased',
+  'increases',
+  'raised',
+  'raises',
+  'rose',
+  'rises',
+  'grew',
+  'grows',
+  'climbed',
+  'went up',
+  'marked up',
+  'gained',
+];
+
+/** The direction of the percentage change named around slot `pct`: true = down, false = up, undefined = none. */
+function changeDirection(p: Parse, from: number, to: number): boolean | undefined {
+  for (let k = from; k < to; k++) {
+    const wd = p.c.word(k);
+    if (
+      wd === 'off' ||
+      DOWN_NOUNS.includes(wd) ||
+      DOWN_VERBS.includes(wd) ||
+      wd === 'less' ||
+      wd === 'lower' ||
+      wd === 'cheaper'
+    )
+      return true;
+    if (UP_NOUNS.includes(wd) || UP_VERBS.includes(wd) || wd === 'more' || wd === 'higher' || wd === 'up') return false;
+  }
+  return undefined;
+}
+
+const notSentenceEnd = gap(
+  7,
+  (c, i) => !(c.toks[i].type === 'punct' && /^[.!?]$/.test(c.toks[i].text)) && c.word(i) !== 'then',
+);
+
+/** "20% off, then another 10% off" -> "10% off the reduced price, not 30% off". */
+export const successivePercent: ConstructionDef = {
+  family: 'percent',
+  kind: 'successive-percent',
+  priority: 25,
+  pattern: seq(
+    slot('p1', percent),
+    notSentenceEnd,
+    alt(w('then'), phrase('followed by'), phrase('after that'), phrase('and then')),
+    opt(w('by', 'a', 'an', 'took', 'takes', 'gave', 'gives', 'applied', 'applies')),
+    opt(w('another', 'additional', 'further', 'extra', 'second')),
+    opt(w('by')),
+    slot('p2', percent),
+    opt(w('off', 'discount', 'increase', 'raise', 'more', 'less', 'decrease', 'cut', 'markup', 'reduction')),
+  ),
+  render(p) {
+    const p1 = p.slots.p1;
+    const p2 = p.slots.p2;
+    const d1 = changeDirection(p, p1.to, p2.from) ?? changeDirection(p, Math.max(0, p1.from - 3), p1.from);
+    const d2 = changeDirection(p, p2.to, p.to) ?? d1;
+    if (d1 === undefined || d1 !== d2) return null;
+    const sum = num(p1.value! + p2.value!);
+    return d1
+      ? { gloss: `${num(p2.value!)}% off the reduced price, not ${sum}% off` }
+      : { gloss: `${num(p2.value!)}% of the increased amount, not ${sum}% of the original` };
+  },
+};
+
+const pctComparative = slot('cmp', (c, i) => {
+  const s = comparative(c, i);
+  return s &&
+    [
+      'more',
+      'less',
+      'fewer',
+      'higher',
+      'lower',
+      'cheaper',
+      'greater',
+      'larger',
+      'smaller',
+      'bigger',
+      'heavier',
+      'lighter',
+      'taller',
+      'shorter',
+      'longer',
+      'older',
+      'younger',
+      'faster',
+      'slower',
+    ].includes(c.word(i))
+    ? s
+    : undefined;
+});
+
+/** "25% more than last year" -> "price = last year's price × 1.25". */
+export const percentMoreThan: ConstructionDef = {
+  family: 'percent',
+  kind: 'percent-more-than',
+  priority: 18,
+  pattern: seq(slot('pct', percent), pctComparative, opt(slot('unit', unit)), w('than'), ref()),
+  render(p) {
+    const cmp = p.slots.cmp;
+    const sides = comparisonSides(p, refOf(p), cmp.label ?? '', text(p, p.slots.unit));
+    if (!sides) return null;
+    const gloss = fit(`${sides[0]} = ${sides[1]} × ${factor(p.slots.pct.value!, !!cmp.down)}`);
+    return gloss ? { gloss } : null;
+  },
+};
+
+const originalAsked = when((c, s) =>
+  /\b(original(ly)?|before|at first|initially|to begin with|start(ed)? with)\b/i.test(
+    c.text.slice(c.toks[s.i - 1].end),
+  ),
+);
+
+/** "after a 20% raise she earns $60 ... what did she earn before?" -> "$60 = earlier amount × 1.2". */
+export const reversePercent: ConstructionDef = {
+  family: 'percent',
+  kind: 'reverse-percent',
+  priority: 22,
+  pattern: seq(
+    w('after'),
+    alt(
+      seq(
+        w('a', 'an', 'the'),
+        slot('pct', percent),
+        alt(w(...DOWN_NOUNS, ...UP_NOUNS), phrase('price cut'), phrase('pay raise')),
+      ),
+      seq(w('being'), w(...DOWN_VERBS, ...UP_VERBS), w('by'), slot('pct', percent)),
+    ),
+    originalAsked,
+  ),
+  render(p) {
+    const down = changeDirection(p, p.from, p.to);
+    if (down === undefined) return null;
+    return {
+      gloss: `new amount = original × ${factor(p.slots.pct.value!, down)}; the ${num(p.slots.pct.value!)}% is of the original`,
+    };
+  },
+};
+
+/** "a 20% discount", "increased by 15%", "30% off" -> "new price = old price × 0.7". */
+export const percentChange: ConstructionDef = {
+  family: 'percent',
+  kind: 'percent-change',
+  priority: 12,
+  pattern: alt(
+    seq(
+      w('a', 'an', 'the'),
+      slot('pct', percent),
+      alt(w(...DOWN_NOUNS, ...UP_NOUNS), seq(w('price', 'pay', 'salary', 'rent'), w(...DOWN_NOUNS, ...UP_NOUNS))),
+    ),
+    seq(alt(...[...DOWN_VERBS, ...UP_VERBS].map((v) => phrase(v))), w('by'), slot('pct', percent)),
+    seq(slot('pct', percent), w('off')),
+  ),
+  render(p) {
+    const down = changeDirection(p, p.from, p.to);
+    if (down === undefined) return null;
+    return { gloss: `new amount = old amount × ${factor(p.slots.pct.value!, down)}` };
+  },
+};
+
+const part = alt(slot('xq', quantity), ref('x'));
+const whole = alt(slot('yq', quantity), ref('y'));
+const BE = ['is', 'are', 'was', 'were'];
+
+function partText(p: Parse, q: string, r: string): string | null {
+  const s = p.slots[q];
+  if (s) return money(s.value!, s.label);
+  const ref = refOf(p, r);
+  if (!ref || ref.role === 'pronoun' || ref.role === 'time') return null;
+  return nameOf(p.c, ref);
+}
+
+/** "what percent of the class is 12", "12 as a percentage of 60" -> "12 ÷ 60 × 100: 60 is the base". */
+export const percentOfBase: ConstructionDef = {
+  family: 'percent',
+  kind: 'percent-of-base',
+  priority: 16,
+  pattern: alt(
+    seq(w('what'), w('percent', 'percentage'), w('of'), whole, w(...BE), part),
+    seq(part, w(...BE), w('what'), w('percent', 'percentage'), w('of'), whole),
+    seq(part, w('as'), w('a'), w('percent', 'percentage'), w('of'), whole),
+  ),
+  render(p) {
+    const x = partText(p, 'xq', 'x');
+    const y = partText(p, 'yq', 'y');
+    if (!x || !y) return null;
+    const gloss = fit(`${x} ÷ ${y} × 100, with ${y} as the base`);
+    return gloss ? { gloss } : null;
+  },
+};
+
+/** "25% of the remainder" -> "25% of what is left after the previous step". */
+export const percentOfRemainder: ConstructionDef = {
+  family: 'percent',
+  kind: 'percent-of-remainder',
+  priority: 20,
+  pattern: seq(slot('pct', percent), w('of'), remainder),
+  render(p) {
+    return { gloss: `${text(p, p.slots.pct)} of what is left after the previous step` };
+  },
+};
+
+/** "15% of the students" -> "0.15 × the students". */
+export const percentOf: ConstructionDef = {
+  family: 'percent',
+  kind: 'percent-of',
+  priority: 8,
+  pattern: seq(slot('pct', percent), w('of'), ref()),
+  render(p) {
+    const r = refOf(p)!;
+    if (r.role === 'pronoun' || r.role === 'time') return null;
+    const gloss = fit(`${num(p.slots.pct.value! / 100)} × ${p.c.slice(r.from, r.to).replace(/^(the|a|an) /i, '')}`);
+    return gloss ? { gloss } : null;
+  },
+};
+
+const interestAfter = gap(8, (c, i) => !(c.toks[i].type === 'punct' && /^[.!?]$/.test(c.toks[i].text)));
+
+/** "5% interest per year, compounded annually" -> "each year the balance × 1.05: interest earns interest". */
+export const compoundInterest: ConstructionDef = {
+  family: 'percent',
+  kind: 'compound-interest',
+  priority: 20,
+  pattern: alt(
+    seq(
+      slot('pct', percent),
+      opt(w('annual', 'yearly', 'monthly')),
+      w('interest'),
+      interestAfter,
+      w('compounded', 'compounding'),
+    ),
+    seq(slot('pct', percent), opt(w('annual', 'yearly')), phrase('compound interest')),
+    seq(phrase('compound interest'), opt(w('of', 'at')), slot('pct', percent)),
+  ),
+  render(p) {
+    const monthly = /\bmonth/i.test(p.c.slice(p.from, p.to));
+    const per = monthly ? 'month' : 'year';
+    return { gloss: `each ${per} the balance × ${factor(p.slots.pct.value!, false)}: interest earns interest` };
+  },
+};
+
+/** "5% simple interest" -> "5% of the original amount each year; it does not compound". */
+export const simpleInterest: ConstructionDef = {
+  family: 'percent',
+  kind: 'simple-interest',
+  priority: 20,
+  pattern: alt(
+    seq(slot('pct', percent), opt(w('annual', 'yearly')), phrase('simple interest')),
+    seq(phrase('simple interest'), opt(w('of', 'at')), slot('pct', percent)),
+  ),
+  render(p) {
+    return { gloss: `${num(p.slots.pct.value!)}% of the original amount each year; it does not compound` };
+  },
+};
+
+/** The percent family. */
+export const percentFamily: ConstructionDef[] = [
+  successivePercent,
+  reversePercent,
+  compoundInterest,
+  simpleInterest,
+  percentOfRemainder,
+  percentMoreThan,
+  percentOfBase,
+  percentChange,
+  percentOf,
+];

@@ -1,0 +1,109 @@
+// Gloss's construction grammar: finds the phrases of a math word problem that an LLM may misread
+// ("6 times older than Sam", "5 more than twice as many", "a third of the remainder", "average
+// speed", "every other day"), parses their slots (quantities, multipliers, fractions, referents,
+// units, periods) and renders a short gloss from them, in the phrase's own words. One gloss per
+// phrase; where nothing parses, nothing is glossed. Pure and synchronous; the caller decides
+// (through the bundle's task gate) whether a text is a math problem at all.
+import { additive } from './constructions/additive.ts';
+import { averageFamily } from './constructions/average.ts';
+import { fractionFamily } from './constructions/fraction.ts';
+import { multiplicative } from './constructions/multiplicative.ts';
+import { percentFamily } from './constructions/percent.ts';
+import { periodicFamily } from './constructions/periodic.ts';
+import { rateFamily } from './constructions/rate.ts';
+import { ratioFamily } from './constructions/ratio.ts';
+import { sequenceFamily } from './constructions/sequence.ts';
+import { workRateFamily } from './constructions/work-rate.ts';
+import { Ctx, runGrammar, type ConstructionDef } from './engine.ts';
+import { PARTICLES } from './lexicon.ts';
+import { tokenize } from './tokenize.ts';
+
+/** The misreading families a construction belongs to (the rules' `family` names). */
+export const CONSTRUCTION_FAMILIES = [
+  'multiplicative',
+  'fraction',
+  'percent',
+  'rate',
+  'additive-comparison',
+  'ratio',
+  'average',
+  'sequence',
+  'work-rate',
+  'periodic',
+] as const;
+
+/** One of CONSTRUCTION_FAMILIES. */
+export type ConstructionFamily = (typeof CONSTRUCTION_FAMILIES)[number];
+
+/** A construction found in a text, with its rendered gloss and where the gloss goes. */
+export interface Construction {
+  family: ConstructionFamily;
+  /** Stable construction id, e.g. 'times-as-many', 'n-times-more-than', 'fraction-of-remainder'. */
+  kind: string;
+  /** UTF-16 offsets `[start, end)` of the whole phrase; never inside a word, number or time. */
+  span: { start: number; end: number };
+  /** The gloss: restates the relation in the phrase's own words, at most MAX_GLOSS_WORDS words, never solves. */
+  gloss: string;
+  /** The phrase has two readings in English ("N times more than"); the gloss says which it takes. */
+  ambiguous?: boolean;
+  /** UTF-16 offset where the gloss goes: after the whole phrase (and after a verb particle that follows it). */
+  insertAt: number;
+}
+
+/** Every construction of the grammar, all families. */
+export const CONSTRUCTIONS: readonly ConstructionDef[] = [
+  ...multiplicative,
+  ...fractionFamily,
+  ...percentFamily,
+  ...rateFamily,
+  ...additive,
+  ...ratioFamily,
+  ...averageFamily,
+  ...sequenceFamily,
+  ...workRateFamily,
+  ...periodicFamily,
+];
+
+/** Every construction kind with its family, for rules that name kinds. */
+export const CONSTRUCTION_KINDS: ReadonlyMap<string, ConstructionFamily> = new Map(
+  CONSTRUCTIONS.map((d) => [d.kind, d.family as ConstructionFamily]),
+);
+
+/**
+ * The constructions of `text`, sorted by span start, non-overlapping (where two parses overlap, the
+ * more specific construction wins: "5 more than twice as many" is one 'n-more-than-k-times').
+ * Never throws; a text with no construction gives [].
+ */
+export function findConstructions(text: string): Construction[] {
+  const toks = tokenize(text);
+  if (!toks.length) return [];
+  const c = new Ctx(text, toks);
+  return runGrammar(c, CONSTRUCTIONS)
+    .filter((f) => f.gloss)
+    .map((f) => {
+      const start = toks[f.from].start;
+      const end = toks[f.to - 1].end;
+      let insertAt = end;
+      // A verb particle right after the phrase stays with its verb: "gave half of them away ⟦…⟧".
+      const next = toks[f.to];
+      const after = toks[f.to + 1];
+      if (
+        next?.type === 'word' &&
+        PARTICLES.has(next.lower) &&
+        (c.tags(f.to).has('Particle') || !after || after.type === 'punct') &&
+        !['in', 'on', 'over'].includes(next.lower)
+      )
+        insertAt = next.end;
+      const out: Construction = {
+        family: f.def.family as ConstructionFamily,
+        kind: f.def.kind,
+        span: { start, end },
+        gloss: f.gloss,
+        insertAt,
+      };
+      if (f.ambiguous) out.ambiguous = true;
+      return out;
+    });
+}
+
+export { MAX_GLOSS_WORDS, glossWords } from './render.ts';

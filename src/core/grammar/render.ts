@@ -1,0 +1,31 @@
+// Rendering helpers shared by the constructions: numbers as numerals, the operators of a relation
+// (×, ÷, +, −), and the word budget. A gloss restates a relation; it never computes an answer.
+
+/** Most words a gloss may have (words are runs between spaces; "×" and "=" count). */
+export const MAX_GLOSS_WORDS = 15;
+
+/** Words in a gloss, as MAX_GLOSS_WORDS counts them. */
+export function glossWords(gloss: string): number {
+  return gloss.split(/\s+/).filter(Boolean).length;
+}
+
+/** A number as a short numeral: 2, 0.5, 1.25, 1,200 stays 1200 (no separators inside relations). */
+export function num(v: number): string {
+  if (Number.isInteger(v)) return String(v);
+  return String(Number(v.toFixed(4)));
+}
+
+/** A money-aware quantity: "$5", "5". */
+export function money(v: number, currency?: string): string {
+  return currency ? `${currency}${num(v)}` : num(v);
+}
+
+/** The factor of a p% increase or decrease: 25 -> "1.25", -20 -> "0.8". */
+export function factor(p: number, down: boolean): string {
+  return num(down ? (100 - p) / 100 : (100 + p) / 100);
+}
+
+/** The gloss if it is within the word budget, else null (no gloss rather than a clipped one). */
+export function fit(gloss: string): string | null {
+  return glossWords(gloss) <= MAX_GLOSS_WORDS ? gloss : null;
+}
