@@ -59,14 +59,34 @@ function verbUses(rows: readonly Row[]): VerbUse[] {
   return out;
 }
 
+type Of<F extends (...a: never[]) => Promise<unknown>> = Awaited<ReturnType<F>>;
+
+/** The figures of runProtocol: the dev-data checks only on validation, the figurative ones unless skipped. */
+export interface ProtocolResult {
+  bundle: string;
+  split: 'validation' | 'test';
+  match: MatchOptions;
+  traps_reworded?: Of<typeof trapsCheck>;
+  traps_classic?: Of<typeof trapsCheck>;
+  trap_free?: Of<typeof trapFreeCheck>;
+  paraphrases?: Of<typeof paraphraseCheck>;
+  injected_triggers?: Of<typeof negativesCheck>;
+  chat_prompts?: Of<typeof negativesCheck>;
+  general_english: Of<typeof negativesCheck> & { corpus: string };
+  gsm8k: Omit<Of<typeof gsm8kCheck>, 'glossed_texts'>;
+  gsm8k_glossed_sample: string[];
+  figurative_vua?: Of<typeof figurativeCheck>;
+  figurative_mohx?: Of<typeof figurativeCheck> & { note: string };
+}
+
 /** Runs every check on one bundle and one side of the split; returns the figures with baselines. */
-export async function runProtocol(o: ProtocolOptions) {
+export async function runProtocol(o: ProtocolOptions): Promise<ProtocolResult> {
   const engine = await loadEngine(o.bundle);
   try {
     const glosser = engineGlosser(engine, o.match);
     const dev = (f: string) => join(o.devData, f);
     const meta = join(o.shared, 'data/metaphor');
-    const out: Record<string, unknown> = { bundle: o.bundle, split: o.split, match: o.match ?? {} };
+    const out = { bundle: o.bundle, split: o.split, match: o.match ?? {} } as ProtocolResult;
     if (o.split === 'validation') {
       out.traps_reworded = await trapsCheck(glosser, jsonl(dev('traps-reworded.jsonl')));
       out.traps_classic = await trapsCheck(glosser, jsonl(dev('math-traps.jsonl')));

@@ -24,7 +24,8 @@ export interface ShipDecision {
   rank: number;
 }
 
-const ci = (r: ConstructionRisk) => `${r.or.or.toFixed(2)} [${r.or.lo.toFixed(2)}, ${r.or.hi.toFixed(2)}]`;
+const f2 = (v: number) => (v === Infinity ? 'inf' : v.toFixed(2));
+const ci = (r: ConstructionRisk) => `${f2(r.or.or)} [${f2(r.or.lo)}, ${f2(r.or.hi)}]`;
 
 /** The decision for every family in either table (family rows only; kinds are reported, not decided). */
 export function decideFamilies(
