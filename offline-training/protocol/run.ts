@@ -19,6 +19,7 @@ import {
 } from './checks.ts';
 import { readOutcomeQuestions } from './construction-risk.ts';
 import { engineGlosser } from './engine-glosser.ts';
+import { grammarGlosser, type GrammarPathOptions } from './grammar-glosser.ts';
 import { isMohxTest, mohxFold } from './splits.ts';
 import { perVerbMajority } from '../evaluate/dev-checks.ts';
 
@@ -32,6 +33,8 @@ export interface ProtocolOptions {
   split: 'validation' | 'test';
   /** Run options for the rewrite (e.g. `families` to turn off-by-default families on). */
   match?: MatchOptions;
+  /** Measure the composed grammar path (grammar-glosser.ts) over the bundle's gate instead of the bundle's own rules. */
+  grammar?: GrammarPathOptions;
   /** Skip the figurative verb-use checks (slow: every sentence tagged). */
   skipFigurative?: boolean;
 }
@@ -83,7 +86,7 @@ export interface ProtocolResult {
 export async function runProtocol(o: ProtocolOptions): Promise<ProtocolResult> {
   const engine = await loadEngine(o.bundle);
   try {
-    const glosser = engineGlosser(engine, o.match);
+    const glosser = o.grammar ? grammarGlosser(engine, o.grammar) : engineGlosser(engine, o.match);
     const dev = (f: string) => join(o.devData, f);
     const meta = join(o.shared, 'data/metaphor');
     const out = { bundle: o.bundle, split: o.split, match: o.match ?? {} } as ProtocolResult;
