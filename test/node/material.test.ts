@@ -32,6 +32,8 @@ describe('findMaterial', () => {
     expect(material(t)[1][1]).toBe('\nHe grasped the rope.');
     const s = 'Summarize the article below.\nPrices rose 20% in a year, twice as fast as wages.';
     expect(material(s)).toEqual([['after-instruction', 'Prices rose 20% in a year, twice as fast as wages.']]);
+    const e = 'My essay intro is below. Does it flow well?\n\nA third of my childhood was spent in a kitchen.';
+    expect(material(e)).toEqual([['after-instruction', '\nA third of my childhood was spent in a kitchen.']]);
   });
 
   it('always takes fenced blocks, inline code, block quotes and tagged text', () => {

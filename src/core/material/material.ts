@@ -32,7 +32,7 @@ const EDIT = String.raw`(?:${EDIT_VERB})\s+(?:(?:this|that|these|the|my|our|his|
 const INSTRUCTION = new RegExp(String.raw`\b(?:${STRONG})\b|\b(?:${EDIT})`, 'i');
 // "the following sentence", "the paragraph below" (a pointer to material that follows).
 const POINTER = new RegExp(
-  String.raw`\b(?:the following|following|below)\s+(?:\w+\s+){0,2}?${TEXT_NOUN}\b|\b${TEXT_NOUN}\s+(?:below|that follows)\b`,
+  String.raw`\b(?:the following|following|below)\s+(?:\w+\s+){0,2}?${TEXT_NOUN}\b|\b${TEXT_NOUN}\s+(?:(?:is|are)\s+)?(?:below|that follows)\b`,
   'i',
 );
 
