@@ -1,6 +1,6 @@
 // A seeded percentile bootstrap of any statistic over rows: the CI that stands beside each figure of
 // the locked protocol (rates, F1, AUC). Paired differences resample both sides on the same indices.
-import { mulberry32 } from '../random.ts';
+import { mulberry32 } from '../util/random.ts';
 
 /** A figure with its 95% (by default) percentile bootstrap interval. */
 export interface Interval {

@@ -1,7 +1,7 @@
 // A bundle's rewrite (GlossEngine.rewrite, what /v1/rewrite runs) as a protocol Glosser: each inserted
 // gloss with its rule's misreading family and the phrase it annotates. Rewrites are memoised per text,
 // since the checks send some texts more than once.
-import type { GlossEngine } from '../../src/core/engine.ts';
+import type { GlossEngine } from '../../src/core/engine/engine.ts';
 import type { MatchOptions } from '../../src/core/rules/match.ts';
 import type { Glossed, Glosser } from './checks.ts';
 

@@ -5,7 +5,7 @@
 // riskiest families first (mining-split order), at most `maxGlosses` (default 2), and a gloss beyond
 // the first only while the added text stays within `maxAddedFraction` (default 1/3) of the prompt.
 // Used by the protocol checks and the paraphrase measurement; figurative glosses are not produced.
-import type { GlossEngine } from '../../src/core/engine.ts';
+import type { GlossEngine } from '../../src/core/engine/engine.ts';
 import { findConstructions } from '../../src/core/grammar/index.ts';
 import { findMaterial, overlapsMaterial } from '../../src/core/material/material.ts';
 import { inlineMarker } from '../../src/core/rewrite/markers.ts';

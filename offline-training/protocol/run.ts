@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { loadEngine } from '../../src/runtime/node/server.ts';
 import type { MatchOptions } from '../../src/core/rules/match.ts';
-import { detokenize } from '../evaluate/detokenize.ts';
+import { detokenize } from '../data/detokenize.ts';
 import {
   figurativeCheck,
   gsm8kCheck,

@@ -12,7 +12,7 @@
 // The split is code, not a copy of the data: the hash is isHeldOut's (a stable FNV-style hash of a
 // string), so anyone with the same files draws the same split. test/node/locked-splits.test.ts pins
 // its sizes and a fingerprint of the test questions, so a change of seed or hash fails loudly.
-import { isHeldOut } from '../mine/associate.ts';
+import { isHeldOut } from '../data/splits.ts';
 
 /** Seed of the GSM8K split's hash (issue 19's protocol). */
 export const GSM8K_SPLIT_SEED = 1919;
