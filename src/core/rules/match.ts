@@ -1,6 +1,7 @@
 // Fires rules on per-token feature activations: thresholds, spans merged and grown to whole words,
 // per-rule limits, dedupe, ranking and the cap. Pure and deterministic; never throws on rules.
 import { expandToWords, phraseEnd, type TextRange } from './boundaries.ts';
+import { findMaterial, overlapsMaterial } from '../material/material.ts';
 import { scoreGate, type GateResult } from './gate.ts';
 import type { WordTagger } from './pos.ts';
 import { probeSentences, probeTokens, scoreProbe } from './probe.ts';
@@ -47,7 +48,8 @@ export type SkipReason =
   | 'cap'
   | 'gate-closed'
   | 'cue-missing'
-  | 'untagged';
+  | 'untagged'
+  | 'material';
 
 /** A rule (or one occurrence of it) that matchRules did not insert, with the reason and, where known, the span. */
 export interface SkippedRule {
@@ -58,7 +60,7 @@ export interface SkippedRule {
 
 /** Limits on what matchRules inserts into one text. */
 export interface MatchOptions {
-  /** Most glosses inserted into one text (default 3). */
+  /** Most glosses inserted into one text (default 2). */
   maxGlosses?: number;
   /** Spans shorter than this (after word expansion) are dropped (default 1). */
   minSpanChars?: number;
@@ -90,7 +92,7 @@ export interface MatchResult {
 }
 
 /** Most glosses inserted into one text when MatchOptions.maxGlosses is not given. */
-export const DEFAULT_MAX_GLOSSES = 3;
+export const DEFAULT_MAX_GLOSSES = 2;
 
 /** Tokens that carry no text (special tokens: empty width or outside the text) never fire. */
 function usableTokens(text: string, tokens: readonly TokenOffset[]): number[] {
@@ -357,6 +359,16 @@ export function matchRules(input: MatchInput): MatchResult {
     for (const f of fired) candidates.push({ f, gloss: rule.gloss, family: rule.family, perSpan: !!rule.probe });
   }
 
+  // Never inside material the user hands over (text to proofread, translate or judge; code; quotes).
+  const material = findMaterial(text);
+  if (material.length)
+    for (let i = candidates.length - 1; i >= 0; i--) {
+      const { f } = candidates[i];
+      if (overlapsMaterial(material, f.span.start, f.span.end)) {
+        skipped.push({ ruleId: f.ruleId, reason: 'material', span: f.span });
+        candidates.splice(i, 1);
+      }
+    }
   candidates.sort((a, b) => compareFired(a.f, b.f));
   const out: FiredRule[] = [];
   // Glosses already taken, by place ('note' or the span end), rendered only where places collide.
