@@ -312,6 +312,21 @@ describe('matchRules', () => {
     expect(matchRules({ ...input(pieces, 5, acts, rules), options: { maxGlosses: 0 } }).fired).toEqual([]);
   });
 
+  it('keeps rules that are off by default silent unless the run options name their family', () => {
+    const pieces = ['Tom', ' has', ' twice', ' as', ' many'];
+    const rules = [
+      rule({ id: 'mult', feature: 1, family: 'multiplicative', off: true }),
+      rule({ id: 'rate', feature: 2, family: 'rate' }),
+    ];
+    const acts = { 2: { 0: 1, 1: 1 } };
+    const ids = (o?: { families: string[] }) =>
+      matchRules({ ...input(pieces, 2, acts, rules), ...(o ? { options: o } : {}) }).fired.map((f) => f.ruleId);
+    expect(ids()).toEqual(['rate']);
+    expect(matchRules(input(pieces, 2, acts, rules)).skipped).toContainEqual({ ruleId: 'mult', reason: 'family-off' });
+    expect(ids({ families: ['multiplicative'] })).toEqual(['mult']);
+    expect(ids({ families: ['multiplicative', 'rate'] }).sort()).toEqual(['mult', 'rate']);
+  });
+
   it('never fires inside material the user hands over (text to proofread)', () => {
     const pieces = ['Proofread', ' this', ':', ' "', 'twice', ' as', ' many', '"', ' Thanks', ' twice'];
     const rules = [rule({ id: 'twice', feature: 1 })];

@@ -49,7 +49,8 @@ export type SkipReason =
   | 'gate-closed'
   | 'cue-missing'
   | 'untagged'
-  | 'material';
+  | 'material'
+  | 'family-off';
 
 /** A rule (or one occurrence of it) that matchRules did not insert, with the reason and, where known, the span. */
 export interface SkippedRule {
@@ -62,6 +63,11 @@ export interface SkippedRule {
 export interface MatchOptions {
   /** Most glosses inserted into one text (default 2). */
   maxGlosses?: number;
+  /**
+   * The misreading families to gloss. Absent: every rule that is not `off`. Present: exactly the
+   * rules of these families (off or not), and rules without a family unless they are `off`.
+   */
+  families?: readonly string[];
   /** Spans shorter than this (after word expansion) are dropped (default 1). */
   minSpanChars?: number;
 }
@@ -327,7 +333,12 @@ export function matchRules(input: MatchInput): MatchResult {
   const gate = input.gate ? scoreGate(input.gate, activations, numFeatures, usable, featureColumns) : undefined;
   const gated = new Set<string>(gate && !gate.open ? input.gate!.families : []);
 
+  const wanted = input.options?.families ? new Set<string>(input.options.families) : undefined;
   for (const rule of rules) {
+    if (wanted && rule.family ? !wanted.has(rule.family) : rule.off) {
+      skipped.push({ ruleId: rule.id, reason: 'family-off' });
+      continue;
+    }
     if (rule.family && gated.has(rule.family)) {
       skipped.push({ ruleId: rule.id, reason: 'gate-closed' });
       continue;

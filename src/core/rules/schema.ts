@@ -173,6 +173,11 @@ export const RuleSchema = z.strictObject({
   cue: Cue.optional(),
   /** Fires where this classifier says so (on verbs), instead of `feature` >= `threshold` on tokens. */
   probe: ProbeSchema.optional(),
+  /**
+   * Off by default: the rule fires only where the run options' `families` name its family (the
+   * figurative probe until it measures; math families whose failure evidence does not hold).
+   */
+  off: z.boolean().optional(),
   /** Written by the trainer and not yet reviewed by a person: `gloss-train export` refuses it unless forced. */
   draft: z.boolean().optional(),
 });
