@@ -295,16 +295,49 @@ describe('matchRules', () => {
       rule({ id: 'late', feature: 5, priority: 5, threshold: 0.4 }),
     ];
     const acts = { 0: { 0: 1, 1: 1 }, 1: { 2: 0.5 }, 2: { 3: 0.5 }, 4: { 4: 0.5 } };
+    // The default cap is 2 glosses per text: the riskiest first.
     const m = matchRules(input(pieces, 5, acts, rules));
-    expect(m.fired.map((f) => f.ruleId)).toEqual(['high', 'strong', 'weak']);
+    expect(m.fired.map((f) => f.ruleId)).toEqual(['high', 'strong']);
     expect(m.skipped).toEqual([
+      { ruleId: 'weak', reason: 'cap', span: { start: 4, end: 5, text: 'c' } },
       { ruleId: 'late', reason: 'cap', span: { start: 8, end: 9, text: 'e' } },
       { ruleId: 'low', reason: 'cap', span: { start: 0, end: 1, text: 'a' } },
     ]);
     expect(
+      matchRules({ ...input(pieces, 5, acts, rules), options: { maxGlosses: 3 } }).fired.map((f) => f.ruleId),
+    ).toEqual(['high', 'strong', 'weak']);
+    expect(
       matchRules({ ...input(pieces, 5, acts, rules), options: { maxGlosses: 1 } }).fired.map((f) => f.ruleId),
     ).toEqual(['high']);
     expect(matchRules({ ...input(pieces, 5, acts, rules), options: { maxGlosses: 0 } }).fired).toEqual([]);
+  });
+
+  it('keeps rules that are off by default silent unless the run options name their family', () => {
+    const pieces = ['Tom', ' has', ' twice', ' as', ' many'];
+    const rules = [
+      rule({ id: 'mult', feature: 1, family: 'multiplicative', off: true }),
+      rule({ id: 'rate', feature: 2, family: 'rate' }),
+    ];
+    const acts = { 2: { 0: 1, 1: 1 } };
+    const ids = (o?: { families: string[] }) =>
+      matchRules({ ...input(pieces, 2, acts, rules), ...(o ? { options: o } : {}) }).fired.map((f) => f.ruleId);
+    expect(ids()).toEqual(['rate']);
+    expect(matchRules(input(pieces, 2, acts, rules)).skipped).toContainEqual({ ruleId: 'mult', reason: 'family-off' });
+    expect(ids({ families: ['multiplicative'] })).toEqual(['mult']);
+    expect(ids({ families: ['multiplicative', 'rate'] }).sort()).toEqual(['mult', 'rate']);
+  });
+
+  it('never fires inside material the user hands over (text to proofread)', () => {
+    const pieces = ['Proofread', ' this', ':', ' "', 'twice', ' as', ' many', '"', ' Thanks', ' twice'];
+    const rules = [rule({ id: 'twice', feature: 1 })];
+    const m = matchRules(input(pieces, 1, { 4: { 0: 1 }, 9: { 0: 1 } }, rules));
+    expect(m.fired).toEqual([]);
+    expect(m.skipped.map((x) => [x.reason, x.span?.text])).toEqual([
+      ['material', 'twice'],
+      ['material', 'twice'],
+    ]);
+    const plain = ['Tom', ' has', ' twice', ' as', ' many'];
+    expect(matchRules(input(plain, 1, { 2: { 0: 1 } }, rules)).fired.map((f) => f.span.text)).toEqual(['twice']);
   });
 
   it('skips a rule whose feature is not in the bundle, without throwing', () => {

@@ -23,7 +23,7 @@ export interface GlossRunOptions {
   failOpen?: boolean;
   /** Time the detector may take per request, in ms (default 50). Engine creation is not counted. */
   budgetMs?: number;
-  /** Most glosses per text (default: the rules' own cap, 3). */
+  /** Most glosses per text (default: the rules' own cap, 2). */
   maxGlosses?: number;
   /** Most tokens the detector reads per request, newest turns first (default 2048). */
   scanTokens?: number;

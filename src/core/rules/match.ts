@@ -2,6 +2,7 @@
 // per-rule limits, dedupe, ranking and the cap. Pure and deterministic; never throws on rules.
 import { CONSTRUCTION_KINDS, findConstructions, type Construction } from '../grammar/index.ts';
 import { expandToWords, phraseEnd, type TextRange } from './boundaries.ts';
+import { findMaterial, overlapsMaterial } from '../material/material.ts';
 import { scoreGate, type GateResult } from './gate.ts';
 import type { WordTagger } from './pos.ts';
 import { probeSentences, probeTokens, scoreProbe } from './probe.ts';
@@ -56,7 +57,9 @@ export type SkipReason =
   | 'gate-closed'
   | 'cue-missing'
   | 'untagged'
-  | 'construction-unknown';
+  | 'construction-unknown'
+  | 'material'
+  | 'family-off';
 
 /** A rule (or one occurrence of it) that matchRules did not insert, with the reason and, where known, the span. */
 export interface SkippedRule {
@@ -67,8 +70,13 @@ export interface SkippedRule {
 
 /** Limits on what matchRules inserts into one text. */
 export interface MatchOptions {
-  /** Most glosses inserted into one text (default 3). */
+  /** Most glosses inserted into one text (default 2). */
   maxGlosses?: number;
+  /**
+   * The misreading families to gloss. Absent: every rule that is not `off`. Present: exactly the
+   * rules of these families (off or not), and rules without a family unless they are `off`.
+   */
+  families?: readonly string[];
   /** Spans shorter than this (after word expansion) are dropped (default 1). */
   minSpanChars?: number;
 }
@@ -99,7 +107,7 @@ export interface MatchResult {
 }
 
 /** Most glosses inserted into one text when MatchOptions.maxGlosses is not given. */
-export const DEFAULT_MAX_GLOSSES = 3;
+export const DEFAULT_MAX_GLOSSES = 2;
 
 /** Tokens that carry no text (special tokens: empty width or outside the text) never fire. */
 function usableTokens(text: string, tokens: readonly TokenOffset[]): number[] {
@@ -368,8 +376,12 @@ export function matchRules(input: MatchInput): MatchResult {
   // The grammar runs once per text, and only if a construction rule gets that far.
   let constructions: Construction[] | undefined;
   const found = () => (constructions ??= findConstructions(text));
-
+  const wanted = input.options?.families ? new Set<string>(input.options.families) : undefined;
   for (const rule of rules) {
+    if (wanted && rule.family ? !wanted.has(rule.family) : rule.off) {
+      skipped.push({ ruleId: rule.id, reason: 'family-off' });
+      continue;
+    }
     if (rule.family && gated.has(rule.family)) {
       skipped.push({ ruleId: rule.id, reason: 'gate-closed' });
       continue;
@@ -416,6 +428,16 @@ export function matchRules(input: MatchInput): MatchResult {
     for (const f of fired) candidates.push({ f, gloss: rule.gloss, family: rule.family, perSpan: !!rule.probe });
   }
 
+  // Never inside material the user hands over (text to proofread, translate or judge; code; quotes).
+  const material = findMaterial(text);
+  if (material.length)
+    for (let i = candidates.length - 1; i >= 0; i--) {
+      const { f } = candidates[i];
+      if (overlapsMaterial(material, f.span.start, f.span.end)) {
+        skipped.push({ ruleId: f.ruleId, reason: 'material', span: f.span });
+        candidates.splice(i, 1);
+      }
+    }
   candidates.sort((a, b) => compareFired(a.f, b.f));
   const out: FiredRule[] = [];
   // Glosses already taken, by place ('note' or the span end), rendered only where places collide.

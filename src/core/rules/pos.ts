@@ -5,6 +5,7 @@
 // workerd and browsers; it is loaded on demand, so bundles without probe rules never pay its
 // start-up (about half a second to import).
 import type { TextRange } from './boundaries.ts';
+import { isContentVerbWord } from './content-verb.ts';
 
 /** One word of a text as the tagger cut it: UTF-16 offsets `[start, end)` and whether it is a main verb. */
 export interface TaggedWord extends TextRange {
@@ -64,7 +65,10 @@ export function loadWordTagger(): Promise<WordTagger> {
         out.push({
           start: t.offset.start,
           end: t.offset.start + t.offset.length,
-          verb: t.tags.includes('Verb') && !t.tags.some((g) => FUNCTION_VERB.has(g)),
+          verb:
+            t.tags.includes('Verb') &&
+            !t.tags.some((g) => FUNCTION_VERB.has(g)) &&
+            isContentVerbWord(sentence, t.offset.start, t.offset.start + t.offset.length),
         });
       }
     return out;

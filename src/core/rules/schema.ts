@@ -182,6 +182,11 @@ export const RuleSchema = z.strictObject({
   construction: z.union([z.enum(CONSTRUCTION_FAMILIES), z.array(Slug).min(1)]).optional(),
   /** Fires where this classifier says so (on verbs), instead of `feature` >= `threshold` on tokens. */
   probe: ProbeSchema.optional(),
+  /**
+   * Off by default: the rule fires only where the run options' `families` name its family (the
+   * figurative probe until it measures; math families whose failure evidence does not hold).
+   */
+  off: z.boolean().optional(),
   /** Written by the trainer and not yet reviewed by a person: `gloss-train export` refuses it unless forced. */
   draft: z.boolean().optional(),
 });
