@@ -11,7 +11,7 @@ import { ortNodeBackend } from '../../src/runtime/node/ort-node-backend.ts';
 import { ortWebBackend } from '../../src/runtime/web/ort-web-backend.ts';
 import { stripGlosses } from '../../src/core/rewrite/text.ts';
 import { featureColumns } from '../../src/core/rules/schema.ts';
-import { cuesOf } from '../../offline-training/mine/misreadings.ts';
+import { findConstructions } from '../../src/core/grammar/index.ts';
 import { compareActivations, unexplainedRuleDifferences } from '../helpers/parity-check.ts';
 import { haveRealPrompts, realPrompts } from '../helpers/real-prompts.ts';
 
@@ -98,9 +98,15 @@ describe.skipIf(!existsSync(`${DIR}/manifest.json`))('models/default', () => {
       expect(stripGlosses(out.rewritten)).toBe(p);
       const glosses = out.inserted.map((i) => i.gloss);
       expect(new Set(glosses).size).toBe(glosses.length);
-      // Every gloss is of a misreading family whose phrase the prompt holds.
-      const families = new Set(cuesOf(p).map((c) => c.family));
-      for (const f of out.fired) expect(families).toContain(engine.rulesById.get(f.ruleId)?.family);
+      // Every gloss is the grammar's own, at a phrase of its rule's family, and its family is on.
+      const found = findConstructions(p);
+      for (const f of out.fired) {
+        const rule = engine.rulesById.get(f.ruleId)!;
+        expect(rule.off).toBeUndefined();
+        expect(found).toContainEqual(
+          expect.objectContaining({ family: rule.family, gloss: f.gloss, insertAt: f.span.end }),
+        );
+      }
       if (out.status === 'rewritten') glossed++;
     }
     expect(glossed).toBeGreaterThanOrEqual(2);
@@ -113,8 +119,14 @@ describe.skipIf(!existsSync(`${DIR}/manifest.json`))('models/default', () => {
 
   it('glosses figurative verbs in prose, not literal ones, and none in a technical request', async () => {
     const engine = await GlossEngine.create(bundle, ortNodeBackend());
+    // Off by default (it has not met its precision bar): the probe fires only where `families` asks.
+    const byDefault = await engine.rewrite('The news shattered her hopes.');
+    expect(byDefault.fired).toEqual([]);
+    expect(byDefault.skipped).toContainEqual(
+      expect.objectContaining({ ruleId: 'figurative-verb', reason: 'family-off' }),
+    );
     const figurative = async (p: string) => {
-      const out = await engine.rewrite(p);
+      const out = await engine.rewrite(p, { families: ['figurative'] });
       return { out, verbs: out.fired.filter((f) => engine.rulesById.get(f.ruleId)?.probe).map((f) => f.span.text) };
     };
     // Probabilities measured about 0.13 above the threshold (and 0.12 below for "drank").

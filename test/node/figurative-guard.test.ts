@@ -30,7 +30,7 @@ describe.skipIf(!existsSync(`${DIR}/rules.json`))('figurative guard on models/de
     expect(probe, 'the default bundle ships its figurative probe rule').toBeDefined();
     const landed: string[] = [];
     for (const s of SENTENCES) {
-      const a = await engine.analyze(s, { maxGlosses: 50 });
+      const a = await engine.analyze(s, { maxGlosses: 50, families: ['figurative'] });
       for (const f of a.fired.filter((x) => x.ruleId === probe!.id)) {
         landed.push(f.span.text);
         expect(isContentVerbWord(s, f.span.start, f.span.end), `${f.span.text} in "${s}"`).toBe(true);
