@@ -17,7 +17,17 @@
 // requests in flight have finished and been written.
 import { open, readFile, truncate } from 'node:fs/promises';
 import { endpointClient, LlmError } from './client.ts';
-import { DEFAULT_TEMPLATES, isFatalStatus, readTasks, renderPrompt, runPool, score, type TaskType } from './tasks.ts';
+import {
+  DEFAULT_TEMPLATES,
+  isFatalStatus,
+  readTasks,
+  renderPrompt,
+  runPool,
+  score,
+  type Scored,
+  type Task,
+  type TaskType,
+} from './tasks.ts';
 
 /** One model's result on a task: the extracted answer, correctness, and the full output. */
 export interface OutcomeEntry {
@@ -173,14 +183,15 @@ export async function runOutcomes(opts: OutcomesOptions): Promise<OutcomesSummar
   const skipped = tasks.length - todo.length;
 
   const maxConsecutive = opts.maxConsecutiveErrors ?? 10;
-  let n = 0,
-    correct = 0,
-    errors = 0,
-    consecutive = 0;
-  const errorSamples: { id: string; message: string }[] = [];
-  let fatal: LlmError | undefined;
-  let crash: unknown; // a bug or a write failure: stop taking tasks, rethrow after the rest finish
-  const progress = () => opts.onProgress?.({ done: n + errors, total: todo.length, correct, errors, skipped });
+  const tally: OutcomeTally = { n: 0, correct: 0, errors: 0, consecutive: 0, errorSamples: [] };
+  const progress = () =>
+    opts.onProgress?.({
+      done: tally.n + tally.errors,
+      total: todo.length,
+      correct: tally.correct,
+      errors: tally.errors,
+      skipped,
+    });
 
   if (todo.length && existing.partialAt !== undefined) await truncate(opts.out, existing.partialAt);
   const fh = todo.length ? await open(opts.out, 'a') : undefined;
@@ -195,51 +206,94 @@ export async function runOutcomes(opts: OutcomesOptions): Promise<OutcomesSummar
         try {
           const res = await client.complete(renderPrompt(template, task));
           const s = score(task, res.content);
-          const row: OutcomeRow = {
-            id: task.id,
-            prompt: task.prompt,
-            task: task.task,
-            gold: task.gold,
-            outcomes: [{ model, correct: s.correct, answer: s.answer, raw: res.content }],
-          };
-          await append(`${JSON.stringify(row)}\n`);
-          n++;
-          if (s.correct) correct++;
-          consecutive = 0;
+          await append(`${JSON.stringify(outcomeRow(task, model, s, res.content))}\n`);
+          tally.n++;
+          if (s.correct) tally.correct++;
+          tally.consecutive = 0;
         } catch (err) {
-          if (!(err instanceof LlmError)) {
-            crash ??= err;
-            return;
-          }
-          errors++;
-          consecutive++;
-          if (errorSamples.length < 5) errorSamples.push({ id: task.id, message: err.message });
-          if (!fatal && isFatalStatus(err.status)) fatal = err;
-          else if (!fatal && consecutive >= maxConsecutive) {
-            fatal = new LlmError(`stopped after ${consecutive} failed requests in a row; the last: ${err.message}`, {
-              status: err.status,
-            });
-          }
+          if (!recordFailure(tally, task.id, err, maxConsecutive)) return;
         }
         progress();
       },
-      () => fatal !== undefined || crash !== undefined,
+      () => tally.fatal !== undefined || tally.crash !== undefined,
     );
   } finally {
     await writes.catch(() => undefined);
     await fh?.close();
   }
-  if (crash) throw crash;
+  const { n, fatal } = tally;
+  if (tally.crash) throw tally.crash;
   if (fatal)
     throw new LlmError(`${fatal.message} (${n} rows written to ${opts.out} before stopping)`, { status: fatal.status });
+  return outcomesSummary(opts.out, model, taskType, tasks.length, skipped, todo.length, existing, tally);
+}
 
+/** Counters the pool's workers share while runOutcomes runs, and why it stopped early, if it did. */
+interface OutcomeTally {
+  n: number;
+  correct: number;
+  errors: number;
+  consecutive: number;
+  errorSamples: { id: string; message: string }[];
+  fatal?: LlmError;
+  /** A bug or a write failure: stop taking tasks, rethrow after the rest finish. */
+  crash?: unknown;
+}
+
+/** The JSONL row for one scored task. */
+function outcomeRow(task: Task, model: string, s: Scored, raw: string): OutcomeRow {
+  return {
+    id: task.id,
+    prompt: task.prompt,
+    task: task.task,
+    gold: task.gold,
+    outcomes: [{ model, correct: s.correct, answer: s.answer, raw }],
+  };
+}
+
+/**
+ * Counts a failed task into the tally, setting `fatal` on a fatal status or too many failures in a row.
+ * Returns false for a non-LlmError (kept as `crash`), which does not count as progress.
+ */
+function recordFailure(tally: OutcomeTally, id: string, err: unknown, maxConsecutive: number): boolean {
+  if (!(err instanceof LlmError)) {
+    tally.crash ??= err;
+    return false;
+  }
+  tally.errors++;
+  tally.consecutive++;
+  if (tally.errorSamples.length < 5) tally.errorSamples.push({ id, message: err.message });
+  if (!tally.fatal && isFatalStatus(err.status)) tally.fatal = err;
+  else if (!tally.fatal && tally.consecutive >= maxConsecutive) {
+    tally.fatal = new LlmError(
+      `stopped after ${tally.consecutive} failed requests in a row; the last: ${err.message}`,
+      {
+        status: err.status,
+      },
+    );
+  }
+  return true;
+}
+
+/** The run's summary: this run's counts plus the model's totals over the whole file. */
+function outcomesSummary(
+  out: string,
+  model: string,
+  taskType: TaskType,
+  total: number,
+  skipped: number,
+  todoCount: number,
+  existing: Existing,
+  tally: OutcomeTally,
+): OutcomesSummary {
+  const { n, correct, errors, errorSamples } = tally;
   const overallN = existing.n + n,
     overallCorrect = existing.correct + correct;
   return {
-    out: opts.out,
+    out,
     model,
     taskType,
-    total: tasks.length,
+    total,
     skipped,
     n,
     correct,
@@ -247,7 +301,7 @@ export async function runOutcomes(opts: OutcomesOptions): Promise<OutcomesSummar
     errors,
     errorSamples,
     overall: { n: overallN, correct: overallCorrect, accuracy: overallN ? overallCorrect / overallN : NaN },
-    droppedPartialLine: todo.length > 0 && existing.partialAt !== undefined,
+    droppedPartialLine: todoCount > 0 && existing.partialAt !== undefined,
     unreadableLines: existing.unreadable,
   };
 }

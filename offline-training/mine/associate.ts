@@ -97,7 +97,6 @@ export function associate(
   const bins = prompts.map((p) => binOf(p.length));
   const nBins = Math.max(...bins) + 1;
   const totalFail = failed.filter(Boolean).length;
-  const baseRate = totalFail / n;
   const logLen = prompts.map((p) => Math.log(1 + p.length));
   const lenModel = logisticFit(
     logLen.map((l) => [l]),
@@ -110,51 +109,91 @@ export function associate(
 
   const out: FeatureAssociation[] = [];
   for (let j = 0; j < m; j++) {
-    let a = 0,
-      b = 0;
-    const strata: Table2x2[] = Array.from({ length: nBins }, () => ({ a: 0, b: 0, c: 0, d: 0 }));
-    for (let i = 0; i < n; i++) {
-      const fires = prompts[i].max[j] > 0;
-      const s = strata[bins[i]];
-      if (fires && failed[i]) {
-        a++;
-        s.a++;
-      } else if (fires) {
-        b++;
-        s.b++;
-      } else failed[i] ? s.c++ : s.d++;
-    }
+    const { a, b, strata } = latentTables(prompts, failed, bins, nBins, j);
     const support = a + b;
     if (support < minSupport || support > maxFrac * n) continue;
-    const table = { a, b, c: totalFail - a, d: n - totalFail - b };
-    const lor = logOddsRatio(table);
-    const mh = mantelHaenszel(strata);
-    out.push({
-      feature: j,
-      support,
-      failuresWhenFiring: a,
-      failRateFiring: a / support,
-      failRateSilent: (totalFail - a) / Math.max(1, n - support),
-      lift: baseRate > 0 ? a / support / baseRate : NaN,
-      lor: lor.lor,
-      lorLo: lor.lo,
-      lorHi: lor.hi,
-      p: fisherExact(table),
-      q: NaN,
-      mhOr: mh.or,
-      mhP: mh.p,
-      mhQ: NaN,
-      aucGainOverLength: NaN,
-      auc: auc(
-        prompts.map((p) => p.max[j]),
-        failed,
-      ),
-    });
+    out.push(featureAssociation(prompts, failed, j, a, support, totalFail, strata));
   }
   const q = benjaminiHochberg(out.map((f) => f.p));
   const mhQ = benjaminiHochberg(out.map((f) => f.mhP));
   out.forEach((f, i) => ((f.q = q[i]), (f.mhQ = mhQ[i])));
-  // The length-adjusted AUC gain costs a logistic fit per latent: only for the promising ones.
+  addLengthAdjustedAucGain(out, prompts, failed, logLen, lenAuc);
+  // Failure-predicting latents first, by length-controlled evidence.
+  return out.sort((x, y) => Number(y.lor > 0) - Number(x.lor > 0) || x.mhQ - y.mhQ || x.mhP - y.mhP || y.lor - x.lor);
+}
+
+/** Latent j's firing counts: a (fires and failed), b (fires and passed), and the 2x2 table per length stratum. */
+function latentTables(
+  prompts: readonly PromptSummary[],
+  failed: readonly boolean[],
+  bins: readonly number[],
+  nBins: number,
+  j: number,
+): { a: number; b: number; strata: Table2x2[] } {
+  let a = 0,
+    b = 0;
+  const strata: Table2x2[] = Array.from({ length: nBins }, () => ({ a: 0, b: 0, c: 0, d: 0 }));
+  for (let i = 0; i < prompts.length; i++) {
+    const fires = prompts[i].max[j] > 0;
+    const s = strata[bins[i]];
+    if (fires && failed[i]) {
+      a++;
+      s.a++;
+    } else if (fires) {
+      b++;
+      s.b++;
+    } else failed[i] ? s.c++ : s.d++;
+  }
+  return { a, b, strata };
+}
+
+/** Latent j's statistics from its counts; q, mhQ and aucGainOverLength are left NaN for the later passes. */
+function featureAssociation(
+  prompts: readonly PromptSummary[],
+  failed: readonly boolean[],
+  j: number,
+  a: number,
+  support: number,
+  totalFail: number,
+  strata: Table2x2[],
+): FeatureAssociation {
+  const n = prompts.length;
+  const baseRate = totalFail / n;
+  const b = support - a;
+  const table = { a, b, c: totalFail - a, d: n - totalFail - b };
+  const lor = logOddsRatio(table);
+  const mh = mantelHaenszel(strata);
+  return {
+    feature: j,
+    support,
+    failuresWhenFiring: a,
+    failRateFiring: a / support,
+    failRateSilent: (totalFail - a) / Math.max(1, n - support),
+    lift: baseRate > 0 ? a / support / baseRate : NaN,
+    lor: lor.lor,
+    lorLo: lor.lo,
+    lorHi: lor.hi,
+    p: fisherExact(table),
+    q: NaN,
+    mhOr: mh.or,
+    mhP: mh.p,
+    mhQ: NaN,
+    aucGainOverLength: NaN,
+    auc: auc(
+      prompts.map((p) => p.max[j]),
+      failed,
+    ),
+  };
+}
+
+/** Sets aucGainOverLength; it costs a logistic fit per latent, so only for the promising ones (mhP <= 0.2). */
+function addLengthAdjustedAucGain(
+  out: FeatureAssociation[],
+  prompts: readonly PromptSummary[],
+  failed: readonly boolean[],
+  logLen: readonly number[],
+  lenAuc: number,
+): void {
   for (const f of out) {
     if (f.mhP > 0.2) continue;
     const X = prompts.map((p, i) => [logLen[i], p.max[f.feature] > 0 ? 1 : 0]);
@@ -165,6 +204,4 @@ export function associate(
         failed,
       ) - lenAuc;
   }
-  // Failure-predicting latents first, by length-controlled evidence.
-  return out.sort((x, y) => Number(y.lor > 0) - Number(x.lor > 0) || x.mhQ - y.mhQ || x.mhP - y.mhP || y.lor - x.lor);
 }

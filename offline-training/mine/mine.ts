@@ -5,13 +5,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { loadSae } from '../sae/format.ts';
-import { readOutcomes } from '../llm/outcomes-format.ts';
+import { readOutcomes, type OutcomeRecord } from '../llm/outcomes-format.ts';
 import { readTexts } from '../data/texts.ts';
 import { UsageError } from '../util/errors.ts';
 import { associate, type FeatureAssociation, type PromptSummary } from './associate.ts';
 import { isHeldOut } from '../data/splits.ts';
 import { autoLabel, topContexts, wordsOf, type TopContext } from './contexts.ts';
-import { createFeatureRunner } from '../sae/feature-runner.ts';
+import { createFeatureRunner, type FeatureRunner } from '../sae/feature-runner.ts';
 import { auc, benjaminiHochberg, logisticFit } from '../learn/stats.ts';
 import { pickTemplate } from './gloss-templates.ts';
 
@@ -119,11 +119,87 @@ export async function mine(opts: MineOptions): Promise<MiningResult> {
     throw new UsageError(`${opts.outcomes}: only ${rows.length} prompts with outcomes; mining needs at least 20`);
   const sae = await loadSae(opts.sae);
   const runner = await createFeatureRunner(opts.detector, sae);
-  const m = sae.d_sae;
+  const runs = await runPrompts(runner, rows, sae.d_sae, opts.progress);
+  const { summaries } = runs;
 
+  const failed = rows.map((r) => !r.outcomes.find((o) => o.model === opts.target)!.correct);
+  const held = rows.map((r) => isHeldOut(r.id, heldOutFraction, seed));
+  const miningIdx = rows.map((_, i) => i).filter((i) => !held[i]);
+  const heldIdx = rows.map((_, i) => i).filter((i) => held[i]);
+  const assoc = associate(
+    miningIdx.map((i) => summaries[i]),
+    miningIdx.map((i) => failed[i]),
+  );
+  const lengthBaseline = fitLengthBaseline(summaries, failed, miningIdx, heldIdx);
+
+  // Contexts of every tested latent come from a corpus without outcome prompts (or the mining
+  // prompts): labels and the lexical family never look at held-out prompts.
+  const contextTexts = opts.contexts?.length
+    ? (await Promise.all(opts.contexts.map((f) => readTexts(f)))).flat()
+    : miningIdx.map((i) => ({ id: rows[i].id, text: rows[i].prompt }));
+  const contexts = await topContexts(
+    runner,
+    contextTexts,
+    assoc.map((a) => a.feature),
+  );
+  await runner.release();
+  const family = opts.family ?? 'all';
+  const tested =
+    family === 'lexical'
+      ? restrictFamily(assoc, (f) => pickTemplate(wordsOf(contexts.get(f) ?? [])).key !== 'generic')
+      : assoc;
+  const top = tested.filter((a) => a.lor > 0).slice(0, opts.top ?? 40);
+  const candidates: Candidate[] = top.map((a) => {
+    const ctx = contexts.get(a.feature) ?? [];
+    const examples = firingFailures(a.feature, rows, runs, failed, miningIdx, opts.target);
+    return { ...a, label: autoLabel(ctx), top_contexts: ctx, examples };
+  });
+  const prompts = promptRecords(rows, summaries, failed, held, new Set(candidates.map((c) => c.feature)));
+
+  const result: MiningResult = {
+    version: 1,
+    target: opts.target,
+    outcomes: opts.outcomes,
+    detector: opts.detector,
+    sae: opts.sae,
+    heldOutFraction,
+    seed,
+    family,
+    counts: {
+      prompts: rows.length,
+      mining: miningIdx.length,
+      heldOut: heldIdx.length,
+      miningFailures: miningIdx.filter((i) => failed[i]).length,
+      heldOutFailures: heldIdx.filter((i) => failed[i]).length,
+      latentsTested: assoc.length,
+      familySize: tested.length,
+    },
+    lengthBaseline,
+    candidates,
+    prompts,
+  };
+  await mkdir(opts.out, { recursive: true });
+  await writeFile(join(opts.out, 'candidates.json'), JSON.stringify(result, null, 1));
+  return result;
+}
+
+/** Per prompt (row order): its latent summary, each latent's argmax token (-1: never fires), and token offsets. */
+interface PromptRuns {
+  summaries: PromptSummary[];
+  argmax: Int16Array[];
+  runs: { offsets: [number, number][]; pieces: string[] }[];
+}
+
+/** Runs detector + SAE over every prompt, keeping per-latent max, firing count and argmax token (m latents). */
+async function runPrompts(
+  runner: FeatureRunner,
+  rows: readonly OutcomeRecord[],
+  m: number,
+  progress: boolean | undefined,
+): Promise<PromptRuns> {
   const summaries: PromptSummary[] = [];
   const argmax: Int16Array[] = [];
-  const bar = opts.progress
+  const bar = progress
     ? new SingleBar({ format: 'mine [{bar}] {value}/{total} prompts | eta {eta_formatted}' }, Presets.shades_classic)
     : undefined;
   bar?.start(rows.length, 0);
@@ -153,23 +229,22 @@ export async function mine(opts: MineOptions): Promise<MiningResult> {
     bar?.update(i + 1);
   }
   bar?.stop();
+  return { summaries, argmax, runs };
+}
 
-  const failed = rows.map((r) => !r.outcomes.find((o) => o.model === opts.target)!.correct);
-  const held = rows.map((r) => isHeldOut(r.id, heldOutFraction, seed));
-  const miningIdx = rows.map((_, i) => i).filter((i) => !held[i]);
-  const heldIdx = rows.map((_, i) => i).filter((i) => held[i]);
-  const assoc = associate(
-    miningIdx.map((i) => summaries[i]),
-    miningIdx.map((i) => failed[i]),
-  );
-
-  // Length-only baseline, fit on mining prompts.
+/** Length-only baseline: a logistic fit of failure on log(1 + length) over the mining prompts, AUC on both splits. */
+function fitLengthBaseline(
+  summaries: readonly PromptSummary[],
+  failed: readonly boolean[],
+  miningIdx: readonly number[],
+  heldIdx: readonly number[],
+): MiningResult['lengthBaseline'] {
   const logLen = (i: number) => [Math.log(1 + summaries[i].length)];
   const lenModel = logisticFit(
     miningIdx.map(logLen),
     miningIdx.map((i) => failed[i]),
   );
-  const lengthBaseline = {
+  return {
     miningAuc: auc(
       miningIdx.map((i) => lenModel.predict(logLen(i))),
       miningIdx.map((i) => failed[i]),
@@ -180,49 +255,45 @@ export async function mine(opts: MineOptions): Promise<MiningResult> {
     ),
     w: lenModel.w,
   };
+}
 
-  // Contexts of every tested latent come from a corpus without outcome prompts (or the mining
-  // prompts): labels and the lexical family never look at held-out prompts.
-  const contextTexts = opts.contexts?.length
-    ? (await Promise.all(opts.contexts.map((f) => readTexts(f)))).flat()
-    : miningIdx.map((i) => ({ id: rows[i].id, text: rows[i].prompt }));
-  const contexts = await topContexts(
-    runner,
-    contextTexts,
-    assoc.map((a) => a.feature),
-  );
-  await runner.release();
-  const family = opts.family ?? 'all';
-  const tested =
-    family === 'lexical'
-      ? restrictFamily(assoc, (f) => pickTemplate(wordsOf(contexts.get(f) ?? [])).key !== 'generic')
-      : assoc;
-  const top = tested.filter((a) => a.lor > 0).slice(0, opts.top ?? 40);
+/** Up to 5 failed mining prompts where `feature` fires, strongest first, with the token it peaks on. */
+function firingFailures(
+  feature: number,
+  rows: readonly OutcomeRecord[],
+  { summaries, argmax, runs }: PromptRuns,
+  failed: readonly boolean[],
+  miningIdx: readonly number[],
+  targetModel: string,
+): Example[] {
+  return miningIdx
+    .filter((i) => failed[i] && summaries[i].max[feature] > 0)
+    .sort((x, y) => summaries[y].max[feature] - summaries[x].max[feature])
+    .slice(0, 5)
+    .map((i) => {
+      const t = argmax[i][feature];
+      const [s, e] = runs[i].offsets[t] ?? [0, 0];
+      const target = rows[i].outcomes.find((o) => o.model === targetModel);
+      return {
+        id: rows[i].id,
+        prompt: rows[i].prompt,
+        token: rows[i].prompt.slice(s, e) || runs[i].pieces[t],
+        activation: summaries[i].max[feature],
+        gold: rows[i].gold,
+        answer: target?.answer,
+      };
+    });
+}
 
-  const candidates: Candidate[] = top.map((a) => {
-    const ctx = contexts.get(a.feature) ?? [];
-    const examples: Example[] = miningIdx
-      .filter((i) => failed[i] && summaries[i].max[a.feature] > 0)
-      .sort((x, y) => summaries[y].max[a.feature] - summaries[x].max[a.feature])
-      .slice(0, 5)
-      .map((i) => {
-        const t = argmax[i][a.feature];
-        const [s, e] = runs[i].offsets[t] ?? [0, 0];
-        const target = rows[i].outcomes.find((o) => o.model === opts.target);
-        return {
-          id: rows[i].id,
-          prompt: rows[i].prompt,
-          token: rows[i].prompt.slice(s, e) || runs[i].pieces[t],
-          activation: summaries[i].max[a.feature],
-          gold: rows[i].gold,
-          answer: target?.answer,
-        };
-      });
-    return { ...a, label: autoLabel(ctx), top_contexts: ctx, examples };
-  });
-
-  const keep = new Set(candidates.map((c) => c.feature));
-  const prompts: PromptRecord[] = rows.map((r, i) => ({
+/** Every prompt's record for evaluation, with max activations of the kept (candidate) latents only. */
+function promptRecords(
+  rows: readonly OutcomeRecord[],
+  summaries: readonly PromptSummary[],
+  failed: readonly boolean[],
+  held: readonly boolean[],
+  keep: ReadonlySet<number>,
+): PromptRecord[] {
+  return rows.map((r, i) => ({
     id: r.id,
     length: summaries[i].length,
     failed: failed[i],
@@ -231,30 +302,4 @@ export async function mine(opts: MineOptions): Promise<MiningResult> {
       [...keep].filter((f) => summaries[i].max[f] > 0).map((f) => [String(f), +summaries[i].max[f].toFixed(5)]),
     ),
   }));
-
-  const result: MiningResult = {
-    version: 1,
-    target: opts.target,
-    outcomes: opts.outcomes,
-    detector: opts.detector,
-    sae: opts.sae,
-    heldOutFraction,
-    seed,
-    family,
-    counts: {
-      prompts: rows.length,
-      mining: miningIdx.length,
-      heldOut: heldIdx.length,
-      miningFailures: miningIdx.filter((i) => failed[i]).length,
-      heldOutFailures: heldIdx.filter((i) => failed[i]).length,
-      latentsTested: assoc.length,
-      familySize: tested.length,
-    },
-    lengthBaseline,
-    candidates,
-    prompts,
-  };
-  await mkdir(opts.out, { recursive: true });
-  await writeFile(join(opts.out, 'candidates.json'), JSON.stringify(result, null, 1));
-  return result;
 }

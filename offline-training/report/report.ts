@@ -213,75 +213,8 @@ export async function writeReport(opts: ReportOptions): Promise<string> {
     );
   if (rules) sections.push(rulesSection(rules, mining?.lengthBaseline?.heldOutAuc));
   if (sae) sections.push(...(await saeSections(sae)));
-  if (mining) {
-    const top = mining.candidates.slice(0, 20);
-    const values = top.map((c) => ({
-      label: `${c.feature}: ${c.label}`.slice(0, 48),
-      est: c.lor,
-      lo: c.lorLo,
-      hi: c.lorHi,
-      group: c.mhQ <= 0.1 ? 'q (length-controlled) <= 0.1' : 'not significant',
-    }));
-    sections.push(
-      `<h2>Features and failures (${esc(mining.target)})</h2><p>${formatValue(mining.counts.mining)} mining prompts, ${formatValue(mining.counts.miningFailures)} failures; ${formatValue(mining.counts.latentsTested)} latents tested. Log odds ratio of failure when the feature fires, 95% interval.</p>${await svgChart(intervalChart(values, 'Log odds ratio of failure', 'log odds ratio'))}`,
-    );
-    sections.push(
-      table(
-        [
-          'feature',
-          'label',
-          'support',
-          'lift',
-          'odds ratio (Mantel-Haenszel, length strata)',
-          'q-value (MH)',
-          'AUC gain over length',
-        ],
-        top.map((c) => [
-          { text: String(c.feature), num: true },
-          c.label,
-          { text: formatValue(c.support), num: true },
-          { text: formatValue(c.lift), num: true },
-          { text: formatValue(c.mhOr), num: true },
-          { text: formatValue(c.mhQ), num: true },
-          { text: formatValue(c.aucGainOverLength), num: true },
-        ]),
-      ),
-    );
-    const ex = top
-      .slice(0, 5)
-      .flatMap((c) =>
-        c.examples
-          .slice(0, 1)
-          .map((e) => [String(c.feature), e.prompt.slice(0, 240), e.token, e.answer ?? '?', e.gold ?? '?']),
-      );
-    sections.push(`<h3>Failed examples</h3>${table(['feature', 'prompt', 'fires on', 'LLM answer', 'gold'], ex)}`);
-  }
-  if (ev?.detection) {
-    const d = ev.detection;
-    const auc = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '-');
-    const roc = [
-      ...d.roc.rules.map((p) => ({ ...p, series: `rules (AUC ${auc(d.rulesAuc)})` })),
-      ...d.roc.length.map((p) => ({ ...p, series: `length only, the baseline (AUC ${auc(d.lengthAuc)})` })),
-      ...d.roc.lengthPlusRules.map((p) => ({ ...p, series: `length + rules (AUC ${auc(d.lengthPlusRulesAuc)})` })),
-    ];
-    sections.push(
-      `<h2>Held-out detection</h2><p>${formatValue(d.heldOut)} held-out prompts, ${formatValue(d.heldOutFailures)} failures.</p>${await svgChart(
-        lineChart(roc, 'fpr', 'tpr', 'series', 'ROC on held-out prompts', {
-          xTitle: 'false positive rate',
-          yTitle: 'true positive rate',
-        }),
-      )}`,
-    );
-    sections.push(
-      table(
-        ['best features (mining rank)', 'held-out AUC'],
-        d.bestFeatures.map((f) => [
-          `${f.miningRank}. ${f.feature}: ${f.label}`,
-          { text: auc(f.heldOutAuc), num: true },
-        ]),
-      ),
-    );
-  }
+  if (mining) sections.push(...(await candidateSections(mining)));
+  if (ev?.detection) sections.push(...(await detectionSections(ev.detection)));
   const settings = settingsSection(sae, mining);
   if (settings) sections.push(settings);
 
@@ -291,4 +224,77 @@ export async function writeReport(opts: ReportOptions): Promise<string> {
 <body><h1>${title}</h1>${sections.join('\n')}</body></html>\n`;
   await writeFile(opts.out, html);
   return html;
+}
+
+/** The candidate-features part of the report: interval chart, table and failed examples of the top 20. */
+async function candidateSections(mining: MiningResult): Promise<string[]> {
+  const sections: string[] = [];
+  const top = mining.candidates.slice(0, 20);
+  const values = top.map((c) => ({
+    label: `${c.feature}: ${c.label}`.slice(0, 48),
+    est: c.lor,
+    lo: c.lorLo,
+    hi: c.lorHi,
+    group: c.mhQ <= 0.1 ? 'q (length-controlled) <= 0.1' : 'not significant',
+  }));
+  sections.push(
+    `<h2>Features and failures (${esc(mining.target)})</h2><p>${formatValue(mining.counts.mining)} mining prompts, ${formatValue(mining.counts.miningFailures)} failures; ${formatValue(mining.counts.latentsTested)} latents tested. Log odds ratio of failure when the feature fires, 95% interval.</p>${await svgChart(intervalChart(values, 'Log odds ratio of failure', 'log odds ratio'))}`,
+  );
+  sections.push(
+    table(
+      [
+        'feature',
+        'label',
+        'support',
+        'lift',
+        'odds ratio (Mantel-Haenszel, length strata)',
+        'q-value (MH)',
+        'AUC gain over length',
+      ],
+      top.map((c) => [
+        { text: String(c.feature), num: true },
+        c.label,
+        { text: formatValue(c.support), num: true },
+        { text: formatValue(c.lift), num: true },
+        { text: formatValue(c.mhOr), num: true },
+        { text: formatValue(c.mhQ), num: true },
+        { text: formatValue(c.aucGainOverLength), num: true },
+      ]),
+    ),
+  );
+  const ex = top
+    .slice(0, 5)
+    .flatMap((c) =>
+      c.examples
+        .slice(0, 1)
+        .map((e) => [String(c.feature), e.prompt.slice(0, 240), e.token, e.answer ?? '?', e.gold ?? '?']),
+    );
+  sections.push(`<h3>Failed examples</h3>${table(['feature', 'prompt', 'fires on', 'LLM answer', 'gold'], ex)}`);
+  return sections;
+}
+
+/** The held-out detection part of the report: ROC of rules vs the length baseline, and the best features. */
+async function detectionSections(d: DetectionEvaluation): Promise<string[]> {
+  const sections: string[] = [];
+  const auc = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '-');
+  const roc = [
+    ...d.roc.rules.map((p) => ({ ...p, series: `rules (AUC ${auc(d.rulesAuc)})` })),
+    ...d.roc.length.map((p) => ({ ...p, series: `length only, the baseline (AUC ${auc(d.lengthAuc)})` })),
+    ...d.roc.lengthPlusRules.map((p) => ({ ...p, series: `length + rules (AUC ${auc(d.lengthPlusRulesAuc)})` })),
+  ];
+  sections.push(
+    `<h2>Held-out detection</h2><p>${formatValue(d.heldOut)} held-out prompts, ${formatValue(d.heldOutFailures)} failures.</p>${await svgChart(
+      lineChart(roc, 'fpr', 'tpr', 'series', 'ROC on held-out prompts', {
+        xTitle: 'false positive rate',
+        yTitle: 'true positive rate',
+      }),
+    )}`,
+  );
+  sections.push(
+    table(
+      ['best features (mining rank)', 'held-out AUC'],
+      d.bestFeatures.map((f) => [`${f.miningRank}. ${f.feature}: ${f.label}`, { text: auc(f.heldOutAuc), num: true }]),
+    ),
+  );
+  return sections;
 }

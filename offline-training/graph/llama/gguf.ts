@@ -326,6 +326,25 @@ export interface GgufHeader {
  * counts.
  */
 export function parseGgufHeader(src: ByteSource, what = 'GGUF'): GgufHeader {
+  const version = readGgufVersion(src, what);
+  const c = new Cursor(src, what, version >= 2);
+  c.pos = 8;
+  // A tensor info is at least name length + n_dims + type + offset; a kv at least key length + type.
+  const sizeBytes = c.wide ? 8 : 4;
+  const nTensors = c.count('tensor count', sizeBytes + 4 + 4 + 8);
+  const nKv = c.count('metadata count', sizeBytes + 4);
+  const metadata = readMetadata(c, nKv);
+  const alignment = metadataAlignment(metadata, what);
+  const tensors: GgufTensorInfo[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < nTensors; i++) tensors.push(readTensorInfo(c, i, seen, alignment));
+  const dataOffset = Math.ceil(c.pos / alignment) * alignment;
+  checkTensorsInFile(src, tensors, dataOffset, what);
+  return { version, metadata, tensors, alignment, dataOffset, fileSize: src.size };
+}
+
+/** Checks the magic and returns the version, so parseGgufHeader can reject non-GGUF input before reading counts. */
+function readGgufVersion(src: ByteSource, what: string): number {
   if (src.size < 8) throw new GgufError(`${what}: not a GGUF file: ${src.size} bytes is too short for a header`);
   const head = new DataView(src.read(0, 8).slice().buffer);
   const magic = head.getUint32(0, true);
@@ -342,70 +361,79 @@ export function parseGgufHeader(src: ByteSource, what = 'GGUF'): GgufHeader {
       throw new GgufError(`${what}: big-endian GGUF (version ${swapped}) is not supported`);
     throw new GgufError(`${what}: unsupported GGUF version ${version} (supported: 1, 2, 3)`);
   }
-  const c = new Cursor(src, what, version >= 2);
-  c.pos = 8;
-  // A tensor info is at least name length + n_dims + type + offset; a kv at least key length + type.
-  const sizeBytes = c.wide ? 8 : 4;
-  const nTensors = c.count('tensor count', sizeBytes + 4 + 4 + 8);
-  const nKv = c.count('metadata count', sizeBytes + 4);
+  return version;
+}
 
+/** Reads the nKv metadata key-values, rejecting duplicate keys, into a prototype-free record. */
+function readMetadata(c: Cursor, nKv: number): Record<string, GgufValue> {
   const metadata: Record<string, GgufValue> = Object.create(null);
   for (let i = 0; i < nKv; i++) {
     const key = c.string(`metadata key ${i}`);
-    if (key in metadata) throw new GgufError(`${what}: duplicate metadata key "${key}"`);
+    if (key in metadata) throw new GgufError(`${c.what}: duplicate metadata key "${key}"`);
     const type = c.u32(`${key} type`);
     metadata[key] = readValue(c, type, key, 0);
   }
+  return metadata;
+}
 
-  let alignment = GGUF_DEFAULT_ALIGNMENT;
-  if ('general.alignment' in metadata) {
-    const a = metadata['general.alignment'];
-    if (typeof a !== 'number' || !Number.isInteger(a) || a <= 0 || (a & (a - 1)) !== 0) {
-      throw new GgufError(`${what}: general.alignment ${String(a)} is not a positive power of two`);
-    }
-    alignment = a;
+/** general.alignment if present (must be a positive power of two), else the GGUF default. */
+function metadataAlignment(metadata: Record<string, GgufValue>, what: string): number {
+  if (!('general.alignment' in metadata)) return GGUF_DEFAULT_ALIGNMENT;
+  const a = metadata['general.alignment'];
+  if (typeof a !== 'number' || !Number.isInteger(a) || a <= 0 || (a & (a - 1)) !== 0) {
+    throw new GgufError(`${what}: general.alignment ${String(a)} is not a positive power of two`);
   }
+  return a;
+}
 
-  const tensors: GgufTensorInfo[] = [];
-  const seen = new Set<string>();
-  for (let i = 0; i < nTensors; i++) {
-    const name = c.string(`tensor ${i} name`);
-    if (seen.has(name)) throw new GgufError(`${what}: duplicate tensor name "${name}"`);
-    seen.add(name);
-    const nDims = c.u32(`${name} n_dims`);
-    if (nDims < 1 || nDims > 4) throw new GgufError(`${what}: tensor ${name} has ${nDims} dims (ggml allows 1..4)`);
-    const dims: number[] = [];
-    let nElements = 1;
-    for (let d = 0; d < nDims; d++) {
-      const ne = c.wide ? c.u64(`${name} dim ${d}`) : BigInt(c.u32(`${name} dim ${d}`));
-      if (ne > BigInt(Number.MAX_SAFE_INTEGER))
-        throw new GgufError(`${what}: tensor ${name} dim ${d} is ${ne} (corrupt file?)`);
-      dims.push(Number(ne));
-      nElements *= Number(ne);
+/** Reads tensor info i (name, dims, type, offset), validating it and adding its name to seen. */
+function readTensorInfo(c: Cursor, i: number, seen: Set<string>, alignment: number): GgufTensorInfo {
+  const what = c.what;
+  const name = c.string(`tensor ${i} name`);
+  if (seen.has(name)) throw new GgufError(`${what}: duplicate tensor name "${name}"`);
+  seen.add(name);
+  const { dims, nElements } = readTensorDims(c, name);
+  const type = c.u32(`${name} type`);
+  const offsetBig = c.u64(`${name} offset`);
+  if (offsetBig > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new GgufError(`${what}: tensor ${name} offset ${offsetBig} is past the end of the file`);
+  const offset = Number(offsetBig);
+  if (offset % alignment !== 0)
+    throw new GgufError(`${what}: tensor ${name} offset ${offset} is not a multiple of the alignment ${alignment}`);
+  const t = GGML_TYPES[type];
+  let byteSize: number | undefined;
+  if (t?.blockSize !== undefined && t.typeSize !== undefined) {
+    if (dims[0] % t.blockSize !== 0) {
+      throw new GgufError(
+        `${what}: tensor ${name}: first dim ${dims[0]} is not a multiple of the ${t.name} block size ${t.blockSize}`,
+      );
     }
-    if (!Number.isSafeInteger(nElements))
-      throw new GgufError(`${what}: tensor ${name} has too many elements (corrupt file?)`);
-    const type = c.u32(`${name} type`);
-    const offsetBig = c.u64(`${name} offset`);
-    if (offsetBig > BigInt(Number.MAX_SAFE_INTEGER))
-      throw new GgufError(`${what}: tensor ${name} offset ${offsetBig} is past the end of the file`);
-    const offset = Number(offsetBig);
-    if (offset % alignment !== 0)
-      throw new GgufError(`${what}: tensor ${name} offset ${offset} is not a multiple of the alignment ${alignment}`);
-    const t = GGML_TYPES[type];
-    let byteSize: number | undefined;
-    if (t?.blockSize !== undefined && t.typeSize !== undefined) {
-      if (dims[0] % t.blockSize !== 0) {
-        throw new GgufError(
-          `${what}: tensor ${name}: first dim ${dims[0]} is not a multiple of the ${t.name} block size ${t.blockSize}`,
-        );
-      }
-      byteSize = (nElements / t.blockSize) * t.typeSize;
-    }
-    tensors.push({ name, dims, type, typeName: ggmlTypeName(type), offset, nElements, byteSize });
+    byteSize = (nElements / t.blockSize) * t.typeSize;
   }
+  return { name, dims, type, typeName: ggmlTypeName(type), offset, nElements, byteSize };
+}
 
-  const dataOffset = Math.ceil(c.pos / alignment) * alignment;
+/** Reads n_dims and the dims of tensor name, rejecting counts a JS number cannot hold exactly. */
+function readTensorDims(c: Cursor, name: string): { dims: number[]; nElements: number } {
+  const what = c.what;
+  const nDims = c.u32(`${name} n_dims`);
+  if (nDims < 1 || nDims > 4) throw new GgufError(`${what}: tensor ${name} has ${nDims} dims (ggml allows 1..4)`);
+  const dims: number[] = [];
+  let nElements = 1;
+  for (let d = 0; d < nDims; d++) {
+    const ne = c.wide ? c.u64(`${name} dim ${d}`) : BigInt(c.u32(`${name} dim ${d}`));
+    if (ne > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new GgufError(`${what}: tensor ${name} dim ${d} is ${ne} (corrupt file?)`);
+    dims.push(Number(ne));
+    nElements *= Number(ne);
+  }
+  if (!Number.isSafeInteger(nElements))
+    throw new GgufError(`${what}: tensor ${name} has too many elements (corrupt file?)`);
+  return { dims, nElements };
+}
+
+/** Throws if any tensor's bytes run past the end of the file, so a truncated download fails at parse time. */
+function checkTensorsInFile(src: ByteSource, tensors: GgufTensorInfo[], dataOffset: number, what: string): void {
   const dataBytes = src.size - dataOffset;
   for (const t of tensors) {
     const end = t.offset + (t.byteSize ?? 0);
@@ -415,7 +443,6 @@ export function parseGgufHeader(src: ByteSource, what = 'GGUF'): GgufHeader {
       );
     }
   }
-  return { version, metadata, tensors, alignment, dataOffset, fileSize: src.size };
 }
 
 // ---- dequantization ------------------------------------------------------------------------------

@@ -179,20 +179,9 @@ export interface BuiltLlamaGraph {
 export function buildLlamaGraph(g: GgufFile, opts: LlamaGraphOptions = {}): BuiltLlamaGraph {
   const hp = readHparams(g);
   if (opts.ropeType) hp.ropeType = opts.ropeType;
-  const { hiddenSize: d, numHeads: H, numKvHeads: Hkv, headDim: hd, ropeDim: nRot, vocabSize: V, ffnSize: ff } = hp;
-  const truncated = opts.layer !== undefined;
-  const nBlocks = opts.layer ?? hp.numLayers;
-  if (!Number.isInteger(nBlocks) || nBlocks < 0 || nBlocks > hp.numLayers) {
-    throw new GgufError(`layer ${opts.layer} out of range: model has ${hp.numLayers} layers (0..${hp.numLayers})`);
-  }
-  const extras = [...new Set(opts.extraResidOutputs ?? [])].sort((a, b) => a - b);
-  for (const L of extras) {
-    if (!Number.isInteger(L) || L < 0 || L > nBlocks) {
-      throw new GgufError(`extra resid output ${L} out of range: graph has ${nBlocks} layers (0..${nBlocks})`);
-    }
-  }
+  const { hiddenSize: d, numHeads: H, numKvHeads: Hkv, vocabSize: V } = hp;
+  const { truncated, nBlocks, extras } = blockRange(opts, hp);
   const lin = { int8: opts.int8 ?? false };
-  const nRep = H / Hkv;
   const gb = new GraphBuilder(`${hp.arch}-${truncated ? `L${nBlocks}` : 'lm'}`, {
     docString: `${hp.arch} from GGUF: ${hp.numLayers} layers, d=${d}, heads ${H}/${Hkv}, vocab ${V}`,
   });
@@ -208,28 +197,7 @@ export function buildLlamaGraph(g: GgufFile, opts: LlamaGraphOptions = {}): Buil
   // so that a layer-0 graph carries no unused initializers).
   const factors = g.has('rope_freqs.weight') ? vector(g, 'rope_freqs.weight', hp.ropeDim / 2) : undefined;
   const shared = nBlocks > from ? attentionShared(gb, ids, hp, factors) : undefined;
-
-  const rope = (v: Value, heads: number): Value => {
-    // v: [1, T, heads, hd]
-    const { cos, sin, half } = shared!;
-    const rot = nRot === hd ? v : gb.slice(v, [0], [nRot], [3]);
-    let out: Value;
-    if (hp.ropeType === 'norm') {
-      // Adjacent pairs (x[2i], x[2i+1]).
-      const pairs = gb.reshape(rot, [0, 0, heads, half, 2]);
-      const a = gb.slice(pairs, [0], [1], [4]);
-      const b = gb.slice(pairs, [1], [2], [4]);
-      const ra = gb.sub(gb.mul(a, cos), gb.mul(b, sin));
-      const rb = gb.add(gb.mul(a, sin), gb.mul(b, cos));
-      out = gb.reshape(gb.concat([ra, rb], 4), [0, 0, heads, nRot]);
-    } else {
-      // Halves (x[i], x[i + n_rot/2]).
-      const a = gb.slice(rot, [0], [half], [3]);
-      const b = gb.slice(rot, [half], [nRot], [3]);
-      out = gb.concat([gb.sub(gb.mul(a, cos), gb.mul(b, sin)), gb.add(gb.mul(a, sin), gb.mul(b, cos))], 3);
-    }
-    return nRot === hd ? out : gb.concat([out, gb.slice(v, [nRot], [hd], [3])], 3);
-  };
+  const c: LlamaBuild = { g, gb, hp, lin, shared: shared! };
 
   const outputs: string[] = [];
   const residOut = (v: Value, L: number) => {
@@ -239,42 +207,9 @@ export function buildLlamaGraph(g: GgufFile, opts: LlamaGraphOptions = {}): Buil
     }
   };
   if (from === 0) residOut(x, 0);
-
-  const bias = (name: string, n: number) => (g.has(name) ? vector(g, name, n) : undefined);
-  // An attention projection `name` ([.., nIn] -> [.., nOut]), with its bias where the file has one.
-  const attnLinear = (input: Value, name: string, nIn: number, nOut: number) =>
-    gb.linear(input, linearWeight(g, `${name}.weight`, nIn, nOut), nIn, nOut, bias(`${name}.bias`, nOut), name, lin);
-
   for (let l = from; l < nBlocks; l++) {
-    const p = `blk.${l}`;
-    const h = gb.rmsNorm(x, gb.init(`${p}.attn_norm.weight`, vector(g, `${p}.attn_norm.weight`, d), [d]), hp.rmsEps);
-    const q = attnLinear(h, `${p}.attn_q`, d, H * hd);
-    const k = attnLinear(h, `${p}.attn_k`, d, Hkv * hd);
-    const v = attnLinear(h, `${p}.attn_v`, d, Hkv * hd);
-    const qh = gb.transpose(rope(gb.reshape(q, [0, 0, H, hd]), H), [0, 2, 1, 3]); // [1, H, T, hd]
-    let kh = gb.transpose(rope(gb.reshape(k, [0, 0, Hkv, hd]), Hkv), [0, 2, 3, 1]); // [1, Hkv, hd, T]
-    let vh = gb.transpose(gb.reshape(v, [0, 0, Hkv, hd]), [0, 2, 1, 3]); // [1, Hkv, T, hd]
-    if (nRep > 1) {
-      // Query head j reads kv head floor(j / nRep) (llama.cpp's grouping).
-      const repeat = (t: Value, shape: number[]) => {
-        const u = gb.unsqueeze(t, [2]);
-        return gb.reshape(gb.concat(new Array<Value>(nRep).fill(u), 2), shape);
-      };
-      kh = repeat(kh, [1, H, hd, -1]);
-      vh = repeat(vh, [1, H, -1, hd]);
-    }
-    const scores = gb.mul(gb.matmul(qh, kh), shared!.scale); // [1, H, T, T]
-    const probs = gb.softmax(gb.where(shared!.future, shared!.negBig, scores), -1);
-    const ctx = gb.reshape(gb.transpose(gb.matmul(probs, vh), [0, 2, 1, 3]), [0, 0, H * hd]); // [1, T, H*hd]
-    const attn = attnLinear(ctx, `${p}.attn_output`, H * hd, d);
-    x = gb.add(x, attn);
-
-    const h2 = gb.rmsNorm(x, gb.init(`${p}.ffn_norm.weight`, vector(g, `${p}.ffn_norm.weight`, d), [d]), hp.rmsEps);
-    const gate = gb.linear(h2, linearWeight(g, `${p}.ffn_gate.weight`, d, ff), d, ff, undefined, `${p}.ffn_gate`, lin);
-    const up = gb.linear(h2, linearWeight(g, `${p}.ffn_up.weight`, d, ff), d, ff, undefined, `${p}.ffn_up`, lin);
-    const act = gb.mul(gb.mul(gate, gb.sigmoid(gate)), up);
-    const down = gb.linear(act, linearWeight(g, `${p}.ffn_down.weight`, ff, d), ff, d, undefined, `${p}.ffn_down`, lin);
-    x = gb.add(x, down);
+    x = attentionBlock(c, x, `blk.${l}`);
+    x = ffnBlock(c, x, `blk.${l}`);
     residOut(x, l + 1);
   }
 
@@ -282,23 +217,128 @@ export function buildLlamaGraph(g: GgufFile, opts: LlamaGraphOptions = {}): Buil
     gb.output(x, 'resid');
     outputs.push('resid');
   } else {
-    const hn = gb.rmsNorm(x, gb.init('output_norm.weight', vector(g, 'output_norm.weight', d), [d]), hp.rmsEps);
-    // A tied fp32 head reads the embedding initializer through a Transpose (onnxruntime folds it)
-    // rather than storing the matrix twice; int8 heads need their own quantized copy.
-    const logits =
-      hp.tiedOutput && !lin.int8
-        ? gb.matmul(hn, gb.transpose(embd, [1, 0]))
-        : gb.linear(
-            hn,
-            linearWeight(g, hp.tiedOutput ? 'token_embd.weight' : 'output.weight', d, V),
-            d,
-            V,
-            undefined,
-            'output',
-            lin,
-          );
-    gb.output(logits, 'logits');
+    gb.output(lmHead(c, x, embd), 'logits');
     outputs.push('logits');
   }
   return { model: gb.toBytes(), outputs, hparams: hp };
+}
+
+/** What the per-block steps of buildLlamaGraph share: the file, the builder, hyper-parameters and RoPE tables. */
+interface LlamaBuild {
+  g: GgufFile;
+  gb: GraphBuilder;
+  hp: LlamaHparams;
+  lin: { int8: boolean };
+  shared: AttentionShared;
+}
+
+/** Validates opts.layer and opts.extraResidOutputs against the model, so a bad option fails before any graph work. */
+function blockRange(
+  opts: LlamaGraphOptions,
+  hp: LlamaHparams,
+): { truncated: boolean; nBlocks: number; extras: number[] } {
+  const truncated = opts.layer !== undefined;
+  const nBlocks = opts.layer ?? hp.numLayers;
+  if (!Number.isInteger(nBlocks) || nBlocks < 0 || nBlocks > hp.numLayers) {
+    throw new GgufError(`layer ${opts.layer} out of range: model has ${hp.numLayers} layers (0..${hp.numLayers})`);
+  }
+  const extras = [...new Set(opts.extraResidOutputs ?? [])].sort((a, b) => a - b);
+  for (const L of extras) {
+    if (!Number.isInteger(L) || L < 0 || L > nBlocks) {
+      throw new GgufError(`extra resid output ${L} out of range: graph has ${nBlocks} layers (0..${nBlocks})`);
+    }
+  }
+  return { truncated, nBlocks, extras };
+}
+
+/** Rotary position embedding of v ([1, T, heads, hd]) on its first n_rot dims, in the file's pairing (norm/neox). */
+function applyRope(c: LlamaBuild, v: Value, heads: number): Value {
+  const { gb, hp } = c;
+  const { headDim: hd, ropeDim: nRot } = hp;
+  const { cos, sin, half } = c.shared;
+  const rot = nRot === hd ? v : gb.slice(v, [0], [nRot], [3]);
+  let out: Value;
+  if (hp.ropeType === 'norm') {
+    // Adjacent pairs (x[2i], x[2i+1]).
+    const pairs = gb.reshape(rot, [0, 0, heads, half, 2]);
+    const a = gb.slice(pairs, [0], [1], [4]);
+    const b = gb.slice(pairs, [1], [2], [4]);
+    const ra = gb.sub(gb.mul(a, cos), gb.mul(b, sin));
+    const rb = gb.add(gb.mul(a, sin), gb.mul(b, cos));
+    out = gb.reshape(gb.concat([ra, rb], 4), [0, 0, heads, nRot]);
+  } else {
+    // Halves (x[i], x[i + n_rot/2]).
+    const a = gb.slice(rot, [0], [half], [3]);
+    const b = gb.slice(rot, [half], [nRot], [3]);
+    out = gb.concat([gb.sub(gb.mul(a, cos), gb.mul(b, sin)), gb.add(gb.mul(a, sin), gb.mul(b, cos))], 3);
+  }
+  return nRot === hd ? out : gb.concat([out, gb.slice(v, [nRot], [hd], [3])], 3);
+}
+
+/** An attention projection `name` ([.., nIn] -> [.., nOut]), with its bias where the file has one. */
+function attnLinear(c: LlamaBuild, input: Value, name: string, nIn: number, nOut: number): Value {
+  const { g } = c;
+  const weight = linearWeight(g, `${name}.weight`, nIn, nOut);
+  const bias = g.has(`${name}.bias`) ? vector(g, `${name}.bias`, nOut) : undefined;
+  return c.gb.linear(input, weight, nIn, nOut, bias, name, c.lin);
+}
+
+/** Block p's attention sub-layer (RMSNorm, QKV, RoPE, grouped-query causal attention) added to the residual x. */
+function attentionBlock(c: LlamaBuild, x: Value, p: string): Value {
+  const { g, gb, hp, shared } = c;
+  const { hiddenSize: d, numHeads: H, numKvHeads: Hkv, headDim: hd } = hp;
+  const nRep = H / Hkv;
+  const h = gb.rmsNorm(x, gb.init(`${p}.attn_norm.weight`, vector(g, `${p}.attn_norm.weight`, d), [d]), hp.rmsEps);
+  const q = attnLinear(c, h, `${p}.attn_q`, d, H * hd);
+  const k = attnLinear(c, h, `${p}.attn_k`, d, Hkv * hd);
+  const v = attnLinear(c, h, `${p}.attn_v`, d, Hkv * hd);
+  const qh = gb.transpose(applyRope(c, gb.reshape(q, [0, 0, H, hd]), H), [0, 2, 1, 3]); // [1, H, T, hd]
+  let kh = gb.transpose(applyRope(c, gb.reshape(k, [0, 0, Hkv, hd]), Hkv), [0, 2, 3, 1]); // [1, Hkv, hd, T]
+  let vh = gb.transpose(gb.reshape(v, [0, 0, Hkv, hd]), [0, 2, 1, 3]); // [1, Hkv, T, hd]
+  if (nRep > 1) {
+    // Query head j reads kv head floor(j / nRep) (llama.cpp's grouping).
+    const repeat = (t: Value, shape: number[]) => {
+      const u = gb.unsqueeze(t, [2]);
+      return gb.reshape(gb.concat(new Array<Value>(nRep).fill(u), 2), shape);
+    };
+    kh = repeat(kh, [1, H, hd, -1]);
+    vh = repeat(vh, [1, H, -1, hd]);
+  }
+  const scores = gb.mul(gb.matmul(qh, kh), shared.scale); // [1, H, T, T]
+  const probs = gb.softmax(gb.where(shared.future, shared.negBig, scores), -1);
+  const ctx = gb.reshape(gb.transpose(gb.matmul(probs, vh), [0, 2, 1, 3]), [0, 0, H * hd]); // [1, T, H*hd]
+  const attn = attnLinear(c, ctx, `${p}.attn_output`, H * hd, d);
+  return gb.add(x, attn);
+}
+
+/** Block p's SwiGLU feed-forward sub-layer (RMSNorm, gate * sigmoid(gate) * up, down) added to the residual x. */
+function ffnBlock(c: LlamaBuild, x: Value, p: string): Value {
+  const { g, gb, hp, lin } = c;
+  const { hiddenSize: d, ffnSize: ff } = hp;
+  const h2 = gb.rmsNorm(x, gb.init(`${p}.ffn_norm.weight`, vector(g, `${p}.ffn_norm.weight`, d), [d]), hp.rmsEps);
+  const gate = gb.linear(h2, linearWeight(g, `${p}.ffn_gate.weight`, d, ff), d, ff, undefined, `${p}.ffn_gate`, lin);
+  const up = gb.linear(h2, linearWeight(g, `${p}.ffn_up.weight`, d, ff), d, ff, undefined, `${p}.ffn_up`, lin);
+  const act = gb.mul(gb.mul(gate, gb.sigmoid(gate)), up);
+  const down = gb.linear(act, linearWeight(g, `${p}.ffn_down.weight`, ff, d), ff, d, undefined, `${p}.ffn_down`, lin);
+  return gb.add(x, down);
+}
+
+/** Final RMSNorm and the vocabulary projection: [1, T, d] -> logits [1, T, vocab]. */
+function lmHead(c: LlamaBuild, x: Value, embd: Value): Value {
+  const { g, gb, hp, lin } = c;
+  const { hiddenSize: d, vocabSize: V } = hp;
+  const hn = gb.rmsNorm(x, gb.init('output_norm.weight', vector(g, 'output_norm.weight', d), [d]), hp.rmsEps);
+  // A tied fp32 head reads the embedding initializer through a Transpose (onnxruntime folds it)
+  // rather than storing the matrix twice; int8 heads need their own quantized copy.
+  return hp.tiedOutput && !lin.int8
+    ? gb.matmul(hn, gb.transpose(embd, [1, 0]))
+    : gb.linear(
+        hn,
+        linearWeight(g, hp.tiedOutput ? 'token_embd.weight' : 'output.weight', d, V),
+        d,
+        V,
+        undefined,
+        'output',
+        lin,
+      );
 }

@@ -160,20 +160,45 @@ export function tokenizerFromGguf(gguf: GgufFile | { metadata: Meta; what?: stri
   const model = meta['tokenizer.ggml.model'];
   if (typeof model !== 'string')
     throw new GgufError(`${what}: no tokenizer.ggml.model in the metadata (no tokenizer in this GGUF)`);
+  const vocab = readGgufVocab(meta, what);
+  if (model === 'llama' || model === 'spm') return spmTokenizer(vocab);
+  if (model === 'gpt2') return byteLevelBpeTokenizer(vocab);
+  throw new GgufError(`${what}: unsupported tokenizer.ggml.model "${model}" (supported: llama, gpt2)`);
+}
+
+/** What both tokenizer models read from the GGUF: tokens, their types, special ids and the added tokens. */
+interface GgufVocab {
+  meta: Meta;
+  what: string;
+  tokens: string[];
+  types: number[];
+  /** BOS/EOS/UNK ids, undefined when absent or out of range. */
+  bosId: number | undefined;
+  eosId: number | undefined;
+  unkId: number | undefined;
+  bos: string | undefined;
+  eos: string | undefined;
+  added: Record<string, unknown>[];
+}
+
+/** Reads the model-independent part of the tokenizer metadata, so each model's builder starts from checked tokens. */
+function readGgufVocab(meta: Meta, what: string): GgufVocab {
   const tokens = arr(meta, 'tokenizer.ggml.tokens', what).map(String);
   const n = tokens.length;
   const typesRaw = meta['tokenizer.ggml.token_type'];
   const types = Array.isArray(typesRaw) ? typesRaw.map(Number) : new Array<number>(n).fill(TokenType.NORMAL);
   if (types.length !== n) throw new GgufError(`${what}: ${types.length} token types for ${n} tokens`);
-
-  const bosId = optNum(meta, 'tokenizer.ggml.bos_token_id');
-  const eosId = optNum(meta, 'tokenizer.ggml.eos_token_id');
-  const unkId = optNum(meta, 'tokenizer.ggml.unknown_token_id');
   const valid = (id: number | undefined) => (id !== undefined && id >= 0 && id < n ? id : undefined);
-  const bos = valid(bosId) !== undefined ? tokens[bosId!] : undefined;
-  const eos = valid(eosId) !== undefined ? tokens[eosId!] : undefined;
+  const bosId = valid(optNum(meta, 'tokenizer.ggml.bos_token_id'));
+  const eosId = valid(optNum(meta, 'tokenizer.ggml.eos_token_id'));
+  const unkId = valid(optNum(meta, 'tokenizer.ggml.unknown_token_id'));
+  const bos = bosId !== undefined ? tokens[bosId] : undefined;
+  const eos = eosId !== undefined ? tokens[eosId] : undefined;
+  return { meta, what, tokens, types, bosId, eosId, unkId, bos, eos, added: addedTokens(tokens, types) };
+}
 
-  // Control, unknown and user-defined tokens are matched before the model sees the text.
+/** Control, unknown and user-defined tokens, which are matched before the model sees the text. */
+function addedTokens(tokens: string[], types: number[]): Record<string, unknown>[] {
   const added: Record<string, unknown>[] = [];
   const seen = new Set<string>();
   tokens.forEach((t, id) => {
@@ -184,119 +209,124 @@ export function tokenizerFromGguf(gguf: GgufFile | { metadata: Meta; what?: stri
       added.push({ id, content: t, single_word: false, lstrip: false, rstrip: false, normalized: false, special });
     }
   });
+  return added;
+}
 
-  if (model === 'llama' || model === 'spm') {
-    const scoresRaw = meta['tokenizer.ggml.scores'];
-    const scores = Array.isArray(scoresRaw) ? scoresRaw.map(Number) : tokens.map((_, i) => -i);
-    if (scores.length !== n) throw new GgufError(`${what}: ${scores.length} token scores for ${n} tokens`);
-    const addBos = optBool(meta, 'tokenizer.ggml.add_bos_token') ?? true;
-    const addEos = optBool(meta, 'tokenizer.ggml.add_eos_token') ?? false;
-    const addSpacePrefix = optBool(meta, 'tokenizer.ggml.add_space_prefix') ?? true;
-    const vocab: Record<string, number> = {};
-    tokens.forEach((t, i) => {
-      if (!(t in vocab)) vocab[t] = i;
-    });
-    const unk = valid(unkId) !== undefined ? tokens[unkId!] : undefined;
-    const normalizers: unknown[] = [];
-    if (addSpacePrefix) normalizers.push({ type: 'Prepend', prepend: '\u2581' });
-    normalizers.push({ type: 'Replace', pattern: { String: ' ' }, content: '\u2581' });
-    const decoders: unknown[] = [
-      { type: 'Replace', pattern: { String: '\u2581' }, content: ' ' },
-      { type: 'ByteFallback' },
-      { type: 'Fuse' },
-    ];
-    if (addSpacePrefix) decoders.push({ type: 'Strip', content: ' ', start: 1, stop: 0 });
-    const tokenizerJson = {
-      version: '1.0',
-      truncation: null,
-      padding: null,
-      added_tokens: added,
-      normalizer: { type: 'Sequence', normalizers },
-      pre_tokenizer: null,
-      post_processor: templateProcessor(bos, valid(bosId), eos, valid(eosId), addBos, addEos),
-      decoder: { type: 'Sequence', decoders },
-      model: {
-        type: 'BPE',
-        dropout: null,
-        unk_token: unk ?? null,
-        continuing_subword_prefix: null,
-        end_of_word_suffix: null,
-        fuse_unk: true,
-        byte_fallback: tokens.some((_, i) => types[i] === TokenType.BYTE),
-        ignore_merges: false,
-        vocab,
-        merges: spmMerges(tokens, scores, types),
-      },
-    };
-    return {
-      tokenizerJson,
-      tokenizerConfig: {
-        bos_token: bos,
-        eos_token: eos,
-        unk_token: unk,
-        add_bos_token: addBos,
-        add_eos_token: addEos,
-        clean_up_tokenization_spaces: false,
-        legacy: true,
-      },
-      bosId: valid(bosId),
-      eosId: valid(eosId),
-      addBos,
-    };
-  }
+/** token -> first id holding it (later duplicates lose, as in llama.cpp). */
+function vocabMap(tokens: string[]): Record<string, number> {
+  const vocab: Record<string, number> = {};
+  tokens.forEach((t, i) => {
+    if (!(t in vocab)) vocab[t] = i;
+  });
+  return vocab;
+}
 
-  if (model === 'gpt2') {
-    const mergesRaw = arr(meta, 'tokenizer.ggml.merges', what).map(String);
-    const merges = mergesRaw.map((m, i): [string, string] => {
-      const at = m.indexOf(' ', 1);
-      if (at < 0) throw new GgufError(`${what}: merge ${i} "${m}" has no space separator`);
-      return [m.slice(0, at), m.slice(at + 1)];
-    });
-    const pre = typeof meta['tokenizer.ggml.pre'] === 'string' ? (meta['tokenizer.ggml.pre'] as string) : 'default';
-    // llama.cpp adds BOS for byte-level vocabularies only when the file says so.
-    const addBos = optBool(meta, 'tokenizer.ggml.add_bos_token') ?? false;
-    const addEos = optBool(meta, 'tokenizer.ggml.add_eos_token') ?? false;
-    const vocab: Record<string, number> = {};
-    tokens.forEach((t, i) => {
-      if (!(t in vocab)) vocab[t] = i;
-    });
-    const tokenizerJson = {
-      version: '1.0',
-      truncation: null,
-      padding: null,
-      added_tokens: added,
-      // Qwen2's tokenizer.json normalizes to NFC before splitting; the others do not normalize.
-      normalizer: pre === 'qwen2' || pre === 'deepseek-r1-qwen' ? { type: 'NFC' } : null,
-      pre_tokenizer: byteLevelPreTokenizer(pre),
-      post_processor: templateProcessor(bos, valid(bosId), eos, valid(eosId), addBos, addEos),
-      decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-      model: {
-        type: 'BPE',
-        dropout: null,
-        unk_token: null,
-        continuing_subword_prefix: null,
-        end_of_word_suffix: null,
-        fuse_unk: false,
-        byte_fallback: false,
-        ignore_merges: pre === 'llama-bpe' || pre === 'llama3' || pre === 'llama-v3',
-        vocab,
-        merges,
-      },
-    };
-    return {
-      tokenizerJson,
-      tokenizerConfig: {
-        bos_token: bos,
-        eos_token: eos,
-        add_bos_token: addBos,
-        add_eos_token: addEos,
-        clean_up_tokenization_spaces: false,
-      },
-      bosId: valid(bosId),
-      eosId: valid(eosId),
-      addBos,
-    };
-  }
+/** The SentencePiece (`llama`/`spm`) tokenizer: merges rebuilt from scores, ▁ for spaces, byte fallback. */
+function spmTokenizer(v: GgufVocab): GgufTokenizer {
+  const { meta, what, tokens, types, added, bos, eos, bosId, eosId } = v;
+  const n = tokens.length;
+  const scoresRaw = meta['tokenizer.ggml.scores'];
+  const scores = Array.isArray(scoresRaw) ? scoresRaw.map(Number) : tokens.map((_, i) => -i);
+  if (scores.length !== n) throw new GgufError(`${what}: ${scores.length} token scores for ${n} tokens`);
+  const addBos = optBool(meta, 'tokenizer.ggml.add_bos_token') ?? true;
+  const addEos = optBool(meta, 'tokenizer.ggml.add_eos_token') ?? false;
+  const addSpacePrefix = optBool(meta, 'tokenizer.ggml.add_space_prefix') ?? true;
+  const unk = v.unkId !== undefined ? tokens[v.unkId] : undefined;
+  const normalizers: unknown[] = [];
+  if (addSpacePrefix) normalizers.push({ type: 'Prepend', prepend: '\u2581' });
+  normalizers.push({ type: 'Replace', pattern: { String: ' ' }, content: '\u2581' });
+  const decoders: unknown[] = [
+    { type: 'Replace', pattern: { String: '\u2581' }, content: ' ' },
+    { type: 'ByteFallback' },
+    { type: 'Fuse' },
+  ];
+  if (addSpacePrefix) decoders.push({ type: 'Strip', content: ' ', start: 1, stop: 0 });
+  const tokenizerJson = {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: added,
+    normalizer: { type: 'Sequence', normalizers },
+    pre_tokenizer: null,
+    post_processor: templateProcessor(bos, bosId, eos, eosId, addBos, addEos),
+    decoder: { type: 'Sequence', decoders },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: unk ?? null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: true,
+      byte_fallback: tokens.some((_, i) => types[i] === TokenType.BYTE),
+      ignore_merges: false,
+      vocab: vocabMap(tokens),
+      merges: spmMerges(tokens, scores, types),
+    },
+  };
+  return {
+    tokenizerJson,
+    tokenizerConfig: {
+      bos_token: bos,
+      eos_token: eos,
+      unk_token: unk,
+      add_bos_token: addBos,
+      add_eos_token: addEos,
+      clean_up_tokenization_spaces: false,
+      legacy: true,
+    },
+    bosId,
+    eosId,
+    addBos,
+  };
+}
 
-  throw new GgufError(`${what}: unsupported tokenizer.ggml.model "${model}" (supported: llama, gpt2)`);
+/** The byte-level BPE (`gpt2`) tokenizer: merges from the file, pre-tokenizer chosen by tokenizer.ggml.pre. */
+function byteLevelBpeTokenizer(v: GgufVocab): GgufTokenizer {
+  const { meta, what, tokens, added, bos, eos, bosId, eosId } = v;
+  const mergesRaw = arr(meta, 'tokenizer.ggml.merges', what).map(String);
+  const merges = mergesRaw.map((m, i): [string, string] => {
+    const at = m.indexOf(' ', 1);
+    if (at < 0) throw new GgufError(`${what}: merge ${i} "${m}" has no space separator`);
+    return [m.slice(0, at), m.slice(at + 1)];
+  });
+  const pre = typeof meta['tokenizer.ggml.pre'] === 'string' ? (meta['tokenizer.ggml.pre'] as string) : 'default';
+  // llama.cpp adds BOS for byte-level vocabularies only when the file says so.
+  const addBos = optBool(meta, 'tokenizer.ggml.add_bos_token') ?? false;
+  const addEos = optBool(meta, 'tokenizer.ggml.add_eos_token') ?? false;
+  const tokenizerJson = {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: added,
+    // Qwen2's tokenizer.json normalizes to NFC before splitting; the others do not normalize.
+    normalizer: pre === 'qwen2' || pre === 'deepseek-r1-qwen' ? { type: 'NFC' } : null,
+    pre_tokenizer: byteLevelPreTokenizer(pre),
+    post_processor: templateProcessor(bos, bosId, eos, eosId, addBos, addEos),
+    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      ignore_merges: pre === 'llama-bpe' || pre === 'llama3' || pre === 'llama-v3',
+      vocab: vocabMap(tokens),
+      merges,
+    },
+  };
+  return {
+    tokenizerJson,
+    tokenizerConfig: {
+      bos_token: bos,
+      eos_token: eos,
+      add_bos_token: addBos,
+      add_eos_token: addEos,
+      clean_up_tokenization_spaces: false,
+    },
+    bosId,
+    eosId,
+    addBos,
+  };
 }

@@ -73,6 +73,52 @@ export interface UseLiteWeights {
 
 /** Reads the architecture's weights and hyperparameters from the tfjs model, checking structure. */
 export function useLiteFromTfjs(model: TfjsModelJson, tensors: Map<string, TfjsTensor>): UseLiteWeights {
+  const lk = tfjsLookup(model, tensors);
+  const { tensor, f32, scalar } = lk;
+  const emb = tensor('module/Embeddings_en', [-1, -1]);
+  const [vocabSize, embDim] = emb.shape;
+  const invTimescales = f32(`${STACK}/Layer_0/AddTimingSignal/TimingSignal/ExpandDims_1`, [1, embDim / 2]);
+  checkEncoderInputWiring(lk);
+  const embeddingCount = 2;
+
+  const lnEps = scalar(`${STACK}/Layer_1/TransformerLayer/FFN/layer_prepostprocess/layer_norm/Cast/x`);
+  const maxLength = scalar(`${ROOT}/ClipToMaxLength/Less/y`);
+
+  const layers: UseLiteLayer[] = [];
+  let width = embDim;
+  for (const i of encoderLayerIds(tensors)) {
+    const layer = readUseLiteLayer(lk, i, width);
+    layers.push(layer);
+    width = layer.dModel;
+  }
+  return {
+    vocabSize,
+    embDim,
+    embeddings: emb.data as Float32Array,
+    invTimescales,
+    embeddingCount,
+    lnEps,
+    maxLength,
+    layers,
+    tanh: {
+      w: f32('module/Encoder_en/hidden_layers/tanh_layer_0/weights', [width, -1]),
+      b: f32('module/Encoder_en/hidden_layers/tanh_layer_0/bias'),
+    },
+    l2Eps: scalar('module_apply_default/Encoder_en/hidden_layers/l2_normalize/Maximum/y'),
+  };
+}
+
+/** Checked lookups into the tfjs graph and weights, so each step reports a missing or misshapen entry the same way. */
+interface TfjsLookup {
+  node(name: string, op?: string): TfjsNode;
+  /** shape: expected dims, -1 for any. */
+  tensor(name: string, shape?: number[]): TfjsTensor;
+  f32(name: string, shape?: number[]): Float32Array;
+  scalar(name: string): number;
+}
+
+/** Builds the TfjsLookup over model's nodes and tensors; throws UseLiteGraphError if the model has no nodes. */
+function tfjsLookup(model: TfjsModelJson, tensors: Map<string, TfjsTensor>): TfjsLookup {
   const nodes = new Map<string, TfjsNode>((model.modelTopology?.node ?? []).map((n) => [n.name, n]));
   if (nodes.size === 0) throw new UseLiteGraphError('model.json has no modelTopology nodes');
   const node = (name: string, op?: string): TfjsNode => {
@@ -99,14 +145,15 @@ export function useLiteFromTfjs(model: TfjsModelJson, tensors: Map<string, TfjsT
     if (t.data.length !== 1) throw new UseLiteGraphError(`weights: ${name} is not a scalar`);
     return t.data[0];
   };
+  return { node, tensor, f32, scalar };
+}
 
-  const emb = tensor('module/Embeddings_en', [-1, -1]);
-  const [vocabSize, embDim] = emb.shape;
-  const invTimescales = f32(`${STACK}/Layer_0/AddTimingSignal/TimingSignal/ExpandDims_1`, [1, embDim / 2]);
-
-  // The stack input: Layer_0/add = Encode/Scatter (the embeddings) + AddTimingSignal/Scatter, and
-  // the latter scatters AddTimingSignal/add = GatherNd(Encode/Scatter) + timing. Check that wiring
-  // rather than assume it: the embeddings enter twice.
+/**
+ * Checks the stack input wiring rather than assuming it: Layer_0/add = Encode/Scatter (the embeddings) +
+ * AddTimingSignal/Scatter, and the latter scatters AddTimingSignal/add = GatherNd(Encode/Scatter) + timing,
+ * so the embeddings enter twice (UseLiteWeights.embeddingCount).
+ */
+function checkEncoderInputWiring({ node }: TfjsLookup): void {
   const embScatter = `${ENC}/Scatter/ScatterNd`;
   const timingScatter = `${STACK}/Layer_0/AddTimingSignal/Scatter/ScatterNd`;
   const wired =
@@ -118,11 +165,10 @@ export function useLiteFromTfjs(model: TfjsModelJson, tensors: Map<string, TfjsT
     ]) &&
     node(`${STACK}/Layer_0/AddTimingSignal/Gather/GatherNd`, 'GatherNd').input?.[0] === embScatter;
   if (!wired) throw new UseLiteGraphError(`model.json: unexpected wiring of the encoder input (${STACK}/Layer_0/add)`);
-  const embeddingCount = 2;
+}
 
-  const lnEps = scalar(`${STACK}/Layer_1/TransformerLayer/FFN/layer_prepostprocess/layer_norm/Cast/x`);
-  const maxLength = scalar(`${ROOT}/ClipToMaxLength/Less/y`);
-
+/** The transformer layer numbers found in the weight names, which must be exactly 0..n-1. */
+function encoderLayerIds(tensors: Map<string, TfjsTensor>): number[] {
   const layerIds = [
     ...new Set(
       [...tensors.keys()]
@@ -135,86 +181,71 @@ export function useLiteFromTfjs(model: TfjsModelJson, tensors: Map<string, TfjsT
   if (layerIds.length === 0 || layerIds.some((id, i) => id !== i)) {
     throw new UseLiteGraphError(`weights: transformer layers ${layerIds.join(', ')} are not numbered 0..n-1`);
   }
-  const layers: UseLiteLayer[] = [];
-  let width = embDim;
-  for (const i of layerIds) {
-    const L = `${ENC}/Layer_${i}/TransformerLayer`;
-    const S = `${STACK}/Layer_${i}/TransformerLayer`;
-    const K = `module/Encoder_en/KonaTransformer/Encode/Layer_${i}/TransformerLayer`;
-    const qkvT = tensor(`${K}/MultiheadAttention/qkv_transform_single/kernel/part_0`, [1, 1, width, -1]);
-    const outT = tensor(`${K}/MultiheadAttention/output_transform_single/kernel/part_0`, [1, 1, -1, -1]);
-    const attnWidth = outT.shape[2];
-    const dModel = outT.shape[3];
-    if (qkvT.shape[3] !== 3 * attnWidth)
-      throw new UseLiteGraphError(`layer ${i}: qkv width ${qkvT.shape[3]} is not 3 x ${attnWidth}`);
-    // Heads and head size: the constants packed into split_heads' Reshape shape.
-    const pack = node(`${S}/MultiheadAttention/split_heads/split_last_dimension/Reshape/shape`, 'Pack');
-    const [heads, headDim] = (pack.input ?? []).slice(2, 4).map((n) => scalar(n));
-    if (!heads || !headDim || heads * headDim !== attnWidth) {
-      throw new UseLiteGraphError(
-        `layer ${i}: ${heads} heads x ${headDim} does not make the attention width ${attnWidth}`,
-      );
-    }
-    const split = tensor(`${S}/MultiheadAttention/Const`);
-    if ([...split.data].some((s) => s !== attnWidth))
-      throw new UseLiteGraphError(`layer ${i}: qkv split [${[...split.data]}] is not 3 x ${attnWidth}`);
-    const ffn1 = tensor(`${S}/FFN/conv1/Tensordot/Reshape_1`, [dModel, -1]);
-    const ffn = ffn1.shape[1];
-    const layer: UseLiteLayer = {
-      dIn: width,
-      dModel,
-      heads,
-      headDim,
-      qScale: scalar(`${S}/MultiheadAttention/mul/y`),
-      ffn,
-      lnAttn: {
-        scale: f32(`${L}/layer_prepostprocess/layer_norm/layer_norm_scale/ConcatPartitions/concat`, [width]),
-        bias: f32(`${L}/layer_prepostprocess/layer_norm/layer_norm_bias/ConcatPartitions/concat`, [width]),
-      },
-      lnFfn: {
-        scale: f32(`${L}/FFN/layer_prepostprocess/layer_norm/layer_norm_scale/ConcatPartitions/concat`, [dModel]),
-        bias: f32(`${L}/FFN/layer_prepostprocess/layer_norm/layer_norm_bias/ConcatPartitions/concat`, [dModel]),
-      },
-      qkv: {
-        w: qkvT.data as Float32Array,
-        b: f32(`${L}/MultiheadAttention/qkv_transform_single/bias/ConcatPartitions/concat`, [3 * attnWidth]),
-      },
-      out: {
-        w: outT.data as Float32Array,
-        b: f32(`${L}/MultiheadAttention/output_transform_single/bias/ConcatPartitions/concat`, [dModel]),
-      },
-      ffn1: { w: ffn1.data as Float32Array, b: f32(`${L}/FFN/conv1/bias/ConcatPartitions/concat`, [ffn]) },
-      ffn2: {
-        w: f32(`${S}/FFN/conv2/Tensordot/Reshape_1`, [ffn, dModel]),
-        b: f32(`${L}/FFN/conv2/bias/ConcatPartitions/concat`, [dModel]),
-      },
-    };
-    if (attnWidth !== width)
-      throw new UseLiteGraphError(`layer ${i}: attention width ${attnWidth} differs from its input width ${width}`);
-    if (width !== dModel) {
-      layer.resProj = {
-        w: f32(`${L}/dense/kernel/ConcatPartitions/concat`, [width, dModel]),
-        b: f32(`${L}/dense/bias/ConcatPartitions/concat`, [dModel]),
-      };
-    }
-    layers.push(layer);
-    width = dModel;
+  return layerIds;
+}
+
+/** Reads transformer layer i (input width `width`) and checks its widths, heads and qkv split agree. */
+function readUseLiteLayer({ node, tensor, f32, scalar }: TfjsLookup, i: number, width: number): UseLiteLayer {
+  const L = `${ENC}/Layer_${i}/TransformerLayer`;
+  const S = `${STACK}/Layer_${i}/TransformerLayer`;
+  const K = `module/Encoder_en/KonaTransformer/Encode/Layer_${i}/TransformerLayer`;
+  const qkvT = tensor(`${K}/MultiheadAttention/qkv_transform_single/kernel/part_0`, [1, 1, width, -1]);
+  const outT = tensor(`${K}/MultiheadAttention/output_transform_single/kernel/part_0`, [1, 1, -1, -1]);
+  const attnWidth = outT.shape[2];
+  const dModel = outT.shape[3];
+  if (qkvT.shape[3] !== 3 * attnWidth)
+    throw new UseLiteGraphError(`layer ${i}: qkv width ${qkvT.shape[3]} is not 3 x ${attnWidth}`);
+  // Heads and head size: the constants packed into split_heads' Reshape shape.
+  const pack = node(`${S}/MultiheadAttention/split_heads/split_last_dimension/Reshape/shape`, 'Pack');
+  const [heads, headDim] = (pack.input ?? []).slice(2, 4).map((n) => scalar(n));
+  if (!heads || !headDim || heads * headDim !== attnWidth) {
+    throw new UseLiteGraphError(
+      `layer ${i}: ${heads} heads x ${headDim} does not make the attention width ${attnWidth}`,
+    );
   }
-  return {
-    vocabSize,
-    embDim,
-    embeddings: emb.data as Float32Array,
-    invTimescales,
-    embeddingCount,
-    lnEps,
-    maxLength,
-    layers,
-    tanh: {
-      w: f32('module/Encoder_en/hidden_layers/tanh_layer_0/weights', [width, -1]),
-      b: f32('module/Encoder_en/hidden_layers/tanh_layer_0/bias'),
+  const split = tensor(`${S}/MultiheadAttention/Const`);
+  if ([...split.data].some((s) => s !== attnWidth))
+    throw new UseLiteGraphError(`layer ${i}: qkv split [${[...split.data]}] is not 3 x ${attnWidth}`);
+  const ffn1 = tensor(`${S}/FFN/conv1/Tensordot/Reshape_1`, [dModel, -1]);
+  const ffn = ffn1.shape[1];
+  const layer: UseLiteLayer = {
+    dIn: width,
+    dModel,
+    heads,
+    headDim,
+    qScale: scalar(`${S}/MultiheadAttention/mul/y`),
+    ffn,
+    lnAttn: {
+      scale: f32(`${L}/layer_prepostprocess/layer_norm/layer_norm_scale/ConcatPartitions/concat`, [width]),
+      bias: f32(`${L}/layer_prepostprocess/layer_norm/layer_norm_bias/ConcatPartitions/concat`, [width]),
     },
-    l2Eps: scalar('module_apply_default/Encoder_en/hidden_layers/l2_normalize/Maximum/y'),
+    lnFfn: {
+      scale: f32(`${L}/FFN/layer_prepostprocess/layer_norm/layer_norm_scale/ConcatPartitions/concat`, [dModel]),
+      bias: f32(`${L}/FFN/layer_prepostprocess/layer_norm/layer_norm_bias/ConcatPartitions/concat`, [dModel]),
+    },
+    qkv: {
+      w: qkvT.data as Float32Array,
+      b: f32(`${L}/MultiheadAttention/qkv_transform_single/bias/ConcatPartitions/concat`, [3 * attnWidth]),
+    },
+    out: {
+      w: outT.data as Float32Array,
+      b: f32(`${L}/MultiheadAttention/output_transform_single/bias/ConcatPartitions/concat`, [dModel]),
+    },
+    ffn1: { w: ffn1.data as Float32Array, b: f32(`${L}/FFN/conv1/bias/ConcatPartitions/concat`, [ffn]) },
+    ffn2: {
+      w: f32(`${S}/FFN/conv2/Tensordot/Reshape_1`, [ffn, dModel]),
+      b: f32(`${L}/FFN/conv2/bias/ConcatPartitions/concat`, [dModel]),
+    },
   };
+  if (attnWidth !== width)
+    throw new UseLiteGraphError(`layer ${i}: attention width ${attnWidth} differs from its input width ${width}`);
+  if (width !== dModel) {
+    layer.resProj = {
+      w: f32(`${L}/dense/kernel/ConcatPartitions/concat`, [width, dModel]),
+      b: f32(`${L}/dense/bias/ConcatPartitions/concat`, [dModel]),
+    };
+  }
+  return layer;
 }
 
 function sameSet(a: string[] | undefined, b: string[]): boolean {

@@ -109,46 +109,9 @@ export function readTfjsWeights(dir: string, model: TfjsModelJson = readTfjsMode
   const out = new Map<string, TfjsTensor>();
   for (const [g, group] of model.weightsManifest.entries()) {
     const where = `${join(dir, 'model.json')} weightsManifest[${g}]`;
-    let expected = 0;
-    for (const spec of group.weights) expected += elementCount(spec, where) * STORED_BYTES[storedDtype(spec, where)];
-    // Check every shard's presence and the total size before reading anything large.
-    let actual = 0;
-    const sizes: number[] = [];
-    for (const p of group.paths) {
-      const file = join(dir, p);
-      let size: number;
-      try {
-        size = statSync(file).size;
-      } catch {
-        throw new TfjsWeightsError(`weight shard ${file} is missing (${where} lists ${group.paths.length} shards)`);
-      }
-      sizes.push(size);
-      actual += size;
-    }
-    if (actual !== expected) {
-      const what = actual < expected ? 'truncated' : 'larger than the manifest says';
-      throw new TfjsWeightsError(
-        `weight shards of ${where} are ${what}: ${actual} bytes in ${group.paths.join(', ')} (sizes ${sizes.join(', ')}), the manifest needs ${expected}`,
-      );
-    }
-    const buf = new Uint8Array(expected);
+    const { expected, sizes } = checkShardSizes(dir, group, where);
+    const buf = readShards(dir, group, expected);
     let off = 0;
-    for (const p of group.paths) {
-      const bytes = readFileSync(join(dir, p));
-      buf.set(bytes, off);
-      off += bytes.length;
-    }
-    // The shards a byte range lies in, for error messages.
-    const shardsOf = (start: number, end: number) => {
-      const names: string[] = [];
-      let acc = 0;
-      for (let i = 0; i < sizes.length; i++) {
-        if (start < acc + sizes[i] && end > acc) names.push(group.paths[i]);
-        acc += sizes[i];
-      }
-      return names.join(', ');
-    };
-    off = 0;
     const view = new DataView(buf.buffer);
     for (const spec of group.weights) {
       const n = elementCount(spec, where);
@@ -160,26 +123,12 @@ export function readTfjsWeights(dir: string, model: TfjsModelJson = readTfjsMode
         for (let i = 0; i < n; i++) data[i] = stored === 'bool' ? buf[off + i] : view.getInt32(off + 4 * i, true);
         t = { name: spec.name, shape: spec.shape, dtype: 'int32', data };
       } else {
-        const data = new Float32Array(n);
-        if (stored === 'float32') {
-          for (let i = 0; i < n; i++) data[i] = view.getFloat32(off + 4 * i, true);
-        } else if (stored === 'float16') {
-          for (let i = 0; i < n; i++) data[i] = fromFloat16Bits(view.getUint16(off + 2 * i, true));
-        } else {
-          const q = spec.quantization!;
-          if (typeof q.scale !== 'number' || typeof q.min !== 'number') {
-            throw new TfjsWeightsError(`${where}: weight ${spec.name} is ${stored}-quantized without scale and min`);
-          }
-          for (let i = 0; i < n; i++) {
-            const v = stored === 'uint8' ? buf[off + i] : view.getUint16(off + 2 * i, true);
-            data[i] = v * q.scale + q.min;
-          }
-        }
+        const data = decodeFloatWeight(spec, stored, n, buf, view, off, where);
         let bad = 0;
         for (let i = 0; i < n; i++) if (!Number.isFinite(data[i])) bad++;
         if (bad > 0) {
           throw new TfjsWeightsError(
-            `weight ${spec.name} holds ${bad} non-finite values: corrupt weight shard data in ${dir} (${shardsOf(off, off + bytes)}; bytes ${off}..${off + bytes} of ${where})`,
+            `weight ${spec.name} holds ${bad} non-finite values: corrupt weight shard data in ${dir} (${shardsOf(group.paths, sizes, off, off + bytes)}; bytes ${off}..${off + bytes} of ${where})`,
           );
         }
         t = { name: spec.name, shape: spec.shape, dtype: 'float32', data };
@@ -190,4 +139,83 @@ export function readTfjsWeights(dir: string, model: TfjsModelJson = readTfjsMode
     }
   }
   return out;
+}
+
+type TfjsWeightGroup = TfjsModelJson['weightsManifest'][number];
+
+/** Checks every shard's presence and the total size before reading anything large; returns the byte counts. */
+function checkShardSizes(dir: string, group: TfjsWeightGroup, where: string): { expected: number; sizes: number[] } {
+  let expected = 0;
+  for (const spec of group.weights) expected += elementCount(spec, where) * STORED_BYTES[storedDtype(spec, where)];
+  let actual = 0;
+  const sizes: number[] = [];
+  for (const p of group.paths) {
+    const file = join(dir, p);
+    let size: number;
+    try {
+      size = statSync(file).size;
+    } catch {
+      throw new TfjsWeightsError(`weight shard ${file} is missing (${where} lists ${group.paths.length} shards)`);
+    }
+    sizes.push(size);
+    actual += size;
+  }
+  if (actual !== expected) {
+    const what = actual < expected ? 'truncated' : 'larger than the manifest says';
+    throw new TfjsWeightsError(
+      `weight shards of ${where} are ${what}: ${actual} bytes in ${group.paths.join(', ')} (sizes ${sizes.join(', ')}), the manifest needs ${expected}`,
+    );
+  }
+  return { expected, sizes };
+}
+
+/** The group's shards concatenated into one buffer of `expected` bytes (sizes already checked). */
+function readShards(dir: string, group: TfjsWeightGroup, expected: number): Uint8Array {
+  const buf = new Uint8Array(expected);
+  let off = 0;
+  for (const p of group.paths) {
+    const bytes = readFileSync(join(dir, p));
+    buf.set(bytes, off);
+    off += bytes.length;
+  }
+  return buf;
+}
+
+/** The shards (comma-separated names) the byte range start..end lies in, for error messages. */
+function shardsOf(paths: string[], sizes: number[], start: number, end: number): string {
+  const names: string[] = [];
+  let acc = 0;
+  for (let i = 0; i < sizes.length; i++) {
+    if (start < acc + sizes[i] && end > acc) names.push(paths[i]);
+    acc += sizes[i];
+  }
+  return names.join(', ');
+}
+
+/** Decodes n float32 values of spec at byte off, stored as float32, float16 or uint8/uint16 affine-quantized. */
+function decodeFloatWeight(
+  spec: TfjsWeightSpec,
+  stored: string,
+  n: number,
+  buf: Uint8Array,
+  view: DataView,
+  off: number,
+  where: string,
+): Float32Array {
+  const data = new Float32Array(n);
+  if (stored === 'float32') {
+    for (let i = 0; i < n; i++) data[i] = view.getFloat32(off + 4 * i, true);
+  } else if (stored === 'float16') {
+    for (let i = 0; i < n; i++) data[i] = fromFloat16Bits(view.getUint16(off + 2 * i, true));
+  } else {
+    const q = spec.quantization!;
+    if (typeof q.scale !== 'number' || typeof q.min !== 'number') {
+      throw new TfjsWeightsError(`${where}: weight ${spec.name} is ${stored}-quantized without scale and min`);
+    }
+    for (let i = 0; i < n; i++) {
+      const v = stored === 'uint8' ? buf[off + i] : view.getUint16(off + 2 * i, true);
+      data[i] = v * q.scale + q.min;
+    }
+  }
+  return data;
 }
