@@ -19,7 +19,7 @@ import { openKnownFixture, type KnownFixture } from '../helpers/known-fixture.ts
 import { chatCompletion, defaultRawHandler, startRawUpstream, type RawUpstream } from '../helpers/raw-upstream.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/runtime/node/index.ts';
 import { createApp, type Logger, type ProxyConfig } from '../../src/index.ts';
-import type { GlossEngine } from '../../src/core/engine.ts';
+import type { GlossEngine } from '../../src/core/engine/engine.ts';
 
 const HALF = 'she sold half as many clips';
 const GLOSS_MARK = '⟦gloss';
