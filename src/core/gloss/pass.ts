@@ -194,7 +194,13 @@ interface Detected {
  * Step 3: the fresh texts (newest first) through the DetectService, raced against what is left of
  * the budget after `t0`. Timed out or failed: every fresh text goes out plain, and is remembered so.
  */
-async function detectFresh(fresh: string[], deps: PassDeps, opts: PassOptions, clock: Deadline): Promise<Detected> {
+async function detectFresh(
+  fresh: string[],
+  deps: PassDeps,
+  opts: PassOptions,
+  clock: Deadline,
+  reserve: number,
+): Promise<Detected> {
   const d: Detected = {
     status: 'unchanged',
     decided: new Map(),
@@ -204,7 +210,7 @@ async function detectFresh(fresh: string[], deps: PassDeps, opts: PassOptions, c
   };
   if (!fresh.length) return d;
   const ctl = new AbortController();
-  const dl = deadline(clock.left() - reserveMs(opts.budgetMs), ctl);
+  const dl = deadline(clock.left() - reserve, ctl);
   const d0 = performance.now();
   const work = deps.detect.detect(
     { texts: fresh, maxTokens: opts.scanTokens, maxGlosses: opts.maxGlosses },
@@ -350,7 +356,8 @@ export async function glossPass(units: readonly PassUnit[], deps: PassDeps, opts
       [...keys.keys()].filter((t) => !known.has(t)),
     );
   const fresh = unique.filter((t) => !known.has(t)).reverse();
-  const d = await detectFresh(fresh, deps, opts, clock);
+  // A reserve for the rewrite only where there are reused glosses to send.
+  const d = await detectFresh(fresh, deps, opts, clock, known.size ? reserveMs(opts.budgetMs) : 0);
   let w;
   try {
     w = await rewriteUnits(units, deps.engine, (t) => known.get(t) ?? d.decided.get(t) ?? [], clock);
