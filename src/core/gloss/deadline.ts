@@ -31,7 +31,8 @@ export interface Deadline {
 /** Longest stretch of glossing work between two yields to the event loop, ms. */
 export const SLICE_MS = 8;
 
-const yieldToLoop: () => Promise<void> =
+/** Lets the event loop run what waits (I/O, timers) before going on. */
+export const yieldToLoop: () => Promise<void> =
   typeof setImmediate === 'function'
     ? () => new Promise<void>((r) => setImmediate(r))
     : () => new Promise<void>((r) => setTimeout(r, 0));

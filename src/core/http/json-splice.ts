@@ -27,6 +27,8 @@ export type SpliceResult =
 /** The edit paths as a trie: the scanner descends only where some edit leads. */
 interface Want {
   children: Map<string | number, Want>;
+  /** The lengths of its string keys: a key of another length (and no escapes) is skipped undecoded. */
+  lengths: Set<number>;
 }
 
 /** What the scan found at a wanted place: the string's range, and its wanted children. */
@@ -71,12 +73,25 @@ export function locateStrings(
   paths: readonly JsonPath[],
   expired: () => boolean = () => false,
 ): ([number, number] | undefined)[] | 'malformed' | 'timeout' {
-  const root: Want = { children: new Map() };
+  const scan = scanner(text, paths);
+  for (;;) {
+    const r = scan.next();
+    if (r.done) return r.value;
+    if (expired()) return 'timeout';
+  }
+}
+
+/** What {@link locateStrings} pauses on: every 64 KiB of text, for the caller to check its deadline or yield. */
+type Scan = Generator<void, ([number, number] | undefined)[] | 'malformed', void>;
+
+function* scanner(text: string, paths: readonly JsonPath[]): Scan {
+  const root: Want = { children: new Map(), lengths: new Set() };
   for (const p of paths) {
     let w = root;
     for (const k of p) {
       let next = w.children.get(k);
-      if (!next) w.children.set(k, (next = { children: new Map() }));
+      if (!next) w.children.set(k, (next = { children: new Map(), lengths: new Set() }));
+      if (typeof k === 'string') w.lengths.add(k.length);
       w = next;
     }
   }
@@ -120,8 +135,21 @@ export function locateStrings(
       if (text.charCodeAt(i) !== QUOTE) throw new Malformed();
       const end = stringEnd(i);
       if (f) {
-        const raw = text.slice(i + 1, end - 1);
-        key = raw.includes('\\') ? (JSON.parse(text.slice(i, end)) as string) : raw;
+        const len = end - i - 2;
+        if (f.want.lengths.has(len)) {
+          const raw = text.slice(i + 1, end - 1);
+          key = raw.includes('\\') ? (JSON.parse(text.slice(i, end)) as string) : raw;
+        } else {
+          // Another length: only an escaped spelling could still name a wanted key.
+          let escaped = false;
+          for (let j = i + 1; j < end - 1; j++)
+            if (text.charCodeAt(j) === BACKSLASH) {
+              escaped = true;
+              break;
+            }
+          // -1: no path's key (object members are never looked up by number).
+          key = escaped ? (JSON.parse(text.slice(i, end)) as string) : -1;
+        }
       }
       i = end;
       ws();
@@ -145,7 +173,7 @@ export function locateStrings(
   try {
     outer: for (;;) {
       if (i - checked > CHECK_EVERY) {
-        if (expired()) return 'timeout';
+        yield;
         checked = i;
       }
       ws();
@@ -220,11 +248,23 @@ export function spliceJson(
   expired: () => boolean = () => false,
 ): SpliceResult {
   if (edits.length === 0) return { ok: true, text };
-  const ranges = locateStrings(
+  return place(
     text,
-    edits.map((e) => e.path),
-    expired,
+    edits,
+    locateStrings(
+      text,
+      edits.map((e) => e.path),
+      expired,
+    ),
   );
+}
+
+/** The edits placed at the ranges found. */
+function place(
+  text: string,
+  edits: readonly StringEdit[],
+  ranges: ([number, number] | undefined)[] | 'malformed' | 'timeout',
+): SpliceResult {
   if (ranges === 'malformed' || ranges === 'timeout') return { ok: false, why: ranges };
   const located: { start: number; end: number; value: string }[] = [];
   for (const [k, e] of edits.entries()) {
@@ -242,6 +282,27 @@ export function spliceJson(
   }
   parts.push(text.slice(prev));
   return { ok: true, text: parts.join('') };
+}
+
+/**
+ * {@link spliceJson} that waits on `pace` every 64 KiB of text (a yield to the event loop, say):
+ * `pace` resolves false to go on, true to stop (the result is then a timeout).
+ */
+export async function spliceJsonPaced(
+  text: string,
+  edits: readonly StringEdit[],
+  pace: () => boolean | Promise<boolean>,
+): Promise<SpliceResult> {
+  if (edits.length === 0) return { ok: true, text };
+  const scan = scanner(
+    text,
+    edits.map((e) => e.path),
+  );
+  for (;;) {
+    const r = scan.next();
+    if (r.done) return place(text, edits, r.value);
+    if (await pace()) return { ok: false, why: 'timeout' };
+  }
 }
 
 /** {@link spliceJson}'s text, or undefined when the edits cannot be spliced. */

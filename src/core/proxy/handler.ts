@@ -28,9 +28,9 @@ import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
 import type { GlossMetrics } from '../metrics/metrics.ts';
 import { glossMode, type GlossMode } from '../http/mode.ts';
 import { glossHeaders, type GlossStatus } from '../gloss/headers.ts';
-import { deadlineIn, type Deadline } from '../gloss/deadline.ts';
+import { deadlineIn, SLICE_MS, yieldToLoop, type Deadline } from '../gloss/deadline.ts';
 import { glossPass, type PassResult } from '../gloss/pass.ts';
-import { spliceJson } from '../http/json-splice.ts';
+import { spliceJsonPaced } from '../http/json-splice.ts';
 import { redactDetectorError } from '../gloss/redact.ts';
 import { relay as relayBody } from './stream.ts';
 
@@ -367,7 +367,15 @@ async function glossBody(
   if (mode === 'dry-run' && status === 'rewritten') status = 'dry-run';
   // The reused glosses of earlier turns go out even when the newest turn ran out of budget.
   if (!pass || mode !== 'on' || !pass.edits.length) return { status, pass, body: a.body };
-  const spliced = spliceJson(d.text, pass.edits, clock.expired);
+  let turn = performance.now();
+  const spliced = await spliceJsonPaced(d.text, pass.edits, async () => {
+    if (clock.expired()) return true;
+    if (performance.now() - turn >= SLICE_MS) {
+      await yieldToLoop();
+      turn = performance.now();
+    }
+    return clock.expired();
+  });
   if (spliced.ok) return { status, pass, body: new TextEncoder().encode(spliced.text) };
   // Not spliced: the original bytes go on unglossed, and the status says why.
   if (status !== 'skipped-error') status = spliced.why === 'timeout' ? 'skipped-timeout' : 'skipped-unspliceable';
