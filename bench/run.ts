@@ -17,6 +17,7 @@ const suites: Record<string, () => Promise<void>> = {
   rewrite: async () => (await import('./rewrite.ts')).benchRewrite(rounds),
   proxy: async () => (await import('./proxy.ts')).benchProxy(rounds),
   probe: async () => (await import('./probe.ts')).benchProbe(rounds),
+  hostile: async () => (await import('./hostile.ts')).benchHostile(rounds),
 };
 const chosen = positionals.length ? positionals : Object.keys(suites);
 for (const name of chosen) {

@@ -54,6 +54,8 @@ export interface AppLimits {
 export interface AppDeps {
   /** Creates the engine; called on the first request that needs it (never at start-up), then reused. */
   engine: () => Promise<GlossEngine>;
+  /** An engine already created (Node's server loads the bundle before it listens): the app is ready from its first answer. */
+  loaded?: GlossEngine;
   limits?: AppLimits;
   /** When bearerToken is set, /v1/* need `Authorization: Bearer <token>`; /healthz stays open. */
   auth?: { bearerToken?: string };
@@ -97,7 +99,7 @@ export interface AppDeps {
  */
 export function createApp(deps: AppDeps): Hono {
   const log = deps.logger ?? silentLogger;
-  const engines = lazyEngine(deps.engine);
+  const engines = lazyEngine(deps.engine, deps.loaded);
   const ctx: RouteContext = {
     engines,
     engine: engineOr503(engines, log),

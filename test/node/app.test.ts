@@ -152,7 +152,7 @@ describe('POST /v1/rewrite (prompt)', () => {
     expect(both.prompt).toBe(`she sold half ⟦gloss: ${HALF}⟧ as many clips and twice ⟦gloss: ${TWICE}⟧ as many apples`);
 
     const dry = await post(a, '/v1/rewrite', { prompt, options: { dryRun: true } });
-    expect(dry.headers.get('x-gloss-status')).toBe('rewritten');
+    expect(dry.headers.get('x-gloss-status')).toBe('dry-run');
     expect(dry.headers.get('x-gloss-dry-run')).toBe('true');
     const d = (await dry.json()) as RewriteBody;
     expect(d.prompt).toBe(prompt);
@@ -171,7 +171,7 @@ describe('POST /v1/rewrite (prompt)', () => {
 
     const json = { 'content-type': 'application/json' };
     const byHeader = await post(a, '/v1/rewrite', { prompt }, { ...json, 'x-gloss': 'dry-run' });
-    expect(byHeader.headers.get('x-gloss-status')).toBe('rewritten');
+    expect(byHeader.headers.get('x-gloss-status')).toBe('dry-run');
     expect(byHeader.headers.get('x-gloss-dry-run')).toBe('true');
     const h = (await byHeader.json()) as RewriteBody;
     expect([h.prompt, h.dryRun, h.rules]).toEqual([prompt, true, ['half-as-much', 'twice-as']]);
@@ -314,10 +314,10 @@ describe('POST /v1/explain', () => {
 });
 
 describe('GET /healthz and /v1/bundle', () => {
-  it('healthz says whether the engine is loaded without loading it', async () => {
+  it('healthz answers 503 until the engine is loaded (and starts loading it), then 200', async () => {
     const a = app();
     const before = await a.request('/healthz');
-    expect(before.status).toBe(200);
+    expect(before.status).toBe(503);
     expect(await before.json()).toEqual({ ok: true, bundle: null, backend: null, ready: false });
     await post(a, '/v1/rewrite', { prompt: 'half' });
     expect(await (await a.request('/healthz')).json()).toEqual({

@@ -150,7 +150,7 @@ describe('gloss() middleware', () => {
 
     const half = '{"prompt":"she sold half as many clips"}';
     const r2 = await send(echoApp({ dryRun: true }), half);
-    expect(r2.headers.get('x-gloss-status')).toBe('rewritten');
+    expect(r2.headers.get('x-gloss-status')).toBe('dry-run');
     expect(r2.headers.get('x-gloss-dry-run')).toBe('true');
     expect(await r2.text()).toBe(half);
 
@@ -356,7 +356,7 @@ describe('gloss(options) as Hono middleware factories are used', () => {
       gloss: { status: 'disabled' },
     });
     const dry = await ask(app, { 'x-gloss': 'dry-run' });
-    expect(dry.headers.get('x-gloss-status')).toBe('rewritten');
+    expect(dry.headers.get('x-gloss-status')).toBe('dry-run');
     expect(dry.headers.get('x-gloss-dry-run')).toBe('true');
     expect(((await dry.json()) as { body: { prompt: string } }).body.prompt).toBe('she sold half as many clips');
     const bad = await ask(app, { 'x-gloss': 'maybe' });

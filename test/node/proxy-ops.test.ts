@@ -81,7 +81,7 @@ describe('per-request modes', () => {
     ] as const) {
       fake.reset();
       const res = await post(a, h);
-      expect(res.headers.get('x-gloss-status')).toBe('rewritten');
+      expect(res.headers.get('x-gloss-status')).toBe('dry-run');
       expect(res.headers.get('x-gloss-rules')).toBe('half-as-much');
       expect(res.headers.get('x-gloss-dry-run')).toBe('true');
       expect(fake.requests[0].raw).toBe(CHAT);

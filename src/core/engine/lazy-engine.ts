@@ -14,9 +14,9 @@ export interface LazyEngine {
 }
 
 /** Wraps an engine factory: the first get() creates it, concurrent calls share that creation, a failure is forgotten (the next get() retries). */
-export function lazyEngine(factory: () => Promise<GlossEngine>): LazyEngine {
+export function lazyEngine(factory: () => Promise<GlossEngine>, loaded?: GlossEngine): LazyEngine {
   let pending: Promise<GlossEngine> | undefined;
-  let engine: GlossEngine | undefined;
+  let engine: GlossEngine | undefined = loaded;
   let error: unknown;
   return {
     get() {

@@ -4,16 +4,22 @@ import type { RewriteStatus } from '../rewrite/text.ts';
 
 /**
  * `x-gloss-status`: what Gloss did with a request. `rewritten` / `unchanged`: the pass ran (and
- * inserted glosses, or not); `skipped-timeout` / `skipped-error`: the detector ran over its budget
- * or failed; `skipped-too-large` / `skipped-encoded`: the body was not scanned (over the scan limit,
- * or compressed); `disabled`: the caller sent `x-gloss: off`; `passthrough`: a proxied path Gloss
+ * inserted glosses, or not); `dry-run`: it would have inserted glosses, and the body went on as
+ * sent; `skipped-timeout` / `skipped-error`: the pass ran over its budget or the detector failed;
+ * `skipped-scan-limit`: the scan limit left every new text unscanned; `skipped-unspliceable`: the
+ * glosses could not be spliced into the body's bytes, which went on as sent;
+ * `skipped-too-large` / `skipped-encoded`: the body was not scanned (over the body limit, or
+ * compressed); `disabled`: the caller sent `x-gloss: off`; `passthrough`: a proxied path Gloss
  * never scans.
  */
 export type GlossStatus =
   | 'rewritten'
   | 'unchanged'
+  | 'dry-run'
   | 'skipped-timeout'
   | 'skipped-error'
+  | 'skipped-scan-limit'
+  | 'skipped-unspliceable'
   | 'skipped-too-large'
   | 'skipped-encoded'
   | 'disabled'
@@ -34,7 +40,9 @@ export interface GlossHeaderFields {
 
 /** The x-gloss-* headers for `f`: x-gloss-status always, the others as `f` gives them. */
 export function glossHeaders(f: GlossHeaderFields): Record<string, string> {
-  const h: Record<string, string> = { 'x-gloss-status': f.status };
+  // A dry run changed nothing: what would have been rewritten says so.
+  const status = f.dryRun && f.status === 'rewritten' ? 'dry-run' : f.status;
+  const h: Record<string, string> = { 'x-gloss-status': status };
   if (f.rules !== undefined) h['x-gloss-rules'] = f.rules.join(',');
   if (f.ms !== undefined) h['x-gloss-ms'] = f.ms.toFixed(2);
   if (f.upstream !== undefined) h['x-gloss-upstream'] = f.upstream;

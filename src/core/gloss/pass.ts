@@ -17,11 +17,15 @@ import { rewriteMessages, type MessageReport, type ScanMode } from '../rewrite/m
 import type { RewriteStatus } from '../rewrite/text.ts';
 import type { FiredRule } from '../rules/match.ts';
 import type { DetectionCache, HashFn } from './cache.ts';
+import { deadlineIn, DeadlineExpired, type Deadline } from './deadline.ts';
 import type { DetectService } from './detect.ts';
 import type { GlossStatus } from './headers.ts';
 
 /** What one glossing pass did to its texts as a whole: the x-gloss-status values a pass can give. */
-export type PassStatus = Extract<GlossStatus, 'rewritten' | 'unchanged' | 'skipped-timeout' | 'skipped-error'>;
+export type PassStatus = Extract<
+  GlossStatus,
+  'rewritten' | 'unchanged' | 'skipped-timeout' | 'skipped-error' | 'skipped-scan-limit'
+>;
 
 /** One list of messages with its scan mode (the middleware has two: `prompt` and `messages`). */
 export interface PassUnit {
@@ -50,6 +54,8 @@ export interface PassOptions {
   maxGlosses?: number;
   /** Keep the scanned texts (for operators who opted into prompt logging). */
   keepScanned?: boolean;
+  /** The request's one deadline, when the caller started it earlier (default: budgetMs from now). */
+  deadline?: Deadline;
 }
 
 /** A pass's outcome: status, per-unit reports, the JSON edits to apply, timing, and the detector's error if one failed. */
@@ -73,8 +79,11 @@ export interface PassResult {
   /** The detector's error (status skipped-error). */
   error?: unknown;
   scanned: string[];
-  /** Remembers the outcome of every new text; call once the body has gone out as the pass said. */
-  commit(): void;
+  /**
+   * Remembers the outcome of every new text; call once the body has gone out as the pass said
+   * (`plain`: it went out unglossed after all, e.g. it could not be spliced, and is remembered so).
+   */
+  commit(sent?: 'as-decided' | 'plain'): void;
 }
 
 const TIMEOUT = Symbol('timeout');
@@ -115,7 +124,7 @@ function deadline(ms: number, ctl: AbortController): { promise: Promise<typeof T
 }
 
 /** Step 1: the distinct texts the units' scan modes select, in order of first appearance. */
-async function collect(units: readonly PassUnit[]): Promise<string[]> {
+async function collect(units: readonly PassUnit[], clock: Deadline): Promise<string[]> {
   const texts: string[] = [];
   for (const u of units) {
     await rewriteMessages(
@@ -124,7 +133,7 @@ async function collect(units: readonly PassUnit[]): Promise<string[]> {
         texts.push(t);
         return { fired: [], rules: NO_RULES };
       },
-      { scan: u.scan, textPartTypes: u.textPartTypes },
+      { scan: u.scan, textPartTypes: u.textPartTypes, pace: clock.pace },
     );
   }
   return [...new Set(texts)];
@@ -135,15 +144,30 @@ interface Recalled {
   known: Map<string, readonly FiredRule[]>;
   keys: Map<string, string>;
   hits: number;
+  /** The deadline passed among the lookups (the texts looked up are in `keys`). */
+  expired?: boolean;
 }
 
 /** Step 2: each text's earlier outcome from the gloss cache (nothing without a cache). */
-async function recall(texts: readonly string[], deps: PassDeps, maxGlosses: number | undefined): Promise<Recalled> {
+async function recall(
+  texts: readonly string[],
+  deps: PassDeps,
+  maxGlosses: number | undefined,
+  clock: Deadline,
+): Promise<Recalled> {
   const r: Recalled = { known: new Map(), keys: new Map(), hits: 0 };
   const { cache } = deps;
   if (!cache) return r;
   const fp = fingerprint(deps.engine, maxGlosses);
   for (const t of texts) {
+    try {
+      const p = clock.pace();
+      if (p) await p;
+    } catch (e) {
+      if (!(e instanceof DeadlineExpired)) throw e;
+      r.expired = true;
+      return r;
+    }
     const k = await deps.hash(`${fp}\u0000${t}`);
     r.keys.set(t, k);
     const hit = await cache.get(k);
@@ -170,7 +194,13 @@ interface Detected {
  * Step 3: the fresh texts (newest first) through the DetectService, raced against what is left of
  * the budget after `t0`. Timed out or failed: every fresh text goes out plain, and is remembered so.
  */
-async function detectFresh(fresh: string[], deps: PassDeps, opts: PassOptions, t0: number): Promise<Detected> {
+async function detectFresh(
+  fresh: string[],
+  deps: PassDeps,
+  opts: PassOptions,
+  clock: Deadline,
+  reserve: number,
+): Promise<Detected> {
   const d: Detected = {
     status: 'unchanged',
     decided: new Map(),
@@ -180,7 +210,7 @@ async function detectFresh(fresh: string[], deps: PassDeps, opts: PassOptions, t
   };
   if (!fresh.length) return d;
   const ctl = new AbortController();
-  const dl = deadline(opts.budgetMs - (performance.now() - t0), ctl);
+  const dl = deadline(clock.left() - reserve, ctl);
   const d0 = performance.now();
   const work = deps.detect.detect(
     { texts: fresh, maxTokens: opts.scanTokens, maxGlosses: opts.maxGlosses },
@@ -216,6 +246,7 @@ async function rewriteUnits(
   units: readonly PassUnit[],
   engine: GlossEngine,
   outcome: (text: string) => readonly FiredRule[],
+  clock: Deadline,
 ): Promise<Pick<PassResult, 'units' | 'edits' | 'rules' | 'inserted'> & { rewritten: boolean }> {
   const results: PassResult['units'] = [];
   const edits: StringEdit[] = [];
@@ -226,6 +257,7 @@ async function rewriteUnits(
     const r = await rewriteMessages(u.messages, async (t) => ({ fired: outcome(t), rules: engine.rulesById }), {
       scan: u.scan,
       textPartTypes: u.textPartTypes,
+      pace: clock.pace,
     });
     results.push({ messages: r.messages, reports: r.reports, status: r.status });
     edits.push(...editsOf(u.messages, r.messages));
@@ -245,32 +277,99 @@ async function rewriteUnits(
  */
 function committer(cache: DetectionCache | undefined, decided: Detected['decided'], keys: Recalled['keys']) {
   let committed = false;
-  return () => {
+  return (sent: 'as-decided' | 'plain' = 'as-decided') => {
     if (committed || !cache) return;
     committed = true;
-    for (const [t, fired] of decided) {
-      const k = keys.get(t)!;
-      void (async () => {
+    const entries = [...decided].map(([t, fired]) => [keys.get(t), sent === 'plain' ? [] : fired] as const);
+    // Off the response's path and sliced: a request with many new texts never holds the loop here.
+    void (async () => {
+      const slices = deadlineIn(Infinity);
+      for (const [k, fired] of entries) {
+        if (k === undefined) continue;
+        const p = slices.pace();
+        if (p) await p;
         if ((await cache.get(k)) === undefined) await cache.set(k, [...fired]);
-      })().catch(() => {});
-    }
+      }
+    })().catch(() => {});
+  };
+}
+
+/**
+ * The share of the budget kept back from detection for the steps after it (rewrite, splice), so a
+ * detection that runs out of time still leaves room to send the earlier turns' reused glosses.
+ */
+function reserveMs(budgetMs: number): number {
+  return Number.isFinite(budgetMs) ? Math.min(budgetMs * 0.2, 20) : 0;
+}
+
+/** A pass that ran out of time before its rewrite: no edits, every text looked up and new remembered plain. */
+function timedOut(
+  units: readonly PassUnit[],
+  deps: PassDeps,
+  texts: number,
+  r: Recalled,
+  fresh: Iterable<string>,
+): PassResult {
+  const decided = new Map<string, readonly FiredRule[]>();
+  for (const t of fresh) decided.set(t, []);
+  return {
+    status: 'skipped-timeout',
+    units: units.map((u) => ({ messages: [...u.messages], reports: [], status: 'unchanged' })),
+    timing: { tokenize: 0, detect: 0, match: 0 },
+    edits: [],
+    rules: [],
+    inserted: 0,
+    texts,
+    cacheHits: r.hits,
+    unscanned: 0,
+    detectMs: 0,
+    scanned: [],
+    commit: committer(deps.cache, decided, r.keys),
   };
 }
 
 /**
  * Runs the glossing pass over `units`. Never throws for detector trouble: a detector error or a
  * spent budget leaves the new texts plain and says so in `status` (the caller picks fail-open or
- * fail-closed); texts already seen keep their earlier outcome either way.
+ * fail-closed); texts already seen keep their earlier outcome either way. Every step runs under
+ * one deadline (`opts.deadline`, else `budgetMs` from now) and yields to the event loop as it goes:
+ * a walk that runs out of time ends the pass with `skipped-timeout` and no edits.
  */
 export async function glossPass(units: readonly PassUnit[], deps: PassDeps, opts: PassOptions): Promise<PassResult> {
-  const t0 = performance.now();
-  const unique = await collect(units);
-  const { known, keys, hits } = await recall(unique, deps, opts.maxGlosses);
+  const clock = opts.deadline ?? deadlineIn(opts.budgetMs);
+  const none: Recalled = { known: new Map(), keys: new Map(), hits: 0 };
+  let unique: string[];
+  try {
+    unique = await collect(units, clock);
+  } catch (e) {
+    if (e instanceof DeadlineExpired) return timedOut(units, deps, 0, none, []);
+    throw e;
+  }
+  const r = await recall(unique, deps, opts.maxGlosses, clock);
+  const { known, keys, hits } = r;
+  if (r.expired)
+    return timedOut(
+      units,
+      deps,
+      unique.length,
+      r,
+      [...keys.keys()].filter((t) => !known.has(t)),
+    );
   const fresh = unique.filter((t) => !known.has(t)).reverse();
-  const d = await detectFresh(fresh, deps, opts, t0);
-  const w = await rewriteUnits(units, deps.engine, (t) => known.get(t) ?? d.decided.get(t) ?? []);
+  // A reserve for the rewrite only where there are reused glosses to send.
+  const d = await detectFresh(fresh, deps, opts, clock, known.size ? reserveMs(opts.budgetMs) : 0);
+  let w;
+  try {
+    w = await rewriteUnits(units, deps.engine, (t) => known.get(t) ?? d.decided.get(t) ?? [], clock);
+  } catch (e) {
+    if (e instanceof DeadlineExpired) return timedOut(units, deps, unique.length, r, fresh);
+    throw e;
+  }
+  let status: PassStatus = d.status === 'unchanged' && w.rewritten ? 'rewritten' : d.status;
+  // Nothing was detected because the scan limit left every new text out.
+  if (status === 'unchanged' && fresh.length > 0 && d.unscanned === fresh.length) status = 'skipped-scan-limit';
   return {
-    status: d.status === 'unchanged' && w.rewritten ? 'rewritten' : d.status,
+    status,
     units: w.units,
     timing: d.timing,
     edits: w.edits,

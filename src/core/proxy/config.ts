@@ -158,7 +158,7 @@ export function parseBaseUrl(raw: string, name: string): URL {
   if (url.username || url.password || s.slice(0, s.indexOf(url.host)).includes('@'))
     throw fail('must not hold a user name or password (use apiKey)');
   if (!url.hostname) throw fail('must name a host');
-  if (s.includes('?') || s.includes('#')) throw fail('must not hold a query or fragment');
+  if (s.includes('#')) throw fail('must not hold a fragment');
   // The URL parser resolves dot segments silently: look at the text as written.
   if (
     s
@@ -168,7 +168,28 @@ export function parseBaseUrl(raw: string, name: string): URL {
   )
     throw fail('must not hold . or .. segments');
   url.pathname = url.pathname.replace(/\/+$/, '');
+  // Checked here, at start: the URL every request will go to stays on this origin and under this path.
+  const probe = new URL(upstreamUrl({ base: url }, '/chat/completions', '?x=1'));
+  if (probe.origin !== url.origin || !probe.pathname.startsWith(url.pathname.replace(/\/$/, '')))
+    throw fail('cannot be joined with a route path');
   return url;
+}
+
+/**
+ * The one place upstream URLs are joined: base (with or without a path, with or without a trailing
+ * slash, with a query such as Azure's `api-version`) + the route's path + the client's query as
+ * sent. The base's query comes first; a client parameter the base already sets is dropped (the
+ * operator's value wins).
+ */
+export function upstreamUrl(upstream: Pick<ResolvedUpstream, 'base'>, path: string, clientSearch: string): string {
+  const { base } = upstream;
+  const root = base.origin + base.pathname.replace(/\/+$/, '');
+  const rel = path.startsWith('/') ? path : `/${path}`;
+  const client = clientSearch.replace(/^\?/, '');
+  if (!base.search) return root + rel + (client ? `?${client}` : '');
+  const set = new Set(base.searchParams.keys());
+  const kept = client.split('&').filter((p) => p && !set.has(new URLSearchParams(p).keys().next().value ?? ''));
+  return root + rel + base.search + (kept.length ? `&${kept.join('&')}` : '');
 }
 
 /** `NAME=URL` as `gloss serve --upstream` takes it. */
@@ -339,6 +360,8 @@ export interface ResolvedUpstream {
   apiKeyHeader?: ApiKeyHeader;
   headers: [string, string][];
   timeoutMs: number;
+  /** The API it speaks, when only one family routes to it (decides where an injected key goes). */
+  apiFamily?: ApiFamily;
 }
 
 /** The merged configuration with every default filled in (times in ms, sizes in bytes). */
@@ -407,6 +430,13 @@ export function resolveProxyConfig(config: ProxyConfig): ResolvedProxyConfig {
     });
   }
   const routes = { openai: cfg.routes?.openai ?? 'openai', anthropic: cfg.routes?.anthropic ?? 'anthropic' };
+  // The API an upstream speaks, where only one family routes to it (or it is Anthropic's host):
+  // its injected key then goes where that API takes it, whatever the request's headers say.
+  for (const u of upstreams.values()) {
+    const a = routes.anthropic === u.name || /(^|\.)anthropic\.com$/i.test(u.base.hostname);
+    const o = routes.openai === u.name;
+    if (a !== o) u.apiFamily = a ? 'anthropic' : 'openai';
+  }
   for (const [apiFamily, name] of Object.entries(cfg.routes ?? {})) {
     if (name !== undefined && !upstreams.has(name))
       throw new ConfigError(`routes.${apiFamily}: no upstream named ${JSON.stringify(name)}`);

@@ -12,8 +12,12 @@
 // its Location. Passing it back would invite the client to re-send its prompt and key to a host
 // the upstream chose; following it would make Gloss fetch a URL the allow-list never saw.
 
-/** The fetch the proxy forwards with (Web fetch on Workers, node:http on Node; tests may pass their own). */
-export type FetchFn = (input: string, init: RequestInit) => Promise<Response>;
+/**
+ * The fetch the proxy forwards with (Web fetch on Workers, node:http on Node; tests may pass their
+ * own). `reportsDecoding`: the Response keeps content-encoding only while its body is still
+ * encoded (Node's client); without it, the codings Web fetch decodes are assumed decoded.
+ */
+export type FetchFn = ((input: string, init: RequestInit) => Promise<Response>) & { reportsDecoding?: boolean };
 
 /** Why a forward failed: no connection, connection reset, upstream timeout, or the client went away. */
 export type ForwardFailureKind = 'connect' | 'reset' | 'timeout' | 'client_abort';

@@ -16,20 +16,21 @@
 // the API the client speaks, so the SDKs raise them like the provider's own: OpenAI
 // `{ "error": { "type", "message" } }`, Anthropic `{ "type": "error", "error": { "type", "message" } }`.
 import type { ApiFamily, FormatAdapter } from '../formats/types.ts';
-import { applyEdits } from '../formats/gloss-body.ts';
 import { declaredLength, readUpTo, replay, requireJsonContentType } from '../http/body.ts';
 import { HttpError, type ErrorType } from '../http/errors.ts';
 import type { LazyEngine } from '../engine/lazy-engine.ts';
 import type { LogFields, Logger } from '../http/logger.ts';
 import { memoryCache, sha256Text, type DetectionCache, type HashFn } from '../gloss/cache.ts';
-import type { ResolvedProxyConfig, ResolvedUpstream } from './config.ts';
+import { upstreamUrl, type ResolvedProxyConfig, type ResolvedUpstream } from './config.ts';
 import { inThreadDetect, type DetectService } from '../gloss/detect.ts';
 import { forward as fetchUpstream, type FetchFn, type ForwardResult } from './forward.ts';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
 import type { GlossMetrics } from '../metrics/metrics.ts';
 import { glossMode, type GlossMode } from '../http/mode.ts';
 import { glossHeaders, type GlossStatus } from '../gloss/headers.ts';
+import { deadlineIn, SLICE_MS, yieldToLoop, type Deadline } from '../gloss/deadline.ts';
 import { glossPass, type PassResult } from '../gloss/pass.ts';
+import { spliceJsonPaced } from '../http/json-splice.ts';
 import { redactDetectorError } from '../gloss/redact.ts';
 import { relay as relayBody } from './stream.ts';
 
@@ -100,6 +101,8 @@ interface Admitted {
   body: AdmittedBody;
   /** Set when a streamed body ran past the forward limit on its way upstream. */
   overLimit: { hit: boolean };
+  /** A HEAD request (its answer keeps the upstream's content-length). */
+  head?: boolean;
 }
 
 /** What every step of a proxied request reads: ProxyDeps with its defaults filled in. */
@@ -151,6 +154,7 @@ async function glossing(ctx: ProxyContext, req: Request, adapter: FormatAdapter,
   const { route, apiFamily } = adapter;
   note({ route, format: adapter.id });
   const a = await refusing(apiFamily, async () => {
+    refuseUpgrade(req);
     const a = await admit(ctx, req, apiFamily, true);
     note({ upstream: a.upstream.name });
     return a;
@@ -173,7 +177,7 @@ async function glossing(ctx: ProxyContext, req: Request, adapter: FormatAdapter,
   const closed = failClosed(ctx, apiFamily, o.status, gloss);
   if (closed) return closed;
   // The body goes out as the pass decided: remember each new text's outcome for later turns.
-  if (o.pass && mode === 'on') o.pass.commit();
+  if (o.pass && mode === 'on') o.pass.commit(o.unglossed ? 'plain' : 'as-decided');
   glossMs = performance.now() - t0;
   const sent = await forward(ctx, req, a, apiFamily, adapter.upstreamPath, o.body);
   return relay(ctx, a, apiFamily, route, sent, gloss, note);
@@ -186,13 +190,14 @@ async function passthrough(ctx: ProxyContext, req: Request, note: Note): Promise
   const path = new URL(req.url).pathname;
   note({ route: 'passthrough' });
   const a = await refusing(apiFamily, async () => {
+    refuseUpgrade(req);
     // Only what the URL parser left after resolving dot segments, and nothing that a server
     // could decode into another segment.
     if (!path.startsWith('/v1/') || /%2e|%2f|%5c|\\|\/\//i.test(path))
       throw new HttpError(400, 'invalid_request', 'this path cannot be forwarded');
     const a = await admit(ctx, req, apiFamily, false);
     note({ upstream: a.upstream.name });
-    return a;
+    return { ...a, head: req.method === 'HEAD' };
   });
   if (a instanceof Response) return a;
   const glossMs = performance.now() - t0;
@@ -200,6 +205,21 @@ async function passthrough(ctx: ProxyContext, req: Request, note: Note): Promise
   ctx.metrics.proxyRequests.inc({ route: 'passthrough', upstream: a.upstream.name, gloss_status: 'passthrough' });
   const sent = await forward(ctx, req, a, apiFamily, path.slice('/v1'.length), a.body);
   return relay(ctx, a, apiFamily, 'passthrough', sent, gloss, note);
+}
+
+/**
+ * WebSocket upgrades (OpenAI's /v1/realtime) are not proxied: forwarded as a plain GET they would
+ * carry an injected key to a request Gloss does not understand. Other Upgrade tokens (h2c) are
+ * hop-by-hop offers a server may ignore: the request is served as plain HTTP/1.1.
+ */
+function refuseUpgrade(req: Request): void {
+  const upgrade = req.headers.get('upgrade');
+  if (upgrade && /(^|,)\s*websocket\s*(,|$)/i.test(upgrade))
+    throw new HttpError(
+      400,
+      'invalid_request',
+      'WebSocket upgrades are not proxied by Gloss (it glosses and forwards HTTP requests only); connect to the upstream directly',
+    );
 }
 
 /** Runs `step`; an HttpError it throws becomes that error in the client's API shape. */
@@ -303,6 +323,8 @@ interface Glossed {
   status: GlossStatus;
   pass?: PassResult;
   body: Uint8Array | AdmittedBody;
+  /** The pass had glosses to insert, and the body went out without them (it could not be spliced in time or at all). */
+  unglossed?: boolean;
 }
 
 /**
@@ -324,7 +346,9 @@ async function glossBody(
     if (status !== 'disabled') log.warn('proxy.not_scanned', { route, reason: a.body.why, limit: config.maxBodyBytes });
     return { status, body: a.body };
   }
-  const d = await detect(ctx, adapter, a.body.bytes);
+  // One deadline from here to the upstream: decoding, parsing, the pass and the splice.
+  const clock = deadlineIn(config.budgetMs);
+  const d = await detect(ctx, adapter, a.body.bytes, clock);
   if (d instanceof Response) return d;
   const pass = d.pass;
   const failed = d.failed ?? pass?.error;
@@ -340,9 +364,23 @@ async function glossBody(
     metrics.detectionSeconds.observe({ route }, pass.detectMs / 1000);
     for (const r of pass.rules) metrics.rulesFired.inc({ rule: r });
   }
+  if (mode === 'dry-run' && status === 'rewritten') status = 'dry-run';
   // The reused glosses of earlier turns go out even when the newest turn ran out of budget.
-  const glossed = pass && mode === 'on' && pass.edits.length;
-  return { status, pass, body: glossed ? new TextEncoder().encode(applyEdits(d.text, pass.edits)) : a.body };
+  if (!pass || mode !== 'on' || !pass.edits.length) return { status, pass, body: a.body };
+  let turn = performance.now();
+  const spliced = await spliceJsonPaced(d.text, pass.edits, async () => {
+    if (clock.expired()) return true;
+    if (performance.now() - turn >= SLICE_MS) {
+      await yieldToLoop();
+      turn = performance.now();
+    }
+    return clock.expired();
+  });
+  if (spliced.ok) return { status, pass, body: new TextEncoder().encode(spliced.text) };
+  // Not spliced: the original bytes go on unglossed, and the status says why.
+  if (status !== 'skipped-error') status = spliced.why === 'timeout' ? 'skipped-timeout' : 'skipped-unspliceable';
+  log.warn('proxy.not_spliced', { route, reason: spliced.why });
+  return { status, pass, body: a.body, unglossed: true };
 }
 
 /**
@@ -354,6 +392,7 @@ async function detect(
   ctx: ProxyContext,
   adapter: FormatAdapter,
   bytes: Uint8Array,
+  clock: Deadline,
 ): Promise<{ pass?: PassResult; text: string; failed?: unknown } | Response> {
   const { config } = ctx;
   let text: string;
@@ -384,6 +423,7 @@ async function detect(
       scanTokens: config.scanTokens,
       maxGlosses: config.maxGlosses,
       keepScanned: config.logPrompts,
+      deadline: clock,
     },
   );
   return { pass, text };
@@ -450,7 +490,7 @@ function forward(
   path: string,
   body: Uint8Array | AdmittedBody,
 ): Promise<ForwardResult> {
-  const target = a.upstream.base.href + path + new URL(req.url).search;
+  const target = upstreamUrl(a.upstream, path, new URL(req.url).search);
   // With Gloss's token in Authorization, the caller's credentials are that token: never sent upstream.
   const headers = upstreamRequestHeaders(req.headers, a.upstream, apiFamily, { dropAuth: ctx.tokenInAuthorization });
   let payload: Uint8Array | ReadableStream<Uint8Array> | null;
@@ -505,7 +545,7 @@ async function relay(
       gloss(),
     );
   }
-  const out = clientResponseHeaders(res.headers);
+  const out = clientResponseHeaders(res.headers, { reportsDecoding: ctx.fetch.reportsDecoding, head: a.head });
   for (const [k, v] of Object.entries(gloss())) out.set(k, v);
   if (!res.body || NULL_BODY.has(res.status)) {
     res.body?.cancel().catch(() => {});

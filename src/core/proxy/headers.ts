@@ -37,8 +37,8 @@ const REQUEST_DROP = new Set([
   'cdn-loop',
 ]);
 
-/** Content codings fetch() decodes in Node (undici) and workerd: the body we hold is decoded. */
-const DECODED = new Set(['gzip', 'x-gzip', 'deflate', 'br', 'zstd', 'identity']);
+/** Content codings Web fetch decodes (undici, workerd), alone or listed: the body it hands over is decoded. */
+const WEB_FETCH_DECODED = new Set(['gzip', 'x-gzip', 'deflate', 'br', 'identity']);
 
 function connectionListed(h: Headers): Set<string> {
   const v = h.get('connection');
@@ -79,22 +79,35 @@ export function upstreamRequestHeaders(
   }
   for (const [k, v] of upstream.headers) out.set(k, v);
   if (inject) {
-    const header = upstream.apiKeyHeader ?? (apiFamily === 'anthropic' ? 'x-api-key' : 'authorization');
+    const header =
+      upstream.apiKeyHeader ?? ((upstream.apiFamily ?? apiFamily) === 'anthropic' ? 'x-api-key' : 'authorization');
     out.set(header, header === 'authorization' ? `Bearer ${upstream.apiKey}` : upstream.apiKey!);
   }
   return out;
 }
 
+/** How the upstream's answer was fetched: see {@link clientResponseHeaders}. */
+export interface ResponseHeaderOptions {
+  /** The fetch removed content-encoding where it decoded the body (Node's client): what is left is still encoded. */
+  reportsDecoding?: boolean;
+  /** The answer to a HEAD: no body is re-framed, so the upstream's content-length stands. */
+  head?: boolean;
+}
+
 /** The upstream's response headers as the client gets them (x-gloss-* are added after). */
-export function clientResponseHeaders(upstream: Headers): Headers {
+export function clientResponseHeaders(upstream: Headers, opts: ResponseHeaderOptions = {}): Headers {
   const listed = connectionListed(upstream);
   const out = new Headers();
   const encoding = upstream.get('content-encoding')?.trim().toLowerCase();
-  const decoded = encoding !== undefined && encoding.split(',').every((c) => DECODED.has(c.trim()));
+  const decoded =
+    !opts.reportsDecoding &&
+    encoding !== undefined &&
+    encoding.split(',').every((c) => WEB_FETCH_DECODED.has(c.trim()) || c.trim() === '');
   for (const [k, v] of upstream) {
     if (HOP_BY_HOP.has(k) || listed.has(k) || k.startsWith('proxy-')) continue;
-    // The body is re-framed for the client connection (and was decoded if it was compressed).
-    if (k === 'content-length') continue;
+    // The body is re-framed for the client connection (and was decoded if it was compressed); a
+    // HEAD's length describes the body as a GET would get it (still encoded, or never encoded).
+    if (k === 'content-length' && !(opts.head && !decoded)) continue;
     if (k === 'content-encoding' && decoded) continue;
     out.append(k, v);
   }

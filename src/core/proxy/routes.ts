@@ -56,9 +56,13 @@ export function proxyRoutes(app: App, ctx: RouteContext, o: ProxyRouteOptions): 
   });
   const auth = proxyAuth(o.config, o.bearerToken);
   if (auth) app.use('/v1/*', async (c, next) => (o.own(c.req.path) ? next() : auth(c, next)));
-  for (const f of FORMATS) {
-    app.post(f.route, (c) => proxy.glossing(c.req.raw, f, o.note(c)));
-    app.all(f.route, methodNotAllowed('POST'));
-  }
-  app.all('/v1/*', (c) => proxy.passthrough(c.req.raw, o.note(c)));
+  // The one route table: a glossed route in any case, with trailing slashes, is that route (so
+  // nothing that looks like one is passed through unglossed); every other /v1 path passes through.
+  const glossed = new Map(FORMATS.map((f) => [f.route, f]));
+  const notPost = methodNotAllowed('POST');
+  app.all('/v1/*', (c) => {
+    const f = glossed.get(c.req.path.toLowerCase().replace(/\/+$/, ''));
+    if (!f) return proxy.passthrough(c.req.raw, o.note(c));
+    return c.req.method === 'POST' ? proxy.glossing(c.req.raw, f, o.note(c)) : notPost(c);
+  });
 }

@@ -28,8 +28,17 @@ export interface RelayOptions {
 
 const LF = 0x0a;
 const CR = 0x0d;
-/** Past this much of one unfinished event, relay it anyway (a stream that never sends blank lines). */
+/** Past this much of one unfinished event, relay its complete lines (a stream that never sends blank lines). */
 const MAX_HELD = 1 << 20;
+/** Past this much of one unfinished line, relay it anyway (a stream that never ends its lines). */
+const MAX_LINE = 16 << 20;
+
+/** Index just past the last line end (LF or CR) in `b`, or -1. */
+function lastLineEnd(b: Uint8Array): number {
+  for (let i = b.length - 1; i >= 0; i--) if (b[i] === LF || b[i] === CR) return i + 1;
+  return -1;
+}
+const NEWLINE = new Uint8Array([LF]);
 
 /** Index just past the last event boundary (blank line) in `b`, or -1. */
 export function lastEventEnd(b: Uint8Array): number {
@@ -78,20 +87,37 @@ function closeWith(controller: ReadableStreamDefaultController<Uint8Array>, even
 
 /**
  * An SSE stream's bytes so far, cut after its last complete event: `out` goes to the client now,
- * `held` waits for the rest of its event. Past MAX_HELD bytes without an event end, all goes out.
+ * `held` waits for the rest of its event. Past MAX_HELD bytes without an event end, the event's
+ * complete lines go out; past MAX_LINE without a line end, all goes out. `open`: what went out
+ * ends inside an event.
  */
-function splitEvents(all: Uint8Array): { out?: Uint8Array; held?: Uint8Array } {
+function splitEvents(all: Uint8Array): { out?: Uint8Array; held?: Uint8Array; open: boolean } {
   const cut = lastEventEnd(all);
-  if (cut === all.byteLength) return { out: all };
-  if (cut > 0) return { out: all.subarray(0, cut), held: all.slice(cut) };
-  if (all.byteLength > MAX_HELD) return { out: all };
-  return { held: all };
+  if (cut === all.byteLength) return { out: all, open: false };
+  if (cut > 0) return { out: all.subarray(0, cut), held: all.slice(cut), open: false };
+  if (all.byteLength > MAX_HELD) {
+    const line = lastLineEnd(all);
+    if (line > 0) return { out: all.subarray(0, line), held: all.slice(line), open: true };
+    if (all.byteLength > MAX_LINE) return { out: all, open: true };
+  }
+  return { held: all, open: false };
 }
 
 /** The upstream's body as a stream for the client, pulled chunk by chunk; a stream cut short or idle too long ends with one SSE error event (JSON bodies: the connection is aborted). */
 export function relay(body: ReadableStream<Uint8Array>, opts: RelayOptions): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let held: Uint8Array | undefined;
+  // Part of an event went out already (its complete lines, or past MAX_LINE a partial line): an
+  // error event must first end that line, so it is not glued onto an unfinished data: line.
+  let open = false;
+  const closeOpen = (c: ReadableStreamDefaultController<Uint8Array>) => {
+    try {
+      if (open) c.enqueue(NEWLINE);
+    } catch {
+      // the client is gone
+    }
+    open = false;
+  };
   let bytes = 0;
   let ended = false;
   const end = (how: RelayEnd) => {
@@ -126,12 +152,14 @@ export function relay(body: ReadableStream<Uint8Array>, opts: RelayOptions): Rea
               return;
             }
             end('cut');
+            closeOpen(controller);
             closeWith(controller, sseErrorEvent('the upstream connection was lost in the middle of the stream'));
             return;
           }
           if (r === IDLE) {
             end('idle');
             reader.cancel('idle').catch(() => {});
+            closeOpen(controller);
             closeWith(
               controller,
               sseErrorEvent(`the upstream sent nothing for ${idleMs} ms; the stream was ended`, 'upstream_timeout'),
@@ -154,6 +182,7 @@ export function relay(body: ReadableStream<Uint8Array>, opts: RelayOptions): Rea
           const split = splitEvents(held ? concat(held, chunk) : chunk);
           held = split.held;
           if (split.out) {
+            open = split.open;
             controller.enqueue(split.out);
             return;
           }

@@ -32,6 +32,11 @@ export interface RewriteMessagesOptions {
   scan?: ScanMode;
   /** Part types whose `text` is scanned (default ['text']; the Responses API uses 'input_text'). */
   textPartTypes?: readonly string[];
+  /**
+   * Called before each message: may return a promise to await (a yield to the event loop) or
+   * throw (a spent deadline), so a walk over many messages can be bounded and sliced.
+   */
+  pace?: () => Promise<void> | undefined;
 }
 
 /** What happened to one text part. */
@@ -106,7 +111,12 @@ export async function rewriteMessages<M extends ChatMessage>(
   const out: M[] = [];
   const reports: MessageReport[] = [];
 
+  const pace = opts.pace;
   for (const [index, msg] of messages.entries()) {
+    if (pace) {
+      const p = pace();
+      if (p) await p;
+    }
     const role = typeof msg?.role === 'string' ? msg.role : '';
     if (!scan.has(index)) {
       out.push(msg);

@@ -54,6 +54,8 @@ export function healthRoute(
   app.get('/healthz', (c) => {
     const e = ctx.engines.current();
     const failed = !e && ctx.engines.lastError() !== undefined;
+    // Not ready yet (a Worker loads its bundle on first use): start loading, answer 503 meanwhile.
+    if (!e) ctx.engines.get().catch(() => {});
     return c.json(
       {
         ok: !failed,
@@ -63,7 +65,7 @@ export function healthRoute(
         ...(runtimeInfo ? { runtime: runtimeInfo() } : {}),
         ...(failed ? { error: 'the detector engine could not be loaded; see the server log' } : {}),
       },
-      failed ? 503 : 200,
+      e ? 200 : 503,
     );
   });
   app.all('/healthz', methodNotAllowed('GET, HEAD'));

@@ -38,6 +38,24 @@ export interface ServerOptions {
   detectBackend?: Pick<DetectPoolOptions, 'backendModule' | 'backendArg'>;
 }
 
+/**
+ * An absolute-form request target with userinfo (`GET http://user@x/v1/models`) cannot become a
+ * Web Request (it throws): a 400, as for any malformed target, instead of a logged 500.
+ */
+function refuseCredentials<E>(fetch: (req: Request, env: E) => Response | Promise<Response>) {
+  return (req: Request, env: E) => {
+    const url = req.url;
+    if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url))
+      return new Response(
+        JSON.stringify({
+          error: { type: 'invalid_request', message: 'the request target must not hold a user name or password' },
+        }),
+        { status: 400, headers: { 'content-type': 'application/json; charset=utf-8' } },
+      );
+    return fetch(req, env);
+  };
+}
+
 /** SHA-256 hex of a text with node:crypto (synchronous; cheaper than Web Crypto's promise). */
 export function nodeSha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -79,6 +97,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const upstreamFetch = opts.proxyRuntime?.fetch ? undefined : nodeUpstreamFetch();
   const app = createApp({
     engine: async () => engine,
+    // Loaded above, before the port opens: /healthz is ready from its first answer.
+    loaded: engine,
     limits: opts.limits,
     auth: opts.auth,
     logger: opts.logger ?? silentLogger,
@@ -90,7 +110,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   const host = opts.host ?? '127.0.0.1';
   const { server, info } = await new Promise<{ server: ServerType; info: AddressInfo }>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: opts.port ?? 8787, hostname: host }, (info) =>
+    const s = serve({ fetch: refuseCredentials(app.fetch), port: opts.port ?? 8787, hostname: host }, (info) =>
       resolve({ server: s, info }),
     );
     s.once('error', (e) => {
