@@ -2,7 +2,8 @@
 // settings and normalisation), starts Python (under torchrun for nproc > 1: gloo on CPU, NCCL on
 // CUDA), relays its progress, and reads back the weights in normalised space.
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SaeError } from '../sae/errors.ts';
 import type { SaeParams } from '../sae/kernels.ts';
@@ -214,5 +215,56 @@ async function readFit(work: string, s: TorchSettings): Promise<TorchFitResult> 
     threads: fit.threads,
     deadFraction: fit.dead_fraction,
     versions: fit.versions,
+  };
+}
+
+/** What sae/trainer.ts's fit loop returns, from the PyTorch engine. */
+export interface TorchFitForTrainer {
+  params: SaeParams;
+  step: number;
+  seconds: number;
+  history: Record<string, number>[];
+  interrupted: boolean;
+  device: string;
+  threads: number;
+  deadFraction: number;
+  ranks: number;
+  /** The card's name on CUDA (torch.cuda.get_device_name), else cpu. */
+  deviceName: string;
+}
+
+/** The trainer's fit on the PyTorch engine: work files in <out>/torch (or a temporary folder). */
+export async function fitSaeTorch(o: {
+  cache: string;
+  heldOutFraction: number;
+  settings: TorchSettings;
+  mean: ArrayLike<number>;
+  scale: number;
+  out?: string;
+  device?: string;
+  nproc?: number;
+  threads?: number;
+  evalRows?: number;
+  evalEvery?: number;
+  progressEvery?: number;
+  signal?: AbortSignal;
+  log?: (msg: string) => void;
+  onProgress?: TorchFitJob['onProgress'];
+}): Promise<TorchFitForTrainer> {
+  const work = o.out ? join(o.out, 'torch') : await mkdtemp(join(tmpdir(), 'gloss-torch-'));
+  const fit = await runTorchFit({ ...o, work });
+  if (fit.step < o.settings.steps && !o.signal?.aborted)
+    throw new SaeError(`the PyTorch engine stopped at step ${fit.step} of ${o.settings.steps}`);
+  return {
+    params: fit.params,
+    step: fit.step,
+    seconds: fit.seconds,
+    history: fit.history,
+    interrupted: fit.step < o.settings.steps,
+    device: fit.device,
+    deviceName: fit.deviceName,
+    threads: fit.threads,
+    deadFraction: fit.deadFraction,
+    ranks: fit.ranks,
   };
 }
