@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { openCache } from '../offline-training/activations/cache-reader.ts';
 import { trainSae } from '../offline-training/sae/index.ts';
 import { evaluateSae } from '../offline-training/sae/metrics.ts';
-import { foldNormalization } from '../offline-training/sae/trainer.ts';
+import { foldNormalization } from '../offline-training/sae/input-normalisation.ts';
 import { fitSaeTorch } from '../offline-training/torch/fit.ts';
 import { findTorchPython } from '../offline-training/torch/venv.ts';
 import { printTable } from './lib/table.ts';

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../util/errors.ts';
 import { MARKER, requirementsHash, TORCH_DIR, torchVenvDir, venvPython } from './venv.ts';
 
 /** Where to set up, with which Python, and whether to rebuild a current venv. */

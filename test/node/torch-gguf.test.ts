@@ -11,7 +11,7 @@ import * as ort from 'onnxruntime-node';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { buildLlama } from '../../offline-training/graph/llama/index.ts';
 import { parseSafetensors, tensorToF32 } from '../../offline-training/sae/safetensors.ts';
-import { readTexts } from '../../offline-training/activations/texts.ts';
+import { readTexts } from '../../offline-training/data/texts.ts';
 import { STORIES_GGUF } from '../helpers/parity-graphs.ts';
 import { haveTorch, runPython } from '../helpers/torch-env.ts';
 
