@@ -1,6 +1,7 @@
 // What an operator reads off the HTTP API: /v1/explain small by default (the whole matrix on
 // request) and GET /openapi.json. The real Node server with the embedded default bundle, on
 // loopback, through the package's public Node entry.
+import Ajv from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultBundleDir, startServer, type RunningServer } from '../../src/runtime/node/index.ts';
 
@@ -78,6 +79,39 @@ describe('POST /v1/explain', () => {
       const err = (await res.json()) as { error: { type: string; message: string } };
       expect(err.error.type).toBe('invalid_request');
       expect(err.error.message).toMatch(re);
+    }
+  });
+});
+
+describe('GET /openapi.json', () => {
+  it('is OpenAPI 3 with the four paths, and its /v1/rewrite body schema rejects what the route rejects', async () => {
+    const res = await fetch(`${srv.url}/openapi.json`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: object }> } }>>;
+    };
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/rewrite', '/v1/explain', '/v1/bundle', '/healthz']),
+    );
+    expect(doc.paths['/healthz'].get).toBeDefined();
+    expect(doc.paths['/v1/bundle'].get).toBeDefined();
+    // ajv (already in node_modules) compiles the document's JSON Schema; the route answers the same bodies.
+    const ajv = new Ajv({ allErrors: true });
+    for (const path of ['/v1/rewrite', '/v1/explain'] as const) {
+      const validate = ajv.compile(doc.paths[path].post.requestBody!.content['application/json'].schema);
+      const cases: [unknown, boolean][] = [
+        [{ prompt: PROMPT }, true],
+        [{ prompt: PROMPT, unknownField: 1 }, false],
+        [{ prompt: PROMPT, maxGlosses: 'three' }, false],
+        [{ prompt: 42 }, false],
+      ];
+      for (const [body, ok] of cases) {
+        expect(validate(body), `${path} ${JSON.stringify(body)} by the document`).toBe(ok);
+        const answer = await post(path, body);
+        expect(answer.status, `${path} ${JSON.stringify(body)} by the route`).toBe(ok ? 200 : 400);
+      }
     }
   });
 });

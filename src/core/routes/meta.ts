@@ -29,6 +29,7 @@ export function aboutRoute(app: App, ctx: RouteContext, opts: AboutOptions): voi
         'POST /v1/explain': "per-token activations of the bundle's features",
         'GET /v1/bundle': 'manifest, rules, features, card',
         'GET /healthz': 'readiness',
+        'GET /openapi.json': 'OpenAPI 3.1 description of these routes',
         'GET /metrics': 'Prometheus text format',
         ...(opts.ui ? { 'GET /ui/': 'the explorer' } : {}),
         ...(opts.proxy
