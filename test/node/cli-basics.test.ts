@@ -50,3 +50,24 @@ describe('gloss-train rules with nothing to write', () => {
     }
   });
 });
+
+describe('gloss pack-worker and the Node it needs', () => {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  const old = major < 22 || (major === 22 && minor < 12);
+  it(`on this Node (${process.versions.node}) ${old ? 'exits 1 with one line naming Node >= 22.12' : 'passes the Node check'}`, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gloss-pack-'));
+    try {
+      const r = run('bin/gloss.mjs', ['pack-worker', '--out', join(dir, 'out')]);
+      if (old) {
+        expect(r.status).toBe(1);
+        const lines = r.stderr.trim().split('\n');
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toMatch(
+          /^gloss: the Worker tooling \(wrangler, miniflare\) needs Node >= 22\.12\.0, this is Node /,
+        );
+      } else expect(r.stderr).not.toMatch(/needs Node/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

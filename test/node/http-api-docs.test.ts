@@ -83,6 +83,15 @@ describe('POST /v1/explain', () => {
   });
 });
 
+describe('GET /', () => {
+  it("links the repository's README as its docs, not the unpublished npm page", async () => {
+    const about = (await (await fetch(`${srv.url}/`)).json()) as { docs: string; routes: Record<string, string> };
+    expect(about.docs).toMatch(/^https:\/\/github\.com\/.+#readme$/);
+    expect(about.docs).not.toContain('npmjs.com');
+    expect(about.routes['GET /openapi.json']).toBeDefined();
+  });
+});
+
 describe('GET /openapi.json', () => {
   it('is OpenAPI 3 with the four paths, and its /v1/rewrite body schema rejects what the route rejects', async () => {
     const res = await fetch(`${srv.url}/openapi.json`);

@@ -26,7 +26,7 @@ import {
   resolveProxyConfig,
   type ProxyConfig,
 } from '../../core/proxy/config.ts';
-import { packWorker, PackError } from './pack-worker.ts';
+import { packWorker, PackError, workerNodeProblem } from './pack-worker.ts';
 import { defaultBundleDir, packageVersion } from './embedded.ts';
 import { runCli } from './run-cli.ts';
 import { addSchemaFlags, parseSchemaFlags } from './schema-flags.ts';
@@ -190,6 +190,8 @@ export function makeProgram(): Command {
     .option('--bundle <dir>', 'bundle folder (default: $GLOSS_BUNDLE, else the embedded default bundle)')
     .option('--out <dir>', 'output folder', DEFAULT_PACK_OUT)
     .action(async (o: { bundle?: string; out: string }) => {
+      const tooOld = workerNodeProblem();
+      if (tooOld) throw new CliError(tooOld);
       const bundle = o.bundle ?? (process.env.GLOSS_BUNDLE || defaultBundleDir);
       await checkBundleDir(bundle);
       try {
