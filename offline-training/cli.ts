@@ -1,6 +1,7 @@
 // gloss-train: the offline trainer's command line. Each command lives in commands/ with the zod
 // schema its flags come from; runCli turns every expected failure into one line on stderr.
 import { Command } from 'commander';
+import { packageVersion } from '../src/runtime/node/embedded.ts';
 import { runCli } from '../src/runtime/node/run-cli.ts';
 import { buildDetectorCommand } from './commands/build-detector.ts';
 import { evaluateCommand } from './commands/evaluate.ts';
@@ -15,9 +16,9 @@ import { spliceCommand } from './commands/splice.ts';
 
 /** The `gloss-train` program with every command, in pipeline order. */
 export function makeProgram(): Command {
-  const program = new Command('gloss-train').description(
-    'Gloss offline trainer: detector graphs, activations, SAEs, mining, bundles',
-  );
+  const program = new Command('gloss-train')
+    .description('Gloss offline trainer: detector graphs, activations, SAEs, mining, bundles')
+    .version(packageVersion, '-V, --version', "print the package's version (from its package.json)");
   for (const cmd of [
     buildDetectorCommand(),
     outcomesCommand(),

@@ -6,10 +6,12 @@ import { UsageError } from '../util/errors.ts';
 import { readJson } from '../util/read-json.ts';
 import { parseRules } from '../../src/core/rules/schema.ts';
 import { loadSae } from '../sae/format.ts';
-import { createFeatureRunner } from '../sae/feature-runner.ts';
+import { createFeatureRunner, type FeatureRunner } from '../sae/feature-runner.ts';
 import type { MiningResult } from '../mine/mine.ts';
 import { evaluateDetection, type DetectionEvaluation } from '../evaluate/detection.ts';
 import { evaluateMetaphor, type MetaphorResult } from '../evaluate/metaphor.ts';
+import { readVerbCsv } from '../data/verb-csv.ts';
+import { progressBar } from '../util/progress.ts';
 
 /** Inputs of `gloss-train evaluate` (detection and metaphor); paths are files or folders as named. */
 export interface EvaluateOptions {
@@ -74,9 +76,26 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationFiles> 
     }
     const sae = await loadSae(opts.sae);
     const runner = await createFeatureRunner(opts.detector, sae);
+    // Progress over every sentence the readout runs the detector on (a bar, or log lines off a TTY).
+    const files = [opts.vuaTrain, opts.vuaVal, opts.vuaTest, ...(opts.mohx ? [opts.mohx] : [])];
+    const total = (await Promise.all(files.map((f) => readVerbCsv(f, opts.limit)))).reduce((n, xs) => n + xs.length, 0);
+    const bar = progressBar('metaphor [{bar}] {value}/{total} sentences | eta {eta_formatted}');
+    let done = 0;
+    bar.start(total, 0);
+    const counted: FeatureRunner = {
+      manifest: runner.manifest,
+      tokenizer: runner.tokenizer,
+      width: runner.width,
+      release: () => runner.release(),
+      run: async (text: string) => {
+        const r = await runner.run(text);
+        bar.update(++done);
+        return r;
+      },
+    };
     try {
       const m = await evaluateMetaphor(
-        runner,
+        counted,
         { train: opts.vuaTrain, val: opts.vuaVal, test: opts.vuaTest, mohx: opts.mohx },
         opts.limit,
       );
@@ -89,6 +108,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationFiles> 
       if (m.mohx)
         Object.assign(summary, { mohx_f1: m.mohx.f1, mohx_precision: m.mohx.precision, mohx_recall: m.mohx.recall });
     } finally {
+      bar.stop();
       await runner.release();
     }
   }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { defineCommand } from './define.ts';
 import { flag, int, range } from '../util/option-schema.ts';
 import { showProgress } from '../util/progress.ts';
+import { UsageError } from '../util/errors.ts';
 
 /** `gloss-train mine` options. */
 export const MineOptions = z
@@ -39,6 +40,10 @@ export function mineCommand(): Command {
     const { mine } = await import('../mine/mine.ts');
     const r = await mine({ ...o, progress: showProgress() });
     const sig = r.candidates.filter((c) => c.mhQ <= 0.1).length;
+    if (sig === 0)
+      throw new UsageError(
+        `no candidates: none of ${r.counts.latentsTested} latents has length-controlled q <= 0.1 on ${r.counts.mining} prompts (${o.out}/candidates.json lists the nearest); give more prompts with failures of ${o.target} (--outcomes), a smaller family (--family lexical), or pick features by hand (gloss-train rules --features ids)`,
+      );
     return `wrote ${o.out}/candidates.json: ${r.counts.latentsTested} latents tested on ${r.counts.mining} prompts (family ${r.family}: ${r.counts.familySize}); ${sig} with length-controlled q <= 0.1; length-only AUC ${r.lengthBaseline.miningAuc.toFixed(3)}`;
   });
 }

@@ -37,6 +37,7 @@ import { bundleRoute } from './routes/bundle.ts';
 import { explainRoute } from './routes/explain.ts';
 import { corsFor, errorAnswers, ownBearerAuth, ownPath, requestLog } from './routes/guards.ts';
 import { aboutRoute, healthRoute, metricsRoute } from './routes/meta.ts';
+import { openApiRoute } from './routes/openapi.ts';
 import { proxyRoutes, type ProxyRuntime } from './proxy/routes.ts';
 import { rewriteRoute } from './routes/rewrite.ts';
 import { engineOr503, type RouteContext } from './routes/shared.ts';
@@ -110,7 +111,16 @@ export function createApp(deps: AppDeps): Hono {
   const metrics = deps.metrics ?? glossMetrics();
   const proxyConfig = deps.proxy ? resolveProxyConfig(deps.proxy) : undefined;
   const proxyPaths = proxyConfig ? FORMATS.map((f) => f.route) : [];
-  const knownRoutes = new Set(['/', '/healthz', '/metrics', '/v1/rewrite', '/v1/explain', '/v1/bundle', ...proxyPaths]);
+  const knownRoutes = new Set([
+    '/',
+    '/healthz',
+    '/openapi.json',
+    '/metrics',
+    '/v1/rewrite',
+    '/v1/explain',
+    '/v1/bundle',
+    ...proxyPaths,
+  ]);
   const own = (path: string) => ownPath(path, Boolean(proxyConfig));
 
   const app = new Hono();
@@ -122,6 +132,7 @@ export function createApp(deps: AppDeps): Hono {
 
   aboutRoute(app, ctx, { about: deps.about, ui: Boolean(deps.ui), proxy: Boolean(proxyConfig) });
   healthRoute(app, ctx, deps.runtimeInfo);
+  openApiRoute(app, ctx, { version: deps.about?.version, bearer: Boolean(deps.auth?.bearerToken) });
   // /v1/rewrite detects where the proxy does (Node: the worker pool), off the request thread.
   rewriteRoute(app, ctx, deps.proxyRuntime?.detect ?? inThreadDetect(engines));
   explainRoute(app, ctx);

@@ -263,8 +263,8 @@ describe('POST /v1/rewrite (messages)', () => {
 });
 
 describe('POST /v1/explain', () => {
-  it('returns per-token rows of every feature with the known activations', async () => {
-    const res = await post(app(), '/v1/explain', { prompt: 'she sold half as many clips per day' });
+  it('returns per-token rows of every feature with the known activations (full: true)', async () => {
+    const res = await post(app(), '/v1/explain', { prompt: 'she sold half as many clips per day', full: true });
     expect(res.status).toBe(200);
     const body = (await res.json()) as {
       tokens: { id: number; piece: string; start: number; end: number }[];
@@ -274,7 +274,7 @@ describe('POST /v1/explain', () => {
       rules: { id: string }[];
     };
     expect(body.tokens.map((t) => t.piece)).toEqual(['she', 'sold', 'half', 'as', 'many', 'clips', 'per', 'day']);
-    expect(body.tokens[2]).toEqual({ id: 16, piece: 'half', start: 9, end: 13 });
+    expect(body.tokens[2]).toEqual({ id: 16, piece: 'half', start: 9, end: 13, active: [{ column: 0, value: 2 }] });
     expect(body.features).toEqual([
       { column: 0, feature: 101, label: 'half as (fraction of an earlier amount)', threshold: 0.5 },
       { column: 1, feature: 202, label: 'twice (multiplicative comparison)', threshold: 0.5 },

@@ -92,11 +92,15 @@ export function rewriteOptions(req: RewriteRequest): RewriteOptions {
 
 const ExplainOptionsSchema = RunOptionsSchema.pick({ maxGlosses: true });
 
-/** POST /v1/explain's body, strict: `{ prompt, maxGlosses? }` (or `options: { maxGlosses }`). */
+/**
+ * POST /v1/explain's body, strict: `{ prompt, maxGlosses?, full? }` (or `options: { maxGlosses }`);
+ * `full: true` asks for the whole tokens x features matrix instead of the sparse default.
+ */
 export function explainRequestSchema(maxPromptChars: number) {
   return z
     .strictObject({
       prompt: promptSchema(maxPromptChars),
+      full: z.boolean().optional(),
       ...ExplainOptionsSchema.shape,
       options: ExplainOptionsSchema.optional(),
     })

@@ -4,6 +4,9 @@ import { FORMATS } from '../formats/index.ts';
 import { METRICS_CONTENT_TYPE, type GlossMetrics } from '../metrics/metrics.ts';
 import { methodNotAllowed, type App, type RouteContext } from './shared.ts';
 
+/** The repository's README, where the docs are (the package is not published to npm yet). */
+export const REPOSITORY_README = 'https://github.com/gloss-lens/gloss#readme';
+
 /** What `GET /` reports beyond the engine: see {@link aboutRoute}. */
 export interface AboutOptions {
   /** The package version and the bundle's name where known before the engine loads. */
@@ -29,6 +32,7 @@ export function aboutRoute(app: App, ctx: RouteContext, opts: AboutOptions): voi
         'POST /v1/explain': "per-token activations of the bundle's features",
         'GET /v1/bundle': 'manifest, rules, features, card',
         'GET /healthz': 'readiness',
+        'GET /openapi.json': 'OpenAPI 3.1 description of these routes',
         'GET /metrics': 'Prometheus text format',
         ...(opts.ui ? { 'GET /ui/': 'the explorer' } : {}),
         ...(opts.proxy
@@ -36,7 +40,7 @@ export function aboutRoute(app: App, ctx: RouteContext, opts: AboutOptions): voi
           : {}),
         ...(opts.proxy ? { '* /v1/...': 'LLM proxy: passed through unglossed' } : {}),
       },
-      docs: 'https://www.npmjs.com/package/@gloss-lens/gloss',
+      docs: REPOSITORY_README,
     });
   });
   app.all('/', methodNotAllowed('GET, HEAD'));

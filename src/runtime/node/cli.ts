@@ -26,8 +26,8 @@ import {
   resolveProxyConfig,
   type ProxyConfig,
 } from '../../core/proxy/config.ts';
-import { packWorker, PackError } from './pack-worker.ts';
-import { defaultBundleDir } from './embedded.ts';
+import { packWorker, PackError, workerNodeProblem } from './pack-worker.ts';
+import { defaultBundleDir, packageVersion } from './embedded.ts';
 import { runCli } from './run-cli.ts';
 import { addSchemaFlags, parseSchemaFlags } from './schema-flags.ts';
 import { ServeOptionsSchema, type ServeFlags } from './serve-options.ts';
@@ -165,7 +165,9 @@ export async function serveCommand(o: ServeFlags & { bundle: string }): Promise<
 
 /** The `gloss` command line (commander): serve, pack-worker. */
 export function makeProgram(): Command {
-  const program = new Command('gloss').description('Gloss: a sparse-autoencoder lens in front of LLM APIs');
+  const program = new Command('gloss')
+    .description('Gloss: a sparse-autoencoder lens in front of LLM APIs')
+    .version(packageVersion, '-V, --version', "print the package's version (from its package.json)");
 
   const serve = program
     .command('serve')
@@ -188,6 +190,8 @@ export function makeProgram(): Command {
     .option('--bundle <dir>', 'bundle folder (default: $GLOSS_BUNDLE, else the embedded default bundle)')
     .option('--out <dir>', 'output folder', DEFAULT_PACK_OUT)
     .action(async (o: { bundle?: string; out: string }) => {
+      const tooOld = workerNodeProblem();
+      if (tooOld) throw new CliError(tooOld);
       const bundle = o.bundle ?? (process.env.GLOSS_BUNDLE || defaultBundleDir);
       await checkBundleDir(bundle);
       try {

@@ -8,6 +8,20 @@ import { loadBundle } from '../../core/bundle/load.ts';
 import { readManifest } from '../../core/bundle/source.ts';
 import { folderSource } from './fs-source.ts';
 
+/** The oldest Node the Worker tooling (wrangler, miniflare) runs on; the server needs only >= 20.19. */
+export const WORKER_TOOLING_NODE = '22.12.0';
+
+/**
+ * Why `gloss pack-worker` cannot run on Node `version` (`process.versions.node`, e.g. `20.19.0`):
+ * one line naming the Node needed, or undefined when `version` is at least {@link WORKER_TOOLING_NODE}.
+ */
+export function workerNodeProblem(version: string = process.versions.node): string | undefined {
+  const [a, b] = version.split('.').map(Number);
+  const [x, y] = WORKER_TOOLING_NODE.split('.').map(Number);
+  if (a > x || (a === x && b >= y)) return undefined;
+  return `the Worker tooling (wrangler, miniflare) needs Node >= ${WORKER_TOOLING_NODE}, this is Node ${version}; run it with Node 22 (e.g. npx -p node@22 -- npx gloss pack-worker); gloss serve needs only Node >= 20.19`;
+}
+
 /** A bundle that cannot be packed (missing, not a folder, a file name a module cannot carry). */
 export class PackError extends Error {
   constructor(message: string) {

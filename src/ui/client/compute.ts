@@ -52,11 +52,16 @@ async function call<T>(fetcher: Fetcher, url: string, init: RequestInit): Promis
   return body as T;
 }
 
-function jsonPost(prompt: string, headers: Record<string, string>, signal?: AbortSignal): RequestInit {
+function jsonPost(
+  prompt: string,
+  headers: Record<string, string>,
+  signal?: AbortSignal,
+  extra: Record<string, unknown> = {},
+): RequestInit {
   return {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ prompt }),
+    body: JSON.stringify({ prompt, ...extra }),
     signal,
   };
 }
@@ -65,7 +70,12 @@ function api(fetcher: Fetcher, base: string, headers: () => Record<string, strin
   return {
     bundle: () => call<BundleResponse>(fetcher, new URL('v1/bundle', base).href, { headers: headers() }),
     explain: (prompt: string, signal?: AbortSignal) =>
-      call<ExplainResponse>(fetcher, new URL('v1/explain', base).href, jsonPost(prompt, headers(), signal)),
+      // The explorer shades from the whole matrix, so it asks for it (`full: true`).
+      call<ExplainResponse>(
+        fetcher,
+        new URL('v1/explain', base).href,
+        jsonPost(prompt, headers(), signal, { full: true }),
+      ),
     rewrite: (prompt: string, signal?: AbortSignal) =>
       call<RewriteResponse>(fetcher, new URL('v1/rewrite', base).href, jsonPost(prompt, headers(), signal)),
   };
