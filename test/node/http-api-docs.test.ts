@@ -84,9 +84,10 @@ describe('POST /v1/explain', () => {
 });
 
 describe('GET /', () => {
-  it("links the repository's README as its docs, not the unpublished npm page", async () => {
+  it('names the README that ships with the package as its docs, not the unpublished npm page', async () => {
     const about = (await (await fetch(`${srv.url}/`)).json()) as { docs: string; routes: Record<string, string> };
-    expect(about.docs).toMatch(/^https:\/\/github\.com\/.+#readme$/);
+    expect(about.docs).toMatch(/README\.md/);
+    expect(about.docs).not.toMatch(/^https?:/);
     expect(about.docs).not.toContain('npmjs.com');
     expect(about.routes['GET /openapi.json']).toBeDefined();
   });

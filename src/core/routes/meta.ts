@@ -4,8 +4,12 @@ import { FORMATS } from '../formats/index.ts';
 import { METRICS_CONTENT_TYPE, type GlossMetrics } from '../metrics/metrics.ts';
 import { methodNotAllowed, type App, type RouteContext } from './shared.ts';
 
-/** The repository's README, where the docs are (the package is not published to npm yet). */
-export const REPOSITORY_README = 'https://github.com/gloss-lens/gloss#readme';
+/**
+ * Where the docs are: the README that ships in the package and in every checkout (the package is not
+ * published to npm yet and the repository has no public URL to link, so no link is invented here).
+ */
+export const REPOSITORY_README =
+  'README.md of the package (node_modules/@gloss-lens/gloss/README.md) or of its checkout';
 
 /** What `GET /` reports beyond the engine: see {@link aboutRoute}. */
 export interface AboutOptions {
