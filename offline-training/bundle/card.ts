@@ -68,7 +68,7 @@ export function renderCard(c: CardInput): string {
     const sig = c.rules.filter((r) => r.evidence.q_value <= 0.1).length;
     lines.push(
       '',
-      `${sig} of the ${c.rules.length} rules pass q <= 0.1 after length control; the others were kept by review for a nominal length-controlled p < 0.05 and a clear phrasing, and their q-values say how much that is worth. On held-out prompts the rules alone predict failure about as well as prompt length does; together with length they add a little (see Evaluation).`,
+      `${sig} of the ${c.rules.length} rules pass q <= 0.1 after length control; the others were kept by review for a nominal length-controlled p < 0.05 and a clear phrasing, and their q-values say how much that is worth.`,
     );
   }
   const ev = Object.entries(c.evaluation);
@@ -118,7 +118,7 @@ export function renderCard(c: CardInput): string {
       '',
       `Forced: ${c.forced.join(', ')} ${c.forced.length === 1 ? 'is a draft' : 'are drafts'} nobody reviewed, shipped with \`export --force\`.`,
     );
-  else lines.push('', 'Every rule was reviewed by a person before export.');
+  else lines.push('', `No rule is a draft: \`export\` refuses drafts without \`--force\`.`);
   lines.push(
     '',
     '## Not measured here',

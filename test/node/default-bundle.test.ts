@@ -53,13 +53,14 @@ describe.skipIf(!existsSync(`${DIR}/manifest.json`))('models/default', () => {
     ]);
     expect(m.sae?.metrics.fvu).toBeLessThan(0.25);
     expect(m.sae?.metrics.dead_fraction).toBeLessThanOrEqual(0.05);
-    // Every dev-check figure ships beside its baseline.
+    // Every protocol figure ships beside its baseline, validation and the test split's look alike.
     for (const [k, base] of [
-      ['general_english_math_gloss_rate', 'general_english_keyword_rate'],
-      ['chat_prompts_math_glossed', 'chat_prompts_keyword'],
-      ['traps_glossed_rate', 'traps_keyword_glossed_rate'],
-      ['gsm8k_heldout_failure_or', 'gsm8k_heldout_keyword_or'],
-      ['vua_test_figurative_precision', 'vua_test_figurative_share'],
+      ['validation_news_math_glossed', 'validation_news_keyword'],
+      ['validation_traps_reworded_right_family', 'validation_traps_reworded_keyword_right_family'],
+      ['validation_gsm8k_failure_or', 'validation_gsm8k_keyword_or'],
+      ['test_gsm8k_failure_or', 'test_gsm8k_keyword_or'],
+      ['test_gsm8k_failure_or_lo', 'test_gsm8k_length_auc'],
+      ['test_vua_figurative_precision', 'test_vua_figurative_share'],
     ]) {
       expect(typeof m.evaluation?.[k]).toBe('number');
       expect(typeof m.evaluation?.[base]).toBe('number');
@@ -85,7 +86,8 @@ describe.skipIf(!existsSync(`${DIR}/manifest.json`))('models/default', () => {
     const columns = new Set(bundle.features!.features.map((f) => f.feature));
     expect(rules.gate?.features.every((f) => columns.has(f))).toBe(true);
     expect(rules.gate?.families).toContain('percent');
-    expect(bundle.card).toMatch(/Dev checks/);
+    expect(bundle.card).toMatch(/## Test split/);
+    expect(bundle.card).not.toMatch(/reviewed by a person/);
     expect(bundle.card).toMatch(/Not measured here/);
   });
 

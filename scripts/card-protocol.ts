@@ -1,0 +1,77 @@
+// tsx scripts/card-protocol.ts --risk RISK.json --validation VAL.json --test TEST.json
+//   --figurative-validation FVAL.json --figurative-test FTEST.json [--card ...] [--figures ...]:
+// rewrites the default card's rules, dev-check and figurative sections from the figures of
+// scripts/construction-risk.ts and scripts/protocol-eval.ts (validation, and the test split's one
+// look; the figurative rows from runs with `families` asking for the probe, since it is off by
+// default) and the manifest's `evaluation` numbers (figures.json): every sentence is built from a figure (offline-training/protocol/card-section.ts), so no
+// fixed sentence can contradict one. The card's detector, SAE, task-gate and uplift sections stay.
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import {
+  checksSection,
+  familyTable,
+  figurativeText,
+  protocolFigures,
+  protocolText,
+} from '../offline-training/protocol/card-section.ts';
+import type { ShipDecision } from '../offline-training/protocol/ship.ts';
+
+const { values: v } = parseArgs({
+  options: {
+    risk: { type: 'string' },
+    validation: { type: 'string' },
+    test: { type: 'string' },
+    'figurative-validation': { type: 'string' },
+    'figurative-test': { type: 'string' },
+    card: { type: 'string', default: 'models/default/trained/card.md' },
+    figures: { type: 'string', default: 'models/default/trained/figures.json' },
+  },
+});
+if (!v.risk || !v.validation || !v.test || !v['figurative-validation'] || !v['figurative-test']) {
+  console.error(
+    'card-protocol: --risk, --validation, --test, --figurative-validation and --figurative-test are required',
+  );
+  process.exit(1);
+}
+const json = async (f: string) => JSON.parse(await readFile(f, 'utf8'));
+const risk = (await json(v.risk)) as { decisions: ShipDecision[] };
+const val = await json(v.validation);
+const test = await json(v.test);
+// The probe is off by default, so its rows come from the runs that turned it on.
+for (const [p, f] of [
+  [val, await json(v['figurative-validation']!)],
+  [test, await json(v['figurative-test']!)],
+]) {
+  p.figurative_vua = f.figurative_vua;
+  p.figurative_mohx = f.figurative_mohx;
+}
+const card = await readFile(v.card!, 'utf8');
+
+// Sections are `## Title` blocks; the ones rebuilt here are dropped and written anew.
+const REBUILT = /^## (Dev checks|Rules|Evaluation|Construction families|Families|Validation|Test split|Figurative)/;
+const blocks = card.split(/\n(?=## )/);
+const kept = blocks.filter((b) => !REBUILT.test(b));
+const on = risk.decisions.filter((d) => d.on).map((d) => d.family);
+const rebuilt = [
+  protocolText(),
+  [
+    '## Construction families',
+    '',
+    `Glosses are written by the construction grammar (src/core/grammar) from the parsed phrase: rules are driven by a cue pattern (the grammar), not by an SAE latent, and fire only where the SAE task gate is open. On by default: ${on.join(', ') || 'none'}; the others are in the bundle, off, and the run option \`families\` turns them on. Decided on the validation split only:`,
+    '',
+    familyTable(risk.decisions),
+  ].join('\n'),
+  checksSection('Validation split (every choice was made here)', val),
+  checksSection(
+    'Test split (looked at after the choices; reported as it came out)',
+    test,
+    'The test split was looked at twice for this bundle: once through an evaluation-side copy of this grammar path before the bundle was assembled, once here. ',
+  ),
+  figurativeText(false, val),
+];
+const out = [...kept.slice(0, 1), ...rebuilt, ...kept.slice(1)].join('\n\n').replace(/\n{3,}/g, '\n\n');
+await writeFile(v.card!, out.endsWith('\n') ? out : out + '\n');
+const figures = await json(v.figures!);
+figures.evaluation = { ...protocolFigures(val), ...protocolFigures(test) };
+await writeFile(v.figures!, JSON.stringify(figures, null, 2) + '\n');
+console.log(`card-protocol: ${v.card} (${rebuilt.length} sections from the figures)`);
