@@ -53,19 +53,7 @@ const GlossTemplate = z
  * Misreading families: what an LLM gets wrong about the phrase a rule glosses. Every rule
  * the trainer writes names one; `figurative` is the metaphor task, all others are math word problems.
  */
-export const MISREADING_FAMILIES = [
-  'multiplicative',
-  'fraction',
-  'percent',
-  'rate',
-  'additive-comparison',
-  'ratio',
-  'average',
-  'sequence',
-  'work-rate',
-  'periodic',
-  'figurative',
-] as const;
+export const MISREADING_FAMILIES = [...CONSTRUCTION_FAMILIES, 'figurative'] as const;
 /** Zod schema for one misreading family name (one of MISREADING_FAMILIES). */
 export const MisreadingFamilySchema = z.enum(MISREADING_FAMILIES);
 /** A misreading family name (MISREADING_FAMILIES). */
