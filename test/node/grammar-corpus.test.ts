@@ -143,14 +143,11 @@ interface Cue {
 
 /** The old keyword matcher: the cue regexes of the committed default rules, one firing per match. */
 function baselineCues(): Cue[] {
-  const rules = JSON.parse(
-    readFileSync(new URL('../../models/default/trained/rules.json', import.meta.url), 'utf8'),
-  ) as {
-    rules: { family?: string; cue?: string }[];
-  };
-  return rules.rules
-    .filter((r) => r.cue && r.family && r.family !== 'figurative')
-    .map((r) => ({ family: r.family!, re: new RegExp(r.cue!, 'giu') }));
+  // The cue regexes the default bundle shipped before the grammar, frozen as data (the bundle no longer has them).
+  const file = JSON.parse(
+    readFileSync(new URL('../data/constructions/keyword-baseline.json', import.meta.url), 'utf8'),
+  ) as { cues: { family: string; cue: string }[] };
+  return file.cues.map((r) => ({ family: r.family, re: new RegExp(r.cue, 'giu') }));
 }
 
 /** Family-level detection: a firing is right where its family is the item's and it overlaps the phrase. */

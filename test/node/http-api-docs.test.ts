@@ -13,7 +13,8 @@ afterAll(async () => {
   await srv?.close();
 });
 
-const PROMPT = 'Jason has three times as many toys as Mandy. Mandy has 4 toys. How many toys does Jason have?';
+const PROMPT =
+  'Weng earns $12 per hour for babysitting. Yesterday, she did 5 hours of babysitting. How much did she earn?';
 
 function post(path: string, body: unknown) {
   return fetch(`${srv.url}${path}`, {

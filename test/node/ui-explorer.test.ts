@@ -154,7 +154,7 @@ describe.skipIf(!hasChromium)('explorer in Chromium (server and in-browser WASM)
     const v = await readViews(page);
     expect(v.tokens).toBeGreaterThan(10_000);
     expect(v.rules.length).toBeGreaterThan(0);
-    expect(v.insertions.length).toBe(3); // the default cap of 3 glosses
+    expect(v.insertions.length).toBe(2); // the default cap of 2 glosses
 
     const mixed = 'Natalia 😀 sold half as many clips 👩‍👩‍👧 in May. שלום עולם، مرحبا بالعالم half';
     r = await setPrompt(page, mixed, { mode: 'server' });

@@ -50,7 +50,7 @@ export const APP_CASES: AppCase[] = [
     ],
     options: { scan: 'all' },
   }),
-  json('explain', '/v1/explain', { prompt: 'she sold half as many clips per day' }),
+  json('explain', '/v1/explain', { prompt: 'she sold half as many clips per day', full: true }),
   json('empty prompt', '/v1/rewrite', { prompt: '' }),
   json('prompt not a string', '/v1/rewrite', { prompt: 3 }),
   { name: 'malformed JSON', method: 'POST', path: '/v1/rewrite', body: '{"prompt":', contentType: 'application/json' },
