@@ -71,14 +71,10 @@ export function parseShardSpec(spec: string): { index: number; count: number } {
   return { index, count };
 }
 
-/**
- * Runs the detector over every text of `data` and writes its residual-stream activations as a sharded cache
- * ([rows, d] float32/float16 shards, tokens.jsonl tracing each row to its text and token, index.json). Resumes
- * an interrupted run with the same settings. Throws UsageError for a bad detector, input or a cache written with
- * other settings.
- */
-export async function extract(opts: ExtractOptions): Promise<CacheIndex> {
-  if (opts.data.length === 0) throw new UsageError('no --data files given');
+type PendingText = { rec: TokenRecord; acts: Float32Array };
+
+// Opens the detector folder and its ONNX session, refusing one without a `resid` output.
+async function openDetector(opts: ExtractOptions) {
   const source = folderSource(opts.detector);
   const manifest = await readManifest(source).catch((e) => {
     throw new UsageError(`--detector ${opts.detector}: ${(e as Error).message}`);
@@ -91,12 +87,11 @@ export async function extract(opts: ExtractOptions): Promise<CacheIndex> {
       `detector ${opts.detector} has no "resid" output (outputs: ${session.outputNames.join(', ')})`,
     );
   }
-  const d = manifest.detector.hiddenSize;
-  const dtype = opts.dtype ?? 'float32';
-  const shardRows = opts.shardRows ?? 16384;
-  const maxTokens = opts.maxTokens ?? manifest.detector.maxTokens ?? 256;
-  const shard = opts.shard ?? { index: 0, count: 1 };
+  return { manifest, tokenizer, session };
+}
 
+// Reads every --data file and keeps this shard's texts; an empty selection is a usage error.
+async function readShardTexts(opts: ExtractOptions, shard: { index: number; count: number }): Promise<SourceText[]> {
   const all: SourceText[] = [];
   for (const f of opts.data) all.push(...(await readTexts(f, { field: opts.field })));
   const texts = all.filter((_, i) => i % shard.count === shard.index);
@@ -104,6 +99,81 @@ export async function extract(opts: ExtractOptions): Promise<CacheIndex> {
     throw new UsageError(
       `no texts found in ${opts.data.join(', ')}${shard.count > 1 ? ` for shard ${shard.index}/${shard.count}` : ''}`,
     );
+  return texts;
+}
+
+// The progress bar when asked for, started at where a resumed run left off.
+function startProgress(opts: ExtractOptions, total: number, index: CacheIndex): SingleBar | undefined {
+  const bar = opts.progress
+    ? new SingleBar(
+        { format: 'extract [{bar}] {value}/{total} texts | {rows} rows | eta {eta_formatted}' },
+        Presets.shades_classic,
+      )
+    : undefined;
+  bar?.start(total, index.texts, { rows: index.rows });
+  return bar;
+}
+
+// Runs the detector over one text in windows of maxTokens and returns its per-token activations.
+async function embedText(
+  session: ort.InferenceSession,
+  ids: number[],
+  id: string,
+  d: number,
+  maxTokens: number,
+): Promise<Float32Array> {
+  const acts = new Float32Array(ids.length * d);
+  for (let w = 0; w < ids.length; w += maxTokens) {
+    const win = ids.slice(w, w + maxTokens);
+    const feed = { input_ids: new ort.Tensor('int64', BigInt64Array.from(win.map(BigInt)), [1, win.length]) };
+    const out = await session.run(feed, ['resid']);
+    const resid = out.resid.data as Float32Array;
+    assertFinite(resid, id);
+    acts.set(resid, w * d);
+  }
+  return acts;
+}
+
+// Writes the pending texts as one shard (atomically), appends their token records, and advances the index.
+async function writeShard(
+  out: string,
+  index: CacheIndex,
+  pending: PendingText[],
+  pendingRows: number,
+  dtype: CacheIndex['dtype'],
+): Promise<void> {
+  const buf = new Float32Array(pendingRows * index.d);
+  let o = 0;
+  for (const p of pending) {
+    buf.set(p.acts, o);
+    o += p.acts.length;
+  }
+  const file = `shard-${String(index.shards.length).padStart(5, '0')}.bin`;
+  const bytes = dtype === 'float16' ? encodeFloat16(buf) : buf;
+  await writeFile(join(out, `${file}.tmp`), new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  await rename(join(out, `${file}.tmp`), join(out, file));
+  await appendFile(join(out, 'tokens.jsonl'), pending.map((p) => JSON.stringify(p.rec)).join('\n') + '\n');
+  index.shards.push({ file, rows: pendingRows });
+  index.rows += pendingRows;
+  index.texts += pending.length;
+  await writeIndex(out, index);
+}
+
+/**
+ * Runs the detector over every text of `data` and writes its residual-stream activations as a sharded cache
+ * ([rows, d] float32/float16 shards, tokens.jsonl tracing each row to its text and token, index.json). Resumes
+ * an interrupted run with the same settings. Throws UsageError for a bad detector, input or a cache written with
+ * other settings.
+ */
+export async function extract(opts: ExtractOptions): Promise<CacheIndex> {
+  if (opts.data.length === 0) throw new UsageError('no --data files given');
+  const { manifest, tokenizer, session } = await openDetector(opts);
+  const d = manifest.detector.hiddenSize;
+  const dtype = opts.dtype ?? 'float32';
+  const shardRows = opts.shardRows ?? 16384;
+  const maxTokens = opts.maxTokens ?? manifest.detector.maxTokens ?? 256;
+  const shard = opts.shard ?? { index: 0, count: 1 };
+  const texts = await readShardTexts(opts, shard);
 
   const wanted: CacheIndex['source'] = {
     detector: resolve(opts.detector),
@@ -117,51 +187,21 @@ export async function extract(opts: ExtractOptions): Promise<CacheIndex> {
   await mkdir(opts.out, { recursive: true });
   const index = await resumeIndex(opts.out, wanted, d, dtype);
   if (index.complete) return index;
+  const bar = startProgress(opts, texts.length, index);
 
-  const bar = opts.progress
-    ? new SingleBar(
-        { format: 'extract [{bar}] {value}/{total} texts | {rows} rows | eta {eta_formatted}' },
-        Presets.shades_classic,
-      )
-    : undefined;
-  bar?.start(texts.length, index.texts, { rows: index.rows });
-
-  let pending: { rec: TokenRecord; acts: Float32Array }[] = [];
+  let pending: PendingText[] = [];
   let pendingRows = 0;
   const flush = async () => {
     if (pendingRows === 0) return;
-    const buf = new Float32Array(pendingRows * d);
-    let o = 0;
-    for (const p of pending) {
-      buf.set(p.acts, o);
-      o += p.acts.length;
-    }
-    const file = `shard-${String(index.shards.length).padStart(5, '0')}.bin`;
-    const bytes = dtype === 'float16' ? encodeFloat16(buf) : buf;
-    await writeFile(join(opts.out, `${file}.tmp`), new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    await rename(join(opts.out, `${file}.tmp`), join(opts.out, file));
-    await appendFile(join(opts.out, 'tokens.jsonl'), pending.map((p) => JSON.stringify(p.rec)).join('\n') + '\n');
-    index.shards.push({ file, rows: pendingRows });
-    index.rows += pendingRows;
-    index.texts += pending.length;
-    await writeIndex(opts.out, index);
+    await writeShard(opts.out, index, pending, pendingRows, dtype);
     pending = [];
     pendingRows = 0;
   };
-
   for (let t = index.texts; t < texts.length; t++) {
     const { id, text } = texts[t];
     const enc = tokenizer.encode(text);
     const ids = enc.ids;
-    const acts = new Float32Array(ids.length * d);
-    for (let w = 0; w < ids.length; w += maxTokens) {
-      const win = ids.slice(w, w + maxTokens);
-      const feed = { input_ids: new ort.Tensor('int64', BigInt64Array.from(win.map(BigInt)), [1, win.length]) };
-      const out = await session.run(feed, ['resid']);
-      const resid = out.resid.data as Float32Array;
-      assertFinite(resid, id);
-      acts.set(resid, w * d);
-    }
+    const acts = await embedText(session, ids, id, d, maxTokens);
     pending.push({ rec: { id, text, row: index.rows + pendingRows, ids, tokens: enc.tokens }, acts });
     pendingRows += ids.length;
     if (pendingRows >= shardRows) await flush();

@@ -27,13 +27,10 @@ export interface CardInput {
 const f = (v: number | undefined, d = 3) =>
   v === undefined || Number.isNaN(v) ? 'n/a' : Number.isInteger(v) ? String(v) : v.toFixed(d);
 
-/**
- * The bundle's card.md (a model card after Mitchell et al. 2019): detector, SAE figures with baselines, rules
- * and their evidence, evaluation, training data.
- */
-export function renderCard(c: CardInput): string {
+// Header, detector facts and training data: the part every card has.
+function detectorSection(c: CardInput): string[] {
   const d = c.detector;
-  const lines = [
+  return [
     `# ${c.name}`,
     '',
     '## Detector',
@@ -47,85 +44,108 @@ export function renderCard(c: CardInput): string {
     '',
     c.trainingData ?? '- SAE: activations of the detector over the texts named in the SAE config.',
   ];
-  if (c.saeMetrics) {
-    lines.push(
-      '',
-      '## SAE (held-out activations)',
-      '',
-      '| FVU | explained variance | L0 | dead latents |',
-      '| --- | --- | --- | --- |',
-      `| ${f(c.saeMetrics.fvu)} | ${f(c.saeMetrics.explained_variance)} | ${f(c.saeMetrics.l0, 1)} | ${(c.saeMetrics.dead_fraction * 100).toFixed(1)}% |`,
-    );
-  }
-  if (c.mining) {
-    const m = c.mining;
-    lines.push(
-      '',
-      '## Mining',
-      '',
-      `Failures of \`${m.target}\` on ${m.counts.prompts} prompts from ${m.outcomes.split('/').pop()}: ${m.counts.mining} mining prompts (${m.counts.miningFailures} failures), ${m.counts.heldOut} held out (${m.counts.heldOutFailures} failures), split by prompt (seed ${m.seed}). ${m.counts.latentsTested} latents tested; association controlled for prompt length (Mantel-Haenszel over length quartiles, Benjamini-Hochberg q-values${m.family === 'lexical' ? ` within the pre-declared lexical family of ${m.counts.familySize} latents whose top activating word the gloss library knows` : ''}).`,
-    );
-    const sig = c.rules.filter((r) => r.evidence.q_value <= 0.1).length;
-    lines.push(
-      '',
-      `${sig} of the ${c.rules.length} rules pass q <= 0.1 after length control; the others were kept by review for a nominal length-controlled p < 0.05 and a clear phrasing, and their q-values say how much that is worth.`,
-    );
-  }
-  const ev = Object.entries(c.evaluation);
-  if (ev.length) {
-    lines.push(
-      '',
-      '## Evaluation',
-      '',
-      '| measure | value |',
-      '| --- | --- |',
-      ...ev.map(([k, v]) => `| ${k} | ${f(v)} |`),
-    );
-  }
-  if (c.sections) lines.push('', c.sections.trimEnd());
-  if (c.gate) {
-    const g = c.gate;
-    lines.push(
-      '',
-      `## Task gate: ${g.id}`,
-      '',
-      `${g.label}: ${g.features.length} latents, ${g.pool}-pooled over the prompt, open at score >= ${g.threshold}. Rules of the families ${g.families.join(', ')} fire only when it is open.`,
-    );
-    const held = (g.evidence as { held_out?: Record<string, number> } | undefined)?.held_out;
-    if (held)
-      lines.push(
-        '',
-        'Held-out texts: ' +
-          Object.entries(held)
-            .map(([k, v]) => `${k} ${f(v)}`)
-            .join(', ') +
-          '.',
-      );
-  }
-  lines.push(
+}
+
+// The SAE's held-out figures, only when metrics were given.
+function saeSection(m: NonNullable<CardInput['saeMetrics']>): string[] {
+  return [
     '',
-    `## Rules (${c.rules.length})`,
+    '## SAE (held-out activations)',
+    '',
+    '| FVU | explained variance | L0 | dead latents |',
+    '| --- | --- | --- | --- |',
+    `| ${f(m.fvu)} | ${f(m.explained_variance)} | ${f(m.l0, 1)} | ${(m.dead_fraction * 100).toFixed(1)}% |`,
+  ];
+}
+
+// How the rules were mined and how many survive the q-value cut.
+function miningSection(m: MiningResult, rules: readonly Rule[]): string[] {
+  const sig = rules.filter((r) => r.evidence.q_value <= 0.1).length;
+  return [
+    '',
+    '## Mining',
+    '',
+    `Failures of \`${m.target}\` on ${m.counts.prompts} prompts from ${m.outcomes.split('/').pop()}: ${m.counts.mining} mining prompts (${m.counts.miningFailures} failures), ${m.counts.heldOut} held out (${m.counts.heldOutFailures} failures), split by prompt (seed ${m.seed}). ${m.counts.latentsTested} latents tested; association controlled for prompt length (Mantel-Haenszel over length quartiles, Benjamini-Hochberg q-values${m.family === 'lexical' ? ` within the pre-declared lexical family of ${m.counts.familySize} latents whose top activating word the gloss library knows` : ''}).`,
+    '',
+    `${sig} of the ${rules.length} rules pass q <= 0.1 after length control; the others were kept by review for a nominal length-controlled p < 0.05 and a clear phrasing, and their q-values say how much that is worth.`,
+  ];
+}
+
+// The evaluation figures as a table, only when there are any.
+function evaluationSection(evaluation: Record<string, number>): string[] {
+  const ev = Object.entries(evaluation);
+  if (!ev.length) return [];
+  return ['', '## Evaluation', '', '| measure | value |', '| --- | --- |', ...ev.map(([k, v]) => `| ${k} | ${f(v)} |`)];
+}
+
+// The task gate: what opens it, which families it guards, and its held-out figures if recorded.
+function gateSection(g: Gate): string[] {
+  const lines = [
+    '',
+    `## Task gate: ${g.id}`,
+    '',
+    `${g.label}: ${g.features.length} latents, ${g.pool}-pooled over the prompt, open at score >= ${g.threshold}. Rules of the families ${g.families.join(', ')} fire only when it is open.`,
+  ];
+  const held = (g.evidence as { held_out?: Record<string, number> } | undefined)?.held_out;
+  if (held)
+    lines.push(
+      '',
+      'Held-out texts: ' +
+        Object.entries(held)
+          .map(([k, v]) => `${k} ${f(v)}`)
+          .join(', ') +
+        '.',
+    );
+  return lines;
+}
+
+// The rules table and whether any were forced through as drafts.
+function rulesSection(rules: readonly Rule[], forced: readonly string[] | undefined): string[] {
+  const lines = [
+    '',
+    `## Rules (${rules.length})`,
     '',
     '| id | family | label | support | lift | q | held-out AUC |',
     '| --- | --- | --- | --- | --- | --- | --- |',
-  );
-  for (const r of c.rules)
+  ];
+  for (const r of rules)
     lines.push(
       `| ${r.id} | ${r.family ?? 'n/a'} | ${r.label} | ${r.evidence.support} | ${f(r.evidence.lift, 2)} | ${r.evidence.q_value.toPrecision(2)} | ${f(r.evidence.heldout_auc)} |`,
     );
-  if (c.forced?.length)
+  if (forced?.length)
     lines.push(
       '',
-      `Forced: ${c.forced.join(', ')} ${c.forced.length === 1 ? 'is a draft' : 'are drafts'} nobody reviewed, shipped with \`export --force\`.`,
+      `Forced: ${forced.join(', ')} ${forced.length === 1 ? 'is a draft' : 'are drafts'} nobody reviewed, shipped with \`export --force\`.`,
     );
   else lines.push('', `No rule is a draft: \`export\` refuses drafts without \`--force\`.`);
-  lines.push(
+  return lines;
+}
+
+// What this card could not measure, closing the file with a newline.
+function notMeasuredSection(c: CardInput): string[] {
+  return [
     '',
     '## Not measured here',
     '',
     c.notMeasured ??
       'Uplift (accuracy of a real LLM with glossed vs original prompts): no LLM endpoint is reachable from the machines this bundle was built on. `gloss-train evaluate --uplift` measures it against any OpenAI-compatible endpoint.',
     '',
-  );
-  return lines.join('\n');
+  ];
+}
+
+/**
+ * The bundle's card.md (a model card after Mitchell et al. 2019): detector, SAE figures with baselines, rules
+ * and their evidence, evaluation, training data.
+ */
+export function renderCard(c: CardInput): string {
+  return [
+    ...detectorSection(c),
+    ...(c.saeMetrics ? saeSection(c.saeMetrics) : []),
+    ...(c.mining ? miningSection(c.mining, c.rules) : []),
+    ...evaluationSection(c.evaluation),
+    ...(c.sections ? ['', c.sections.trimEnd()] : []),
+    ...(c.gate ? gateSection(c.gate) : []),
+    ...rulesSection(c.rules, c.forced),
+    ...notMeasuredSection(c),
+  ].join('\n');
 }

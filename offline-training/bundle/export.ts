@@ -50,12 +50,11 @@ function probeLabel(rules: RulesFile, feature: number): string {
     : `probe latent (${rule?.id})`;
 }
 
-/**
- * `gloss-train export`: the bundle folder for the runtime: detector with the SAE head of the rules' features,
- * tokenizer, reviewed rules, features, card and manifest; optionally the small trained parts into `trainedOut`.
- * Throws UsageError for an unreadable input or rules that name features the SAE lacks.
- */
-export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
+type LoadedSae = Awaited<ReturnType<typeof loadSae>>;
+type ExportHead = ReturnType<typeof jumpReluHead> & { f16?: boolean };
+
+// Reads every input in the original order, so the first unreadable one is the one reported.
+async function loadExportInputs(opts: ExportOptions) {
   const source = folderSource(opts.detector);
   const detManifest = await readManifest(source).catch((e) => {
     throw new UsageError(`--detector ${opts.detector}: ${(e as Error).message}`);
@@ -64,15 +63,24 @@ export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
   const tokenizer = await readVerified(source, detManifest, 'tokenizer.json');
   const sae = await loadSae(opts.sae);
   const rules: RulesFile = parseRules(await readJson(opts.rules, 'rules'));
+  const drafts = checkRulesExportable(rules, opts);
+  const mining = opts.candidates ? await readJson<MiningResult>(opts.candidates, 'candidates') : undefined;
+  return { detManifest, detector, tokenizer, sae, rules, drafts, mining };
+}
+
+// Refuses an empty rules file and unreviewed drafts (unless --force); returns the draft ids for the card.
+function checkRulesExportable(rules: RulesFile, opts: ExportOptions): string[] {
   if (rules.rules.length === 0) throw new UsageError(`${opts.rules} has no rules: nothing to export`);
   const drafts = rules.rules.filter((r) => r.draft).map((r) => r.id);
   if (drafts.length && !opts.force)
     throw new UsageError(
       `${opts.rules}: ${drafts.length} draft rule${drafts.length === 1 ? '' : 's'} nobody reviewed (${drafts.slice(0, 5).join(', ')}${drafts.length > 5 ? ', ...' : ''}): review them (set thresholds and glosses, remove "draft") or pass --force`,
     );
-  const mining = opts.candidates ? await readJson<MiningResult>(opts.candidates, 'candidates') : undefined;
+  return drafts;
+}
 
-  // The head carries the rule latents, the probes' latents and the task gate's latents.
+// The head carries the rule latents, the probes' latents and the task gate's latents, each inside the SAE.
+function headFeatureIds(rules: RulesFile, sae: LoadedSae): number[] {
   const featureIds = [
     ...new Set([
       ...rules.rules.flatMap((r) => [r.feature, ...(r.probe?.features ?? []), ...(r.probe?.context?.features ?? [])]),
@@ -81,10 +89,18 @@ export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
   ].sort((a, b) => a - b);
   for (const f of featureIds)
     if (!(f >= 0 && f < sae.d_sae)) throw new UsageError(`rule feature ${f} is outside the SAE's ${sae.d_sae} latents`);
-  const head = { ...jumpReluHead(sae, featureIds), ...(opts.f16Head ? { f16: true } : {}) };
+  return featureIds;
+}
 
+// One features.json entry per head column: label, threshold and top contexts from mining when it has them.
+function buildFeaturesFile(
+  featureIds: number[],
+  head: ExportHead,
+  rules: RulesFile,
+  mining: MiningResult | undefined,
+): FeaturesFile {
   const byFeature = new Map(mining?.candidates.map((c) => [c.feature, c]) ?? []);
-  const features: FeaturesFile = parseFeatures({
+  return parseFeatures({
     version: 1,
     features: featureIds.map((feature, column) => {
       const c = byFeature.get(feature);
@@ -106,6 +122,47 @@ export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
       };
     }),
   });
+}
+
+// The small trained parts, for committing: build:default reassembles the bundle from them.
+async function writeTrainedParts(
+  dir: string,
+  parts: {
+    head: ExportHead;
+    featureIds: number[];
+    rules: RulesFile;
+    features: FeaturesFile;
+    card: string;
+    saeFigures: Record<string, unknown> | undefined;
+    evaluation: Record<string, number> | undefined;
+  },
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  // Thresholds belong to the detector's numerics: record the int8 form they were set on.
+  await saveHead(
+    join(dir, 'head.safetensors'),
+    { head: parts.head, features: parts.featureIds },
+    { detector_int8: 'u8s8-w7' },
+  );
+  await writeFile(join(dir, 'rules.json'), JSON.stringify(parts.rules, null, 2) + '\n');
+  await writeFile(join(dir, 'features.json'), JSON.stringify(parts.features, null, 1) + '\n');
+  await writeFile(join(dir, 'card.md'), parts.card);
+  await writeFile(
+    join(dir, 'figures.json'),
+    JSON.stringify({ sae: parts.saeFigures, evaluation: parts.evaluation }, null, 2) + '\n',
+  );
+}
+
+/**
+ * `gloss-train export`: the bundle folder for the runtime: detector with the SAE head of the rules' features,
+ * tokenizer, reviewed rules, features, card and manifest; optionally the small trained parts into `trainedOut`.
+ * Throws UsageError for an unreadable input or rules that name features the SAE lacks.
+ */
+export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
+  const { detManifest, detector, tokenizer, sae, rules, drafts, mining } = await loadExportInputs(opts);
+  const featureIds = headFeatureIds(rules, sae);
+  const head: ExportHead = { ...jumpReluHead(sae, featureIds), ...(opts.f16Head ? { f16: true } : {}) };
+  const features = buildFeaturesFile(featureIds, head, rules, mining);
   const saeMetrics = opts.saeMetrics
     ? await readJson<Record<string, unknown>>(opts.saeMetrics, 'SAE metrics')
     : undefined;
@@ -113,7 +170,6 @@ export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
     ? await readJson<Record<string, number>>(opts.evaluation, 'evaluation')
     : undefined;
   const metrics = pickSaeMetrics(saeMetrics);
-
   const card = renderCard({
     name: opts.name ?? 'bundle',
     detector: detManifest.detector,
@@ -132,32 +188,11 @@ export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
     forced: drafts,
     ...opts.card,
   });
-  if (opts.trainedOut) {
-    // The small trained parts, for committing: build:default reassembles the bundle from them.
-    await mkdir(opts.trainedOut, { recursive: true });
-    // Thresholds belong to the detector's numerics: record the int8 form they were set on.
-    await saveHead(
-      join(opts.trainedOut, 'head.safetensors'),
-      { head, features: featureIds },
-      { detector_int8: 'u8s8-w7' },
-    );
-    await writeFile(join(opts.trainedOut, 'rules.json'), JSON.stringify(rules, null, 2) + '\n');
-    await writeFile(join(opts.trainedOut, 'features.json'), JSON.stringify(features, null, 1) + '\n');
-    await writeFile(join(opts.trainedOut, 'card.md'), card);
-    await writeFile(
-      join(opts.trainedOut, 'figures.json'),
-      JSON.stringify(
-        {
-          sae: metrics
-            ? { metrics, d_in: sae.d_in, d_sae: sae.d_sae, k: sae.k ?? null, features: featureIds }
-            : undefined,
-          evaluation,
-        },
-        null,
-        2,
-      ) + '\n',
-    );
-  }
+  const saeFigures = metrics
+    ? { metrics, d_in: sae.d_in, d_sae: sae.d_sae, k: sae.k ?? null, features: featureIds }
+    : undefined;
+  if (opts.trainedOut)
+    await writeTrainedParts(opts.trainedOut, { head, featureIds, rules, features, card, saeFigures, evaluation });
   return assembleBundle({
     out: opts.out,
     name: opts.name ?? 'bundle',
@@ -168,7 +203,7 @@ export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
     features,
     rules,
     card,
-    sae: metrics ? { metrics, d_in: sae.d_in, d_sae: sae.d_sae, k: sae.k ?? null, features: featureIds } : undefined,
+    sae: saeFigures,
     evaluation,
     createdBy: 'gloss-train export 0.1.0',
   });

@@ -39,6 +39,126 @@ function upperBound(a: Float32Array, lo: number, hi: number, v: number): number 
   return lo;
 }
 
+/** Pass 1's result: each (row, slot)'s on-latent (-1 if off) and every latent's on-values, sorted, in CSR form. */
+interface OnValues {
+  onIdx: Int32Array;
+  /** Latent j's sorted on-values live in sorted[start[j] .. start[j+1]). */
+  start: Int32Array;
+  sorted: Float32Array;
+}
+
+// Pass 1: TopK decisions over the calibration rows, gathered per latent and sorted.
+async function collectOnValues(
+  sae: Sae,
+  rows: Float32Array,
+  runner: SaeRunner,
+  n: number,
+  batch: number,
+): Promise<OnValues> {
+  const d = sae.d_in;
+  const m = sae.d_sae;
+  const k = sae.k!;
+  const onIdx = new Int32Array(n * k).fill(-1);
+  const onVal = new Float32Array(n * k);
+  const count = new Int32Array(m + 1);
+  for (let r0 = 0; r0 < n; r0 += batch) {
+    const B = Math.min(batch, n - r0);
+    const xc = runner.centre(rows.subarray(r0 * d, (r0 + B) * d), B);
+    const { vals, idx } = await runner.encoder.topk(xc, B, runner.rows, sae.b_enc);
+    for (let t = 0; t < B * k; t++) {
+      if (vals[t] > 0) {
+        onIdx[r0 * k + t] = idx[t];
+        onVal[r0 * k + t] = vals[t];
+        count[idx[t] + 1]++;
+      }
+    }
+  }
+  for (let j = 0; j < m; j++) count[j + 1] += count[j];
+  const start = count; // latent j's sorted on-values live in [start[j], start[j+1])
+  const sorted = new Float32Array(start[m]);
+  const fill = start.slice(0, m);
+  for (let t = 0; t < n * k; t++) if (onIdx[t] >= 0) sorted[fill[onIdx[t]]++] = onVal[t];
+  for (let j = 0; j < m; j++) sorted.subarray(start[j], start[j + 1]).sort();
+  return { onIdx, start, sorted };
+}
+
+// Pass 2: positive off pre-activations, binned by how many on-values lie at or below them.
+// Latent j's bins occupy [start[j] + j, start[j+1] + j + 1) (c_j + 1 bins).
+async function binOffValues(
+  sae: Sae,
+  rows: Float32Array,
+  runner: SaeRunner,
+  n: number,
+  batch: number,
+  { onIdx, start, sorted }: OnValues,
+): Promise<{ bins: Float64Array; binMax: Float32Array }> {
+  const d = sae.d_in;
+  const m = sae.d_sae;
+  const k = sae.k!;
+  const bins = new Float64Array(start[m] + m);
+  const binMax = new Float32Array(start[m] + m).fill(-Infinity);
+  const stamp = new Int32Array(m).fill(-1);
+  for (let r0 = 0; r0 < n; r0 += batch) {
+    const B = Math.min(batch, n - r0);
+    const xc = runner.centre(rows.subarray(r0 * d, (r0 + B) * d), B);
+    const pre = await runner.encoder.pre(xc, B, runner.rows, sae.b_enc);
+    for (let b = 0; b < B; b++) {
+      const r = r0 + b;
+      for (let s = 0; s < k; s++) if (onIdx[r * k + s] >= 0) stamp[onIdx[r * k + s]] = r;
+      const po = b * m;
+      for (let j = 0; j < m; j++) {
+        const u = pre[po + j];
+        if (!(u > 0) || stamp[j] === r) continue;
+        const a = start[j];
+        const e = start[j + 1];
+        if (a === e) continue; // never on: threshold +Infinity anyway
+        const p = upperBound(sorted, a, e, u) - a;
+        const bi = a + j + p;
+        bins[bi]++;
+        if (u > binMax[bi]) binMax[bi] = u;
+      }
+    }
+  }
+  return { bins, binMax };
+}
+
+// Per latent, the threshold minimising FN + FP, placed halfway into the gap below the chosen on-value.
+function pickThresholds(
+  m: number,
+  { start, sorted }: OnValues,
+  bins: Float64Array,
+  binMax: Float32Array,
+): Float32Array {
+  const threshold = new Float32Array(m).fill(Infinity);
+  for (let j = 0; j < m; j++) {
+    const a = start[j];
+    const c = start[j + 1] - a;
+    if (c === 0) continue;
+    const b0 = a + j;
+    // FP(i) = sum of bins p >= i + 1; scan i from c - 1 down to 0.
+    let fpAbove = bins[b0 + c]; // off values >= every on-value
+    let best = Infinity;
+    let bestI = c - 1;
+    for (let i = c - 1; i >= 0; i--) {
+      const errors = i + fpAbove;
+      if (errors <= best) {
+        best = errors;
+        bestI = i;
+      }
+      fpAbove += bins[b0 + i];
+    }
+    const v = sorted[a + bestI];
+    let below = bestI > 0 ? sorted[a + bestI - 1] : 0;
+    if (binMax[b0 + bestI] > below) below = binMax[b0 + bestI];
+    below = Math.max(0, below);
+    let t = below < v ? (below + v) / 2 : below;
+    // pre > t must hold for pre = v: step below v when the midpoint rounds up to it.
+    if (!(Math.fround(t) < v)) t = nextDown(v);
+    threshold[j] = Math.max(0, t);
+  }
+  return threshold;
+}
+
 /** Thresholds [d_sae] for a TopK SAE from raw calibration rows [n, d_in]. */
 export async function calibrateJumpRelu(
   sae: Sae,
@@ -47,92 +167,15 @@ export async function calibrateJumpRelu(
 ): Promise<Float32Array> {
   if (sae.architecture !== 'topk') throw new SaeError('JumpReLU calibration needs a TopK SAE');
   const d = sae.d_in;
-  const m = sae.d_sae;
-  const k = sae.k!;
   const n = rows.length / d;
   if (!Number.isInteger(n) || n === 0)
     throw new SaeError(`JumpReLU calibration: no rows (or ${rows.length} values not a multiple of d_in=${d})`);
   const batch = opts.batch ?? 1024;
   const runner = opts.runner ?? (await saeRunner(sae));
   try {
-    // Pass 1: TopK decisions.
-    const onIdx = new Int32Array(n * k).fill(-1);
-    const onVal = new Float32Array(n * k);
-    const count = new Int32Array(m + 1);
-    for (let r0 = 0; r0 < n; r0 += batch) {
-      const B = Math.min(batch, n - r0);
-      const xc = runner.centre(rows.subarray(r0 * d, (r0 + B) * d), B);
-      const { vals, idx } = await runner.encoder.topk(xc, B, runner.rows, sae.b_enc);
-      for (let t = 0; t < B * k; t++) {
-        if (vals[t] > 0) {
-          onIdx[r0 * k + t] = idx[t];
-          onVal[r0 * k + t] = vals[t];
-          count[idx[t] + 1]++;
-        }
-      }
-    }
-    for (let j = 0; j < m; j++) count[j + 1] += count[j];
-    const start = count; // latent j's sorted on-values live in [start[j], start[j+1])
-    const sorted = new Float32Array(start[m]);
-    const fill = start.slice(0, m);
-    for (let t = 0; t < n * k; t++) if (onIdx[t] >= 0) sorted[fill[onIdx[t]]++] = onVal[t];
-    for (let j = 0; j < m; j++) sorted.subarray(start[j], start[j + 1]).sort();
-
-    // Pass 2: positive off pre-activations, binned by how many on-values lie at or below them.
-    // Latent j's bins occupy [start[j] + j, start[j+1] + j + 1) (c_j + 1 bins).
-    const bins = new Float64Array(start[m] + m);
-    const binMax = new Float32Array(start[m] + m).fill(-Infinity);
-    const stamp = new Int32Array(m).fill(-1);
-    for (let r0 = 0; r0 < n; r0 += batch) {
-      const B = Math.min(batch, n - r0);
-      const xc = runner.centre(rows.subarray(r0 * d, (r0 + B) * d), B);
-      const pre = await runner.encoder.pre(xc, B, runner.rows, sae.b_enc);
-      for (let b = 0; b < B; b++) {
-        const r = r0 + b;
-        for (let s = 0; s < k; s++) if (onIdx[r * k + s] >= 0) stamp[onIdx[r * k + s]] = r;
-        const po = b * m;
-        for (let j = 0; j < m; j++) {
-          const u = pre[po + j];
-          if (!(u > 0) || stamp[j] === r) continue;
-          const a = start[j];
-          const e = start[j + 1];
-          if (a === e) continue; // never on: threshold +Infinity anyway
-          const p = upperBound(sorted, a, e, u) - a;
-          const bi = a + j + p;
-          bins[bi]++;
-          if (u > binMax[bi]) binMax[bi] = u;
-        }
-      }
-    }
-
-    const threshold = new Float32Array(m).fill(Infinity);
-    for (let j = 0; j < m; j++) {
-      const a = start[j];
-      const c = start[j + 1] - a;
-      if (c === 0) continue;
-      const b0 = a + j;
-      // FP(i) = sum of bins p >= i + 1; scan i from c - 1 down to 0.
-      let fpAbove = bins[b0 + c]; // off values >= every on-value
-      let best = Infinity;
-      let bestI = c - 1;
-      for (let i = c - 1; i >= 0; i--) {
-        const errors = i + fpAbove;
-        if (errors <= best) {
-          best = errors;
-          bestI = i;
-        }
-        fpAbove += bins[b0 + i];
-      }
-      const v = sorted[a + bestI];
-      let below = bestI > 0 ? sorted[a + bestI - 1] : 0;
-      if (binMax[b0 + bestI] > below) below = binMax[b0 + bestI];
-      below = Math.max(0, below);
-      let t = below < v ? (below + v) / 2 : below;
-      // pre > t must hold for pre = v: step below v when the midpoint rounds up to it.
-      if (!(Math.fround(t) < v)) t = nextDown(v);
-      threshold[j] = Math.max(0, t);
-    }
-    return threshold;
+    const on = await collectOnValues(sae, rows, runner, n, batch);
+    const { bins, binMax } = await binOffValues(sae, rows, runner, n, batch, on);
+    return pickThresholds(sae.d_sae, on, bins, binMax);
   } finally {
     if (!opts.runner) await runner.release();
   }

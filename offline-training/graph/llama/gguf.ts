@@ -467,8 +467,195 @@ function scaledMinsK4(
   return [d * sc1, dmin * m1, d * sc2, dmin * m2];
 }
 
-/** Converts raw ggml tensor bytes of `type` holding `n` elements to float32. */
-export function dequantize(raw: Uint8Array, type: number, n: number, name = 'tensor'): Float32Array {
+/** What every per-type decoder reads from and writes to: the bytes, a view over them, the output and its counts. */
+interface DequantCtx {
+  raw: Uint8Array;
+  dv: DataView;
+  y: Float32Array;
+  n: number;
+  nb: number;
+  h: (off: number) => number;
+}
+
+// One decoder per ggml type, so dequantize is a lookup and each block layout reads on its own.
+const DECODERS: Record<string, (c: DequantCtx) => void> = {
+  F32: ({ dv, y, n }) => {
+    for (let i = 0; i < n; i++) y[i] = dv.getFloat32(i * 4, true);
+  },
+  F16: ({ y, n, h }) => {
+    for (let i = 0; i < n; i++) y[i] = h(i * 2);
+  },
+  BF16: ({ dv, y, n }) => {
+    for (let i = 0; i < n; i++) y[i] = bf16ToF32(dv.getUint16(i * 2, true));
+  },
+  F64: ({ dv, y, n }) => {
+    for (let i = 0; i < n; i++) y[i] = dv.getFloat64(i * 8, true);
+  },
+  I8: ({ dv, y, n }) => {
+    for (let i = 0; i < n; i++) y[i] = dv.getInt8(i);
+  },
+  I16: ({ dv, y, n }) => {
+    for (let i = 0; i < n; i++) y[i] = dv.getInt16(i * 2, true);
+  },
+  I32: ({ dv, y, n }) => {
+    for (let i = 0; i < n; i++) y[i] = dv.getInt32(i * 4, true);
+  },
+  Q8_0: decodeQ8_0,
+  Q4_0: decodeQ4_0,
+  Q4_1: decodeQ4_1,
+  Q5_0: decodeQ5_0,
+  Q5_1: decodeQ5_1,
+  Q4_K: decodeQ4K,
+  Q5_K: decodeQ5K,
+  Q6_K: decodeQ6K,
+};
+
+// Q8_0 blocks: f16 d, int8 qs[32]: x = q * d
+function decodeQ8_0({ dv, y, nb, h }: DequantCtx): void {
+  for (let b = 0; b < nb; b++) {
+    const o = b * 34,
+      d = h(o);
+    for (let j = 0; j < 32; j++) y[b * 32 + j] = dv.getInt8(o + 2 + j) * d;
+  }
+}
+
+// Q4_0 blocks: f16 d, u8 qs[16]: low nibbles are x[0..15], high x[16..31]; x = (q - 8) * d
+function decodeQ4_0({ raw, y, nb, h }: DequantCtx): void {
+  for (let b = 0; b < nb; b++) {
+    const o = b * 18,
+      d = h(o);
+    for (let j = 0; j < 16; j++) {
+      const q = raw[o + 2 + j];
+      y[b * 32 + j] = ((q & 0xf) - 8) * d;
+      y[b * 32 + j + 16] = ((q >> 4) - 8) * d;
+    }
+  }
+}
+
+// Q4_1 blocks: f16 d, f16 m, u8 qs[16]: x = q * d + m
+function decodeQ4_1({ raw, y, nb, h }: DequantCtx): void {
+  for (let b = 0; b < nb; b++) {
+    const o = b * 20,
+      d = h(o),
+      m = h(o + 2);
+    for (let j = 0; j < 16; j++) {
+      const q = raw[o + 4 + j];
+      y[b * 32 + j] = (q & 0xf) * d + m;
+      y[b * 32 + j + 16] = (q >> 4) * d + m;
+    }
+  }
+}
+
+// Q5_0 blocks: f16 d, u32 qh, u8 qs[16]: 5th bits in qh; x = (q - 16) * d
+function decodeQ5_0({ raw, dv, y, nb, h }: DequantCtx): void {
+  for (let b = 0; b < nb; b++) {
+    const o = b * 22,
+      d = h(o),
+      qh = dv.getUint32(o + 2, true);
+    for (let j = 0; j < 16; j++) {
+      const q = raw[o + 6 + j];
+      const h0 = ((qh >>> j) << 4) & 0x10;
+      const h1 = (qh >>> (j + 12)) & 0x10;
+      y[b * 32 + j] = (((q & 0xf) | h0) - 16) * d;
+      y[b * 32 + j + 16] = (((q >> 4) | h1) - 16) * d;
+    }
+  }
+}
+
+// Q5_1 blocks: f16 d, f16 m, u32 qh, u8 qs[16]: x = q * d + m
+function decodeQ5_1({ raw, dv, y, nb, h }: DequantCtx): void {
+  for (let b = 0; b < nb; b++) {
+    const o = b * 24,
+      d = h(o),
+      m = h(o + 2),
+      qh = dv.getUint32(o + 4, true);
+    for (let j = 0; j < 16; j++) {
+      const q = raw[o + 8 + j];
+      const h0 = ((qh >>> j) << 4) & 0x10;
+      const h1 = (qh >>> (j + 12)) & 0x10;
+      y[b * 32 + j] = ((q & 0xf) | h0) * d + m;
+      y[b * 32 + j + 16] = ((q >> 4) | h1) * d + m;
+    }
+  }
+}
+
+// Q4_K super-blocks: f16 d, f16 dmin, scales[12] (6-bit scale and min per 32), qs[128]
+function decodeQ4K({ raw, y, nb, h }: DequantCtx): void {
+  for (let b = 0; b < nb; b++) {
+    const o = b * 144,
+      d = h(o),
+      dmin = h(o + 2);
+    let q = o + 16,
+      out = b * 256;
+    for (let j = 0, is = 0; j < 256; j += 64, is += 2) {
+      const [d1, mm1, d2, mm2] = scaledMinsK4(raw, o, is, d, dmin);
+      for (let l = 0; l < 32; l++) y[out + l] = d1 * (raw[q + l] & 0xf) - mm1;
+      for (let l = 0; l < 32; l++) y[out + 32 + l] = d2 * (raw[q + l] >> 4) - mm2;
+      q += 32;
+      out += 64;
+    }
+  }
+}
+
+// Q5_K super-blocks: f16 d, f16 dmin, scales[12], qh[32], qs[128]
+function decodeQ5K({ raw, y, nb, h }: DequantCtx): void {
+  for (let b = 0; b < nb; b++) {
+    const o = b * 176,
+      d = h(o),
+      dmin = h(o + 2);
+    const qh = o + 16;
+    let ql = o + 48,
+      out = b * 256,
+      u1 = 1,
+      u2 = 2;
+    for (let j = 0, is = 0; j < 256; j += 64, is += 2) {
+      const [d1, mm1, d2, mm2] = scaledMinsK4(raw, o, is, d, dmin);
+      for (let l = 0; l < 32; l++) y[out + l] = d1 * ((raw[ql + l] & 0xf) + (raw[qh + l] & u1 ? 16 : 0)) - mm1;
+      for (let l = 0; l < 32; l++) y[out + 32 + l] = d2 * ((raw[ql + l] >> 4) + (raw[qh + l] & u2 ? 16 : 0)) - mm2;
+      ql += 32;
+      out += 64;
+      u1 <<= 2;
+      u2 <<= 2;
+    }
+  }
+}
+
+// Q6_K super-blocks: ql[128], qh[64], int8 scales[16], f16 d
+function decodeQ6K({ raw, dv, y, nb, h }: DequantCtx): void {
+  for (let b = 0; b < nb; b++) {
+    const o = b * 210,
+      d = h(o + 208);
+    let ql = o,
+      qh = o + 128,
+      sc = o + 192,
+      out = b * 256;
+    for (let n2 = 0; n2 < 256; n2 += 128) {
+      for (let l = 0; l < 32; l++) {
+        const is = l >> 4;
+        const q1 = ((raw[ql + l] & 0xf) | ((raw[qh + l] & 3) << 4)) - 32;
+        const q2 = ((raw[ql + l + 32] & 0xf) | (((raw[qh + l] >> 2) & 3) << 4)) - 32;
+        const q3 = ((raw[ql + l] >> 4) | (((raw[qh + l] >> 4) & 3) << 4)) - 32;
+        const q4 = ((raw[ql + l + 32] >> 4) | (((raw[qh + l] >> 6) & 3) << 4)) - 32;
+        y[out + l] = d * dv.getInt8(sc + is) * q1;
+        y[out + l + 32] = d * dv.getInt8(sc + is + 2) * q2;
+        y[out + l + 64] = d * dv.getInt8(sc + is + 4) * q3;
+        y[out + l + 96] = d * dv.getInt8(sc + is + 6) * q4;
+      }
+      out += 128;
+      ql += 64;
+      qh += 32;
+      sc += 8;
+    }
+  }
+}
+
+// Validates type, block multiple and byte length in the original order, so the same error wins for the same input.
+function checkDequantInput(
+  raw: Uint8Array,
+  type: number,
+  n: number,
+  name: string,
+): { info: (typeof GGML_TYPES)[number]; tname: string } {
   const info = GGML_TYPES[type];
   const tname = ggmlTypeName(type);
   if (!info || !(SUPPORTED_TENSOR_TYPES as readonly string[]).includes(info.name)) {
@@ -479,158 +666,18 @@ export function dequantize(raw: Uint8Array, type: number, n: number, name = 'ten
   if (n % bs !== 0) throw new GgufError(`${name}: ${n} elements is not a multiple of the ${tname} block size ${bs}`);
   const need = (n / bs) * ts;
   if (raw.byteLength < need) throw new GgufError(`${name}: ${raw.byteLength} bytes of ${tname} data, need ${need}`);
+  return { info, tname };
+}
+
+/** Converts raw ggml tensor bytes of `type` holding `n` elements to float32. */
+export function dequantize(raw: Uint8Array, type: number, n: number, name = 'tensor'): Float32Array {
+  const { info, tname } = checkDequantInput(raw, type, n, name);
   const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const y = new Float32Array(n);
   const h = (off: number) => F16_TABLE[dv.getUint16(off, true)];
-  const nb = n / bs;
-  switch (info.name) {
-    case 'F32':
-      for (let i = 0; i < n; i++) y[i] = dv.getFloat32(i * 4, true);
-      break;
-    case 'F16':
-      for (let i = 0; i < n; i++) y[i] = h(i * 2);
-      break;
-    case 'BF16':
-      for (let i = 0; i < n; i++) y[i] = bf16ToF32(dv.getUint16(i * 2, true));
-      break;
-    case 'F64':
-      for (let i = 0; i < n; i++) y[i] = dv.getFloat64(i * 8, true);
-      break;
-    case 'I8':
-      for (let i = 0; i < n; i++) y[i] = dv.getInt8(i);
-      break;
-    case 'I16':
-      for (let i = 0; i < n; i++) y[i] = dv.getInt16(i * 2, true);
-      break;
-    case 'I32':
-      for (let i = 0; i < n; i++) y[i] = dv.getInt32(i * 4, true);
-      break;
-    case 'Q8_0': // f16 d, int8 qs[32]: x = q * d
-      for (let b = 0; b < nb; b++) {
-        const o = b * 34,
-          d = h(o);
-        for (let j = 0; j < 32; j++) y[b * 32 + j] = dv.getInt8(o + 2 + j) * d;
-      }
-      break;
-    case 'Q4_0': // f16 d, u8 qs[16]: low nibbles are x[0..15], high x[16..31]; x = (q - 8) * d
-      for (let b = 0; b < nb; b++) {
-        const o = b * 18,
-          d = h(o);
-        for (let j = 0; j < 16; j++) {
-          const q = raw[o + 2 + j];
-          y[b * 32 + j] = ((q & 0xf) - 8) * d;
-          y[b * 32 + j + 16] = ((q >> 4) - 8) * d;
-        }
-      }
-      break;
-    case 'Q4_1': // f16 d, f16 m, u8 qs[16]: x = q * d + m
-      for (let b = 0; b < nb; b++) {
-        const o = b * 20,
-          d = h(o),
-          m = h(o + 2);
-        for (let j = 0; j < 16; j++) {
-          const q = raw[o + 4 + j];
-          y[b * 32 + j] = (q & 0xf) * d + m;
-          y[b * 32 + j + 16] = (q >> 4) * d + m;
-        }
-      }
-      break;
-    case 'Q5_0': // f16 d, u32 qh, u8 qs[16]: 5th bits in qh; x = (q - 16) * d
-      for (let b = 0; b < nb; b++) {
-        const o = b * 22,
-          d = h(o),
-          qh = dv.getUint32(o + 2, true);
-        for (let j = 0; j < 16; j++) {
-          const q = raw[o + 6 + j];
-          const h0 = ((qh >>> j) << 4) & 0x10;
-          const h1 = (qh >>> (j + 12)) & 0x10;
-          y[b * 32 + j] = (((q & 0xf) | h0) - 16) * d;
-          y[b * 32 + j + 16] = (((q >> 4) | h1) - 16) * d;
-        }
-      }
-      break;
-    case 'Q5_1': // f16 d, f16 m, u32 qh, u8 qs[16]: x = q * d + m
-      for (let b = 0; b < nb; b++) {
-        const o = b * 24,
-          d = h(o),
-          m = h(o + 2),
-          qh = dv.getUint32(o + 4, true);
-        for (let j = 0; j < 16; j++) {
-          const q = raw[o + 8 + j];
-          const h0 = ((qh >>> j) << 4) & 0x10;
-          const h1 = (qh >>> (j + 12)) & 0x10;
-          y[b * 32 + j] = ((q & 0xf) | h0) * d + m;
-          y[b * 32 + j + 16] = ((q >> 4) | h1) * d + m;
-        }
-      }
-      break;
-    case 'Q4_K': // f16 d, f16 dmin, scales[12] (6-bit scale and min per 32), qs[128]
-      for (let b = 0; b < nb; b++) {
-        const o = b * 144,
-          d = h(o),
-          dmin = h(o + 2);
-        let q = o + 16,
-          out = b * 256;
-        for (let j = 0, is = 0; j < 256; j += 64, is += 2) {
-          const [d1, mm1, d2, mm2] = scaledMinsK4(raw, o, is, d, dmin);
-          for (let l = 0; l < 32; l++) y[out + l] = d1 * (raw[q + l] & 0xf) - mm1;
-          for (let l = 0; l < 32; l++) y[out + 32 + l] = d2 * (raw[q + l] >> 4) - mm2;
-          q += 32;
-          out += 64;
-        }
-      }
-      break;
-    case 'Q5_K': // f16 d, f16 dmin, scales[12], qh[32], qs[128]
-      for (let b = 0; b < nb; b++) {
-        const o = b * 176,
-          d = h(o),
-          dmin = h(o + 2);
-        const qh = o + 16;
-        let ql = o + 48,
-          out = b * 256,
-          u1 = 1,
-          u2 = 2;
-        for (let j = 0, is = 0; j < 256; j += 64, is += 2) {
-          const [d1, mm1, d2, mm2] = scaledMinsK4(raw, o, is, d, dmin);
-          for (let l = 0; l < 32; l++) y[out + l] = d1 * ((raw[ql + l] & 0xf) + (raw[qh + l] & u1 ? 16 : 0)) - mm1;
-          for (let l = 0; l < 32; l++) y[out + 32 + l] = d2 * ((raw[ql + l] >> 4) + (raw[qh + l] & u2 ? 16 : 0)) - mm2;
-          ql += 32;
-          out += 64;
-          u1 <<= 2;
-          u2 <<= 2;
-        }
-      }
-      break;
-    case 'Q6_K': // ql[128], qh[64], int8 scales[16], f16 d
-      for (let b = 0; b < nb; b++) {
-        const o = b * 210,
-          d = h(o + 208);
-        let ql = o,
-          qh = o + 128,
-          sc = o + 192,
-          out = b * 256;
-        for (let n2 = 0; n2 < 256; n2 += 128) {
-          for (let l = 0; l < 32; l++) {
-            const is = l >> 4;
-            const q1 = ((raw[ql + l] & 0xf) | ((raw[qh + l] & 3) << 4)) - 32;
-            const q2 = ((raw[ql + l + 32] & 0xf) | (((raw[qh + l] >> 2) & 3) << 4)) - 32;
-            const q3 = ((raw[ql + l] >> 4) | (((raw[qh + l] >> 4) & 3) << 4)) - 32;
-            const q4 = ((raw[ql + l + 32] >> 4) | (((raw[qh + l] >> 6) & 3) << 4)) - 32;
-            y[out + l] = d * dv.getInt8(sc + is) * q1;
-            y[out + l + 32] = d * dv.getInt8(sc + is + 2) * q2;
-            y[out + l + 64] = d * dv.getInt8(sc + is + 4) * q3;
-            y[out + l + 96] = d * dv.getInt8(sc + is + 6) * q4;
-          }
-          out += 128;
-          ql += 64;
-          qh += 32;
-          sc += 8;
-        }
-      }
-      break;
-    default:
-      throw new GgufError(`unsupported tensor type ${tname} (${name})`);
-  }
+  const decode = Object.prototype.hasOwnProperty.call(DECODERS, info.name) ? DECODERS[info.name] : undefined;
+  if (!decode) throw new GgufError(`unsupported tensor type ${tname} (${name})`);
+  decode({ raw, dv, y, n, nb: n / info.blockSize!, h });
   return y;
 }
 
