@@ -1,4 +1,4 @@
-// tsx scripts/compare-detectors.ts [--only a,b] [--rounds N] [--out FILE]: issue 14 item 5, the
+// tsx scripts/compare-detectors.ts [--only a,b] [--rounds N] [--out FILE]: the detector comparison, the
 // detector chosen by measurement. Builds each candidate with build-detector (USE-lite blocks 1 and
 // 2; SmolLM2-135M-Instruct cut at layers 10 and 15 where its GGUF is downloaded), then linear
 // probes on its residual stream, on the same seeded samples for every candidate:

@@ -1,4 +1,4 @@
-// tsx scripts/dev-eval.ts [--bundle DIR] [--out FILE] [--readmes FILE]: issue 14's four goals as
+// tsx scripts/dev-eval.ts [--bundle DIR] [--out FILE] [--readmes FILE]: the default bundle's four goals as
 // development checks through the core rewrite of a bundle (offline-training/evaluate/dev-run.ts),
 // each beside its baseline; prints one JSON object. Needs ../shared.
 import { writeFileSync } from 'node:fs';

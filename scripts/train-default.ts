@@ -127,7 +127,7 @@ else
     '1',
     ...(existsSync(join(sae, 'checkpoint')) ? ['--resume'] : []),
   ]);
-// Issue 14's mining: a task gate and family rules, against misreadings labelled from the four
+// Misreading-family mining: a task gate and family rules, against misreadings labelled from the four
 // GPT-3 models' solutions (mining split only), with general English as negatives.
 const readmes = join(WORK, 'readme-sentences.jsonl');
 buildReadmeCorpus(readmes);

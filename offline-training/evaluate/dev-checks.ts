@@ -1,4 +1,5 @@
-// Development versions of issue 14's four goals, computed from what a bundle's rewrite did: pure
+// Development checks of the default bundle's four goals (no math gloss on general English, traps
+// glossed with the right family, held-out GSM8K failure odds, figurative precision), computed from what a bundle's rewrite did: pure
 // statistics and the baselines every figure stands beside (keyword matcher, length-only AUC,
 // all-positive F1, per-verb majority). The data loading and the engine calls live in
 // scripts/dev-eval.ts; this file only counts.

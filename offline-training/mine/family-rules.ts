@@ -1,4 +1,4 @@
-// Family rules (issue 14): for each misreading family, the SAE latents that fire on that family's
+// Family rules: for each misreading family, the SAE latents that fire on that family's
 // phrases in math word problems (token precision against every other token of those problems),
 // a token-correlate test (fires when the phrase's words are injected into general text? silent
 // when the math phrase is paraphrased?), and the association of the latent with labelled

@@ -1,4 +1,4 @@
-// Issue 14's mining: the task gate and family rule candidates from one detector + SAE.
+// Misreading-family mining: the task gate and family rule candidates from one detector + SAE.
 // Inputs: math word problems (GSM8K train questions), general text (VUA train sentences, README
 // sentences of npm packages), the outcome rows (GSM8K test with four GPT-3 models' solutions).
 // Only the mining split of the outcomes (isHeldOut(id, 0.3, 0) false) is read; the held-out split
@@ -47,7 +47,7 @@ export interface MineFamiliesResult {
 }
 
 /**
- * Mines issue 14's task gate and family rule candidates (steps 1-5 below) and writes `<out>/families.json`.
+ * Mines the task gate and family rule candidates (steps 1-5 below) and writes `<out>/families.json`.
  * Slow: runs the detector on every text.
  * @throws what loadSae / the ONNX runtime throw on a bad SAE or detector.
  */

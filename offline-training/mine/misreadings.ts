@@ -1,4 +1,4 @@
-// Misreading labels (issue 14): how a model misread a GSM8K question, not only that it failed. The
+// Misreading labels: how a model misread a GSM8K question, not only that it failed. The
 // reference solution's calculator steps (`<<3*68=204>>`) say how each number of the question is
 // used; a failed model solution that uses a cue number (the factor of "three times as many", the p
 // of "p%", the rate of "$68 per dozen", the difference of "13 fewer than") with none of the

@@ -1,4 +1,4 @@
-// Figurative rules (issue 14, the metaphor half): a probe over SAE latents at a verb and at the few
+// Figurative rules (the metaphor half of the misreading families): a probe over SAE latents at a verb and at the few
 // words after it, fitted on labelled verb uses (VUA; MOH-X folds where given), so a gloss says
 // "used figuratively" where the detector's features say so. Single latents at verbs track the verb's
 // identity (make, take, give) at recall under 0.05 each; a sparse logistic read-out of the verb's
