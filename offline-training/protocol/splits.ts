@@ -14,7 +14,7 @@
 // its sizes and a fingerprint of the test questions, so a change of seed or hash fails loudly.
 import { isHeldOut } from '../data/splits.ts';
 
-/** Seed of the GSM8K split's hash (issue 19's protocol). */
+/** Seed of the GSM8K split's hash (the locked evaluation protocol). */
 export const GSM8K_SPLIT_SEED = 1919;
 /** Seed of MOH-X's fold hash. */
 export const MOHX_FOLD_SEED = 1920;
