@@ -40,7 +40,10 @@ export function findTorchPython(env: NodeJS.ProcessEnv = process.env): TorchEnv 
   const python = venvPython(dir);
   const marker = join(dir, MARKER);
   if (!existsSync(python) || !existsSync(marker))
-    return { ok: false, reason: `no PyTorch environment in ${dir}: run \`gloss-train setup-torch\` first` };
+    return {
+      ok: false,
+      reason: `no PyTorch environment in ${dir}: create it with setupTorch() in offline-training/torch/setup.ts (the \`gloss-train setup-torch\` command is not wired yet)`,
+    };
   let hash: unknown;
   try {
     hash = (JSON.parse(readFileSync(marker, 'utf8')) as { requirements?: unknown }).requirements;
@@ -50,7 +53,7 @@ export function findTorchPython(env: NodeJS.ProcessEnv = process.env): TorchEnv 
   if (hash !== requirementsHash())
     return {
       ok: false,
-      reason: `the PyTorch environment in ${dir} was built from other pins: run \`gloss-train setup-torch\` again`,
+      reason: `the PyTorch environment in ${dir} was built from other pins: rebuild it with setupTorch() in offline-training/torch/setup.ts`,
     };
   return { ok: true, python, dir };
 }
