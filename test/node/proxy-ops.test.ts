@@ -547,7 +547,19 @@ describe('configuration', () => {
 
     const p = spawn(
       process.execPath,
-      [BIN, 'serve', '--bundle', join(dir, 'b'), '--port', '0', '--upstream', `openai=${fake.baseUrl}`],
+      // A generous budget: this checks proxying, not the detection deadline (which load could miss).
+      [
+        BIN,
+        'serve',
+        '--bundle',
+        join(dir, 'b'),
+        '--port',
+        '0',
+        '--budget-ms',
+        '30000',
+        '--upstream',
+        `openai=${fake.baseUrl}`,
+      ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, GLOSS_UPSTREAM_OPENAI_KEY: 'sk-from-env', GLOSS_BEARER_TOKEN: 'gloss-token' },
