@@ -10,6 +10,7 @@ import prettier from 'eslint-config-prettier';
 // (import-x/no-restricted-paths zones built from these lists fail `npm run lint` on an import that
 // runs back up). README "How the folders stack" explains each layer.
 const CORE_LAYERS = [
+  ['grammar'],
   ['rules'],
   ['bundle', 'rewrite', 'tokenizer', 'detector'],
   ['engine'],
@@ -27,10 +28,12 @@ const TRAINING_LAYERS = [
   ['graph'],
   ['activations'],
   ['sae'],
+  ['torch'],
   ['llm'],
   ['probe'],
   ['mine'],
   ['evaluate'],
+  ['protocol'],
   ['bundle'],
   ['report'],
   ['commands'],

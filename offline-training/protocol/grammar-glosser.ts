@@ -7,7 +7,7 @@
 // Used by the protocol checks and the paraphrase measurement; figurative glosses are not produced.
 import type { GlossEngine } from '../../src/core/engine/engine.ts';
 import { findConstructions } from '../../src/core/grammar/index.ts';
-import { findMaterial, overlapsMaterial } from '../../src/core/material/material.ts';
+import { findMaterial, overlapsMaterial } from '../../src/core/rules/material.ts';
 import { inlineMarker } from '../../src/core/rewrite/markers.ts';
 import type { Glossed, Glosser } from './checks.ts';
 

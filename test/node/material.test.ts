@@ -1,7 +1,7 @@
-// Material ranges (src/core/material/material.ts): text the user hands over to be worked on, where no
+// Material ranges (src/core/rules/material.ts): text the user hands over to be worked on, where no
 // gloss may go. Each case names the range it expects by the text it covers.
 import { describe, expect, it } from 'vitest';
-import { findMaterial, overlapsMaterial, quotedSpans } from '../../src/core/material/material.ts';
+import { findMaterial, overlapsMaterial, quotedSpans } from '../../src/core/rules/material.ts';
 
 /** The texts of the material ranges of `text`, with their kinds. */
 const material = (text: string) => findMaterial(text).map((r) => [r.kind, text.slice(r.start, r.end)]);

@@ -2,7 +2,7 @@
 // per-rule limits, dedupe, ranking and the cap. Pure and deterministic; never throws on rules.
 import { CONSTRUCTION_KINDS, findConstructions, type Construction } from '../grammar/index.ts';
 import { expandToWords, phraseEnd, type TextRange } from './boundaries.ts';
-import { findMaterial, overlapsMaterial } from '../material/material.ts';
+import { findMaterial, overlapsMaterial } from './material.ts';
 import { scoreGate, type GateResult } from './gate.ts';
 import type { WordTagger } from './pos.ts';
 import { probeSentences, probeTokens, scoreProbe } from './probe.ts';

@@ -12,7 +12,7 @@
 // colon ("Proofread this: ..."), and the lines after "the following sentence" / "the text below".
 // A quote inside a math problem ("the sign reads \"50% off\"") is not material: no instruction asks
 // for work on it.
-import type { TextRange } from '../rules/boundaries.ts';
+import type { TextRange } from './boundaries.ts';
 
 /** Why a range is material. */
 export type MaterialKind = 'fence' | 'inline-code' | 'block-quote' | 'tagged' | 'quoted' | 'after-instruction';
