@@ -4,7 +4,7 @@
 import { mkdir, readFile, rename, writeFile, appendFile, truncate, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { SingleBar, Presets } from 'cli-progress';
+import { progressBar, type Progress } from '../util/progress.ts';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { readManifest, readVerified, readVerifiedJson } from '../../src/core/bundle/source.ts';
 import { folderSource } from '../../src/runtime/node/fs-source.ts';
@@ -102,13 +102,10 @@ async function readShardTexts(opts: ExtractOptions, shard: { index: number; coun
   return texts;
 }
 
-// The progress bar when asked for, started at where a resumed run left off.
-function startProgress(opts: ExtractOptions, total: number, index: CacheIndex): SingleBar | undefined {
+// The progress bar when asked for (log lines off a terminal), started at where a resumed run left off.
+function startProgress(opts: ExtractOptions, total: number, index: CacheIndex): Progress | undefined {
   const bar = opts.progress
-    ? new SingleBar(
-        { format: 'extract [{bar}] {value}/{total} texts | {rows} rows | eta {eta_formatted}' },
-        Presets.shades_classic,
-      )
+    ? progressBar('extract [{bar}] {value}/{total} texts | {rows} rows | eta {eta_formatted}')
     : undefined;
   bar?.start(total, index.texts, { rows: index.rows });
   return bar;

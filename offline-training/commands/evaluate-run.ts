@@ -6,7 +6,8 @@ import { UsageError } from '../util/errors.ts';
 import { readJson } from '../util/read-json.ts';
 import { parseRules } from '../../src/core/rules/schema.ts';
 import { loadSae } from '../sae/format.ts';
-import { createFeatureRunner, type FeatureRunner } from '../sae/feature-runner.ts';
+import { createFeatureRunner } from '../sae/feature-runner.ts';
+import { countedRunner } from '../sae/counted-runner.ts';
 import type { MiningResult } from '../mine/mine.ts';
 import { evaluateDetection, type DetectionEvaluation } from '../evaluate/detection.ts';
 import { evaluateMetaphor, type MetaphorResult } from '../evaluate/metaphor.ts';
@@ -80,19 +81,8 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationFiles> 
     const files = [opts.vuaTrain, opts.vuaVal, opts.vuaTest, ...(opts.mohx ? [opts.mohx] : [])];
     const total = (await Promise.all(files.map((f) => readVerbCsv(f, opts.limit)))).reduce((n, xs) => n + xs.length, 0);
     const bar = progressBar('metaphor [{bar}] {value}/{total} sentences | eta {eta_formatted}');
-    let done = 0;
     bar.start(total, 0);
-    const counted: FeatureRunner = {
-      manifest: runner.manifest,
-      tokenizer: runner.tokenizer,
-      width: runner.width,
-      release: () => runner.release(),
-      run: async (text: string) => {
-        const r = await runner.run(text);
-        bar.update(++done);
-        return r;
-      },
-    };
+    const counted = countedRunner(runner, bar);
     try {
       const m = await evaluateMetaphor(
         counted,

@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { extract, parseShardSpec } from '../activations/extract.ts';
 import { defineCommand } from './define.ts';
 import { flag, int } from '../util/option-schema.ts';
-import { showProgress } from '../util/progress.ts';
 
 /** `gloss-train extract` options. */
 export const ExtractOptions = z
@@ -30,7 +29,7 @@ export function extractCommand(): Command {
     const index = await extract({
       ...o,
       shard: o.shard ? parseShardSpec(o.shard) : undefined,
-      progress: showProgress(),
+      progress: true, // a bar on a terminal, log lines off one
     });
     return `wrote ${o.out}: ${index.texts} texts, ${index.rows} rows x ${index.d} (${index.dtype}) in ${index.shards.length} shards`;
   });

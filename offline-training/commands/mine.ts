@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { defineCommand } from './define.ts';
 import { flag, int, range } from '../util/option-schema.ts';
-import { showProgress } from '../util/progress.ts';
 import { UsageError } from '../util/errors.ts';
 
 /** `gloss-train mine` options. */
@@ -38,7 +37,7 @@ export const MineOptions = z
 export function mineCommand(): Command {
   return defineCommand('mine', MineOptions, async (o) => {
     const { mine } = await import('../mine/mine.ts');
-    const r = await mine({ ...o, progress: showProgress() });
+    const r = await mine({ ...o, progress: true }); // a bar on a terminal, log lines off one
     const sig = r.candidates.filter((c) => c.mhQ <= 0.1).length;
     if (sig === 0)
       throw new UsageError(

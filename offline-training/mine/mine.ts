@@ -3,7 +3,8 @@
 // strongest candidates. The held-out split is recorded and never used here.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SingleBar, Presets } from 'cli-progress';
+import { progressBar } from '../util/progress.ts';
+import { countedRunner } from '../sae/counted-runner.ts';
 import { loadSae } from '../sae/format.ts';
 import { readOutcomes, type OutcomeRecord } from '../llm/outcomes-format.ts';
 import { readTexts } from '../data/texts.ts';
@@ -137,11 +138,14 @@ export async function mine(opts: MineOptions): Promise<MiningResult> {
   const contextTexts = opts.contexts?.length
     ? (await Promise.all(opts.contexts.map((f) => readTexts(f)))).flat()
     : miningIdx.map((i) => ({ id: rows[i].id, text: rows[i].prompt }));
+  // The contexts pass runs the detector over the whole corpus again: its own progress.
+  const ctxBar = opts.progress ? progressBar('contexts [{bar}] {value}/{total} texts | eta {eta_formatted}') : undefined;
+  ctxBar?.start(contextTexts.length, 0);
   const contexts = await topContexts(
-    runner,
+    ctxBar ? countedRunner(runner, ctxBar) : runner,
     contextTexts,
     assoc.map((a) => a.feature),
-  );
+  ).finally(() => ctxBar?.stop());
   await runner.release();
   const family = opts.family ?? 'all';
   const tested =
@@ -199,9 +203,7 @@ async function runPrompts(
 ): Promise<PromptRuns> {
   const summaries: PromptSummary[] = [];
   const argmax: Int16Array[] = [];
-  const bar = progress
-    ? new SingleBar({ format: 'mine [{bar}] {value}/{total} prompts | eta {eta_formatted}' }, Presets.shades_classic)
-    : undefined;
+  const bar = progress ? progressBar('mine [{bar}] {value}/{total} prompts | eta {eta_formatted}') : undefined;
   bar?.start(rows.length, 0);
   const runs: { offsets: [number, number][]; pieces: string[] }[] = [];
   for (const [i, row] of rows.entries()) {
