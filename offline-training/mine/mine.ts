@@ -139,7 +139,9 @@ export async function mine(opts: MineOptions): Promise<MiningResult> {
     ? (await Promise.all(opts.contexts.map((f) => readTexts(f)))).flat()
     : miningIdx.map((i) => ({ id: rows[i].id, text: rows[i].prompt }));
   // The contexts pass runs the detector over the whole corpus again: its own progress.
-  const ctxBar = opts.progress ? progressBar('contexts [{bar}] {value}/{total} texts | eta {eta_formatted}') : undefined;
+  const ctxBar = opts.progress
+    ? progressBar('contexts [{bar}] {value}/{total} texts | eta {eta_formatted}')
+    : undefined;
   ctxBar?.start(contextTexts.length, 0);
   const contexts = await topContexts(
     ctxBar ? countedRunner(runner, ctxBar) : runner,
