@@ -7,6 +7,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadSae } from '../sae/format.ts';
 import { createFeatureRunner } from '../sae/feature-runner.ts';
+import { countedRunner } from '../sae/counted-runner.ts';
+import type { Progress } from '../util/progress.ts';
 import { isHeldOut } from '../data/splits.ts';
 import { pooledRow, trainGate, type GateText } from '../probe/task-gate.ts';
 import {
@@ -36,6 +38,8 @@ export interface MineFamiliesOptions {
   log?: (s: string) => void;
   /** Math texts scanned for cue phrases (default 2500). */
   cueTexts?: number;
+  /** Told after every text the detector runs on (started at 0 with an unknown total, stopped at the end). */
+  progress?: Progress;
 }
 
 /** What mineFamilies writes to `<out>/families.json`: the gate, its held-out figures and the rule candidates. */
@@ -54,7 +58,10 @@ export interface MineFamiliesResult {
 export async function mineFamilies(o: MineFamiliesOptions): Promise<MineFamiliesResult> {
   const log = o.log ?? (() => {});
   const sae = await loadSae(o.sae);
-  const runner = await createFeatureRunner(o.detector, sae);
+  const detector = await createFeatureRunner(o.detector, sae);
+  // Six passes over texts of different lengths: one running count, so logs are never silent.
+  o.progress?.start(0, 0);
+  const runner = o.progress ? countedRunner(detector, o.progress) : detector;
   try {
     // 1. Task gate.
     const gateTexts: GateText[] = [
@@ -117,7 +124,8 @@ export async function mineFamilies(o: MineFamiliesOptions): Promise<MineFamilies
     await writeFile(join(o.out, 'families.json'), JSON.stringify(result, null, 1) + '\n');
     return result;
   } finally {
-    await runner.release();
+    o.progress?.stop();
+    await detector.release();
   }
 }
 
