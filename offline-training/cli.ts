@@ -9,6 +9,7 @@ import { exportCommand } from './commands/export.ts';
 import { extractCommand } from './commands/extract.ts';
 import { mineCommand } from './commands/mine.ts';
 import { outcomesCommand } from './commands/outcomes.ts';
+import { quickstartCommand } from './commands/quickstart.ts';
 import { reportCommand } from './commands/report.ts';
 import { rulesCommand } from './commands/rules.ts';
 import { saeCommand } from './commands/sae.ts';
@@ -30,6 +31,7 @@ export function makeProgram(): Command {
     evaluateCommand(),
     exportCommand(),
     reportCommand(),
+    quickstartCommand(),
   ])
     program.addCommand(cmd);
   return program;
