@@ -28,6 +28,35 @@ function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
 
+/**
+ * A stream cut mid-way, as a lost connection looks to the reader: the first `cutAfter` events (and
+ * half the next with cutMidEvent), then an error. A native IdentityTransformStream aborted by its
+ * writer, which catches what the abort returns: a JS ReadableStream erroring inside its own pull
+ * left a rejection workerd reported as an uncaught exception, a stack dump in every passing run.
+ */
+function cutStream(
+  events: string[],
+  reply: { cutAfter?: number; cutMidEvent?: boolean; chunkDelayMs?: number },
+  status: number,
+  headers: HeadersInit | undefined,
+): Response {
+  const enc = new TextEncoder();
+  const { readable, writable } = new IdentityTransformStream();
+  const w = writable.getWriter();
+  const write = async () => {
+    for (let i = 0; i < reply.cutAfter! && i < events.length; i++) {
+      if (i > 0 && reply.chunkDelayMs) await sleep(reply.chunkDelayMs);
+      await w.write(enc.encode(events[i]));
+    }
+    const next = events[reply.cutAfter!];
+    if (reply.cutMidEvent && next) await w.write(enc.encode(next.slice(0, Math.ceil(next.length / 2))));
+    await sleep(5);
+    await w.abort(new Error('fake upstream: connection lost'));
+  };
+  write().catch(() => {}); // the reader may have gone; the abort is the point either way
+  return new Response(readable, { status, headers });
+}
+
 export default {
   async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
@@ -62,15 +91,10 @@ export default {
     }
     const enc = new TextEncoder();
     const events = a.events;
+    if (reply.cutAfter !== undefined) return cutStream(events, reply, a.status, a.headers);
     let i = 0;
     const stream = new ReadableStream<Uint8Array>({
       async pull(c) {
-        if (reply.cutAfter !== undefined && i >= reply.cutAfter) {
-          if (reply.cutMidEvent) c.enqueue(enc.encode(events[i].slice(0, Math.ceil(events[i].length / 2))));
-          await sleep(5);
-          c.error(new Error('fake upstream: connection lost'));
-          return;
-        }
         if (i >= events.length) return c.close();
         if (i > 0 && reply.chunkDelayMs) await sleep(reply.chunkDelayMs);
         c.enqueue(enc.encode(events[i++]));
