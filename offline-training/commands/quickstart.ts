@@ -2,7 +2,9 @@
 // and scripts/construction-rules.ts) end to end on the shared data: detector -> extract -> SAE ->
 // mine (task gate) -> rules (construction rules behind the gate) -> export -> report. Each step
 // calls the function its command calls and prints one line: what it did, where, how long.
-import { writeFile, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { UsageError } from '../util/errors.ts';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -63,6 +65,8 @@ async function extractStep(data: QuickstartData, p: Paths, work: string): Promis
 
 async function saeStep(preset: Preset, p: Paths): Promise<string> {
   const { trainSae } = await import('../sae/trainer.ts');
+  // A rerun keeps a finished SAE (the slow step) and resumes an interrupted one, as train:default does.
+  if (existsSync(join(p.sae, 'metrics.json'))) return `kept the SAE trained before in ${p.sae} (delete it to retrain)`;
   const bar = jobProgress('sae [{bar}] {value}/{total} steps | eta {eta_formatted}');
   const res = await trainSae({
     cache: p.acts,
@@ -71,6 +75,7 @@ async function saeStep(preset: Preset, p: Paths): Promise<string> {
     k: 32,
     steps: preset.steps,
     seed: 1,
+    resume: existsSync(join(p.sae, 'checkpoint')),
     onProgress: (s, total) => bar.update(s, total),
   }).finally(() => bar.stop());
   const h = res.metrics!.held_out;
@@ -122,12 +127,22 @@ async function rulesStep(
 const CARD = (preset: Preset) =>
   `- quickstart preset: the first ${preset.math} GSM8K train questions and ${preset.general} VUA train sentences; TopK SAE, ${preset.width} latents, ${preset.steps} steps, seed 1.\n- Task gate: L1 logistic over prompt-mean-pooled latents, GSM8K questions vs VUA sentences.\n- Rules: the construction grammar's families behind the gate, on or off by their failure odds ratio on the locked validation split of the GSM8K test outcomes (offline-training/protocol/ship.ts).`;
 
+/** Refuses a work folder made with another preset (its cache and SAE would not match); records the preset. */
+async function claimWork(work: string, preset: string): Promise<void> {
+  const file = join(work, 'preset.json');
+  const before = existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as { preset?: string }).preset : preset;
+  if (before !== preset)
+    throw new UsageError(`${work} was made with --preset ${before}; use a new --out, or delete ${work} to start over`);
+  await writeFile(file, JSON.stringify({ preset }) + '\n');
+}
+
 /** The `quickstart` command. */
 export function quickstartCommand(): Command {
   return defineCommand('quickstart', QuickstartOptions, async (o) => {
     const preset = PRESETS[o.preset];
     const work = join(o.out, 'work');
     await mkdir(work, { recursive: true });
+    await claimWork(work, o.preset);
     const p: Paths = {
       det: join(work, 'detector'),
       acts: join(work, 'acts'),
