@@ -1,5 +1,5 @@
-// The trainer in a CI log: the real bin script as a child process, stdout and stderr pipes. extract and
-// mine print periodic plain progress lines (never bars), and mine with nothing to propose exits 1
+// The trainer in a CI log: the real bin script as a child process, stdout and stderr pipes. extract,
+// mine and evaluate (metaphor sets) print periodic plain progress lines (never bars), and mine with nothing to propose exits 1
 // with one line saying why and what to change. The detector is the real USE-lite one; the SAE is a
 // seeded random JumpReLU SAE (mining's verdict needs no trained SAE: the outcomes carry no signal).
 import { spawnSync } from 'node:child_process';
@@ -69,6 +69,32 @@ describe('trainer steps with stdout and stderr piped', () => {
     for (const l of lines) expect(l).toMatch(/^extract: \d+\/60 \(\d+\.\d%\), [\d.]+\/s, ETA (\d+|\?) s$/);
     expect(lines.at(-1)).toMatch(/^extract: 60\/60 \(100\.0%\)/);
     expect(r.stderr).not.toContain(String.fromCharCode(27)); // no cursor control
+  });
+
+  it('evaluate with the metaphor sets prints plain progress lines over the sentences it runs', () => {
+    // VUA's CSV layout: the verb is word verb_idx of the space-separated sentence.
+    const csv = (seed: number) =>
+      'text_idx,sentence_idx,verb,sentence,verb_idx,label\n' +
+      Array.from({ length: 40 }, (_, i) => {
+        const [verb, obj] = (i + seed) % 2 ? ['grasped', 'the idea'] : ['grasped', 'the rope'];
+        return `t,${i},grasp,${THINGS[i % 6]} aside she ${verb} ${obj} at noon .,3,${(i + seed) % 2}`;
+      }).join('\n') +
+      '\n';
+    const files = ['train', 'val', 'test'].map((name, i) => {
+      const f = join(dir, `vua-${name}.csv`);
+      writeFileSync(f, csv(i));
+      return f;
+    });
+    const r = train([
+      'evaluate',
+      ...['--detector', det(), '--sae', join(dir, 'sae'), '--out', join(dir, 'eval')],
+      ...['--vua-train', files[0], '--vua-val', files[1], '--vua-test', files[2]],
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const l of lines) expect(l).toMatch(/^metaphor: \d+\/120 \(\d+\.\d%\), [\d.]+\/s, ETA (\d+|\?) s$/);
+    expect(lines.at(-1)).toMatch(/^metaphor: 120\/120 \(100\.0%\)/);
   });
 
   it('mine with no candidates prints progress, then exits 1 with one line saying why and what to change', () => {
