@@ -1,6 +1,6 @@
 // The trainer in a CI log: the real bin script as a child process, stdout and stderr pipes. extract,
-// mine and evaluate (metaphor sets) print periodic plain progress lines (never bars), and mine with nothing to propose exits 1
-// with one line saying why and what to change. The detector is the real USE-lite one; the SAE is a
+// mine and evaluate (metaphor sets) print periodic plain progress lines (never bars), and mine with
+// nothing to propose exits 1 with one line saying why and what to change. The detector is the real USE-lite one; the SAE is a
 // seeded random JumpReLU SAE (mining's verdict needs no trained SAE: the outcomes carry no signal).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
