@@ -1,4 +1,5 @@
 // gloss-train sae: a TopK SAE trained on an activation cache; every setting of sae/options.ts is a flag.
+// --engine torch trains on PyTorch (torch/train-sae.ts) and writes the same folder.
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { flag } from '../util/option-schema.ts';
@@ -18,14 +19,14 @@ export const SaeOptions = z
 /** The `sae` command: trains, draws progress, stops cleanly (with a checkpoint) on Ctrl-C. */
 export function saeCommand(): Command {
   return defineCommand('sae', SaeOptions, async (o) => {
-    const { trainSae } = await import('../sae/trainer.ts');
+    const { trainSaeOnEngine } = await import('../torch/train-sae.ts');
     const ac = new AbortController();
     const stop = () => ac.abort();
     process.once('SIGINT', stop);
     const bar = jobProgress(
       'sae [{bar}] {value}/{total} steps | fvu {fvu} | l0 {l0} | dead {dead} | eta {eta_formatted}',
     );
-    const res = await trainSae({
+    const res = await trainSaeOnEngine({
       ...o,
       signal: ac.signal,
       log: (msg) => console.error(`gloss-train sae: ${msg}`),

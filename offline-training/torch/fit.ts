@@ -252,7 +252,11 @@ export async function fitSaeTorch(o: {
   onProgress?: TorchFitJob['onProgress'];
 }): Promise<TorchFitForTrainer> {
   const work = o.out ? join(o.out, 'torch') : await mkdtemp(join(tmpdir(), 'gloss-torch-'));
-  const fit = await runTorchFit({ ...o, work });
+  const fit = await runTorchFit({ ...o, work }).catch((e: unknown) => {
+    // Ctrl-C stops Python mid-run: nothing to read back, and nothing to resume from.
+    if (o.signal?.aborted) throw new SaeError('interrupted: the torch engine writes no checkpoint; rerun to train');
+    throw e;
+  });
   if (fit.step < o.settings.steps && !o.signal?.aborted)
     throw new SaeError(`the PyTorch engine stopped at step ${fit.step} of ${o.settings.steps}`);
   return {

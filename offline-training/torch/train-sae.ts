@@ -1,0 +1,30 @@
+// trainSae on any engine: ort and ts train in TypeScript (sae/trainer.ts); torch hands the fit to
+// PyTorch (fit.ts) and keeps the rest of the run (split, normalisation, held-out metrics, JumpReLU
+// calibration, the output folder) on the TypeScript side, so the folder and metrics.json match.
+import { SaeError } from '../sae/errors.ts';
+import { trainSae, type ExternalFitter, type TrainSaeOptions, type TrainSaeResult } from '../sae/trainer.ts';
+import type { ProgressMetrics } from '../sae/trainer.ts';
+import { fitSaeTorch } from './fit.ts';
+import { findTorchPython } from './venv.ts';
+
+/** The trainer's fit on PyTorch: work files in <out>/torch (job.json, fit.safetensors, sparsify/). */
+export const torchFitter: ExternalFitter = async (job) => {
+  const fit = await fitSaeTorch({
+    ...job,
+    onProgress: job.onProgress
+      ? (step, total, m) => job.onProgress!(step, total, m as unknown as ProgressMetrics)
+      : undefined,
+  });
+  return fit;
+};
+
+/**
+ * Trains with `opts.engine` (default ort). For torch it first checks the venv (throws SaeError in one
+ * line naming `gloss-train setup-torch` when it is missing), then runs sae/trainer.ts with the PyTorch fit.
+ */
+export async function trainSaeOnEngine(opts: TrainSaeOptions): Promise<TrainSaeResult> {
+  if (opts.engine !== 'torch') return trainSae(opts);
+  const env = findTorchPython();
+  if (!env.ok) throw new SaeError(env.reason);
+  return trainSae({ ...opts, fitter: torchFitter });
+}
