@@ -12,6 +12,7 @@ import { outcomesCommand } from './commands/outcomes.ts';
 import { reportCommand } from './commands/report.ts';
 import { rulesCommand } from './commands/rules.ts';
 import { saeCommand } from './commands/sae.ts';
+import { setupTorchCommand } from './commands/setup-torch.ts';
 import { spliceCommand } from './commands/splice.ts';
 
 /** The `gloss-train` program with every command, in pipeline order. */
@@ -24,6 +25,7 @@ export function makeProgram(): Command {
     outcomesCommand(),
     extractCommand(),
     saeCommand(),
+    setupTorchCommand(),
     spliceCommand(),
     mineCommand(),
     rulesCommand(),

@@ -59,6 +59,29 @@ describe('gloss-train sae --engine torch: bad set-ups', () => {
   });
 });
 
+describe('gloss-train setup-torch', () => {
+  it('a Python that does not run: exit 1 and one line', async () => {
+    const r = await cli(['setup-torch', '--venv', join(dir, 'venv-x'), '--python', join(dir, 'no-such-python')]);
+    expect(r.code).toBe(1);
+    expect(r.errors.filter((l) => l.startsWith('gloss-train:'))).toHaveLength(1);
+    expect(r.errors.at(-1)).toMatch(/cannot run .*no-such-python/);
+  });
+
+  it.skipIf(!ok)('on the set-up venv: keeps it and says where, and what it cost on disk', async () => {
+    const lines: string[] = [];
+    const orig = console.log;
+    console.log = (m: unknown) => lines.push(String(m));
+    try {
+      expect(await main(['setup-torch'])).toBe(0);
+    } finally {
+      console.log = orig;
+    }
+    expect(lines.join('\n')).toMatch(
+      /PyTorch environment in .*: already up to date \([\d.]+ [GM]B on disk\); torch 2\./,
+    );
+  });
+});
+
 describe.skipIf(!ok)('gloss-train sae --engine torch: the same folder as the TypeScript engines', () => {
   it('2 gloo ranks on cpu: cfg.json, sae.safetensors, jumprelu/, metrics.json; FVU within 0.02 of ts', async () => {
     const common = ['--cache', cache, '--width', '256', '--k', '8', '--batch', '256', '--steps', '120', '--seed', '1'];
