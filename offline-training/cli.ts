@@ -7,6 +7,7 @@ import { buildDetectorCommand } from './commands/build-detector.ts';
 import { evaluateCommand } from './commands/evaluate.ts';
 import { exportCommand } from './commands/export.ts';
 import { extractCommand } from './commands/extract.ts';
+import { importSaeCommand } from './commands/import-sae.ts';
 import { mineCommand } from './commands/mine.ts';
 import { outcomesCommand } from './commands/outcomes.ts';
 import { reportCommand } from './commands/report.ts';
@@ -26,6 +27,7 @@ export function makeProgram(): Command {
     extractCommand(),
     saeCommand(),
     setupTorchCommand(),
+    importSaeCommand(),
     spliceCommand(),
     mineCommand(),
     rulesCommand(),

@@ -11,7 +11,11 @@ import { jobProgress } from '../util/progress.ts';
 export const SaeOptions = z
   .object({
     cache: flag(z.string(), 'dir', 'activation cache from gloss-train extract'),
-    out: flag(z.string(), 'dir', 'output folder (cfg.json + sae.safetensors, jumprelu/, metrics.json, summary.txt)'),
+    out: flag(
+      z.string(),
+      'dir',
+      'output folder (cfg.json + sae_weights.safetensors, jumprelu/, metrics.json, summary.txt)',
+    ),
     ...SaeSettings.shape,
   })
   .describe('train a TopK sparse autoencoder on an activation cache (with JumpReLU thresholds)');

@@ -46,7 +46,7 @@ export interface ProgressMetrics {
 export interface TrainSaeOptions extends SaeSettingsInput {
   /** Activation cache folder (or an opened cache). */
   cache: string | ActivationCache;
-  /** Output folder: cfg.json, sae.safetensors, jumprelu/, metrics.json, summary.txt, checkpoint/. */
+  /** Output folder: cfg.json, sae_weights.safetensors, jumprelu/, metrics.json, summary.txt, checkpoint/. */
   out?: string;
   /** Stop early: a checkpoint is written and the result says interrupted. */
   signal?: AbortSignal;
@@ -782,7 +782,7 @@ export function summaryText(m: SaeMetricsReport, out = '.'): string {
   }
   lines.push(
     '',
-    `files: ${out}/cfg.json + sae.safetensors (TopK, SAELens layout)${m.jumprelu ? `, ${out}/jumprelu/ (JumpReLU)` : ''}, metrics.json, checkpoint/`,
+    `files: ${out}/cfg.json + sae_weights.safetensors (TopK, SAELens layout)${m.jumprelu ? `, ${out}/jumprelu/ (JumpReLU)` : ''}, metrics.json, checkpoint/`,
   );
   return lines.join('\n') + '\n';
 }

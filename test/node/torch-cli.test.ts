@@ -1,6 +1,6 @@
 // `gloss-train sae --engine torch` through the real command line: without the venv it exits 1 with
 // one line naming `gloss-train setup-torch`; with it, on a planted-dictionary cache, it writes the
-// folder the TypeScript engines write (cfg.json, sae.safetensors, jumprelu/, metrics.json naming
+// folder the TypeScript engines write (cfg.json, sae_weights.safetensors, jumprelu/, metrics.json naming
 // engine torch and its ranks), with held-out FVU within 0.02 of `--engine ts` on the same settings.
 import { describe, it, expect, beforeAll, afterEach } from 'vitest';
 import { existsSync } from 'node:fs';
@@ -83,7 +83,7 @@ describe('gloss-train setup-torch', () => {
 });
 
 describe.skipIf(!ok)('gloss-train sae --engine torch: the same folder as the TypeScript engines', () => {
-  it('2 gloo ranks on cpu: cfg.json, sae.safetensors, jumprelu/, metrics.json; FVU within 0.02 of ts', async () => {
+  it('2 gloo ranks on cpu: cfg.json, sae_weights.safetensors, jumprelu/, metrics.json; FVU within 0.02 of ts', async () => {
     const common = ['--cache', cache, '--width', '256', '--k', '8', '--batch', '256', '--steps', '120', '--seed', '1'];
     const outTs = join(dir, 'ts');
     const outTorch = join(dir, 'torch');
@@ -103,7 +103,7 @@ describe.skipIf(!ok)('gloss-train sae --engine torch: the same folder as the Typ
       outTorch,
     ]);
     expect(r.code, r.errors.join('\n')).toBe(0);
-    for (const f of ['cfg.json', 'sae.safetensors', 'jumprelu/cfg.json', 'jumprelu/sae.safetensors', 'summary.txt'])
+    for (const f of ['cfg.json', 'sae_weights.safetensors', 'jumprelu/cfg.json', 'jumprelu/sae_weights.safetensors', 'summary.txt'])
       expect(existsSync(join(outTorch, f)), f).toBe(true);
     const read = async (d: string) => JSON.parse(await readFile(join(d, 'metrics.json'), 'utf8')) as SaeMetricsReport;
     const [ts, torch] = [await read(outTs), await read(outTorch)];
