@@ -8,15 +8,12 @@ import { fitSaeTorch } from './fit.ts';
 import { findTorchPython } from './venv.ts';
 
 /** The trainer's fit on PyTorch: work files in <out>/torch (job.json, fit.safetensors, sparsify/). */
-export const torchFitter: ExternalFitter = async (job) => {
-  const fit = await fitSaeTorch({
+export const torchFitter: ExternalFitter = (job) =>
+  fitSaeTorch({
     ...job,
-    onProgress: job.onProgress
-      ? (step, total, m) => job.onProgress!(step, total, m as unknown as ProgressMetrics)
-      : undefined,
+    // gloss_torch/train.py's progress lines carry ProgressMetrics' fields.
+    onProgress: job.onProgress && ((step, total, m) => job.onProgress!(step, total, m as unknown as ProgressMetrics)),
   });
-  return fit;
-};
 
 /**
  * Trains with `opts.engine` (default ort). For torch it first checks the venv (throws SaeError in one

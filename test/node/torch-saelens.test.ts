@@ -7,23 +7,18 @@
 //   `gloss-train import-sae`, encode as the library does, and `gloss-train export` puts the
 //   imported SAE's latents into a bundle's head.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildDetector } from '../../offline-training/commands/build-detector.ts';
 import { main } from '../../offline-training/cli.ts';
-import { extract } from '../../offline-training/activations/extract.ts';
 import { openCache } from '../../offline-training/activations/cache-reader.ts';
-import { readTexts } from '../../offline-training/data/texts.ts';
 import { encode, loadSae, type Sae } from '../../offline-training/sae/index.ts';
 import { encodeSafetensors, parseSafetensors, tensorToF32 } from '../../offline-training/sae/safetensors.ts';
-import { STORIES_GGUF } from '../helpers/parity-graphs.ts';
+import { haveStories, storiesCache } from '../helpers/stories-cache.ts';
 import { haveTorch, runPython } from '../helpers/torch-env.ts';
 
 const ok = haveTorch('torch-saelens');
-const GSM8K = '../shared/data/gsm8k/train.jsonl';
-const haveShared = existsSync(STORIES_GGUF) && existsSync(GSM8K);
+const haveShared = haveStories;
 if (!haveShared) console.warn('torch-saelens: ../shared absent, skipping');
 const HELPER = join(import.meta.dirname, '..', 'helpers', 'library_saes.py');
 
@@ -35,13 +30,7 @@ let d: number;
 beforeAll(async () => {
   if (!ok || !haveShared) return;
   dir = await mkdtemp(join(tmpdir(), 'gloss-torch-saelens-'));
-  det = join(dir, 'det');
-  await buildDetector({ arch: 'llama', weights: STORIES_GGUF, layer: 3, out: det });
-  const data = join(dir, 'texts.jsonl');
-  const texts = (await readTexts(GSM8K)).slice(0, 40);
-  await writeFile(data, texts.map((t) => JSON.stringify({ text: t.text })).join('\n'));
-  cache = join(dir, 'cache');
-  await extract({ detector: det, data: [data], out: cache });
+  ({ det, cache } = await storiesCache(dir, 40));
   const c = await openCache(cache);
   d = c.d;
   X = await c.sample(512, { heldOut: true });
