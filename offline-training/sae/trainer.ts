@@ -752,6 +752,13 @@ const pct = (v: number | null | undefined) =>
 const num = (v: number | null | undefined, digits = 4) =>
   v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(digits);
 
+/** How the steps ran: the torch engine's ranks and threads, or the TypeScript half's threads. */
+function engineText(t: SaeMetricsReport['training']): string {
+  const threads = `${t.threads} thread${t.threads > 1 ? 's' : ''}`;
+  if (t.engine === 'torch') return `torch, ${t.ranks ?? 1} rank${(t.ranks ?? 1) > 1 ? 's' : ''} x ${threads}`;
+  return `${t.engine}, ${threads} for the TypeScript half`;
+}
+
 /**
  * summary.txt: the run's figures in words, each beside its baseline (mean-only and PCA FVU; JumpReLU against
  * TopK).
@@ -760,7 +767,7 @@ export function summaryText(m: SaeMetricsReport, out = '.'): string {
   const t = m.training;
   const lines = [
     `TopK SAE: d_in=${m.sae.d_in}, d_sae=${m.sae.d_sae}, k=${m.sae.k}`,
-    `trained ${t.steps} steps x ${t.batch} tokens (${t.tokens} tokens) in ${t.seconds.toFixed(1)} s, ${Math.round(t.tokens_per_second)} tokens/s on ${t.device} (${t.engine}, ${t.threads} thread${t.threads > 1 ? 's' : ''} for the TypeScript half)`,
+    `trained ${t.steps} steps x ${t.batch} tokens (${t.tokens} tokens) in ${t.seconds.toFixed(1)} s, ${Math.round(t.tokens_per_second)} tokens/s on ${t.device_name ?? t.device} (${engineText(t)})`,
     `lr ${t.lr.toExponential(2)}, seed ${t.seed}, AuxK k=${t.k_aux} coef ${num(t.aux_coef, 4)}, dead after ${t.dead_tokens} tokens; inputs mean-centred and scaled by ${num(t.normalization.scale, 4)} (folded into the saved weights)`,
     '',
     `${m.split.evaluated_on === 'held_out' ? 'held-out' : 'training (no held-out split)'} evaluation on ${m.held_out.rows} rows (split: ${pct(m.split.held_out_fraction)} of ${m.split.train_rows + m.split.held_out_rows} rows held out in blocks of ${m.split.block_rows}):`,
@@ -782,7 +789,7 @@ export function summaryText(m: SaeMetricsReport, out = '.'): string {
   }
   lines.push(
     '',
-    `files: ${out}/cfg.json + sae_weights.safetensors (TopK, SAELens layout)${m.jumprelu ? `, ${out}/jumprelu/ (JumpReLU)` : ''}, metrics.json, checkpoint/`,
+    `files: ${out}/cfg.json + sae_weights.safetensors (TopK, SAELens layout)${m.jumprelu ? `, ${out}/jumprelu/ (JumpReLU)` : ''}, metrics.json, ${m.training.engine === 'torch' ? "torch/ (the fit, and sparsify/: the SAE in sparsify's format)" : 'checkpoint/'}`,
   );
   return lines.join('\n') + '\n';
 }

@@ -124,5 +124,8 @@ describe.skipIf(!ok)('gloss-train sae --engine torch: the same folder as the Typ
     expect(Math.abs(torch.held_out.fvu - ts.held_out.fvu)).toBeLessThan(0.02);
     expect(torch.held_out.fvu).toBeLessThan(0.5 * torch.baselines.mean_fvu);
     expect(torch.jumprelu).not.toBeNull();
+    expect(await readFile(join(outTorch, 'summary.txt'), 'utf8')).toMatch(
+      /tokens\/s on cpu \(torch, 2 ranks x 1 thread\)/,
+    );
   }, 600_000); // real training in Python: generous under a loaded CI machine
 });
