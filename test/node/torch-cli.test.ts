@@ -51,6 +51,12 @@ describe('gloss-train sae --engine torch: bad set-ups', () => {
     expect(existsSync(join(dir, 'x', 'metrics.json'))).toBe(false);
   });
 
+  it('a device the torch engine does not run on: exit 1, one line', async () => {
+    const r = await cli(['sae', '--cache', cache, '--out', join(dir, 'z'), '--engine', 'torch', '--device', 'tpu']);
+    expect(r.code).toBe(1);
+    expect(r.errors).toEqual(['gloss-train: device "tpu": the torch engine runs on cpu or cuda (cuda:N)']);
+  });
+
   it('--nproc above 1 on a TypeScript engine: exit 1, one line', async () => {
     const r = await cli(['sae', '--cache', cache, '--out', join(dir, 'y'), '--engine', 'ts', '--nproc', '2']);
     expect(r.code).toBe(1);
