@@ -16,14 +16,16 @@ export const torchFitter: ExternalFitter = (job) =>
   });
 
 /**
- * Trains with `opts.engine` (default ort). For torch it first checks the device (cpu, cuda or cuda:N) and
+ * Trains with `opts.engine` (default ort). For torch it first checks the device (cpu or cuda) and
  * the venv (throws SaeError in one line naming `gloss-train setup-torch` when it is missing), then runs
  * sae/trainer.ts with the PyTorch fit.
  */
 export async function trainSaeOnEngine(opts: TrainSaeOptions): Promise<TrainSaeResult> {
   if (opts.engine !== 'torch') return trainSae(opts);
-  if (opts.device !== undefined && !/^(cpu|cuda(:\d+)?)$/.test(opts.device))
-    throw new SaeError(`device ${JSON.stringify(opts.device)}: the torch engine runs on cpu or cuda (cuda:N)`);
+  if (opts.device !== undefined && !/^(cpu|cuda)$/.test(opts.device))
+    throw new SaeError(
+      `device ${JSON.stringify(opts.device)}: the torch engine runs on cpu or cuda (rank r takes GPU r)`,
+    );
   const env = findTorchPython();
   if (!env.ok) throw new SaeError(env.reason);
   return trainSae({ ...opts, fitter: torchFitter });

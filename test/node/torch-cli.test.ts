@@ -54,7 +54,7 @@ describe('gloss-train sae --engine torch: bad set-ups', () => {
   it('a device the torch engine does not run on: exit 1, one line', async () => {
     const r = await cli(['sae', '--cache', cache, '--out', join(dir, 'z'), '--engine', 'torch', '--device', 'tpu']);
     expect(r.code).toBe(1);
-    expect(r.errors).toEqual(['gloss-train: device "tpu": the torch engine runs on cpu or cuda (cuda:N)']);
+    expect(r.errors).toEqual(['gloss-train: device "tpu": the torch engine runs on cpu or cuda (rank r takes GPU r)']);
   });
 
   it('--nproc above 1 on a TypeScript engine: exit 1, one line', async () => {
