@@ -14,6 +14,8 @@ if (!Number.isInteger(rounds) || rounds < 1) {
 const suites: Record<string, () => Promise<void>> = {
   detector: async () => (await import('./detector.ts')).benchDetector(rounds),
   sae: async () => (await import('./sae.ts')).benchSae(rounds),
+  // Trains each engine for 40 steps (about a minute per engine on 2 cores); rounds do not apply.
+  'sae-engines': async () => (await import('./sae-engines.ts')).benchSaeEngines(),
   rewrite: async () => (await import('./rewrite.ts')).benchRewrite(rounds),
   proxy: async () => (await import('./proxy.ts')).benchProxy(rounds),
   probe: async () => (await import('./probe.ts')).benchProbe(rounds),

@@ -10,6 +10,7 @@ import { SaeCore, type CoreConfig } from '../offline-training/sae/core.ts';
 import { sessionOptions } from '../offline-training/sae/encoder.ts';
 import { centre } from '../offline-training/sae/kernels.ts';
 import { interleaved, median } from './lib/stats.ts';
+import { superpositions } from './lib/superpositions.ts';
 import { printTable } from './lib/table.ts';
 
 const d = 512;
@@ -19,28 +20,8 @@ const B = 1024;
 
 /** Batches of sparse superpositions of 4096 random unit directions (32 per row) plus noise. */
 function makeBatches(count: number, seed: number): Float32Array[] {
-  let s = seed >>> 0;
-  const rand = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
-  const randn = () => Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
-  const atoms = 4096;
-  const dict = new Float32Array(atoms * d);
-  for (let a = 0; a < atoms; a++) {
-    let n = 0;
-    for (let i = 0; i < d; i++) n += (dict[a * d + i] = randn()) ** 2;
-    for (let i = 0; i < d; i++) dict[a * d + i] /= Math.sqrt(n);
-  }
-  return Array.from({ length: count }, () => {
-    const x = new Float32Array(B * d);
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < 32; t++) {
-        const a = Math.floor(rand() * atoms);
-        const mag = rand() * 2;
-        for (let i = 0; i < d; i++) x[b * d + i] += mag * dict[a * d + i];
-      }
-      for (let i = 0; i < d; i++) x[b * d + i] = x[b * d + i] * 0.5 + 0.05 * randn();
-    }
-    return x;
-  });
+  const src = superpositions(d, seed);
+  return Array.from({ length: count }, () => src.rows(B));
 }
 
 function coreConfig(deadTokens: number): CoreConfig {

@@ -7,12 +7,14 @@ import { buildDetectorCommand } from './commands/build-detector.ts';
 import { evaluateCommand } from './commands/evaluate.ts';
 import { exportCommand } from './commands/export.ts';
 import { extractCommand } from './commands/extract.ts';
+import { importSaeCommand } from './commands/import-sae.ts';
 import { mineCommand } from './commands/mine.ts';
 import { outcomesCommand } from './commands/outcomes.ts';
 import { quickstartCommand } from './commands/quickstart.ts';
 import { reportCommand } from './commands/report.ts';
 import { rulesCommand } from './commands/rules.ts';
 import { saeCommand } from './commands/sae.ts';
+import { setupTorchCommand } from './commands/setup-torch.ts';
 import { spliceCommand } from './commands/splice.ts';
 
 /** The `gloss-train` program with every command, in pipeline order. */
@@ -25,6 +27,8 @@ export function makeProgram(): Command {
     outcomesCommand(),
     extractCommand(),
     saeCommand(),
+    setupTorchCommand(),
+    importSaeCommand(),
     spliceCommand(),
     mineCommand(),
     rulesCommand(),

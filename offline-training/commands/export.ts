@@ -8,7 +8,11 @@ import { flag } from '../util/option-schema.ts';
 export const ExportOptions = z
   .object({
     detector: flag(z.string(), 'dir', 'detector folder'),
-    sae: flag(z.string(), 'dir', 'SAE with thresholds'),
+    sae: flag(
+      z.string(),
+      'dir',
+      'JumpReLU SAE: jumprelu/ of gloss-train sae or import-sae, or a SAELens JumpReLU folder',
+    ),
     rules: flag(z.string(), 'file', 'reviewed rules.json'),
     out: flag(z.string(), 'dir', 'bundle folder'),
     candidates: flag(z.string().optional(), 'file', 'candidates.json (labels, top contexts, mining figures)'),

@@ -1,4 +1,5 @@
 // gloss-train sae: a TopK SAE trained on an activation cache; every setting of sae/options.ts is a flag.
+// --engine torch trains on PyTorch (torch/train-sae.ts) and writes the same folder.
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { flag } from '../util/option-schema.ts';
@@ -10,7 +11,11 @@ import { jobProgress } from '../util/progress.ts';
 export const SaeOptions = z
   .object({
     cache: flag(z.string(), 'dir', 'activation cache from gloss-train extract'),
-    out: flag(z.string(), 'dir', 'output folder (cfg.json + sae.safetensors, jumprelu/, metrics.json, summary.txt)'),
+    out: flag(
+      z.string(),
+      'dir',
+      'output folder (cfg.json + sae_weights.safetensors, jumprelu/, metrics.json, summary.txt)',
+    ),
     ...SaeSettings.shape,
   })
   .describe('train a TopK sparse autoencoder on an activation cache (with JumpReLU thresholds)');
@@ -18,14 +23,14 @@ export const SaeOptions = z
 /** The `sae` command: trains, draws progress, stops cleanly (with a checkpoint) on Ctrl-C. */
 export function saeCommand(): Command {
   return defineCommand('sae', SaeOptions, async (o) => {
-    const { trainSae } = await import('../sae/trainer.ts');
+    const { trainSaeOnEngine } = await import('../torch/train-sae.ts');
     const ac = new AbortController();
     const stop = () => ac.abort();
     process.once('SIGINT', stop);
     const bar = jobProgress(
       'sae [{bar}] {value}/{total} steps | fvu {fvu} | l0 {l0} | dead {dead} | eta {eta_formatted}',
     );
-    const res = await trainSae({
+    const res = await trainSaeOnEngine({
       ...o,
       signal: ac.signal,
       log: (msg) => console.error(`gloss-train sae: ${msg}`),

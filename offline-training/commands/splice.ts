@@ -9,7 +9,7 @@ export const SpliceOptions = z
   .object({
     weights: flag(z.string(), 'gguf', 'the GGUF model the SAE was trained on'),
     layer: flag(int(0), 'n', 'the block after which the SAE reads the hidden state'),
-    sae: flag(z.string(), 'dir', 'SAE folder (cfg.json + sae.safetensors)'),
+    sae: flag(z.string(), 'dir', 'SAE folder (SAELens: cfg.json + sae_weights.safetensors; or sparsify)'),
     data: flag(z.array(z.string()).min(1), 'file', 'texts to score (JSONL, CSV or plain text)'),
     limit: flag(int(1).default(200), 'n', 'first N texts'),
     out: flag(z.string().optional(), 'file', 'also write the figures as JSON here'),

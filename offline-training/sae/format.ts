@@ -1,7 +1,9 @@
-// SAE files: SAELens layout (cfg.json + sae.safetensors with W_enc [d_in, d_sae],
-// W_dec [d_sae, d_in], b_enc, b_dec, and threshold for JumpReLU), and import of EleutherAI
-// sparsify's layout (encoder.weight [d_sae, d_in], encoder.bias, W_dec [d_sae, d_in], b_dec; cfg
-// with k, num_latents, expansion_factor...).
+// SAE files: SAELens layout (cfg.json + sae_weights.safetensors with W_enc [d_in, d_sae],
+// W_dec [d_sae, d_in], b_enc, b_dec, and threshold for JumpReLU: what SAELens's
+// SAE.load_from_disk reads), and import of EleutherAI sparsify's layout (cfg.json + sae.safetensors
+// with encoder.weight [d_sae, d_in], encoder.bias, W_dec [d_sae, d_in], b_dec; cfg with k,
+// num_latents, expansion_factor...). loadSae reads either; folders Gloss wrote before it used
+// SAELens's file name (sae.safetensors) still load.
 //
 // Loading is strict: unknown cfg keys, missing or extra tensors and shape mismatches are
 // SaeErrors that name the file and the field, never a crash later in a matmul.
@@ -70,6 +72,17 @@ export interface SaveOptions {
 
 const DTYPE_NAME = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' } as const;
 
+/** SAELens's weights file name (sae_lens/constants.py SAE_WEIGHTS_FILENAME). */
+export const SAELENS_WEIGHTS = 'sae_weights.safetensors';
+/** sparsify's weights file name (SparseCoder.save_to_disk), also Gloss's before it used SAELens's. */
+export const SPARSIFY_WEIGHTS = 'sae.safetensors';
+/**
+ * The SAELens config layout cfg.json follows (v6: metadata nested, architecture named). SAELens reads
+ * metadata.sae_lens_version to pick its loader; without it, it takes the file for a pre-6 config.
+ * sae_lens_training_version stays null: SAELens did not train these.
+ */
+export const SAELENS_LAYOUT_VERSION = '6.0.0';
+
 /** cfg.json for an SAE: SAELens v6 field names, our extra information under "gloss". */
 export function saelensConfig(sae: Sae, dtype: 'F32' | 'F16' | 'BF16' = 'F32'): Record<string, unknown> {
   const base: Record<string, unknown> = { ...sae.cfg };
@@ -87,10 +100,14 @@ export function saelensConfig(sae: Sae, dtype: 'F32' | 'F16' | 'BF16' = 'F32'): 
   };
   if (sae.architecture === 'topk') cfg.k = sae.k;
   else delete cfg.k;
+  // Gloss's weights encode without it (loadSae folds a library's rescaling into them).
+  if ('rescale_acts_by_decoder_norm' in cfg) cfg.rescale_acts_by_decoder_norm = false;
+  const meta = (base.metadata ?? {}) as Record<string, unknown>;
+  cfg.metadata = { ...meta, sae_lens_version: meta.sae_lens_version ?? SAELENS_LAYOUT_VERSION };
   return cfg;
 }
 
-/** Writes cfg.json and sae.safetensors into dir (atomically per file). */
+/** Writes cfg.json and sae_weights.safetensors into dir (atomically per file), as SAELens saves an SAE. */
 export async function saveSae(dir: string, sae: Sae, opts: SaveOptions = {}): Promise<void> {
   checkSaeShapes(sae, `saveSae ${dir}`);
   const dtype = opts.dtype ?? 'F32';
@@ -102,7 +119,7 @@ export async function saveSae(dir: string, sae: Sae, opts: SaveOptions = {}): Pr
   };
   if (sae.architecture === 'jumprelu') tensors.threshold = { dtype, shape: [sae.d_sae], data: sae.threshold! };
   await mkdir(dir, { recursive: true });
-  await atomicWrite(join(dir, 'sae.safetensors'), encodeSafetensors(tensors, { format: 'pt' }));
+  await atomicWrite(join(dir, SAELENS_WEIGHTS), encodeSafetensors(tensors, { format: 'pt' }));
   await atomicWrite(join(dir, 'cfg.json'), JSON.stringify(saelensConfig(sae, dtype), null, 2) + '\n');
 }
 
@@ -149,12 +166,18 @@ async function readCfg(dir: string): Promise<Record<string, unknown>> {
   return cfg as Record<string, unknown>;
 }
 
-async function readTensors(dir: string) {
-  const path = join(dir, 'sae.safetensors');
-  const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => {
-    throw new SaeError(e.code === 'ENOENT' ? `${dir} has no sae.safetensors` : `cannot read ${path}: ${e.message}`);
-  });
-  return { path, file: parseSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path) };
+/** The weights file of `dir`: the first of `names` that exists. */
+async function readTensors(dir: string, names: readonly string[] = [SAELENS_WEIGHTS, SPARSIFY_WEIGHTS]) {
+  for (const name of names) {
+    const path = join(dir, name);
+    const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined;
+      throw new SaeError(`cannot read ${path}: ${e.message}`);
+    });
+    if (bytes)
+      return { path, file: parseSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path) };
+  }
+  throw new SaeError(`${dir} has no ${names.join(' or ')}`);
 }
 
 function posInt(v: unknown, what: string): number {
@@ -188,14 +211,20 @@ export interface LoadOptions {
   dIn?: number;
 }
 
-/** Loads an SAE saved in SAELens layout (ours or SAELens's own TopK/JumpReLU/standard SAEs). */
+/**
+ * Loads an SAE folder: SAELens layout (ours, or one SAELens saved: TopK, JumpReLU, standard), or an
+ * EleutherAI sparsify folder (its cfg.json has num_latents or expansion_factor and no d_sae; see
+ * importSparsify). Throws SaeError naming the file and field on anything it cannot run as written.
+ */
 export async function loadSae(dir: string, opts: LoadOptions = {}): Promise<Sae> {
   const cfg = await readCfg(dir);
   const cfgPath = join(dir, 'cfg.json');
+  if (!('d_sae' in cfg) && ('num_latents' in cfg || 'expansion_factor' in cfg)) return importSparsify(dir, opts);
   if (!opts.allowUnknownKeys) checkUnknown(cfg, SAELENS_KEYS, cfgPath, 'SAELens');
-  if ('encoder.weight' in cfg || ('num_latents' in cfg && !('d_sae' in cfg))) {
-    throw new SaeError(`${cfgPath} looks like an EleutherAI sparsify config; use importSparsify`);
-  }
+  if (cfg.reshape_activations !== undefined && cfg.reshape_activations !== 'none')
+    throw new SaeError(
+      `${cfgPath}: reshape_activations ${JSON.stringify(cfg.reshape_activations)} is not supported (residual-stream SAEs only)`,
+    );
   const d = posInt(cfg.d_in, `${cfgPath}: d_in`);
   const m = posInt(cfg.d_sae, `${cfgPath}: d_sae`);
   const fnStr = cfg.activation_fn_str ?? cfg.activation_fn;
@@ -224,8 +253,8 @@ export async function loadSae(dir: string, opts: LoadOptions = {}): Promise<Sae>
   }
   if (cfg.finetuning_scaling_factor === true)
     throw new SaeError(`${cfgPath}: finetuning_scaling_factor is not supported`);
-  if (cfg.rescale_acts_by_decoder_norm === true)
-    throw new SaeError(`${cfgPath}: rescale_acts_by_decoder_norm is not supported`);
+  if (cfg.rescale_acts_by_decoder_norm === true && arch !== 'topk')
+    throw new SaeError(`${cfgPath}: rescale_acts_by_decoder_norm is supported on TopK SAEs only`);
   if (opts.dIn !== undefined && opts.dIn !== d)
     throw new SaeError(`${cfgPath}: SAE has d_in=${d} but the activations have d=${opts.dIn}`);
 
@@ -252,6 +281,7 @@ export async function loadSae(dir: string, opts: LoadOptions = {}): Promise<Sae>
   if (out.log_threshold) threshold = out.log_threshold.map((v) => Math.exp(v));
   for (const n of ['W_enc', 'W_dec', 'b_enc', 'b_dec']) checkFiniteArr(out[n], `${path}: ${n}`);
   if (threshold) checkFiniteArr(threshold, `${path}: threshold`, true);
+  if (cfg.rescale_acts_by_decoder_norm === true) foldDecoderNorm(out.W_enc, out.b_enc, out.W_dec, d, m, path);
   const sae: Sae = {
     architecture: arch,
     d_in: d,
@@ -267,6 +297,33 @@ export async function loadSae(dir: string, opts: LoadOptions = {}): Promise<Sae>
   };
   checkSaeShapes(sae, dir);
   return sae;
+}
+
+/**
+ * SAELens's rescale_acts_by_decoder_norm (TopK): pre-activations are scaled by |W_dec_j| and codes
+ * divided by it before decoding. Folded into the weights as SAELens's _fold_norm_topk folds them
+ * (b_enc and W_enc's column j times |W_dec_j|, W_dec's row j over it): the same codes and
+ * reconstruction, and a no-op on the unit-norm decoder save_inference_model leaves.
+ */
+function foldDecoderNorm(
+  W_enc: Float32Array,
+  b_enc: Float32Array,
+  W_dec: Float32Array,
+  d: number,
+  m: number,
+  path: string,
+) {
+  for (let j = 0; j < m; j++) {
+    let s = 0;
+    for (let i = 0; i < d; i++) s += W_dec[j * d + i] ** 2;
+    const n = Math.sqrt(s);
+    if (!(n > 0)) throw new SaeError(`${path}: W_dec row ${j} is zero, so rescale_acts_by_decoder_norm divides by 0`);
+    b_enc[j] *= n;
+    for (let i = 0; i < d; i++) {
+      W_enc[i * m + j] *= n;
+      W_dec[j * d + i] /= n;
+    }
+  }
 }
 
 /** Imports an EleutherAI sparsify SAE folder (cfg.json + sae.safetensors) as a TopK SAE. */
@@ -286,7 +343,7 @@ export async function importSparsify(dir: string, opts: LoadOptions = {}): Promi
   if (cfg.signed === true) throw new SaeError(`${cfgPath}: signed activations are not supported`);
   if (opts.dIn !== undefined && opts.dIn !== d)
     throw new SaeError(`${cfgPath}: SAE has d_in=${d} but the activations have d=${opts.dIn}`);
-  const { path, file } = await readTensors(dir);
+  const { path, file } = await readTensors(dir, [SPARSIFY_WEIGHTS]);
   const enc = file.tensors.get('encoder.weight');
   if (!enc || enc.shape.length !== 2 || enc.shape[1] !== d) {
     throw new SaeError(

@@ -44,15 +44,16 @@ export const SaeSettings = z
     device: flag(
       z.string(),
       'device',
-      "cpu, or cuda (onnxruntime-node's CUDA provider; falls back to CPU with a message)",
+      "cpu, or cuda (ort: onnxruntime-node's CUDA provider, falls back to CPU with a message; torch: the whole step on the GPU)",
       'cpu',
     ),
     engine: flag(
-      z.enum(['ort', 'ts']),
+      z.enum(['ort', 'ts', 'torch']),
       'engine',
-      'ort: encoder on onnxruntime; ts: everything in TypeScript (the baseline)',
+      'ort: encoder on onnxruntime; ts: everything in TypeScript (the baseline); torch: PyTorch on EleutherAI sparsify (needs gloss-train setup-torch)',
       'ort',
     ),
+    nproc: flag(int(1), 'n', 'ranks with torch.distributed (--engine torch; gloo on cpu, NCCL on cuda)', '1'),
     threads: flag(
       int(1),
       'n',
@@ -63,6 +64,9 @@ export const SaeSettings = z
     progressEvery: flag(int(1), 'n', 'report progress every this many steps', '10'),
   })
   .partial();
+
+/** Which engine trains: the two TypeScript ones (sae/encoder.ts's Engine) or PyTorch (torch/). */
+export type TrainEngine = 'ort' | 'ts' | 'torch';
 
 /** The settings as a caller passes them (every field optional). */
 export type SaeSettingsInput = z.input<typeof SaeSettings>;

@@ -22,7 +22,7 @@ import {
   normaliseRows,
   type InputNormalisation,
 } from './input-normalisation.ts';
-import { SaeSettings, type SaeSettingsInput } from './options.ts';
+import { SaeSettings, type SaeSettingsInput, type TrainEngine } from './options.ts';
 
 /** Figures reported while training (EMAs of the training batches; the held-out slice on evaluation steps). */
 export interface ProgressMetrics {
@@ -46,7 +46,7 @@ export interface ProgressMetrics {
 export interface TrainSaeOptions extends SaeSettingsInput {
   /** Activation cache folder (or an opened cache). */
   cache: string | ActivationCache;
-  /** Output folder: cfg.json, sae.safetensors, jumprelu/, metrics.json, summary.txt, checkpoint/. */
+  /** Output folder: cfg.json, sae_weights.safetensors, jumprelu/, metrics.json, summary.txt, checkpoint/. */
   out?: string;
   /** Stop early: a checkpoint is written and the result says interrupted. */
   signal?: AbortSignal;
@@ -56,7 +56,41 @@ export interface TrainSaeOptions extends SaeSettingsInput {
   log?: (msg: string) => void;
   /** Extra cfg.json metadata (model_name, hook_name, ...); default from the cache's source. */
   metadata?: Record<string, unknown>;
+  /** The fit for engine 'torch' (torch/train-sae.ts injects it: torch/ sits above sae/ in the layers). */
+  fitter?: ExternalFitter;
 }
+
+/** What an engine outside this folder is handed: the cache, the resolved settings and the measured normalisation. */
+export interface ExternalFitJob {
+  /** The cache folder (the Python side opens it itself, with the same split). */
+  cache: string;
+  heldOutFraction: number;
+  settings: ResolvedOptions;
+  /** Normalisation measured on the training sample: x' = (x - mean) * scale. */
+  mean: Float64Array;
+  scale: number;
+  out?: string;
+  device?: string;
+  nproc?: number;
+  threads?: number;
+  evalRows?: number;
+  evalEvery?: number;
+  progressEvery?: number;
+  signal?: AbortSignal;
+  log?: (msg: string) => void;
+  onProgress?: (step: number, total: number, metrics: ProgressMetrics) => void;
+}
+
+/** What an outside engine's fit returns: weights in normalised space and the run's counters. */
+export interface ExternalFitResult extends FitResult {
+  /** Ranks that trained (torch.distributed). */
+  ranks?: number;
+  /** The card's name on CUDA, else cpu. */
+  deviceName?: string;
+}
+
+/** An outside engine's fit (no checkpoints: a run it trains cannot resume). */
+export type ExternalFitter = (job: ExternalFitJob) => Promise<ExternalFitResult>;
 
 /** The options that define a run (stored in checkpoints; a resumed run must agree on them). */
 export interface ResolvedOptions {
@@ -76,7 +110,7 @@ export interface ResolvedOptions {
   warmupSteps: number;
   decayFraction: number;
   heldOutFraction: number;
-  engine: Engine;
+  engine: TrainEngine;
 }
 
 /**
@@ -102,9 +136,12 @@ export interface SaeMetricsReport {
     seconds: number;
     tokens_per_second: number;
     device: string;
-    engine: Engine;
-    /** Threads the TypeScript half of each step ran on. */
+    engine: TrainEngine;
+    /** Threads the TypeScript half of each step ran on (per rank on the torch engine). */
     threads: number;
+    /** torch engine: ranks (torch.distributed) and the card's name (or cpu). */
+    ranks?: number;
+    device_name?: string;
     normalization: { mean_centered: true; scale: number; folded_into_weights: true };
     /** Dead latents over the last dead_tokens training tokens. */
     dead_fraction: number;
@@ -137,7 +174,7 @@ export interface TrainSaeResult {
 
 /** Checks the settings against their schema; throws SaeError naming the first bad one. */
 function checkSettings(o: TrainSaeOptions): void {
-  const { cache: _c, out: _o, signal: _s, onProgress: _p, log: _l, metadata: _m, ...settings } = o;
+  const { cache: _c, out: _o, signal: _s, onProgress: _p, log: _l, metadata: _m, fitter: _f, ...settings } = o;
   const r = SaeSettings.safeParse(settings);
   if (r.success) return;
   const issue = r.error.issues[0];
@@ -252,10 +289,14 @@ export async function trainSae(opts: TrainSaeOptions): Promise<TrainSaeResult> {
 
 async function train(opts: TrainSaeOptions): Promise<TrainSaeResult> {
   checkSettings(opts);
+  if (opts.engine === 'torch' && opts.resume)
+    throw new SaeError('resume is not supported with engine torch (it writes no checkpoints); use a new output folder');
+  if (opts.engine !== 'torch' && opts.nproc !== undefined && opts.nproc !== 1)
+    throw new SaeError(`nproc ${opts.nproc} needs engine torch (the ${opts.engine ?? 'ort'} engine runs one process)`);
   const log = opts.log ?? (() => undefined);
   const run = await openRun(opts, log);
   const data = await prepareRunData(run, opts, log);
-  const fit = await fitSae(run, data, opts, log);
+  const fit = run.r.engine === 'torch' ? await fitOutside(run, data, opts) : await fitSae(run, data, opts, log);
   if (fit.interrupted) {
     log(`interrupted at step ${fit.step}/${run.r.steps}; resume to continue`);
     const sae = foldNormalization(fit.params, run.r.k, data.norm.mean, data.norm.scale, {});
@@ -402,7 +443,7 @@ async function fitSae(run: Run, data: RunData, opts: TrainSaeOptions, log: (msg:
       seed: r.seed,
       adam: { lr: r.lr, beta1: r.beta1, beta2: r.beta2, eps: r.eps },
     },
-    { engine: r.engine, device: opts.device, log, state: ckpt, threads: opts.threads, maxBatch: r.batch },
+    { engine: tsEngine(r.engine), device: opts.device, log, state: ckpt, threads: opts.threads, maxBatch: r.batch },
   );
   const state = {
     step: ckpt?.meta.step ?? 0,
@@ -457,6 +498,37 @@ async function fitSae(run: Run, data: RunData, opts: TrainSaeOptions, log: (msg:
     threads: core.threadCount,
     deadFraction: core.numDead() / r.width,
   };
+}
+
+/** The TypeScript engine that runs Gloss's own passes (evaluation, calibration) for a run on `e`. */
+function tsEngine(e: TrainEngine): Engine {
+  return e === 'torch' ? 'ort' : e;
+}
+
+/** The fit on an outside engine (torch): it gets the cache folder, the settings and the measured normalisation. */
+async function fitOutside(run: Run, data: RunData, opts: TrainSaeOptions): Promise<ExternalFitResult> {
+  if (!opts.fitter)
+    throw new SaeError(
+      "engine torch needs the PyTorch fitter: train through torch/train-sae.ts's trainSaeOnEngine (gloss-train sae does)",
+    );
+  const { cache, r } = run;
+  return opts.fitter({
+    cache: cache.dir,
+    heldOutFraction: r.heldOutFraction,
+    settings: r,
+    mean: Float64Array.from(data.norm.mean),
+    scale: data.norm.scale,
+    out: opts.out,
+    device: opts.device,
+    nproc: opts.nproc,
+    threads: opts.threads,
+    evalRows: opts.evalRows,
+    evalEvery: opts.evalEvery,
+    progressEvery: opts.progressEvery,
+    signal: opts.signal,
+    log: opts.log,
+    onProgress: opts.onProgress,
+  });
 }
 
 /** One Adam step on a raw batch: normalise it (normaliseRows), schedule the learning rate, step; throws SaeError on a non-finite loss. */
@@ -584,7 +656,7 @@ function glossConfig(r: ResolvedOptions, scale: number) {
 async function evaluateRun(
   run: Run,
   data: RunData,
-  fit: FitResult,
+  fit: ExternalFitResult,
   opts: TrainSaeOptions,
   log: (msg: string) => void,
 ): Promise<RunReport> {
@@ -596,7 +668,11 @@ async function evaluateRun(
   log('evaluating on held-out rows');
   const heldOut = data.evaluatedOn === 'held_out';
   const finalRaw = await cache.sample(opts.finalEvalRows ?? 32768, { heldOut });
-  const runner = await saeRunner(sae, { engine: r.engine, device: fit.device === 'cuda' ? 'cuda' : 'cpu', log });
+  const runner = await saeRunner(sae, {
+    engine: tsEngine(r.engine),
+    device: fit.device === 'cuda' ? 'cuda' : 'cpu',
+    log,
+  });
   try {
     const ev = await evaluateSae(sae, finalRaw, { runner, batch: r.batch });
     const meanFvu = meanBaselineFvu(finalRaw, d, data.norm.mean);
@@ -635,6 +711,7 @@ async function evaluateRun(
         device: fit.device,
         engine: r.engine,
         threads: fit.threads,
+        ...(fit.ranks !== undefined ? { ranks: fit.ranks, device_name: fit.deviceName } : {}),
         normalization: { mean_centered: true, scale: data.norm.scale, folded_into_weights: true },
         dead_fraction: fit.deadFraction,
       },
@@ -675,6 +752,13 @@ const pct = (v: number | null | undefined) =>
 const num = (v: number | null | undefined, digits = 4) =>
   v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(digits);
 
+/** How the steps ran: the torch engine's ranks and threads, or the TypeScript half's threads. */
+function engineText(t: SaeMetricsReport['training']): string {
+  const threads = `${t.threads} thread${t.threads > 1 ? 's' : ''}`;
+  if (t.engine === 'torch') return `torch, ${t.ranks ?? 1} rank${(t.ranks ?? 1) > 1 ? 's' : ''} x ${threads}`;
+  return `${t.engine}, ${threads} for the TypeScript half`;
+}
+
 /**
  * summary.txt: the run's figures in words, each beside its baseline (mean-only and PCA FVU; JumpReLU against
  * TopK).
@@ -683,7 +767,7 @@ export function summaryText(m: SaeMetricsReport, out = '.'): string {
   const t = m.training;
   const lines = [
     `TopK SAE: d_in=${m.sae.d_in}, d_sae=${m.sae.d_sae}, k=${m.sae.k}`,
-    `trained ${t.steps} steps x ${t.batch} tokens (${t.tokens} tokens) in ${t.seconds.toFixed(1)} s, ${Math.round(t.tokens_per_second)} tokens/s on ${t.device} (${t.engine}, ${t.threads} thread${t.threads > 1 ? 's' : ''} for the TypeScript half)`,
+    `trained ${t.steps} steps x ${t.batch} tokens (${t.tokens} tokens) in ${t.seconds.toFixed(1)} s, ${Math.round(t.tokens_per_second)} tokens/s on ${t.device_name ?? t.device} (${engineText(t)})`,
     `lr ${t.lr.toExponential(2)}, seed ${t.seed}, AuxK k=${t.k_aux} coef ${num(t.aux_coef, 4)}, dead after ${t.dead_tokens} tokens; inputs mean-centred and scaled by ${num(t.normalization.scale, 4)} (folded into the saved weights)`,
     '',
     `${m.split.evaluated_on === 'held_out' ? 'held-out' : 'training (no held-out split)'} evaluation on ${m.held_out.rows} rows (split: ${pct(m.split.held_out_fraction)} of ${m.split.train_rows + m.split.held_out_rows} rows held out in blocks of ${m.split.block_rows}):`,
@@ -705,7 +789,7 @@ export function summaryText(m: SaeMetricsReport, out = '.'): string {
   }
   lines.push(
     '',
-    `files: ${out}/cfg.json + sae.safetensors (TopK, SAELens layout)${m.jumprelu ? `, ${out}/jumprelu/ (JumpReLU)` : ''}, metrics.json, checkpoint/`,
+    `files: ${out}/cfg.json + sae_weights.safetensors (TopK, SAELens layout)${m.jumprelu ? `, ${out}/jumprelu/ (JumpReLU)` : ''}, metrics.json, ${m.training.engine === 'torch' ? "torch/ (the fit, and sparsify/: the SAE in sparsify's format)" : 'checkpoint/'}`,
   );
   return lines.join('\n') + '\n';
 }

@@ -8,46 +8,18 @@ import { join } from 'node:path';
 import { SaeError } from '../sae/errors.ts';
 import type { SaeParams } from '../sae/kernels.ts';
 import { parseSafetensors, tensorToF32 } from '../sae/safetensors.ts';
+import type { ExternalFitJob, ExternalFitResult, ResolvedOptions } from '../sae/trainer.ts';
 import { findTorchPython, TORCH_DIR } from './venv.ts';
 
-/** The settings the Python side needs (sae/trainer.ts's ResolvedOptions, without the engine). */
-export interface TorchSettings {
-  d: number;
-  width: number;
-  k: number;
-  lr: number;
-  batch: number;
-  steps: number;
-  seed: number;
-  kAux: number;
-  auxCoef: number;
-  deadTokens: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  warmupSteps: number;
-  decayFraction: number;
-}
+/** The settings the Python side needs (sae/trainer.ts's ResolvedOptions, without the engine and split). */
+export type TorchSettings = Omit<ResolvedOptions, 'engine' | 'heldOutFraction'>;
 
-/** One fit: cache, settings, normalisation, where to work, device and ranks. */
-export interface TorchFitJob {
-  cache: string;
-  heldOutFraction: number;
+/** One fit: the trainer's job (cache, settings, normalisation, device, ranks) and where to work. */
+export interface TorchFitJob extends Omit<ExternalFitJob, 'settings' | 'mean' | 'out' | 'onProgress'> {
   settings: TorchSettings;
   mean: ArrayLike<number>;
-  scale: number;
   /** Folder for job.json, fit.safetensors, fit.json and sparsify/ (the folded SAE in sparsify's format). */
   work: string;
-  device?: string;
-  /** Ranks (torch.distributed); default 1. */
-  nproc?: number;
-  /** torch threads per rank (default: torch's own). */
-  threads?: number;
-  evalRows?: number;
-  evalEvery?: number;
-  progressEvery?: number;
-  signal?: AbortSignal;
-  log?: (msg: string) => void;
   onProgress?: (step: number, total: number, metrics: Record<string, unknown>) => void;
 }
 
@@ -218,53 +190,22 @@ async function readFit(work: string, s: TorchSettings): Promise<TorchFitResult> 
   };
 }
 
-/** What sae/trainer.ts's fit loop returns, from the PyTorch engine. */
-export interface TorchFitForTrainer {
-  params: SaeParams;
-  step: number;
-  seconds: number;
-  history: Record<string, number>[];
-  interrupted: boolean;
-  device: string;
-  threads: number;
-  deadFraction: number;
-  ranks: number;
-  /** The card's name on CUDA (torch.cuda.get_device_name), else cpu. */
-  deviceName: string;
-}
-
-/** The trainer's fit on the PyTorch engine: work files in <out>/torch (or a temporary folder). */
-export async function fitSaeTorch(o: {
-  cache: string;
-  heldOutFraction: number;
-  settings: TorchSettings;
-  mean: ArrayLike<number>;
-  scale: number;
-  out?: string;
-  device?: string;
-  nproc?: number;
-  threads?: number;
-  evalRows?: number;
-  evalEvery?: number;
-  progressEvery?: number;
-  signal?: AbortSignal;
-  log?: (msg: string) => void;
-  onProgress?: TorchFitJob['onProgress'];
-}): Promise<TorchFitForTrainer> {
+/**
+ * The trainer's fit on the PyTorch engine (sae/trainer.ts's ExternalFitter, with looser settings and
+ * progress types for callers outside the trainer): work files in <out>/torch, or a temporary folder.
+ * Throws SaeError when Python fails, stops short, or is interrupted (it writes no checkpoint).
+ */
+export async function fitSaeTorch(
+  o: Omit<TorchFitJob, 'work'> & { out?: string },
+): Promise<ExternalFitResult & { ranks: number; deviceName: string }> {
   const work = o.out ? join(o.out, 'torch') : await mkdtemp(join(tmpdir(), 'gloss-torch-'));
-  const fit = await runTorchFit({ ...o, work });
-  if (fit.step < o.settings.steps && !o.signal?.aborted)
+  const fit = await runTorchFit({ ...o, work }).catch((e: unknown) => {
+    // Ctrl-C stops Python mid-run: nothing to read back, and nothing to resume from.
+    if (o.signal?.aborted) throw new SaeError('interrupted: the torch engine writes no checkpoint; rerun to train');
+    throw e;
+  });
+  if (fit.step < o.settings.steps)
     throw new SaeError(`the PyTorch engine stopped at step ${fit.step} of ${o.settings.steps}`);
-  return {
-    params: fit.params,
-    step: fit.step,
-    seconds: fit.seconds,
-    history: fit.history,
-    interrupted: fit.step < o.settings.steps,
-    device: fit.device,
-    deviceName: fit.deviceName,
-    threads: fit.threads,
-    deadFraction: fit.deadFraction,
-    ranks: fit.ranks,
-  };
+  const { sinceFired: _s, versions: _v, ...rest } = fit;
+  return { ...rest, interrupted: false };
 }

@@ -4,7 +4,7 @@
 // matches the current pins is left as it is (CI keeps it between runs).
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../util/errors.ts';
 import { MARKER, requirementsHash, TORCH_DIR, torchVenvDir, venvPython } from './venv.ts';
@@ -28,7 +28,20 @@ export interface SetupTorchResult {
   python: string;
   installed: boolean;
   seconds: number;
+  /** Bytes the venv takes on disk (what the install cost). */
+  bytes: number;
   versions: Record<string, string>;
+}
+
+/** Bytes under `dir` (files and links, not following links). */
+export async function dirBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) total += await dirBytes(p);
+    else total += (await lstat(p)).size;
+  }
+  return total;
 }
 
 function run(cmd: string, args: string[], log: (msg: string) => void): Promise<string> {
@@ -66,8 +79,20 @@ export async function setupTorch(o: SetupTorchOptions = {}): Promise<SetupTorchR
   const hash = requirementsHash();
   const marker = join(dir, MARKER);
   if (!o.force && existsSync(python) && existsSync(marker)) {
-    const m = JSON.parse(readFileSync(marker, 'utf8')) as { requirements?: string; versions?: Record<string, string> };
-    if (m.requirements === hash) return { dir, python, installed: false, seconds: 0, versions: m.versions ?? {} };
+    const m = JSON.parse(readFileSync(marker, 'utf8')) as {
+      requirements?: string;
+      versions?: Record<string, string>;
+      bytes?: number;
+    };
+    if (m.requirements === hash)
+      return {
+        dir,
+        python,
+        installed: false,
+        seconds: 0,
+        bytes: m.bytes ?? (await dirBytes(dir)),
+        versions: m.versions ?? {},
+      };
   }
   const t0 = performance.now();
   if (existsSync(dir)) await rm(dir, { recursive: true, force: true });
@@ -99,6 +124,7 @@ export async function setupTorch(o: SetupTorchOptions = {}): Promise<SetupTorchR
     string
   >;
   const seconds = (performance.now() - t0) / 1000;
-  await writeFile(marker, JSON.stringify({ requirements: hash, versions, seconds }, null, 2) + '\n');
-  return { dir, python, installed: true, seconds, versions };
+  const bytes = await dirBytes(dir);
+  await writeFile(marker, JSON.stringify({ requirements: hash, versions, seconds, bytes }, null, 2) + '\n');
+  return { dir, python, installed: true, seconds, bytes, versions };
 }

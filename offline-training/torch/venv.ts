@@ -42,7 +42,7 @@ export function findTorchPython(env: NodeJS.ProcessEnv = process.env): TorchEnv 
   if (!existsSync(python) || !existsSync(marker))
     return {
       ok: false,
-      reason: `no PyTorch environment in ${dir}: create it with setupTorch() in offline-training/torch/setup.ts (the \`gloss-train setup-torch\` command is not wired yet)`,
+      reason: `no PyTorch environment in ${dir}: run \`gloss-train setup-torch\` (or set GLOSS_TORCH_VENV to one it made)`,
     };
   let hash: unknown;
   try {
@@ -53,7 +53,7 @@ export function findTorchPython(env: NodeJS.ProcessEnv = process.env): TorchEnv 
   if (hash !== requirementsHash())
     return {
       ok: false,
-      reason: `the PyTorch environment in ${dir} was built from other pins: rebuild it with setupTorch() in offline-training/torch/setup.ts`,
+      reason: `the PyTorch environment in ${dir} was built from other pins: rebuild it with \`gloss-train setup-torch\``,
     };
   return { ok: true, python, dir };
 }

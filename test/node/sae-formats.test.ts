@@ -79,7 +79,7 @@ describe('SAELens layout', () => {
         normalize_activations: 'none',
       });
       // SAELens key names and shapes in the safetensors file.
-      const st = parseSafetensors(new Uint8Array(await readFile(join(out, 'sae.safetensors'))));
+      const st = parseSafetensors(new Uint8Array(await readFile(join(out, 'sae_weights.safetensors'))));
       const shapes = Object.fromEntries([...st.tensors].map(([k, t]) => [k, t.shape]));
       expect(shapes).toEqual({
         W_enc: [d, m],

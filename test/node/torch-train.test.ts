@@ -5,24 +5,19 @@
 // (SparseCoder.save_to_disk, real library) imports into Gloss with importSparsify and encodes as
 // the trained weights do.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildDetector } from '../../offline-training/commands/build-detector.ts';
-import { extract } from '../../offline-training/activations/extract.ts';
-import { readTexts } from '../../offline-training/data/texts.ts';
 import { openCache } from '../../offline-training/activations/cache-reader.ts';
 import { importSparsify, trainSae } from '../../offline-training/sae/index.ts';
 import { foldNormalization } from '../../offline-training/sae/input-normalisation.ts';
 import { evaluateSae } from '../../offline-training/sae/metrics.ts';
 import { fitSaeTorch } from '../../offline-training/torch/fit.ts';
-import { STORIES_GGUF } from '../helpers/parity-graphs.ts';
+import { haveStories, storiesCache } from '../helpers/stories-cache.ts';
 import { haveTorch } from '../helpers/torch-env.ts';
 
 const ok = haveTorch('torch-train');
-const GSM8K = '../shared/data/gsm8k/train.jsonl';
-const haveShared = existsSync(STORIES_GGUF) && existsSync(GSM8K);
+const haveShared = haveStories;
 if (!haveShared) console.warn('torch-train: ../shared absent, skipping');
 
 let dir: string;
@@ -30,13 +25,7 @@ let cache: string;
 beforeAll(async () => {
   if (!ok || !haveShared) return;
   dir = await mkdtemp(join(tmpdir(), 'gloss-torch-train-'));
-  const det = join(dir, 'det');
-  await buildDetector({ arch: 'llama', weights: STORIES_GGUF, layer: 3, out: det });
-  const data = join(dir, 'texts.jsonl');
-  const texts = (await readTexts(GSM8K)).slice(0, 25);
-  await writeFile(data, texts.map((t) => JSON.stringify({ text: t.text })).join('\n'));
-  cache = join(dir, 'cache');
-  await extract({ detector: det, data: [data], out: cache });
+  ({ cache } = await storiesCache(dir, 25));
 });
 
 describe.skipIf(!ok || !haveShared)('PyTorch engine against the TypeScript engine', () => {
