@@ -1,8 +1,9 @@
 // npm run bench hostile: what one hostile request body costs (issue 20).
 //   1. the JSON splice, ms per MiB: a worst-case body (many strings beside many duplicate keys)
 //      beside a plain one of the same size (distinct keys), JSON.parse of each for scale;
-//   2. through a real server (in this process, default budget and body limit, detection in the
-//      worker pool): while one body of about 7 MiB is processed, the longest /healthz answer
+//   2. through two real servers (in this process, default budget and body limit, detection in the
+//      worker pool; bodies read by the worker-thread parse pool, and on the request thread):
+//      while one body of about 7 MiB is processed, /healthz answer times (p50, max)
 //      and the longest gap in another client's SSE stream (one event every 10 ms), for a plain
 //      body, the duplicate-key body and 200,000 short user messages. Medians over the rounds.
 // Server and clients share this process's event loop, so a stall of the server shows in both.
@@ -12,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spliceJson } from '../src/core/http/json-splice.ts';
-import { startServer } from '../src/runtime/node/index.ts';
+import { startServer, type RunningServer } from '../src/runtime/node/index.ts';
 import { median } from './lib/stats.ts';
 import { printTable } from './lib/table.ts';
 
@@ -65,6 +66,56 @@ async function upstream(): Promise<{ server: Server; url: string }> {
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1` };
 }
 
+/** One body through the server at `url` while /healthz is polled and another client's stream runs. */
+async function underLoad(
+  url: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<{ healthMax: number; healthP50: number; gap: number; status: string }> {
+  // Another client's stream, started first and running throughout.
+  const stream = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  const reader = stream.body!.getReader();
+  let last = performance.now();
+  let gap = 0;
+  let measuring = true;
+  const reading = (async () => {
+    for (;;) {
+      const { done } = await reader.read();
+      const t = performance.now();
+      if (measuring) gap = Math.max(gap, t - last);
+      last = t;
+      if (done) return;
+    }
+  })();
+  await new Promise((res) => setTimeout(res, 50));
+  let done = false;
+  const health: number[] = [];
+  const polling = (async () => {
+    for (let i = 0; i < 10_000 && !done; i++) {
+      const t0 = performance.now();
+      await (await fetch(`${url}/healthz`)).arrayBuffer();
+      health.push(performance.now() - t0);
+    }
+  })();
+  const res = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+  await res.arrayBuffer();
+  const status = res.headers.get('x-gloss-status') ?? String(res.status);
+  done = true;
+  measuring = false;
+  await polling;
+  await reader.cancel();
+  await reading.catch(() => {});
+  return { healthMax: Math.max(0, ...health), healthP50: median(health), gap, status };
+}
+
 export async function benchHostile(rounds: number): Promise<void> {
   // 1. the splice alone
   const plain1 = keyed(MiB, false);
@@ -86,94 +137,73 @@ export async function benchHostile(rounds: number): Promise<void> {
   }
   printTable('JSON splice, ms per MiB (median)', ['body', 'spliceJson', 'JSON.parse (for scale)'], rows);
 
-  // 2. through a server
+  // 2. through a server: bodies read off the request thread (the default) beside in-thread
   const dir = await mkdtemp(join(tmpdir(), 'gloss-bench-hostile-'));
   const { writeKnownBundle } = await import('../test/helpers/known-bundle.ts');
   await writeKnownBundle(join(dir, 'b'));
   const up = await upstream();
-  const s = await startServer({
-    bundle: join(dir, 'b'),
-    port: 0,
-    proxy: { upstreams: { openai: up.url }, retries: 0 },
-  });
+  const servers: [string, RunningServer][] = [];
   try {
+    for (const [name, parseThreads] of [
+      ['off-thread', undefined],
+      ['in-thread', 0],
+    ] as const)
+      servers.push([
+        name,
+        await startServer({
+          bundle: join(dir, 'b'),
+          port: 0,
+          parseThreads,
+          proxy: { upstreams: { openai: up.url }, retries: 0 },
+        }),
+      ]);
     const size = 7 * MiB;
-    const bodies: [string, string][] = [
-      ['plain (distinct keys)', keyed(size, false)],
+    const plain = keyed(size, false);
+    const bodies: [string, string, Record<string, string>?][] = [
+      ['plain, x-gloss: off (transport only)', plain, { 'x-gloss': 'off' }],
+      ['plain (distinct keys)', plain],
       ['duplicate keys', keyed(size, true)],
       ['200k assistant turns (not scanned)', messages(200_000, 'assistant')],
       ['200k user turns', messages(200_000, 'user')],
     ];
     const out: (string | number)[][] = [];
     const few = Math.max(1, Math.min(rounds, 5));
-    for (const [name, body] of bodies) {
-      const health: number[] = [];
-      const gaps: number[] = [];
-      const total: number[] = [];
-      const statuses = new Set<string>();
-      for (let r = 0; r < few; r++) {
-        // Another client's stream, started first and running throughout.
-        const stream = await fetch(`${s.url}/v1/chat/completions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
-        });
-        const reader = stream.body!.getReader();
-        let last = performance.now();
-        let gap = 0;
-        let measuring = true;
-        const reading = (async () => {
-          for (;;) {
-            const { done } = await reader.read();
-            const t = performance.now();
-            if (measuring) gap = Math.max(gap, t - last);
-            last = t;
-            if (done) return;
-          }
-        })();
-        await new Promise((res) => setTimeout(res, 50));
-        let done = false;
-        let worst = 0;
-        const polling = (async () => {
-          for (let i = 0; i < 10_000 && !done; i++) {
-            const t0 = performance.now();
-            await (await fetch(`${s.url}/healthz`)).arrayBuffer();
-            worst = Math.max(worst, performance.now() - t0);
-          }
-        })();
-        const t0 = performance.now();
-        const res = await fetch(`${s.url}/v1/chat/completions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body,
-        });
-        await res.arrayBuffer();
-        total.push(performance.now() - t0);
-        statuses.add(res.headers.get('x-gloss-status') ?? String(res.status));
-        done = true;
-        measuring = false;
-        await polling;
-        await reader.cancel();
-        await reading.catch(() => {});
-        health.push(worst);
-        gaps.push(gap);
+    for (const [name, body, headers] of bodies) {
+      const row: (string | number)[] = [name, (body.length / MiB).toFixed(1)];
+      const statuses: string[] = [];
+      for (const [, s] of servers) {
+        const seen = new Set<string>();
+        const m = { health: [] as number[], p50: [] as number[], gaps: [] as number[] };
+        for (let r = 0; r < few; r++) {
+          const one = await underLoad(s.url, body, headers);
+          m.health.push(one.healthMax);
+          m.p50.push(one.healthP50);
+          m.gaps.push(one.gap);
+          seen.add(one.status);
+        }
+        statuses.push([...seen].join(' '));
+        row.push(median(m.p50), median(m.health), median(m.gaps));
       }
-      out.push([
-        name,
-        (body.length / MiB).toFixed(1),
-        median(total),
-        median(health),
-        median(gaps),
-        [...statuses].join(' '),
-      ]);
+      row.push(statuses.join(' | '));
+      out.push(row);
     }
     printTable(
-      `One body through the server while /healthz is polled and another stream runs (median of ${few}, ms)`,
-      ['body', 'MiB', 'request', '/healthz max', 'other stream max gap', 'x-gloss-status'],
+      `One body through the server while /healthz is polled and another stream runs (median of ${few}, ms): off-thread read | in-thread read`,
+      [
+        'body',
+        'MiB',
+        'off: /healthz p50',
+        'off: /healthz max',
+        'off: stream max gap',
+        'in: /healthz p50',
+        'in: /healthz max',
+        'in: stream max gap',
+        'x-gloss-status off | in',
+      ],
       out,
     );
   } finally {
-    await s.close();
+    for (const [, s] of servers) await s.close();
     await new Promise<void>((r) => {
       up.server.closeAllConnections();
       up.server.close(() => r());
