@@ -13,6 +13,9 @@
 //
 // Other bodies (JSON) are relayed as they come; if the upstream dies mid-body the client's
 // connection is aborted the same way, since a truncated JSON body cannot be made whole.
+import { EventBuffer } from './sse-events.ts';
+
+export { lastEventEnd } from './sse-events.ts';
 
 /** How a relayed upstream body ended: whole, cut by the upstream, ended at the idle limit, or cancelled by the client. */
 export type RelayEnd = 'complete' | 'cut' | 'idle' | 'cancelled';
@@ -27,35 +30,7 @@ export interface RelayOptions {
 }
 
 const LF = 0x0a;
-const CR = 0x0d;
-/** Past this much of one unfinished event, relay its complete lines (a stream that never sends blank lines). */
-const MAX_HELD = 1 << 20;
-/** Past this much of one unfinished line, relay it anyway (a stream that never ends its lines). */
-const MAX_LINE = 16 << 20;
-
-/** Index just past the last line end (LF or CR) in `b`, or -1. */
-function lastLineEnd(b: Uint8Array): number {
-  for (let i = b.length - 1; i >= 0; i--) if (b[i] === LF || b[i] === CR) return i + 1;
-  return -1;
-}
 const NEWLINE = new Uint8Array([LF]);
-
-/** Index just past the last event boundary (blank line) in `b`, or -1. */
-export function lastEventEnd(b: Uint8Array): number {
-  for (let i = b.length - 1; i >= 1; i--) {
-    const c = b[i];
-    if (c === LF && (b[i - 1] === LF || (b[i - 1] === CR && i >= 2 && b[i - 2] === LF))) return i + 1;
-    if (c === CR && b[i - 1] === CR) return i + 1;
-  }
-  return -1;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a, 0);
-  out.set(b, a.byteLength);
-  return out;
-}
 
 /** A final SSE event carrying an error (`event: error`), for streams the upstream broke off. */
 export function sseErrorEvent(message: string, type = 'upstream_error'): Uint8Array {
@@ -85,28 +60,10 @@ function closeWith(controller: ReadableStreamDefaultController<Uint8Array>, even
   }
 }
 
-/**
- * An SSE stream's bytes so far, cut after its last complete event: `out` goes to the client now,
- * `held` waits for the rest of its event. Past MAX_HELD bytes without an event end, the event's
- * complete lines go out; past MAX_LINE without a line end, all goes out. `open`: what went out
- * ends inside an event.
- */
-function splitEvents(all: Uint8Array): { out?: Uint8Array; held?: Uint8Array; open: boolean } {
-  const cut = lastEventEnd(all);
-  if (cut === all.byteLength) return { out: all, open: false };
-  if (cut > 0) return { out: all.subarray(0, cut), held: all.slice(cut), open: false };
-  if (all.byteLength > MAX_HELD) {
-    const line = lastLineEnd(all);
-    if (line > 0) return { out: all.subarray(0, line), held: all.slice(line), open: true };
-    if (all.byteLength > MAX_LINE) return { out: all, open: true };
-  }
-  return { held: all, open: false };
-}
-
 /** The upstream's body as a stream for the client, pulled chunk by chunk; a stream cut short or idle too long ends with one SSE error event (JSON bodies: the connection is aborted). */
 export function relay(body: ReadableStream<Uint8Array>, opts: RelayOptions): ReadableStream<Uint8Array> {
   const reader = body.getReader();
-  let held: Uint8Array | undefined;
+  const held = new EventBuffer();
   // Part of an event went out already (its complete lines, or past MAX_LINE a partial line): an
   // error event must first end that line, so it is not glued onto an unfinished data: line.
   let open = false;
@@ -167,8 +124,8 @@ export function relay(body: ReadableStream<Uint8Array>, opts: RelayOptions): Rea
             return;
           }
           if (r.done) {
-            if (held) controller.enqueue(held);
-            held = undefined;
+            const rest = held.rest();
+            if (rest) controller.enqueue(rest);
             end('complete');
             controller.close();
             return;
@@ -179,8 +136,7 @@ export function relay(body: ReadableStream<Uint8Array>, opts: RelayOptions): Rea
             controller.enqueue(chunk);
             return;
           }
-          const split = splitEvents(held ? concat(held, chunk) : chunk);
-          held = split.held;
+          const split = held.push(chunk);
           if (split.out) {
             open = split.open;
             controller.enqueue(split.out);
