@@ -569,7 +569,11 @@ async function relay(
       gloss(),
     );
   }
-  const out = clientResponseHeaders(res.headers, { reportsDecoding: ctx.fetch.reportsDecoding, head: a.head });
+  const out = clientResponseHeaders(res.headers, {
+    reportsDecoding: ctx.fetch.reportsDecoding,
+    decodes: ctx.fetch.decodes,
+    head: a.head,
+  });
   for (const [k, v] of Object.entries(gloss())) out.set(k, v);
   if (!res.body || NULL_BODY.has(res.status)) {
     res.body?.cancel().catch(() => {});
