@@ -48,36 +48,65 @@ interface Slot {
   parsing: boolean;
 }
 
-/** Starts the workers and waits until each is ready. */
+/** Starts the workers and waits until each is ready (rejects if one cannot start). */
 export async function createParsePool(opts: ParsePoolOptions = {}): Promise<ParsePool> {
-  const size = Math.max(1, opts.size ?? Math.min(2, availableParallelism()));
-  const queue: Job[] = [];
-  const slots: Slot[] = [];
-  let nextId = 1;
-  let closed = false;
+  const pool = new Pool(
+    Math.max(1, opts.size ?? Math.min(2, availableParallelism())),
+    opts.minBytes ?? PARSE_OFF_THREAD_BYTES,
+  );
+  await pool.start();
+  return pool;
+}
 
-  const finish = (slot: Slot | undefined, job: Job, r: BodyRead | Error) => {
-    if (slot?.busy === job) slot.busy = undefined;
-    clearTimeout(job.timer);
-    job.done(r);
-    dispatch();
-  };
+class Pool implements ParsePool {
+  readonly kind: string;
+  private readonly queue: Job[] = [];
+  private readonly slots: Slot[] = [];
+  private nextId = 1;
+  private closed = false;
 
-  const onMessage = (slot: Slot, m: FromParseWorker) => {
-    if ('ready' in m) return;
-    const job = slot.busy;
-    if (!job || job.id !== m.id) return;
-    slot.parsing = false;
-    if ('error' in m) return finish(slot, job, { ok: false, error: m.error });
-    for (const msg of m.batch) job.messages.push(msg);
-    if (m.last) return finish(slot, job, { ok: true, messages: job.messages });
-    // The next batch once the loop has turned (I/O and timers first).
-    setImmediate(() => {
-      if (slot.busy === job) slot.worker.postMessage({ next: job.id } satisfies ToParseWorker);
+  constructor(
+    readonly size: number,
+    readonly minBytes: number,
+  ) {
+    this.kind = `parse-pool(${size})`;
+  }
+
+  async start(): Promise<void> {
+    const started = await Promise.allSettled(Array.from({ length: this.size }, () => this.spawn()));
+    for (const s of started) if (s.status === 'fulfilled') this.slots.push(s.value);
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) {
+      await this.close();
+      throw (failed as PromiseRejectedResult).reason;
+    }
+  }
+
+  read(bytes: Uint8Array, format: FormatId, deadline: Deadline): Promise<BodyRead> {
+    if (this.closed) return Promise.reject(new Error('the body-reading pool is closed'));
+    if (deadline.expired()) return Promise.resolve({ ok: false, timeout: true });
+    return new Promise<BodyRead>((resolve, reject) => {
+      const job: Job = {
+        id: this.nextId++,
+        bytes,
+        format,
+        messages: [],
+        done: (r) => (r instanceof Error ? reject(r) : resolve(r)),
+      };
+      if (Number.isFinite(deadline.at)) job.timer = setTimeout(() => this.expire(job), Math.max(0, deadline.left()));
+      this.queue.push(job);
+      this.dispatch();
     });
-  };
+  }
 
-  function spawn(): Promise<Slot> {
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.done(new Error('the body-reading pool is closed'));
+    await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
+  }
+
+  /** A new worker, resolved once it says it is ready; one that dies later fails its job and is replaced. */
+  private spawn(): Promise<Slot> {
     const worker = new Worker(ENTRY);
     const slot: Slot = { worker, parsing: false };
     return new Promise<Slot>((resolve, reject) => {
@@ -86,38 +115,39 @@ export async function createParsePool(opts: ParsePoolOptions = {}): Promise<Pars
         if ('ready' in m && !ready) {
           ready = true;
           resolve(slot);
-        } else onMessage(slot, m);
+        } else this.onMessage(slot, m);
       });
       const died = (why: string) => {
         const job = slot.busy;
-        const i = slots.indexOf(slot);
-        if (i >= 0) slots.splice(i, 1);
-        if (job) finish(slot, job, new Error(`body-reading worker ${why}`));
+        const i = this.slots.indexOf(slot);
+        if (i >= 0) this.slots.splice(i, 1);
+        if (job) this.finish(slot, job, new Error(`body-reading worker ${why}`));
         if (!ready) reject(new Error(`body-reading worker ${why} while starting`));
-        else if (!closed) respawn();
+        else if (!this.closed) this.respawn();
       };
       worker.once('error', (e) => died(`failed: ${e.message}`));
       worker.once('exit', (code) => {
-        if (slots.includes(slot) || !ready) died(`exited (${code})`);
+        if (this.slots.includes(slot) || !ready) died(`exited (${code})`);
       });
     });
   }
 
-  function respawn(): void {
-    spawn().then(
+  private respawn(): void {
+    this.spawn().then(
       (s) => {
-        if (closed) return void s.worker.terminate();
-        slots.push(s);
-        dispatch();
+        if (this.closed) return void s.worker.terminate();
+        this.slots.push(s);
+        this.dispatch();
       },
       () => {},
     );
   }
 
-  function dispatch(): void {
-    for (const slot of slots) {
+  /** Hands queued jobs to idle workers. */
+  private dispatch(): void {
+    for (const slot of this.slots) {
       if (slot.busy) continue;
-      const job = queue.shift();
+      const job = this.queue.shift();
       if (!job) return;
       slot.busy = job;
       slot.parsing = true;
@@ -126,52 +156,38 @@ export async function createParsePool(opts: ParsePoolOptions = {}): Promise<Pars
     }
   }
 
+  /** A batch of the busy job's messages (the next one asked for once the loop has turned), or its 400. */
+  private onMessage(slot: Slot, m: FromParseWorker): void {
+    if ('ready' in m) return;
+    const job = slot.busy;
+    if (!job || job.id !== m.id) return;
+    slot.parsing = false;
+    if ('error' in m) return this.finish(slot, job, { ok: false, error: m.error });
+    for (const msg of m.batch) job.messages.push(msg);
+    if (m.last) return this.finish(slot, job, { ok: true, messages: job.messages });
+    // I/O and timers first: a batch is all the request thread deserializes in one turn.
+    setImmediate(() => {
+      if (slot.busy === job) slot.worker.postMessage({ next: job.id } satisfies ToParseWorker);
+    });
+  }
+
   /** The deadline passed: drop the job where it is; a worker still parsing it is replaced. */
-  function expire(job: Job): void {
-    const q = queue.indexOf(job);
-    if (q >= 0) queue.splice(q, 1);
-    const slot = slots.find((s) => s.busy === job);
+  private expire(job: Job): void {
+    const q = this.queue.indexOf(job);
+    if (q >= 0) this.queue.splice(q, 1);
+    const slot = this.slots.find((s) => s.busy === job);
     if (slot?.parsing) {
-      slots.splice(slots.indexOf(slot), 1);
+      this.slots.splice(this.slots.indexOf(slot), 1);
       void slot.worker.terminate();
-      respawn();
+      this.respawn();
     } else slot?.worker.postMessage({ drop: job.id } satisfies ToParseWorker);
-    finish(slot, job, { ok: false, timeout: true });
+    this.finish(slot, job, { ok: false, timeout: true });
   }
 
-  const started = await Promise.allSettled(Array.from({ length: size }, spawn));
-  for (const s of started) if (s.status === 'fulfilled') slots.push(s.value);
-  const failed = started.find((s) => s.status === 'rejected');
-  if (failed) {
-    closed = true;
-    await Promise.all(slots.map((s) => s.worker.terminate()));
-    throw (failed as PromiseRejectedResult).reason;
+  private finish(slot: Slot | undefined, job: Job, r: BodyRead | Error): void {
+    if (slot?.busy === job) slot.busy = undefined;
+    clearTimeout(job.timer);
+    job.done(r);
+    this.dispatch();
   }
-
-  return {
-    kind: `parse-pool(${size})`,
-    size,
-    minBytes: opts.minBytes ?? PARSE_OFF_THREAD_BYTES,
-    read(bytes: Uint8Array, format: FormatId, deadline: Deadline): Promise<BodyRead> {
-      if (closed) return Promise.reject(new Error('the body-reading pool is closed'));
-      if (deadline.expired()) return Promise.resolve({ ok: false, timeout: true });
-      return new Promise<BodyRead>((resolve, reject) => {
-        const job: Job = {
-          id: nextId++,
-          bytes,
-          format,
-          messages: [],
-          done: (r) => (r instanceof Error ? reject(r) : resolve(r)),
-        };
-        if (Number.isFinite(deadline.at)) job.timer = setTimeout(() => expire(job), Math.max(0, deadline.left()));
-        queue.push(job);
-        dispatch();
-      });
-    },
-    async close() {
-      closed = true;
-      for (const job of queue.splice(0)) job.done(new Error('the body-reading pool is closed'));
-      await Promise.all(slots.splice(0).map((s) => s.worker.terminate()));
-    },
-  };
 }
