@@ -152,4 +152,21 @@ describe('issue 20 item 1: a body the deadline cuts short while it is parsed', (
     );
     expect(read).toMatchObject({ ok: true, messages: [{ role: 'user', content: HALF }] });
   });
+
+  it('jobs queued on a one-thread pool are each answered with their own messages, in many batches', async () => {
+    const pool = tight.parsePool!;
+    const bodies = [5000, 1, 7000].map((n) =>
+      chat(Array.from({ length: n }, (_, i) => ({ role: 'user', content: `${n}:${i}` }))),
+    );
+    const reads = await Promise.all(
+      bodies.map((b) => pool.read(new TextEncoder().encode(b), 'openai-chat', deadlineIn(60_000))),
+    );
+    for (const [k, r] of reads.entries()) {
+      const n = [5000, 1, 7000][k];
+      expect(r.ok).toBe(true);
+      if (!r.ok) continue;
+      expect(r.messages).toHaveLength(n);
+      expect(r.messages[n - 1]).toEqual({ role: 'user', content: `${n}:${n - 1}`, path: ['messages', n - 1, 'content'] });
+    }
+  });
 });
