@@ -85,6 +85,32 @@ export function locateStrings(
 type Scan = Generator<void, ([number, number] | undefined)[] | 'malformed', void>;
 
 function* scanner(text: string, paths: readonly JsonPath[]): Scan {
+  const found: Found = { children: new Map() };
+  const scan = new JsonScan(text, wantTrie(paths), found);
+  let checked = 0;
+  try {
+    while (scan.step()) {
+      if (scan.i - checked > CHECK_EVERY) {
+        yield;
+        checked = scan.i;
+      }
+    }
+  } catch (e) {
+    if (e instanceof Malformed || e instanceof SyntaxError) return 'malformed';
+    throw e;
+  }
+  return paths.map((p) => {
+    let f: Found | undefined = found;
+    for (const k of p) {
+      f = f.children.get(k);
+      if (!f) return undefined;
+    }
+    return f.range;
+  });
+}
+
+/** The edit paths as a trie, with the key lengths each level looks for. */
+function wantTrie(paths: readonly JsonPath[]): Want {
   const root: Want = { children: new Map(), lengths: new Set() };
   for (const p of paths) {
     let w = root;
@@ -95,21 +121,153 @@ function* scanner(text: string, paths: readonly JsonPath[]): Scan {
       w = next;
     }
   }
-  const top: Found = { children: new Map() };
-  const found: Found = { children: new Map() };
-  top.children.set(0, found);
+  return root;
+}
 
-  let i = 0;
-  const n = text.length;
-  const ws = () => {
+/**
+ * One scan over a JSON text: {@link step} reads one value (a scalar, or the opening of a
+ * container and its first key) and then the commas and closing brackets after it, recording the
+ * string values on wanted paths in `found`. Throws Malformed (or SyntaxError from a key) on text
+ * it cannot follow.
+ */
+class JsonScan {
+  /** Where the scan is in the text. */
+  i = 0;
+  /** One entry per open container (1: object, 0: array); the wanted ones also have a Frame. */
+  private readonly kinds: number[] = [];
+  private readonly frames: Frame[] = [];
+  /** What the next value is, on the wanted paths (undefined: off every path). */
+  private vWant: Want | undefined;
+  private vFound: Found | undefined;
+
+  constructor(
+    private readonly text: string,
+    want: Want,
+    found: Found,
+  ) {
+    this.vWant = want;
+    this.vFound = found;
+  }
+
+  /** Reads one value and what follows it; false once the top-level value has ended. */
+  step(): boolean {
+    const { text } = this;
+    this.ws();
+    const c = text.charCodeAt(this.i);
+    if (c === LBRACE || c === LBRACKET) {
+      this.i++;
+      this.ws();
+      if (text.charCodeAt(this.i) === (c === LBRACE ? RBRACE : RBRACKET)) this.i++;
+      else {
+        this.open(c === LBRACE);
+        return true;
+      }
+    } else if (c === QUOTE) {
+      const end = this.stringEnd(this.i);
+      if (this.vFound) this.vFound.range = [this.i, end];
+      this.i = end;
+    } else this.scalar();
+    return this.afterValue();
+  }
+
+  /** A non-empty container opens: its frame (when wanted) and its first member. */
+  private open(obj: boolean): void {
+    this.kinds.push(obj ? 1 : 0);
+    let f: Frame | undefined;
+    if (this.vWant && this.vFound)
+      this.frames.push((f = { want: this.vWant, found: this.vFound, n: 0, depth: this.kinds.length }));
+    this.member(obj, f);
+  }
+
+  /** Skips a number, true, false or null. */
+  private scalar(): void {
+    const { text } = this;
+    const s = this.i;
+    const n = text.length;
     for (;;) {
-      const c = text.charCodeAt(i);
-      if (c === SPACE || c === LF || c === CR || c === TAB) i++;
+      const d = text.charCodeAt(this.i);
+      if (d === COMMA || d === RBRACE || d === RBRACKET || d === SPACE || d === LF || d === CR || d === TAB) break;
+      if (this.i >= n) break;
+      this.i++;
+    }
+    if (this.i === s) throw new Malformed();
+  }
+
+  /** After a value: the next member (true), or the end of containers up to the top (false). */
+  private afterValue(): boolean {
+    for (;;) {
+      const depth = this.kinds.length;
+      if (depth === 0) return false;
+      const obj = this.kinds[depth - 1] === 1;
+      const top = this.frames.at(-1);
+      const f = top?.depth === depth ? top : undefined;
+      this.ws();
+      const d = this.text.charCodeAt(this.i++);
+      if (d === COMMA) {
+        if (f) f.n++;
+        this.member(obj, f);
+        return true;
+      }
+      if (d !== (obj ? RBRACE : RBRACKET)) throw new Malformed();
+      this.kinds.pop();
+      if (f) this.frames.pop();
+    }
+  }
+
+  /** Reads the next member's key (objects) and points vWant and vFound at its value. */
+  private member(obj: boolean, f: Frame | undefined): void {
+    let key: string | number = f ? f.n : 0;
+    if (obj) {
+      key = this.key(f);
+      this.ws();
+      if (this.text.charCodeAt(this.i) !== COLON) throw new Malformed();
+      this.i++;
+    }
+    const w = f?.want.children.get(key);
+    if (w && f) {
+      const r: Found = { children: new Map() };
+      // A later duplicate key replaces everything an earlier one held.
+      f.found.children.set(key, r);
+      this.vWant = w;
+      this.vFound = r;
+    } else {
+      this.vWant = undefined;
+      this.vFound = undefined;
+    }
+  }
+
+  /** Reads an object key: decoded when `f` is wanted and the key could name a wanted one, else -1 (no path's key). */
+  private key(f: Frame | undefined): string | number {
+    const { text } = this;
+    this.ws();
+    if (text.charCodeAt(this.i) !== QUOTE) throw new Malformed();
+    const start = this.i;
+    const end = this.stringEnd(start);
+    this.i = end;
+    if (!f) return 0;
+    if (f.want.lengths.has(end - start - 2)) {
+      const raw = text.slice(start + 1, end - 1);
+      return raw.includes('\\') ? (JSON.parse(text.slice(start, end)) as string) : raw;
+    }
+    // Another length: only an escaped spelling could still name a wanted key.
+    for (let j = start + 1; j < end - 1; j++)
+      if (text.charCodeAt(j) === BACKSLASH) return JSON.parse(text.slice(start, end)) as string;
+    // Object members are never looked up by number.
+    return -1;
+  }
+
+  private ws(): void {
+    const { text } = this;
+    for (;;) {
+      const c = text.charCodeAt(this.i);
+      if (c === SPACE || c === LF || c === CR || c === TAB) this.i++;
       else return;
     }
-  };
+  }
+
   /** Index just past the string that opens at `start`. */
-  const stringEnd = (start: number): number => {
+  private stringEnd(start: number): number {
+    const { text } = this;
     let j = start + 1;
     for (;;) {
       const q = text.indexOf('"', j);
@@ -120,121 +278,7 @@ function* scanner(text: string, paths: readonly JsonPath[]): Scan {
       if ((q - 1 - b) % 2 === 0) return q + 1;
       j = q + 1;
     }
-  };
-
-  // One entry per open container (1: object, 0: array); the wanted ones also have a Frame.
-  const kinds: number[] = [];
-  const frames: Frame[] = [];
-  let vWant: Want | undefined = root;
-  let vFound: Found | undefined = found;
-  /** Reads the next member's key (objects) and points vWant and vFound at its value. */
-  const member = (obj: boolean, f: Frame | undefined): void => {
-    let key: string | number = f ? f.n : 0;
-    if (obj) {
-      ws();
-      if (text.charCodeAt(i) !== QUOTE) throw new Malformed();
-      const end = stringEnd(i);
-      if (f) {
-        const len = end - i - 2;
-        if (f.want.lengths.has(len)) {
-          const raw = text.slice(i + 1, end - 1);
-          key = raw.includes('\\') ? (JSON.parse(text.slice(i, end)) as string) : raw;
-        } else {
-          // Another length: only an escaped spelling could still name a wanted key.
-          let escaped = false;
-          for (let j = i + 1; j < end - 1; j++)
-            if (text.charCodeAt(j) === BACKSLASH) {
-              escaped = true;
-              break;
-            }
-          // -1: no path's key (object members are never looked up by number).
-          key = escaped ? (JSON.parse(text.slice(i, end)) as string) : -1;
-        }
-      }
-      i = end;
-      ws();
-      if (text.charCodeAt(i) !== COLON) throw new Malformed();
-      i++;
-    }
-    const w = f?.want.children.get(key);
-    if (w && f) {
-      const r: Found = { children: new Map() };
-      // A later duplicate key replaces everything an earlier one held.
-      f.found.children.set(key, r);
-      vWant = w;
-      vFound = r;
-    } else {
-      vWant = undefined;
-      vFound = undefined;
-    }
-  };
-
-  let checked = 0;
-  try {
-    outer: for (;;) {
-      if (i - checked > CHECK_EVERY) {
-        yield;
-        checked = i;
-      }
-      ws();
-      const c = text.charCodeAt(i);
-      if (c === LBRACE || c === LBRACKET) {
-        i++;
-        ws();
-        if (text.charCodeAt(i) === (c === LBRACE ? RBRACE : RBRACKET)) i++;
-        else {
-          kinds.push(c === LBRACE ? 1 : 0);
-          let f: Frame | undefined;
-          if (vWant && vFound) frames.push((f = { want: vWant, found: vFound, n: 0, depth: kinds.length }));
-          member(c === LBRACE, f);
-          continue;
-        }
-      } else if (c === QUOTE) {
-        const end = stringEnd(i);
-        if (vFound) vFound.range = [i, end];
-        i = end;
-      } else {
-        const s = i;
-        for (;;) {
-          const d = text.charCodeAt(i);
-          if (d === COMMA || d === RBRACE || d === RBRACKET || d === SPACE || d === LF || d === CR || d === TAB) break;
-          if (i >= n) break;
-          i++;
-        }
-        if (i === s) throw new Malformed();
-      }
-      // After a value: the next member, or the end of one or more containers.
-      for (;;) {
-        const depth = kinds.length;
-        if (depth === 0) break outer;
-        const obj = kinds[depth - 1] === 1;
-        const top = frames.at(-1);
-        const f = top?.depth === depth ? top : undefined;
-        ws();
-        const d = text.charCodeAt(i++);
-        if (d === COMMA) {
-          if (f) f.n++;
-          member(obj, f);
-          continue outer;
-        }
-        if (d !== (obj ? RBRACE : RBRACKET)) throw new Malformed();
-        kinds.pop();
-        if (f) frames.pop();
-      }
-    }
-  } catch (e) {
-    if (e instanceof Malformed || e instanceof SyntaxError) return 'malformed';
-    throw e;
   }
-
-  return paths.map((p) => {
-    let f: Found | undefined = found;
-    for (const k of p) {
-      f = f.children.get(k);
-      if (!f) return undefined;
-    }
-    return f.range;
-  });
 }
 
 /**

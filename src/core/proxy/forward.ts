@@ -15,9 +15,14 @@
 /**
  * The fetch the proxy forwards with (Web fetch on Workers, node:http on Node; tests may pass their
  * own). `reportsDecoding`: the Response keeps content-encoding only while its body is still
- * encoded (Node's client); without it, the codings Web fetch decodes are assumed decoded.
+ * encoded (Node's client). Without it, `decodes` says which content-encoding values (lower case,
+ * as sent) this fetch hands back decoded while keeping the header; default: the Fetch standard's
+ * codings, alone or listed (undici). workerd decodes less (src/runtime/worker/workerd-fetch.ts).
  */
-export type FetchFn = ((input: string, init: RequestInit) => Promise<Response>) & { reportsDecoding?: boolean };
+export type FetchFn = ((input: string, init: RequestInit) => Promise<Response>) & {
+  reportsDecoding?: boolean;
+  decodes?: (contentEncoding: string) => boolean;
+};
 
 /** Why a forward failed: no connection, connection reset, upstream timeout, or the client went away. */
 export type ForwardFailureKind = 'connect' | 'reset' | 'timeout' | 'client_abort';

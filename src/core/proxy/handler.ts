@@ -30,9 +30,10 @@ import { glossMode, type GlossMode } from '../http/mode.ts';
 import { glossHeaders, type GlossStatus } from '../gloss/headers.ts';
 import { deadlineIn, SLICE_MS, yieldToLoop, type Deadline } from '../gloss/deadline.ts';
 import { glossPass, type PassResult } from '../gloss/pass.ts';
-import { spliceJsonPaced } from '../http/json-splice.ts';
+import { spliceJsonPaced, type SpliceResult } from '../http/json-splice.ts';
 import { redactDetectorError } from '../gloss/redact.ts';
 import { relay as relayBody } from './stream.ts';
+import { readBody, type BodyRead, type BodyReader } from './body-read.ts';
 
 /** What {@link createProxy} needs: the resolved configuration, the engine, metrics, logging and runtime parts. */
 export interface ProxyDeps {
@@ -48,6 +49,8 @@ export interface ProxyDeps {
   hash?: HashFn;
   /** Where detection runs (default: in-thread on the lazy engine; Node passes a worker pool). */
   detect?: DetectService;
+  /** Where bodies of at least its minBytes are decoded, parsed and viewed (default: all in the request's thread; Node passes a worker pool). */
+  reader?: BodyReader;
   /** Callers authenticate with Gloss's token in Authorization: their credentials never go upstream. */
   tokenInAuthorization?: boolean;
 }
@@ -115,6 +118,7 @@ interface ProxyContext {
   cache?: DetectionCache;
   hash: HashFn;
   detect: DetectService;
+  reader?: BodyReader;
   tokenInAuthorization: boolean;
 }
 
@@ -140,6 +144,7 @@ export function createProxy(deps: ProxyDeps): { glossing: ProxyHandler; passthro
     cache: deps.cache ?? (config.cacheEntries > 0 ? memoryCache(config.cacheEntries) : undefined),
     hash: deps.hash ?? sha256Text,
     detect: deps.detect ?? inThreadDetect(deps.engines),
+    reader: deps.reader,
     tokenInAuthorization: deps.tokenInAuthorization ?? false,
   };
   return {
@@ -338,7 +343,7 @@ async function glossBody(
   a: Admitted,
   mode: GlossMode,
 ): Promise<Glossed | Response> {
-  const { config, log, metrics } = ctx;
+  const { config, log } = ctx;
   const route = adapter.route;
   if (a.body.kind === 'stream') {
     const status: GlossStatus =
@@ -351,31 +356,11 @@ async function glossBody(
   const d = await detect(ctx, adapter, a.body.bytes, clock);
   if (d instanceof Response) return d;
   const pass = d.pass;
-  const failed = d.failed ?? pass?.error;
-  let status: GlossStatus = pass?.status ?? 'skipped-error';
-  if (failed !== undefined) {
-    status = 'skipped-error';
-    log.error('proxy.detector_failed', { route, error: redactDetectorError(failed) });
-  } else if (status === 'skipped-timeout') {
-    metrics.detectionAbandoned.inc({ route });
-    log.warn('proxy.detector_timeout', { route, budgetMs: config.budgetMs });
-  }
-  if (pass && status !== 'skipped-error') {
-    metrics.detectionSeconds.observe({ route }, pass.detectMs / 1000);
-    for (const r of pass.rules) metrics.rulesFired.inc({ rule: r });
-  }
+  let status = passStatus(ctx, route, d);
   if (mode === 'dry-run' && status === 'rewritten') status = 'dry-run';
   // The reused glosses of earlier turns go out even when the newest turn ran out of budget.
   if (!pass || mode !== 'on' || !pass.edits.length) return { status, pass, body: a.body };
-  let turn = performance.now();
-  const spliced = await spliceJsonPaced(d.text, pass.edits, async () => {
-    if (clock.expired()) return true;
-    if (performance.now() - turn >= SLICE_MS) {
-      await yieldToLoop();
-      turn = performance.now();
-    }
-    return clock.expired();
-  });
+  const spliced = await splice(d.text ?? utf8.decode(a.body.bytes), pass, clock);
   if (spliced.ok) return { status, pass, body: new TextEncoder().encode(spliced.text) };
   // Not spliced: the original bytes go on unglossed, and the status says why.
   if (status !== 'skipped-error') status = spliced.why === 'timeout' ? 'skipped-timeout' : 'skipped-unspliceable';
@@ -383,40 +368,79 @@ async function glossBody(
   return { status, pass, body: a.body, unglossed: true };
 }
 
+/** The pass's status, with detector failures and timeouts logged and counted (and the pass's timings observed). */
+function passStatus(ctx: ProxyContext, route: string, d: Detected): GlossStatus {
+  const { config, log, metrics } = ctx;
+  const pass = d.pass;
+  const failed = d.failed ?? pass?.error;
+  let status: GlossStatus = d.timedOut ? 'skipped-timeout' : (pass?.status ?? 'skipped-error');
+  if (failed !== undefined) {
+    status = 'skipped-error';
+    log.error('proxy.detector_failed', { route, error: redactDetectorError(failed) });
+  } else if (status === 'skipped-timeout') {
+    metrics.detectionAbandoned.inc({ route });
+    log.warn('proxy.detector_timeout', { route, budgetMs: config.budgetMs, step: d.timedOut ? 'read' : 'pass' });
+  }
+  if (pass && status !== 'skipped-error') {
+    metrics.detectionSeconds.observe({ route }, pass.detectMs / 1000);
+    for (const r of pass.rules) metrics.rulesFired.inc({ rule: r });
+  }
+  return status;
+}
+
+/** The pass's edits spliced into the body's text, yielding to the event loop every slice, within the deadline. */
+function splice(text: string, pass: PassResult, clock: Deadline): Promise<SpliceResult> {
+  let turn = performance.now();
+  return spliceJsonPaced(text, pass.edits, async () => {
+    if (clock.expired()) return true;
+    if (performance.now() - turn >= SLICE_MS) {
+      await yieldToLoop();
+      turn = performance.now();
+    }
+    return clock.expired();
+  });
+}
+
+/** What {@link detect} found: the pass (absent when the engine could not load or the read ran out of time) and the body's text when it was decoded here. */
+interface Detected {
+  pass?: PassResult;
+  text?: string;
+  failed?: unknown;
+  /** The deadline passed while the body was read (decoded, parsed, viewed): no pass ran. */
+  timedOut?: boolean;
+}
+
 /**
- * The glossing pass over the body's texts, with the text it decoded (the pass is absent and
- * `failed` set when the engine could not load). Answers 400 for a body that is not JSON of the
- * API's shape.
+ * The glossing pass over the body's texts. The body is read in this thread, or by the runtime's
+ * reader when it is large; a read the deadline cuts short leaves no pass (`timedOut`). Answers
+ * 400 for a body that is not JSON of the API's shape.
  */
 async function detect(
   ctx: ProxyContext,
   adapter: FormatAdapter,
   bytes: Uint8Array,
   clock: Deadline,
-): Promise<{ pass?: PassResult; text: string; failed?: unknown } | Response> {
-  const { config } = ctx;
-  let text: string;
-  let json: unknown;
+): Promise<Detected | Response> {
+  const { config, reader } = ctx;
+  let read: BodyRead;
   try {
-    text = utf8.decode(bytes);
-  } catch {
-    return apiError(adapter.apiFamily, 400, 'invalid_json', 'request body is not valid UTF-8');
-  }
-  try {
-    json = JSON.parse(text);
+    read =
+      reader && bytes.byteLength >= reader.minBytes ? await reader.read(bytes, adapter.id, clock) : readBody(bytes, adapter);
   } catch (e) {
-    return apiError(adapter.apiFamily, 400, 'invalid_json', `request body is not valid JSON: ${(e as Error).message}`);
+    return { failed: e };
   }
-  const view = adapter.view(json);
-  if (!view.ok) return apiError(adapter.apiFamily, 400, 'invalid_request', view.error);
+  if (!read.ok) {
+    if ('timeout' in read) return { timedOut: true };
+    return apiError(adapter.apiFamily, 400, read.error.type, read.error.message);
+  }
   let engine;
   try {
     engine = await ctx.engines.get();
   } catch (e) {
-    return { failed: e, text };
+    return { failed: e, text: read.text };
   }
   const pass = await glossPass(
-    [{ messages: view.messages, scan: config.scan, textPartTypes: adapter.textPartTypes }],
+    [{ messages: read.messages, scan: config.scan, textPartTypes: adapter.textPartTypes }],
     { detect: ctx.detect, engine, cache: ctx.cache, hash: ctx.hash },
     {
       budgetMs: config.budgetMs,
@@ -426,7 +450,7 @@ async function detect(
       deadline: clock,
     },
   );
-  return { pass, text };
+  return { pass, text: read.text };
 }
 
 /** The request's log notes and metrics for a glossing outcome (cache lookups, gloss_status). */
@@ -545,7 +569,11 @@ async function relay(
       gloss(),
     );
   }
-  const out = clientResponseHeaders(res.headers, { reportsDecoding: ctx.fetch.reportsDecoding, head: a.head });
+  const out = clientResponseHeaders(res.headers, {
+    reportsDecoding: ctx.fetch.reportsDecoding,
+    decodes: ctx.fetch.decodes,
+    head: a.head,
+  });
   for (const [k, v] of Object.entries(gloss())) out.set(k, v);
   if (!res.body || NULL_BODY.has(res.status)) {
     res.body?.cancel().catch(() => {});

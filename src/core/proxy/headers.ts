@@ -37,7 +37,7 @@ const REQUEST_DROP = new Set([
   'cdn-loop',
 ]);
 
-/** Content codings Web fetch decodes (undici, workerd), alone or listed: the body it hands over is decoded. */
+/** Content codings Web fetch decodes (undici, browsers), alone or listed: the body it hands over is decoded. */
 const WEB_FETCH_DECODED = new Set(['gzip', 'x-gzip', 'deflate', 'br', 'identity']);
 
 function connectionListed(h: Headers): Set<string> {
@@ -92,6 +92,13 @@ export interface ResponseHeaderOptions {
   reportsDecoding?: boolean;
   /** The answer to a HEAD: no body is re-framed, so the upstream's content-length stands. */
   head?: boolean;
+  /** Which content-encoding values the fetch decoded while keeping the header (default {@link webFetchDecodes}). */
+  decodes?: (contentEncoding: string) => boolean;
+}
+
+/** What Web fetch (undici, browsers) decodes: every coding of the list one it knows. */
+export function webFetchDecodes(contentEncoding: string): boolean {
+  return contentEncoding.split(',').every((c) => WEB_FETCH_DECODED.has(c.trim()) || c.trim() === '');
 }
 
 /** The upstream's response headers as the client gets them (x-gloss-* are added after). */
@@ -99,10 +106,7 @@ export function clientResponseHeaders(upstream: Headers, opts: ResponseHeaderOpt
   const listed = connectionListed(upstream);
   const out = new Headers();
   const encoding = upstream.get('content-encoding')?.trim().toLowerCase();
-  const decoded =
-    !opts.reportsDecoding &&
-    encoding !== undefined &&
-    encoding.split(',').every((c) => WEB_FETCH_DECODED.has(c.trim()) || c.trim() === '');
+  const decoded = !opts.reportsDecoding && encoding !== undefined && (opts.decodes ?? webFetchDecodes)(encoding);
   for (const [k, v] of upstream) {
     if (HOP_BY_HOP.has(k) || listed.has(k) || k.startsWith('proxy-')) continue;
     // The body is re-framed for the client connection (and was decoded if it was compressed); a

@@ -7,6 +7,7 @@ import type { DetectionCache, HashFn } from '../gloss/cache.ts';
 import type { ResolvedProxyConfig } from './config.ts';
 import type { DetectService } from '../gloss/detect.ts';
 import type { FetchFn } from './forward.ts';
+import type { BodyReader } from './body-read.ts';
 import { createProxy } from './handler.ts';
 import type { GlossMetrics } from '../metrics/metrics.ts';
 import { proxyAuth } from './auth.ts';
@@ -21,6 +22,8 @@ export interface ProxyRuntime {
   cache?: DetectionCache;
   hash?: HashFn;
   detect?: DetectService;
+  /** Where large request bodies are read (Node: a worker pool; default: in the request's thread). */
+  reader?: BodyReader;
 }
 
 /** What {@link proxyRoutes} needs beyond the shared route context. */
@@ -52,6 +55,7 @@ export function proxyRoutes(app: App, ctx: RouteContext, o: ProxyRouteOptions): 
     cache: o.runtime?.cache,
     hash: o.runtime?.hash,
     detect: o.runtime?.detect,
+    reader: o.runtime?.reader,
     tokenInAuthorization: o.config.injectsKeys && Boolean(o.bearerToken),
   });
   const auth = proxyAuth(o.config, o.bearerToken);

@@ -13,6 +13,9 @@
 //
 // Other bodies (JSON) are relayed as they come; if the upstream dies mid-body the client's
 // connection is aborted the same way, since a truncated JSON body cannot be made whole.
+import { EventBuffer } from './sse-events.ts';
+
+export { lastEventEnd } from './sse-events.ts';
 
 /** How a relayed upstream body ended: whole, cut by the upstream, ended at the idle limit, or cancelled by the client. */
 export type RelayEnd = 'complete' | 'cut' | 'idle' | 'cancelled';
@@ -27,35 +30,7 @@ export interface RelayOptions {
 }
 
 const LF = 0x0a;
-const CR = 0x0d;
-/** Past this much of one unfinished event, relay its complete lines (a stream that never sends blank lines). */
-const MAX_HELD = 1 << 20;
-/** Past this much of one unfinished line, relay it anyway (a stream that never ends its lines). */
-const MAX_LINE = 16 << 20;
-
-/** Index just past the last line end (LF or CR) in `b`, or -1. */
-function lastLineEnd(b: Uint8Array): number {
-  for (let i = b.length - 1; i >= 0; i--) if (b[i] === LF || b[i] === CR) return i + 1;
-  return -1;
-}
 const NEWLINE = new Uint8Array([LF]);
-
-/** Index just past the last event boundary (blank line) in `b`, or -1. */
-export function lastEventEnd(b: Uint8Array): number {
-  for (let i = b.length - 1; i >= 1; i--) {
-    const c = b[i];
-    if (c === LF && (b[i - 1] === LF || (b[i - 1] === CR && i >= 2 && b[i - 2] === LF))) return i + 1;
-    if (c === CR && b[i - 1] === CR) return i + 1;
-  }
-  return -1;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a, 0);
-  out.set(b, a.byteLength);
-  return out;
-}
 
 /** A final SSE event carrying an error (`event: error`), for streams the upstream broke off. */
 export function sseErrorEvent(message: string, type = 'upstream_error'): Uint8Array {
@@ -85,115 +60,123 @@ function closeWith(controller: ReadableStreamDefaultController<Uint8Array>, even
   }
 }
 
-/**
- * An SSE stream's bytes so far, cut after its last complete event: `out` goes to the client now,
- * `held` waits for the rest of its event. Past MAX_HELD bytes without an event end, the event's
- * complete lines go out; past MAX_LINE without a line end, all goes out. `open`: what went out
- * ends inside an event.
- */
-function splitEvents(all: Uint8Array): { out?: Uint8Array; held?: Uint8Array; open: boolean } {
-  const cut = lastEventEnd(all);
-  if (cut === all.byteLength) return { out: all, open: false };
-  if (cut > 0) return { out: all.subarray(0, cut), held: all.slice(cut), open: false };
-  if (all.byteLength > MAX_HELD) {
-    const line = lastLineEnd(all);
-    if (line > 0) return { out: all.subarray(0, line), held: all.slice(line), open: true };
-    if (all.byteLength > MAX_LINE) return { out: all, open: true };
-  }
-  return { held: all, open: false };
-}
-
 /** The upstream's body as a stream for the client, pulled chunk by chunk; a stream cut short or idle too long ends with one SSE error event (JSON bodies: the connection is aborted). */
 export function relay(body: ReadableStream<Uint8Array>, opts: RelayOptions): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  let held: Uint8Array | undefined;
-  // Part of an event went out already (its complete lines, or past MAX_LINE a partial line): an
-  // error event must first end that line, so it is not glued onto an unfinished data: line.
-  let open = false;
-  const closeOpen = (c: ReadableStreamDefaultController<Uint8Array>) => {
-    try {
-      if (open) c.enqueue(NEWLINE);
-    } catch {
-      // the client is gone
-    }
-    open = false;
-  };
-  let bytes = 0;
-  let ended = false;
-  const end = (how: RelayEnd) => {
-    if (ended) return;
-    ended = true;
-    opts.onEnd?.(how, bytes);
-  };
-  const idleMs = opts.sse && Number.isFinite(opts.idleMs) && opts.idleMs > 0 ? opts.idleMs : 0;
+  const r = new Relay(body.getReader(), opts);
+  return new ReadableStream<Uint8Array>(
+    { pull: (controller) => r.pull(controller), cancel: (reason) => r.cancel(reason) },
+    { highWaterMark: 0 },
+  );
+}
 
-  const read = (): Promise<ReadableStreamReadResult<Uint8Array> | typeof IDLE> => {
-    if (!idleMs) return reader.read();
+type Controller = ReadableStreamDefaultController<Uint8Array>;
+
+/** One relayed body: each client pull reads upstream until something can go out, or the body ends. */
+class Relay {
+  private readonly held = new EventBuffer();
+  /**
+   * Part of an event went out already (its complete lines, or past MAX_LINE a partial line): an
+   * error event must first end that line, so it is not glued onto an unfinished data: line.
+   */
+  private open = false;
+  private bytes = 0;
+  private ended = false;
+  private readonly idleMs: number;
+
+  constructor(
+    private readonly reader: ReadableStreamDefaultReader<Uint8Array>,
+    private readonly opts: RelayOptions,
+  ) {
+    this.idleMs = opts.sse && Number.isFinite(opts.idleMs) && opts.idleMs > 0 ? opts.idleMs : 0;
+  }
+
+  async pull(controller: Controller): Promise<void> {
+    for (;;) {
+      let r: ReadableStreamReadResult<Uint8Array> | typeof IDLE;
+      try {
+        r = await this.read();
+      } catch {
+        return this.cut(controller);
+      }
+      if (r === IDLE) return this.idle(controller);
+      if (r.done) return this.complete(controller);
+      if (this.forward(controller, r.value)) return;
+      // no complete event yet: read on
+    }
+  }
+
+  cancel(reason: unknown): Promise<void> {
+    this.end('cancelled');
+    return this.reader.cancel(reason);
+  }
+
+  /** The next upstream chunk, or IDLE once the idle limit passes first (SSE). */
+  private read(): Promise<ReadableStreamReadResult<Uint8Array> | typeof IDLE> {
+    const { idleMs } = this;
+    if (!idleMs) return this.reader.read();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const idle = new Promise<typeof IDLE>((resolve) => {
       timer = setTimeout(() => resolve(IDLE), idleMs);
     });
-    return Promise.race([reader.read(), idle]).finally(() => timer !== undefined && clearTimeout(timer));
-  };
+    return Promise.race([this.reader.read(), idle]).finally(() => timer !== undefined && clearTimeout(timer));
+  }
 
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        for (;;) {
-          let r: Awaited<ReturnType<typeof read>>;
-          try {
-            r = await read();
-          } catch {
-            if (ended) return;
-            if (!opts.sse) {
-              end('cut');
-              // Abort the client connection: the only way HTTP can say "this body is incomplete".
-              controller.error(bodyCut());
-              return;
-            }
-            end('cut');
-            closeOpen(controller);
-            closeWith(controller, sseErrorEvent('the upstream connection was lost in the middle of the stream'));
-            return;
-          }
-          if (r === IDLE) {
-            end('idle');
-            reader.cancel('idle').catch(() => {});
-            closeOpen(controller);
-            closeWith(
-              controller,
-              sseErrorEvent(`the upstream sent nothing for ${idleMs} ms; the stream was ended`, 'upstream_timeout'),
-            );
-            return;
-          }
-          if (r.done) {
-            if (held) controller.enqueue(held);
-            held = undefined;
-            end('complete');
-            controller.close();
-            return;
-          }
-          const chunk = r.value;
-          bytes += chunk.byteLength;
-          if (!opts.sse) {
-            controller.enqueue(chunk);
-            return;
-          }
-          const split = splitEvents(held ? concat(held, chunk) : chunk);
-          held = split.held;
-          if (split.out) {
-            open = split.open;
-            controller.enqueue(split.out);
-            return;
-          }
-          // no complete event yet: read on
-        }
-      },
-      cancel(reason) {
-        end('cancelled');
-        return reader.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
+  /** A chunk from upstream: out as it is (JSON), or through the event buffer (SSE); true when something went out. */
+  private forward(controller: Controller, chunk: Uint8Array): boolean {
+    this.bytes += chunk.byteLength;
+    if (!this.opts.sse) {
+      controller.enqueue(chunk);
+      return true;
+    }
+    const split = this.held.push(chunk);
+    if (!split.out) return false;
+    this.open = split.open;
+    controller.enqueue(split.out);
+    return true;
+  }
+
+  /** The upstream body ended whole: what is still held goes out. */
+  private complete(controller: Controller): void {
+    const rest = this.held.rest();
+    if (rest) controller.enqueue(rest);
+    this.end('complete');
+    controller.close();
+  }
+
+  /** The upstream connection was lost: SSE ends with an error event, other bodies abort the client connection. */
+  private cut(controller: Controller): void {
+    if (this.ended) return;
+    this.end('cut');
+    // Abort the client connection: the only way HTTP can say "this body is incomplete".
+    if (!this.opts.sse) return controller.error(bodyCut());
+    this.closeOpen(controller);
+    closeWith(controller, sseErrorEvent('the upstream connection was lost in the middle of the stream'));
+  }
+
+  /** The upstream fell silent past the idle limit: cancelled, and the stream ends with an error event. */
+  private idle(controller: Controller): void {
+    this.end('idle');
+    this.reader.cancel('idle').catch(() => {});
+    this.closeOpen(controller);
+    closeWith(
+      controller,
+      sseErrorEvent(`the upstream sent nothing for ${this.idleMs} ms; the stream was ended`, 'upstream_timeout'),
+    );
+  }
+
+  /** Ends a line left open by an event part that went out, before an error event. */
+  private closeOpen(controller: Controller): void {
+    try {
+      if (this.open) controller.enqueue(NEWLINE);
+    } catch {
+      // the client is gone
+    }
+    this.open = false;
+  }
+
+  private end(how: RelayEnd): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.opts.onEnd?.(how, this.bytes);
+  }
 }

@@ -11,6 +11,7 @@ import { folderSource } from './fs-source.ts';
 import { ortNodeBackend } from './ort-node-backend.ts';
 import { nodeUpstreamFetch } from './upstream-fetch.ts';
 import { createDetectPool, type DetectPool, type DetectPoolOptions } from './detect-pool.ts';
+import { createParsePool, type ParsePool } from './parse-pool.ts';
 import { nodeUiAssets } from '../../ui/node-assets.ts';
 import { packageVersion } from './embedded.ts';
 
@@ -34,6 +35,13 @@ export interface ServerOptions {
    * thread, where a long prompt holds every other request until it is done.
    */
   detectThreads?: number;
+  /**
+   * Worker threads that decode, parse and view large proxy bodies (default: 2); 0 reads every
+   * body on the request thread, where JSON.parse of a few MiB holds every other request.
+   */
+  parseThreads?: number;
+  /** Smallest proxy body, in bytes, read off the request thread (default 128 KiB; tests: 0). */
+  parseMinBytes?: number;
   /** Replaces onnxruntime-node inside the detection workers (tests: a detector slowed on purpose). */
   detectBackend?: Pick<DetectPoolOptions, 'backendModule' | 'backendArg'>;
 }
@@ -69,6 +77,8 @@ export interface RunningServer {
   engine: GlossEngine;
   /** The detection worker pool (absent with detectThreads 0 or without the proxy). */
   pool?: DetectPool;
+  /** The body-reading worker pool (absent with parseThreads 0 or without the proxy). */
+  parsePool?: ParsePool;
   server: ServerType;
   /** Stops accepting connections, waits for requests in flight, releases the detector. */
   close(): Promise<void>;
@@ -94,6 +104,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           },
         )
       : undefined;
+  const parsePool =
+    opts.proxy && opts.parseThreads !== 0 && !opts.proxyRuntime?.reader
+      ? await createParsePool({ size: opts.parseThreads, minBytes: opts.parseMinBytes }).catch(async (e: unknown) => {
+          await Promise.all([pool?.close(), engine.detector.release()]);
+          throw e;
+        })
+      : undefined;
   const upstreamFetch = opts.proxyRuntime?.fetch ? undefined : nodeUpstreamFetch();
   const app = createApp({
     engine: async () => engine,
@@ -103,8 +120,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     auth: opts.auth,
     logger: opts.logger ?? silentLogger,
     proxy: opts.proxy,
-    proxyRuntime: { hash: nodeSha256, fetch: upstreamFetch, detect: pool, ...opts.proxyRuntime },
-    runtimeInfo: () => ({ detect: pool ? `${pool.kind}, ${pool.queued()} queued` : 'in-thread' }),
+    proxyRuntime: { hash: nodeSha256, fetch: upstreamFetch, detect: pool, reader: parsePool, ...opts.proxyRuntime },
+    runtimeInfo: () => ({
+      detect: pool ? `${pool.kind}, ${pool.queued()} queued` : 'in-thread',
+      read: parsePool ? `${parsePool.kind} from ${parsePool.minBytes} bytes` : 'in-thread',
+    }),
     ui: { assets: nodeUiAssets(), bundle: folderSource(opts.bundle) },
     about: { version: packageVersion, bundle: engine.bundle.manifest.name },
   });
@@ -115,6 +135,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     );
     s.once('error', (e) => {
       void pool?.close();
+      void parsePool?.close();
       reject(e);
     });
   });
@@ -126,6 +147,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     host,
     engine,
     pool,
+    parsePool,
     server,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
@@ -134,7 +156,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       }).then(() => {
         upstreamFetch?.close();
-        return Promise.all([pool?.close(), engine.detector.release()]).then(() => {});
+        return Promise.all([pool?.close(), parsePool?.close(), engine.detector.release()]).then(() => {});
       });
       return closing;
     },

@@ -20,6 +20,7 @@ import { ortWebBackend } from '../web/ort-web-backend.ts';
 import { memorySource, toBytes, type FileBytes } from './memory-source.ts';
 import type { UiAssets } from '../../ui/routes.ts';
 import { configureOrtForWorkerd, ortWasmMemoryBytes } from './ort-workerd.ts';
+import { workerdFetch } from './workerd-fetch.ts';
 
 /** The Worker's environment: GLOSS_* vars and secrets (as src/core/proxy/config.ts reads them). */
 export interface WorkerEnv {
@@ -127,7 +128,7 @@ export function createWorker(
           logger,
           runtimeInfo: () => ({ ortWasmMemoryBytes: ortWasmMemoryBytes() ?? null }),
           proxy,
-          proxyRuntime: { cache: detectionCache(env ?? {}, proxy) },
+          proxyRuntime: { cache: detectionCache(env ?? {}, proxy), fetch: workerdFetch },
           ui: bundle.ui
             ? {
                 assets: workerUiAssets(bundle.ui),
