@@ -33,7 +33,10 @@ export async function withHeldOutContexts(
       { corpusNames: HELD_OUT_CORPUS_NAMES },
     );
     const labelled = applySummaries(features.features as LabelledFeature[], summaries);
-    return { features: parseFeatures({ ...features, features: labelled }), note: `top contexts from ${read.join('; ')}` };
+    return {
+      features: parseFeatures({ ...features, features: labelled }),
+      note: `top contexts from ${read.join('; ')}`,
+    };
   } finally {
     await det.release();
   }

@@ -191,7 +191,10 @@ export interface LabelledFeature {
  * `features` with each column's generated label and held-out top contexts; the label it had becomes
  * `role` (kept when already set). Columns without a summary are left as they are.
  */
-export function applySummaries<F extends LabelledFeature>(features: readonly F[], summaries: readonly ColumnSummary[]): F[] {
+export function applySummaries<F extends LabelledFeature>(
+  features: readonly F[],
+  summaries: readonly ColumnSummary[],
+): F[] {
   return features.map((f) => {
     const s = summaries[f.column];
     if (!s) return f;

@@ -62,7 +62,9 @@ export async function heldOutTexts(o: HeldOutSources = {}): Promise<{ texts: Hel
   const chat = join(dev, 'chat-prompts.txt');
   if (existsSync(chat)) {
     let n = 0;
-    (await readFile(chat, 'utf8')).split('\n').forEach((l, i) => !l.startsWith('#') && add('chat', `chat-prompts:${i}`, l) && n++);
+    (await readFile(chat, 'utf8'))
+      .split('\n')
+      .forEach((l, i) => !l.startsWith('#') && add('chat', `chat-prompts:${i}`, l) && n++);
     sources.push(`chat: ${n} hand-written chat prompts (test/data/dev)`);
   }
   return { texts, sources };

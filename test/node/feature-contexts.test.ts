@@ -18,13 +18,31 @@ describe('summariseColumns', () => {
     { id: '2', text: 'the cat sat', corpus: 'vua' },
   ];
   const acts = {
-    [texts[0].text]: [[0, 0], [0, 0], [0, 0], [0, 0], [2, 0], [0.5, 0]],
-    [texts[1].text]: [[0, 0], [0, 0], [3, 0], [0, 0]],
-    [texts[2].text]: [[0, 1], [0, 0], [0, 0]],
+    [texts[0].text]: [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [2, 0],
+      [0.5, 0],
+    ],
+    [texts[1].text]: [
+      [0, 0],
+      [0, 0],
+      [3, 0],
+      [0, 0],
+    ],
+    [texts[2].text]: [
+      [0, 1],
+      [0, 0],
+      [0, 0],
+    ],
   };
 
   it('keeps the strongest text first, marks the peak word, and labels by words and corpus share', async () => {
-    const [perCol, catCol] = await summariseColumns(runner(acts), texts, 2, { corpusNames: { gsm8k: 'math problems' } });
+    const [perCol, catCol] = await summariseColumns(runner(acts), texts, 2, {
+      corpusNames: { gsm8k: 'math problems' },
+    });
     expect(perCol.contexts.map((c) => c.source)).toEqual(['gsm8k:1', 'gsm8k:0']);
     const top = perCol.contexts[0];
     expect(top.text.slice(top.start, top.end)).toBe('per');
@@ -40,6 +58,10 @@ describe('summariseColumns', () => {
     const s = await summariseColumns(runner(zero), texts, 2);
     expect(s[0].label).toBe('never fired on the 3 held-out texts');
     const [f] = applySummaries([{ column: 0, feature: 7, label: 'task-gate latent (g)', threshold: 1 }], s);
-    expect(f).toMatchObject({ role: 'task-gate latent (g)', label: 'never fired on the 3 held-out texts', top_contexts: [] });
+    expect(f).toMatchObject({
+      role: 'task-gate latent (g)',
+      label: 'never fired on the 3 held-out texts',
+      top_contexts: [],
+    });
   });
 });
