@@ -9,7 +9,7 @@ import { HELD_OUT_CORPUS_NAMES, heldOutTexts, type HeldOutSources } from './held
 
 /**
  * `features` with top contexts and labels from the held-out texts found under `sources`
- * (heldOutTexts); unchanged, with `note` saying so, when there are none. Throws UsageError for an
+ * (heldOutTexts; at most about `maxTexts`, evenly spaced); unchanged, with `note` saying so, when there are none. Throws UsageError for an
  * unreadable detector folder.
  */
 export async function withHeldOutContexts(
@@ -17,8 +17,13 @@ export async function withHeldOutContexts(
   head: SaeHead,
   features: FeaturesFile,
   sources: HeldOutSources = {},
+  maxTexts = 1000,
 ): Promise<{ features: FeaturesFile; note: string }> {
-  const { texts, sources: read } = await heldOutTexts(sources);
+  const found = await heldOutTexts(sources);
+  const read = found.sources;
+  // Every k-th text, so export stays quick and keeps each corpus' share.
+  const step = Math.max(1, Math.ceil(found.texts.length / maxTexts));
+  const texts = found.texts.filter((_, i) => i % step === 0);
   if (!texts.length)
     return { features, note: 'no held-out texts found (../shared/data, test/data/dev): top contexts left as mined' };
   const det = await openDetector(detectorDir, (model) => appendSaeHead(model, head));
@@ -35,7 +40,7 @@ export async function withHeldOutContexts(
     const labelled = applySummaries(features.features as LabelledFeature[], summaries);
     return {
       features: parseFeatures({ ...features, features: labelled }),
-      note: `top contexts from ${read.join('; ')}`,
+      note: `top contexts from ${texts.length} of ${found.texts.length} held-out texts (${read.join('; ')})`,
     };
   } finally {
     await det.release();
