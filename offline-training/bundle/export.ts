@@ -15,6 +15,8 @@ import { saveHead } from './head-file.ts';
 import { parseRules, parseFeatures, type FeaturesFile, type RulesFile } from '../../src/core/rules/schema.ts';
 import type { MiningResult } from '../mine/mine.ts';
 import { renderCard, type CardInput } from './card.ts';
+import { withHeldOutContexts } from './export-contexts.ts';
+import type { HeldOutSources } from './held-out-texts.ts';
 
 /** Inputs of `gloss-train export`. */
 export interface ExportOptions {
@@ -36,6 +38,11 @@ export interface ExportOptions {
   trainedOut?: string;
   /** Ship draft rules nobody reviewed (`draft: true`); the card names them. */
   force?: boolean;
+  /**
+   * Where the held-out texts for features.json's top contexts and labels are (held-out-texts.ts;
+   * default ../shared/data and test/data/dev); `false` keeps the mined ones.
+   */
+  contexts?: HeldOutSources | false;
 }
 
 /** A probe latent's label: the one the trainer wrote into the probe rule's evidence, else which probe reads it. */
@@ -162,7 +169,12 @@ export async function exportBundle(opts: ExportOptions): Promise<Manifest> {
   const { detManifest, detector, tokenizer, sae, rules, drafts, mining } = await loadExportInputs(opts);
   const featureIds = headFeatureIds(rules, sae);
   const head: ExportHead = { ...jumpReluHead(sae, featureIds), ...(opts.f16Head ? { f16: true } : {}) };
-  const features = buildFeaturesFile(featureIds, head, rules, mining);
+  const mined = buildFeaturesFile(featureIds, head, rules, mining);
+  // By default every feature gets top contexts and a label from held-out text, through the head it ships with.
+  const features =
+    opts.contexts === false
+      ? mined
+      : (await withHeldOutContexts(opts.detector, { ...head, int8: opts.int8 }, mined, opts.contexts)).features;
   const saeMetrics = opts.saeMetrics
     ? await readJson<Record<string, unknown>>(opts.saeMetrics, 'SAE metrics')
     : undefined;

@@ -160,7 +160,7 @@ export async function readViews(
   page: Page,
 ): Promise<{ rules: string[]; insertions: string[]; diff: string; tokens: number; over: string[] }> {
   return page.evaluate(() => ({
-    rules: [...document.querySelectorAll<HTMLElement>('#rules .rule')].map((e) => e.dataset.rule!),
+    rules: [...document.querySelectorAll<HTMLElement>('#rules .fired-list .rule')].map((e) => e.dataset.rule!),
     insertions: [...document.querySelectorAll('#diff ins')].map((e) => e.textContent ?? ''),
     diff: document.getElementById('diff')!.textContent ?? '',
     tokens: document.querySelectorAll('#tokens .tok').length,

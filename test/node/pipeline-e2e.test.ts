@@ -159,6 +159,10 @@ describe('offline pipeline with a planted cause', () => {
       '--evaluation',
       join(dir, 'eval/evaluation.json'),
     ]);
+    // export's default: every feature gets held-out top contexts and a label generated from them.
+    const shipped = JSON.parse(await readFile(join(bundle, 'features.json'), 'utf8'));
+    for (const f of shipped.features) expect(f.label).toMatch(/^(fires on |never fired on the )/);
+    expect(shipped.features.some((f: { top_contexts: unknown[] }) => f.top_contexts.length > 0)).toBe(true);
     const engine = await GlossEngine.create(await loadBundle(folderSource(bundle)), ortNodeBackend());
     const mia = 'Mia has twice as many cards as Leo. Leo has 7 cards. How many cards does Mia have?';
     const out = await engine.rewrite(mia);

@@ -57,7 +57,7 @@ describe.skipIf(!hasChromium)('explorer in Chromium (server and in-browser WASM)
     expect(v.diff).toBe(NATALIA.replace('half', `half${HALF_GLOSS}`));
     expect(v.over).toEqual(['half']);
     // The rule card: label, activation against threshold, gloss, evidence.
-    const card = (await page.locator('#rules .rule').innerText()).replace(/\s+/g, ' ');
+    const card = (await page.locator('#rules .fired-list .rule').innerText()).replace(/\s+/g, ' ');
     expect(card).toContain('half as many / much');
     expect(card).toContain('Activation 2.000 against threshold 0.500 (4.00× the threshold)');
     expect(card).toContain('Gloss: "half" means one half of the amount mentioned before');
@@ -109,16 +109,18 @@ describe.skipIf(!hasChromium)('explorer in Chromium (server and in-browser WASM)
     await page.keyboard.press('Enter');
     expect(await page.locator('#shade-by').inputValue()).toBe('101');
     expect(await page.locator('#token-summary').innerText()).toContain('shaded by feature 101');
-    await page.locator('#shade-by').selectOption('strongest');
+    await page.locator('#shade-by').selectOption('fired');
   });
 
   it('the feature browser lists every feature with its label, contexts and the rules using it', async () => {
     const cards = page.locator('#features .feature-card');
     expect(await cards.count()).toBe(3);
-    await page.locator('#features .feature-card[data-feature="202"] summary').click();
+    expect(await page.locator('#feature-page').innerText()).toBe('Page 1 of 1');
     const text = (await page.locator('#features .feature-card[data-feature="202"]').innerText()).replace(/\s+/g, ' ');
     expect(text).toContain('#202 twice (multiplicative comparison)');
-    expect(text).toContain('twice-as fires at ≥ 0.50');
+    expect(text).toMatch(
+      /twice-as: fires where this feature (reaches the rule’s threshold|and the rule’s cue pattern meet)/,
+    );
     expect(text).toContain('Top activating contexts (1)');
     await page.locator('#feature-filter').fill('per');
     expect(await page.locator('#features .feature-card').count()).toBe(1);

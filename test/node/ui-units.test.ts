@@ -109,11 +109,29 @@ describe('token shading', () => {
     timing: {},
   };
 
-  it('strongest rule feature: activation over its rule threshold', () => {
-    const s = shadeTokens(ex, { kind: 'strongest' });
-    expect(s.map((x) => x.feature)).toEqual([101, 101, 202]);
-    expect(s.map((x) => x.intensity)).toEqual([1, 0.5, 0.75]);
-    expect(s.map((x) => x.over)).toEqual([['h'], [], []]);
+  it('fired rules: only the tokens of fired spans are marked; a grammar cue is outlined, not shaded', () => {
+    const fired = (rule: string, feature: number, start: number, end: number, peak: number, threshold: number) => ({
+      rule,
+      label: rule,
+      feature,
+      column: feature === 101 ? 0 : 1,
+      scope: 'span' as const,
+      placement: 'after-span' as const,
+      priority: 0,
+      span: { start, end, text: 'x' },
+      peak,
+      threshold,
+      ratio: peak / threshold,
+    });
+    // Nothing fired: nothing is marked, although "twice" is over no threshold and "half" is over one.
+    expect(shadeTokens(ex, { kind: 'fired' }).every((x) => x.intensity === 0 && !x.over.length)).toBe(true);
+    const s = shadeTokens(ex, { kind: 'fired' }, [
+      { fired: fired('h', 101, 0, 4, 2, 0.5) },
+      { fired: fired('c', 202, 8, 13, 1.5, 1), cueKind: 'times-as-many' },
+    ]);
+    expect(s.map((x) => x.over)).toEqual([['h'], [], ['c']]);
+    expect(s.map((x) => x.intensity)).toEqual([1, 0, 0]);
+    expect(s[2].cues).toEqual([{ rule: 'c', kind: 'times-as-many' }]);
   });
 
   it('one selected feature, against the lowest threshold of its rules', () => {

@@ -1,4 +1,4 @@
-// `GET /v1/bundle`: the loaded bundle's manifest, rules, features (labels, top contexts) and card.
+// `GET /v1/bundle`: the loaded bundle's manifest, rules, task gate, features (labels, top contexts) and card.
 import { methodNotAllowed, type App, type RouteContext } from './shared.ts';
 
 /** Registers `GET /v1/bundle` (loads the engine; 503 when it cannot). */
@@ -10,6 +10,8 @@ export function bundleRoute(app: App, ctx: RouteContext): void {
       manifest: b.manifest,
       backend: eng.backend,
       rules: b.rules?.rules ?? [],
+      // The task gate (rules.json `gate`), so a client can say which rule families it governs.
+      gate: b.rules?.gate ?? null,
       features: b.features?.features ?? [],
       card: b.card ?? null,
     });

@@ -102,9 +102,9 @@ export function openApiDocument(opts: OpenApiOptions): Record<string, unknown> {
       },
       '/v1/bundle': {
         get: {
-          summary: 'the served bundle: manifest, rules, features, card',
+          summary: 'the served bundle: manifest, rules, task gate, features, card',
           security,
-          responses: { '200': json(OBJECT, '{ manifest, backend, rules, features, card }'), '503': bad['503'] },
+          responses: { '200': json(OBJECT, '{ manifest, backend, rules, gate, features, card }'), '503': bad['503'] },
         },
       },
       '/healthz': {

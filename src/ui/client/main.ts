@@ -14,9 +14,13 @@ import {
 import { insertionDiff } from './diff.ts';
 import { byId, fmt, h, ms, replace } from './dom.ts';
 import { cpuComputeOps, describePlacement, installConsoleTap } from './placement.ts';
-import { groupTokens, shadeTokens, type ShadeBy, type TokenGroup, type TokenShade } from './shade.ts';
+import { groupTokens, shadeTokens, type FiredSpan, type ShadeBy, type TokenGroup, type TokenShade } from './shade.ts';
 import type { BundleResponse, ExplainResponse, RewriteResponse } from './types.ts';
-import type { FeatureInfo, Rule } from '../../core/rules/schema.ts';
+import type { FeatureInfo, Gate, Rule } from '../../core/rules/schema.ts';
+import type { GateResult } from '../../core/rules/gate.ts';
+import { cueSpans, firedSpans, gateOnPrompt, type CueSpan } from './cues.ts';
+import { bundleRuleCard, firedCard, type CardContext } from './rule-card.ts';
+import { renderFeatureBrowser } from './feature-browser.ts';
 
 // Before anything loads onnxruntime-web, so its log lines can be read (see placement.ts).
 installConsoleTap();
@@ -64,6 +68,9 @@ const els = {
   features: byId('features'),
   featureFilter: byId<HTMLInputElement>('feature-filter'),
   featureCount: byId('feature-count'),
+  featurePrev: byId<HTMLButtonElement>('feature-prev'),
+  featureNext: byId<HTMLButtonElement>('feature-next'),
+  featurePage: byId('feature-page'),
   stale: byId('stale'),
 };
 
@@ -76,7 +83,13 @@ const state = {
   last: undefined as Result | undefined,
   shades: [] as TokenShade[],
   groups: [] as TokenGroup[],
-  shadeBy: { kind: 'strongest' } as ShadeBy,
+  shadeBy: { kind: 'fired' } as ShadeBy,
+  /** The bundle's task gate (rules.json `gate`, from GET /v1/bundle). */
+  gate: undefined as Gate | undefined,
+  gateResult: undefined as GateResult | undefined,
+  fired: [] as FiredSpan[],
+  cues: [] as CueSpan[],
+  featurePage: 0,
   seq: 0,
   runs: 0,
   abort: undefined as AbortController | undefined,
@@ -253,12 +266,24 @@ function featureById(feature: number): FeatureInfo | undefined {
 
 function renderTokens(r: Result): void {
   const ex = r.explain;
-  state.shades = shadeTokens(ex, state.shadeBy);
+  const rules = state.bundle?.rules ?? [];
+  state.gateResult = gateOnPrompt(state.gate, ex, r.prompt);
+  state.fired = firedSpans(ex.fired, rules, r.prompt);
+  state.cues = cueSpans(r.prompt, rules, ex.fired, { def: state.gate, result: state.gateResult });
+  state.shades = shadeTokens(ex, state.shadeBy, state.fired);
   state.groups = groupTokens(ex.tokens, r.prompt.length);
   const frag = document.createDocumentFragment();
   let cursor = 0;
+  let wrap: { el: HTMLElement; cue: CueSpan } | undefined;
+  const out = () => wrap?.el ?? frag;
   state.groups.forEach((g, gi) => {
-    if (g.start > cursor) frag.appendChild(document.createTextNode(r.prompt.slice(cursor, g.start)));
+    const cue = state.cues.find((c) => g.end > g.start && g.start >= c.start && g.end <= c.end);
+    if (wrap && wrap.cue !== cue) wrap = undefined;
+    if (g.start > cursor) out().appendChild(document.createTextNode(r.prompt.slice(cursor, g.start)));
+    if (cue && !wrap) {
+      wrap = { el: cueElement(cue), cue };
+      frag.appendChild(wrap.el);
+    }
     const shade = strongest(g);
     const text = g.end > g.start ? r.prompt.slice(g.start, g.end) : ex.tokens[g.tokens[0]].piece;
     const span = h('span', {
@@ -270,22 +295,46 @@ function renderTokens(r: Result): void {
       style: shade.intensity > 0 ? `--a:${shade.intensity.toFixed(3)}` : undefined,
     });
     span.textContent = text;
-    frag.appendChild(span);
+    out().appendChild(span);
     cursor = Math.max(cursor, g.end);
   });
   if (cursor < r.prompt.length) frag.appendChild(document.createTextNode(r.prompt.slice(cursor)));
   els.tokens.replaceChildren(frag);
-  const by = state.shadeBy.kind === 'feature' ? `feature ${state.shadeBy.feature}` : 'the strongest rule feature';
-  const overCount = state.groups.filter((g) => strongest(g).over.length).length;
-  els.tokenSummary.textContent = `${ex.tokens.length} tokens, shaded by ${by}; ${overCount} at or over a rule threshold (outlined).`;
+  els.tokenSummary.textContent = tokenSummary(ex);
   els.tokenDetail.textContent =
     'Hover over a token, or focus the tokens and use the arrow keys, to read its activation.';
+}
+
+/** A grammar cue's outline: its kind and what became of it, as a visible tag and a tooltip. */
+function cueElement(c: CueSpan): HTMLElement {
+  const gate = state.gateResult ? ` · task gate ${state.gateResult.open ? 'open' : 'closed'}` : '';
+  const tag = `grammar cue: ${c.kind}${gate}${c.state === 'glossed' ? '' : ` · not glossed`}`;
+  return h('span', {
+    class: `cue cue-${c.state}`,
+    'data-kind': c.kind,
+    'data-state': c.state,
+    'data-tag': tag,
+    title: `${tag}: ${c.why}`,
+  });
+}
+
+function tokenSummary(ex: ExplainResponse): string {
+  const n = ex.tokens.length;
+  if (state.shadeBy.kind === 'feature')
+    return `${n} tokens, shaded by feature ${state.shadeBy.feature}; ${state.groups.filter((g) => strongest(g).over.length).length} at or over a threshold of a rule on it (outlined).`;
+  const inSpans = state.groups.filter((g) => strongest(g).over.length).length;
+  const ids = new Set(state.fired.map((f) => f.fired.rule));
+  const glossed = state.cues.filter((c) => c.state === 'glossed').length;
+  const gate = state.gateResult
+    ? ` Task gate ${state.gate?.id}: ${state.gateResult.open ? 'open' : 'closed'} (score ${fmt(state.gateResult.score)}).`
+    : '';
+  return `${n} tokens; ${inSpans} in the spans of the ${ids.size} rule${ids.size === 1 ? '' : 's'} that fired (marked); ${state.cues.length} grammar cue${state.cues.length === 1 ? '' : 's'} (outlined), ${glossed} glossed.${gate}`;
 }
 
 function strongest(g: TokenGroup): TokenShade {
   let best = state.shades[g.tokens[0]];
   for (const t of g.tokens) if ((state.shades[t]?.intensity ?? 0) > (best?.intensity ?? 0)) best = state.shades[t];
-  return best ?? { intensity: 0, activation: 0, feature: null, featureLabel: '', threshold: null, over: [] };
+  return best ?? { intensity: 0, activation: 0, feature: null, featureLabel: '', threshold: null, over: [], cues: [] };
 }
 
 function tokenDescription(gi: number): string {
@@ -295,14 +344,16 @@ function tokenDescription(gi: number): string {
   const pieces = g.tokens.map((t) => r.explain.tokens[t].piece).join(' + ');
   const s = strongest(g);
   const where = `token ${g.tokens.map((t) => t + 1).join('+')} of ${r.explain.tokens.length}, “${pieces}”`;
+  const cue = state.cues.find((c) => g.start >= c.start && g.end <= c.end && g.end > g.start);
+  const cueText = cue ? `grammar cue ${cue.kind} (${cue.family}): ${cue.why}` : '';
   if (s.feature === null) {
-    return state.shadeBy.kind === 'feature'
-      ? `${where}: feature ${state.shadeBy.feature} not active.`
-      : `${where}: no rule feature active.`;
+    if (state.shadeBy.kind === 'feature') return `${where}: feature ${state.shadeBy.feature} not active.`;
+    if (cueText) return `${where}: ${cueText}.`;
+    return s.over.length ? `${where}: in the span of ${s.over.join(', ')}.` : `${where}: no rule fired here.`;
   }
   const vs = s.threshold !== null ? ` against threshold ${fmt(s.threshold)}` : '';
   const over = s.over.length ? `; fires ${s.over.join(', ')}` : '';
-  return `${where}: feature ${s.feature} (${s.featureLabel}) ${fmt(s.activation, 3)}${vs}${over}.`;
+  return `${where}: feature ${s.feature} (${s.featureLabel}) ${fmt(s.activation, 3)}${vs}${over}${cueText ? `; ${cueText}` : ''}.`;
 }
 
 function focusToken(gi: number, focus: boolean): void {
@@ -335,74 +386,47 @@ function hideTip(): void {
   els.tip.hidden = true;
 }
 
+function cardContext(): CardContext {
+  return { gate: state.gate, gateResult: state.gateResult, featureLabel: (f) => featureById(f)?.label };
+}
+
 function renderRules(r: Result): void {
   const fired = r.rewrite.fired;
   const byRule = new Map<string, RewriteResponse['inserted']>();
   for (const ins of r.rewrite.inserted) byRule.set(ins.rule, [...(byRule.get(ins.rule) ?? []), ins]);
-  const total = state.bundle?.rules.length ?? r.explain.rules.length;
-  const distinct = new Set(fired.map((f) => f.rule)).size;
-  const places = fired.length > distinct ? ` (${fired.length} places)` : '';
+  const all = state.bundle?.rules ?? [];
+  const total = all.length || r.explain.rules.length;
+  const distinct = new Set(fired.map((f) => f.rule));
+  const places = fired.length > distinct.size ? ` (${fired.length} places)` : '';
   els.rulesSummary.textContent = fired.length
-    ? `${distinct} of ${total} rule${total === 1 ? '' : 's'} fired${places}.`
+    ? `${distinct.size} of ${total} rule${total === 1 ? '' : 's'} fired${places}.`
     : `None of the ${total} rule${total === 1 ? '' : 's'} fired on this prompt.`;
-  if (!fired.length) {
-    replace(els.rules, h('p', { class: 'placeholder' }, 'No rule fired: the prompt is sent unchanged.'));
-    return;
-  }
-  const items = fired.map((f) => {
-    const rule = ruleById(f.rule);
-    const feature = featureById(f.feature);
+  const ctx = cardContext();
+  const spans = firedSpans(fired, all, r.prompt);
+  const items = spans.map((sp) => {
+    const f = sp.fired;
     const inserted =
       byRule.get(f.rule)?.find((i) => (f.placement === 'note' ? true : i.at === f.span.end)) ?? byRule.get(f.rule)?.[0];
-    const ev = rule?.evidence;
-    const max = Math.max(f.peak, f.threshold) * 1.25 || 1;
-    return h(
-      'li',
-      { class: 'rule', 'data-rule': f.rule },
-      h('h3', {}, f.label, ' ', h('code', {}, f.rule)),
-      h(
-        'p',
-        { class: 'feature' },
-        `Feature ${f.feature}`,
-        feature ? ` · ${feature.label}` : '',
-        ' · on ',
-        h('q', { dir: 'auto' }, f.span.text),
-      ),
-      h(
-        'p',
-        { class: 'activation' },
-        `Activation ${fmt(f.peak, 3)} against threshold ${fmt(f.threshold, 3)} (${fmt(f.ratio)}× the threshold)`,
-      ),
-      h(
-        'div',
-        { class: 'bar', 'aria-hidden': 'true' },
-        h('span', { class: 'fill', style: `width:${((f.peak / max) * 100).toFixed(1)}%` }),
-        h('span', { class: 'tick', style: `left:${((f.threshold / max) * 100).toFixed(1)}%` }),
-      ),
-      h(
-        'p',
-        { class: 'gloss' },
-        h('span', { class: 'k' }, 'Gloss: '),
-        inserted ? inserted.gloss : h('em', {}, 'not inserted (same gloss already there, or over the cap)'),
-      ),
-      ev
-        ? h(
-            'dl',
-            { class: 'evidence' },
-            pair('support', String(ev.support)),
-            pair('lift', fmt(ev.lift)),
-            pair('held-out AUC', ev.heldout_auc === undefined ? '—' : fmt(ev.heldout_auc, 3)),
-            pair('q-value', fmt(ev.q_value, 3)),
-            ev.datasets.length ? pair('data', ev.datasets.join(', ')) : null,
-          )
-        : null,
-    );
+    return firedCard(sp, ruleById(f.rule), inserted, ctx);
   });
-  replace(els.rules, h('ol', { class: 'rule-list' }, items));
-}
-
-function pair(k: string, v: string): HTMLElement {
-  return h('div', {}, h('dt', {}, k), h('dd', {}, v));
+  replace(
+    els.rules,
+    items.length
+      ? h('ol', { class: 'rule-list fired-list' }, items)
+      : h('p', { class: 'placeholder' }, 'No rule fired: the prompt is sent unchanged.'),
+    all.length
+      ? h(
+          'details',
+          { class: 'all-rules' },
+          h('summary', {}, `All ${all.length} rules of the bundle: cue, gate, default and evidence`),
+          h(
+            'ol',
+            { class: 'rule-list' },
+            all.map((rule) => bundleRuleCard(rule, ctx, distinct.has(rule.id))),
+          ),
+        )
+      : null,
+  );
 }
 
 function renderDiff(r: Result): void {
@@ -456,7 +480,8 @@ async function loadBundleInfo(): Promise<void> {
   if (ev.gsm8k_auc !== undefined) bits.push(`GSM8K AUC ${fmt(ev.gsm8k_auc, 3)}`);
   bits.push(`server runs ${b.backend}`);
   els.bundleInfo.textContent = bits.join(' · ');
-  const opts = [h('option', { value: 'strongest' }, 'Strongest rule feature at each token')];
+  state.gate = b.gate ?? undefined;
+  const opts = [h('option', { value: 'fired' }, 'The rules that fired (their spans only)')];
   for (const f of [...b.features].sort((x, y) => x.column - y.column))
     opts.push(h('option', { value: String(f.feature) }, `Feature ${f.feature}: ${f.label}`));
   replace(els.shadeBy, opts);
@@ -466,95 +491,19 @@ async function loadBundleInfo(): Promise<void> {
 function renderFeatures(): void {
   const b = state.bundle;
   if (!b) return;
-  const q = els.featureFilter.value.trim().toLowerCase();
-  const all = [...b.features].sort((x, y) => x.column - y.column);
-  const shown = all.filter((f) => {
-    if (!q) return true;
-    const rules = b.rules.filter((r) => r.feature === f.feature);
-    return [
-      String(f.feature),
-      f.label,
-      ...rules.map((r) => `${r.id} ${r.label}`),
-      ...(f.top_contexts ?? []).map((c) => c.text),
-    ].some((s) => s.toLowerCase().includes(q));
-  });
-  els.featureCount.textContent = q ? `${shown.length} of ${all.length} features match.` : `${all.length} features.`;
-  if (!all.length) {
-    replace(
-      els.features,
-      h('p', { class: 'placeholder' }, 'This bundle has no SAE features (a bare detector): nothing can fire.'),
-    );
-    return;
-  }
-  replace(
-    els.features,
-    shown.map((f) => featureCard(b, f)),
+  state.featurePage = renderFeatureBrowser(
+    {
+      features: els.features,
+      filter: els.featureFilter,
+      count: els.featureCount,
+      prev: els.featurePrev,
+      next: els.featureNext,
+      pageLabel: els.featurePage,
+    },
+    b.features,
+    b.rules,
+    state.featurePage,
   );
-}
-
-/** One feature's card: its label, the rules that use it, and its top activating contexts. */
-function featureCard(b: NonNullable<typeof state.bundle>, f: FeatureInfo): HTMLElement {
-  const rules = b.rules.filter((r) => r.feature === f.feature);
-  const contexts = f.top_contexts ?? [];
-  return h(
-    'details',
-    { class: 'feature-card', 'data-feature': f.feature },
-    h(
-      'summary',
-      {},
-      h('span', { class: 'fid' }, `#${f.feature}`),
-      ' ',
-      f.label,
-      rules.length
-        ? h('span', { class: 'used' }, ` · ${rules.map((r) => r.id).join(', ')}`)
-        : h('span', { class: 'unused' }, ' · no rule'),
-    ),
-    h(
-      'p',
-      {},
-      `Column ${f.column} of the detector’s features output; JumpReLU threshold ${fmt(f.threshold, 3)}. `,
-      h('button', { type: 'button', class: 'shade-this', 'data-feature': f.feature }, 'Shade tokens by this feature'),
-    ),
-    rules.length
-      ? h(
-          'ul',
-          { class: 'uses' },
-          rules.map((r) =>
-            h(
-              'li',
-              {},
-              h('code', {}, r.id),
-              ` fires at ≥ ${fmt(r.threshold)}: `,
-              h('span', { class: 'gloss' }, r.gloss),
-              ` (support ${r.evidence.support}, lift ${fmt(r.evidence.lift)}, held-out AUC ${r.evidence.heldout_auc === undefined ? '—' : fmt(r.evidence.heldout_auc, 3)})`,
-            ),
-          ),
-        )
-      : h('p', { class: 'placeholder' }, 'No rule uses this feature.'),
-    contexts.length
-      ? h(
-          'div',
-          {},
-          h('h4', {}, `Top activating contexts (${contexts.length})`),
-          h(
-            'ol',
-            { class: 'contexts' },
-            contexts.map((c) =>
-              h('li', { dir: 'auto' }, contextText(c), ' ', h('span', { class: 'act' }, fmt(c.activation, 2))),
-            ),
-          ),
-        )
-      : h('p', { class: 'placeholder' }, 'No top contexts in features.json.'),
-  );
-}
-
-function contextText(c: NonNullable<FeatureInfo['top_contexts']>[number]): (Node | string)[] {
-  const s = (c as { start?: unknown }).start;
-  const e = (c as { end?: unknown }).end;
-  if (typeof s === 'number' && typeof e === 'number' && s >= 0 && e > s && e <= c.text.length) {
-    return [c.text.slice(0, s), h('mark', {}, c.text.slice(s, e)), c.text.slice(e)];
-  }
-  return [c.text];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -596,7 +545,7 @@ function wire(): void {
   });
   els.shadeBy.addEventListener('change', () => {
     const v = els.shadeBy.value;
-    state.shadeBy = v === 'strongest' ? { kind: 'strongest' } : { kind: 'feature', feature: Number(v) };
+    state.shadeBy = v === 'fired' ? { kind: 'fired' } : { kind: 'feature', feature: Number(v) };
     if (state.last) renderTokens(state.last);
   });
   wireTokens();
@@ -607,7 +556,18 @@ function wire(): void {
     els.shadeBy.focus();
     els.shadeBy.scrollIntoView({ block: 'center' });
   });
-  els.featureFilter.addEventListener('input', renderFeatures);
+  els.featureFilter.addEventListener('input', () => {
+    state.featurePage = 0;
+    renderFeatures();
+  });
+  els.featurePrev.addEventListener('click', () => {
+    state.featurePage--;
+    renderFeatures();
+  });
+  els.featureNext.addEventListener('click', () => {
+    state.featurePage++;
+    renderFeatures();
+  });
   els.copy.addEventListener('click', async () => {
     if (!state.last) return;
     try {

@@ -1,40 +1,61 @@
-// How strongly each token is shaded in the tokens view: by one selected feature, or by the strongest
-// rule feature at that token (activation over the rule's threshold, so rules with different scales
-// compare). Pure: the page and the tests call it the same way.
-import type { ExplainResponse } from './types.ts';
+// How each token is shaded in the tokens view: by the rules that fired (only their spans; a span
+// the construction grammar drove is marked as a cue, not shaded as an activation), or by one
+// feature the user picks. Pure: the page and the tests call it the same way.
+import type { ExplainResponse, FiredReport } from './types.ts';
 
-export type ShadeBy = { kind: 'strongest' } | { kind: 'feature'; feature: number };
+export type ShadeBy = { kind: 'fired' } | { kind: 'feature'; feature: number };
+
+/** A fired rule as the shading needs it: its report, and whether the grammar drove it (a cue). */
+export interface FiredSpan {
+  fired: FiredReport;
+  /** The construction kind for a grammar-driven rule ('times-as-many'), else undefined. */
+  cueKind?: string;
+  /** A probe rule: `peak` and `threshold` are the classifier's probability, not an activation. */
+  probe?: boolean;
+}
 
 export interface TokenShade {
-  /** 0..1: how dark the shading is. */
+  /** 0..1: how dark the shading is (0 for cue-only tokens: a cue is outlined, not shaded). */
   intensity: number;
-  /** The activation shown (of the selected feature, or of the strongest rule feature). */
+  /** The activation shown (of the selected feature, or of the fired rule's feature here). */
   activation: number;
   feature: number | null;
   featureLabel: string;
-  /** The rule threshold it is measured against (null when no rule uses the feature). */
+  /** The threshold it is measured against (null when none applies). */
   threshold: number | null;
-  /** Rule ids whose threshold the activation reaches here. */
+  /** Ids of the rules that fired on a span covering this token. */
   over: string[];
+  /** Grammar cues that fired here: `<kind>` of each construction rule's phrase. */
+  cues: { rule: string; kind: string }[];
 }
 
-const NONE: TokenShade = { intensity: 0, activation: 0, feature: null, featureLabel: '', threshold: null, over: [] };
+const NONE: TokenShade = {
+  intensity: 0,
+  activation: 0,
+  feature: null,
+  featureLabel: '',
+  threshold: null,
+  over: [],
+  cues: [],
+};
 
-export function shadeTokens(ex: ExplainResponse, by: ShadeBy): TokenShade[] {
+/** Shades `ex.tokens`; in `fired` mode only tokens inside a fired span are marked (see TokenShade). */
+export function shadeTokens(ex: ExplainResponse, by: ShadeBy, fired: readonly FiredSpan[] = []): TokenShade[] {
   const colOf = new Map(ex.features.map((f) => [f.feature, f.column]));
   const labelOf = new Map(ex.features.map((f) => [f.feature, f.label]));
-  const rulesOn = (feature: number) => ex.rules.filter((r) => r.feature === feature && colOf.has(r.feature));
+  const act = (t: number, feature: number) => ex.activations[t]?.[colOf.get(feature) ?? -1] ?? 0;
   if (by.kind === 'feature') {
     const col = colOf.get(by.feature);
     if (col === undefined) return ex.tokens.map(() => NONE);
-    const rules = rulesOn(by.feature);
+    const rules = ex.rules.filter((r) => r.feature === by.feature);
     const threshold = rules.length ? Math.min(...rules.map((r) => r.threshold)) : null;
     let peak = 0;
     for (const row of ex.activations) peak = Math.max(peak, row[col] ?? 0);
     const ref = threshold ?? (peak > 0 ? peak : 1);
-    return ex.activations.map((row) => {
-      const a = row[col] ?? 0;
+    return ex.tokens.map((_, t) => {
+      const a = act(t, by.feature);
       return {
+        ...NONE,
         intensity: clamp01(a / ref),
         activation: a,
         feature: by.feature,
@@ -44,28 +65,32 @@ export function shadeTokens(ex: ExplainResponse, by: ShadeBy): TokenShade[] {
       };
     });
   }
-  const rules = ex.rules.filter((r) => colOf.has(r.feature));
-  return ex.activations.map((row) => {
-    let best: TokenShade = NONE;
-    let bestRatio = 0;
-    for (const r of rules) {
-      const a = row[colOf.get(r.feature)!] ?? 0;
-      const ratio = a / r.threshold;
-      if (ratio > bestRatio) {
-        bestRatio = ratio;
+  return ex.tokens.map((tok, t) => {
+    const here = fired.filter(
+      (f) => tok.end > tok.start && tok.start < f.fired.span.end && tok.end > f.fired.span.start,
+    );
+    if (!here.length) return NONE;
+    const latent = here.filter((f) => !f.cueKind);
+    // Shade by the strongest latent-driven rule here; a span stays visible however weak the token.
+    let best: TokenShade = { ...NONE };
+    for (const { fired: f, probe } of latent) {
+      const a = act(t, f.feature);
+      const intensity = Math.max(0.35, clamp01(probe ? f.ratio : a / f.threshold));
+      if (intensity > best.intensity)
         best = {
-          intensity: clamp01(ratio),
-          activation: a,
-          feature: r.feature,
-          featureLabel: labelOf.get(r.feature) ?? '',
-          threshold: r.threshold,
-          over: [],
+          ...NONE,
+          intensity,
+          activation: probe ? f.peak : a,
+          feature: f.feature,
+          featureLabel: labelOf.get(f.feature) ?? '',
+          threshold: f.threshold,
         };
-      }
     }
-    if (best.feature !== null)
-      best.over = rules.filter((r) => (row[colOf.get(r.feature)!] ?? 0) >= r.threshold).map((r) => r.id);
-    return best;
+    return {
+      ...best,
+      over: [...new Set(here.map((f) => f.fired.rule))],
+      cues: here.filter((f) => f.cueKind).map((f) => ({ rule: f.fired.rule, kind: f.cueKind! })),
+    };
   });
 }
 

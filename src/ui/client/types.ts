@@ -1,7 +1,7 @@
 // The JSON the explorer reads: the shapes of POST /v1/explain, POST /v1/rewrite and GET /v1/bundle
 // as src/core/app.ts answers them (on the server, or in the browser through the same app).
 import type { Manifest } from '../../core/bundle/manifest.ts';
-import type { FeatureInfo, Rule } from '../../core/rules/schema.ts';
+import type { FeatureInfo, Gate, Rule } from '../../core/rules/schema.ts';
 
 export interface Span {
   start: number;
@@ -65,6 +65,8 @@ export interface BundleResponse {
   manifest: Manifest;
   backend: string;
   rules: Rule[];
+  /** The task gate (absent from servers older than this field; null for a bundle without one). */
+  gate?: Gate | null;
   features: FeatureInfo[];
   card: string | null;
 }
