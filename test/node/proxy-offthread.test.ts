@@ -44,7 +44,12 @@ interface Seen {
   upstream?: Buffer;
 }
 
-async function send(s: RunningServer, path: string, body: string | Uint8Array<ArrayBuffer>, anthropic = false): Promise<Seen> {
+async function send(
+  s: RunningServer,
+  path: string,
+  body: string | Uint8Array<ArrayBuffer>,
+  anthropic = false,
+): Promise<Seen> {
   const before = raw.hits.length;
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (anthropic) headers['anthropic-version'] = '2023-06-01';
@@ -80,7 +85,13 @@ const CASES: [name: string, path: string, body: string | Uint8Array<ArrayBuffer>
     chat(
       Array.from({ length: 3000 }, (_, i) =>
         i % 3 === 0
-          ? { role: 'user', content: [{ type: 'text', text: `${HALF} ${i}` }, { type: 'image_url', image_url: { url: 'x' } }] }
+          ? {
+              role: 'user',
+              content: [
+                { type: 'text', text: `${HALF} ${i}` },
+                { type: 'image_url', image_url: { url: 'x' } },
+              ],
+            }
           : { role: i % 3 === 1 ? 'assistant' : 'user', content: `turn ${i}` },
       ),
     ),
@@ -88,7 +99,11 @@ const CASES: [name: string, path: string, body: string | Uint8Array<ArrayBuffer>
   [
     'Anthropic messages',
     '/v1/messages',
-    JSON.stringify({ model: 'm', max_tokens: 8, messages: [{ role: 'user', content: [{ type: 'text', text: HALF }] }] }),
+    JSON.stringify({
+      model: 'm',
+      max_tokens: 8,
+      messages: [{ role: 'user', content: [{ type: 'text', text: HALF }] }],
+    }),
     true,
   ],
   ['Responses input', '/v1/responses', JSON.stringify({ model: 'm', input: HALF })],
@@ -98,17 +113,20 @@ const CASES: [name: string, path: string, body: string | Uint8Array<ArrayBuffer>
 ];
 
 describe('issue 20 item 1: bodies read off the request thread', () => {
-  it.each(CASES)('%s: the same answer and upstream bytes as the in-thread read', async (_name, path, body, anthropic) => {
-    const a = await send(offThread, path, body, anthropic);
-    const b = await send(inThread, path, body, anthropic);
-    expect(a.status).toBe(b.status);
-    expect(a.gloss).toEqual(b.gloss);
-    if (a.status === 400) expect(a.body).toBe(b.body);
-    expect(a.upstream === undefined).toBe(b.upstream === undefined);
-    if (a.upstream && b.upstream) expect(a.upstream.equals(b.upstream)).toBe(true);
-    // Every case that is not a 400 carries a trap: the comparison is between glossed bodies.
-    if (a.status !== 400) expect(a.gloss['x-gloss-status']).toBe('rewritten');
-  });
+  it.each(CASES)(
+    '%s: the same answer and upstream bytes as the in-thread read',
+    async (_name, path, body, anthropic) => {
+      const a = await send(offThread, path, body, anthropic);
+      const b = await send(inThread, path, body, anthropic);
+      expect(a.status).toBe(b.status);
+      expect(a.gloss).toEqual(b.gloss);
+      if (a.status === 400) expect(a.body).toBe(b.body);
+      expect(a.upstream === undefined).toBe(b.upstream === undefined);
+      if (a.upstream && b.upstream) expect(a.upstream.equals(b.upstream)).toBe(true);
+      // Every case that is not a 400 carries a trap: the comparison is between glossed bodies.
+      if (a.status !== 400) expect(a.gloss['x-gloss-status']).toBe('rewritten');
+    },
+  );
 
   it('the glossed cases were glossed, and the bad bodies answered 400 with what is wrong', async () => {
     const glossed = await send(offThread, '/v1/chat/completions', chat([{ role: 'user', content: HALF }]));
@@ -166,7 +184,11 @@ describe('issue 20 item 1: a body the deadline cuts short while it is parsed', (
       expect(r.ok).toBe(true);
       if (!r.ok) continue;
       expect(r.messages).toHaveLength(n);
-      expect(r.messages[n - 1]).toEqual({ role: 'user', content: `${n}:${n - 1}`, path: ['messages', n - 1, 'content'] });
+      expect(r.messages[n - 1]).toEqual({
+        role: 'user',
+        content: `${n}:${n - 1}`,
+        path: ['messages', n - 1, 'content'],
+      });
     }
   });
 });

@@ -65,7 +65,7 @@ function rng(seed: number): () => number {
 /** Cuts `bytes` into chunks of 1..max bytes. */
 function chunked(bytes: Uint8Array, max: number, r: () => number): Uint8Array[] {
   const out: Uint8Array[] = [];
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const n = 1 + Math.floor(r() * max);
     out.push(bytes.slice(i, i + n));
     i += n;

@@ -69,7 +69,9 @@ afterAll(async () => {
 });
 
 /** POSTs a chat request to the Worker and reads the answer raw: status, headers and bytes as they came. */
-function post(encoding: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function post(
+  encoding: string,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   const body = JSON.stringify({ model: 'fake-model', messages: [{ role: 'user', content: 'hello' }] });
   return new Promise((resolve, reject) => {
     const req = request(
@@ -81,7 +83,9 @@ function post(encoding: string): Promise<{ status: number; headers: Record<strin
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
         res.on('error', reject);
       },
     );
@@ -91,16 +95,19 @@ function post(encoding: string): Promise<{ status: number; headers: Record<strin
 }
 
 describe('issue 20 item 5: response encodings through the Gloss Worker in workerd', () => {
-  it.each(ENCODINGS)('%s: decoded without its header, or its header with the bytes untouched', async (name, header, _e, decoded) => {
-    const res = await post(name);
-    expect(res.status).toBe(200);
-    expect(res.headers['x-gloss-status']).toBeDefined();
-    if (decoded) {
-      expect(res.headers['content-encoding']).toBeUndefined();
-      expect(res.body.equals(ANSWER)).toBe(true);
-    } else {
-      expect(res.headers['content-encoding']).toBe(header);
-      expect(res.body.equals(sent.get(name)!)).toBe(true);
-    }
-  });
+  it.each(ENCODINGS)(
+    '%s: decoded without its header, or its header with the bytes untouched',
+    async (name, header, _e, decoded) => {
+      const res = await post(name);
+      expect(res.status).toBe(200);
+      expect(res.headers['x-gloss-status']).toBeDefined();
+      if (decoded) {
+        expect(res.headers['content-encoding']).toBeUndefined();
+        expect(res.body.equals(ANSWER)).toBe(true);
+      } else {
+        expect(res.headers['content-encoding']).toBe(header);
+        expect(res.body.equals(sent.get(name)!)).toBe(true);
+      }
+    },
+  );
 });

@@ -425,7 +425,9 @@ async function detect(
   let read: BodyRead;
   try {
     read =
-      reader && bytes.byteLength >= reader.minBytes ? await reader.read(bytes, adapter.id, clock) : readBody(bytes, adapter);
+      reader && bytes.byteLength >= reader.minBytes
+        ? await reader.read(bytes, adapter.id, clock)
+        : readBody(bytes, adapter);
   } catch (e) {
     return { failed: e };
   }
