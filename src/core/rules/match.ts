@@ -59,7 +59,8 @@ export type SkipReason =
   | 'untagged'
   | 'construction-unknown'
   | 'material'
-  | 'family-off';
+  | 'family-off'
+  | 'budget';
 
 /** A rule (or one occurrence of it) that matchRules did not insert, with the reason and, where known, the span. */
 export interface SkippedRule {
@@ -79,6 +80,13 @@ export interface MatchOptions {
   families?: readonly string[];
   /** Spans shorter than this (after word expansion) are dropped (default 1). */
   minSpanChars?: number;
+  /**
+   * Added-text budget: a family rule's gloss beyond the first is inserted only while the family
+   * glosses' added text (markers included) stays within this fraction of the text's length
+   * (default 1/3; Infinity: no budget).
+   * The first, riskiest gloss always goes in, as in the protocol's measurement (grammar-glosser.ts).
+   */
+  maxAddedFraction?: number;
 }
 
 /** Everything matchRules needs for one text: tokens with offsets, the detector's feature activations, the rules. */
@@ -108,6 +116,12 @@ export interface MatchResult {
 
 /** Most glosses inserted into one text when MatchOptions.maxGlosses is not given. */
 export const DEFAULT_MAX_GLOSSES = 2;
+
+/** Added text may be at most this fraction of a text's length (beyond its first gloss) when MatchOptions.maxAddedFraction is not given. */
+export const DEFAULT_MAX_ADDED_FRACTION = 1 / 3;
+
+/** Characters an inline marker adds around its gloss: ` ⟦gloss: ` and `⟧` (rewrite/markers.ts inlineMarker; a test holds them equal). */
+export const INLINE_MARKER_CHARS = 10;
 
 /** Tokens that carry no text (special tokens: empty width or outside the text) never fire. */
 function usableTokens(text: string, tokens: readonly TokenOffset[]): number[] {
@@ -352,7 +366,8 @@ function compareFired(a: FiredRule, b: FiredRule): number {
  * >= threshold; runs grow to whole words (and, for `after-phrase`, to the end of the phrase) and must meet the
  * rule's `cue` if it has one. Rules of families the task gate governs are skipped while the gate is closed.
  * Then per-rule `maxPerPrompt`, dedupe (same rendered gloss at one place, or same family+gloss anywhere) and the
- * `maxGlosses` cap apply, in ranking order: priority, peak/threshold, position, id. Pure and deterministic.
+ * `maxGlosses` cap apply, in ranking order: priority, peak/threshold, position, id; a gloss beyond the first goes in
+ * only within the added-text budget (`maxAddedFraction` of the text, 'budget' when skipped). Pure and deterministic.
  * @throws RangeError when `activations.length !== tokens.length * numFeatures` (tokenizer and detector disagree).
  */
 export function matchRules(input: MatchInput): MatchResult {
@@ -360,6 +375,8 @@ export function matchRules(input: MatchInput): MatchResult {
   const cap = input.options?.maxGlosses;
   const maxGlosses = cap === undefined || Number.isNaN(cap) ? DEFAULT_MAX_GLOSSES : Math.max(0, cap);
   const minSpanChars = input.options?.minSpanChars ?? 1;
+  const budget = text.length * (input.options?.maxAddedFraction ?? DEFAULT_MAX_ADDED_FRACTION);
+  let added = 0;
   if (!Number.isInteger(numFeatures) || numFeatures < 0 || activations.length !== tokens.length * numFeatures) {
     // A shape mismatch means tokenizer and detector disagree: a bug upstream, not a rule problem.
     throw new RangeError(
@@ -459,6 +476,13 @@ export function matchRules(input: MatchInput): MatchResult {
       skipped.push({ ruleId: f.ruleId, reason: 'cap', span: f.span });
       continue;
     }
+    const cost = renderGloss(gloss, f.span.text).length + INLINE_MARKER_CHARS;
+    // Only family rules (what the bundles' trainer writes) spend the budget; hand-written rules without one keep the cap alone.
+    if (family && out.length && added + cost > budget) {
+      skipped.push({ ruleId: f.ruleId, reason: 'budget', span: f.span });
+      continue;
+    }
+    if (family) added += cost;
     out.push(f);
     if (family) meanings.add(meaning);
     if (here) here.add(rendered);
