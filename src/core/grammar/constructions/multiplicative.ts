@@ -2,7 +2,7 @@
 // "N times fewer than Y", "5 more than twice as many", "three times the number of Y", "doubles
 // every year".
 import { alt, cap, not, opt, seq, slot, w, type ConstructionDef, type Parse } from '../engine.ts';
-import { AS_ADJECTIVES, GROWTH_VERBS } from '../lexicon.ts';
+import { AS_ADJECTIVES, GROWTH_VERBS, pluralNoun } from '../lexicon.ts';
 import { clauseTail } from './tail.ts';
 import { fit, money, num } from '../render.ts';
 import { comparative, fraction, multiplier, percent, period, quantity, units } from '../slots.ts';
@@ -150,7 +150,7 @@ export const repeatedGrowth: ConstructionDef = {
     const v = GROWTH_VERBS[text(p, p.slots.verb).toLowerCase()];
     const n = p.slots.n?.value;
     const per = p.slots.per.label!;
-    const every = n && n > 1 ? `every ${num(n)} ${per}s` : `every ${per}`;
+    const every = n && n > 1 ? `every ${num(n)} ${pluralNoun(per)}` : `every ${per}`;
     return { gloss: `× ${v} ${every}: it multiplies, it does not add` };
   },
 };

@@ -1,5 +1,6 @@
 // Rates: "6 liters of fuel for every 100 km", "$3 per pound", "60 miles per hour", "5 pages a day".
 import { alt, opt, seq, slot, w, when, type ConstructionDef } from '../engine.ts';
+import { pluralNoun } from '../lexicon.ts';
 import { fit, money, num } from '../render.ts';
 import { period, quantity, units } from '../slots.ts';
 import { text } from './common.ts';
@@ -25,12 +26,32 @@ export const rateForEvery: ConstructionDef = {
     const u1 = text(p, p.slots.u1);
     const what = text(p, p.slots.what) || u1;
     const q2 = p.slots.q2;
-    const amount = `${money(q1.value!, q1.label)}${u1 ? ` ${u1}` : ''}`;
-    const per = `${q2 ? `${num(q2.value!)} ` : ''}${text(p, p.slots.u2)}`;
+    const u2 = text(p, p.slots.u2);
+    // "2 cats for every dog": the unit is the referent, so the gloss counts the other side, not "cats = 2 cats per dog".
+    if (u1 && !p.slots.what && !q2)
+      return fitted(`${u1} = ${money(q1.value!, q1.label)} × number of ${pluralNoun(u2)}`);
+    const amount = `${money(q1.value!, q1.label)}${u1 && what !== u1 ? ` ${u1}` : ''}`;
+    const per = `${q2 ? `${num(q2.value!)} ` : ''}${u2}`;
     const gloss = fit(what ? `${what} = ${amount} per ${per}` : `${amount} per ${per}`);
     return gloss ? { gloss } : null;
   },
 };
+
+const fitted = (g: string) => {
+  const gloss = fit(g);
+  return gloss ? { gloss } : null;
+};
+
+/**
+ * What a count counts: "3 eggs" -> "eggs"; in "a 3 egg omelet" the number counts the singular first
+ * noun of a compound ("eggs"), not the omelet.
+ */
+function referentOfCount(unit: string, value: number): string {
+  const words = unit.split(' ');
+  if (value > 1 && words.length >= 2 && !/s$/i.test(words[0]) && !/s$/i.test(words.at(-1)!))
+    return pluralNoun(words[0]);
+  return unit;
+}
 
 const perPeriod = alt(
   seq(w('per'), alt(slot('per', period), units('per'))),
@@ -52,14 +73,14 @@ export const ratePer: ConstructionDef = {
   ),
   render(p) {
     const q = p.slots.q;
-    const u = text(p, p.slots.u);
+    const u = referentOfCount(text(p, p.slots.u), q.value!);
     if (!u && !q.label) return null; // "3 per day": no unit to name
     const perSlot = p.slots.per;
     const perWord =
       perSlot.label && p.c.slice(perSlot.from, perSlot.to).split(' ').length === 1
         ? p.c.slice(perSlot.from, perSlot.to)
         : text(p, perSlot);
-    const per = /s$/.test(perWord) ? perWord : `${perWord}s`;
+    const per = pluralNoun(perWord);
     const gloss = fit(
       u ? `${u} = ${num(q.value!)} × number of ${per}` : `total = ${money(q.value!, q.label)} × number of ${per}`,
     );
