@@ -215,8 +215,17 @@ export const percentChange: ConstructionDef = {
     ),
     seq(alt(...[...DOWN_VERBS, ...UP_VERBS].map((v) => phrase(v))), w('by'), slot('pct', percent)),
     seq(slot('pct', percent), w('off'), baseTail),
+    // "an 8% sales tax", "a 15% tip": added on top of the price
+    seq(
+      w('a', 'an', 'the'),
+      slot('pct', percent),
+      opt(w('sales', 'service', 'state', 'city', 'local')),
+      cap('levy', w('tax', 'tip', 'gratuity', 'vat')),
+    ),
   ),
   render(p) {
+    const levy = text(p, p.slots.levy).toLowerCase();
+    if (levy) return { gloss: `total with ${levy} = price × ${factor(p.slots.pct.value!, false)}` };
     const down = changeDirection(p, p.from, p.to);
     if (down === undefined) return null;
     // "10% off the sale price": the phrase names its base, so the gloss does too.

@@ -1,5 +1,5 @@
 // Rates: "6 liters of fuel for every 100 km", "$3 per pound", "60 miles per hour", "5 pages a day".
-import { alt, opt, seq, slot, w, when, type ConstructionDef } from '../engine.ts';
+import { alt, cap, opt, seq, slot, w, when, type ConstructionDef } from '../engine.ts';
 import { pluralNoun } from '../lexicon.ts';
 import { fit, money, num } from '../render.ts';
 import { period, quantity, units } from '../slots.ts';
@@ -53,10 +53,65 @@ function referentOfCount(unit: string, value: number): string {
   return unit;
 }
 
+/** Units of measure a price is quoted by ("$4.50 a kilo"); other nouns after "a" are not a rate. */
+const MEASURES = [
+  'kilo',
+  'kilogram',
+  'kg',
+  'pound',
+  'lb',
+  'gram',
+  'ounce',
+  'liter',
+  'litre',
+  'gallon',
+  'meter',
+  'metre',
+  'foot',
+  'yard',
+  'mile',
+  'dozen',
+  'piece',
+  'head',
+  'person',
+  'ticket',
+  'night',
+  'ride',
+  'visit',
+];
+
 const perPeriod = alt(
   seq(w('per'), alt(slot('per', period), units('per'))),
   seq(w('a', 'an', 'each', 'every'), slot('per', period)),
+  // "60 miles in each hour"
+  seq(w('in'), w('each', 'every'), slot('per', period)),
+  // "$4.50 a kilo"
+  seq(w('a', 'an'), cap('per', w(...MEASURES))),
 );
+
+/** "$2 per 100 grams", "6 liters per 100 km" -> "total = $2 per 100 grams". */
+export const ratePerQuantity: ConstructionDef = {
+  family: 'rate',
+  kind: 'rate-per',
+  priority: 7,
+  pattern: seq(
+    when((c, s) => c.word(s.i - 1) !== 'every' && c.word(s.i - 1) !== 'per'),
+    slot('q', quantity),
+    opt(units('u')),
+    w('per', 'for', 'every'),
+    when((c, s) => c.word(s.i - 1) !== 'for' || c.word(s.i) !== 'each'),
+    slot('q2', quantity),
+    units('u2'),
+  ),
+  render(p) {
+    const { q, q2 } = p.slots;
+    const u = text(p, p.slots.u);
+    if (!u && !q.label) return null;
+    if (p.c.word(p.slots.q2.from - 1) === 'for' && !q.label) return null; // "3 for 2": a deal, not a rate
+    const per = `${num(q2.value!)} ${text(p, p.slots.u2)}`;
+    return fitted(u ? `${u} = ${num(q.value!)} per ${per}` : `total = ${money(q.value!, q.label)} per ${per}`);
+  },
+};
 
 /** "$3 per pound" -> "total = $3 × number of pounds"; "60 miles per hour" -> "miles = 60 × number of hours". */
 export const ratePer: ConstructionDef = {
@@ -89,4 +144,4 @@ export const ratePer: ConstructionDef = {
 };
 
 /** The rate family. */
-export const rateFamily: ConstructionDef[] = [rateForEvery, ratePer];
+export const rateFamily: ConstructionDef[] = [rateForEvery, ratePerQuantity, ratePer];
