@@ -1,5 +1,5 @@
 // tsx scripts/card-protocol.ts --risk RISK.json --validation VAL.json --test TEST.json
-//   --figurative-validation FVAL.json --figurative-test FTEST.json [--card ...] [--figures ...]:
+//   --figurative-validation FVAL.json --figurative-test FTEST.json [--card ...] [--figures ...] [--test-looks N]:
 // rewrites the default card's rules, dev-check and figurative sections from the figures of
 // scripts/construction-risk.ts and scripts/protocol-eval.ts (validation, and the test split's one
 // look; the figurative rows from runs with `families` asking for the probe, since it is off by
@@ -25,6 +25,8 @@ const { values: v } = parseArgs({
     'figurative-test': { type: 'string' },
     card: { type: 'string', default: 'models/default/trained/card.md' },
     figures: { type: 'string', default: 'models/default/trained/figures.json' },
+    // How many times the test split was looked at for this bundle, this run included (the card says it).
+    'test-looks': { type: 'string', default: '1' },
   },
 });
 if (!v.risk || !v.validation || !v.test || !v['figurative-validation'] || !v['figurative-test']) {
@@ -47,6 +49,17 @@ for (const [p, f] of [
 }
 const card = await readFile(v.card!, 'utf8');
 
+/** The card's sentence on how often the test split was seen, from --test-looks (never a fixed sentence). */
+function testLooks(n: number): string {
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`card-protocol: --test-looks must be a whole number of at least 1, not ${v['test-looks']}`);
+    process.exit(1);
+  }
+  return n === 1
+    ? 'The test split was looked at once for this bundle, after every choice (earlier versions of this grammar were scored on it too). '
+    : `The test split was looked at ${n} times for this bundle; only the last look is reported here. `;
+}
+
 // Sections are `## Title` blocks; the ones rebuilt here are dropped and written anew.
 const REBUILT = /^## (Dev checks|Rules|Evaluation|Construction families|Families|Validation|Test split|Figurative)/;
 const blocks = card.split(/\n(?=## )/);
@@ -65,7 +78,7 @@ const rebuilt = [
   checksSection(
     'Test split (looked at after the choices; reported as it came out)',
     test,
-    'The test split was looked at twice for this bundle: once through an evaluation-side copy of this grammar path before the bundle was assembled, once here. ',
+    testLooks(Number(v['test-looks'])),
   ),
   figurativeText(false, val),
 ];

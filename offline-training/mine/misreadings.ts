@@ -5,6 +5,7 @@
 // reference's operations, or not at all, misread that phrase. Families without one cue number
 // (average, ratio, sequence, work-rate) are labelled when the cue phrase is there and the model failed.
 import type { MisreadingFamily } from '../../src/core/rules/schema.ts';
+import { DENOMINATORS, GROWTH_VERBS, MULTIPLIER_WORDS, UNITS } from '../../src/core/grammar/lexicon.ts';
 
 /** One calculator step `<<expr=result>>` of a GSM8K solution (Cobbe et al. 2021's annotation format). */
 export interface Step {
@@ -27,32 +28,9 @@ export function parseSteps(solution: string): Step[] {
   return out;
 }
 
-const WORD_NUM: Record<string, number> = {
-  twice: 2,
-  double: 2,
-  doubles: 2,
-  doubled: 2,
-  triple: 3,
-  triples: 3,
-  tripled: 3,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  half: 2,
-  halves: 2,
-  third: 3,
-  thirds: 3,
-  quarter: 4,
-  quarters: 4,
-  fourth: 4,
-  fifth: 5,
-};
+// The grammar's own number words (src/core/grammar/lexicon.ts), one vocabulary for both: every word
+// the cues below capture has the same value there.
+const WORD_NUM: Readonly<Record<string, number>> = { ...UNITS, ...DENOMINATORS, ...MULTIPLIER_WORDS, ...GROWTH_VERBS };
 const num = (s: string) => WORD_NUM[s.toLowerCase()] ?? Number(s.replace(/,/g, ''));
 const N = String.raw`(\d[\d,]*(?:\.\d+)?|two|three|four|five|six|seven|eight|nine|ten)`;
 

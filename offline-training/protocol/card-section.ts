@@ -170,7 +170,7 @@ export function figurativeText(on: boolean, p: ProtocolResult): string {
   if (!f) return '';
   const bar = f.figurative_share + 0.15;
   const parts = [
-    `On VUA val verb uses the figurative probe reaches precision ${iv(f.precision)} against a bar of ${bar.toFixed(3)} (share + 0.15) and recall ${iv(f.recall)} against 0.30: the bar is ${met(f.meets_bar)} there, but VUA val is where its threshold was chosen, so it is not out-of-domain text.`,
+    `On VUA val verb uses the figurative probe reaches precision ${iv(f.precision)} against a bar of ${bar.toFixed(3)} (share + 0.15) and recall ${iv(f.recall)} against 0.30: the bar is ${met(f.meets_bar)} there${f.meets_bar ? ', but' : ' (and'} VUA val is where its threshold was chosen, so it is not out-of-domain text${f.meets_bar ? '' : ')'}.`,
     `Its F1 ${f.f1.value.toFixed(3)} is ${f.f1.value < f.per_verb_majority.f1 ? 'below' : 'above'} the per-verb majority's ${f.per_verb_majority.f1.toFixed(3)} and ${f.f1.value < f.all_figurative_f1 ? 'below' : 'above'} the all-figurative F1 ${f.all_figurative_f1.toFixed(3)}.`,
   ];
   if (p.chat_prompts)

@@ -16,7 +16,8 @@ import type { BundleSource } from './bundle/source.ts';
 import type { InferenceBackend } from './detector/backend.ts';
 import { GlossEngine } from './engine/engine.ts';
 import { lazyEngine, type LazyEngine } from './engine/lazy-engine.ts';
-import { RUN_DEFAULTS, RunOptionsSchema, type GlossRunOptions } from './engine/run-options.ts';
+import { RUN_DEFAULTS, RunOptionsSchema, type FamiliesOption, type GlossRunOptions } from './engine/run-options.ts';
+import { familiesInEffect, matchFamilies, requestFamilies } from './gloss/families.ts';
 import { applyEdits } from './formats/gloss-body.ts';
 import { sha256Text } from './gloss/cache.ts';
 import { inThreadDetect } from './gloss/detect.ts';
@@ -106,6 +107,8 @@ export interface GlossReport {
   inserted: InsertedReport[];
   ms: number;
   dryRun: boolean;
+  /** The misreading families this request glossed (also the x-gloss-families header); absent where no pass ran. */
+  families?: string[];
 }
 
 /** Hono Variables of an app using the middleware: `new Hono<{ Variables: GlossVariables }>()`, then `c.get('gloss')`. */
@@ -197,6 +200,7 @@ interface Settings {
   maxBodyBytes: number;
   scanTokens: number;
   maxGlosses?: number;
+  families?: FamiliesOption;
   dryRun: boolean;
   log: Logger;
 }
@@ -208,6 +212,8 @@ interface Run {
   dryRun: boolean;
   /** When the middleware started on it (performance clock, ms). */
   t0: number;
+  /** The families to gloss: the x-gloss-families header, else the option (undefined: the bundle's). */
+  families?: FamiliesOption;
 }
 
 /** The middleware itself, for an engine factory already chosen (the Node entry shares one per bundle). */
@@ -223,6 +229,7 @@ export function glossMiddleware(
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     scanTokens: options.scanTokens ?? RUN_DEFAULTS.scanTokens,
     maxGlosses: options.maxGlosses,
+    families: options.families,
     dryRun: options.dryRun ?? RUN_DEFAULTS.dryRun,
     log: options.logger ?? silentLogger,
   };
@@ -230,20 +237,22 @@ export function glossMiddleware(
   return async function gloss(c, next) {
     if (!hasJsonBody(c)) return next();
     let mode: GlossMode;
+    let families: FamiliesOption | undefined;
     try {
       mode = glossMode(c.req.raw);
+      families = requestFamilies(c.req.raw, s.families);
     } catch (e) {
       const err = e as HttpError;
       return c.json(errorBody(err.type, err.message), 400);
     }
     if (mode === 'off') return disabled(c, next);
-    const run: Run = { c, next, dryRun: mode === 'dry-run' || s.dryRun, t0: performance.now() };
+    const run: Run = { c, next, dryRun: mode === 'dry-run' || s.dryRun, t0: performance.now(), families };
     const bytes = await readBody(c, s.maxBodyBytes);
     if (!bytes) return tooLarge(s, run);
     const body = decodeTarget(bytes);
     // Not a body Gloss understands: the handler gets exactly what the client sent.
     if (!body) return handOn(run, bytes);
-    const outcome = await detect(s, body.target);
+    const outcome = await detect(s, body.target, families);
     if (outcome.failure !== undefined || outcome.pass?.status === 'skipped-timeout')
       return skipped(s, run, bytes, outcome.failure);
     return glossed(run, bytes, body, outcome.engine!, outcome.pass!);
@@ -287,7 +296,7 @@ function report(
 
 /** The x-gloss-* headers of a report. */
 function reportHeaders(r: GlossReport): Record<string, string> {
-  return glossHeaders({ status: r.status, rules: r.rules, ms: r.ms, dryRun: r.dryRun });
+  return glossHeaders({ status: r.status, rules: r.rules, ms: r.ms, dryRun: r.dryRun, families: r.families });
 }
 
 /** Runs the handler, then sets the report's headers on its response. */
@@ -345,7 +354,7 @@ interface Detection {
  * mode), detected within the budget. A cold engine load is paid once, not counted in the budget.
  * A failure is logged (redacted) and returned, never thrown.
  */
-async function detect(s: Settings, t: Target): Promise<Detection> {
+async function detect(s: Settings, t: Target, families: FamiliesOption | undefined): Promise<Detection> {
   let d: Detection;
   try {
     const engine = await s.engines.get();
@@ -355,7 +364,7 @@ async function detect(s: Settings, t: Target): Promise<Detection> {
     const pass = await glossPass(
       units,
       { detect: inThreadDetect(s.engines), engine, hash: sha256Text },
-      { budgetMs: s.budgetMs, scanTokens: s.scanTokens, maxGlosses: s.maxGlosses },
+      { budgetMs: s.budgetMs, scanTokens: s.scanTokens, maxGlosses: s.maxGlosses, families: matchFamilies(families) },
     );
     d = { engine, pass, failure: pass.error };
   } catch (e) {
@@ -401,6 +410,7 @@ function glossed(
   });
   const changed = pass.status === 'rewritten';
   const r = report(run, changed ? 'rewritten' : 'unchanged', { fired, inserted });
+  r.families = familiesInEffect(run.families, engine.rules);
   if (changed && !run.dryRun) {
     const out = new TextEncoder().encode(applyEdits(body.text, pass.edits));
     setBody(run.c, out, out.byteLength);

@@ -18,6 +18,8 @@ interface Item {
   span: string;
   expect: string | string[];
   ambiguous?: boolean;
+  /** Where given, the gloss goes right after these words (the whole phrase, not inside it). */
+  insertAfter?: string;
   /** Further constructions the sentence holds, each with its own expected reading. */
   also?: Omit<Item, 'text' | 'also'>[];
 }
@@ -80,7 +82,8 @@ function expectedHit(found: Construction[], item: Item): Construction | undefine
       c.kind === item.kind &&
       covers(c, item) &&
       glossMatches(c.gloss, item.expect) &&
-      !!c.ambiguous === !!item.ambiguous,
+      !!c.ambiguous === !!item.ambiguous &&
+      (item.insertAfter === undefined || item.text.slice(0, c.insertAt).endsWith(item.insertAfter)),
   );
 }
 

@@ -36,6 +36,8 @@ function input(text: string, acts: Record<string, [number, number]>, rules: Rule
     ]),
     rules,
     tagger: tag,
+    // Short test sentences: no added-text budget here (rules.test.ts and rules-gate.test.ts test it).
+    options: { maxAddedFraction: Infinity },
   };
 }
 

@@ -2,7 +2,8 @@
 // gloss per meaning per prompt.
 import { describe, it, expect } from 'vitest';
 import { parseRules, type Gate, type Rule } from '../../src/core/rules/schema.ts';
-import { matchRules } from '../../src/core/rules/match.ts';
+import { INLINE_MARKER_CHARS, matchRules } from '../../src/core/rules/match.ts';
+import { inlineMarker } from '../../src/core/rewrite/markers.ts';
 import { phraseEnd } from '../../src/core/rules/boundaries.ts';
 import { scoreGate } from '../../src/core/rules/gate.ts';
 
@@ -84,7 +85,12 @@ describe('task gate', () => {
     expect(closed.gate?.open).toBe(false);
     expect(closed.fired.map((f) => f.ruleId)).toEqual(['verb']);
     expect(closed.skipped).toContainEqual({ ruleId: 'per', reason: 'gate-closed' });
-    const open = matchRules({ ...input(text, 3, { 0: { 2: 5 }, 2: { 0: 1 }, 4: { 1: 1 } }), rules, gate });
+    const open = matchRules({
+      ...input(text, 3, { 0: { 2: 5 }, 2: { 0: 1 }, 4: { 1: 1 } }),
+      rules,
+      gate,
+      options: { maxAddedFraction: Infinity }, // a short text: no added-text budget here
+    });
     expect(open.gate?.open).toBe(true);
     expect(open.fired.map((f) => f.ruleId).sort()).toEqual(['per', 'verb']);
   });
@@ -117,10 +123,37 @@ describe('after-phrase placement and one gloss per meaning', () => {
       rule({ id: 'per2', feature: 1, family: 'rate', placement: 'after-phrase', gloss: '"{span}" is a rate' }),
       rule({ id: 'cost', feature: 2, family: 'additive-comparison', placement: 'after-phrase', gloss: 'a difference' }),
     ];
-    const m = matchRules({ ...input(text, 3, { 3: { 0: 1, 1: 1 }, 9: { 0: 2 }, 1: { 2: 1 } }), rules });
+    const m = matchRules({
+      ...input(text, 3, { 3: { 0: 1, 1: 1 }, 9: { 0: 2 }, 1: { 2: 1 } }),
+      rules,
+      options: { maxAddedFraction: Infinity },
+    });
     expect(m.fired.map((f) => [f.ruleId, f.span.text])).toEqual([
       ['per', 'per litre'],
       ['cost', 'cost $2 per dozen'],
     ]);
+  });
+
+  it('keeps added text within a third of a short text: the riskiest gloss first, a second only if it fits', () => {
+    const text = 'Eggs cost $2 per dozen and milk costs $1 per litre.';
+    const rules = [
+      rule({ id: 'per', feature: 0, family: 'rate', placement: 'after-phrase', gloss: 'a rate', priority: 5 }),
+      rule({
+        id: 'cost',
+        feature: 2,
+        family: 'additive-comparison',
+        placement: 'after-phrase',
+        gloss: 'a difference between the two prices',
+      }),
+    ];
+    const acts = { 3: { 0: 1 }, 9: { 0: 2 }, 1: { 2: 1 } };
+    // 'a rate' + marker = 16 chars fits; the 35-char second gloss (45 with its marker) would pass 51/3 = 17.
+    const m = matchRules({ ...input(text, 3, acts), rules });
+    expect(m.fired.map((f) => f.ruleId)).toEqual(['per']);
+    expect(m.skipped).toContainEqual({ ruleId: 'cost', reason: 'budget', span: expect.objectContaining({ start: 5 }) });
+    // A longer text has room for both; the cap of 2 still holds.
+    const long = matchRules({ ...input(text, 3, acts), rules, options: { maxAddedFraction: 2 } });
+    expect(long.fired.map((f) => f.ruleId)).toEqual(['per', 'cost']);
+    expect(INLINE_MARKER_CHARS).toBe(inlineMarker('').length);
   });
 });

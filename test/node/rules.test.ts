@@ -319,8 +319,12 @@ describe('matchRules', () => {
       rule({ id: 'rate', feature: 2, family: 'rate' }),
     ];
     const acts = { 2: { 0: 1, 1: 1 } };
+    // No added-text budget here: the text is shorter than two glosses.
     const ids = (o?: { families: string[] }) =>
-      matchRules({ ...input(pieces, 2, acts, rules), ...(o ? { options: o } : {}) }).fired.map((f) => f.ruleId);
+      matchRules({
+        ...input(pieces, 2, acts, rules),
+        options: { maxAddedFraction: Infinity, ...o },
+      }).fired.map((f) => f.ruleId);
     expect(ids()).toEqual(['rate']);
     expect(matchRules(input(pieces, 2, acts, rules)).skipped).toContainEqual({ ruleId: 'mult', reason: 'family-off' });
     expect(ids({ families: ['multiplicative'] })).toEqual(['mult']);

@@ -15,6 +15,8 @@ export interface DetectJob {
   maxTokens: number;
   /** Most glosses per text (default: the rules' cap). */
   maxGlosses?: number;
+  /** The misreading families to gloss (MatchOptions.families; absent: the bundle's on families). */
+  families?: readonly string[];
 }
 
 /** Per text of the job: the rules that fired, or null when the scan limit left it unscanned. */
@@ -68,7 +70,7 @@ export async function scanTexts(engine: GlossEngine, job: DetectJob, signal?: Ab
         continue;
       }
     }
-    const a = await engine.analyze(text, { maxGlosses: job.maxGlosses });
+    const a = await engine.analyze(text, { maxGlosses: job.maxGlosses, families: job.families });
     left -= a.tokens.length;
     out.push({ fired: a.fired, tokens: a.tokens.length, ms: performance.now() - t0, timing: { ...a.ms } });
   }

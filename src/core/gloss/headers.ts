@@ -36,6 +36,8 @@ export interface GlossHeaderFields {
   upstream?: string;
   /** `x-gloss-dry-run: true` when set: detected and reported, the body passed on as sent. */
   dryRun?: boolean;
+  /** The misreading families the request glossed (`x-gloss-families`, comma-separated). */
+  families?: readonly string[];
 }
 
 /** The x-gloss-* headers for `f`: x-gloss-status always, the others as `f` gives them. */
@@ -47,6 +49,7 @@ export function glossHeaders(f: GlossHeaderFields): Record<string, string> {
   if (f.ms !== undefined) h['x-gloss-ms'] = f.ms.toFixed(2);
   if (f.upstream !== undefined) h['x-gloss-upstream'] = f.upstream;
   if (f.dryRun) h['x-gloss-dry-run'] = 'true';
+  if (f.families !== undefined) h['x-gloss-families'] = f.families.join(',');
   return h;
 }
 

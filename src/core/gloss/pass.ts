@@ -52,6 +52,8 @@ export interface PassOptions {
   /** Most tokens detected per request, newest texts first. */
   scanTokens: number;
   maxGlosses?: number;
+  /** The misreading families to gloss (MatchOptions.families; absent: the bundle's on families). */
+  families?: readonly string[];
   /** Keep the scanned texts (for operators who opted into prompt logging). */
   keepScanned?: boolean;
   /** The request's one deadline, when the caller started it earlier (default: budgetMs from now). */
@@ -91,8 +93,11 @@ const NO_RULES = new Map();
 
 const fingerprints = new WeakMap<GlossEngine, string>();
 
-/** The bundle's identity: cached outcomes never outlive the model and rules that produced them. */
-function fingerprint(e: GlossEngine, maxGlosses: number | undefined): string {
+/**
+ * The bundle's identity and the match options: cached outcomes never outlive the model and rules
+ * that produced them, nor answer a request that asked for other families or another cap.
+ */
+function fingerprint(e: GlossEngine, opts: Pick<PassOptions, 'maxGlosses' | 'families'>): string {
   let f = fingerprints.get(e);
   if (f === undefined) {
     const files = e.bundle.manifest.files;
@@ -104,7 +109,8 @@ function fingerprint(e: GlossEngine, maxGlosses: number | undefined): string {
     ].join('\u0000');
     fingerprints.set(e, f);
   }
-  return `${f}\u0000${maxGlosses ?? ''}`;
+  const families = opts.families ? [...new Set(opts.families)].sort().join(',') : '*';
+  return `${f}\u0000${opts.maxGlosses ?? ''}\u0000${families}`;
 }
 
 /** Resolves with TIMEOUT after `ms` (never, for Infinity), and aborts `ctl` then. */
@@ -152,13 +158,13 @@ interface Recalled {
 async function recall(
   texts: readonly string[],
   deps: PassDeps,
-  maxGlosses: number | undefined,
+  opts: Pick<PassOptions, 'maxGlosses' | 'families'>,
   clock: Deadline,
 ): Promise<Recalled> {
   const r: Recalled = { known: new Map(), keys: new Map(), hits: 0 };
   const { cache } = deps;
   if (!cache) return r;
-  const fp = fingerprint(deps.engine, maxGlosses);
+  const fp = fingerprint(deps.engine, opts);
   for (const t of texts) {
     try {
       const p = clock.pace();
@@ -213,7 +219,7 @@ async function detectFresh(
   const dl = deadline(clock.left() - reserve, ctl);
   const d0 = performance.now();
   const work = deps.detect.detect(
-    { texts: fresh, maxTokens: opts.scanTokens, maxGlosses: opts.maxGlosses },
+    { texts: fresh, maxTokens: opts.scanTokens, maxGlosses: opts.maxGlosses, families: opts.families },
     ctl.signal,
   );
   work.catch(() => {}); // abandoned on timeout: its rejection is nobody's
@@ -345,7 +351,7 @@ export async function glossPass(units: readonly PassUnit[], deps: PassDeps, opts
     if (e instanceof DeadlineExpired) return timedOut(units, deps, 0, none, []);
     throw e;
   }
-  const r = await recall(unique, deps, opts.maxGlosses, clock);
+  const r = await recall(unique, deps, opts, clock);
   const { known, keys, hits } = r;
   if (r.expired)
     return timedOut(

@@ -398,3 +398,43 @@ export const TRAILING_AUX = new Set([
 
 /** Verb particles: a gloss never goes between a verb and its particle ("shot down", "gave away"). */
 export const PARTICLES = new Set(['up', 'down', 'away', 'out', 'off', 'back', 'over', 'in', 'on']);
+
+/** Plurals English does not form with -s or -es (the nouns word problems count). */
+const IRREGULAR_PLURALS: Readonly<Record<string, string>> = {
+  foot: 'feet',
+  tooth: 'teeth',
+  goose: 'geese',
+  mouse: 'mice',
+  man: 'men',
+  woman: 'women',
+  child: 'children',
+  person: 'people',
+  leaf: 'leaves',
+  loaf: 'loaves',
+  knife: 'knives',
+  shelf: 'shelves',
+  half: 'halves',
+  wife: 'wives',
+  life: 'lives',
+  sheep: 'sheep',
+  fish: 'fish',
+  deer: 'deer',
+  series: 'series',
+};
+
+/**
+ * The plural of a singular noun (the last word of a phrase): "wash" -> "washes", "box" -> "boxes",
+ * "day" -> "days", "berry" -> "berries", "foot" -> "feet"; a word already ending in -s is kept.
+ */
+export function pluralNoun(phrase: string): string {
+  const m = /^(.*?)([A-Za-z]+)$/.exec(phrase);
+  if (!m) return phrase;
+  const [, head, word] = m;
+  const lower = word.toLowerCase();
+  let plural: string;
+  if (lower in IRREGULAR_PLURALS) plural = IRREGULAR_PLURALS[lower];
+  else if (/(s|x|z|ch|sh)$/.test(lower)) plural = /(ss|x|z|ch|sh)$/.test(lower) ? `${word}es` : word;
+  else if (/[^aeiou]y$/.test(lower)) plural = `${word.slice(0, -1)}ies`;
+  else plural = `${word}s`;
+  return head + plural;
+}

@@ -122,43 +122,40 @@ function roleOf(c: Ctx, _from: number, _to: number, head: number): { role: Refer
   return { role: person ? 'person' : 'thing', plural };
 }
 
-/**
- * Noun-phrase readings at token i, longest last: a pronoun, a time ("last year", "yesterday", "the
- * day before"), or [determiner | possessive] content words [of NP]; optionally closed by an
- * auxiliary ("than Jerry does"). Empty when no referent starts at i.
- */
-export function readReferents(c: Ctx, i: number, withTrail = true): Referent[] {
+/** Reading `r`, and with `withTrail` also `r` closed by a trailing auxiliary at the clause end ("than Jerry does"). */
+function withTrailingAux(c: Ctx, r: Referent, withTrail: boolean): Referent[] {
+  if (!withTrail) return [r];
+  const aux = c.toks[r.to];
+  const after = c.toks[r.to + 1];
+  if (aux && aux.type === 'word' && TRAILING_AUX.has(aux.lower) && (!after || after.type === 'punct'))
+    return [r, { ...r, to: r.to + 1 }];
+  return [r];
+}
+
+/** A pronoun ("than her") or a time ("yesterday", "last year", "the day before") at i, else undefined. */
+function pronounOrTime(c: Ctx, i: number): Referent | undefined {
   const t = c.toks[i];
-  if (!t || t.type !== 'word') return [];
-  const out: Referent[] = [];
-  const finish = (r: Referent) => {
-    out.push(r);
-    if (!withTrail) return;
-    const aux = c.toks[r.to];
-    const after = c.toks[r.to + 1];
-    if (aux && aux.type === 'word' && TRAILING_AUX.has(aux.lower) && (!after || after.type === 'punct'))
-      out.push({ ...r, to: r.to + 1 });
-  };
   // "her" before a noun is a determiner ("her brother"), alone a pronoun ("than her").
   const herDet = t.lower === 'her' && nounish(c, i + 1, true);
-  if (t.lower in PRONOUN_POSSESSIVE && !t.possessive && !herDet) {
-    finish({ from: i, to: i + 1, role: 'pronoun', plural: false, nameFrom: i, nameTo: i + 1, head: i });
-    return out;
-  }
-  if (t.lower in TIME_REFERENTS) {
-    finish({ from: i, to: i + 1, role: 'time', plural: false, nameFrom: i, nameTo: i + 1, head: i });
-    return out;
-  }
+  if (t.lower in PRONOUN_POSSESSIVE && !t.possessive && !herDet)
+    return { from: i, to: i + 1, role: 'pronoun', plural: false, nameFrom: i, nameTo: i + 1, head: i };
+  if (t.lower in TIME_REFERENTS)
+    return { from: i, to: i + 1, role: 'time', plural: false, nameFrom: i, nameTo: i + 1, head: i };
   // "last year", "the previous day", "the day before"
   if (TIME_MODIFIERS.has(t.lower)) {
     let j = i + 1;
     if (t.lower === 'the' && ['previous', 'last', 'first'].includes(c.word(j))) j++;
     if (c.word(j) in PERIODS && (j > i + 1 || t.lower !== 'the' || c.word(j + 1) === 'before')) {
       const to = c.word(j + 1) === 'before' ? j + 2 : j + 1;
-      finish({ from: i, to, role: 'time', plural: false, nameFrom: i, nameTo: to, head: j });
-      return out;
+      return { from: i, to, role: 'time', plural: false, nameFrom: i, nameTo: to, head: j };
     }
   }
+  return undefined;
+}
+
+/** Where the content words of a noun phrase at i start, past its determiner or possessive and its numbers ("the 40 guests"), and where its name starts. */
+function contentStart(c: Ctx, i: number): { start: number; nameFrom: number } {
+  const t = c.toks[i];
   let j = i;
   let nameFrom = i;
   if (t.possessive) {
@@ -173,51 +170,69 @@ export function readReferents(c: Ctx, i: number, withTrail = true): Referent[] {
   if (j > i && !t.possessive)
     while (c.toks[j]?.type === 'num' || (c.toks[j] && numberWordValue(c.word(j)) !== undefined && c.word(j) !== 'one'))
       j++;
-  const startContent = j;
+  return { start: j, nameFrom };
+}
+
+/** The end of up to four noun words from `start` ("little brother", "the old one", "Mount Alto"). */
+function contentEnd(c: Ctx, start: number): number {
   const noun = (k: number) =>
-    nounish(c, k, k === startContent) ||
+    nounish(c, k, k === start) ||
     // "the old one"
-    ((c.word(k) === 'one' || c.word(k) === 'ones') && k > startContent) ||
+    ((c.word(k) === 'one' || c.word(k) === 'ones') && k > start) ||
     // "Mount Alto": a capitalized word that the tagger took for a verb, before a proper noun
-    (k === startContent &&
-      /^[A-Z]/.test(c.toks[k]?.text ?? '') &&
-      contentWord(c, k) &&
-      c.tags(k + 1).has('ProperNoun'));
-  while (j < startContent + 4 && noun(j)) j++;
-  if (j === startContent) {
-    if (t.possessive) {
-      const r = roleOf(c, i, i + 1, i);
-      finish({ from: i, to: i + 1, ...r, nameFrom: i, nameTo: i + 1, head: i });
-    }
-    return out;
+    (k === start && /^[A-Z]/.test(c.toks[k]?.text ?? '') && contentWord(c, k) && c.tags(k + 1).has('ProperNoun'));
+  let j = start;
+  while (j < start + 4 && noun(j)) j++;
+  return j;
+}
+
+/** "the number of cats", "a box of pears": `base` extended over its "of" phrase, or undefined. */
+function ofPhrase(c: Ctx, base: Referent): Referent | undefined {
+  if (c.word(base.to) !== 'of') return undefined;
+  const inner = readReferents(c, base.to + 1, false).filter((r) => r.role !== 'pronoun');
+  const longest = inner[inner.length - 1];
+  if (!longest) return undefined;
+  const measure = MEASURE_HEADS.has(c.toks[base.head].lower);
+  return {
+    ...base,
+    to: longest.to,
+    nameTo: measure ? base.nameTo : longest.to,
+    ofFrom: longest.nameFrom,
+    ofTo: longest.to,
+    plural: measure ? longest.plural : base.plural,
+    role: measure ? longest.role : base.role,
+    head: measure ? longest.head : base.head,
+  };
+}
+
+/**
+ * Noun-phrase readings at token i, longest last: a pronoun, a time ("last year", "yesterday", "the
+ * day before"), or [determiner | possessive] content words [of NP]; optionally closed by an
+ * auxiliary ("than Jerry does"). Empty when no referent starts at i.
+ */
+export function readReferents(c: Ctx, i: number, withTrail = true): Referent[] {
+  const t = c.toks[i];
+  if (!t || t.type !== 'word') return [];
+  const single = pronounOrTime(c, i);
+  if (single) return withTrailingAux(c, single, withTrail);
+  const { start, nameFrom } = contentStart(c, i);
+  const j = contentEnd(c, start);
+  if (j === start) {
+    if (!t.possessive) return [];
+    const r = roleOf(c, i, i + 1, i);
+    return withTrailingAux(c, { from: i, to: i + 1, ...r, nameFrom: i, nameTo: i + 1, head: i }, withTrail);
   }
+  const out: Referent[] = [];
   // Shorter readings first ("Electricity" before "Electricity cost"), the full phrase last.
-  for (let k = startContent + 1; k < j; k++) {
+  for (let k = start + 1; k < j; k++) {
     const r = roleOf(c, i, k, k - 1);
     out.push({ from: i, to: k, ...r, nameFrom, nameTo: k, head: k - 1 });
   }
   const head = j - 1;
-  const role = roleOf(c, i, j, head);
-  const base: Referent = { from: i, to: j, ...role, nameFrom, nameTo: j, head };
-  finish(base);
-  // "the number of cats", "a box of pears"
-  if (c.word(j) === 'of') {
-    const inner = readReferents(c, j + 1, false).filter((r) => r.role !== 'pronoun');
-    const longest = inner[inner.length - 1];
-    if (longest) {
-      const measure = MEASURE_HEADS.has(c.toks[head].lower);
-      finish({
-        ...base,
-        to: longest.to,
-        nameTo: measure ? base.nameTo : longest.to,
-        ofFrom: longest.nameFrom,
-        ofTo: longest.to,
-        plural: measure ? longest.plural : base.plural,
-        role: measure ? longest.role : base.role,
-        head: measure ? longest.head : head,
-      });
-    }
-  }
+  const base: Referent = { from: i, to: j, ...roleOf(c, i, j, head), nameFrom, nameTo: j, head };
+  out.push(...withTrailingAux(c, base, withTrail));
+  const of = ofPhrase(c, base);
+  if (of) out.push(...withTrailingAux(c, of, withTrail));
   return out;
 }
 

@@ -17,7 +17,8 @@ export function num(v: number): string {
 
 /** A money-aware quantity: "$5", "5". */
 export function money(v: number, currency?: string): string {
-  return currency ? `${currency}${num(v)}` : num(v);
+  // Money keeps its cents: "$4.50", not "$4.5".
+  return currency ? `${currency}${Number.isInteger(v) ? num(v) : v.toFixed(2)}` : num(v);
 }
 
 /** The factor of a p% increase or decrease: 25 -> "1.25", -20 -> "0.8". */

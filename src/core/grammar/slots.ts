@@ -162,11 +162,15 @@ export const period: Reader = (c, i) => {
   return { from: i, to: i + 1, label: PERIODS[t.lower] };
 };
 
-/** True where token i can be part of a UNIT or referent: a word that is not a function word or number word. */
+// Contractions are a subject and its verb ("he's", "they're", "I'd"), never part of a unit.
+const CONTRACTION = /^(he|she|it|they|we|you|i|that|there|who|what|here)['\u2019](s|re|ll|ve|m|d)$|n['\u2019]t$/;
+
+/** True where token i can be part of a UNIT or referent: a word that is not a function word, contraction or number word. */
 export function contentWord(c: Ctx, i: number): boolean {
   const t = c.toks[i];
   if (!t || t.type !== 'word') return false;
   return (
+    !CONTRACTION.test(t.lower) &&
     !CLOSED.has(t.lower) &&
     !DETERMINERS.has(t.lower) &&
     !(t.lower in PRONOUN_POSSESSIVE) &&

@@ -9,8 +9,13 @@ import { HttpError } from './errors.ts';
 /** Most characters of text in one /v1/rewrite or /v1/explain request (AppLimits.maxPromptChars). */
 export const DEFAULT_MAX_PROMPT_CHARS = 100_000;
 
-/** /v1/rewrite's options: which messages to scan, most glosses per text, report without rewriting. */
-export const RewriteOptionsSchema = RunOptionsSchema.pick({ scan: true, maxGlosses: true, dryRun: true });
+/** /v1/rewrite's options: which messages to scan, most glosses per text, report without rewriting, families to gloss. */
+export const RewriteOptionsSchema = RunOptionsSchema.pick({
+  scan: true,
+  maxGlosses: true,
+  dryRun: true,
+  families: true,
+});
 
 /** Parsed /v1/rewrite options. */
 export type RewriteOptions = z.infer<typeof RewriteOptionsSchema>;
@@ -40,12 +45,12 @@ export function messagesTextChars(messages: readonly z.infer<typeof ChatMessageS
   return n;
 }
 
-const OPTION_KEYS = ['scan', 'maxGlosses', 'dryRun'] as const;
+const OPTION_KEYS = ['scan', 'maxGlosses', 'dryRun', 'families'] as const;
 
 /**
  * POST /v1/rewrite's body, strict at every level but inside messages (a chat message keeps every
  * field it arrives with): `{ prompt }` or `{ messages }`, and the options `scan`, `maxGlosses`,
- * `dryRun` at the top level or, as older clients send them, in `options` (one place per option).
+ * `dryRun`, `families` at the top level or, as older clients send them, in `options` (one place per option).
  * An unknown field is an error naming it, so a misspelt option is never silently ignored.
  */
 export function rewriteRequestSchema(maxPromptChars: number) {

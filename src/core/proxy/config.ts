@@ -10,7 +10,14 @@ import { z } from 'zod';
 import { formatIssues } from '../rules/schema.ts';
 import type { ApiFamily } from '../formats/types.ts';
 import type { ScanMode } from '../rewrite/messages.ts';
-import { RUN_DEFAULTS, RunOptionsSchema, SCAN_MODES, type GlossRunOptions } from '../engine/run-options.ts';
+import {
+  parseFamiliesList,
+  RUN_DEFAULTS,
+  RunOptionsSchema,
+  SCAN_MODES,
+  type FamiliesOption,
+  type GlossRunOptions,
+} from '../engine/run-options.ts';
 
 /** An upstream's name: lower-case letters, digits, '-' and '_', at most 64 characters. */
 export const UPSTREAM_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -102,6 +109,7 @@ export const ProxyConfigSchema = z.strictObject({
   failOpen: RunOptionsSchema.shape.failOpen,
   budgetMs: RunOptionsSchema.shape.budgetMs,
   maxGlosses: RunOptionsSchema.shape.maxGlosses,
+  families: RunOptionsSchema.shape.families,
   maxBodyBytes: z
     .number()
     .int()
@@ -224,6 +232,16 @@ function envFailOpen(name: string, v: string): boolean {
   return v.trim() === 'open';
 }
 
+function envFamilies(name: string, v: string): FamiliesOption {
+  try {
+    const f = parseFamiliesList(v);
+    if (f === undefined) throw new Error('expected all or a comma-separated list of families');
+    return f;
+  } catch (e) {
+    throw new ConfigError(`${name}=${JSON.stringify(v.slice(0, 80))}: ${(e as Error).message}`);
+  }
+}
+
 const envList = (_name: string, v: string): string[] =>
   v
     .split(',')
@@ -243,6 +261,7 @@ const ENV_SETTINGS: EnvSetting[] = [
   ['GLOSS_FAIL_MODE', 'failOpen', envFailOpen],
   ['GLOSS_BUDGET_MS', 'budgetMs', envInt],
   ['GLOSS_MAX_GLOSSES', 'maxGlosses', envInt],
+  ['GLOSS_FAMILIES', 'families', envFamilies],
   ['GLOSS_MAX_BODY_BYTES', 'maxBodyBytes', envInt],
   ['GLOSS_UPSTREAM_TIMEOUT_MS', 'timeoutMs', envInt],
   ['GLOSS_STREAM_IDLE_TIMEOUT_MS', 'streamIdleTimeoutMs', envInt],
@@ -374,6 +393,8 @@ export interface ResolvedProxyConfig {
   failOpen: boolean;
   budgetMs: number;
   maxGlosses?: number;
+  /** The misreading families to gloss (absent: the bundle's on families); a request's x-gloss-families header overrides. */
+  families?: FamiliesOption;
   maxBodyBytes: number;
   maxForwardBytes: number;
   scanTokens: number;
@@ -450,6 +471,7 @@ export function resolveProxyConfig(config: ProxyConfig): ResolvedProxyConfig {
     failOpen: cfg.failOpen ?? RUN_DEFAULTS.failOpen,
     budgetMs: cfg.budgetMs ?? PROXY_DEFAULTS.budgetMs,
     maxGlosses: cfg.maxGlosses,
+    families: cfg.families,
     maxBodyBytes: cfg.maxBodyBytes ?? PROXY_DEFAULTS.maxBodyBytes,
     maxForwardBytes: Math.max(
       cfg.maxForwardBytes ?? PROXY_DEFAULTS.maxForwardBytes,

@@ -27,6 +27,8 @@ import { forward as fetchUpstream, type FetchFn, type ForwardResult } from './fo
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
 import type { GlossMetrics } from '../metrics/metrics.ts';
 import { glossMode, type GlossMode } from '../http/mode.ts';
+import type { FamiliesOption } from '../engine/run-options.ts';
+import { familiesInEffect, matchFamilies, requestFamilies } from '../gloss/families.ts';
 import { glossHeaders, type GlossStatus } from '../gloss/headers.ts';
 import { deadlineIn, SLICE_MS, yieldToLoop, type Deadline } from '../gloss/deadline.ts';
 import { glossPass, type PassResult } from '../gloss/pass.ts';
@@ -106,6 +108,8 @@ interface Admitted {
   overLimit: { hit: boolean };
   /** A HEAD request (its answer keeps the upstream's content-length). */
   head?: boolean;
+  /** The families to gloss: the request's x-gloss-families header, else the config's (undefined: the bundle's). */
+  families?: FamiliesOption;
 }
 
 /** What every step of a proxied request reads: ProxyDeps with its defaults filled in. */
@@ -170,6 +174,8 @@ async function glossing(ctx: ProxyContext, req: Request, adapter: FormatAdapter,
   if (o instanceof Response) return o;
   const rules = o.pass?.rules ?? [];
   let glossMs = performance.now() - t0;
+  const engine = ctx.engines.current();
+  const families = o.pass && engine ? familiesInEffect(a.families, engine.rules) : undefined;
   const gloss: GlossHeaders = () =>
     glossHeaders({
       status: o.status,
@@ -177,6 +183,7 @@ async function glossing(ctx: ProxyContext, req: Request, adapter: FormatAdapter,
       ms: glossMs,
       upstream: a.upstream.name,
       dryRun: mode === 'dry-run',
+      families,
     });
   record(ctx, route, a.upstream, mode, o, note);
   const closed = failClosed(ctx, apiFamily, o.status, gloss);
@@ -300,6 +307,7 @@ function unread(
 async function admit(ctx: ProxyContext, req: Request, apiFamily: ApiFamily, scan: boolean): Promise<Admitted> {
   const { config } = ctx;
   const mode = glossMode(req);
+  const families = requestFamilies(req, config.families);
   const upstream = pickUpstream(config, req, apiFamily);
   const overLimit = { hit: false };
   const declared = declaredLength(req);
@@ -308,19 +316,33 @@ async function admit(ctx: ProxyContext, req: Request, apiFamily: ApiFamily, scan
     throw tooLarge(config);
   }
   const encoding = (req.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
-  if (!scan || mode === 'off') return { upstream, mode, body: unread(config, req, 'off', overLimit), overLimit };
-  if (encoding !== 'identity') return { upstream, mode, body: unread(config, req, 'encoded', overLimit), overLimit };
+  if (!scan || mode === 'off')
+    return { upstream, mode, families, body: unread(config, req, 'off', overLimit), overLimit };
+  if (encoding !== 'identity')
+    return { upstream, mode, families, body: unread(config, req, 'encoded', overLimit), overLimit };
   requireJsonContentType(req);
   // With a declared length the runtime's HTTP parser holds the body to it: read it in one go
   // (also @hono/node-server's fast path, which never builds a full Request).
   if (declared !== undefined && declared <= config.maxBodyBytes && !req.headers.has('transfer-encoding'))
-    return { upstream, mode, body: { kind: 'bytes', bytes: new Uint8Array(await req.arrayBuffer()) }, overLimit };
+    return {
+      upstream,
+      mode,
+      families,
+      body: { kind: 'bytes', bytes: new Uint8Array(await req.arrayBuffer()) },
+      overLimit,
+    };
   const r = await readUpTo(req, config.maxBodyBytes);
-  if (r.complete) return { upstream, mode, body: { kind: 'bytes', bytes: r.bytes }, overLimit };
+  if (r.complete) return { upstream, mode, families, body: { kind: 'bytes', bytes: r.bytes }, overLimit };
   const stream = r.rest || r.head.length ? capped(replay(r.head, r.rest), config.maxForwardBytes, overLimit) : null;
   // content-length said too much: nothing was read, the request body is still whole.
   const whole = !r.rest && !r.head.length && req.body ? capped(req.body, config.maxForwardBytes, overLimit) : stream;
-  return { upstream, mode, body: { kind: 'stream', stream: whole, length: declared, why: 'too-large' }, overLimit };
+  return {
+    upstream,
+    mode,
+    families,
+    body: { kind: 'stream', stream: whole, length: declared, why: 'too-large' },
+    overLimit,
+  };
 }
 
 /** What step 2 decided: the x-gloss-status, the pass (when one ran) and the body to forward. */
@@ -353,7 +375,7 @@ async function glossBody(
   }
   // One deadline from here to the upstream: decoding, parsing, the pass and the splice.
   const clock = deadlineIn(config.budgetMs);
-  const d = await detect(ctx, adapter, a.body.bytes, clock);
+  const d = await detect(ctx, adapter, a.body.bytes, clock, a.families);
   if (d instanceof Response) return d;
   const pass = d.pass;
   let status = passStatus(ctx, route, d);
@@ -420,6 +442,7 @@ async function detect(
   adapter: FormatAdapter,
   bytes: Uint8Array,
   clock: Deadline,
+  families: FamiliesOption | undefined,
 ): Promise<Detected | Response> {
   const { config, reader } = ctx;
   let read: BodyRead;
@@ -448,6 +471,7 @@ async function detect(
       budgetMs: config.budgetMs,
       scanTokens: config.scanTokens,
       maxGlosses: config.maxGlosses,
+      families: matchFamilies(families),
       keepScanned: config.logPrompts,
       deadline: clock,
     },

@@ -66,17 +66,30 @@ export function openApiDocument(opts: OpenApiOptions): Record<string, unknown> {
         post: {
           summary: 'gloss { prompt } or { messages }',
           description:
-            'Exactly one of prompt or messages; a prompt must hold more than spaces; each option at the top level or in options, not both.',
+            'Exactly one of prompt or messages; a prompt must hold more than spaces; each option at the top level or in options, not both. families: the misreading families to gloss ("all" or a list; default the bundle\'s on families; also the x-gloss-families header); an unknown family is a 400 naming the allowed ones. The answer\'s x-gloss-families header and families field say which families were glossed.',
           security,
           requestBody: {
             required: true,
             content: { 'application/json': { schema: requestSchema(rewriteRequestSchema(opts.maxPromptChars)) } },
           },
           responses: {
-            '200': json(
-              OBJECT,
-              '{ status, prompt | messages, dryRun, rules, fired, inserted, timing, backend, bundle }',
-            ),
+            '200': {
+              ...json(
+                OBJECT,
+                '{ status, prompt | messages, dryRun, families, rules, fired, inserted, timing, backend, bundle }',
+              ),
+              headers: {
+                'x-gloss-status': {
+                  schema: { type: 'string' },
+                  description: 'rewritten, unchanged, dry-run or disabled',
+                },
+                'x-gloss-rules': { schema: { type: 'string' }, description: 'rule ids that fired, comma-separated' },
+                'x-gloss-families': {
+                  schema: { type: 'string' },
+                  description: 'the misreading families this request glossed, comma-separated',
+                },
+              },
+            },
             ...bad,
           },
         },

@@ -10,14 +10,16 @@ import { glossMode } from '../http/mode.ts';
 import { parseRequest, rewriteOptions, rewriteRequestSchema, type RewriteRequest } from '../http/schemas.ts';
 import { sha256Text } from '../gloss/cache.ts';
 import type { DetectService } from '../gloss/detect.ts';
+import { familiesInEffect, matchFamilies, requestFamilies } from '../gloss/families.ts';
 import { glossPass, type PassResult, type PassUnit } from '../gloss/pass.ts';
 import type { ChatMessage } from '../rewrite/messages.ts';
 import { detectorFailure, methodNotAllowed, now, type App, type RouteContext } from './shared.ts';
 
 /**
- * Registers `POST /v1/rewrite`. Answers `{ status, prompt | messages, dryRun, rules, fired,
- * inserted, timing, backend, bundle }` with x-gloss-status, x-gloss-rules, x-gloss-ms (and
- * x-gloss-dry-run); `x-gloss: off` returns the texts as sent without detecting. Errors: 400/413
+ * Registers `POST /v1/rewrite`. Answers `{ status, prompt | messages, dryRun, families, rules,
+ * fired, inserted, timing, backend, bundle }` with x-gloss-status, x-gloss-rules, x-gloss-ms,
+ * x-gloss-families (and x-gloss-dry-run); `families` (body, else the x-gloss-families header)
+ * picks the misreading families to gloss; `x-gloss: off` returns the texts as sent without detecting. Errors: 400/413
  * for a bad body, 503 when the engine cannot load, 500 `detector_error`.
  * @param detect where detection runs (Node: the proxy's worker pool, off the request thread)
  */
@@ -29,6 +31,7 @@ export function rewriteRoute(app: App, ctx: RouteContext, detect: DetectService)
     const req = parseRequest(schema, body);
     const mode = glossMode(c.req.raw);
     const opts = rewriteOptions(req);
+    const families = opts.families ?? requestFamilies(c.req.raw, undefined);
     if (mode === 'off') return disabled(c, req, body, t0);
     const eng = await ctx.engine();
     const messages = body.messages as ChatMessage[] | undefined; // as sent: unknown fields survive
@@ -36,7 +39,7 @@ export function rewriteRoute(app: App, ctx: RouteContext, detect: DetectService)
     const pass = await glossPass(
       [unit],
       { detect, engine: eng, hash: sha256Text },
-      { budgetMs: Infinity, scanTokens: Infinity, maxGlosses: opts.maxGlosses },
+      { budgetMs: Infinity, scanTokens: Infinity, maxGlosses: opts.maxGlosses, families: matchFamilies(families) },
     );
     if (pass.error !== undefined) throw detectorFailure(ctx.log, 'rewrite', pass.error);
     const out = pass.units[0];
@@ -44,7 +47,8 @@ export function rewriteRoute(app: App, ctx: RouteContext, detect: DetectService)
     const dryRun = mode === 'dry-run' || (opts.dryRun ?? false);
     const total = now() - t0;
     const rules = ruleIds(fired);
-    const headers = glossHeaders({ status: headerStatus(out.status), rules, ms: total, dryRun });
+    const inEffect = familiesInEffect(families, eng.rules);
+    const headers = glossHeaders({ status: headerStatus(out.status), rules, ms: total, dryRun, families: inEffect });
     const texts =
       req.prompt !== undefined
         ? { prompt: dryRun ? req.prompt : (out.messages[0].content as string) }
@@ -54,6 +58,7 @@ export function rewriteRoute(app: App, ctx: RouteContext, detect: DetectService)
         status: out.status,
         ...texts,
         dryRun,
+        families: inEffect,
         rules,
         fired,
         inserted,

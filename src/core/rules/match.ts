@@ -59,7 +59,8 @@ export type SkipReason =
   | 'untagged'
   | 'construction-unknown'
   | 'material'
-  | 'family-off';
+  | 'family-off'
+  | 'budget';
 
 /** A rule (or one occurrence of it) that matchRules did not insert, with the reason and, where known, the span. */
 export interface SkippedRule {
@@ -79,6 +80,13 @@ export interface MatchOptions {
   families?: readonly string[];
   /** Spans shorter than this (after word expansion) are dropped (default 1). */
   minSpanChars?: number;
+  /**
+   * Added-text budget: a family rule's gloss beyond the first is inserted only while the family
+   * glosses' added text (markers included) stays within this fraction of the text's length
+   * (default 1/3; Infinity: no budget).
+   * The first, riskiest gloss always goes in, as in the protocol's measurement (grammar-glosser.ts).
+   */
+  maxAddedFraction?: number;
 }
 
 /** Everything matchRules needs for one text: tokens with offsets, the detector's feature activations, the rules. */
@@ -108,6 +116,12 @@ export interface MatchResult {
 
 /** Most glosses inserted into one text when MatchOptions.maxGlosses is not given. */
 export const DEFAULT_MAX_GLOSSES = 2;
+
+/** Added text may be at most this fraction of a text's length (beyond its first gloss) when MatchOptions.maxAddedFraction is not given. */
+export const DEFAULT_MAX_ADDED_FRACTION = 1 / 3;
+
+/** Characters an inline marker adds around its gloss: ` ⟦gloss: ` and `⟧` (rewrite/markers.ts inlineMarker; a test holds them equal). */
+export const INLINE_MARKER_CHARS = 10;
 
 /** Tokens that carry no text (special tokens: empty width or outside the text) never fire. */
 function usableTokens(text: string, tokens: readonly TokenOffset[]): number[] {
@@ -352,14 +366,12 @@ function compareFired(a: FiredRule, b: FiredRule): number {
  * >= threshold; runs grow to whole words (and, for `after-phrase`, to the end of the phrase) and must meet the
  * rule's `cue` if it has one. Rules of families the task gate governs are skipped while the gate is closed.
  * Then per-rule `maxPerPrompt`, dedupe (same rendered gloss at one place, or same family+gloss anywhere) and the
- * `maxGlosses` cap apply, in ranking order: priority, peak/threshold, position, id. Pure and deterministic.
+ * `maxGlosses` cap apply, in ranking order: priority, peak/threshold, position, id; a gloss beyond the first goes in
+ * only within the added-text budget (`maxAddedFraction` of the text, 'budget' when skipped). Pure and deterministic.
  * @throws RangeError when `activations.length !== tokens.length * numFeatures` (tokenizer and detector disagree).
  */
 export function matchRules(input: MatchInput): MatchResult {
-  const { text, tokens, activations, numFeatures, featureColumns, rules } = input;
-  const cap = input.options?.maxGlosses;
-  const maxGlosses = cap === undefined || Number.isNaN(cap) ? DEFAULT_MAX_GLOSSES : Math.max(0, cap);
-  const minSpanChars = input.options?.minSpanChars ?? 1;
+  const { text, tokens, activations, numFeatures, featureColumns } = input;
   if (!Number.isInteger(numFeatures) || numFeatures < 0 || activations.length !== tokens.length * numFeatures) {
     // A shape mismatch means tokenizer and detector disagree: a bug upstream, not a rule problem.
     throw new RangeError(
@@ -367,37 +379,58 @@ export function matchRules(input: MatchInput): MatchResult {
     );
   }
   const usable = usableTokens(text, tokens);
-  // perSpan: a probe rule's gloss names one word, so each word is its own meaning (two figurative verbs, two glosses).
-  const candidates: { f: FiredRule; gloss: string; family?: string; perSpan: boolean }[] = [];
   const skipped: SkippedRule[] = [];
   const gate = input.gate ? scoreGate(input.gate, activations, numFeatures, usable, featureColumns) : undefined;
-  const gated = new Set<string>(gate && !gate.open ? input.gate!.families : []);
+  const candidates = ruleCandidates(input, usable, gate, skipped);
+  dropMaterial(text, candidates, skipped);
+  const fired = selectGlosses(input, candidates, skipped);
+  return gate ? { fired, skipped, gate } : { fired, skipped };
+}
 
+/** A firing that may become a gloss; perSpan: a probe rule's gloss names one word, so each word is its own meaning. */
+interface Candidate {
+  f: FiredRule;
+  gloss: string;
+  family?: string;
+  perSpan: boolean;
+}
+
+/** Why `rule` cannot fire on this text before anything is matched (family off, gate closed), or undefined. */
+function heldBack(input: MatchInput, rule: Rule, gate: GateResult | undefined): SkipReason | undefined {
+  const wanted = input.options?.families;
+  if (wanted && rule.family ? !wanted.includes(rule.family) : rule.off) return 'family-off';
+  if (rule.family && gate && !gate.open && input.gate!.families.includes(rule.family)) return 'gate-closed';
+  // Precision first: a construction rule needs a task gate that governs its family and is open.
+  if (rule.construction !== undefined) {
+    if (!gate || !gate.open || !rule.family || !input.gate!.families.includes(rule.family)) return 'gate-closed';
+    const want = rule.construction;
+    if (typeof want !== 'string' && want.some((k) => CONSTRUCTION_KINDS.get(k) !== rule.family))
+      return 'construction-unknown';
+  }
+  return undefined;
+}
+
+/** Step 1: every rule's firings on the text (construction, probe or latent), each rule within its maxPerPrompt. */
+function ruleCandidates(
+  input: MatchInput,
+  usable: number[],
+  gate: GateResult | undefined,
+  skipped: SkippedRule[],
+): Candidate[] {
+  const { text, numFeatures, featureColumns } = input;
+  const minSpanChars = input.options?.minSpanChars ?? 1;
+  const candidates: Candidate[] = [];
   // The grammar runs once per text, and only if a construction rule gets that far.
   let constructions: Construction[] | undefined;
   const found = () => (constructions ??= findConstructions(text));
-  const wanted = input.options?.families ? new Set<string>(input.options.families) : undefined;
-  for (const rule of rules) {
-    if (wanted && rule.family ? !wanted.has(rule.family) : rule.off) {
-      skipped.push({ ruleId: rule.id, reason: 'family-off' });
-      continue;
-    }
-    if (rule.family && gated.has(rule.family)) {
-      skipped.push({ ruleId: rule.id, reason: 'gate-closed' });
+  for (const rule of input.rules) {
+    const why = heldBack(input, rule, gate);
+    if (why) {
+      skipped.push({ ruleId: rule.id, reason: why });
       continue;
     }
     if (rule.construction !== undefined) {
-      // Precision first: a construction rule needs a task gate that governs its family and is open.
-      if (!gate || !gate.open || !rule.family || !input.gate!.families.includes(rule.family)) {
-        skipped.push({ ruleId: rule.id, reason: 'gate-closed' });
-        continue;
-      }
-      const want = rule.construction;
-      if (typeof want !== 'string' && want.some((k) => CONSTRUCTION_KINDS.get(k) !== rule.family)) {
-        skipped.push({ ruleId: rule.id, reason: 'construction-unknown' });
-        continue;
-      }
-      const fired = constructionFirings(input, usable, rule, featureColumns.get(rule.feature) ?? -1, gate, found);
+      const fired = constructionFirings(input, usable, rule, featureColumns.get(rule.feature) ?? -1, gate!, found);
       for (const f of fired) candidates.push({ f, gloss: f.gloss!, family: rule.family, perSpan: false });
       continue;
     }
@@ -427,17 +460,28 @@ export function matchRules(input: MatchInput): MatchResult {
     }
     for (const f of fired) candidates.push({ f, gloss: rule.gloss, family: rule.family, perSpan: !!rule.probe });
   }
+  return candidates;
+}
 
-  // Never inside material the user hands over (text to proofread, translate or judge; code; quotes).
+/** Step 2: never inside material the user hands over (text to proofread, translate or judge; code; quotes). */
+function dropMaterial(text: string, candidates: Candidate[], skipped: SkippedRule[]): void {
   const material = findMaterial(text);
-  if (material.length)
-    for (let i = candidates.length - 1; i >= 0; i--) {
-      const { f } = candidates[i];
-      if (overlapsMaterial(material, f.span.start, f.span.end)) {
-        skipped.push({ ruleId: f.ruleId, reason: 'material', span: f.span });
-        candidates.splice(i, 1);
-      }
+  if (!material.length) return;
+  for (let i = candidates.length - 1; i >= 0; i--) {
+    const { f } = candidates[i];
+    if (overlapsMaterial(material, f.span.start, f.span.end)) {
+      skipped.push({ ruleId: f.ruleId, reason: 'material', span: f.span });
+      candidates.splice(i, 1);
     }
+  }
+}
+
+/** Step 3: in ranking order, dedupe (one gloss per place and per meaning), then the cap and the added-text budget. */
+function selectGlosses(input: MatchInput, candidates: Candidate[], skipped: SkippedRule[]): FiredRule[] {
+  const cap = input.options?.maxGlosses;
+  const maxGlosses = cap === undefined || Number.isNaN(cap) ? DEFAULT_MAX_GLOSSES : Math.max(0, cap);
+  const budget = input.text.length * (input.options?.maxAddedFraction ?? DEFAULT_MAX_ADDED_FRACTION);
+  let added = 0;
   candidates.sort((a, b) => compareFired(a.f, b.f));
   const out: FiredRule[] = [];
   // Glosses already taken, by place ('note' or the span end), rendered only where places collide.
@@ -459,10 +503,17 @@ export function matchRules(input: MatchInput): MatchResult {
       skipped.push({ ruleId: f.ruleId, reason: 'cap', span: f.span });
       continue;
     }
+    const cost = renderGloss(gloss, f.span.text).length + INLINE_MARKER_CHARS;
+    // Only family rules (what the bundles' trainer writes) spend the budget; hand-written rules without one keep the cap alone.
+    if (family && out.length && added + cost > budget) {
+      skipped.push({ ruleId: f.ruleId, reason: 'budget', span: f.span });
+      continue;
+    }
+    if (family) added += cost;
     out.push(f);
     if (family) meanings.add(meaning);
     if (here) here.add(rendered);
     else taken.set(where, new Set([renderGloss(gloss, f.span.text)]));
   }
-  return gate ? { fired: out, skipped, gate } : { fired: out, skipped };
+  return out;
 }

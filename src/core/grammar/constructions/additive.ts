@@ -1,6 +1,6 @@
 // Additive comparisons: "Tom has 5 more apples than Jerry", "6 years older than Sam", "$5 cheaper
 // than", "how many more ... than".
-import { not, opt, seq, slot, w, type ConstructionDef } from '../engine.ts';
+import { not, opt, phrase, seq, slot, w, type ConstructionDef } from '../engine.ts';
 import { fit, money } from '../render.ts';
 import { comparative, fraction, multiplier, percent, quantity, units } from '../slots.ts';
 import { comparisonSides, ref, refOf, text, verbDimension } from './common.ts';
@@ -54,5 +54,22 @@ export const moreThan: ConstructionDef = {
   },
 };
 
+/** "12 cards in excess of Bo" -> "Ann's cards = Bo's cards + 12". */
+export const inExcessOf: ConstructionDef = {
+  family: 'additive-comparison',
+  kind: 'n-more-than',
+  priority: 10,
+  pattern: seq(not(slot('x', percent)), slot('q', quantity), opt(units('unit')), phrase('in excess of'), ref()),
+  render(p) {
+    const r = refOf(p)!;
+    if (previousPeriod(p.c.slice(r.from, r.to))) return null;
+    const sides = comparisonSides(p, r, '', text(p, p.slots.unit));
+    if (!sides) return null;
+    const q = p.slots.q;
+    const gloss = fit(`${sides[0]} = ${sides[1]} + ${money(q.value!, q.label)}`);
+    return gloss ? { gloss } : null;
+  },
+};
+
 /** The additive-comparison family. */
-export const additive: ConstructionDef[] = [moreThan];
+export const additive: ConstructionDef[] = [moreThan, inExcessOf];

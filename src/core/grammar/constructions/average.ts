@@ -1,5 +1,6 @@
 // Averages: "average speed" (total distance ÷ total time, not the mean of the speeds), an overall
 // average of groups (weighted), "mean number sold per day", "the average of 4, 8 and 12".
+import { pluralNoun } from '../lexicon.ts';
 import { alt, gap, opt, phrase, seq, slot, sym, w, type ConstructionDef, type Pattern } from '../engine.ts';
 import { fit, num } from '../render.ts';
 import { period, quantity, units } from '../slots.ts';
@@ -86,7 +87,7 @@ export const averagePer: ConstructionDef = {
   ),
   render(p) {
     const per = p.slots.per.label!;
-    return { gloss: `average per ${per} = total ÷ number of ${per}s` };
+    return { gloss: `average per ${per} = total ÷ number of ${pluralNoun(per)}` };
   },
 };
 

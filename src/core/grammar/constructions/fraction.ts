@@ -45,6 +45,21 @@ export const fractionOfRemainder: ConstructionDef = {
   },
 };
 
+/**
+ * The plural noun counted by the nearest number before token `i` in its sentence ("Out of 64 tiles,
+ * ... of them" -> "tiles"), or undefined where there is none or another plural noun comes between.
+ */
+function countedBefore(p: Parse, i: number): string | undefined {
+  for (let j = i - 1; j > 0; j--) {
+    const t = p.c.toks[j];
+    if (t.type === 'punct' && /^[.!?]$/.test(t.text)) return undefined;
+    const prev = p.c.toks[j - 1];
+    if (t.type === 'word' && /s$/.test(t.lower) && p.c.tags(j).has('Plural'))
+      return prev.type === 'num' ? t.lower : undefined;
+  }
+  return undefined;
+}
+
 /** "two-fifths of the students" -> "2/5 × students"; "half of his money" -> "his money ÷ 2". */
 export const fractionOf: ConstructionDef = {
   family: 'fraction',
@@ -64,8 +79,10 @@ export const fractionOf: ConstructionDef = {
   ),
   render(p) {
     const r = refOf(p)!;
-    if (r.role === 'pronoun' || r.role === 'time' || p.c.word(r.head) in PERIODS) return null;
-    const what = p.c.slice(r.from, r.to).replace(/^(the|a|an) /i, '');
+    // "Out of 64 tiles, three eighths of them": "them" is the counted noun before it in the sentence.
+    const antecedent = p.c.word(r.head) === 'them' ? countedBefore(p, r.from) : undefined;
+    if (!antecedent && (r.role === 'pronoun' || r.role === 'time' || p.c.word(r.head) in PERIODS)) return null;
+    const what = antecedent ?? p.c.slice(r.from, r.to).replace(/^(the|a|an) /i, '');
     const gloss = fit(ofFraction(p, what));
     return gloss ? { gloss } : null;
   },

@@ -1,8 +1,8 @@
 // Multiplicative constructions: "N times as many X as Y", "N times more/older than Y" (ambiguous),
 // "N times fewer than Y", "5 more than twice as many", "three times the number of Y", "doubles
 // every year".
-import { alt, cap, not, opt, seq, slot, w, type ConstructionDef, type Parse } from '../engine.ts';
-import { AS_ADJECTIVES, GROWTH_VERBS } from '../lexicon.ts';
+import { alt, cap, gap, not, opt, seq, slot, w, when, type ConstructionDef, type Parse } from '../engine.ts';
+import { AS_ADJECTIVES, GROWTH_VERBS, pluralNoun } from '../lexicon.ts';
 import { clauseTail } from './tail.ts';
 import { fit, money, num } from '../render.ts';
 import { comparative, fraction, multiplier, percent, period, quantity, units } from '../slots.ts';
@@ -103,6 +103,42 @@ export const moreThanTimes: ConstructionDef = {
   },
 };
 
+const AMOUNT_VERBS = new Set(
+  'has have had earns earned earn makes made make pays paid pay costs cost weighs weighed sold sells sell gets got get saves saved spends spent owns owned collects collected scored scores is was are were'.split(
+    ' ',
+  ),
+);
+
+// Words that end the short clause after "what": conjunctions and the prepositions of an adjunct.
+const CLAUSE_ENDS = new Set('and but so then while in on at for with from by to during before after'.split(' '));
+
+/** "triple what Sam has", "twice what she earned" -> "3 × what Sam has" (the clause is the base). */
+export const timesWhat: ConstructionDef = {
+  family: 'multiplicative',
+  kind: 'times-the',
+  priority: 14,
+  pattern: seq(
+    // an amount verb before it: "has triple what", not "tell me twice what" (twice = tell again)
+    when((c, s) => AMOUNT_VERBS.has(c.word(s.i - 1))),
+    slot('m', multiplier),
+    w('what'),
+    // a short clause: its subject and verb ("Sam has", "she earned last week")
+    gap(4, (c, i) => c.toks[i].type === 'word' && !CLAUSE_ENDS.has(c.word(i))),
+    when((c, s) => {
+      const t = c.toks[s.i];
+      return !t || t.type === 'punct' || CLAUSE_ENDS.has(c.word(s.i));
+    }),
+  ),
+  render(p) {
+    const clause = p.c.slice(p.slots.m.to + 1, p.to);
+    let verb = false;
+    for (let k = p.slots.m.to + 2; k < p.to; k++) verb ||= p.c.tags(k).has('Verb') && !p.c.tags(k).has('Copula');
+    if (p.to - p.slots.m.to < 3 || !verb) return null; // "twice what" needs a subject and its verb
+    const gloss = fit(`${num(p.slots.m.value!)} × what ${clause}`);
+    return gloss ? { gloss } : null;
+  },
+};
+
 /** "three times the number of cats", "twice Sam's age" -> "3 × the number of cats". */
 export const timesThe: ConstructionDef = {
   family: 'multiplicative',
@@ -150,7 +186,7 @@ export const repeatedGrowth: ConstructionDef = {
     const v = GROWTH_VERBS[text(p, p.slots.verb).toLowerCase()];
     const n = p.slots.n?.value;
     const per = p.slots.per.label!;
-    const every = n && n > 1 ? `every ${num(n)} ${per}s` : `every ${per}`;
+    const every = n && n > 1 ? `every ${num(n)} ${pluralNoun(per)}` : `every ${per}`;
     return { gloss: `× ${v} ${every}: it multiplies, it does not add` };
   },
 };
@@ -162,5 +198,6 @@ export const multiplicative: ConstructionDef[] = [
   timesMoreThan,
   timesFewerThan,
   timesThe,
+  timesWhat,
   repeatedGrowth,
 ];

@@ -2,7 +2,7 @@
 // single changes ("a 20% discount", "increased by 15%", "30% off"), reverse questions ("after a 20%
 // raise it is $60: what was it before"), the base of "what percent of", "25% of the remainder",
 // "15% of the students", compound and simple interest.
-import { alt, gap, opt, phrase, seq, slot, w, when, type ConstructionDef, type Parse } from '../engine.ts';
+import { alt, cap, gap, opt, phrase, seq, slot, w, when, type ConstructionDef, type Parse } from '../engine.ts';
 import { nameOf } from '../referents.ts';
 import { factor, fit, money, num } from '../render.ts';
 import { comparative, percent, quantity, units } from '../slots.ts';
@@ -55,6 +55,32 @@ function changeDirection(p: Parse, from: number, to: number, comparatives = true
   return undefined;
 }
 
+const PRICE_ADJECTIVES = [
+  'sale',
+  'reduced',
+  'original',
+  'new',
+  'discounted',
+  'regular',
+  'list',
+  'retail',
+  'current',
+  'full',
+  'marked',
+  'lower',
+];
+const PRICE_NOUNS = ['price', 'prices', 'cost', 'total', 'bill', 'amount', 'fare', 'rent', 'value'];
+
+/**
+ * The base a change is taken of, after its percentage ("off the sale price", "on the new total"):
+ * part of the phrase, so the gloss goes after it; slot `base` holds the words after the determiner.
+ */
+const priceBase = seq(
+  w('the', 'its', 'his', 'her', 'their', 'that', 'this'),
+  cap('base', seq(opt(w(...PRICE_ADJECTIVES)), opt(w(...PRICE_ADJECTIVES)), w(...PRICE_NOUNS))),
+);
+const baseTail = opt(alt(priceBase, seq(w('on', 'of', 'from'), priceBase)));
+
 const notSentenceEnd = gap(
   7,
   (c, i) => !(c.toks[i].type === 'punct' && /^[.!?]$/.test(c.toks[i].text)) && c.word(i) !== 'then',
@@ -78,6 +104,7 @@ export const successivePercent: ConstructionDef = {
     opt(w('by')),
     slot('p2', percent),
     opt(w('off', 'discount', 'increase', 'raise', 'more', 'less', 'decrease', 'cut', 'markup', 'reduction')),
+    baseTail,
   ),
   render(p) {
     const p1 = p.slots.p1;
@@ -187,12 +214,25 @@ export const percentChange: ConstructionDef = {
       alt(w(...DOWN_NOUNS, ...UP_NOUNS), seq(w('price', 'pay', 'salary', 'rent'), w(...DOWN_NOUNS, ...UP_NOUNS))),
     ),
     seq(alt(...[...DOWN_VERBS, ...UP_VERBS].map((v) => phrase(v))), w('by'), slot('pct', percent)),
-    seq(slot('pct', percent), w('off')),
+    seq(slot('pct', percent), w('off'), baseTail),
+    // "an 8% sales tax", "a 15% tip": added on top of the price
+    seq(
+      w('a', 'an', 'the'),
+      slot('pct', percent),
+      opt(w('sales', 'service', 'state', 'city', 'local')),
+      cap('levy', w('tax', 'tip', 'gratuity', 'vat')),
+    ),
   ),
   render(p) {
+    const levy = text(p, p.slots.levy).toLowerCase();
+    if (levy) return { gloss: `total with ${levy} = price × ${factor(p.slots.pct.value!, false)}` };
     const down = changeDirection(p, p.from, p.to);
     if (down === undefined) return null;
-    return { gloss: `new amount = old amount × ${factor(p.slots.pct.value!, down)}` };
+    // "10% off the sale price": the phrase names its base, so the gloss does too.
+    const base = text(p, p.slots.base).toLowerCase();
+    const f = factor(p.slots.pct.value!, down);
+    const noun = base.split(' ').at(-1);
+    return { gloss: base ? `new ${noun} = ${base} × ${f}` : `new amount = old amount × ${f}` };
   },
 };
 

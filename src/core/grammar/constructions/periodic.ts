@@ -1,7 +1,7 @@
 // Periodic events: "every other day" -> "every 2nd day"; "every 3 days" -> "once per 3 days";
 // "twice a week" -> "2 times per week"; "twice daily".
 import { alt, opt, seq, slot, w, type ConstructionDef, type Reader } from '../engine.ts';
-import { FREQUENCY_ADVERBS } from '../lexicon.ts';
+import { FREQUENCY_ADVERBS, pluralNoun } from '../lexicon.ts';
 import { num } from '../render.ts';
 import { frequency, period, quantity } from '../slots.ts';
 
@@ -52,7 +52,7 @@ export const everyNPeriod: ConstructionDef = {
     const n = p.slots.n.value!;
     if (!Number.isInteger(n) || n < 2 || p.slots.n.label) return null;
     const per = p.slots.per.label!;
-    return { gloss: `once per ${num(n)} ${per}s, not ${num(n)} times per ${per}` };
+    return { gloss: `once per ${num(n)} ${pluralNoun(per)}, not ${num(n)} times per ${per}` };
   },
 };
 

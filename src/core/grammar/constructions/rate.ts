@@ -1,5 +1,6 @@
 // Rates: "6 liters of fuel for every 100 km", "$3 per pound", "60 miles per hour", "5 pages a day".
-import { alt, opt, seq, slot, w, when, type ConstructionDef } from '../engine.ts';
+import { alt, cap, opt, seq, slot, w, when, type ConstructionDef } from '../engine.ts';
+import { pluralNoun } from '../lexicon.ts';
 import { fit, money, num } from '../render.ts';
 import { period, quantity, units } from '../slots.ts';
 import { text } from './common.ts';
@@ -25,17 +26,92 @@ export const rateForEvery: ConstructionDef = {
     const u1 = text(p, p.slots.u1);
     const what = text(p, p.slots.what) || u1;
     const q2 = p.slots.q2;
-    const amount = `${money(q1.value!, q1.label)}${u1 ? ` ${u1}` : ''}`;
-    const per = `${q2 ? `${num(q2.value!)} ` : ''}${text(p, p.slots.u2)}`;
+    const u2 = text(p, p.slots.u2);
+    // "2 cats for every dog": the unit is the referent, so the gloss counts the other side, not "cats = 2 cats per dog".
+    if (u1 && !p.slots.what && !q2)
+      return fitted(`${u1} = ${money(q1.value!, q1.label)} × number of ${pluralNoun(u2)}`);
+    const amount = `${money(q1.value!, q1.label)}${u1 && what !== u1 ? ` ${u1}` : ''}`;
+    const per = `${q2 ? `${num(q2.value!)} ` : ''}${u2}`;
     const gloss = fit(what ? `${what} = ${amount} per ${per}` : `${amount} per ${per}`);
     return gloss ? { gloss } : null;
   },
 };
 
+const fitted = (g: string) => {
+  const gloss = fit(g);
+  return gloss ? { gloss } : null;
+};
+
+/**
+ * What a count counts: "3 eggs" -> "eggs"; in "a 3 egg omelet" the number counts the singular first
+ * noun of a compound ("eggs"), not the omelet.
+ */
+function referentOfCount(unit: string, value: number): string {
+  const words = unit.split(' ');
+  if (value > 1 && words.length >= 2 && !/s$/i.test(words[0]) && !/s$/i.test(words.at(-1)!))
+    return pluralNoun(words[0]);
+  return unit;
+}
+
+/** Units of measure a price is quoted by ("$4.50 a kilo"); other nouns after "a" are not a rate. */
+const MEASURES = [
+  'kilo',
+  'kilogram',
+  'kg',
+  'pound',
+  'lb',
+  'gram',
+  'ounce',
+  'liter',
+  'litre',
+  'gallon',
+  'meter',
+  'metre',
+  'foot',
+  'yard',
+  'mile',
+  'dozen',
+  'piece',
+  'head',
+  'person',
+  'ticket',
+  'night',
+  'ride',
+  'visit',
+];
+
 const perPeriod = alt(
   seq(w('per'), alt(slot('per', period), units('per'))),
   seq(w('a', 'an', 'each', 'every'), slot('per', period)),
+  // "60 miles in each hour"
+  seq(w('in'), w('each', 'every'), slot('per', period)),
+  // "$4.50 a kilo"
+  seq(w('a', 'an'), cap('per', w(...MEASURES))),
 );
+
+/** "$2 per 100 grams", "6 liters per 100 km" -> "total = $2 per 100 grams". */
+export const ratePerQuantity: ConstructionDef = {
+  family: 'rate',
+  kind: 'rate-per',
+  priority: 7,
+  pattern: seq(
+    when((c, s) => c.word(s.i - 1) !== 'every' && c.word(s.i - 1) !== 'per'),
+    slot('q', quantity),
+    opt(units('u')),
+    w('per', 'for', 'every'),
+    when((c, s) => c.word(s.i - 1) !== 'for' || c.word(s.i) !== 'each'),
+    slot('q2', quantity),
+    units('u2'),
+  ),
+  render(p) {
+    const { q, q2 } = p.slots;
+    const u = text(p, p.slots.u);
+    if (!u && !q.label) return null;
+    if (p.c.word(p.slots.q2.from - 1) === 'for' && !q.label) return null; // "3 for 2": a deal, not a rate
+    const per = `${num(q2.value!)} ${text(p, p.slots.u2)}`;
+    return fitted(u ? `${u} = ${num(q.value!)} per ${per}` : `total = ${money(q.value!, q.label)} per ${per}`);
+  },
+};
 
 /** "$3 per pound" -> "total = $3 × number of pounds"; "60 miles per hour" -> "miles = 60 × number of hours". */
 export const ratePer: ConstructionDef = {
@@ -52,14 +128,14 @@ export const ratePer: ConstructionDef = {
   ),
   render(p) {
     const q = p.slots.q;
-    const u = text(p, p.slots.u);
+    const u = referentOfCount(text(p, p.slots.u), q.value!);
     if (!u && !q.label) return null; // "3 per day": no unit to name
     const perSlot = p.slots.per;
     const perWord =
       perSlot.label && p.c.slice(perSlot.from, perSlot.to).split(' ').length === 1
         ? p.c.slice(perSlot.from, perSlot.to)
         : text(p, perSlot);
-    const per = /s$/.test(perWord) ? perWord : `${perWord}s`;
+    const per = pluralNoun(perWord);
     const gloss = fit(
       u ? `${u} = ${num(q.value!)} × number of ${per}` : `total = ${money(q.value!, q.label)} × number of ${per}`,
     );
@@ -68,4 +144,4 @@ export const ratePer: ConstructionDef = {
 };
 
 /** The rate family. */
-export const rateFamily: ConstructionDef[] = [rateForEvery, ratePer];
+export const rateFamily: ConstructionDef[] = [rateForEvery, ratePerQuantity, ratePer];
