@@ -39,7 +39,7 @@ export const FamiliesSchema = z.union(
       const bad = names.filter((n) => typeof n !== 'string' || !knownFamily.has(n)).map(String);
       return bad.length
         ? unknownFamiliesMessage(bad)
-        : `must be "all" or a list of at most ${MISREADING_FAMILIES.length * 2} families`;
+        : `must be "all" or a list of family names (${MISREADING_FAMILIES.join(', ')})`;
     },
   },
 );

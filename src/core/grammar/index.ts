@@ -87,6 +87,14 @@ export function findConstructions(text: string): Construction[] {
         !['in', 'on', 'over'].includes(next.lower)
       )
         insertAt = next.end;
+      // A rate's activity ends the clause: "earns $12 per hour babysitting ⟦…⟧." (not inside it).
+      else if (
+        f.def.family === 'rate' &&
+        next?.type === 'word' &&
+        /ing$/.test(next.lower) &&
+        (!after || after.type === 'punct')
+      )
+        insertAt = next.end;
       const out: Construction = {
         family: f.def.family as ConstructionFamily,
         kind: f.def.kind,

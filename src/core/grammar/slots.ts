@@ -192,7 +192,9 @@ export const unit: Reader = (c, i) => unitReadings(c, i)[0];
 export function unitReadings(c: Ctx, i: number): Slot[] {
   let j = i;
   if (c.toks[j]?.possessive && contentWord(c, j) && contentWord(c, j + 1)) j++;
-  while (j < i + 3 && contentWord(c, j) && !c.toks[j].possessive && !(j > i && endsUnit(c, j))) j++;
+  // A period ends its unit: "per hour babysitting" is a rate per hour, not a unit "hour babysitting".
+  const last = c.toks[i]?.lower in PERIODS ? i + 1 : i + 3;
+  while (j < last && contentWord(c, j) && !c.toks[j].possessive && !(j > i && endsUnit(c, j))) j++;
   const out: Slot[] = [];
   for (let k = j; k > i; k--) if (!c.toks[k - 1].possessive) out.push({ from: i, to: k, label: c.slice(i, k) });
   return out;

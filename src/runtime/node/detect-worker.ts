@@ -7,6 +7,7 @@ import { loadBundle } from '../../core/bundle/load.ts';
 import type { InferenceBackend } from '../../core/detector/backend.ts';
 import { GlossEngine } from '../../core/engine/engine.ts';
 import { scanTexts, type DetectJob } from '../../core/gloss/detect.ts';
+import { warmUp } from '../../core/gloss/warm-up.ts';
 import { folderSource } from './fs-source.ts';
 import { ortNodeBackend } from './ort-node-backend.ts';
 
@@ -38,6 +39,7 @@ async function backend(): Promise<InferenceBackend> {
 
 try {
   const engine = await GlossEngine.create(await loadBundle(folderSource(init.bundle)), await backend());
+  await warmUp(engine).catch(() => undefined); // a failing detector fails its requests instead
   const running = new Map<number, AbortController>();
   port.on('message', (msg: ToWorker) => {
     if ('cancel' in msg) {

@@ -6,6 +6,7 @@ import { createApp, type AppDeps } from '../../core/app.ts';
 import { loadBundle } from '../../core/bundle/load.ts';
 import type { InferenceBackend } from '../../core/detector/backend.ts';
 import { GlossEngine } from '../../core/engine/engine.ts';
+import { warmUp } from '../../core/gloss/warm-up.ts';
 import { silentLogger, type Logger } from '../../core/http/logger.ts';
 import { folderSource } from './fs-source.ts';
 import { ortNodeBackend } from './ort-node-backend.ts';
@@ -95,6 +96,9 @@ export async function loadEngine(dir: string, backend: InferenceBackend = ortNod
  */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const engine = await loadEngine(opts.bundle, opts.backend);
+  // In-thread detection (the non-proxy routes, or detectThreads 0) warms here; each pool worker warms itself.
+  // A detector that fails here fails on requests too, where each request's fail-open/closed rule applies.
+  await warmUp(engine).catch(() => undefined);
   const pool =
     opts.proxy && opts.detectThreads !== 0 && !opts.proxyRuntime?.detect
       ? await createDetectPool({ bundle: opts.bundle, size: opts.detectThreads, ...opts.detectBackend }).catch(
