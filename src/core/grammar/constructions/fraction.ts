@@ -3,7 +3,7 @@
 import { alt, cap, opt, phrase, seq, slot, w, when, type ConstructionDef, type Parse } from '../engine.ts';
 import { AS_ADJECTIVES, PERIODS } from '../lexicon.ts';
 import { nameOf, sideOf, subjectBefore } from '../referents.ts';
-import { fit } from '../render.ts';
+import { fitted } from '../render.ts';
 import { comparative, fraction, units } from '../slots.ts';
 import { asDimension, comparisonSides, ref, refOf, text } from './common.ts';
 
@@ -83,8 +83,7 @@ export const fractionOf: ConstructionDef = {
     const antecedent = p.c.word(r.head) === 'them' ? countedBefore(p, r.from) : undefined;
     if (!antecedent && (r.role === 'pronoun' || r.role === 'time' || p.c.word(r.head) in PERIODS)) return null;
     const what = antecedent ?? p.c.slice(r.from, r.to).replace(/^(the|a|an) /i, '');
-    const gloss = fit(ofFraction(p, what));
-    return gloss ? { gloss } : null;
+    return fitted(ofFraction(p, what));
   },
 };
 
@@ -105,8 +104,7 @@ export const fractionAsMany: ConstructionDef = {
     const { dim, unit: u } = asDimension(p);
     const sides = comparisonSides(p, refOf(p), dim, u);
     if (!sides) return null;
-    const gloss = fit(`${sides[0]} = ${ofFraction(p, sides[1])}`);
-    return gloss ? { gloss } : null;
+    return fitted(`${sides[0]} = ${ofFraction(p, sides[1])}`);
   },
 };
 
@@ -141,8 +139,7 @@ export const fractionTheSize: ConstructionDef = {
     if (!subj || r.role === 'time') return null;
     const b = dim === 'number' || dim === 'amount' ? nameOf(c, r) : sideOf(c, r, dim);
     const a = dim === 'number' || dim === 'amount' ? nameOf(c, subj) : sideOf(c, subj, dim);
-    const gloss = fit(`${a} = ${ofFraction(p, b)}`);
-    return gloss ? { gloss } : null;
+    return fitted(`${a} = ${ofFraction(p, b)}`);
   },
 };
 
@@ -157,8 +154,7 @@ export const fractionMoreThan: ConstructionDef = {
     const u = text(p, p.slots.unit);
     const sides = comparisonSides(p, refOf(p), cmp.label ?? '', cmp.label ? '' : u);
     if (!sides) return null;
-    const gloss = fit(`${sides[0]} = (1 ${cmp.down ? '−' : '+'} ${p.slots.f.label}) × ${sides[1]}`);
-    return gloss ? { gloss } : null;
+    return fitted(`${sides[0]} = (1 ${cmp.down ? '−' : '+'} ${p.slots.f.label}) × ${sides[1]}`);
   },
 };
 

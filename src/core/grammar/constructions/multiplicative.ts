@@ -4,7 +4,7 @@
 import { alt, cap, gap, not, opt, seq, slot, w, when, type ConstructionDef, type Parse } from '../engine.ts';
 import { AS_ADJECTIVES, GROWTH_VERBS, pluralNoun } from '../lexicon.ts';
 import { clauseTail } from './tail.ts';
-import { fit, money, num } from '../render.ts';
+import { fit, fitted, money, num } from '../render.ts';
 import { comparative, fraction, multiplier, percent, period, quantity, units } from '../slots.ts';
 import { asDimension, comparisonSides, ref, refOf, text, verbDimension } from './common.ts';
 
@@ -20,8 +20,7 @@ export const timesAsMany: ConstructionDef = {
     const { dim, unit: u } = asDimension(p);
     const sides = comparisonSides(p, refOf(p), dim, u);
     if (!sides) return null;
-    const gloss = fit(`${sides[0]} = ${num(p.slots.m.value!)} × ${sides[1]}`);
-    return gloss ? { gloss } : null;
+    return fitted(`${sides[0]} = ${num(p.slots.m.value!)} × ${sides[1]}`);
   },
 };
 
@@ -68,8 +67,7 @@ export const timesFewerThan: ConstructionDef = {
     const { dim, unit: u } = comparisonDim(p);
     const sides = comparisonSides(p, refOf(p), dim, u);
     if (!sides) return null;
-    const gloss = fit(`${sides[0]} = ${sides[1]} ÷ ${num(p.slots.m.value!)}`);
-    return gloss ? { gloss } : null;
+    return fitted(`${sides[0]} = ${sides[1]} ÷ ${num(p.slots.m.value!)}`);
   },
 };
 
@@ -98,8 +96,7 @@ export const moreThanTimes: ConstructionDef = {
     if (!sides) return null;
     const q = p.slots.q;
     const delta = money(q.value!, q.label) + (dim && unit1 ? ` ${unit1}` : '');
-    const gloss = fit(`${sides[0]} = ${num(p.slots.m.value!)} × ${sides[1]} ${cmp.down ? '−' : '+'} ${delta}`);
-    return gloss ? { gloss } : null;
+    return fitted(`${sides[0]} = ${num(p.slots.m.value!)} × ${sides[1]} ${cmp.down ? '−' : '+'} ${delta}`);
   },
 };
 
@@ -134,8 +131,7 @@ export const timesWhat: ConstructionDef = {
     let verb = false;
     for (let k = p.slots.m.to + 2; k < p.to; k++) verb ||= p.c.tags(k).has('Verb') && !p.c.tags(k).has('Copula');
     if (p.to - p.slots.m.to < 3 || !verb) return null; // "twice what" needs a subject and its verb
-    const gloss = fit(`${num(p.slots.m.value!)} × what ${clause}`);
-    return gloss ? { gloss } : null;
+    return fitted(`${num(p.slots.m.value!)} × what ${clause}`);
   },
 };
 
@@ -166,8 +162,7 @@ export const timesThe: ConstructionDef = {
       first.lower === 'its'
     ))
       return null;
-    const gloss = fit(`${num(p.slots.m.value!)} × ${p.c.slice(r.from, p.to).replace(/\s+/g, ' ')}`);
-    return gloss ? { gloss } : null;
+    return fitted(`${num(p.slots.m.value!)} × ${p.c.slice(r.from, p.to).replace(/\s+/g, ' ')}`);
   },
 };
 
