@@ -1,6 +1,6 @@
 // Fractions: "a third of the remainder", "two-fifths of the students", "half as many X as Y",
 // "one third the size of", "a quarter more than".
-import { alt, cap, opt, phrase, seq, slot, w, when, type ConstructionDef, type Parse } from '../engine.ts';
+import { alt, cap, opt, phrase, seq, slot, w, when, type ConstructionDef, type Parse, type Reader } from '../engine.ts';
 import { AS_ADJECTIVES, PERIODS } from '../lexicon.ts';
 import { nameOf, sideOf, subjectBefore } from '../referents.ts';
 import { fitted } from '../render.ts';
@@ -34,16 +34,24 @@ export function ofFraction(p: Parse, what: string): string {
   return n === '1' ? `${what} ÷ ${d}` : `${n}/${d} × ${what}`;
 }
 
+/**
+ * "<amount> of the remainder" -> "<amount> of what is left after the previous step", the amount read
+ * by `read` into slot `name` (a fraction here, a percent in percent.ts).
+ */
+export function ofRemainder(family: string, kind: string, name: string, read: Reader): ConstructionDef {
+  return {
+    family,
+    kind,
+    priority: 20,
+    pattern: seq(slot(name, read), w('of'), remainder),
+    render(p) {
+      return { gloss: `${text(p, p.slots[name])} of what is left after the previous step` };
+    },
+  };
+}
+
 /** "a third of the remainder" -> "a third of what is left after the previous step". */
-export const fractionOfRemainder: ConstructionDef = {
-  family: 'fraction',
-  kind: 'fraction-of-remainder',
-  priority: 20,
-  pattern: seq(slot('f', fraction), w('of'), remainder),
-  render(p) {
-    return { gloss: `${text(p, p.slots.f)} of what is left after the previous step` };
-  },
-};
+export const fractionOfRemainder = ofRemainder('fraction', 'fraction-of-remainder', 'f', fraction);
 
 /**
  * The plural noun counted by the nearest number before token `i` in its sentence ("Out of 64 tiles,

@@ -7,7 +7,7 @@ import { nameOf } from '../referents.ts';
 import { factor, fitted, money, num } from '../render.ts';
 import { comparative, percent, quantity, units } from '../slots.ts';
 import { comparisonSides, ref, refOf, text } from './common.ts';
-import { remainder } from './fraction.ts';
+import { ofRemainder } from './fraction.ts';
 
 const DOWN_NOUNS = ['discount', 'decrease', 'reduction', 'cut', 'drop', 'markdown', 'loss', 'decline', 'fall'];
 const UP_NOUNS = ['increase', 'raise', 'markup', 'rise', 'gain', 'hike', 'growth', 'surcharge'];
@@ -266,15 +266,7 @@ export const percentOfBase: ConstructionDef = {
 };
 
 /** "25% of the remainder" -> "25% of what is left after the previous step". */
-export const percentOfRemainder: ConstructionDef = {
-  family: 'percent',
-  kind: 'percent-of-remainder',
-  priority: 20,
-  pattern: seq(slot('pct', percent), w('of'), remainder),
-  render(p) {
-    return { gloss: `${text(p, p.slots.pct)} of what is left after the previous step` };
-  },
-};
+export const percentOfRemainder = ofRemainder('percent', 'percent-of-remainder', 'pct', percent);
 
 /** "15% of the students" -> "0.15 × the students". */
 export const percentOf: ConstructionDef = {
