@@ -40,6 +40,8 @@ const ErrorSchema = {
 const json = (schema: unknown, description: string) => ({ description, content: { 'application/json': { schema } } });
 const err = (description: string) => json({ $ref: '#/components/schemas/Error' }, description);
 const OBJECT = { type: 'object', additionalProperties: true };
+/** A required JSON request body with this schema. */
+const jsonBody = (schema: unknown) => ({ required: true, content: { 'application/json': { schema } } });
 
 /** The operations' `security` list: the bearer scheme, or none. */
 type Security = { bearer: never[] }[] | undefined;
@@ -87,10 +89,7 @@ function rewritePath(maxPromptChars: number, security: Security, bad: ErrorAnswe
       description:
         'Exactly one of prompt or messages; a prompt must hold more than spaces; each option at the top level or in options, not both. families: the misreading families to gloss ("all" or a list; default the bundle\'s on families; also the x-gloss-families header); an unknown family is a 400 naming the allowed ones. The answer\'s x-gloss-families header and families field say which families were glossed.',
       security,
-      requestBody: {
-        required: true,
-        content: { 'application/json': { schema: requestSchema(rewriteRequestSchema(maxPromptChars)) } },
-      },
+      requestBody: jsonBody(requestSchema(rewriteRequestSchema(maxPromptChars))),
       responses: {
         '200': {
           ...json(
@@ -123,10 +122,7 @@ function explainPath(maxPromptChars: number, security: Security, bad: ErrorAnswe
       description:
         'Small by default (fired rules, each token with only the features at/over a rule threshold or fired); full: true adds the whole tokens x features matrix.',
       security,
-      requestBody: {
-        required: true,
-        content: { 'application/json': { schema: requestSchema(explainRequestSchema(maxPromptChars)) } },
-      },
+      requestBody: jsonBody(requestSchema(explainRequestSchema(maxPromptChars))),
       responses: {
         '200': json(OBJECT, '{ bundle, backend, full, tokens, features, rules, fired, windows, timing, activations? }'),
         ...bad,
