@@ -1,7 +1,21 @@
 // Multiplicative constructions: "N times as many X as Y", "N times more/older than Y" (ambiguous),
 // "N times fewer than Y", "5 more than twice as many", "three times the number of Y", "doubles
 // every year".
-import { alt, cap, gap, not, opt, seq, slot, w, when, type ConstructionDef, type Parse } from '../engine.ts';
+import {
+  alt,
+  cap,
+  gap,
+  not,
+  opt,
+  seq,
+  slot,
+  w,
+  when,
+  type ConstructionDef,
+  type Parse,
+  type Pattern,
+  type Rendering,
+} from '../engine.ts';
 import { AS_ADJECTIVES, GROWTH_VERBS, pluralNoun } from '../lexicon.ts';
 import { clauseTail } from './tail.ts';
 import { fit, fitted, money, num } from '../render.ts';
@@ -41,35 +55,38 @@ function comparisonDim(p: Parse): { dim: string; unit: string } {
   return { dim: verbDimension(p, p.from), unit: '' };
 }
 
+/**
+ * "<m> times <comparative> than <referent>": the comparison's sides (as comparisonSides reads them,
+ * in the dimension comparisonDim finds) and the multiplier go to `gloss`; no parse renders without sides.
+ */
+function timesThan(
+  kind: string,
+  cmp: Pattern,
+  gloss: (sides: [string, string], m: number) => Rendering | null,
+): ConstructionDef {
+  return {
+    family: 'multiplicative',
+    kind,
+    priority: 20,
+    pattern: seq(slot('m', multiplier), cmp, opt(units('unit')), w('than'), ref()),
+    render(p) {
+      const { dim, unit: u } = comparisonDim(p);
+      const sides = comparisonSides(p, refOf(p), dim, u);
+      return sides ? gloss(sides, p.slots.m.value!) : null;
+    },
+  };
+}
+
 /** "6 times older than Sam" -> "Ruby's age = 6 × Sam's age (some read 7 ×)": flagged ambiguous. */
-export const timesMoreThan: ConstructionDef = {
-  family: 'multiplicative',
-  kind: 'n-times-more-than',
-  priority: 20,
-  pattern: seq(slot('m', multiplier), upComparative, opt(units('unit')), w('than'), ref()),
-  render(p) {
-    const { dim, unit: u } = comparisonDim(p);
-    const sides = comparisonSides(p, refOf(p), dim, u);
-    if (!sides) return null;
-    const m = p.slots.m.value!;
-    const gloss = fit(`${sides[0]} = ${num(m)} × ${sides[1]} (some read ${num(m + 1)} ×)`);
-    return gloss ? { gloss, ambiguous: true } : null;
-  },
-};
+export const timesMoreThan = timesThan('n-times-more-than', upComparative, (sides, m) => {
+  const gloss = fit(`${sides[0]} = ${num(m)} × ${sides[1]} (some read ${num(m + 1)} ×)`);
+  return gloss ? { gloss, ambiguous: true } : null;
+});
 
 /** "three times fewer than X" -> "= X ÷ 3". */
-export const timesFewerThan: ConstructionDef = {
-  family: 'multiplicative',
-  kind: 'n-times-fewer-than',
-  priority: 20,
-  pattern: seq(slot('m', multiplier), downComparative, opt(units('unit')), w('than'), ref()),
-  render(p) {
-    const { dim, unit: u } = comparisonDim(p);
-    const sides = comparisonSides(p, refOf(p), dim, u);
-    if (!sides) return null;
-    return fitted(`${sides[0]} = ${sides[1]} ÷ ${num(p.slots.m.value!)}`);
-  },
-};
+export const timesFewerThan = timesThan('n-times-fewer-than', downComparative, (sides, m) =>
+  fitted(`${sides[0]} = ${sides[1]} ÷ ${num(m)}`),
+);
 
 const anyComparative = slot('cmp', comparative);
 
