@@ -458,7 +458,7 @@ export function centre(x: Float32Array, bd: Float32Array, B: number, d: number, 
 // ---- plain-TypeScript encoder (baseline and fallback) -------------------------------------------
 
 /** pre = xc @ We^T + be as [B, m], register-blocked 4 x 4 dot products. */
-// One function on purpose (a measured hot kernel): the 4 x 4 block's 16 accumulators stay in registers only as locals of one loop body.
+// One function on purpose (hot kernel, the plain-TS step of bench/sae.ts): the 4 x 4 block's 16 accumulators stay in registers only as locals of one loop body.
 export function tsEncoderPre(
   xc: Float32Array,
   We: Float32Array,
