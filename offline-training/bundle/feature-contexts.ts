@@ -3,6 +3,7 @@
 // texts where it peaks highest (one context per text, a window around the peak token), and count
 // the words it fires on (activation > 0 after JumpReLU) and in which corpus. The label says what
 // the latent fires on: 'fires on "per", "each", "every" (312 tokens, 90% in math problems)'.
+import type { TopContext } from '../mine/contexts.ts';
 
 /** A held-out text, with the corpus it comes from (named in labels and contexts). */
 export interface HeldOutText {
@@ -19,17 +20,12 @@ export interface ColumnActivations {
   width: number;
 }
 
-/** A context as features.json stores it (TopContextSchema plus `token` and `source`). */
-export interface StoredContext {
-  text: string;
-  /** UTF-16 offsets of the peak token's word inside `text`. */
-  start: number;
-  end: number;
-  token: string;
-  activation: number;
-  /** `<corpus>:<id>` of the held-out text. */
-  source: string;
-}
+/**
+ * A context as features.json stores it (TopContextSchema plus `token` and `source`): the same shape
+ * as mining's top contexts; `start`/`end` are UTF-16 offsets of the peak token's word inside `text`,
+ * `source` is `<corpus>:<id>` of the held-out text.
+ */
+export type StoredContext = TopContext;
 
 /** What one column fires on over the held-out texts. */
 export interface ColumnSummary {

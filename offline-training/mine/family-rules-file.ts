@@ -58,18 +58,17 @@ export interface FamilyReview {
   gate?: { threshold?: number };
 }
 
+type MinedCandidate = MineFamiliesResult['candidates'][number];
+type FigurativeInput = FigurativeProbe & { evidence?: Record<string, unknown> };
+
 /** Rules and gate from the mined candidates; accepted ones as reviewed, the rest as drafts. */
 export function familyRulesFile(
   mined: MineFamiliesResult,
   review: FamilyReview,
   datasets: string[],
-  figurative?: FigurativeProbe & { evidence?: Record<string, unknown> },
+  figurative?: FigurativeInput,
 ): RulesFile {
-  const accepted = new Map<string, ReviewedRule[]>();
-  for (const r of review.rules) {
-    const k = `${r.family}:${r.feature}`;
-    accepted.set(k, [...(accepted.get(k) ?? []), r]);
-  }
+  const accepted = acceptedByCandidate(review);
   const rules: Rule[] = [];
   const n = mined.candidates.length;
   const used = new Set<ReviewedRule>();
@@ -77,105 +76,133 @@ export function familyRulesFile(
     const rvs = accepted.get(`${c.family}:${c.feature}`) ?? [undefined];
     for (const rv of rvs) {
       if (rv) used.add(rv);
-      const m = c.misreadings;
-      const share = Math.round(c.precision * 100);
-      const words = c.words
-        .slice(0, 3)
-        .map((w) => `"${w}"`)
-        .join(', ');
-      rules.push({
-        id: rv?.id ?? `${c.family}-f${c.feature}`,
-        feature: c.feature,
-        threshold: rv?.threshold ?? c.threshold,
-        scope: 'span',
-        placement: 'after-phrase',
-        gloss: rv?.gloss ?? FAMILY_GLOSSES[c.family],
-        priority: n - i,
-        label:
-          `fires on ${words}: ${share}% of its firings in GSM8K are in ${c.family} phrases (feature ${c.feature})`.slice(
-            0,
-            120,
-          ),
-        family: c.family,
-        // support: rows (question x model) misread in this family where the rule fires; lift and
-        // q_value: the failure odds ratio when it fires and its CMH p-value (model strata). The
-        // misreading association itself is circular (a label needs the family's phrase) and stays
-        // in `misreadings` only.
-        evidence: {
-          support: m?.misreadFired ?? 0,
-          lift: m?.failureOr?.[0] ?? 0,
-          q_value: Math.min(1, m?.failureP ?? 1),
-          datasets,
-          phrase_precision: c.precision,
-          phrase_recall: c.recall,
-          general_text_fire_rate: c.negativeRate,
-          token_test: c.tokenTest,
-          misreadings: m,
-          drives_alone: !c.tokenTest?.correlate,
-        },
-        ...(rv?.cue ? { cue: rv.cue } : {}),
-        ...(rv ? {} : { draft: true }),
-      });
+      rules.push(minedRule(c, rv, n - i, datasets));
     }
   });
   if (figurative) {
     // One probe rule reads all figurative latents; its review entry is keyed by family alone.
     const rv = review.rules.find((r) => r.family === 'figurative');
     if (rv) used.add(rv);
-    const v = figurative.val;
-    rules.push({
-      id: rv?.id ?? 'figurative-verb',
-      feature: figurative.top[0]?.feature ?? figurative.probe.features[0],
-      threshold: rv?.threshold ?? figurative.threshold,
-      scope: 'span',
-      placement: 'after-span',
-      gloss: rv?.gloss ?? FAMILY_GLOSSES.figurative,
-      priority: -review.rules.length - 2, // below every math rule, cue rules included
-      label: `verbs whose SAE code and object's code read as figurative (probe over ${figurative.probe.features.length} latents)`,
-      family: 'figurative',
-      probe: figurative.probe,
-      maxPerPrompt: rv?.maxPerPrompt ?? 2,
-      evidence: {
-        support: Math.round(v.recall * v.share * v.n),
-        lift: 0,
-        q_value: 1,
-        datasets: ['VUA train', 'MOH-X'],
-        heldout_auc: +v.auc.toFixed(4),
-        l1: figurative.l1,
-        val_precision: +v.precision.toFixed(4),
-        val_recall: +v.recall.toFixed(4),
-        val_share: +v.share.toFixed(4),
-        top_latents: figurative.top,
-        latent_labels: figurative.labels,
-        ...figurative.evidence,
-      },
-      ...(rv ? {} : { draft: true }),
-    });
+    rules.push(figurativeRule(figurative, rv, review.rules.length));
   }
   // Cue rules: reviewed latents that no family mining proposed, always behind their lexical cue.
   review.rules.forEach((rv, i) => {
     if (used.has(rv) || rv.family === 'figurative') return;
-    if (rv.feature === undefined || !rv.cue || rv.threshold === undefined || !rv.label || !rv.evidence)
-      throw new Error(
-        `review rule "${rv.id}": feature ${rv.feature} is no mined ${rv.family} candidate, so it needs cue, threshold, label and evidence`,
-      );
-    rules.push({
-      id: rv.id,
-      feature: rv.feature,
-      threshold: rv.threshold,
-      scope: 'span',
-      placement: 'after-phrase',
-      gloss: rv.gloss ?? FAMILY_GLOSSES[rv.family],
-      priority: -review.rules.length - 1 + i, // below mined rules, above none but each other
-      label: rv.label,
-      family: rv.family,
-      cue: rv.cue,
-      evidence: { support: 0, lift: 0, q_value: 1, datasets, ...rv.evidence },
-    } as Rule);
+    rules.push(cueRule(rv, -review.rules.length - 1 + i, datasets));
   });
   const gate: Gate = {
     ...mined.gate,
     threshold: review.gate?.threshold ?? mined.gate.threshold,
   };
   return parseRules({ version: 1, rules, gate });
+}
+
+/** Review entries grouped by `family:feature`, the key of the mined candidate they accept. */
+function acceptedByCandidate(review: FamilyReview): Map<string, ReviewedRule[]> {
+  const accepted = new Map<string, ReviewedRule[]>();
+  for (const r of review.rules) {
+    const k = `${r.family}:${r.feature}`;
+    accepted.set(k, [...(accepted.get(k) ?? []), r]);
+  }
+  return accepted;
+}
+
+/** One mined candidate as a rule: as reviewed by `rv`, or a draft where no review accepts it. */
+function minedRule(c: MinedCandidate, rv: ReviewedRule | undefined, priority: number, datasets: string[]): Rule {
+  const m = c.misreadings;
+  const share = Math.round(c.precision * 100);
+  const words = c.words
+    .slice(0, 3)
+    .map((w) => `"${w}"`)
+    .join(', ');
+  return {
+    id: rv?.id ?? `${c.family}-f${c.feature}`,
+    feature: c.feature,
+    threshold: rv?.threshold ?? c.threshold,
+    scope: 'span',
+    placement: 'after-phrase',
+    gloss: rv?.gloss ?? FAMILY_GLOSSES[c.family],
+    priority,
+    label:
+      `fires on ${words}: ${share}% of its firings in GSM8K are in ${c.family} phrases (feature ${c.feature})`.slice(
+        0,
+        120,
+      ),
+    family: c.family,
+    // support: rows (question x model) misread in this family where the rule fires; lift and
+    // q_value: the failure odds ratio when it fires and its CMH p-value (model strata). The
+    // misreading association itself is circular (a label needs the family's phrase) and stays
+    // in `misreadings` only.
+    evidence: {
+      support: m?.misreadFired ?? 0,
+      lift: m?.failureOr?.[0] ?? 0,
+      q_value: Math.min(1, m?.failureP ?? 1),
+      datasets,
+      phrase_precision: c.precision,
+      phrase_recall: c.recall,
+      general_text_fire_rate: c.negativeRate,
+      token_test: c.tokenTest,
+      misreadings: m,
+      drives_alone: !c.tokenTest?.correlate,
+    },
+    ...(rv?.cue ? { cue: rv.cue } : {}),
+    ...(rv ? {} : { draft: true }),
+  };
+}
+
+/** The one figurative probe rule, below every math rule; a draft unless reviewed. */
+function figurativeRule(figurative: FigurativeInput, rv: ReviewedRule | undefined, reviewed: number): Rule {
+  const v = figurative.val;
+  return {
+    id: rv?.id ?? 'figurative-verb',
+    feature: figurative.top[0]?.feature ?? figurative.probe.features[0],
+    threshold: rv?.threshold ?? figurative.threshold,
+    scope: 'span',
+    placement: 'after-span',
+    gloss: rv?.gloss ?? FAMILY_GLOSSES.figurative,
+    priority: -reviewed - 2, // below every math rule, cue rules included
+    label: `verbs whose SAE code and object's code read as figurative (probe over ${figurative.probe.features.length} latents)`,
+    family: 'figurative',
+    probe: figurative.probe,
+    maxPerPrompt: rv?.maxPerPrompt ?? 2,
+    evidence: {
+      support: Math.round(v.recall * v.share * v.n),
+      lift: 0,
+      q_value: 1,
+      datasets: ['VUA train', 'MOH-X'],
+      heldout_auc: +v.auc.toFixed(4),
+      l1: figurative.l1,
+      val_precision: +v.precision.toFixed(4),
+      val_recall: +v.recall.toFixed(4),
+      val_share: +v.share.toFixed(4),
+      top_latents: figurative.top,
+      latent_labels: figurative.labels,
+      ...figurative.evidence,
+    },
+    ...(rv ? {} : { draft: true }),
+  };
+}
+
+/**
+ * A reviewed latent no mining proposed: it must carry feature, cue, threshold, label and evidence.
+ * @throws Error naming the review rule when one of them is missing.
+ */
+function cueRule(rv: ReviewedRule, priority: number, datasets: string[]): Rule {
+  if (rv.feature === undefined || !rv.cue || rv.threshold === undefined || !rv.label || !rv.evidence)
+    throw new Error(
+      `review rule "${rv.id}": feature ${rv.feature} is no mined ${rv.family} candidate, so it needs cue, threshold, label and evidence`,
+    );
+  return {
+    id: rv.id,
+    feature: rv.feature,
+    threshold: rv.threshold,
+    scope: 'span',
+    placement: 'after-phrase',
+    gloss: rv.gloss ?? FAMILY_GLOSSES[rv.family],
+    priority, // below mined rules, above none but each other
+    label: rv.label,
+    family: rv.family,
+    cue: rv.cue,
+    evidence: { support: 0, lift: 0, q_value: 1, datasets, ...rv.evidence },
+  } as Rule;
 }

@@ -54,11 +54,22 @@ export function familyTable(decisions: readonly ShipDecision[]): string {
   ].join('\n');
 }
 
+/** Appends one table row: figure, bundle, baseline, goal. */
+type AddRow = (what: string, value: string, baseline: string, goal: string) => void;
+
 /** The checks of one protocol run as table rows: figure, bundle, baseline, goal. */
 function rows(p: ProtocolResult): string[] {
   const out: string[] = [];
-  const add = (what: string, value: string, baseline: string, goal: string) =>
-    out.push(`| ${what} | ${value} | ${baseline} | ${goal} |`);
+  const add: AddRow = (what, value, baseline, goal) => out.push(`| ${what} | ${value} | ${baseline} | ${goal} |`);
+  trapRows(p, add);
+  offTopicRows(p, add);
+  gsm8kRows(p, add);
+  figurativeRows(p, add);
+  return out;
+}
+
+/** Trap sets, trap-free problems and paraphrase pairs: does the right family fire, and only there. */
+function trapRows(p: ProtocolResult, add: AddRow): void {
   if (p.traps_reworded)
     add(
       `${p.traps_reworded.traps} traps phrased away from textbook forms: right family`,
@@ -87,6 +98,10 @@ function rows(p: ProtocolResult): string[] {
       `keyword matcher ${iv(p.paraphrases.keyword_matcher_fires_on_paraphrase, true)}`,
       `>= 70%: ${met(p.paraphrases.fires_on_paraphrase.value >= 0.7)}`,
     );
+}
+
+/** Text that is not a math problem (injected triggers, chat prompts, news): math glosses stay off. */
+function offTopicRows(p: ProtocolResult, add: AddRow): void {
   if (p.injected_triggers)
     add(
       `${p.injected_triggers.texts} trigger phrases in non-math text: math glosses`,
@@ -108,6 +123,10 @@ function rows(p: ProtocolResult): string[] {
     `keyword matcher ${iv(ge.keyword_matcher, true)}`,
     `<= 1%: ${met(ge.math_glossed.value <= 0.01)}`,
   );
+}
+
+/** GSM8K: failure odds ratio with a gloss, and where the glosses land. */
+function gsm8kRows(p: ProtocolResult, add: AddRow): void {
   const g = p.gsm8k;
   add(
     `GSM8K ${p.split} questions (${g.questions} x 4 GPT-3 models): failure OR, math gloss vs none, MH within length quartile x model; glossed ${pct(g.glossed.value)}`,
@@ -127,6 +146,10 @@ function rows(p: ProtocolResult): string[] {
     '',
     `0: ${met(g.placement.bad_placements === 0)}`,
   );
+}
+
+/** VUA and MOH-X verb uses: figurative precision / recall / F1, and glosses on function words. */
+function figurativeRows(p: ProtocolResult, add: AddRow): void {
   for (const [name, f] of [
     ['VUA', p.figurative_vua],
     ['MOH-X', p.figurative_mohx],
@@ -145,7 +168,6 @@ function rows(p: ProtocolResult): string[] {
       `0: ${met(f.glosses_on_function_words_or_non_words === 0)}`,
     );
   }
-  return out;
 }
 
 /** One protocol run as a markdown section with a heading. */

@@ -227,6 +227,35 @@ export async function loadSae(dir: string, opts: LoadOptions = {}): Promise<Sae>
     );
   const d = posInt(cfg.d_in, `${cfgPath}: d_in`);
   const m = posInt(cfg.d_sae, `${cfgPath}: d_sae`);
+  const { arch, k } = saelensArchitecture(cfg, cfgPath, m);
+  checkRawActivations(cfg, cfgPath, arch);
+  if (opts.dIn !== undefined && opts.dIn !== d)
+    throw new SaeError(`${cfgPath}: SAE has d_in=${d} but the activations have d=${opts.dIn}`);
+  const { path, out, threshold } = await readSaelensTensors(dir, arch, d, m);
+  if (cfg.rescale_acts_by_decoder_norm === true) foldDecoderNorm(out.W_enc, out.b_enc, out.W_dec, d, m, path);
+  const sae: Sae = {
+    architecture: arch,
+    d_in: d,
+    d_sae: m,
+    k,
+    applyBDecToInput: cfg.apply_b_dec_to_input !== false,
+    W_enc: out.W_enc,
+    W_dec: out.W_dec,
+    b_enc: out.b_enc,
+    b_dec: out.b_dec,
+    threshold,
+    cfg,
+  };
+  checkSaeShapes(sae, dir);
+  return sae;
+}
+
+/** The architecture (and TopK's k, at most `m`) a SAELens cfg.json names; SaeError on any other. */
+function saelensArchitecture(
+  cfg: Record<string, unknown>,
+  cfgPath: string,
+  m: number,
+): { arch: SaeArchitecture; k: number | undefined } {
   const fnStr = cfg.activation_fn_str ?? cfg.activation_fn;
   let arch: SaeArchitecture;
   const a = cfg.architecture ?? 'standard';
@@ -245,6 +274,11 @@ export async function loadSae(dir: string, opts: LoadOptions = {}): Promise<Sae>
     k = posInt(cfg.k ?? kw?.k, `${cfgPath}: k`);
     if (k > m) throw new SaeError(`${cfgPath}: k=${k} exceeds d_sae=${m}`);
   }
+  return { arch, k };
+}
+
+/** SaeError on cfg.json activation scalings this loader does not run (decoder-norm rescaling: TopK only). */
+function checkRawActivations(cfg: Record<string, unknown>, cfgPath: string, arch: SaeArchitecture): void {
   const norm = cfg.normalize_activations ?? 'none';
   if (norm !== 'none' && norm !== null) {
     throw new SaeError(
@@ -255,9 +289,14 @@ export async function loadSae(dir: string, opts: LoadOptions = {}): Promise<Sae>
     throw new SaeError(`${cfgPath}: finetuning_scaling_factor is not supported`);
   if (cfg.rescale_acts_by_decoder_norm === true && arch !== 'topk')
     throw new SaeError(`${cfgPath}: rescale_acts_by_decoder_norm is supported on TopK SAEs only`);
-  if (opts.dIn !== undefined && opts.dIn !== d)
-    throw new SaeError(`${cfgPath}: SAE has d_in=${d} but the activations have d=${opts.dIn}`);
+}
 
+/**
+ * The weights of a SAELens folder, each checked for shape [d, m] / [m, d] / [m] / [d] and finite
+ * values; a JumpReLU's log_threshold comes back as its threshold. SaeError on a missing, misshapen
+ * or extra tensor.
+ */
+async function readSaelensTensors(dir: string, arch: SaeArchitecture, d: number, m: number) {
   const { path, file } = await readTensors(dir);
   const want: Record<string, number[]> = { W_enc: [d, m], W_dec: [m, d], b_enc: [m], b_dec: [d] };
   if (arch === 'jumprelu') want[file.tensors.has('log_threshold') ? 'log_threshold' : 'threshold'] = [m];
@@ -281,22 +320,7 @@ export async function loadSae(dir: string, opts: LoadOptions = {}): Promise<Sae>
   if (out.log_threshold) threshold = out.log_threshold.map((v) => Math.exp(v));
   for (const n of ['W_enc', 'W_dec', 'b_enc', 'b_dec']) checkFiniteArr(out[n], `${path}: ${n}`);
   if (threshold) checkFiniteArr(threshold, `${path}: threshold`, true);
-  if (cfg.rescale_acts_by_decoder_norm === true) foldDecoderNorm(out.W_enc, out.b_enc, out.W_dec, d, m, path);
-  const sae: Sae = {
-    architecture: arch,
-    d_in: d,
-    d_sae: m,
-    k,
-    applyBDecToInput: cfg.apply_b_dec_to_input !== false,
-    W_enc: out.W_enc,
-    W_dec: out.W_dec,
-    b_enc: out.b_enc,
-    b_dec: out.b_dec,
-    threshold,
-    cfg,
-  };
-  checkSaeShapes(sae, dir);
-  return sae;
+  return { path, out, threshold };
 }
 
 /**

@@ -233,7 +233,7 @@ export function mseGradRows(S: StepState, w: number, b0: number, b1: number): vo
  * backward work. Returns the number of main-TopK activations.
  */
 export function bucketByLatent(S: StepState, B: number): number {
-  const { m, k, vals, idx, auxVals, auxIdx, start, entB, entZ, entAux, fired, ever } = S;
+  const { m, k, vals, idx, auxVals, auxIdx, start, ever } = S;
   const useAux = S.scal[SLOT_USE_AUXK] === 1;
   const ka = S.scal[SLOT_K_AUX];
   start.fill(0);
@@ -255,30 +255,39 @@ export function bucketByLatent(S: StepState, B: number): number {
   const fill = start.slice(0, m);
   let active = 0;
   for (let b = 0; b < B; b++) {
-    for (let s = 0; s < k; s++) {
-      const v = vals[b * k + s];
-      if (!(v > 0)) continue;
-      const j = idx[b * k + s];
-      const e = fill[j]++;
-      entB[e] = b;
-      entZ[e] = v;
-      entAux[e] = 0;
-      fired[j] = 1;
-      active++;
-    }
-    if (useAux) {
-      for (let s = 0; s < ka; s++) {
-        const v = auxVals[b * ka + s];
-        if (!(v > 0)) continue;
-        const j = auxIdx[b * ka + s];
-        const e = fill[j]++;
-        entB[e] = b;
-        entZ[e] = v;
-        entAux[e] = 1;
-      }
-    }
+    active += bucketRow(S, fill, vals, idx, b, k, 0);
+    if (useAux) bucketRow(S, fill, auxVals, auxIdx, b, ka, 1);
   }
   return active;
+}
+
+/**
+ * Sample b's positive activations of one TopK (main, aux 0, marking their latents fired; or AuxK,
+ * aux 1) into their latents' next entries; returns how many it placed.
+ */
+function bucketRow(
+  S: StepState,
+  fill: Int32Array,
+  vals: Float32Array,
+  idx: Int32Array,
+  b: number,
+  width: number,
+  aux: 0 | 1,
+): number {
+  const { entB, entZ, entAux, fired } = S;
+  let placed = 0;
+  for (let s = 0; s < width; s++) {
+    const v = vals[b * width + s];
+    if (!(v > 0)) continue;
+    const j = idx[b * width + s];
+    const e = fill[j]++;
+    entB[e] = b;
+    entZ[e] = v;
+    entAux[e] = aux;
+    if (aux === 0) fired[j] = 1;
+    placed++;
+  }
+  return placed;
 }
 
 /**
@@ -449,6 +458,7 @@ export function centre(x: Float32Array, bd: Float32Array, B: number, d: number, 
 // ---- plain-TypeScript encoder (baseline and fallback) -------------------------------------------
 
 /** pre = xc @ We^T + be as [B, m], register-blocked 4 x 4 dot products. */
+// One function on purpose (hot kernel, the plain-TS step of bench/sae.ts): the 4 x 4 block's 16 accumulators stay in registers only as locals of one loop body.
 export function tsEncoderPre(
   xc: Float32Array,
   We: Float32Array,

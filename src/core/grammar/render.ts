@@ -30,3 +30,9 @@ export function factor(p: number, down: boolean): string {
 export function fit(gloss: string): string | null {
   return glossWords(gloss) <= MAX_GLOSS_WORDS ? gloss : null;
 }
+
+/** A construction's render result: `{ gloss }` if the gloss fits the word budget (fit), else null. */
+export function fitted(gloss: string): { gloss: string } | null {
+  const g = fit(gloss);
+  return g ? { gloss: g } : null;
+}

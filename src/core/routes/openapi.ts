@@ -40,6 +40,13 @@ const ErrorSchema = {
 const json = (schema: unknown, description: string) => ({ description, content: { 'application/json': { schema } } });
 const err = (description: string) => json({ $ref: '#/components/schemas/Error' }, description);
 const OBJECT = { type: 'object', additionalProperties: true };
+/** A required JSON request body with this schema. */
+const jsonBody = (schema: unknown) => ({ required: true, content: { 'application/json': { schema } } });
+
+/** The operations' `security` list: the bearer scheme, or none. */
+type Security = { bearer: never[] }[] | undefined;
+/** The error answers the operations share (400, 413, 503). */
+type ErrorAnswers = Record<'400' | '413' | '503', ReturnType<typeof err>>;
 
 /**
  * The OpenAPI 3.1 document of `/v1/rewrite`, `/v1/explain`, `/v1/bundle` and `/healthz`: request
@@ -48,8 +55,8 @@ const OBJECT = { type: 'object', additionalProperties: true };
  * Pure: no I/O, throws nothing for valid options.
  */
 export function openApiDocument(opts: OpenApiOptions): Record<string, unknown> {
-  const security = opts.bearer ? [{ bearer: [] }] : undefined;
-  const bad = {
+  const security: Security = opts.bearer ? [{ bearer: [] }] : undefined;
+  const bad: ErrorAnswers = {
     '400': err('invalid body: the message names each offending field'),
     '413': err('body or prompt too large'),
     '503': err('the detector engine could not be loaded'),
@@ -62,89 +69,100 @@ export function openApiDocument(opts: OpenApiOptions): Record<string, unknown> {
       description: 'Glosses LLM prompts where a sparse-autoencoder lens predicts a misreading.',
     },
     paths: {
-      '/v1/rewrite': {
-        post: {
-          summary: 'gloss { prompt } or { messages }',
-          description:
-            'Exactly one of prompt or messages; a prompt must hold more than spaces; each option at the top level or in options, not both. families: the misreading families to gloss ("all" or a list; default the bundle\'s on families; also the x-gloss-families header); an unknown family is a 400 naming the allowed ones. The answer\'s x-gloss-families header and families field say which families were glossed.',
-          security,
-          requestBody: {
-            required: true,
-            content: { 'application/json': { schema: requestSchema(rewriteRequestSchema(opts.maxPromptChars)) } },
-          },
-          responses: {
-            '200': {
-              ...json(
-                OBJECT,
-                '{ status, prompt | messages, dryRun, families, rules, fired, inserted, timing, backend, bundle }',
-              ),
-              headers: {
-                'x-gloss-status': {
-                  schema: { type: 'string' },
-                  description: 'rewritten, unchanged, dry-run or disabled',
-                },
-                'x-gloss-rules': { schema: { type: 'string' }, description: 'rule ids that fired, comma-separated' },
-                'x-gloss-families': {
-                  schema: { type: 'string' },
-                  description: 'the misreading families this request glossed, comma-separated',
-                },
-              },
-            },
-            ...bad,
-          },
-        },
-      },
-      '/v1/explain': {
-        post: {
-          summary: "per-token activations of the bundle's features",
-          description:
-            'Small by default (fired rules, each token with only the features at/over a rule threshold or fired); full: true adds the whole tokens x features matrix.',
-          security,
-          requestBody: {
-            required: true,
-            content: { 'application/json': { schema: requestSchema(explainRequestSchema(opts.maxPromptChars)) } },
-          },
-          responses: {
-            '200': json(
-              OBJECT,
-              '{ bundle, backend, full, tokens, features, rules, fired, windows, timing, activations? }',
-            ),
-            ...bad,
-          },
-        },
-      },
-      '/v1/bundle': {
-        get: {
-          summary: 'the served bundle: manifest, rules, task gate, features, card',
-          security,
-          responses: { '200': json(OBJECT, '{ manifest, backend, rules, gate, features, card }'), '503': bad['503'] },
-        },
-      },
-      '/healthz': {
-        get: {
-          summary: 'readiness',
-          responses: {
-            '200': json(
-              {
-                type: 'object',
-                required: ['ok', 'ready'],
-                properties: {
-                  ok: { type: 'boolean' },
-                  ready: { type: 'boolean' },
-                  bundle: { type: ['string', 'null'] },
-                  backend: { type: ['string', 'null'] },
-                },
-              },
-              'ready, or still loading',
-            ),
-            '503': json(OBJECT, 'the engine failed to load ({ ok: false, error })'),
-          },
-        },
-      },
+      '/v1/rewrite': rewritePath(opts.maxPromptChars, security, bad),
+      '/v1/explain': explainPath(opts.maxPromptChars, security, bad),
+      '/v1/bundle': bundlePath(security, bad),
+      '/healthz': healthzPath(),
     },
     components: {
       schemas: { Error: ErrorSchema },
       ...(opts.bearer ? { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } } : {}),
+    },
+  };
+}
+
+/** `POST /v1/rewrite`: the rewrite body schema, the answer and its `x-gloss-*` headers. */
+function rewritePath(maxPromptChars: number, security: Security, bad: ErrorAnswers) {
+  return {
+    post: {
+      summary: 'gloss { prompt } or { messages }',
+      description:
+        'Exactly one of prompt or messages; a prompt must hold more than spaces; each option at the top level or in options, not both. families: the misreading families to gloss ("all" or a list; default the bundle\'s on families; also the x-gloss-families header); an unknown family is a 400 naming the allowed ones. The answer\'s x-gloss-families header and families field say which families were glossed.',
+      security,
+      requestBody: jsonBody(requestSchema(rewriteRequestSchema(maxPromptChars))),
+      responses: {
+        '200': {
+          ...json(
+            OBJECT,
+            '{ status, prompt | messages, dryRun, families, rules, fired, inserted, timing, backend, bundle }',
+          ),
+          headers: {
+            'x-gloss-status': {
+              schema: { type: 'string' },
+              description: 'rewritten, unchanged, dry-run or disabled',
+            },
+            'x-gloss-rules': { schema: { type: 'string' }, description: 'rule ids that fired, comma-separated' },
+            'x-gloss-families': {
+              schema: { type: 'string' },
+              description: 'the misreading families this request glossed, comma-separated',
+            },
+          },
+        },
+        ...bad,
+      },
+    },
+  };
+}
+
+/** `POST /v1/explain`: the explain body schema and the activations answer. */
+function explainPath(maxPromptChars: number, security: Security, bad: ErrorAnswers) {
+  return {
+    post: {
+      summary: "per-token activations of the bundle's features",
+      description:
+        'Small by default (fired rules, each token with only the features at/over a rule threshold or fired); full: true adds the whole tokens x features matrix.',
+      security,
+      requestBody: jsonBody(requestSchema(explainRequestSchema(maxPromptChars))),
+      responses: {
+        '200': json(OBJECT, '{ bundle, backend, full, tokens, features, rules, fired, windows, timing, activations? }'),
+        ...bad,
+      },
+    },
+  };
+}
+
+/** `GET /v1/bundle`: the served bundle. */
+function bundlePath(security: Security, bad: ErrorAnswers) {
+  return {
+    get: {
+      summary: 'the served bundle: manifest, rules, task gate, features, card',
+      security,
+      responses: { '200': json(OBJECT, '{ manifest, backend, rules, gate, features, card }'), '503': bad['503'] },
+    },
+  };
+}
+
+/** `GET /healthz`: readiness; the document gives it no security entry. */
+function healthzPath() {
+  return {
+    get: {
+      summary: 'readiness',
+      responses: {
+        '200': json(
+          {
+            type: 'object',
+            required: ['ok', 'ready'],
+            properties: {
+              ok: { type: 'boolean' },
+              ready: { type: 'boolean' },
+              bundle: { type: ['string', 'null'] },
+              backend: { type: ['string', 'null'] },
+            },
+          },
+          'ready, or still loading',
+        ),
+        '503': json(OBJECT, 'the engine failed to load ({ ok: false, error })'),
+      },
     },
   };
 }

@@ -1,7 +1,7 @@
 // Additive comparisons: "Tom has 5 more apples than Jerry", "6 years older than Sam", "$5 cheaper
 // than", "how many more ... than".
 import { not, opt, phrase, seq, slot, w, type ConstructionDef } from '../engine.ts';
-import { fit, money } from '../render.ts';
+import { fitted, money } from '../render.ts';
 import { comparative, fraction, multiplier, percent, quantity, units } from '../slots.ts';
 import { comparisonSides, ref, refOf, text, verbDimension } from './common.ts';
 
@@ -49,8 +49,7 @@ export const moreThan: ConstructionDef = {
     if (!sides) return null;
     const q = p.slots.q;
     const delta = money(q.value!, q.label) + (dim && unit1 ? ` ${unit1}` : '');
-    const gloss = fit(`${sides[0]} = ${sides[1]} ${down ? '−' : '+'} ${delta}`);
-    return gloss ? { gloss } : null;
+    return fitted(`${sides[0]} = ${sides[1]} ${down ? '−' : '+'} ${delta}`);
   },
 };
 
@@ -66,8 +65,7 @@ export const inExcessOf: ConstructionDef = {
     const sides = comparisonSides(p, r, '', text(p, p.slots.unit));
     if (!sides) return null;
     const q = p.slots.q;
-    const gloss = fit(`${sides[0]} = ${sides[1]} + ${money(q.value!, q.label)}`);
-    return gloss ? { gloss } : null;
+    return fitted(`${sides[0]} = ${sides[1]} + ${money(q.value!, q.label)}`);
   },
 };
 

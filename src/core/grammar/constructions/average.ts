@@ -2,7 +2,7 @@
 // average of groups (weighted), "mean number sold per day", "the average of 4, 8 and 12".
 import { pluralNoun } from '../lexicon.ts';
 import { alt, gap, opt, phrase, seq, slot, sym, w, type ConstructionDef, type Pattern } from '../engine.ts';
-import { fit, num } from '../render.ts';
+import { fitted, num } from '../render.ts';
 import { period, quantity, units } from '../slots.ts';
 import { text } from './common.ts';
 
@@ -124,8 +124,7 @@ export const averageOf: ConstructionDef = {
     const n = p.slots.n.value!;
     if (!Number.isInteger(n) || n < 2) return null;
     const what = text(p, p.slots.u) || 'values';
-    const gloss = fit(`average = sum of the ${num(n)} ${what} ÷ ${num(n)}`);
-    return gloss ? { gloss } : null;
+    return fitted(`average = sum of the ${num(n)} ${what} ÷ ${num(n)}`);
   },
 };
 

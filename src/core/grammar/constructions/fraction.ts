@@ -1,9 +1,9 @@
 // Fractions: "a third of the remainder", "two-fifths of the students", "half as many X as Y",
 // "one third the size of", "a quarter more than".
-import { alt, cap, opt, phrase, seq, slot, w, when, type ConstructionDef, type Parse } from '../engine.ts';
+import { alt, cap, opt, phrase, seq, slot, w, when, type ConstructionDef, type Parse, type Reader } from '../engine.ts';
 import { AS_ADJECTIVES, PERIODS } from '../lexicon.ts';
 import { nameOf, sideOf, subjectBefore } from '../referents.ts';
-import { fit } from '../render.ts';
+import { fitted } from '../render.ts';
 import { comparative, fraction, units } from '../slots.ts';
 import { asDimension, comparisonSides, ref, refOf, text } from './common.ts';
 
@@ -34,16 +34,24 @@ export function ofFraction(p: Parse, what: string): string {
   return n === '1' ? `${what} ÷ ${d}` : `${n}/${d} × ${what}`;
 }
 
+/**
+ * "<amount> of the remainder" -> "<amount> of what is left after the previous step", the amount read
+ * by `read` into slot `name` (a fraction here, a percent in percent.ts).
+ */
+export function ofRemainder(family: string, kind: string, name: string, read: Reader): ConstructionDef {
+  return {
+    family,
+    kind,
+    priority: 20,
+    pattern: seq(slot(name, read), w('of'), remainder),
+    render(p) {
+      return { gloss: `${text(p, p.slots[name])} of what is left after the previous step` };
+    },
+  };
+}
+
 /** "a third of the remainder" -> "a third of what is left after the previous step". */
-export const fractionOfRemainder: ConstructionDef = {
-  family: 'fraction',
-  kind: 'fraction-of-remainder',
-  priority: 20,
-  pattern: seq(slot('f', fraction), w('of'), remainder),
-  render(p) {
-    return { gloss: `${text(p, p.slots.f)} of what is left after the previous step` };
-  },
-};
+export const fractionOfRemainder = ofRemainder('fraction', 'fraction-of-remainder', 'f', fraction);
 
 /**
  * The plural noun counted by the nearest number before token `i` in its sentence ("Out of 64 tiles,
@@ -83,8 +91,7 @@ export const fractionOf: ConstructionDef = {
     const antecedent = p.c.word(r.head) === 'them' ? countedBefore(p, r.from) : undefined;
     if (!antecedent && (r.role === 'pronoun' || r.role === 'time' || p.c.word(r.head) in PERIODS)) return null;
     const what = antecedent ?? p.c.slice(r.from, r.to).replace(/^(the|a|an) /i, '');
-    const gloss = fit(ofFraction(p, what));
-    return gloss ? { gloss } : null;
+    return fitted(ofFraction(p, what));
   },
 };
 
@@ -105,8 +112,7 @@ export const fractionAsMany: ConstructionDef = {
     const { dim, unit: u } = asDimension(p);
     const sides = comparisonSides(p, refOf(p), dim, u);
     if (!sides) return null;
-    const gloss = fit(`${sides[0]} = ${ofFraction(p, sides[1])}`);
-    return gloss ? { gloss } : null;
+    return fitted(`${sides[0]} = ${ofFraction(p, sides[1])}`);
   },
 };
 
@@ -141,8 +147,7 @@ export const fractionTheSize: ConstructionDef = {
     if (!subj || r.role === 'time') return null;
     const b = dim === 'number' || dim === 'amount' ? nameOf(c, r) : sideOf(c, r, dim);
     const a = dim === 'number' || dim === 'amount' ? nameOf(c, subj) : sideOf(c, subj, dim);
-    const gloss = fit(`${a} = ${ofFraction(p, b)}`);
-    return gloss ? { gloss } : null;
+    return fitted(`${a} = ${ofFraction(p, b)}`);
   },
 };
 
@@ -157,8 +162,7 @@ export const fractionMoreThan: ConstructionDef = {
     const u = text(p, p.slots.unit);
     const sides = comparisonSides(p, refOf(p), cmp.label ?? '', cmp.label ? '' : u);
     if (!sides) return null;
-    const gloss = fit(`${sides[0]} = (1 ${cmp.down ? '−' : '+'} ${p.slots.f.label}) × ${sides[1]}`);
-    return gloss ? { gloss } : null;
+    return fitted(`${sides[0]} = (1 ${cmp.down ? '−' : '+'} ${p.slots.f.label}) × ${sides[1]}`);
   },
 };
 

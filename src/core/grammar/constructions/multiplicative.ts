@@ -1,10 +1,24 @@
 // Multiplicative constructions: "N times as many X as Y", "N times more/older than Y" (ambiguous),
 // "N times fewer than Y", "5 more than twice as many", "three times the number of Y", "doubles
 // every year".
-import { alt, cap, gap, not, opt, seq, slot, w, when, type ConstructionDef, type Parse } from '../engine.ts';
+import {
+  alt,
+  cap,
+  gap,
+  not,
+  opt,
+  seq,
+  slot,
+  w,
+  when,
+  type ConstructionDef,
+  type Parse,
+  type Pattern,
+  type Rendering,
+} from '../engine.ts';
 import { AS_ADJECTIVES, GROWTH_VERBS, pluralNoun } from '../lexicon.ts';
 import { clauseTail } from './tail.ts';
-import { fit, money, num } from '../render.ts';
+import { fit, fitted, money, num } from '../render.ts';
 import { comparative, fraction, multiplier, percent, period, quantity, units } from '../slots.ts';
 import { asDimension, comparisonSides, ref, refOf, text, verbDimension } from './common.ts';
 
@@ -20,8 +34,7 @@ export const timesAsMany: ConstructionDef = {
     const { dim, unit: u } = asDimension(p);
     const sides = comparisonSides(p, refOf(p), dim, u);
     if (!sides) return null;
-    const gloss = fit(`${sides[0]} = ${num(p.slots.m.value!)} × ${sides[1]}`);
-    return gloss ? { gloss } : null;
+    return fitted(`${sides[0]} = ${num(p.slots.m.value!)} × ${sides[1]}`);
   },
 };
 
@@ -42,36 +55,38 @@ function comparisonDim(p: Parse): { dim: string; unit: string } {
   return { dim: verbDimension(p, p.from), unit: '' };
 }
 
+/**
+ * "<m> times <comparative> than <referent>": the comparison's sides (as comparisonSides reads them,
+ * in the dimension comparisonDim finds) and the multiplier go to `gloss`; no parse renders without sides.
+ */
+function timesThan(
+  kind: string,
+  cmp: Pattern,
+  gloss: (sides: [string, string], m: number) => Rendering | null,
+): ConstructionDef {
+  return {
+    family: 'multiplicative',
+    kind,
+    priority: 20,
+    pattern: seq(slot('m', multiplier), cmp, opt(units('unit')), w('than'), ref()),
+    render(p) {
+      const { dim, unit: u } = comparisonDim(p);
+      const sides = comparisonSides(p, refOf(p), dim, u);
+      return sides ? gloss(sides, p.slots.m.value!) : null;
+    },
+  };
+}
+
 /** "6 times older than Sam" -> "Ruby's age = 6 × Sam's age (some read 7 ×)": flagged ambiguous. */
-export const timesMoreThan: ConstructionDef = {
-  family: 'multiplicative',
-  kind: 'n-times-more-than',
-  priority: 20,
-  pattern: seq(slot('m', multiplier), upComparative, opt(units('unit')), w('than'), ref()),
-  render(p) {
-    const { dim, unit: u } = comparisonDim(p);
-    const sides = comparisonSides(p, refOf(p), dim, u);
-    if (!sides) return null;
-    const m = p.slots.m.value!;
-    const gloss = fit(`${sides[0]} = ${num(m)} × ${sides[1]} (some read ${num(m + 1)} ×)`);
-    return gloss ? { gloss, ambiguous: true } : null;
-  },
-};
+export const timesMoreThan = timesThan('n-times-more-than', upComparative, (sides, m) => {
+  const gloss = fit(`${sides[0]} = ${num(m)} × ${sides[1]} (some read ${num(m + 1)} ×)`);
+  return gloss ? { gloss, ambiguous: true } : null;
+});
 
 /** "three times fewer than X" -> "= X ÷ 3". */
-export const timesFewerThan: ConstructionDef = {
-  family: 'multiplicative',
-  kind: 'n-times-fewer-than',
-  priority: 20,
-  pattern: seq(slot('m', multiplier), downComparative, opt(units('unit')), w('than'), ref()),
-  render(p) {
-    const { dim, unit: u } = comparisonDim(p);
-    const sides = comparisonSides(p, refOf(p), dim, u);
-    if (!sides) return null;
-    const gloss = fit(`${sides[0]} = ${sides[1]} ÷ ${num(p.slots.m.value!)}`);
-    return gloss ? { gloss } : null;
-  },
-};
+export const timesFewerThan = timesThan('n-times-fewer-than', downComparative, (sides, m) =>
+  fitted(`${sides[0]} = ${sides[1]} ÷ ${num(m)}`),
+);
 
 const anyComparative = slot('cmp', comparative);
 
@@ -98,8 +113,7 @@ export const moreThanTimes: ConstructionDef = {
     if (!sides) return null;
     const q = p.slots.q;
     const delta = money(q.value!, q.label) + (dim && unit1 ? ` ${unit1}` : '');
-    const gloss = fit(`${sides[0]} = ${num(p.slots.m.value!)} × ${sides[1]} ${cmp.down ? '−' : '+'} ${delta}`);
-    return gloss ? { gloss } : null;
+    return fitted(`${sides[0]} = ${num(p.slots.m.value!)} × ${sides[1]} ${cmp.down ? '−' : '+'} ${delta}`);
   },
 };
 
@@ -134,8 +148,7 @@ export const timesWhat: ConstructionDef = {
     let verb = false;
     for (let k = p.slots.m.to + 2; k < p.to; k++) verb ||= p.c.tags(k).has('Verb') && !p.c.tags(k).has('Copula');
     if (p.to - p.slots.m.to < 3 || !verb) return null; // "twice what" needs a subject and its verb
-    const gloss = fit(`${num(p.slots.m.value!)} × what ${clause}`);
-    return gloss ? { gloss } : null;
+    return fitted(`${num(p.slots.m.value!)} × what ${clause}`);
   },
 };
 
@@ -166,8 +179,7 @@ export const timesThe: ConstructionDef = {
       first.lower === 'its'
     ))
       return null;
-    const gloss = fit(`${num(p.slots.m.value!)} × ${p.c.slice(r.from, p.to).replace(/\s+/g, ' ')}`);
-    return gloss ? { gloss } : null;
+    return fitted(`${num(p.slots.m.value!)} × ${p.c.slice(r.from, p.to).replace(/\s+/g, ' ')}`);
   },
 };
 

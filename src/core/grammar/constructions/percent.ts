@@ -4,10 +4,10 @@
 // "15% of the students", compound and simple interest.
 import { alt, cap, gap, opt, phrase, seq, slot, w, when, type ConstructionDef, type Parse } from '../engine.ts';
 import { nameOf } from '../referents.ts';
-import { factor, fit, money, num } from '../render.ts';
+import { factor, fitted, money, num } from '../render.ts';
 import { comparative, percent, quantity, units } from '../slots.ts';
 import { comparisonSides, ref, refOf, text } from './common.ts';
-import { remainder } from './fraction.ts';
+import { ofRemainder } from './fraction.ts';
 
 const DOWN_NOUNS = ['discount', 'decrease', 'reduction', 'cut', 'drop', 'markdown', 'loss', 'decline', 'fall'];
 const UP_NOUNS = ['increase', 'raise', 'markup', 'rise', 'gain', 'hike', 'growth', 'surcharge'];
@@ -164,8 +164,7 @@ export const percentMoreThan: ConstructionDef = {
     const plain = ['higher', 'lower', 'greater', 'larger', 'bigger', 'smaller'].includes(text(p, cmp).toLowerCase());
     const sides = comparisonSides(p, refOf(p), plain ? '' : (cmp.label ?? ''), text(p, p.slots.unit));
     if (!sides) return null;
-    const gloss = fit(`${sides[0]} = ${sides[1]} × ${factor(p.slots.pct.value!, !!cmp.down)}`);
-    return gloss ? { gloss } : null;
+    return fitted(`${sides[0]} = ${sides[1]} × ${factor(p.slots.pct.value!, !!cmp.down)}`);
   },
 };
 
@@ -262,21 +261,12 @@ export const percentOfBase: ConstructionDef = {
     const x = partText(p, 'xq', 'x');
     const y = partText(p, 'yq', 'y');
     if (!x || !y) return null;
-    const gloss = fit(`${x} ÷ ${y} × 100, with ${y} as the base`);
-    return gloss ? { gloss } : null;
+    return fitted(`${x} ÷ ${y} × 100, with ${y} as the base`);
   },
 };
 
 /** "25% of the remainder" -> "25% of what is left after the previous step". */
-export const percentOfRemainder: ConstructionDef = {
-  family: 'percent',
-  kind: 'percent-of-remainder',
-  priority: 20,
-  pattern: seq(slot('pct', percent), w('of'), remainder),
-  render(p) {
-    return { gloss: `${text(p, p.slots.pct)} of what is left after the previous step` };
-  },
-};
+export const percentOfRemainder = ofRemainder('percent', 'percent-of-remainder', 'pct', percent);
 
 /** "15% of the students" -> "0.15 × the students". */
 export const percentOf: ConstructionDef = {
@@ -287,8 +277,7 @@ export const percentOf: ConstructionDef = {
   render(p) {
     const r = refOf(p)!;
     if (r.role === 'pronoun' || r.role === 'time') return null;
-    const gloss = fit(`${num(p.slots.pct.value! / 100)} × ${p.c.slice(r.from, r.to).replace(/^(the|a|an) /i, '')}`);
-    return gloss ? { gloss } : null;
+    return fitted(`${num(p.slots.pct.value! / 100)} × ${p.c.slice(r.from, r.to).replace(/^(the|a|an) /i, '')}`);
   },
 };
 

@@ -1,7 +1,7 @@
 // Rates: "6 liters of fuel for every 100 km", "$3 per pound", "60 miles per hour", "5 pages a day".
 import { alt, cap, opt, seq, slot, w, when, type ConstructionDef } from '../engine.ts';
 import { pluralNoun } from '../lexicon.ts';
-import { fit, money, num } from '../render.ts';
+import { fitted, money, num } from '../render.ts';
 import { period, quantity, units } from '../slots.ts';
 import { text } from './common.ts';
 import { clauseTail } from './tail.ts';
@@ -32,14 +32,8 @@ export const rateForEvery: ConstructionDef = {
       return fitted(`${u1} = ${money(q1.value!, q1.label)} × number of ${pluralNoun(u2)}`);
     const amount = `${money(q1.value!, q1.label)}${u1 && what !== u1 ? ` ${u1}` : ''}`;
     const per = `${q2 ? `${num(q2.value!)} ` : ''}${u2}`;
-    const gloss = fit(what ? `${what} = ${amount} per ${per}` : `${amount} per ${per}`);
-    return gloss ? { gloss } : null;
+    return fitted(what ? `${what} = ${amount} per ${per}` : `${amount} per ${per}`);
   },
-};
-
-const fitted = (g: string) => {
-  const gloss = fit(g);
-  return gloss ? { gloss } : null;
 };
 
 /**
@@ -136,10 +130,9 @@ export const ratePer: ConstructionDef = {
         ? p.c.slice(perSlot.from, perSlot.to)
         : text(p, perSlot);
     const per = pluralNoun(perWord);
-    const gloss = fit(
+    return fitted(
       u ? `${u} = ${num(q.value!)} × number of ${per}` : `total = ${money(q.value!, q.label)} × number of ${per}`,
     );
-    return gloss ? { gloss } : null;
   },
 };
 

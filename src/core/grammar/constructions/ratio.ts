@@ -2,7 +2,7 @@
 // "shared between Ann and Ben in the ratio 2:3".
 import { alt, gap, opt, seq, slot, sym, w, type ConstructionDef, type Parse, type Reader } from '../engine.ts';
 import { nameOf } from '../referents.ts';
-import { fit, num } from '../render.ts';
+import { fitted, num } from '../render.ts';
 import { quantity, units } from '../slots.ts';
 import { ref, refOf, text } from './common.ts';
 
@@ -60,8 +60,7 @@ export const ratioForEvery: ConstructionDef = {
     const q1 = p.slots.q1;
     const q2 = p.slots.q2;
     if (q1.label || q2.label) return null; // money: a price, not a ratio
-    const gloss = fit(`${groupName(p, 'u1')} : ${groupName(p, 'u2')} = ${num(q1.value!)} : ${num(q2.value!)}`);
-    return gloss ? { gloss } : null;
+    return fitted(`${groupName(p, 'u1')} : ${groupName(p, 'u2')} = ${num(q1.value!)} : ${num(q2.value!)}`);
   },
 };
 
@@ -110,8 +109,7 @@ export const ratioOf: ConstructionDef = {
     const a = refOf(p, 'a');
     const b = refOf(p, 'b');
     if (!a || !b) return null;
-    const gloss = fit(`${nameOf(p.c, a)} : ${nameOf(p.c, b)} = ${p.slots.v.label}`);
-    return gloss ? { gloss } : null;
+    return fitted(`${nameOf(p.c, a)} : ${nameOf(p.c, b)} = ${p.slots.v.label}`);
   },
 };
 

@@ -1,7 +1,7 @@
 // Sequences: "three consecutive even numbers" -> "n, n + 2, n + 4"; "each day 5 more pages than the
 // day before" -> "each day = the previous day + 5".
 import { opt, seq, slot, w, type ConstructionDef } from '../engine.ts';
-import { fit, money } from '../render.ts';
+import { fitted, money } from '../render.ts';
 import { comparative, quantity, units } from '../slots.ts';
 import { ref, refOf, text } from './common.ts';
 import { previousPeriod } from './additive.ts';
@@ -58,10 +58,9 @@ export const moreThanPrevious: ConstructionDef = {
     const per = (m?.[1] ?? m?.[2] ?? 'one').toLowerCase();
     const q = p.slots.q;
     const u = text(p, p.slots.unit) || text(p, p.slots.unit1);
-    const gloss = fit(
+    return fitted(
       `each ${per} = the previous ${per} ${p.slots.cmp.down ? '−' : '+'} ${money(q.value!, q.label)}${u ? ` ${u}` : ''}`,
     );
-    return gloss ? { gloss } : null;
   },
 };
 
