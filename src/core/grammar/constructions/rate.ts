@@ -19,6 +19,8 @@ export const rateForEvery: ConstructionDef = {
     w('every', 'each'),
     opt(slot('q2', quantity)),
     units('u2'),
+    // "2 cups of flour for every 3 cups of milk": the gloss goes after "of milk", not inside it
+    opt(seq(w('of'), units('u2of'))),
     clauseTail,
   ),
   render(p) {
@@ -26,12 +28,14 @@ export const rateForEvery: ConstructionDef = {
     const u1 = text(p, p.slots.u1);
     const what = text(p, p.slots.what) || u1;
     const q2 = p.slots.q2;
+    const u2of = text(p, p.slots.u2of);
     const u2 = text(p, p.slots.u2);
     // "2 cats for every dog": the unit is the referent, so the gloss counts the other side, not "cats = 2 cats per dog".
     if (u1 && !p.slots.what && !q2)
       return fitted(`${u1} = ${money(q1.value!, q1.label)} × number of ${pluralNoun(u2)}`);
     const amount = `${money(q1.value!, q1.label)}${u1 && what !== u1 ? ` ${u1}` : ''}`;
-    const per = `${q2 ? `${num(q2.value!)} ` : ''}${u2}`;
+    // A measured amount keeps what it measures: "per 3 cups of milk"; a counted noun does not ("every week of sun").
+    const per = q2 ? `${num(q2.value!)} ${u2}${u2of ? ` of ${u2of}` : ''}` : u2;
     return fitted(what ? `${what} = ${amount} per ${per}` : `${amount} per ${per}`);
   },
 };
