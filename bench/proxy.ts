@@ -30,7 +30,8 @@ const CONCURRENCY = process.env.BENCH_PROXY_CONNS ? process.env.BENCH_PROXY_CONN
 const PORTKEY = fileURLToPath(new URL('../node_modules/@portkey-ai/gateway/build/start-server.js', import.meta.url));
 const UNCHANGED_DEFAULT =
   'Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?';
-const REWRITTEN_DEFAULT = 'Tom has twice as many apples as Ann, and she has 3 times as many as Bob.';
+// A rate trap: the default bundle glosses rate and percent (multiples are off by default).
+const REWRITTEN_DEFAULT = 'A train travels at 45 miles per hour for 3 hours. How many miles does it travel?';
 const UNCHANGED_KNOWN = 'How many apples did Tom sell altogether in April and May ?';
 const REWRITTEN_KNOWN =
   'Natalia sold clips to 48 of her friends in April , and then she sold half as many clips in May .';
