@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { main } from '../../offline-training/cli.ts';
 import type { SaeMetricsReport } from '../../offline-training/sae/index.ts';
 import { plantedDictionary, writeCache } from '../helpers/make-cache.ts';
-import { haveTorch } from '../helpers/torch-env.ts';
+import { haveTorch, oneMultiRankJobAtATime } from '../helpers/torch-env.ts';
 
 const ok = haveTorch('torch-cli');
 
@@ -94,20 +94,22 @@ describe.skipIf(!ok)('gloss-train sae --engine torch: the same folder as the Typ
     const outTs = join(dir, 'ts');
     const outTorch = join(dir, 'torch');
     expect((await cli(['sae', ...common, '--engine', 'ts', '--threads', '1', '--out', outTs])).code).toBe(0);
-    const r = await cli([
-      'sae',
-      ...common,
-      '--engine',
-      'torch',
-      '--device',
-      'cpu',
-      '--nproc',
-      '2',
-      '--threads',
-      '1',
-      '--out',
-      outTorch,
-    ]);
+    const r = await oneMultiRankJobAtATime(() =>
+      cli([
+        'sae',
+        ...common,
+        '--engine',
+        'torch',
+        '--device',
+        'cpu',
+        '--nproc',
+        '2',
+        '--threads',
+        '1',
+        '--out',
+        outTorch,
+      ]),
+    );
     expect(r.code, r.errors.join('\n')).toBe(0);
     for (const f of [
       'cfg.json',
