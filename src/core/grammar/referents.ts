@@ -276,7 +276,10 @@ export function subjectBefore(c: Ctx, at: number): Referent | undefined {
   let i = k + 1;
   while (i < at && CLAUSE_OPENERS.has(c.word(i))) i++;
   if (i >= at || c.word(i) === 'there') return undefined;
-  // "In 2010, Ruby ..." is cut at the comma above; "Last year Ruby ..." keeps the time phrase out.
+  // "In 2010, Ruby ..." is cut at the comma above; "Last year Ruby ..." / "This year a ticket ..."
+  // read the subject after the time phrase.
+  const time = readReferents(c, i, false).filter((r) => r.role === 'time' && r.to < at);
+  if (time.length) i = Math.max(...time.map((r) => r.to));
   const rs = readReferents(c, i, false).filter((r) => r.role !== 'time' && r.to < at);
   for (let n = rs.length - 1; n >= 0; n--) {
     const r = rs[n];

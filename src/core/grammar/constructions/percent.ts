@@ -2,12 +2,13 @@
 // single changes ("a 20% discount", "increased by 15%", "30% off"), reverse questions ("after a 20%
 // raise it is $60: what was it before"), the base of "what percent of", "25% of the remainder",
 // "15% of the students", compound and simple interest.
-import { alt, cap, gap, opt, phrase, seq, slot, w, when, type ConstructionDef, type Parse } from '../engine.ts';
-import { nameOf } from '../referents.ts';
+import { alt, cap, gap, opt, phrase, seq, slot, sym, w, when, type ConstructionDef, type Parse } from '../engine.ts';
+import { nameOf, subjectBefore } from '../referents.ts';
 import { factor, fitted, money, num } from '../render.ts';
 import { comparative, percent, quantity, units } from '../slots.ts';
-import { comparisonSides, ref, refOf, text } from './common.ts';
+import { comparisonSides, ref, refOf, text, verbDimension } from './common.ts';
 import { ofRemainder } from './fraction.ts';
+import { clauseTail } from './tail.ts';
 
 const DOWN_NOUNS = ['discount', 'decrease', 'reduction', 'cut', 'drop', 'markdown', 'loss', 'decline', 'fall'];
 const UP_NOUNS = ['increase', 'raise', 'markup', 'rise', 'gain', 'hike', 'growth', 'surcharge'];
@@ -116,13 +117,23 @@ export const successivePercent: ConstructionDef = {
     const d1 = changeDirection(p, p1.to, conn) ?? changeDirection(p, Math.max(0, p1.from - 3), p1.from);
     // "then 10% more" after a fall is a further fall: only change words count around the second
     const d2 = changeDirection(p, Math.max(conn, p2.from - 3), p.to, false) ?? d1;
-    if (d1 === undefined || d1 !== d2) return null;
+    if (d1 === undefined || d2 === undefined) return null;
+    // "rose 10% and then fell 10%": the second change is of the changed amount, so it does not undo the first
+    if (d1 !== d2) {
+      const note = p1.value === p2.value ? ', not back to the start' : '';
+      return d1
+        ? { gloss: `${num(p2.value!)}% of the reduced amount${note}` }
+        : { gloss: `${num(p2.value!)}% off the increased amount${note}` };
+    }
     const sum = num(p1.value! + p2.value!);
     return d1
       ? { gloss: `${num(p2.value!)}% off the reduced price, not ${sum}% off` }
       : { gloss: `${num(p2.value!)}% of the increased amount, not ${sum}% of the original` };
   },
 };
+
+/** Not followed by "of": "rose 8%" is a change, "grew 20% of the wheat" a share. */
+const notOf = when((c, s) => c.word(s.i) !== 'of');
 
 const pctComparative = slot('cmp', (c, i) => {
   const s = comparative(c, i);
@@ -152,19 +163,44 @@ const pctComparative = slot('cmp', (c, i) => {
     : undefined;
 });
 
+/**
+ * "this year's harvest was 30% above last year's": the referent is a bare possessive, so both sides
+ * measure the subject's noun ("This year's harvest", "last year's harvest").
+ */
+function elliptical(p: Parse): [string, string] | null {
+  const r = refOf(p);
+  if (!r || r.to !== r.from + 2 || !p.c.toks[r.to - 1].possessive || p.c.toks[r.to]?.type === 'word') return null;
+  const subj = subjectBefore(p.c, p.from);
+  if (!subj) return null;
+  return [nameOf(p.c, subj), `${p.c.slice(r.from, r.to)} ${p.c.toks[subj.head].text}`];
+}
+
 /** "25% more than last year" -> "price = last year's price × 1.25". */
 export const percentMoreThan: ConstructionDef = {
   family: 'percent',
   kind: 'percent-more-than',
   priority: 18,
-  pattern: seq(slot('pct', percent), pctComparative, opt(units('unit')), w('than'), ref()),
+  pattern: alt(
+    seq(slot('pct', percent), pctComparative, opt(units('unit')), w('than'), ref()),
+    // "30 percent above last year's", "priced 15% below the old one"
+    seq(slot('pct', percent), cap('dir', w('above', 'below')), ref()),
+  ),
   render(p) {
     const cmp = p.slots.cmp;
+    const down = cmp ? !!cmp.down : text(p, p.slots.dir).toLowerCase() === 'below';
     // "15% higher than last year" compares amounts, not heights
-    const plain = ['higher', 'lower', 'greater', 'larger', 'bigger', 'smaller'].includes(text(p, cmp).toLowerCase());
-    const sides = comparisonSides(p, refOf(p), plain ? '' : (cmp.label ?? ''), text(p, p.slots.unit));
+    const plain =
+      !cmp || ['higher', 'lower', 'greater', 'larger', 'bigger', 'smaller'].includes(text(p, cmp).toLowerCase());
+    // "costs 25% more than last year": the verb names what is compared (price)
+    const dim = plain ? '' : (cmp.label ?? '');
+    const r = refOf(p);
+    const unit = text(p, p.slots.unit);
+    const sides =
+      elliptical(p) ??
+      comparisonSides(p, r, dim, unit) ??
+      (dim ? null : comparisonSides(p, r, verbDimension(p, p.from), unit));
     if (!sides) return null;
-    return fitted(`${sides[0]} = ${sides[1]} × ${factor(p.slots.pct.value!, !!cmp.down)}`);
+    return fitted(`${sides[0]} = ${sides[1]} × ${factor(p.slots.pct.value!, down)}`);
   },
 };
 
@@ -213,6 +249,27 @@ export const percentChange: ConstructionDef = {
       alt(w(...DOWN_NOUNS, ...UP_NOUNS), seq(w('price', 'pay', 'salary', 'rent'), w(...DOWN_NOUNS, ...UP_NOUNS))),
     ),
     seq(alt(...[...DOWN_VERBS, ...UP_VERBS].map((v) => phrase(v))), w('by'), slot('pct', percent)),
+    // "rose 8%", "is discounted 35%"; not "grew 20% of the wheat" (a share, not a change)
+    seq(alt(...[...DOWN_VERBS, ...UP_VERBS].map((v) => phrase(v))), slot('pct', percent), notOf),
+    // "marked the car up 12%"
+    seq(
+      w('marked', 'priced'),
+      gap(3, (c, i) => c.toks[i].type === 'word' && c.word(i) !== 'by'),
+      w('up', 'down'),
+      opt(w('by')),
+      slot('pct', percent),
+      notOf,
+    ),
+    // "a discount of 20%", "an increase of 4 percent"
+    seq(w('a', 'an', 'the'), w(...DOWN_NOUNS, ...UP_NOUNS), w('of'), slot('pct', percent)),
+    // "a tip of fifteen percent"
+    seq(
+      w('a', 'an', 'the'),
+      opt(w('sales', 'service', 'state', 'city', 'local')),
+      cap('levy', w('tax', 'tip', 'gratuity', 'vat')),
+      w('of'),
+      slot('pct', percent),
+    ),
     seq(slot('pct', percent), w('off'), baseTail),
     // "an 8% sales tax", "a 15% tip": added on top of the price
     seq(
@@ -256,10 +313,12 @@ export const percentOfBase: ConstructionDef = {
     seq(w('what'), w('percent', 'percentage'), w('of'), whole, w(...BE), part),
     seq(part, w(...BE), w('what'), w('percent', 'percentage'), w('of'), whole),
     seq(part, w('as'), w('a'), w('percent', 'percentage'), w('of'), whole),
+    // "what percent of its games did it win": the part is the clause after
+    seq(w('what'), w('percent', 'percentage'), w('of'), whole, w('did', 'does', 'do'), clauseTail),
   ),
   render(p) {
-    const x = partText(p, 'xq', 'x');
     const y = partText(p, 'yq', 'y');
+    const x = p.slots.xq || p.slots.x ? partText(p, 'xq', 'x') : 'the part';
     if (!x || !y) return null;
     return fitted(`${x} ÷ ${y} × 100, with ${y} as the base`);
   },
@@ -298,6 +357,14 @@ export const compoundInterest: ConstructionDef = {
     ),
     seq(slot('pct', percent), opt(w('annual', 'yearly')), phrase('compound interest')),
     seq(phrase('compound interest'), opt(w('of', 'at')), slot('pct', percent)),
+    // "5% per year, compounded yearly": the rate, its period, then the compounding
+    seq(
+      slot('pct', percent),
+      w('a', 'per', 'each', 'every'),
+      w('year', 'annum', 'month'),
+      opt(sym(',')),
+      w('compounded', 'compounding'),
+    ),
   ),
   render(p) {
     const monthly = /\bmonth/i.test(p.c.slice(p.from, p.to));

@@ -78,6 +78,10 @@ const MEASURES = [
   'visit',
 ];
 
+/** Units that measure out a substance ("2 cups of food", "9 liters of milk", "3 bags of rice"). */
+const MEASURE_OF =
+  /^(cups?|liters?|litres?|milliliters?|ml|gallons?|quarts?|pints?|ounces?|oz|pounds?|lbs?|kilograms?|kilos?|kg|grams?|g|tons?|tonnes?|tablespoons?|teaspoons?|spoonfuls?|scoops?|bags?|sacks?|boxes|box|bottles?|cans?|jars?|cartons?|buckets?|loaves|loaf|slices?|pieces?|sheets?|meters?|metres?|feet|foot|yards?|rolls?)$/i;
+
 const perPeriod = alt(
   seq(w('per'), alt(slot('per', period), units('per'))),
   seq(w('a', 'an', 'each', 'every'), slot('per', period)),
@@ -91,7 +95,8 @@ const perPeriod = alt(
 export const ratePerQuantity: ConstructionDef = {
   family: 'rate',
   kind: 'rate-per',
-  priority: 7,
+  // Above the periodic family's "every 2 minutes": "3 pages every 2 minutes" is a rate
+  priority: 16,
   pattern: seq(
     when((c, s) => c.word(s.i - 1) !== 'every' && c.word(s.i - 1) !== 'per'),
     slot('q', quantity),
@@ -120,6 +125,8 @@ export const ratePer: ConstructionDef = {
     when((c, s) => c.word(s.i - 1) !== 'every' && c.word(s.i - 1) !== 'per'),
     slot('q', quantity),
     opt(units('u')),
+    // "2 cups of food a day": what the amount measures
+    opt(seq(w('of'), units('what'))),
     perPeriod,
     // "2 eggs per cup of flour": the gloss goes after the whole unit, not inside "cup of flour"
     opt(seq(w('of'), units('perOf'))),
@@ -134,6 +141,12 @@ export const ratePer: ConstructionDef = {
         ? p.c.slice(perSlot.from, perSlot.to)
         : text(p, perSlot);
     const per = pluralNoun(perWord);
+    const what = text(p, p.slots.what);
+    if (what) {
+      // "2 cups of food a day" measures food; "30 cycles of work a day" is no measure: no gloss
+      if (!MEASURE_OF.test(u)) return null;
+      return fitted(`${what} = ${num(q.value!)} ${u} × number of ${per}`);
+    }
     return fitted(
       u ? `${u} = ${num(q.value!)} × number of ${per}` : `total = ${money(q.value!, q.label)} × number of ${per}`,
     );
