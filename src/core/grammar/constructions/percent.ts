@@ -340,6 +340,30 @@ export const percentOf: ConstructionDef = {
   },
 };
 
+/** Compounding adverbs: the period and how many of them make a year. */
+const COMPOUNDING: Readonly<Record<string, [string, number]>> = {
+  annually: ['year', 1],
+  yearly: ['year', 1],
+  semiannually: ['half-year', 2],
+  quarterly: ['quarter', 4],
+  monthly: ['month', 12],
+  weekly: ['week', 52],
+  daily: ['day', 365],
+  year: ['year', 1],
+  quarter: ['quarter', 4],
+  month: ['month', 12],
+  week: ['week', 52],
+  day: ['day', 365],
+};
+
+/** "annually", "monthly", "every quarter": part of the phrase, so the gloss goes after it. */
+const compoundingPeriod = opt(
+  cap(
+    'every',
+    alt(w(...Object.keys(COMPOUNDING)), seq(w('every', 'each'), w('year', 'quarter', 'month', 'week', 'day'))),
+  ),
+);
+
 const interestAfter = gap(8, (c, i) => !(c.toks[i].type === 'punct' && /^[.!?]$/.test(c.toks[i].text)));
 
 /** "5% interest per year, compounded annually" -> "each year the balance × 1.05: interest earns interest". */
@@ -354,6 +378,7 @@ export const compoundInterest: ConstructionDef = {
       w('interest'),
       interestAfter,
       w('compounded', 'compounding'),
+      compoundingPeriod,
     ),
     seq(slot('pct', percent), opt(w('annual', 'yearly')), phrase('compound interest')),
     seq(phrase('compound interest'), opt(w('of', 'at')), slot('pct', percent)),
@@ -364,12 +389,19 @@ export const compoundInterest: ConstructionDef = {
       w('year', 'annum', 'month'),
       opt(sym(',')),
       w('compounded', 'compounding'),
+      compoundingPeriod,
     ),
   ),
   render(p) {
-    const monthly = /\bmonth/i.test(p.c.slice(p.from, p.to));
+    // The rate's own period ("1% monthly interest"), not the compounding's ("compounded monthly")
+    const monthly = /\bmonth/i.test(p.c.slice(p.from, p.slots.every?.from ?? p.to));
     const per = monthly ? 'month' : 'year';
-    return { gloss: `each ${per} the balance × ${factor(p.slots.pct.value!, false)}: interest earns interest` };
+    const pct = p.slots.pct.value!;
+    // "4% interest, compounded monthly": a yearly rate, split over the compounding periods
+    const every = p.slots.every ? COMPOUNDING[p.c.word(p.slots.every.to - 1)] : undefined;
+    if (every && !monthly && every[0] !== 'year')
+      return fitted(`each ${every[0]} the balance × (1 + ${num(pct / 100)} ÷ ${every[1]}): interest earns interest`);
+    return { gloss: `each ${per} the balance × ${factor(pct, false)}: interest earns interest` };
   },
 };
 

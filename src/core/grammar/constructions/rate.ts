@@ -1,6 +1,6 @@
 // Rates: "6 liters of fuel for every 100 km", "$3 per pound", "60 miles per hour", "5 pages a day".
-import { alt, cap, opt, seq, slot, w, when, type ConstructionDef } from '../engine.ts';
-import { pluralNoun } from '../lexicon.ts';
+import { alt, cap, opt, seq, slot, w, when, type ConstructionDef, type Parse } from '../engine.ts';
+import { FREQUENCY_ADVERBS, pluralNoun } from '../lexicon.ts';
 import { fitted, money, num } from '../render.ts';
 import { period, quantity, units } from '../slots.ts';
 import { text } from './common.ts';
@@ -40,12 +40,18 @@ export const rateForEvery: ConstructionDef = {
   },
 };
 
+const MEASURE_ADJECTIVES = new Set(['square', 'cubic', 'fluid', 'metric', 'nautical']);
+const IRREGULAR_PLURAL_FORMS = new Set(['feet', 'teeth', 'people', 'children', 'men', 'women', 'mice', 'geese']);
+
 /**
  * What a count counts: "3 eggs" -> "eggs"; in "a 3 egg omelet" the number counts the singular first
  * noun of a compound ("eggs"), not the omelet.
  */
 function referentOfCount(unit: string, value: number): string {
   const words = unit.split(' ');
+  // "350 square feet": a measure, not a count of squares
+  if (MEASURE_ADJECTIVES.has(words[0].toLowerCase()) || IRREGULAR_PLURAL_FORMS.has(words.at(-1)!.toLowerCase()))
+    return unit;
   if (value > 1 && words.length >= 2 && !/s$/i.test(words[0]) && !/s$/i.test(words.at(-1)!))
     return pluralNoun(words[0]);
   return unit;
@@ -89,7 +95,18 @@ const perPeriod = alt(
   seq(w('in'), w('each', 'every'), slot('per', period)),
   // "$4.50 a kilo"
   seq(w('a', 'an'), cap('per', w(...MEASURES))),
+  // "earns $400 weekly"
+  slot('per', (c, i) =>
+    c.word(i) in FREQUENCY_ADVERBS ? { from: i, to: i + 1, label: FREQUENCY_ADVERBS[c.word(i)] } : undefined,
+  ),
 );
+
+/** Whether a second rate follows at token i ("$12 per person per day"): the first alone would mislead. */
+function secondRate(p: Parse): boolean {
+  const wd = p.c.word(p.to);
+  if (['per', 'each', 'every'].includes(wd) || wd in FREQUENCY_ADVERBS) return true;
+  return (wd === 'a' || wd === 'an') && period(p.c, p.to + 1) !== undefined;
+}
 
 /** "$2 per 100 grams", "6 liters per 100 km" -> "total = $2 per 100 grams". */
 export const ratePerQuantity: ConstructionDef = {
@@ -135,11 +152,13 @@ export const ratePer: ConstructionDef = {
     const q = p.slots.q;
     const u = referentOfCount(text(p, p.slots.u), q.value!);
     if (!u && !q.label) return null; // "3 per day": no unit to name
+    if (secondRate(p)) return null;
     const perSlot = p.slots.per;
     const perWord =
-      perSlot.label && p.c.slice(perSlot.from, perSlot.to).split(' ').length === 1
+      FREQUENCY_ADVERBS[p.c.word(perSlot.from)] ??
+      (perSlot.label && p.c.slice(perSlot.from, perSlot.to).split(' ').length === 1
         ? p.c.slice(perSlot.from, perSlot.to)
-        : text(p, perSlot);
+        : text(p, perSlot));
     const per = pluralNoun(perWord);
     const what = text(p, p.slots.what);
     if (what) {
