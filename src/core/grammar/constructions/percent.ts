@@ -2,7 +2,21 @@
 // single changes ("a 20% discount", "increased by 15%", "30% off"), reverse questions ("after a 20%
 // raise it is $60: what was it before"), the base of "what percent of", "25% of the remainder",
 // "15% of the students", compound and simple interest.
-import { alt, cap, gap, opt, phrase, seq, slot, sym, w, when, type ConstructionDef, type Parse } from '../engine.ts';
+import {
+  alt,
+  cap,
+  gap,
+  opt,
+  phrase,
+  seq,
+  slot,
+  sym,
+  w,
+  when,
+  type ConstructionDef,
+  type Parse,
+  type Pattern,
+} from '../engine.ts';
 import { nameOf, subjectBefore } from '../referents.ts';
 import { factor, fitted, money, num } from '../render.ts';
 import { comparative, percent, quantity, units } from '../slots.ts';
@@ -304,6 +318,9 @@ function partText(p: Parse, q: string, r: string): string | null {
   return nameOf(p.c, ref);
 }
 
+/** "did it win": a subject and its verb, required (the gloss must not go inside the question). */
+const askedClause: Pattern = (c, s) => clauseTail(c, s).filter((x) => x.i > s.i);
+
 /** "what percent of the class is 12", "12 as a percentage of 60" -> "12 ÷ 60 × 100: 60 is the base". */
 export const percentOfBase: ConstructionDef = {
   family: 'percent',
@@ -314,7 +331,7 @@ export const percentOfBase: ConstructionDef = {
     seq(part, w(...BE), w('what'), w('percent', 'percentage'), w('of'), whole),
     seq(part, w('as'), w('a'), w('percent', 'percentage'), w('of'), whole),
     // "what percent of its games did it win": the part is the clause after
-    seq(w('what'), w('percent', 'percentage'), w('of'), whole, w('did', 'does', 'do'), clauseTail),
+    seq(w('what'), w('percent', 'percentage'), w('of'), whole, w('did', 'does', 'do'), askedClause),
   ),
   render(p) {
     const y = partText(p, 'yq', 'y');
