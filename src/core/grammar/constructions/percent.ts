@@ -183,9 +183,9 @@ const pctComparative = slot('cmp', (c, i) => {
  */
 function elliptical(p: Parse): [string, string] | null {
   const r = refOf(p);
-  if (!r || r.to !== r.from + 2 || !p.c.toks[r.to - 1].possessive || p.c.toks[r.to]?.type === 'word') return null;
+  if (!r || !p.c.toks[r.to - 1].possessive || p.c.toks[r.to]?.type === 'word') return null;
   const subj = subjectBefore(p.c, p.from);
-  if (!subj) return null;
+  if (!subj || subj.role === 'pronoun') return null;
   return [nameOf(p.c, subj), `${p.c.slice(r.from, r.to)} ${p.c.toks[subj.head].text}`];
 }
 
@@ -213,7 +213,8 @@ export const percentMoreThan: ConstructionDef = {
       elliptical(p) ??
       comparisonSides(p, r, dim, unit) ??
       (dim ? null : comparisonSides(p, r, verbDimension(p, p.from), unit));
-    if (!sides) return null;
+    // "higher than they had planned": the other side is a clause, not an amount
+    if (!sides || sides[0] === sides[1] || (r?.role === 'pronoun' && p.c.tags(p.to).has('Verb'))) return null;
     return fitted(`${sides[0]} = ${sides[1]} × ${factor(p.slots.pct.value!, down)}`);
   },
 };
@@ -349,7 +350,8 @@ export const percentOf: ConstructionDef = {
   family: 'percent',
   kind: 'percent-of',
   priority: 8,
-  pattern: seq(slot('pct', percent), w('of'), ref()),
+  // "2% of the money he owed": the relative clause is part of the phrase
+  pattern: seq(slot('pct', percent), w('of'), ref(), clauseTail),
   render(p) {
     const r = refOf(p)!;
     if (r.role === 'pronoun' || r.role === 'time') return null;

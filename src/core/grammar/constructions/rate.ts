@@ -122,6 +122,8 @@ export const ratePerQuantity: ConstructionDef = {
     when((c, s) => c.word(s.i - 1) !== 'for' || c.word(s.i) !== 'each'),
     slot('q2', quantity),
     units('u2'),
+    // "$33 for 3 hours of dog walking": the gloss goes after the whole unit
+    opt(seq(w('of'), units('u2of'))),
   ),
   render(p) {
     const { q, q2 } = p.slots;
@@ -152,7 +154,7 @@ export const ratePer: ConstructionDef = {
     const q = p.slots.q;
     const u = referentOfCount(text(p, p.slots.u), q.value!);
     if (!u && !q.label) return null; // "3 per day": no unit to name
-    if (secondRate(p)) return null;
+    if (secondRate(p) || /^[kmb]$/i.test(u)) return null; // "25k a year": a number's suffix, not a unit
     const perSlot = p.slots.per;
     const perWord =
       FREQUENCY_ADVERBS[p.c.word(perSlot.from)] ??
