@@ -166,8 +166,18 @@ export function badPlacement(text: string, at: number): string | undefined {
   // Inside a noun phrase: between a determiner or possessive and its noun ("in the ⟦⟧ crate", "Jamal's ⟦⟧ photograph").
   if (prev && next && (/^(?:the|a|an|his|her|their|its|my|our|your|this|that)$/.test(prev) || /'s$/.test(prev)))
     return 'inside a noun phrase';
+  // "does ⟦⟧ each adult get", "than they ⟦⟧ had planned", "of ⟦⟧ the money", "plus ⟦⟧ a fee": the
+  // gloss splits an auxiliary, a subject pronoun, a preposition or a conjunction from what follows.
+  if (prev && next && CLAUSE_INSIDE.test(prev)) return 'inside a clause or phrase';
+  // "does ⟦⟧ each adult get" (not "than she did ⟦⟧ on Monday")
+  if (prev && next && AUXILIARY.test(prev) && SUBJECT_START.test(next)) return 'inside a clause or phrase';
   return undefined;
 }
+
+const CLAUSE_INSIDE = /^(?:i|you|he|she|we|they|of|to|for|with|from|than|by|at|and|or|but|plus|minus)$/;
+const AUXILIARY = /^(?:do|does|did|is|are|was|were|has|have|had|will|would|can|could|should)$/;
+const SUBJECT_START =
+  /^(?:each|every|the|a|an|he|she|it|they|we|you|i|his|her|their|my|our|your|this|that|these|those)$/;
 
 /** Placement of every gloss in a set of glossed texts, and the growth of the glossed ones. */
 export function placementCheck(glossed: readonly Glossed[]) {

@@ -60,6 +60,10 @@ describe('protocol checks', () => {
     expect(badPlacement("Jamal's photograph", 7)).toBe('inside a noun phrase');
     expect(badPlacement('they shot down the plane', 9)).toBe('splitting a phrasal verb');
     expect(badPlacement('twice as many apples. Then', 20)).toBeUndefined();
+    expect(badPlacement('What percentage does each adult get?', 20)).toBe('inside a clause or phrase');
+    expect(badPlacement('10% higher than they had planned', 20)).toBe('inside a clause or phrase');
+    expect(badPlacement('$18 for each hour of work plus a fee', 30)).toBe('inside a clause or phrase');
+    expect(badPlacement('$18 for each hour of work, plus a fee', 25)).toBeUndefined();
     const p = placementCheck([
       {
         text: 'abcdefghij',

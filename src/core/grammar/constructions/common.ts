@@ -51,6 +51,15 @@ export function comparisonSides(
   unit: string,
 ): [string, string] | null {
   if (!r) return null;
+  const c = p.c;
+  // "8 more than they lost", "half as fast as she can run": the other side is a clause, not a referent
+  if (r.role === 'pronoun' && c.toks[r.to]?.type === 'word' && c.tags(r.to).has('Verb')) return null;
+  const sides = sidesOf(p, r, dimIn, unit);
+  // "his silver pesos = 2 × his silver pesos": both sides read the same, so neither is known
+  return sides && sides[0].toLowerCase() !== sides[1].toLowerCase() ? sides : null;
+}
+
+function sidesOf(p: Parse, r: Referent, dimIn: string, unit: string): [string, string] | null {
   let dim = dimIn;
   const c = p.c;
   // Two counted nouns: "5 more muffins than bagels", "twice as many boys as girls", "more corn than
