@@ -16,10 +16,12 @@ import {
   type ConstructionDef,
   type Parse,
   type Pattern,
+  type Reader,
 } from '../engine.ts';
 import { nameOf, subjectBefore } from '../referents.ts';
 import { factor, fitted, money, num } from '../render.ts';
-import { comparative, percent, quantity, units } from '../slots.ts';
+import { comparative, percent, period, quantity, units } from '../slots.ts';
+import { FREQUENCY_ADVERBS } from '../lexicon.ts';
 import { comparisonSides, ref, refOf, text, verbDimension } from './common.ts';
 import { ofRemainder } from './fraction.ts';
 import { clauseTail } from './tail.ts';
@@ -42,6 +44,9 @@ const DOWN_VERBS = [
   'declined',
   'shrank',
   'shrinks',
+  'fallen',
+  'marked down',
+  'marks down',
 ];
 const UP_VERBS = [
   'increased',
@@ -55,7 +60,10 @@ const UP_VERBS = [
   'climbed',
   'went up',
   'marked up',
+  'marks up',
   'gained',
+  'risen',
+  'grown',
 ];
 
 /** The direction of the percentage change named around slot `pct`: true = down, false = up, undefined = none. */
@@ -230,18 +238,22 @@ export const reversePercent: ConstructionDef = {
   family: 'percent',
   kind: 'reverse-percent',
   priority: 22,
-  pattern: seq(
-    w('after'),
-    alt(
-      seq(
-        w('a', 'an', 'the'),
-        slot('pct', percent),
-        opt(w('tax', 'price', 'pay', 'rent', 'salary', 'wage', 'fare')),
-        w(...DOWN_NOUNS, ...UP_NOUNS),
+  pattern: alt(
+    seq(
+      w('after'),
+      alt(
+        seq(
+          w('a', 'an', 'the'),
+          slot('pct', percent),
+          opt(w('tax', 'price', 'pay', 'rent', 'salary', 'wage', 'fare')),
+          w(...DOWN_NOUNS, ...UP_NOUNS),
+        ),
+        seq(w('being'), w(...DOWN_VERBS, ...UP_VERBS), w('by'), slot('pct', percent)),
       ),
-      seq(w('being'), w(...DOWN_VERBS, ...UP_VERBS), w('by'), slot('pct', percent)),
+      originalAsked,
     ),
-    originalAsked,
+    // "having risen by 25%, the price is now $50"
+    seq(w('having'), opt(w('been')), w(...DOWN_VERBS, ...UP_VERBS), opt(w('by')), slot('pct', percent), originalAsked),
   ),
   render(p) {
     const down = changeDirection(p, p.from, p.to);
@@ -268,10 +280,19 @@ export const percentChange: ConstructionDef = {
     seq(alt(...[...DOWN_VERBS, ...UP_VERBS].map((v) => phrase(v))), slot('pct', percent), notOf),
     // "marked the car up 12%"
     seq(
-      w('marked', 'priced'),
+      w('marked', 'marks', 'priced'),
       gap(3, (c, i) => c.toks[i].type === 'word' && c.word(i) !== 'by'),
       w('up', 'down'),
       opt(w('by')),
+      slot('pct', percent),
+      notOf,
+    ),
+    // "marks up its goods by 40%"
+    seq(
+      w('marked', 'marks', 'mark'),
+      w('up', 'down'),
+      gap(3, (c, i) => c.toks[i].type === 'word' && c.word(i) !== 'by'),
+      w('by'),
       slot('pct', percent),
       notOf,
     ),
@@ -356,6 +377,40 @@ export const percentOf: ConstructionDef = {
     const r = refOf(p)!;
     if (r.role === 'pronoun' || r.role === 'time') return null;
     return fitted(`${num(p.slots.pct.value! / 100)} × ${p.c.slice(r.from, r.to).replace(/^(the|a|an) /i, '')}`);
+  },
+};
+
+/** "yearly", "monthly": a period as an adverb. */
+const frequencyAdverb: Reader = (c, i) =>
+  c.word(i) in FREQUENCY_ADVERBS ? { from: i, to: i + 1, label: FREQUENCY_ADVERBS[c.word(i)] } : undefined;
+
+const LOSS_VERBS = ['loses', 'lost', 'lose', 'drops', 'dropped', 'depreciates', 'depreciated', 'shrinks', 'shrank'];
+const GAIN_VERBS = ['gains', 'gained', 'gain', 'grows', 'grew', 'appreciates', 'appreciated', 'adds', 'added'];
+
+/**
+ * "the car loses 15% of its value each year" -> "each year its value × 0.85: 15% of the current
+ * value, not the original" (a repeated change compounds; "0.15 × its value" would not say so).
+ */
+export const repeatedPercent: ConstructionDef = {
+  family: 'percent',
+  kind: 'repeated-percent',
+  priority: 19,
+  pattern: seq(
+    cap('verb', w(...LOSS_VERBS, ...GAIN_VERBS)),
+    slot('pct', percent),
+    w('of'),
+    ref(),
+    alt(seq(w('each', 'every', 'per', 'a'), slot('per', period)), slot('per', frequencyAdverb)),
+  ),
+  render(p) {
+    const r = refOf(p)!;
+    if (r.role === 'time') return null;
+    const down = LOSS_VERBS.includes(text(p, p.slots.verb).toLowerCase());
+    const name = p.c.slice(r.from, r.to).replace(/^(the|a|an) /i, '');
+    const noun = p.c.toks[r.head].text;
+    return fitted(
+      `each ${p.slots.per.label} ${name} × ${factor(p.slots.pct.value!, down)}: ${num(p.slots.pct.value!)}% of the current ${noun}, not the original`,
+    );
   },
 };
 
@@ -445,6 +500,7 @@ export const percentFamily: ConstructionDef[] = [
   compoundInterest,
   simpleInterest,
   percentOfRemainder,
+  repeatedPercent,
   percentMoreThan,
   percentOfBase,
   percentChange,

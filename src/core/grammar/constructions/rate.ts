@@ -118,6 +118,8 @@ export const ratePerQuantity: ConstructionDef = {
     when((c, s) => c.word(s.i - 1) !== 'every' && c.word(s.i - 1) !== 'per'),
     slot('q', quantity),
     opt(units('u')),
+    // "8 liters of fuel every 100 km"
+    opt(seq(w('of'), units('what'))),
     w('per', 'for', 'every'),
     when((c, s) => c.word(s.i - 1) !== 'for' || c.word(s.i) !== 'each'),
     slot('q2', quantity),
@@ -131,6 +133,8 @@ export const ratePerQuantity: ConstructionDef = {
     if (!u && !q.label) return null;
     if (p.c.word(p.slots.q2.from - 1) === 'for' && !q.label) return null; // "3 for 2": a deal, not a rate
     const per = `${num(q2.value!)} ${text(p, p.slots.u2)}`;
+    const what = text(p, p.slots.what);
+    if (what) return MEASURE_OF.test(u) ? fitted(`${what} = ${num(q.value!)} ${u} per ${per}`) : null;
     return fitted(u ? `${u} = ${num(q.value!)} per ${per}` : `total = ${money(q.value!, q.label)} per ${per}`);
   },
 };
