@@ -228,10 +228,14 @@ export const percentMoreThan: ConstructionDef = {
 };
 
 const originalAsked = when((c, s) =>
-  /\b(original(ly)?|before|at first|initially|to begin with|start(ed)? with)\b/i.test(
+  /\b(original(ly)?|before|at first|initially|to begin with|start(ed)? with|(full|regular|usual|list|normal|sticker|undiscounted) (price|cost|fare|rent))\b/i.test(
     c.text.slice(c.toks[s.i - 1].end),
   ),
 );
+
+const CHANGE_VERBS = [...DOWN_VERBS, ...UP_VERBS].map((v) => phrase(v));
+// "Marked down by 30%, ...": an opening participle, the sentence's first words
+const sentenceOpening = when((c, s) => c.sentenceStart(s.i) === s.i);
 
 /** "after a 20% raise she earns $60 ... what did she earn before?" -> "$60 = earlier amount × 1.2". */
 export const reversePercent: ConstructionDef = {
@@ -248,8 +252,34 @@ export const reversePercent: ConstructionDef = {
           opt(w('tax', 'price', 'pay', 'rent', 'salary', 'wage', 'fare')),
           w(...DOWN_NOUNS, ...UP_NOUNS),
         ),
-        seq(w('being'), w(...DOWN_VERBS, ...UP_VERBS), w('by'), slot('pct', percent)),
+        seq(w('being'), alt(...CHANGE_VERBS), opt(w('by')), slot('pct', percent)),
+        // "after its price was cut by 25%"
+        seq(
+          gap(3, (c, i) => c.toks[i].type === 'word' && !['was', 'is', 'were', 'had', 'has'].includes(c.word(i))),
+          alt(w('was', 'is', 'were'), phrase('had been'), phrase('has been')),
+          alt(...CHANGE_VERBS),
+          opt(w('by')),
+          slot('pct', percent),
+        ),
       ),
+      originalAsked,
+    ),
+    // "Following a 25% pay rise", "With a 10% discount", "With 20% off"
+    seq(
+      w('following', 'with'),
+      alt(
+        seq(w('a', 'an', 'the'), slot('pct', percent), opt(w('tax', 'price', 'pay', 'rent', 'salary', 'wage', 'fare')), w(...DOWN_NOUNS, ...UP_NOUNS)),
+        seq(slot('pct', percent), w('off')),
+      ),
+      originalAsked,
+    ),
+    // "Marked down by 30%, a coat sells for $84"
+    seq(
+      sentenceOpening,
+      alt(...CHANGE_VERBS),
+      opt(w('by')),
+      slot('pct', percent),
+      when((c, s) => c.toks[s.i]?.text === ','),
       originalAsked,
     ),
     // "having risen by 25%, the price is now $50"
@@ -261,6 +291,38 @@ export const reversePercent: ConstructionDef = {
     return {
       gloss: `new amount = original × ${factor(p.slots.pct.value!, down)}; the ${num(p.slots.pct.value!)}% is of the original`,
     };
+  },
+};
+
+// The text asks for a percentage change: "by what percent", "the percentage increase".
+const PERCENT_ASKED =
+  /\b(what|which)\s+(percent(age)?|%)|\bby\s+how\s+many\s+percent|\bpercent(age)?\s+(increase|decrease|change|rise|drop|gain|loss|growth|decline)\b/i;
+
+/**
+ * "rose from $20 to $25 ... by what percent?" -> "percent change = change ÷ $20 × 100, with $20 the
+ * starting value": the usual slip is dividing by the new value. Only where the text asks for a
+ * percentage; "rose from $20 to $25 last year" alone gets no gloss.
+ */
+export const percentChangeBetween: ConstructionDef = {
+  family: 'percent',
+  kind: 'percent-change-between',
+  priority: 14,
+  pattern: seq(
+    alt(...CHANGE_VERBS, w('went', 'changed', 'moved', 'jumped', 'climbed', 'slid')),
+    opt(w('up', 'down')),
+    w('from'),
+    slot('a', quantity),
+    opt(units('ua')),
+    w('to'),
+    slot('b', quantity),
+    opt(units('ub')),
+    when((c) => PERCENT_ASKED.test(c.text)),
+  ),
+  render(p) {
+    const { a, b } = p.slots;
+    if (a.value === b.value || a.value === 0) return null;
+    const start = money(a.value!, a.label);
+    return fitted(`percent change = change ÷ ${start} × 100, with ${start} the starting value`);
   },
 };
 
@@ -497,6 +559,7 @@ export const simpleInterest: ConstructionDef = {
 export const percentFamily: ConstructionDef[] = [
   successivePercent,
   reversePercent,
+  percentChangeBetween,
   compoundInterest,
   simpleInterest,
   percentOfRemainder,

@@ -120,7 +120,8 @@ export const ratePerQuantity: ConstructionDef = {
     opt(units('u')),
     // "8 liters of fuel every 100 km"
     opt(seq(w('of'), units('what'))),
-    w('per', 'for', 'every'),
+    // "4 gallons each 5 minutes": "each" only before a number (slot q2)
+    w('per', 'for', 'every', 'each'),
     when((c, s) => c.word(s.i - 1) !== 'for' || c.word(s.i) !== 'each'),
     slot('q2', quantity),
     units('u2'),
