@@ -6,6 +6,7 @@ import {
   alt,
   cap,
   gap,
+  not,
   opt,
   phrase,
   seq,
@@ -268,7 +269,12 @@ export const reversePercent: ConstructionDef = {
     seq(
       w('following', 'with'),
       alt(
-        seq(w('a', 'an', 'the'), slot('pct', percent), opt(w('tax', 'price', 'pay', 'rent', 'salary', 'wage', 'fare')), w(...DOWN_NOUNS, ...UP_NOUNS)),
+        seq(
+          w('a', 'an', 'the'),
+          slot('pct', percent),
+          opt(w('tax', 'price', 'pay', 'rent', 'salary', 'wage', 'fare')),
+          w(...DOWN_NOUNS, ...UP_NOUNS),
+        ),
         seq(slot('pct', percent), w('off')),
       ),
       originalAsked,
@@ -293,6 +299,13 @@ export const reversePercent: ConstructionDef = {
     };
   },
 };
+
+// One noun, what a percentage change is "in": "salary", "price", "visitors".
+const changedNoun = when(
+  (c, s) =>
+    c.toks[s.i]?.type === 'word' && !c.toks[s.i].possessive && c.tags(s.i).has('Noun') && !c.tags(s.i).has('Pronoun'),
+);
+const oneWord: Pattern = (c, s) => (c.toks[s.i] ? [{ i: s.i + 1, slots: s.slots }] : []);
 
 // The text asks for a percentage change: "by what percent", "the percentage increase".
 const PERCENT_ASKED =
@@ -336,6 +349,22 @@ export const percentChange: ConstructionDef = {
       w('a', 'an', 'the'),
       slot('pct', percent),
       alt(w(...DOWN_NOUNS, ...UP_NOUNS), seq(w('price', 'pay', 'salary', 'rent'), w(...DOWN_NOUNS, ...UP_NOUNS))),
+      // "a 5% raise in salary": the gloss goes after what changes, and names it
+      opt(
+        seq(
+          w('in'),
+          opt(w('his', 'her', 'their', 'its', 'the', 'our', 'my', 'your')),
+          cap('inWhat', seq(changedNoun, oneWord)),
+          not(w('of')),
+        ),
+      ),
+    ),
+    // "buy one get one 50% off": the discount is on the second item only
+    seq(
+      opt(seq(phrase('buy one'), opt(sym(',')))),
+      cap('bogo', seq(w('get'), alt(w('one', 'another'), seq(w('the', 'a'), w('second'))))),
+      slot('pct', percent),
+      w('off'),
     ),
     seq(alt(...[...DOWN_VERBS, ...UP_VERBS].map((v) => phrase(v))), w('by'), slot('pct', percent)),
     // "rose 8%", "is discounted 35%"; not "grew 20% of the wheat" (a share, not a change)
@@ -378,6 +407,7 @@ export const percentChange: ConstructionDef = {
     ),
   ),
   render(p) {
+    if (p.slots.bogo) return { gloss: `second item = its price × ${factor(p.slots.pct.value!, true)}` };
     const levy = text(p, p.slots.levy).toLowerCase();
     if (levy) return { gloss: `total with ${levy} = price × ${factor(p.slots.pct.value!, false)}` };
     const down = changeDirection(p, p.from, p.to);
@@ -385,6 +415,8 @@ export const percentChange: ConstructionDef = {
     // "10% off the sale price": the phrase names its base, so the gloss does too.
     const base = text(p, p.slots.base).toLowerCase();
     const f = factor(p.slots.pct.value!, down);
+    const changed = text(p, p.slots.inWhat).toLowerCase();
+    if (changed) return { gloss: `new ${changed} = old ${changed} × ${f}` };
     const noun = base.split(' ').at(-1);
     return { gloss: base ? `new ${noun} = ${base} × ${f}` : `new amount = old amount × ${f}` };
   },

@@ -157,7 +157,12 @@ export const ratePer: ConstructionDef = {
   ),
   render(p) {
     const q = p.slots.q;
-    const u = referentOfCount(text(p, p.slots.u), q.value!);
+    let u = referentOfCount(text(p, p.slots.u), q.value!);
+    // "10 dozen doughnuts a day": doughnuts = 10 dozen × days, not "dozen doughnuts = 10 × ..."
+    const dozen = /^(dozen|score|gross) (\S.*)$/i.exec(text(p, p.slots.u));
+    if (dozen) u = dozen[2];
+    else if (/^dozen$/i.test(u) && q.value! > 1) u = 'dozens'; // "4 dozen a day": dozens = 4 × days
+    const count = dozen ? `${num(q.value!)} ${dozen[1].toLowerCase()}` : num(q.value!);
     if (!u && !q.label) return null; // "3 per day": no unit to name
     if (secondRate(p) || /^[kmb]$/i.test(u)) return null; // "25k a year": a number's suffix, not a unit
     const perSlot = p.slots.per;
@@ -173,9 +178,7 @@ export const ratePer: ConstructionDef = {
       if (!MEASURE_OF.test(u)) return null;
       return fitted(`${what} = ${num(q.value!)} ${u} × number of ${per}`);
     }
-    return fitted(
-      u ? `${u} = ${num(q.value!)} × number of ${per}` : `total = ${money(q.value!, q.label)} × number of ${per}`,
-    );
+    return fitted(u ? `${u} = ${count} × number of ${per}` : `total = ${money(q.value!, q.label)} × number of ${per}`);
   },
 };
 
