@@ -137,7 +137,9 @@ export const successivePercent: ConstructionDef = {
     // "went up 20% and then"), the second's after it ("then fell 10%").
     let conn = p1.to;
     while (conn < p2.from && !['then', 'followed', 'after'].includes(p.c.word(conn))) conn++;
-    const d1 = changeDirection(p, p1.to, conn) ?? changeDirection(p, Math.max(0, p1.from - 3), p1.from);
+    // "raised its prices by 10%, then": the verb may be a few words before the first percentage
+    const back = Math.max(p.c.sentenceStart(p1.from), p1.from - 5);
+    const d1 = changeDirection(p, p1.to, conn) ?? changeDirection(p, back, p1.from);
     // "then 10% more" after a fall is a further fall: only change words count around the second
     const d2 = changeDirection(p, Math.max(conn, p2.from - 3), p.to, false) ?? d1;
     if (d1 === undefined || d2 === undefined) return null;
@@ -253,6 +255,8 @@ export const reversePercent: ConstructionDef = {
           opt(w('tax', 'price', 'pay', 'rent', 'salary', 'wage', 'fare')),
           w(...DOWN_NOUNS, ...UP_NOUNS),
         ),
+        // "after a discount of 20%"
+        seq(w('a', 'an', 'the'), w(...DOWN_NOUNS, ...UP_NOUNS), w('of'), slot('pct', percent)),
         seq(w('being'), alt(...CHANGE_VERBS), opt(w('by')), slot('pct', percent)),
         // "after its price was cut by 25%"
         seq(
@@ -478,6 +482,8 @@ export const percentOf: ConstructionDef = {
 const frequencyAdverb: Reader = (c, i) =>
   c.word(i) in FREQUENCY_ADVERBS ? { from: i, to: i + 1, label: FREQUENCY_ADVERBS[c.word(i)] } : undefined;
 
+const everyPeriod = alt(seq(w('each', 'every', 'per', 'a'), slot('per', period)), slot('per', frequencyAdverb));
+
 const LOSS_VERBS = ['loses', 'lost', 'lose', 'drops', 'dropped', 'depreciates', 'depreciated', 'shrinks', 'shrank'];
 const GAIN_VERBS = ['gains', 'gained', 'gain', 'grows', 'grew', 'appreciates', 'appreciated', 'adds', 'added'];
 
@@ -489,14 +495,26 @@ export const repeatedPercent: ConstructionDef = {
   family: 'percent',
   kind: 'repeated-percent',
   priority: 19,
-  pattern: seq(
-    cap('verb', w(...LOSS_VERBS, ...GAIN_VERBS)),
-    slot('pct', percent),
-    w('of'),
-    ref(),
-    alt(seq(w('each', 'every', 'per', 'a'), slot('per', period)), slot('per', frequencyAdverb)),
+  pattern: alt(
+    seq(cap('verb', w(...LOSS_VERBS, ...GAIN_VERBS)), slot('pct', percent), w('of'), ref(), everyPeriod),
+    // "grows by 4% every year", "increases 3% annually", "a 5% raise every year"
+    seq(
+      alt(
+        seq(alt(...CHANGE_VERBS, w(...LOSS_VERBS, ...GAIN_VERBS)), opt(w('by')), slot('pct', percent)),
+        seq(w('a', 'an'), slot('pct', percent), w(...DOWN_NOUNS, ...UP_NOUNS)),
+      ),
+      everyPeriod,
+    ),
   ),
   render(p) {
+    // "grows by 4% every year", "a 5% raise every year": the amount is not named
+    if (!p.slots.verb) {
+      const down = changeDirection(p, p.from, p.to, false);
+      if (down === undefined) return null;
+      return fitted(
+        `each ${p.slots.per.label} the amount × ${factor(p.slots.pct.value!, down)}: ${num(p.slots.pct.value!)}% of the current amount, not the original`,
+      );
+    }
     const r = refOf(p)!;
     if (r.role === 'time') return null;
     const down = LOSS_VERBS.includes(text(p, p.slots.verb).toLowerCase());

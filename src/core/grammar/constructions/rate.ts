@@ -140,6 +140,27 @@ export const ratePerQuantity: ConstructionDef = {
   },
 };
 
+/** "3 for $1", "two pens for $5" -> "total = $1 per 3": a price for a bundle, not for each. */
+export const ratePerBundle: ConstructionDef = {
+  family: 'rate',
+  kind: 'rate-per',
+  priority: 15,
+  pattern: seq(
+    when((c, s) => !['every', 'per', 'for', 'of'].includes(c.word(s.i - 1))),
+    // A bare count: "bought 3 books for $45" is one purchase, not a price per bundle
+    slot('q', quantity),
+    w('for'),
+    slot('q2', quantity),
+    // "3 for $1 each" prices each one
+    when((c, s) => !['each', 'apiece', 'a', 'per', 'every'].includes(c.word(s.i))),
+  ),
+  render(p) {
+    const { q, q2 } = p.slots;
+    if (q.label || !q2.label || q.value! < 2) return null;
+    return fitted(`total = ${money(q2.value!, q2.label)} per ${num(q.value!)}`);
+  },
+};
+
 /** "$3 per pound" -> "total = $3 × number of pounds"; "60 miles per hour" -> "miles = 60 × number of hours". */
 export const ratePer: ConstructionDef = {
   family: 'rate',
@@ -183,4 +204,4 @@ export const ratePer: ConstructionDef = {
 };
 
 /** The rate family. */
-export const rateFamily: ConstructionDef[] = [rateForEvery, ratePerQuantity, ratePer];
+export const rateFamily: ConstructionDef[] = [rateForEvery, ratePerQuantity, ratePerBundle, ratePer];
