@@ -14,8 +14,7 @@ import {
   protocolFigures,
   protocolText,
 } from '../offline-training/protocol/card-section.ts';
-import type { ConstructionRisk } from '../offline-training/protocol/construction-risk.ts';
-import type { ShipDecision } from '../offline-training/protocol/ship.ts';
+import { decisionsWithFigures, type RiskFile } from '../offline-training/protocol/risk-file.ts';
 
 const { values: v } = parseArgs({
   options: {
@@ -37,9 +36,7 @@ if (!v.risk || !v.validation || !v.test || !v['figurative-validation'] || !v['fi
   process.exit(1);
 }
 const json = async (f: string) => JSON.parse(await readFile(f, 'utf8'));
-const risk = withFigures(
-  (await json(v.risk)) as { decisions: ShipDecision[]; mining: ConstructionRisk[]; validation: ConstructionRisk[] },
-);
+const risk = { decisions: decisionsWithFigures((await json(v.risk)) as RiskFile) };
 const val = await json(v.validation);
 const test = await json(v.test);
 // The probe is off by default, so its rows come from the runs that turned it on.
@@ -51,22 +48,6 @@ for (const [p, f] of [
   p.figurative_mohx = f.figurative_mohx;
 }
 const card = await readFile(v.card!, 'utf8');
-
-/**
- * Puts each family's mining and validation figures back beside its decision: scripts/construction-risk.ts
- * writes them once, in `mining` and `validation` (family rows have no `kind`), not again in each
- * decision, and the family table prints the odds ratios from the decision.
- */
-function withFigures(r: { decisions: ShipDecision[]; mining: ConstructionRisk[]; validation: ConstructionRisk[] }) {
-  const row = (rs: ConstructionRisk[], family: string) => rs.find((x) => x.family === family && x.kind === undefined);
-  return {
-    decisions: r.decisions.map((d) => ({
-      ...d,
-      mining: d.mining ?? row(r.mining, d.family),
-      validation: d.validation ?? row(r.validation, d.family),
-    })),
-  };
-}
 
 /** The card's sentence on how often the test split was seen, from --test-looks (never a fixed sentence). */
 function testLooks(n: number): string {

@@ -10,7 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { RulesFile } from '../src/core/rules/schema.ts';
 import { constructionRulesFile } from '../offline-training/protocol/construction-rules.ts';
-import type { ShipDecision } from '../offline-training/protocol/ship.ts';
+import { decisionsWithFigures, type RiskFile } from '../offline-training/protocol/risk-file.ts';
 
 const { values } = parseArgs({
   options: {
@@ -22,7 +22,7 @@ if (!values.risk) {
   console.error('construction-rules: --risk RISK.json (from scripts/construction-risk.ts) is required');
   process.exit(1);
 }
-const risk = JSON.parse(await readFile(values.risk, 'utf8')) as { decisions: ShipDecision[] };
+const risk = { decisions: decisionsWithFigures(JSON.parse(await readFile(values.risk, 'utf8')) as RiskFile) };
 const file = JSON.parse(await readFile(values.rules!, 'utf8')) as RulesFile;
 const figurative = file.rules.filter((r) => r.family === 'figurative').map((r) => ({ ...r, off: true }));
 // Refuses to write a file the runtime would refuse to load.

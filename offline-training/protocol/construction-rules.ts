@@ -30,8 +30,10 @@ export function constructionRules(decisions: readonly ShipDecision[], gate: Rule
           construction: d.family,
           ...(d.on ? {} : { off: true }),
           evidence: {
-            support: d.validation?.exposed ?? 0,
-            lift: f3(d.validation?.or.or) ?? 0,
+            // The schema's mining fields mean latent mining (misread rows, lift, CMH q); a construction
+            // rule was not mined that way, so they are placeholders and its odds ratios follow.
+            support: 0,
+            lift: 0,
             q_value: 1,
             datasets: [
               'test_outcomes.jsonl (mining split: risk order)',
@@ -39,10 +41,8 @@ export function constructionRules(decisions: readonly ShipDecision[], gate: Rule
             ],
             driven_by: 'construction grammar (a cue pattern, not an SAE latent); the SAE task gate decides where',
             decision: d.reason,
-            mining_failure_or: d.mining ? [f3(d.mining.or.or), f3(d.mining.or.lo), f3(d.mining.or.hi)] : null,
-            validation_failure_or: d.validation
-              ? [f3(d.validation.or.or), f3(d.validation.or.lo), f3(d.validation.or.hi)]
-              : null,
+            mining_failure_or: orTriple(d.mining?.or),
+            validation_failure_or: orTriple(d.validation?.or),
           },
         }) as unknown as Rule,
     );
@@ -62,4 +62,10 @@ export function constructionRulesFile(
   const out = { ...file, rules: [...constructionRules(decisions, file.gate), ...keep] };
   parseRules(out); // the check only: the file keeps the rules as written (no defaults filled in)
   return out;
+}
+
+/** An odds ratio and its 95% CI as [or, lo, hi] to 3 decimals; null where it is missing or not finite (no exposed or no unexposed failures). */
+function orTriple(or: { or: number; lo: number; hi: number } | undefined): [number, number, number] | null {
+  if (!or || ![or.or, or.lo, or.hi].every(Number.isFinite)) return null;
+  return [f3(or.or)!, f3(or.lo)!, f3(or.hi)!];
 }
