@@ -17,8 +17,11 @@ export function num(v: number): string {
 
 /** A money-aware quantity: "$5", "5". */
 export function money(v: number, currency?: string): string {
-  // Money keeps its cents: "$4.50", not "$4.5".
-  return currency ? `${currency}${Number.isInteger(v) ? num(v) : v.toFixed(2)}` : num(v);
+  // Money keeps its cents: "$4.50", not "$4.5"; a price below a cent keeps its digits ("$0.002", not "$0.00").
+  if (!currency) return num(v);
+  if (Number.isInteger(v)) return `${currency}${num(v)}`;
+  const whole = Math.abs(v * 100 - Math.round(v * 100)) < 1e-9;
+  return `${currency}${whole ? v.toFixed(2) : num(v)}`;
 }
 
 /** The factor of a p% increase or decrease: 25 -> "1.25", -20 -> "0.8". */

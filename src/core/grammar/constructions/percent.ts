@@ -92,8 +92,23 @@ const PRICE_ADJECTIVES = [
   'full',
   'marked',
   'lower',
+  'total',
+  'whole',
+  'entire',
 ];
-const PRICE_NOUNS = ['price', 'prices', 'cost', 'total', 'bill', 'amount', 'fare', 'rent', 'value'];
+const PRICE_NOUNS = [
+  'price',
+  'prices',
+  'cost',
+  'total',
+  'bill',
+  'amount',
+  'fare',
+  'rent',
+  'value',
+  'purchase',
+  'order',
+];
 
 /**
  * The base a change is taken of, after its percentage ("off the sale price", "on the new total"):
@@ -353,6 +368,8 @@ export const percentChange: ConstructionDef = {
       w('a', 'an', 'the'),
       slot('pct', percent),
       alt(w(...DOWN_NOUNS, ...UP_NOUNS), seq(w('price', 'pay', 'salary', 'rent'), w(...DOWN_NOUNS, ...UP_NOUNS))),
+      // "a 10% discount on the total cost": the base is part of the phrase
+      opt(seq(w('on', 'of'), alt(priceBase, w('them', 'it', 'everything', 'all', 'both', 'each')))),
       // "a 5% raise in salary": the gloss goes after what changes, and names it
       opt(
         seq(
