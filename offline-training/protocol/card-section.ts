@@ -116,6 +116,13 @@ function offTopicRows(p: ProtocolResult, add: AddRow): void {
       `keyword matcher ${Math.round(p.chat_prompts.keyword_matcher.value * p.chat_prompts.texts)}`,
       `<= 3 and 0: ${met(p.chat_prompts.math_glossed_count <= 3 && p.chat_prompts.figurative_glossed_count === 0)}`,
     );
+  if (p.chat_numeric)
+    add(
+      `${p.chat_numeric.texts} chat prompts with numbers, rates or percentages that ask for no computation: math glosses`,
+      iv(p.chat_numeric.math_glossed, true),
+      `keyword matcher ${iv(p.chat_numeric.keyword_matcher, true)}`,
+      `<= 3%: ${met(p.chat_numeric.math_glossed.value <= 0.03)}`,
+    );
   const ge = p.general_english;
   add(
     `${ge.texts} ${ge.corpus} sentences (news): math glosses`,
@@ -222,6 +229,7 @@ export function protocolFigures(p: ProtocolResult): Record<string, number> {
   put('injected_math_glossed', p.injected_triggers?.math_glossed.value);
   put('chat_math_glossed', p.chat_prompts?.math_glossed_count);
   put('chat_figurative_glossed', p.chat_prompts?.figurative_glossed_count);
+  put('chat_numeric_math_glossed', p.chat_numeric?.math_glossed.value);
   put('news_math_glossed', p.general_english.math_glossed.value);
   put('news_keyword', p.general_english.keyword_matcher.value);
   put('gsm8k_glossed', p.gsm8k.glossed.value);

@@ -75,6 +75,8 @@ export interface ProtocolResult {
   paraphrases?: Of<typeof paraphraseCheck>;
   injected_triggers?: Of<typeof negativesCheck>;
   chat_prompts?: Of<typeof negativesCheck>;
+  /** Chat requests that hold numbers, rates and percentages but ask for no computation. */
+  chat_numeric?: Of<typeof negativesCheck>;
   general_english: Of<typeof negativesCheck> & { corpus: string };
   gsm8k: Omit<Of<typeof gsm8kCheck>, 'glossed_texts'>;
   gsm8k_glossed_sample: string[];
@@ -102,12 +104,12 @@ export async function runProtocol(o: ProtocolOptions): Promise<ProtocolResult> {
         glosser,
         jsonl<{ text: string }>(dev('injected-triggers.jsonl')).map((r) => r.text),
       );
-      out.chat_prompts = await negativesCheck(
-        glosser,
-        readFileSync(dev('chat-prompts.txt'), 'utf8')
+      const lines = (f: string) =>
+        readFileSync(dev(f), 'utf8')
           .split('\n')
-          .filter((l) => l.trim() && !l.startsWith('#')),
-      );
+          .filter((l) => l.trim() && !l.startsWith('#'));
+      out.chat_prompts = await negativesCheck(glosser, lines('chat-prompts.txt'));
+      out.chat_numeric = await negativesCheck(glosser, lines('chat-numeric.txt'));
     }
     // General English: the split's VUA sentences as people write them.
     const vua = csv(join(meta, o.split === 'test' ? 'VUA_test.csv' : 'VUA_val.csv'));

@@ -111,6 +111,29 @@ describe.skipIf(!existsSync(`${DIR}/manifest.json`))('construction rules on mode
     }
   });
 
+  it('holds every construction rule back where the prompt asks for no quantity, and glosses once it asks', async () => {
+    // Chat requests that hold rates and percentages; the gate's verdict on them varies, the guard's does not.
+    const requests = [
+      'Our team of 8 closes about 40 tickets per week. How do we report velocity to management?',
+      'My kid reads 20 pages a night. Can you recommend some books for a 9-year-old?',
+      'We sell about 50 candles a week on Etsy. How can I photograph them better?',
+    ];
+    let heldByGuard = 0;
+    for (const text of requests) {
+      const out = await engine.analyze(text);
+      expect(out.fired, text).toEqual([]);
+      if (out.gate?.open) {
+        heldByGuard++;
+        expect(out.skipped.filter((s) => s.reason === 'no-quantity-asked').length).toBe(CONSTRUCTION_FAMILIES.length);
+      }
+      // The same facts with a question asked: a word problem, glossed where the gate opens.
+      const asked = await engine.rewrite(text.replace(/\s[^.]*\?$/, ' How many do they get through in 6 weeks?'));
+      if (asked.gate?.open) expect(asked.inserted.some((i) => i.ruleId === 'construction-rate')).toBe(true);
+    }
+    // The gate opens on at least one of them (about 0.1 over its threshold when measured), so the guard is what holds it.
+    expect(heldByGuard).toBeGreaterThanOrEqual(1);
+  });
+
   it('fires only the kinds a kinds rule names', async () => {
     const gate = bundle.rules!.gate!;
     const rules = parseRules({

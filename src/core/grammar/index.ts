@@ -20,6 +20,7 @@ import { PARTICLES } from './lexicon.ts';
 import { tokenize } from './tokenize.ts';
 
 export { CONSTRUCTION_FAMILIES, type ConstructionFamily } from './families.ts';
+export { asksForQuantity } from './asks.ts';
 
 /** A construction found in a text, with its rendered gloss and where the gloss goes. */
 export interface Construction {

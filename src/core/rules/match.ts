@@ -1,6 +1,6 @@
 // Fires rules on per-token feature activations: thresholds, spans merged and grown to whole words,
 // per-rule limits, dedupe, ranking and the cap. Pure and deterministic; never throws on rules.
-import { CONSTRUCTION_KINDS, findConstructions, type Construction } from '../grammar/index.ts';
+import { asksForQuantity, CONSTRUCTION_KINDS, findConstructions, type Construction } from '../grammar/index.ts';
 import { expandToWords, phraseEnd, type TextRange } from './boundaries.ts';
 import { findMaterial, overlapsMaterial } from './material.ts';
 import { scoreGate, type GateResult } from './gate.ts';
@@ -60,7 +60,8 @@ export type SkipReason =
   | 'construction-unknown'
   | 'material'
   | 'family-off'
-  | 'budget';
+  | 'budget'
+  | 'no-quantity-asked';
 
 /** A rule (or one occurrence of it) that matchRules did not insert, with the reason and, where known, the span. */
 export interface SkippedRule {
@@ -403,6 +404,9 @@ function heldBack(input: MatchInput, rule: Rule, gate: GateResult | undefined): 
   // Precision first: a construction rule needs a task gate that governs its family and is open.
   if (rule.construction !== undefined) {
     if (!gate || !gate.open || !rule.family || !input.gate!.families.includes(rule.family)) return 'gate-closed';
+    // A prompt that asks for no quantity ("… 500 requests per second. How do I scale it?") is no word
+    // problem, whatever the gate says: a math gloss there is noise (src/core/grammar/asks.ts).
+    if (!asksForQuantity(input.text)) return 'no-quantity-asked';
     const want = rule.construction;
     if (typeof want !== 'string' && want.some((k) => CONSTRUCTION_KINDS.get(k) !== rule.family))
       return 'construction-unknown';

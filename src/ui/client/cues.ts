@@ -2,14 +2,14 @@
 // the prompt, each with the construction rule that uses it and what became of it (glossed, task
 // gate closed, rule off by default, ...), and the task gate's verdict recomputed from the explain
 // matrix with the core's own scoreGate. Pure: the page and the tests call it the same way.
-import { findConstructions, type Construction } from '../../core/grammar/index.ts';
+import { asksForQuantity, findConstructions, type Construction } from '../../core/grammar/index.ts';
 import { scoreGate, type GateResult } from '../../core/rules/gate.ts';
 import type { Gate, Rule } from '../../core/rules/schema.ts';
 import type { FiredSpan } from './shade.ts';
 import type { ExplainResponse, FiredReport } from './types.ts';
 
 /** What became of one grammar cue on this prompt. */
-export type CueState = 'glossed' | 'gate-closed' | 'rule-off' | 'no-rule' | 'not-inserted';
+export type CueState = 'glossed' | 'gate-closed' | 'rule-off' | 'no-rule' | 'no-quantity-asked' | 'not-inserted';
 
 /** A phrase the grammar parsed, as the tokens view marks it. */
 export interface CueSpan {
@@ -67,6 +67,12 @@ export function cueSpans(
         ...base,
         state: 'gate-closed' as const,
         why: `task gate ${gate.def!.id} closed (score ${gate.result.score.toFixed(2)} < ${gate.def!.threshold})`,
+      };
+    if (!asksForQuantity(prompt))
+      return {
+        ...base,
+        state: 'no-quantity-asked' as const,
+        why: 'the prompt asks for no quantity ("how many", "what is the total", "calculate"): no word problem, no gloss',
       };
     return {
       ...base,

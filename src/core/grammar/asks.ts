@@ -1,0 +1,41 @@
+// Whether a prompt asks for a quantity: a question or an instruction to compute ("How many …?",
+// "What was the original price?", "Find the average speed.", "By what percent did it rise?"). A
+// word problem asks for one; a chat request that merely mentions numbers ("My server handles 500
+// requests per second. How do I scale it?") does not, and a math gloss there is noise. A cue
+// pattern beside the SAE task gate, not a reading of the model: construction rules say so.
+
+// "how many / much / long / far / old …"
+const HOW = /\bhow\s+(many|much|long|far|old|fast|tall|big|heavy|often|large|deep|wide|high|soon)\b/i;
+// "what is the total cost", "what's the average speed", "by what percent": "what" and a measure word
+// within four words, the measure word ending its noun phrase ("what is the rate?", not "what an API
+// rate limit is", "the time complexity", "the difference between TCP and UDP")
+const WHAT_MEASURE =
+  /\bwhat(?:\s*['\u2019]s|\s+(?:is|was|are|were|will|would)(?:\s+be)?)?\s+(?:(?:the|his|her|their|its|our|my|your|each|a|an)\s+)?(?:[\w-]+(?:['\u2019]s?)?\s+){0,3}?(percent(?:age)?|fraction|number|total|amount|price|cost|sum|difference|ratio|average|mean|speed|rate|distance|time|age|area|perimeter|volume|weight|value|profit|loss|score|length|height|width|depth|change|balance|share|interest|salary|wage|bill|fare|rent|income|earnings|savings|remainder|temperature|population|chance|likelihood|probability|smallest|largest|greatest|least|biggest|size|thickness|footage|production|capacity|discount|tax|tip|fee|payment|sales|revenue|budget|year|point|mass|quantity|commission|allowance|pace|worth)s?\b(?=\s*(?:of|in|for|per|after|before|at|on|over|with|by|from|to|during|across|if|that|does|did|do|will|would|should|must|can|could|has|have|had|is|was|are|were|when|now|then|he|she|they|it|\w+ed|between\s+(?:the|their|his|her|its|\w+\s+and\s+\w+['\u2019]s?)\b|[,?.:;(]|$))/i;
+// "What are they?" after numbers
+const WHAT_ARE_THEY = /\bwhat\s+(?:are|were)\s+(?:they|them|the\s+(?:\w+\s+)?numbers)\s*\?/i;
+// "What did it cost originally?", "What does she earn?", "… is left?"
+const ASKED_VERB =
+  /\b(?:what|which)\b[^.?!\n]*\b(cost|costs|pay|paid|earn|earned|earns|spend|spent|weigh|weighs|save|saved|owe|owes|get|gets|receive|receives|sell|sold|make|made|worth|left|remain|remains|remaining|needed|need)\b[^.?!\n]{0,25}\?/i;
+// "which … cheaper / more / the better deal"
+const WHICH =
+  /\bwhich\b[^.?!\n]*\b(cheaper|more|less|larger|smaller|bigger|faster|slower|better deal|longer|shorter)\b[^.?!\n]*\?/i;
+// "Calculate the total", "Find how many", "Work out what she pays"
+const IMPERATIVE =
+  /(?:^|[.!?:,;]\s+|\n\s*)(?:please\s+|then\s+)?(solve|calculate|compute|find|determine|work out|figure out|estimate|evaluate)\b/i;
+
+/**
+ * Whether `text` asks for a quantity (see above). Pure; true for any text holding one such question
+ * or instruction, wherever it is.
+ * @example asksForQuantity('Eggs cost $3 a dozen. How much do 30 eggs cost?') // true
+ * @example asksForQuantity('My server handles 500 requests per second. How do I scale it?') // false
+ */
+export function asksForQuantity(text: string): boolean {
+  return (
+    HOW.test(text) ||
+    WHAT_MEASURE.test(text) ||
+    ASKED_VERB.test(text) ||
+    WHICH.test(text) ||
+    WHAT_ARE_THEY.test(text) ||
+    IMPERATIVE.test(text)
+  );
+}

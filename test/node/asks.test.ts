@@ -1,0 +1,32 @@
+// asksForQuantity (src/core/grammar/asks.ts): construction glosses wait for a prompt that asks for
+// a quantity; a chat request that only mentions numbers gets none.
+import { describe, expect, it } from 'vitest';
+import { asksForQuantity } from '../../src/core/grammar/index.ts';
+
+describe('asksForQuantity', () => {
+  it.each([
+    'Eggs cost $3 a dozen. How much do 30 eggs cost?',
+    'After a 25% discount the lamp costs $45. What was the original price?',
+    "What's the total number of pesos they have together?",
+    "What is Marcus' total bill?",
+    'A cyclist rides 30 km in 2 hours. What is her average speed over the whole ride?',
+    'Two consecutive even numbers add up to 46. What are they?',
+    'A coat sells for $84 after a markdown. What did it cost originally?',
+    'If she works 50 weeks a year, calculate her annual salary.',
+    'Find the average of 4, 8 and 12.',
+    'Which is the better deal: 3 for $1 or 50 cents each?',
+    'By what percent did the price rise?',
+  ])('asks: %s', (t) => expect(asksForQuantity(t)).toBe(true));
+
+  it.each([
+    'My server handles 500 requests per second at peak. How do I scale it horizontally?',
+    'The API charges $0.002 per 1,000 tokens. Is it cheaper to batch my requests?',
+    'I drink 3 cups of coffee a day. Is that too much?',
+    'What is the difference between TCP and UDP?',
+    'What is the time complexity of binary search, and why?',
+    'Explain what an API rate limit is and how to handle a 429 response.',
+    'We ship 200 orders a day from one warehouse. What software do small shops use?',
+    'Our sales grew 20% this year. Write a short LinkedIn post celebrating the team.',
+    '',
+  ])('asks for no quantity: %s', (t) => expect(asksForQuantity(t)).toBe(false));
+});
