@@ -101,3 +101,37 @@ describe('catalogue', () => {
     for (const f of CONSTRUCTION_KINDS.values()) expect(CONSTRUCTION_FAMILIES).toContain(f);
   });
 });
+
+describe('construction prefilters (ConstructionDef.requires)', () => {
+  it('skip only constructions that could not parse: the same finds with and without them, on every corpus and dev text', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { CONSTRUCTIONS } = await import('../../src/core/grammar/index.ts');
+    const { runGrammar } = await import('../../src/core/grammar/engine.ts');
+    const lines = (f: string) =>
+      readFileSync(new URL(`../data/${f}`, import.meta.url), 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() && !l.startsWith('#'));
+    const texts = [
+      ...[
+        'constructions/corpus.jsonl',
+        'constructions/negatives.jsonl',
+        'dev/math-traps.jsonl',
+        'dev/traps-reworded.jsonl',
+      ]
+        .flatMap(lines)
+        .map((l) => (JSON.parse(l) as { text: string }).text),
+      ...lines('dev/paraphrases.jsonl').flatMap((l) => {
+        const p = JSON.parse(l) as { a: string; b: string };
+        return [p.a, p.b];
+      }),
+    ];
+    expect(CONSTRUCTIONS.some((d) => d.requires)).toBe(true);
+    const unfiltered = CONSTRUCTIONS.map(({ requires: _r, ...d }) => d);
+    const key = (fs: ReturnType<typeof runGrammar>) => fs.map((f) => `${f.def.kind}@${f.from}-${f.to}:${f.gloss}`);
+    for (const t of texts) {
+      const with_ = runGrammar(new Ctx(t, tokenize(t)), CONSTRUCTIONS);
+      const without = runGrammar(new Ctx(t, tokenize(t)), unfiltered);
+      expect(key(with_), t).toEqual(key(without));
+    }
+  });
+});

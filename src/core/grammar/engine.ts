@@ -194,6 +194,11 @@ export interface ConstructionDef {
   /** Higher wins where two parses overlap ("5 more than twice as many" beats "twice as many"). */
   priority: number;
   pattern: Pattern;
+  /**
+   * A text the construction can parse in matches this (its pattern needs one of these words), so
+   * the engine skips it on other texts without trying it at every token: a speed-up, never a filter.
+   */
+  requires?: RegExp;
   /** The gloss for a parse, or null where the parse does not render (no gloss rather than a wrong one). */
   render(p: Parse): Rendering | null;
 }
@@ -211,8 +216,9 @@ export interface Found extends Rendering {
  */
 export function runGrammar(c: Ctx, defs: readonly ConstructionDef[]): Found[] {
   const found: Found[] = [];
+  const active = defs.filter((d) => !d.requires || d.requires.test(c.text));
   for (let i = 0; i < c.toks.length; i++) {
-    for (const def of defs) {
+    for (const def of active) {
       const ends = def.pattern(c, { i, slots: {} }).filter((s) => s.i > i);
       ends.sort((a, b) => b.i - a.i);
       for (const s of ends) {

@@ -623,6 +623,10 @@ export const simpleInterest: ConstructionDef = {
 };
 
 /** The percent family. */
+// Every percent construction reads a percentage ("%", "percent", "per cent") or asks for one ("percentage").
+const PERCENT_WORD = /%|\bper\s?cent/i;
+
+/** The percent family (each construction skipped on texts without a percent word). */
 export const percentFamily: ConstructionDef[] = [
   successivePercent,
   reversePercent,
@@ -635,4 +639,4 @@ export const percentFamily: ConstructionDef[] = [
   percentOfBase,
   percentChange,
   percentOf,
-];
+].map((d) => ({ ...d, requires: PERCENT_WORD }));
