@@ -397,7 +397,12 @@ interface Candidate {
 }
 
 /** Why `rule` cannot fire on this text before anything is matched (family off, gate closed), or undefined. */
-function heldBack(input: MatchInput, rule: Rule, gate: GateResult | undefined): SkipReason | undefined {
+function heldBack(
+  input: MatchInput,
+  rule: Rule,
+  gate: GateResult | undefined,
+  asked: () => boolean,
+): SkipReason | undefined {
   const wanted = input.options?.families;
   if (wanted && rule.family ? !wanted.includes(rule.family) : rule.off) return 'family-off';
   if (rule.family && gate && !gate.open && input.gate!.families.includes(rule.family)) return 'gate-closed';
@@ -406,7 +411,7 @@ function heldBack(input: MatchInput, rule: Rule, gate: GateResult | undefined): 
     if (!gate || !gate.open || !rule.family || !input.gate!.families.includes(rule.family)) return 'gate-closed';
     // A prompt that asks for no quantity ("… 500 requests per second. How do I scale it?") is no word
     // problem, whatever the gate says: a math gloss there is noise (src/core/grammar/asks.ts).
-    if (!asksForQuantity(input.text)) return 'no-quantity-asked';
+    if (!asked()) return 'no-quantity-asked';
     const want = rule.construction;
     if (typeof want !== 'string' && want.some((k) => CONSTRUCTION_KINDS.get(k) !== rule.family))
       return 'construction-unknown';
@@ -427,8 +432,10 @@ function ruleCandidates(
   // The grammar runs once per text, and only if a construction rule gets that far.
   let constructions: Construction[] | undefined;
   const found = () => (constructions ??= findConstructions(text));
+  let asksQuantity: boolean | undefined;
+  const asked = () => (asksQuantity ??= asksForQuantity(text));
   for (const rule of input.rules) {
-    const why = heldBack(input, rule, gate);
+    const why = heldBack(input, rule, gate, asked);
     if (why) {
       skipped.push({ ruleId: rule.id, reason: why });
       continue;

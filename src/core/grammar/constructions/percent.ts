@@ -255,6 +255,14 @@ const CHANGE_VERBS = [...DOWN_VERBS, ...UP_VERBS].map((v) => phrase(v));
 // "Marked down by 30%, ...": an opening participle, the sentence's first words
 const sentenceOpening = when((c, s) => c.sentenceStart(s.i) === s.i);
 
+// "a 20% raise", "a 5% tax increase"
+const aPercentChange = seq(
+  w('a', 'an', 'the'),
+  slot('pct', percent),
+  opt(w('tax', 'price', 'pay', 'rent', 'salary', 'wage', 'fare')),
+  w(...DOWN_NOUNS, ...UP_NOUNS),
+);
+
 /** "after a 20% raise she earns $60 ... what did she earn before?" -> "$60 = earlier amount × 1.2". */
 export const reversePercent: ConstructionDef = {
   family: 'percent',
@@ -264,12 +272,7 @@ export const reversePercent: ConstructionDef = {
     seq(
       w('after'),
       alt(
-        seq(
-          w('a', 'an', 'the'),
-          slot('pct', percent),
-          opt(w('tax', 'price', 'pay', 'rent', 'salary', 'wage', 'fare')),
-          w(...DOWN_NOUNS, ...UP_NOUNS),
-        ),
+        aPercentChange,
         // "after a discount of 20%"
         seq(w('a', 'an', 'the'), w(...DOWN_NOUNS, ...UP_NOUNS), w('of'), slot('pct', percent)),
         seq(w('being'), alt(...CHANGE_VERBS), opt(w('by')), slot('pct', percent)),
@@ -285,19 +288,7 @@ export const reversePercent: ConstructionDef = {
       originalAsked,
     ),
     // "Following a 25% pay rise", "With a 10% discount", "With 20% off"
-    seq(
-      w('following', 'with'),
-      alt(
-        seq(
-          w('a', 'an', 'the'),
-          slot('pct', percent),
-          opt(w('tax', 'price', 'pay', 'rent', 'salary', 'wage', 'fare')),
-          w(...DOWN_NOUNS, ...UP_NOUNS),
-        ),
-        seq(slot('pct', percent), w('off')),
-      ),
-      originalAsked,
-    ),
+    seq(w('following', 'with'), alt(aPercentChange, seq(slot('pct', percent), w('off'))), originalAsked),
     // "Marked down by 30%, a coat sells for $84"
     seq(
       sentenceOpening,
