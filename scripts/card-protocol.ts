@@ -70,7 +70,7 @@ const rebuilt = [
   [
     '## Construction families',
     '',
-    `Glosses are written by the construction grammar (src/core/grammar) from the parsed phrase: rules are driven by a cue pattern (the grammar), not by an SAE latent, and fire only where the SAE task gate is open. On by default: ${on.join(', ') || 'none'}; the others are in the bundle, off, and the run option \`families\` turns them on. Decided on the validation split only:`,
+    `Glosses are written by the construction grammar (src/core/grammar) from the parsed phrase: rules are driven by a cue pattern (the grammar), not by an SAE latent, and fire only where the SAE task gate is open and the prompt asks for a quantity (src/core/grammar/asks.ts, also a cue pattern). On by default: ${on.join(', ') || 'none'}; the others are in the bundle, off, and the run option \`families\` turns them on. Decided on the validation split only:`,
     '',
     familyTable(risk.decisions),
   ].join('\n'),
