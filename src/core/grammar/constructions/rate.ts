@@ -1,5 +1,5 @@
 // Rates: "6 liters of fuel for every 100 km", "$3 per pound", "60 miles per hour", "5 pages a day".
-import { alt, cap, opt, seq, slot, w, when, type ConstructionDef, type Parse } from '../engine.ts';
+import { alt, cap, opt, seq, slot, w, when, type ConstructionDef, type Ctx, type Parse } from '../engine.ts';
 import { FREQUENCY_ADVERBS, pluralNoun } from '../lexicon.ts';
 import { fitted, money, num } from '../render.ts';
 import { period, quantity, units } from '../slots.ts';
@@ -88,6 +88,10 @@ const MEASURES = [
 const MEASURE_OF =
   /^(cups?|liters?|litres?|milliliters?|ml|gallons?|quarts?|pints?|ounces?|oz|pounds?|lbs?|kilograms?|kilos?|kg|grams?|g|tons?|tonnes?|tablespoons?|teaspoons?|spoonfuls?|scoops?|bags?|sacks?|boxes|box|bottles?|cans?|jars?|cartons?|buckets?|loaves|loaf|slices?|pieces?|sheets?|meters?|metres?|feet|foot|yards?|rolls?)$/i;
 
+// A word token the tagger reads as a noun (not a pronoun), e.g. "pay" in "monthly pay".
+const startsNoun = (c: Ctx, i: number) =>
+  c.toks[i]?.type === 'word' && c.tags(i).has('Noun') && !c.tags(i).has('Pronoun');
+
 const perPeriod = alt(
   seq(w('per'), alt(slot('per', period), units('per'))),
   seq(w('a', 'an', 'each', 'every'), slot('per', period)),
@@ -95,9 +99,11 @@ const perPeriod = alt(
   seq(w('in'), w('each', 'every'), slot('per', period)),
   // "$4.50 a kilo"
   seq(w('a', 'an'), cap('per', w(...MEASURES))),
-  // "earns $400 weekly"
+  // "earns $400 weekly"; not "her $2,400 monthly pay", where the adverb is an adjective of the noun after it
   slot('per', (c, i) =>
-    c.word(i) in FREQUENCY_ADVERBS ? { from: i, to: i + 1, label: FREQUENCY_ADVERBS[c.word(i)] } : undefined,
+    c.word(i) in FREQUENCY_ADVERBS && !startsNoun(c, i + 1)
+      ? { from: i, to: i + 1, label: FREQUENCY_ADVERBS[c.word(i)] }
+      : undefined,
   ),
 );
 
