@@ -123,6 +123,13 @@ function offTopicRows(p: ProtocolResult, add: AddRow): void {
       `keyword matcher ${iv(p.chat_numeric.keyword_matcher, true)}`,
       `<= 3%: ${met(p.chat_numeric.math_glossed.value <= 0.03)}`,
     );
+  if (p.chat_asking)
+    add(
+      `${p.chat_asking.texts} chat questions that ask "how many / how much" and mention rates or percentages but are advice or facts: math glosses`,
+      iv(p.chat_asking.math_glossed, true),
+      `keyword matcher ${iv(p.chat_asking.keyword_matcher, true)}`,
+      `<= 3%: ${met(p.chat_asking.math_glossed.value <= 0.03)}`,
+    );
   const ge = p.general_english;
   add(
     `${ge.texts} ${ge.corpus} sentences (news): math glosses`,
@@ -230,6 +237,7 @@ export function protocolFigures(p: ProtocolResult): Record<string, number> {
   put('chat_math_glossed', p.chat_prompts?.math_glossed_count);
   put('chat_figurative_glossed', p.chat_prompts?.figurative_glossed_count);
   put('chat_numeric_math_glossed', p.chat_numeric?.math_glossed.value);
+  put('chat_asking_math_glossed', p.chat_asking?.math_glossed.value);
   put('news_math_glossed', p.general_english.math_glossed.value);
   put('news_keyword', p.general_english.keyword_matcher.value);
   put('gsm8k_glossed', p.gsm8k.glossed.value);

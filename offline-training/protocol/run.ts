@@ -77,6 +77,7 @@ export interface ProtocolResult {
   chat_prompts?: Of<typeof negativesCheck>;
   /** Chat requests that hold numbers, rates and percentages but ask for no computation. */
   chat_numeric?: Of<typeof negativesCheck>;
+  chat_asking?: Of<typeof negativesCheck>;
   general_english: Of<typeof negativesCheck> & { corpus: string };
   gsm8k: Omit<Of<typeof gsm8kCheck>, 'glossed_texts'>;
   gsm8k_glossed_sample: string[];
@@ -110,6 +111,7 @@ export async function runProtocol(o: ProtocolOptions): Promise<ProtocolResult> {
           .filter((l) => l.trim() && !l.startsWith('#'));
       out.chat_prompts = await negativesCheck(glosser, lines('chat-prompts.txt'));
       out.chat_numeric = await negativesCheck(glosser, lines('chat-numeric.txt'));
+      out.chat_asking = await negativesCheck(glosser, lines('chat-asking.txt'));
     }
     // General English: the split's VUA sentences as people write them.
     const vua = csv(join(meta, o.split === 'test' ? 'VUA_test.csv' : 'VUA_val.csv'));

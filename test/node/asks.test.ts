@@ -16,6 +16,9 @@ describe('asksForQuantity', () => {
     'Find the average of 4, 8 and 12.',
     'Which is the better deal: 3 for $1 or 50 cents each?',
     'By what percent did the price rise?',
+    'If she wants to read half of the remaining pages tomorrow, how many pages should she read?',
+    'The ticket costs $3.50. How much do 4 tickets cost?',
+    'I earn $20 an hour. How many hours should I work? How much do I earn in 30 hours?',
   ])('asks: %s', (t) => expect(asksForQuantity(t)).toBe(true));
 
   it.each([
@@ -27,6 +30,9 @@ describe('asksForQuantity', () => {
     'Explain what an API rate limit is and how to handle a 429 response.',
     'We ship 200 orders a day from one warehouse. What software do small shops use?',
     'Our sales grew 20% this year. Write a short LinkedIn post celebrating the team.',
+    // advice in the first or second person, not a word problem's question
+    'How much should I save each month for retirement at 35 if I earn $70,000 a year?',
+    'My team ships 12 features per quarter. How many should we aim for?',
     '',
   ])('asks for no quantity: %s', (t) => expect(asksForQuantity(t)).toBe(false));
 });

@@ -23,19 +23,31 @@ const WHICH =
 const IMPERATIVE =
   /(?:^|[.!?:,;]\s+|\n\s*)(?:please\s+|then\s+)?(solve|calculate|compute|find|determine|work out|figure out|estimate|evaluate)\b/i;
 
+// "How much should I save for retirement?", "How many should we aim for?": a question that asks for
+// advice in the first or second person. Word problems ask about their characters ("how many pages
+// should she read?"): 1 of 8,330 GSM8K questions has "should I / we / you".
+const ADVICE = /\bshould\s+(?:I|we|you)\b/i;
+// Sentences: split after ?, ! or a full stop that is not a decimal point ("$3.50"), and at line breaks.
+const SENTENCE_BREAK = /(?<=[?!]|\.(?!\d))\s+|\n+/;
+
 /**
  * Whether `text` asks for a quantity (see above). Pure; true for any text holding one such question
- * or instruction, wherever it is.
+ * or instruction in a sentence that does not ask for advice ("How much should I save …?").
  * @example asksForQuantity('Eggs cost $3 a dozen. How much do 30 eggs cost?') // true
  * @example asksForQuantity('My server handles 500 requests per second. How do I scale it?') // false
+ * @example asksForQuantity('I earn $70,000 a year. How much should I save each month?') // false
  */
 export function asksForQuantity(text: string): boolean {
+  return text.split(SENTENCE_BREAK).some((s) => !ADVICE.test(s) && asksInSentence(s));
+}
+
+function asksInSentence(s: string): boolean {
   return (
-    HOW.test(text) ||
-    WHAT_MEASURE.test(text) ||
-    ASKED_VERB.test(text) ||
-    WHICH.test(text) ||
-    WHAT_ARE_THEY.test(text) ||
-    IMPERATIVE.test(text)
+    HOW.test(s) ||
+    WHAT_MEASURE.test(s) ||
+    ASKED_VERB.test(s) ||
+    WHICH.test(s) ||
+    WHAT_ARE_THEY.test(s) ||
+    IMPERATIVE.test(s)
   );
 }

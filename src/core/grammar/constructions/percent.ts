@@ -271,6 +271,8 @@ export const reversePercent: ConstructionDef = {
   pattern: alt(
     seq(
       w('after'),
+      // "After getting a 6% raise", "after receiving a 10% discount"
+      opt(w('getting', 'receiving', 'taking', 'giving', 'applying', 'offering', 'winning')),
       alt(
         aPercentChange,
         // "after a discount of 20%"
@@ -430,9 +432,61 @@ export const percentChange: ConstructionDef = {
     const changed = text(p, p.slots.inWhat).toLowerCase();
     if (changed) return { gloss: `new ${changed} = old ${changed} × ${f}` };
     const noun = base.split(' ').at(-1);
-    return { gloss: base ? `new ${noun} = ${base} × ${f}` : `new amount = old amount × ${f}` };
+    if (base) return { gloss: `new ${noun} = ${base} × ${f}` };
+    const measured = measuredSubject(p);
+    return { gloss: measured ? `new ${measured} = old ${measured} × ${f}` : `new amount = old amount × ${f}` };
   },
 };
+
+// Subjects whose head names an amount, so a verb's change can be glossed in the text's own words.
+const MEASURED_NOUNS = new Set([
+  'price',
+  'prices',
+  'cost',
+  'costs',
+  'rent',
+  'salary',
+  'wage',
+  'wages',
+  'pay',
+  'income',
+  'earnings',
+  'value',
+  'fare',
+  'fee',
+  'fees',
+  'bill',
+  'sales',
+  'revenue',
+  'population',
+  'profit',
+  'profits',
+  'budget',
+  'tuition',
+  'premium',
+  'attendance',
+  'enrollment',
+  'production',
+  'output',
+  'membership',
+]);
+
+/**
+ * The amount a change verb's subject names ("My rent went up 8%" -> "rent", "The price of a ticket
+ * rose by 15%" -> "price"), or '' when the phrase starts with a determiner ("a 20% discount") or the
+ * subject is no amount ("The shirt was discounted 20%": "new shirt" would be nonsense).
+ */
+function measuredSubject(p: Parse): string {
+  if (['a', 'an', 'the'].includes(p.c.word(p.from))) return '';
+  let at = p.from;
+  while (at > 0 && ['was', 'is', 'were', 'are', 'has', 'have', 'had', 'been'].includes(p.c.word(at - 1))) at--;
+  const word = (i: number) => (i >= 0 && p.c.toks[i].type === 'word' ? p.c.word(i) : '');
+  if (MEASURED_NOUNS.has(word(at - 1))) return word(at - 1);
+  // "the price of a ticket rose": the amount is the head before "of"
+  let k = at - 2;
+  if (['a', 'an', 'the', 'each', 'one', 'his', 'her', 'their', 'its', 'our', 'my', 'your'].includes(word(k))) k--;
+  return word(k) === 'of' && MEASURED_NOUNS.has(word(k - 1)) ? word(k - 1) : '';
+}
 
 const part = alt(slot('xq', quantity), ref('x'));
 const whole = alt(slot('yq', quantity), ref('y'));

@@ -1,5 +1,17 @@
 // Rates: "6 liters of fuel for every 100 km", "$3 per pound", "60 miles per hour", "5 pages a day".
-import { alt, cap, opt, seq, slot, w, when, type ConstructionDef, type Ctx, type Parse } from '../engine.ts';
+import {
+  alt,
+  cap,
+  opt,
+  seq,
+  slot,
+  w,
+  when,
+  type ConstructionDef,
+  type Ctx,
+  type Parse,
+  type State,
+} from '../engine.ts';
 import { FREQUENCY_ADVERBS, pluralNoun } from '../lexicon.ts';
 import { fitted, money, num } from '../render.ts';
 import { period, quantity, units } from '../slots.ts';
@@ -114,7 +126,43 @@ function secondRate(p: Parse): boolean {
   return (wd === 'a' || wd === 'an') && period(p.c, p.to + 1) !== undefined;
 }
 
-/** "$2 per 100 grams", "6 liters per 100 km" -> "total = $2 per 100 grams". */
+const TIME_UNIT = /^(seconds?|minutes?|hours?|days?|weeks?|months?|years?)$/i;
+
+const STRETCH_DETERMINERS = ['the', 'a', 'an', 'his', 'her', 'its', 'their', 'our', 'my', 'your', 'each'];
+
+/**
+ * Whether "Q U in Q2 U2" (state s, slots q, u, q2, u2 read) is a given rate over a span of time:
+ * "5 km in 30 minutes", not "20 points in 4 games"; not a named stretch ("ran the 100m in 9.58
+ * seconds", "his 400 meter leg in 60 seconds"); not in a question ("How many cans can one machine
+ * produce in 8 hours?" asks for the amount); and not where an average is asked ("120 km in 2 hours
+ * and 180 km in 3 hours": the average family's gloss is the one that matters there).
+ */
+function rateOverTime(c: Ctx, s: State): boolean {
+  const { q, u2 } = s.slots;
+  if (STRETCH_DETERMINERS.includes(c.word(q.from - 1))) return false;
+  // "half of 80 years in five years": an age and a wait, no rate (and "a total of 157 hours in one week" is a sum)
+  if (['of', 'be', 'turn', 'turns'].includes(c.word(q.from - 1))) return false;
+  if (!TIME_UNIT.test(c.slice(u2.from, u2.to)) || /\b(average|mean)\b/i.test(c.text)) return false;
+  const end = /[.?!](?!\d)/.exec(c.text.slice(c.toks[s.i - 1].end));
+  return end?.[0] !== '?';
+}
+
+/**
+ * "Four printers print 400 flyers …": a count of more than one agent, a plural noun and a verb
+ * right before the rate's quantity, as "all 4 printers" ("both pumps"); '' otherwise.
+ */
+function groupBefore(p: Parse): string {
+  const at = p.slots.q.from;
+  const verb = at - 1;
+  const noun = at - 2;
+  if (!p.c.tags(verb).has('Verb') || !p.c.tags(noun).has('Plural') || p.c.tags(noun).has('Pronoun')) return '';
+  const n = quantity(p.c, noun - 1);
+  if (!n || n.to !== noun || n.label || !(n.value! > 1)) return '';
+  const agents = p.c.toks[noun].text;
+  return n.value === 2 ? `both ${agents}` : `all ${num(n.value!)} ${agents}`;
+}
+
+/** "$2 per 100 grams", "6 liters per 100 km", "30 pages in 45 minutes" -> "pages = 30 per 45 minutes". */
 export const ratePerQuantity: ConstructionDef = {
   family: 'rate',
   kind: 'rate-per',
@@ -126,11 +174,12 @@ export const ratePerQuantity: ConstructionDef = {
     opt(units('u')),
     // "8 liters of fuel every 100 km"
     opt(seq(w('of'), units('what'))),
-    // "4 gallons each 5 minutes": "each" only before a number (slot q2)
-    w('per', 'for', 'every', 'each'),
+    // "4 gallons each 5 minutes": "each" only before a number (slot q2); "30 pages in 45 minutes"
+    w('per', 'for', 'every', 'each', 'in'),
     when((c, s) => c.word(s.i - 1) !== 'for' || c.word(s.i) !== 'each'),
     slot('q2', quantity),
     units('u2'),
+    when((c, s) => c.word(s.slots.q2.from - 1) !== 'in' || rateOverTime(c, s)),
     // "$33 for 3 hours of dog walking": the gloss goes after the whole unit
     opt(seq(w('of'), units('u2of'))),
   ),
@@ -142,6 +191,12 @@ export const ratePerQuantity: ConstructionDef = {
     const per = `${num(q2.value!)} ${text(p, p.slots.u2)}`;
     const what = text(p, p.slots.what);
     if (what) return MEASURE_OF.test(u) ? fitted(`${what} = ${num(q.value!)} ${u} per ${per}`) : null;
+    // "Four printers print 400 flyers in 10 minutes": the rate is the group's, and saying so is the point
+    const group = groupBefore(p);
+    if (group && u) return fitted(`${u} = ${num(q.value!)} per ${per}, by ${group} together`);
+    // "2 dozen chocolates in 5 minutes": chocolates = 2 dozen per 5 minutes
+    const dozen = /^(dozen|score|gross) (\S.*)$/i.exec(u);
+    if (dozen) return fitted(`${dozen[2]} = ${num(q.value!)} ${dozen[1].toLowerCase()} per ${per}`);
     return fitted(u ? `${u} = ${num(q.value!)} per ${per}` : `total = ${money(q.value!, q.label)} per ${per}`);
   },
 };
@@ -155,6 +210,8 @@ export const ratePerBundle: ConstructionDef = {
     when((c, s) => !['every', 'per', 'for', 'of'].includes(c.word(s.i - 1))),
     // A bare count: "bought 3 books for $45" is one purchase, not a price per bundle
     slot('q', quantity),
+    // "3 pens for $2": with a unit only where another count of that unit follows (see render)
+    opt(units('u')),
     w('for'),
     slot('q2', quantity),
     // "3 for $1 each" prices each one
@@ -163,9 +220,22 @@ export const ratePerBundle: ConstructionDef = {
   render(p) {
     const { q, q2 } = p.slots;
     if (q.label || !q2.label || q.value! < 2) return null;
-    return fitted(`total = ${money(q2.value!, q2.label)} per ${num(q.value!)}`);
+    const u = text(p, p.slots.u);
+    if (!u) return fitted(`total = ${money(q2.value!, q2.label)} per ${num(q.value!)}`);
+    // "bought 3 books for $45" is one purchase; "sells 3 pens for $2 ... needs 18 pens" is a price
+    // per bundle that the text applies to another count
+    if (!anotherCount(p, u)) return null;
+    return fitted(`total = ${money(q2.value!, q2.label)} per ${num(q.value!)} ${u}`);
   },
 };
+
+/** Whether the text counts `unit` again elsewhere with a number before it ("18 pens"). */
+function anotherCount(p: Parse, unit: string): boolean {
+  const esc = unit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const re = new RegExp(`\\b\\d[\\d,]*\\s+${esc}\\b`, 'gi');
+  const start = p.c.toks[p.from].start;
+  return [...p.c.text.matchAll(re)].some((m) => m.index !== start);
+}
 
 /** "$3 per pound" -> "total = $3 × number of pounds"; "60 miles per hour" -> "miles = 60 × number of hours". */
 export const ratePer: ConstructionDef = {
