@@ -535,10 +535,28 @@ export const percentOf: ConstructionDef = {
   pattern: seq(slot('pct', percent), w('of'), ref(), clauseTail),
   render(p) {
     const r = refOf(p)!;
-    if (r.role === 'pronoun' || r.role === 'time') return null;
-    return fitted(`${num(p.slots.pct.value! / 100)} × ${p.c.slice(r.from, r.to).replace(/^(the|a|an) /i, '')}`);
+    if (r.role === 'time') return null;
+    // "480 students and 25% of them": the pronoun's one count in the sentence is the base
+    const base = r.role === 'pronoun' ? (p.c.word(r.from) === 'them' ? countBefore(p) : '') : p.c.slice(r.from, r.to);
+    if (!base) return null;
+    return fitted(`${num(p.slots.pct.value! / 100)} × ${base.replace(/^(the|a|an) /i, '')}`);
   },
 };
+
+/**
+ * The one "N <plural noun>" count ("480 students") in the sentence before the phrase, as written, or
+ * '' where there is none or more than one (then "them" is not resolved).
+ */
+function countBefore(p: Parse): string {
+  const found: string[] = [];
+  for (let i = p.c.sentenceStart(p.from); i < p.from; i++) {
+    const q = quantity(p.c, i);
+    if (!q || q.label || !p.c.tags(q.to).has('Plural') || p.c.tags(q.to).has('Pronoun')) continue;
+    found.push(p.c.slice(i, q.to + 1));
+    i = q.to;
+  }
+  return found.length === 1 ? found[0] : '';
+}
 
 /** "yearly", "monthly": a period as an adverb. */
 const frequencyAdverb: Reader = (c, i) =>

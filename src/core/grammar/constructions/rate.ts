@@ -3,6 +3,7 @@ import {
   alt,
   cap,
   opt,
+  phrase,
   seq,
   slot,
   w,
@@ -206,16 +207,20 @@ export const ratePerBundle: ConstructionDef = {
   family: 'rate',
   kind: 'rate-per',
   priority: 15,
-  pattern: seq(
-    when((c, s) => !['every', 'per', 'for', 'of'].includes(c.word(s.i - 1))),
-    // A bare count: "bought 3 books for $45" is one purchase, not a price per bundle
-    slot('q', quantity),
-    // "3 pens for $2": with a unit only where another count of that unit follows (see render)
-    opt(units('u')),
-    w('for'),
-    slot('q2', quantity),
-    // "3 for $1 each" prices each one
-    when((c, s) => !['each', 'apiece', 'a', 'per', 'every'].includes(c.word(s.i))),
+  pattern: alt(
+    seq(
+      when((c, s) => !['every', 'per', 'for', 'of'].includes(c.word(s.i - 1))),
+      // A bare count: "bought 3 books for $45" is one purchase, not a price per bundle
+      slot('q', quantity),
+      // "3 pens for $2": with a unit only where another count of that unit follows (see render)
+      opt(units('u')),
+      w('for'),
+      slot('q2', quantity),
+      // "3 for $1 each" prices each one
+      when((c, s) => !['each', 'apiece', 'a', 'per', 'every'].includes(c.word(s.i))),
+    ),
+    // "Eggs cost $3 for 12 of them"
+    seq(slot('q2', quantity), w('for'), slot('q', quantity), phrase('of them')),
   ),
   render(p) {
     const { q, q2 } = p.slots;
