@@ -43,6 +43,10 @@ const DOWN_VERBS = [
   'discounted',
   'lowered',
   'declined',
+  'slashed',
+  'trimmed',
+  'plunged',
+  'dipped',
   'shrank',
   'shrinks',
   'fallen',
@@ -59,6 +63,10 @@ const UP_VERBS = [
   'grew',
   'grows',
   'climbed',
+  'jumped',
+  'soared',
+  'hiked',
+  'boosted',
   'went up',
   'marked up',
   'marks up',
@@ -412,9 +420,9 @@ export const percentChange: ConstructionDef = {
       slot('pct', percent),
     ),
     seq(slot('pct', percent), w('off'), baseTail),
-    // "an 8% sales tax", "a 15% tip": added on top of the price
+    // "an 8% sales tax", "a 15% tip", "adds 7% sales tax": added on top of the price
     seq(
-      w('a', 'an', 'the'),
+      opt(w('a', 'an', 'the')),
       slot('pct', percent),
       opt(w('sales', 'service', 'state', 'city', 'local')),
       cap('levy', w('tax', 'tip', 'gratuity', 'vat')),
@@ -514,6 +522,16 @@ export const percentOfBase: ConstructionDef = {
     seq(part, w('as'), w('a'), w('percent', 'percentage'), w('of'), whole),
     // "what percent of its games did it win": the part is the clause after
     seq(w('what'), w('percent', 'percentage'), w('of'), whole, w('did', 'does', 'do'), askedClause),
+    // "He answered 45 of the 60 questions right. What percent …?": a part of a counted whole
+    seq(
+      slot('xq', quantity),
+      w('of'),
+      w('the', 'his', 'her', 'their', 'its'),
+      slot('yq', quantity),
+      units('whole'),
+      // "What percent of its games did it win?" has its own reading: one gloss for one relation
+      when((c) => PERCENT_ASKED.test(c.text) && !/\bwhat\s+percent(age)?\s+of\b/i.test(c.text)),
+    ),
   ),
   render(p) {
     const y = partText(p, 'yq', 'y');
@@ -532,8 +550,21 @@ export const percentOf: ConstructionDef = {
   kind: 'percent-of',
   priority: 8,
   // "2% of the money he owed": the relative clause is part of the phrase
-  pattern: seq(slot('pct', percent), w('of'), ref(), clauseTail),
+  pattern: alt(
+    seq(slot('pct', percent), w('of'), ref(), clauseTail),
+    // "Of the 250 tickets, 40 percent were sold online"
+    seq(
+      w('of'),
+      w('the', 'his', 'her', 'their', 'its'),
+      cap('counted', seq(slot('n', quantity), units('u'))),
+      sym(','),
+      slot('pct', percent),
+    ),
+  ),
   render(p) {
+    const counted = text(p, p.slots.counted);
+    if (counted && !p.slots.n.label) return fitted(`${num(p.slots.pct.value! / 100)} × ${counted}`);
+    if (counted) return null;
     const r = refOf(p)!;
     if (r.role === 'time') return null;
     // "480 students and 25% of them": the pronoun's one count in the sentence is the base

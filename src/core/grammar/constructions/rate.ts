@@ -97,6 +97,23 @@ const MEASURES = [
   'visit',
 ];
 
+/** Items a price is quoted by ("$2 a bottle", "8 cents a page"): a rate only after a price ("5 flies inside a bottle" is none). */
+const PRICED_ITEMS = [
+  'page',
+  'copy',
+  'word',
+  'item',
+  'serving',
+  'slice',
+  'bottle',
+  'can',
+  'box',
+  'bag',
+  'lesson',
+  'class',
+  'session',
+];
+
 /** Units that measure out a substance ("2 cups of food", "9 liters of milk", "3 bags of rice"). */
 const MEASURE_OF =
   /^(cups?|liters?|litres?|milliliters?|ml|gallons?|quarts?|pints?|ounces?|oz|pounds?|lbs?|kilograms?|kilos?|kg|grams?|g|tons?|tonnes?|tablespoons?|teaspoons?|spoonfuls?|scoops?|bags?|sacks?|boxes|box|bottles?|cans?|jars?|cartons?|buckets?|loaves|loaf|slices?|pieces?|sheets?|meters?|metres?|feet|foot|yards?|rolls?)$/i;
@@ -112,6 +129,9 @@ const perPeriod = alt(
   seq(w('in'), w('each', 'every'), slot('per', period)),
   // "$4.50 a kilo"
   seq(w('a', 'an'), cap('per', w(...MEASURES))),
+  seq(w('a', 'an'), cap('priced', cap('per', w(...PRICED_ITEMS)))),
+  // "32 miles on a gallon of gas", "four claws on each foot"; not "spent $30 on a ticket" (see render)
+  seq(cap('on', w('on')), w('a', 'an', 'one', 'each'), cap('per', w(...MEASURES))),
   // "earns $400 weekly"; not "her $2,400 monthly pay", where the adverb is an adjective of the noun after it
   slot('per', (c, i) =>
     c.word(i) in FREQUENCY_ADVERBS && !startsNoun(c, i + 1)
@@ -280,6 +300,13 @@ export const ratePer: ConstructionDef = {
       if (!MEASURE_OF.test(u)) return null;
       return fitted(`${what} = ${num(q.value!)} ${u} × number of ${per}`);
     }
+    if (/^off$/i.test(u)) return null; // "$3 off a bag" is a discount, not a rate
+    const price = !!q.label || /^cents?$/i.test(u);
+    if (p.slots.priced && !price) return null;
+    if (p.slots.on && (q.label || /\s/.test(u))) return null; // "spent $30 on a ticket", "80 lines fit on each page"
+    if (q.label && /^cents?$/i.test(u)) return null; // "$0.40 cents per mile": dollars or cents?
+    // "8 cents a page" is a price: total = 8 cents × number of pages
+    if (/^cents?$/i.test(u)) return fitted(`total = ${count} ${u} × number of ${per}`);
     return fitted(u ? `${u} = ${count} × number of ${per}` : `total = ${money(q.value!, q.label)} × number of ${per}`);
   },
 };
