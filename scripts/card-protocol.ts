@@ -1,5 +1,5 @@
 // tsx scripts/card-protocol.ts --risk RISK.json --validation VAL.json --test TEST.json
-//   --figurative-validation FVAL.json --figurative-test FTEST.json [--card ...] [--figures ...] [--test-looks N]:
+//   --figurative-validation FVAL.json --figurative-test FTEST.json [--card ...] [--figures ...] [--rules ...] [--test-looks N]:
 // rewrites the default card's rules, dev-check and figurative sections from the figures of
 // scripts/construction-risk.ts and scripts/protocol-eval.ts (validation, and the test split's one
 // look; the figurative rows from runs with `families` asking for the probe, since it is off by
@@ -25,6 +25,7 @@ const { values: v } = parseArgs({
     'figurative-test': { type: 'string' },
     card: { type: 'string', default: 'models/default/trained/card.md' },
     figures: { type: 'string', default: 'models/default/trained/figures.json' },
+    rules: { type: 'string', default: 'models/default/trained/rules.json' },
     // How many times the test split was looked at for this bundle, this run included (the card says it).
     'test-looks': { type: 'string', default: '1' },
   },
@@ -60,6 +61,15 @@ function testLooks(n: number): string {
     : `The test split was looked at ${n} times for this bundle; only the last look is reported here. `;
 }
 
+/** The gate's thresholds as rules.json states them: " (gate open at score >= 0.5, or >= 0.4 …)". */
+function askedGate(gate: { threshold: number; askedThreshold?: number } | undefined): string {
+  if (!gate) return '';
+  return gate.askedThreshold === undefined
+    ? ` (gate open at score >= ${gate.threshold})`
+    : ` (gate open at score >= ${gate.threshold}, or >= ${gate.askedThreshold} for construction rules where the prompt asks for a quantity)`;
+}
+const gate = ((await json(v.rules!)) as { gate?: { threshold: number; askedThreshold?: number } }).gate;
+
 // Sections are `## Title` blocks; the ones rebuilt here are dropped and written anew.
 const REBUILT = /^## (Dev checks|Rules|Evaluation|Construction families|Families|Validation|Test split|Figurative)/;
 const blocks = card.split(/\n(?=## )/);
@@ -70,7 +80,7 @@ const rebuilt = [
   [
     '## Construction families',
     '',
-    `Glosses are written by the construction grammar (src/core/grammar) from the parsed phrase: rules are driven by a cue pattern (the grammar), not by an SAE latent, and fire only where the SAE task gate is open and the prompt asks for a quantity (src/core/grammar/asks.ts, also a cue pattern). On by default: ${on.join(', ') || 'none'}; the others are in the bundle, off, and the run option \`families\` turns them on. Decided on the validation split only:`,
+    `Glosses are written by the construction grammar (src/core/grammar) from the parsed phrase: rules are driven by a cue pattern (the grammar), not by an SAE latent, and fire only where the SAE task gate is open and the prompt asks for a quantity (src/core/grammar/asks.ts, also a cue pattern)${askedGate(gate)}. On by default: ${on.join(', ') || 'none'}; the others are in the bundle, off, and the run option \`families\` turns them on. Decided on the validation split only:`,
     '',
     familyTable(risk.decisions),
   ].join('\n'),

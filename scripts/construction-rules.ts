@@ -1,4 +1,4 @@
-// tsx scripts/construction-rules.ts --risk RISK.json [--rules models/default/trained/rules.json]:
+// tsx scripts/construction-rules.ts --risk RISK.json [--rules models/default/trained/rules.json] [--review scripts/default-review.json]:
 // rewrites the default bundle's rules.json for the construction grammar
 // (offline-training/protocol/construction-rules.ts). One construction rule per
 // math family (the grammar writes each gloss from the parsed phrase; the task gate decides where),
@@ -16,6 +16,7 @@ const { values } = parseArgs({
   options: {
     risk: { type: 'string' },
     rules: { type: 'string', default: 'models/default/trained/rules.json' },
+    review: { type: 'string', default: 'scripts/default-review.json' },
   },
 });
 if (!values.risk) {
@@ -24,6 +25,13 @@ if (!values.risk) {
 }
 const risk = { decisions: decisionsWithFigures(JSON.parse(await readFile(values.risk, 'utf8')) as RiskFile) };
 const file = JSON.parse(await readFile(values.rules!, 'utf8')) as RulesFile;
+// The review's gate thresholds (the lower one for prompts that ask for a quantity, chosen on the
+// validation dev checks) apply to the gate the file already has.
+const review = JSON.parse(await readFile(values.review!, 'utf8')) as {
+  gate?: { threshold?: number; askedThreshold?: number };
+};
+if (file.gate && review.gate?.threshold !== undefined) file.gate.threshold = review.gate.threshold;
+if (file.gate && review.gate?.askedThreshold !== undefined) file.gate.askedThreshold = review.gate.askedThreshold;
 const figurative = file.rules.filter((r) => r.family === 'figurative').map((r) => ({ ...r, off: true }));
 // Refuses to write a file the runtime would refuse to load.
 const out = constructionRulesFile(file, risk.decisions, figurative);

@@ -55,7 +55,7 @@ export interface FamilyReview {
   note?: string;
   /** Accepted latents: a person checked their top contexts, label and threshold. */
   rules: ReviewedRule[];
-  gate?: { threshold?: number };
+  gate?: { threshold?: number; askedThreshold?: number };
 }
 
 type MinedCandidate = MineFamiliesResult['candidates'][number];
@@ -93,6 +93,7 @@ export function familyRulesFile(
   const gate: Gate = {
     ...mined.gate,
     threshold: review.gate?.threshold ?? mined.gate.threshold,
+    ...(review.gate?.askedThreshold !== undefined ? { askedThreshold: review.gate.askedThreshold } : {}),
   };
   return parseRules({ version: 1, rules, gate });
 }

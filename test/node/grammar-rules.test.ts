@@ -134,6 +134,35 @@ describe.skipIf(!existsSync(`${DIR}/manifest.json`))('construction rules on mode
     expect(heldByGuard).toBeGreaterThanOrEqual(1);
   });
 
+  it('opens construction rules at the gate’s askedThreshold only where the prompt asks for a quantity', async () => {
+    const base = bundle.rules!;
+    // Thresholds far from any score: the gate itself stays shut, only the asked path can open it.
+    const withGate = (askedThreshold?: number) =>
+      GlossEngine.create(
+        { ...bundle, rules: parseRules({ ...base, gate: { ...base.gate!, threshold: 0.999, askedThreshold } }) },
+        ortNodeBackend(),
+      );
+    const problem = 'After a 25% discount, a pair of boots costs $60. What was the price before the discount?';
+    const request = 'Our sales grew 20% this year. Write a short LinkedIn post celebrating the team.';
+    const lower = await withGate(0.001);
+    const opened = await lower.rewrite(problem);
+    expect(opened.gate?.open).toBe(false);
+    expect(opened.inserted.map((i) => i.ruleId)).toEqual(['construction-percent']);
+    expect(opened.fired[0].threshold).toBe(0.001);
+    // A request that asks for no quantity: the lower threshold does not apply.
+    const held = await lower.analyze(request);
+    expect(findConstructions(request).length).toBeGreaterThan(0);
+    expect(held.fired).toEqual([]);
+    expect(held.skipped.filter((s) => s.reason === 'gate-closed').length).toBe(CONSTRUCTION_FAMILIES.length);
+    // Without askedThreshold the closed gate holds the problem back too.
+    const plain = await (await withGate()).analyze(problem);
+    expect(plain.fired).toEqual([]);
+    // A lower threshold above the gate's own is refused.
+    expect(() => parseRules({ ...base, gate: { ...base.gate!, threshold: 0.5, askedThreshold: 0.6 } })).toThrow(
+      /askedThreshold must be at most threshold/,
+    );
+  });
+
   it('fires only the kinds a kinds rule names', async () => {
     const gate = bundle.rules!.gate!;
     const rules = parseRules({

@@ -39,3 +39,14 @@ export function scoreGate(
   const score = 1 / (1 + Math.exp(-z));
   return { id: gate.id, score, open: tokens.length > 0 && score >= gate.threshold };
 }
+
+/**
+ * Whether construction rules may fire under this verdict: the gate is open, or the prompt asks for a
+ * quantity (`asked`, src/core/grammar/asks.ts; called only when needed) and the score reaches the
+ * gate's `askedThreshold`. A gate that could not be computed opens for nothing.
+ */
+export function openForConstructions(gate: Gate, result: GateResult, asked: () => boolean): boolean {
+  if (result.open) return true;
+  if (result.error || gate.askedThreshold === undefined || result.score < gate.askedThreshold) return false;
+  return asked();
+}

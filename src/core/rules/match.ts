@@ -3,7 +3,7 @@
 import { asksForQuantity, CONSTRUCTION_KINDS, findConstructions, type Construction } from '../grammar/index.ts';
 import { expandToWords, phraseEnd, type TextRange } from './boundaries.ts';
 import { findMaterial, overlapsMaterial } from './material.ts';
-import { scoreGate, type GateResult } from './gate.ts';
+import { openForConstructions, scoreGate, type GateResult } from './gate.ts';
 import type { WordTagger } from './pos.ts';
 import { probeSentences, probeTokens, scoreProbe } from './probe.ts';
 import { renderGloss } from './render.ts';
@@ -323,7 +323,7 @@ function probeFirings(
 /**
  * A construction rule's firings: the phrases the grammar parses in `text` of the rule's family (or
  * of its kinds), each with the grammar's gloss, its span ending at the grammar's `insertAt`. Its
- * strength is the task gate's score over the gate's threshold (the caller fires it only when open).
+ * strength is the task gate's score over the threshold it passed (the caller fires it only then).
  */
 function constructionFirings(
   input: MatchInput,
@@ -336,7 +336,8 @@ function constructionFirings(
   const { text, tokens } = input;
   const want = rule.construction!;
   const fits = (c: Construction) => (typeof want === 'string' ? c.family === want : want.includes(c.kind));
-  const threshold = input.gate!.threshold;
+  // The threshold the gate passed: its own, or the lower one for a prompt that asks for a quantity.
+  const threshold = gate.open ? input.gate!.threshold : (input.gate!.askedThreshold ?? input.gate!.threshold);
   return found()
     .filter(fits)
     .map((c) => {
@@ -405,10 +406,20 @@ function heldBack(
 ): SkipReason | undefined {
   const wanted = input.options?.families;
   if (wanted && rule.family ? !wanted.includes(rule.family) : rule.off) return 'family-off';
-  if (rule.family && gate && !gate.open && input.gate!.families.includes(rule.family)) return 'gate-closed';
+  if (
+    rule.construction === undefined &&
+    rule.family &&
+    gate &&
+    !gate.open &&
+    input.gate!.families.includes(rule.family)
+  )
+    return 'gate-closed';
   // Precision first: a construction rule needs a task gate that governs its family and is open.
   if (rule.construction !== undefined) {
-    if (!gate || !gate.open || !rule.family || !input.gate!.families.includes(rule.family)) return 'gate-closed';
+    if (!gate || !rule.family || !input.gate!.families.includes(rule.family)) return 'gate-closed';
+    // A short word problem scores low on the mean-pooled gate; where the prompt asks for a quantity
+    // the gate may open at its lower `askedThreshold`.
+    if (!openForConstructions(input.gate!, gate, asked)) return 'gate-closed';
     // A prompt that asks for no quantity ("… 500 requests per second. How do I scale it?") is no word
     // problem, whatever the gate says: a math gloss there is noise (src/core/grammar/asks.ts).
     if (!asked()) return 'no-quantity-asked';

@@ -84,6 +84,12 @@ export const GateSchema = z
     weights: z.array(z.number()),
     bias: z.number(),
     threshold: Probability,
+    /**
+     * A lower threshold for construction rules on a prompt that asks for a quantity
+     * (src/core/grammar/asks.ts): short word problems score low on the mean-pooled gate. At most
+     * `threshold`; absent, construction rules use `threshold`.
+     */
+    askedThreshold: Probability.optional(),
     /** The rule families that fire only when the gate is open. */
     families: z.array(MisreadingFamilySchema).min(1),
     evidence: z.looseObject({}).optional(),
@@ -91,6 +97,10 @@ export const GateSchema = z
   .refine((g) => g.weights.length === g.features.length, {
     message: 'weights must have one entry per feature',
     path: ['weights'],
+  })
+  .refine((g) => g.askedThreshold === undefined || g.askedThreshold <= g.threshold, {
+    message: 'askedThreshold must be at most threshold',
+    path: ['askedThreshold'],
   });
 /**
  * A probe rule's classifier (for figurative verbs): logistic regression over SAE latents pooled at

@@ -3,7 +3,7 @@
 // gate closed, rule off by default, ...), and the task gate's verdict recomputed from the explain
 // matrix with the core's own scoreGate. Pure: the page and the tests call it the same way.
 import { asksForQuantity, findConstructions, type Construction } from '../../core/grammar/index.ts';
-import { scoreGate, type GateResult } from '../../core/rules/gate.ts';
+import { openForConstructions, scoreGate, type GateResult } from '../../core/rules/gate.ts';
 import type { Gate, Rule } from '../../core/rules/schema.ts';
 import type { FiredSpan } from './shade.ts';
 import type { ExplainResponse, FiredReport } from './types.ts';
@@ -62,11 +62,15 @@ export function cueSpans(
     if (rule.off)
       return { ...base, state: 'rule-off' as const, why: `${rule.id} is off by default (${decisionOf(rule)})` };
     const governed = gate.def?.families.includes(rule.family as never);
-    if (governed && gate.result && !gate.result.open)
+    if (governed && gate.result && !openForConstructions(gate.def!, gate.result, () => asksForQuantity(prompt)))
       return {
         ...base,
         state: 'gate-closed' as const,
-        why: `task gate ${gate.def!.id} closed (score ${gate.result.score.toFixed(2)} < ${gate.def!.threshold})`,
+        why: `task gate ${gate.def!.id} closed (score ${gate.result.score.toFixed(2)} < ${gate.def!.threshold}${
+          gate.def!.askedThreshold === undefined
+            ? ''
+            : `, or < ${gate.def!.askedThreshold} where the prompt asks for a quantity`
+        })`,
       };
     if (!asksForQuantity(prompt))
       return {

@@ -62,7 +62,11 @@ function gateLine(rule: Rule, gate?: Gate, result?: GateResult): string {
     const now = result
       ? result.error
         ? ` · on this prompt: closed (${result.error})`
-        : ` · on this prompt: ${result.open ? 'open' : 'closed'} (score ${result.score.toFixed(2)}, opens at ${gate.threshold})`
+        : ` · on this prompt: ${result.open ? 'open' : 'closed'} (score ${result.score.toFixed(2)}, opens at ${gate.threshold}${
+            gate.askedThreshold === undefined
+              ? ''
+              : `, or ${gate.askedThreshold} for constructions where the prompt asks for a quantity`
+          })`
       : '';
     return `task gate ${gate.id} governs family ${rule.family}${now}`;
   }
