@@ -522,13 +522,12 @@ export const percentOfBase: ConstructionDef = {
     seq(part, w('as'), w('a'), w('percent', 'percentage'), w('of'), whole),
     // "what percent of its games did it win": the part is the clause after
     seq(w('what'), w('percent', 'percentage'), w('of'), whole, w('did', 'does', 'do'), askedClause),
-    // "He answered 45 of the 60 questions right. What percent …?": a part of a counted whole
+    // "He answered 45 of the 60 questions right. What percent …?", "72 out of 90": a part of a counted whole
     seq(
       slot('xq', quantity),
-      w('of'),
-      w('the', 'his', 'her', 'their', 'its'),
+      alt(seq(w('of'), w('the', 'his', 'her', 'their', 'its')), phrase('out of')),
       slot('yq', quantity),
-      units('whole'),
+      opt(units('whole')),
       // "What percent of its games did it win?" has its own reading: one gloss for one relation
       when((c) => PERCENT_ASKED.test(c.text) && !/\bwhat\s+percent(age)?\s+of\b/i.test(c.text)),
     ),
@@ -552,6 +551,14 @@ export const percentOf: ConstructionDef = {
   // "2% of the money he owed": the relative clause is part of the phrase
   pattern: alt(
     seq(slot('pct', percent), w('of'), ref(), clauseTail),
+    // "a 4% commission on $25,000": a share of the amount, not a change of it
+    seq(
+      w('a', 'an'),
+      slot('pct', percent),
+      cap('share', w('commission', 'royalty', 'fee')),
+      w('on', 'of'),
+      cap('counted', slot('n', quantity)),
+    ),
     // "Of the 250 tickets, 40 percent were sold online"
     seq(
       w('of'),
@@ -563,6 +570,9 @@ export const percentOf: ConstructionDef = {
   ),
   render(p) {
     const counted = text(p, p.slots.counted);
+    const share = text(p, p.slots.share).toLowerCase();
+    if (share)
+      return fitted(`${share} = ${num(p.slots.pct.value! / 100)} × ${money(p.slots.n.value!, p.slots.n.label)}`);
     if (counted && !p.slots.n.label) return fitted(`${num(p.slots.pct.value! / 100)} × ${counted}`);
     if (counted) return null;
     const r = refOf(p)!;

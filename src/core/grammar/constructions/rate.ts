@@ -99,6 +99,11 @@ const MEASURES = [
 
 /** Items a price is quoted by ("$2 a bottle", "8 cents a page"): a rate only after a price ("5 flies inside a bottle" is none). */
 const PRICED_ITEMS = [
+  'text',
+  'message',
+  'call',
+  'song',
+  'photo',
   'page',
   'copy',
   'word',
@@ -130,6 +135,8 @@ const perPeriod = alt(
   // "$4.50 a kilo"
   seq(w('a', 'an'), cap('per', w(...MEASURES))),
   seq(w('a', 'an'), cap('priced', cap('per', w(...PRICED_ITEMS)))),
+  // "28 miles to the gallon"
+  seq(w('to'), w('the'), cap('per', w(...MEASURES))),
   // "32 miles on a gallon of gas", "four claws on each foot"; not "spent $30 on a ticket" (see render)
   seq(cap('on', w('on')), w('a', 'an', 'one', 'each'), cap('per', w(...MEASURES))),
   // "earns $400 weekly"; not "her $2,400 monthly pay", where the adverb is an adjective of the noun after it
@@ -241,6 +248,14 @@ export const ratePerBundle: ConstructionDef = {
     ),
     // "Eggs cost $3 for 12 of them"
     seq(slot('q2', quantity), w('for'), slot('q', quantity), phrase('of them')),
+    // "sold in packs of 12 for $3"
+    seq(
+      w('packs', 'pack', 'boxes', 'box', 'bags', 'bag', 'sets', 'set', 'bundles', 'cartons'),
+      w('of'),
+      slot('q', quantity),
+      w('for'),
+      slot('q2', quantity),
+    ),
   ),
   render(p) {
     const { q, q2 } = p.slots;
