@@ -13,13 +13,13 @@ const WHAT_MEASURE =
   /\bwhat(?:\s*['\u2019]s|\s+(?:is|was|are|were|will|would)(?:\s+be)?)?\s+(?:(?:the|his|her|their|its|our|my|your|each|a|an)\s+)?(?:[\w-]+(?:['\u2019]s?)?\s+){0,3}?(percent(?:age)?|fraction|number|total|amount|price|cost|sum|difference|ratio|average|mean|speed|rate|distance|time|age|area|perimeter|volume|weight|value|profit|loss|score|length|height|width|depth|change|balance|share|interest|salary|wage|bill|fare|rent|income|earnings|savings|remainder|temperature|population|chance|likelihood|probability|smallest|largest|greatest|least|biggest|size|thickness|footage|production|capacity|discount|tax|tip|fee|payment|sales|revenue|budget|year|point|mass|quantity|commission|allowance|pace|worth)s?\b(?=\s*(?:of|in|for|per|after|before|at|on|over|with|by|from|to|during|across|if|that|does|did|do|will|would|should|must|can|could|has|have|had|is|was|are|were|when|now|then|he|she|they|it|\w+ed|between\s+(?:the|their|his|her|its|\w+\s+and\s+\w+['\u2019]s?)\b|[,?.:;(]|$))/i;
 // "What are they?" after numbers; "what were they after the second quarter?", "What is it worth now?"
 const WHAT_ARE_THEY =
-  /\bwhat\s+(?:are|were)\s+(?:they|them|the\s+(?:\w+\s+)?numbers)\s*\?|\bwhat\s+(?:is|was|are|were|will\s+be)\s+(?:it|they)\s+(?:worth|after|before|by|at\s+the\s+end|now|then)\b[^.?!\n]{0,40}\?/i;
+  /\bwhat\s+(?:are|were)\s+(?:they|them|the\s+(?:\w+\s+)?numbers)\s*\?|\bwhat\s+(?:is|was|are|were|will\s+be)\s+(?:it|they)\s+(?:worth|after|before|by|at\s+the\s+end|now|then)\b(?:[^.?!\n]|\.(?=\d)){0,40}\?/i;
 // "What did it cost originally?", "What does she earn?", "… is left?"
 const ASKED_VERB =
-  /\b(?:what|which)\b[^.?!\n]*\b(cost|costs|pay|paid|earn|earned|earns|spend|spent|weigh|weighs|save|saved|owe|owes|get|gets|receive|receives|sell|sold|make|made|worth|left|remain|remains|remaining|needed|need)\b[^.?!\n]{0,25}\?/i;
+  /\b(?:what|which)\b(?:[^.?!\n]|\.(?=\d))*\b(cost|costs|pay|paid|earn|earned|earns|spend|spent|weigh|weighs|save|saved|owe|owes|get|gets|receive|receives|sell|sold|make|made|worth|left|remain|remains|remaining|needed|need)\b(?:[^.?!\n]|\.(?=\d)){0,25}\?/i;
 // "which … cheaper / more / the better deal"
 const WHICH =
-  /\bwhich\b[^.?!\n]*\b(cheaper|more|less|larger|smaller|bigger|faster|slower|better deal|longer|shorter)\b[^.?!\n]*\?/i;
+  /\bwhich\b(?:[^.?!\n]|\.(?=\d))*\b(cheaper|more|less|larger|smaller|bigger|faster|slower|better deal|longer|shorter)\b(?:[^.?!\n]|\.(?=\d))*\?/i;
 // "Calculate the total", "Find how many", "Work out what she pays"
 const IMPERATIVE =
   /(?:^|[.!?:,;]\s+|\n\s*)(?:please\s+|then\s+)?(solve|calculate|compute|find|determine|work out|figure out|estimate|evaluate)\b/i;

@@ -103,6 +103,12 @@ const PRICE_ADJECTIVES = [
   'total',
   'whole',
   'entire',
+  'member',
+  'club',
+  'student',
+  'senior',
+  'holiday',
+  'wholesale',
 ];
 const PRICE_NOUNS = [
   'price',
@@ -286,10 +292,10 @@ export const reversePercent: ConstructionDef = {
         // "after a discount of 20%"
         seq(w('a', 'an', 'the'), w(...DOWN_NOUNS, ...UP_NOUNS), w('of'), slot('pct', percent)),
         seq(w('being'), alt(...CHANGE_VERBS), opt(w('by')), slot('pct', percent)),
-        // "after its price was cut by 25%"
+        // "after its price was cut by 25%", "After prices fell 20%"
         seq(
           gap(3, (c, i) => c.toks[i].type === 'word' && !['was', 'is', 'were', 'had', 'has'].includes(c.word(i))),
-          alt(w('was', 'is', 'were'), phrase('had been'), phrase('has been')),
+          opt(alt(w('was', 'is', 'were'), phrase('had been'), phrase('has been'))),
           alt(...CHANGE_VERBS),
           opt(w('by')),
           slot('pct', percent),
@@ -426,6 +432,8 @@ export const percentChange: ConstructionDef = {
       slot('pct', percent),
       opt(w('sales', 'service', 'state', 'city', 'local')),
       cap('levy', w('tax', 'tip', 'gratuity', 'vat')),
+      // "has a 9% tax added": the participle stays with its phrase
+      opt(w('added', 'included', 'applied')),
     ),
   ),
   render(p) {
@@ -559,13 +567,15 @@ export const percentOf: ConstructionDef = {
       w('on', 'of'),
       cap('counted', slot('n', quantity)),
     ),
-    // "Of the 250 tickets, 40 percent were sold online"
+    // "Of the 250 tickets, 40 percent were sold online", "Of 1,200 emails, 3% bounced"
     seq(
       w('of'),
-      w('the', 'his', 'her', 'their', 'its'),
+      opt(w('the', 'his', 'her', 'their', 'its')),
       cap('counted', seq(slot('n', quantity), units('u'))),
       sym(','),
       slot('pct', percent),
+      // "of 100 people, 40% of these people": the phrase after is the base, not the count before
+      notOf,
     ),
   ),
   render(p) {
