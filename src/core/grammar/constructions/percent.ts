@@ -415,6 +415,12 @@ export const percentChange: ConstructionDef = {
       slot('pct', percent),
       notOf,
     ),
+    // "is now 15% cheaper", "became 10% more expensive": a price change with no "than" after it
+    seq(
+      slot('pct', percent),
+      alt(w('cheaper'), phrase('more expensive'), phrase('less expensive')),
+      when((c, s) => c.word(s.i) !== 'than'),
+    ),
     // "a discount of 20%", "an increase of 4 percent"
     seq(w('a', 'an', 'the'), w(...DOWN_NOUNS, ...UP_NOUNS), w('of'), slot('pct', percent)),
     // "a tip of fifteen percent"
@@ -449,6 +455,10 @@ export const percentChange: ConstructionDef = {
     if (changed) return { gloss: `new ${changed} = old ${changed} × ${f}` };
     const noun = base.split(' ').at(-1);
     if (base) return { gloss: `new ${noun} = ${base} × ${f}` };
+    // "15% cheaper", "the second one was 50% more expensive": a price beside another one (earlier or
+    // another item's), so "new / old" would be wrong half the time
+    if (/\b(cheaper|expensive)$/i.test(p.c.slice(p.from, p.to)))
+      return { gloss: `price = the price it is compared with × ${f}` };
     const measured = measuredSubject(p);
     return { gloss: measured ? `new ${measured} = old ${measured} × ${f}` : `new amount = old amount × ${f}` };
   },
