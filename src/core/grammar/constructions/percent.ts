@@ -139,6 +139,10 @@ const notSentenceEnd = gap(
   (c, i) => !(c.toks[i].type === 'punct' && /^[.!?]$/.test(c.toks[i].text)) && c.word(i) !== 'then',
 );
 
+// "(off / of) the original price", "of its initial value": the base a percentage names right after it
+const ORIGINAL_BASE =
+  /^\s*(?:\w+\s+){0,2}?(?:off|of|on)\s+(?:the|its|his|her|their)\s+(?:original|initial|starting|first|full|regular)\b/i;
+
 /** "20% off, then another 10% off" -> "10% off the reduced price, not 30% off". */
 export const successivePercent: ConstructionDef = {
   family: 'percent',
@@ -162,6 +166,9 @@ export const successivePercent: ConstructionDef = {
   render(p) {
     const p1 = p.slots.p1;
     const p2 = p.slots.p2;
+    // "then an extra 10% off the original price", "then decreased by 20% of the original price": both
+    // changes are of the original here, so the usual note would be false
+    if (ORIGINAL_BASE.test(p.c.text.slice(p.c.toks[p2.to - 1].end, p.c.toks[p2.to - 1].end + 40))) return null;
     // The connective splits the phrase: the first change's words lie before it ("20% off, then",
     // "went up 20% and then"), the second's after it ("then fell 10%").
     let conn = p1.to;
@@ -394,7 +401,8 @@ export const percentChange: ConstructionDef = {
       slot('pct', percent),
       w('off'),
     ),
-    seq(alt(...[...DOWN_VERBS, ...UP_VERBS].map((v) => phrase(v))), w('by'), slot('pct', percent)),
+    // not "decreased by 20% of the original price": the base follows, and "new = old × 0.8" would misplace it
+    seq(alt(...[...DOWN_VERBS, ...UP_VERBS].map((v) => phrase(v))), w('by'), slot('pct', percent), notOf),
     // "rose 8%", "is discounted 35%"; not "grew 20% of the wheat" (a share, not a change)
     seq(alt(...[...DOWN_VERBS, ...UP_VERBS].map((v) => phrase(v))), slot('pct', percent), notOf),
     // "marked the car up 12%"
@@ -658,6 +666,8 @@ export const repeatedPercent: ConstructionDef = {
     }
     const r = refOf(p)!;
     if (r.role === 'time') return null;
+    // "loses 10% of its original value each year": the same amount each year, not compounding
+    if (/\b(original|initial|starting|first)\b/i.test(p.c.slice(r.from, r.to))) return null;
     const down = LOSS_VERBS.includes(text(p, p.slots.verb).toLowerCase());
     const name = p.c.slice(r.from, r.to).replace(/^(the|a|an) /i, '');
     const noun = p.c.toks[r.head].text;
@@ -737,12 +747,28 @@ export const simpleInterest: ConstructionDef = {
   family: 'percent',
   kind: 'simple-interest',
   priority: 20,
-  pattern: alt(
-    seq(slot('pct', percent), opt(w('annual', 'yearly')), phrase('simple interest')),
-    seq(phrase('simple interest'), opt(w('of', 'at')), slot('pct', percent)),
+  pattern: seq(
+    alt(
+      seq(slot('pct', percent), opt(cap('adj', w('annual', 'yearly', 'monthly'))), phrase('simple interest')),
+      seq(phrase('simple interest'), opt(w('of', 'at')), slot('pct', percent)),
+    ),
+    // "2% simple interest per month", "each year": the rate's period is part of the phrase
+    opt(seq(w('per', 'a', 'each', 'every'), cap('per', w('year', 'annum', 'month', 'week', 'day', 'quarter')))),
   ),
   render(p) {
-    return { gloss: `${num(p.slots.pct.value!)}% of the original amount each year; it does not compound` };
+    const said = (text(p, p.slots.per) || text(p, p.slots.adj)).toLowerCase();
+    const per = /month/.test(said)
+      ? 'month'
+      : /week/.test(said)
+        ? 'week'
+        : /day/.test(said)
+          ? 'day'
+          : /quarter/.test(said)
+            ? 'quarter'
+            : 'year';
+    // A rate with no period named after it may be quoted per month elsewhere: name none then
+    if (!said && /\bper\s+(month|week|day)|\bmonthly\b/i.test(p.c.text)) return null;
+    return { gloss: `${num(p.slots.pct.value!)}% of the original amount each ${per}; it does not compound` };
   },
 };
 

@@ -19,6 +19,26 @@ import { period, quantity, units } from '../slots.ts';
 import { text } from './common.ts';
 import { clauseTail } from './tail.ts';
 
+/**
+ * Whether the rate's sentence holds other terms of the same total (outside the phrase): a fee, a
+ * second rate or price, a percentage, tiers or exceptions ("$65 an hour plus a $50 call-out fee",
+ * "$18 per hour, and time and a half after 40", "12 gallons per minute and a drain empties 4 per
+ * minute", "20 pages a day on weekdays"). There "total = $65 × number of hours" would mislead, so
+ * the rate constructions write no gloss (precision first).
+ */
+function otherTerms(p: Parse): boolean {
+  const c = p.c;
+  const from = c.toks[c.sentenceStart(p.from)].start;
+  const start = c.toks[p.from].start;
+  const end = c.toks[p.to - 1].end;
+  const after = c.text.slice(end);
+  const stop = /[.?!](?!\d)|\n/.exec(after);
+  const rest = c.text.slice(from, start) + ' ' + after.slice(0, stop ? stop.index : after.length);
+  return OTHER_TERMS.test(rest);
+}
+const OTHER_TERMS =
+  /[$\u20AC\u00A3%]|\b(?:\d[\d,.]*\s*)?cents?\b|\bper\s?cent\b|\b(?:plus|fees?|extra|additional|overtime|half|first|after|free|but|except|weekdays?|weekends?|up to|minimum|maximum|discount|tax|tip|then|per|drains?|empties|hourly|daily|weekly|monthly|yearly|annually)\b|(?<!\bfor\s)\b(?:a|an)\s+(?:second|minute|hour|day|night|week|month|year|mile|pound|gallon)\b/i;
+
 /** "6 liters of fuel for every 100 km" -> "fuel = 6 liters per 100 km". */
 export const rateForEvery: ConstructionDef = {
   family: 'rate',
@@ -212,6 +232,7 @@ export const ratePerQuantity: ConstructionDef = {
     opt(seq(w('of'), units('u2of'))),
   ),
   render(p) {
+    if (otherTerms(p)) return null;
     const { q, q2 } = p.slots;
     const u = text(p, p.slots.u);
     if (!u && !q.label) return null;
@@ -258,6 +279,7 @@ export const ratePerBundle: ConstructionDef = {
     ),
   ),
   render(p) {
+    if (otherTerms(p)) return null;
     const { q, q2 } = p.slots;
     if (q.label || !q2.label || q.value! < 2) return null;
     const u = text(p, p.slots.u);
@@ -293,6 +315,7 @@ export const ratePer: ConstructionDef = {
     opt(seq(w('of'), units('perOf'))),
   ),
   render(p) {
+    if (otherTerms(p)) return null;
     const q = p.slots.q;
     let u = referentOfCount(text(p, p.slots.u), q.value!);
     // "10 dozen doughnuts a day": doughnuts = 10 dozen × days, not "dozen doughnuts = 10 × ..."
