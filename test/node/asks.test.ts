@@ -1,7 +1,7 @@
 // asksForQuantity (src/core/grammar/asks.ts): construction glosses wait for a prompt that asks for
 // a quantity; a chat request that only mentions numbers gets none.
 import { describe, expect, it } from 'vitest';
-import { asksForQuantity } from '../../src/core/grammar/index.ts';
+import { asksForQuantity, inFirstPersonSentence } from '../../src/core/grammar/index.ts';
 
 describe('asksForQuantity', () => {
   it.each([
@@ -37,4 +37,17 @@ describe('asksForQuantity', () => {
     'My team ships 12 features per quarter. How many should we aim for?',
     '',
   ])('asks for no quantity: %s', (t) => expect(asksForQuantity(t)).toBe(false));
+});
+
+describe('inFirstPersonSentence', () => {
+  const at = (t: string, phrase: string) =>
+    inFirstPersonSentence(t, t.indexOf(phrase), t.indexOf(phrase) + phrase.length);
+  it('reads the sentence around the phrase only', () => {
+    expect(at('How much does a new iPhone cost? My plan is $60 a month.', '$60 a month')).toBe(true);
+    expect(at('We send about 50 boxes a week. Which courier is cheapest?', '50 boxes a week')).toBe(true);
+    expect(at("I'm paid $30 an hour.", '$30 an hour')).toBe(true);
+    // Another sentence in the first person does not count; the country "US" is not "us".
+    expect(at('I have a question. Sam earns $12.50 an hour. How much in 8 hours?', '$12.50 an hour')).toBe(false);
+    expect(at('US prices rose 5% in a year.', 'rose 5%')).toBe(false);
+  });
 });

@@ -126,8 +126,13 @@ describe.skipIf(!existsSync(`${DIR}/manifest.json`))('construction rules on mode
         heldByGuard++;
         expect(out.skipped.filter((s) => s.reason === 'no-quantity-asked').length).toBe(CONSTRUCTION_FAMILIES.length);
       }
-      // The same facts with a question asked: a word problem, glossed where the gate opens.
-      const asked = await engine.rewrite(text.replace(/\s[^.]*\?$/, ' How many do they get through in 6 weeks?'));
+      // The same facts told of someone else, with a question asked: a word problem, glossed where the
+      // gate opens (in the first person they would stay the writer's own context).
+      const story = text
+        .replace(/^Our\b/, 'The')
+        .replace(/^My\b/, 'Her')
+        .replace(/^We\b/, 'They');
+      const asked = await engine.rewrite(story.replace(/\s[^.]*\?$/, ' How many do they get through in 6 weeks?'));
       if (asked.gate?.open) expect(asked.inserted.some((i) => i.ruleId === 'construction-rate')).toBe(true);
     }
     // The gate opens on at least one of them (about 0.1 over its threshold when measured), so the guard is what holds it.

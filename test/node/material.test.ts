@@ -61,6 +61,18 @@ describe('findMaterial', () => {
     expect(findMaterial('Answer the following question: what is 3/4 of 20?')).toEqual([]);
   });
 
+  it('counts a quoted statement of six words or more, and lines of code or data, whatever the prompt asks', () => {
+    const q = 'Our CEO said "we grew 300% year over year, twice the market." Is that plausible for a startup?';
+    expect(material(q)).toEqual([['quoted', '"we grew 300% year over year, twice the market."']]);
+    const json = 'Parse this config: {"limit": "5 requests per second"} and tell me the field names.';
+    expect(material(json).map(([k]) => k)).toContain('code-line');
+    expect(material('let tip = 0.18; // 18% tip on the bill')).toEqual([
+      ['code-line', 'let tip = 0.18; // 18% tip on the bill'],
+    ]);
+    // A short label inside a word problem is not someone's text.
+    expect(findMaterial('A sign reads "30% off all shoes". A pair costs $60. What is the sale price?')).toEqual([]);
+  });
+
   it('tells apostrophes from single quotes', () => {
     const t = `Tom's dog and the kids' toys don't count, but 'every other day' does.`;
     expect(quotedSpans(t).map((r) => t.slice(r.start, r.end))).toEqual([`'every other day'`]);

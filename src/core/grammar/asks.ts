@@ -52,3 +52,23 @@ function asksInSentence(s: string): boolean {
     IMPERATIVE.test(s)
   );
 }
+
+// "I", "my", "we", "our": a sentence about the writer's own life ("My plan is $60 a month.", "We send
+// about 50 boxes a week."), the way chat requests give context. Word problems tell of their
+// characters; a gloss on the writer's own facts is noise.
+const FIRST_PERSON_I = /\bI(?:['\u2019](?:m|ve|d|ll))?\b/;
+const FIRST_PERSON = /\b(?:me|my|mine|we|we['\u2019](?:re|ve|d|ll)|us|our|ours)\b/i;
+
+/**
+ * Whether the sentence around UTF-16 offsets [start, end) of `text` speaks in the first person
+ * (case-sensitive "I"; "US" the country is not "us"). Sentences end at ., ? or ! (not a decimal
+ * point) or a line break.
+ * @example inFirstPersonSentence('My plan is $60 a month.', 11, 22) // true
+ */
+export function inFirstPersonSentence(text: string, start: number, end: number): boolean {
+  let a = start;
+  while (a > 0 && !/[?!\n]/.test(text[a - 1]) && !(text[a - 1] === '.' && !/\d/.test(text[a] ?? ''))) a--;
+  const stop = /[?!\n]|\.(?!\d)/.exec(text.slice(end));
+  const sentence = text.slice(a, stop ? end + stop.index : text.length);
+  return FIRST_PERSON_I.test(sentence) || FIRST_PERSON.test(sentence.replace(/\bUS\b/g, ''));
+}

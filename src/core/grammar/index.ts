@@ -18,9 +18,10 @@ import type { ConstructionFamily } from './families.ts';
 import { Ctx, runGrammar, type ConstructionDef } from './engine.ts';
 import { PARTICLES } from './lexicon.ts';
 import { tokenize } from './tokenize.ts';
+import { quantity } from './slots.ts';
 
 export { CONSTRUCTION_FAMILIES, type ConstructionFamily } from './families.ts';
-export { asksForQuantity } from './asks.ts';
+export { asksForQuantity, inFirstPersonSentence } from './asks.ts';
 
 /** A construction found in a text, with its rendered gloss and where the gloss goes. */
 export interface Construction {
@@ -96,6 +97,13 @@ export function findConstructions(text: string): Construction[] {
         (!after || after.type === 'punct')
       )
         insertAt = next.end;
+      // "last year's price of $75 ⟦…⟧": an amount after "of" belongs to the phrase
+      else if (next?.lower === 'of' && quantity(c, f.to + 1)) insertAt = toks[quantity(c, f.to + 1)!.to - 1].end;
+      // "a 15% off coupon ⟦…⟧", "the 20% off sale ⟦…⟧": the noun the percentage modifies ends the phrase
+      else if (f.def.family === 'percent' && next?.type === 'word' && COMPOUND_HEADS.has(next.lower))
+        insertAt = next.end;
+      // "pays $300 a month off her loan": the phrase runs on into the verb's object; no safe place
+      if (insertAt === end && next?.lower === 'off' && after?.type === 'word') return undefined;
       const out: Construction = {
         family: f.def.family as ConstructionFamily,
         kind: f.def.kind,
@@ -105,7 +113,23 @@ export function findConstructions(text: string): Construction[] {
       };
       if (f.ambiguous) out.ambiguous = true;
       return out;
-    });
+    })
+    .filter((x): x is Construction => x !== undefined);
 }
+
+// Nouns a percentage phrase can modify ("a 15% off coupon"): the gloss goes after them.
+const COMPOUND_HEADS = new Set([
+  'coupon',
+  'coupons',
+  'sale',
+  'deal',
+  'code',
+  'voucher',
+  'promotion',
+  'offer',
+  'tag',
+  'sticker',
+  'card',
+]);
 
 export { MAX_GLOSS_WORDS, glossWords } from './render.ts';

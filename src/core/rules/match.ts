@@ -1,6 +1,12 @@
 // Fires rules on per-token feature activations: thresholds, spans merged and grown to whole words,
 // per-rule limits, dedupe, ranking and the cap. Pure and deterministic; never throws on rules.
-import { asksForQuantity, CONSTRUCTION_KINDS, findConstructions, type Construction } from '../grammar/index.ts';
+import {
+  asksForQuantity,
+  CONSTRUCTION_KINDS,
+  findConstructions,
+  inFirstPersonSentence,
+  type Construction,
+} from '../grammar/index.ts';
 import { expandToWords, phraseEnd, type TextRange } from './boundaries.ts';
 import { findMaterial, overlapsMaterial } from './material.ts';
 import { openForConstructions, scoreGate, type GateResult } from './gate.ts';
@@ -442,7 +448,10 @@ function ruleCandidates(
   const candidates: Candidate[] = [];
   // The grammar runs once per text, and only if a construction rule gets that far.
   let constructions: Construction[] | undefined;
-  const found = () => (constructions ??= findConstructions(text));
+  // A phrase in a first-person sentence is the writer's own context ("My plan is $60 a month."), not a
+  // word problem's statement: no construction gloss there (src/core/grammar/asks.ts).
+  const found = () =>
+    (constructions ??= findConstructions(text).filter((c) => !inFirstPersonSentence(text, c.span.start, c.span.end)));
   let asksQuantity: boolean | undefined;
   const asked = () => (asksQuantity ??= asksForQuantity(text));
   for (const rule of input.rules) {

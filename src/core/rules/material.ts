@@ -4,8 +4,9 @@
 // offsets like the rest of src/core/rules.
 //
 // What counts, always: fenced blocks (``` or ~~~, to the closing fence or the end of the text),
-// inline code (`...`), Markdown block quotes (lines opening with ">"), and text inside tags such as
-// <text>...</text> or <document>...</document>.
+// inline code (`...`), lines of code or data (a "//" comment, braces, "key=value", a trailing ";"),
+// Markdown block quotes (lines opening with ">"), text inside tags such as <text>...</text> or
+// <document>...</document>, and quoted statements of six words or more (someone's text).
 // What counts where the prompt asks for work on text (an editing, translating or judging word such
 // as "proofread", "translate", "rewrite", "is this sentence grammatical", outside the quotes):
 // quoted spans ("...", “...”, '...', ‘...’, «...»), the rest of the text after such an instruction's
@@ -15,7 +16,8 @@
 import type { TextRange } from './boundaries.ts';
 
 /** Why a range is material. */
-export type MaterialKind = 'fence' | 'inline-code' | 'block-quote' | 'tagged' | 'quoted' | 'after-instruction';
+export type MaterialKind =
+  'fence' | 'inline-code' | 'code-line' | 'block-quote' | 'tagged' | 'quoted' | 'after-instruction';
 
 /** One range of material: UTF-16 offsets `[start, end)` and why it counts. */
 export interface MaterialRange extends TextRange {
@@ -41,6 +43,11 @@ const INLINE_CODE = /(?<!`)(`{1,2})(?!`)[^`\n](?:[^\n]*?[^`\n])?\1(?!`)/g;
 const TAGGED =
   /<(text|document|doc|passage|essay|email|input|quote|article|source|context|draft|paragraph|sentence)\b[^>]*>([\s\S]*?)<\/\1\s*>/gi;
 const BLOCK_QUOTE_LINE = /^[ \t]{0,3}>[^\n]*(?:\n|$)/gm;
+// A line of code or data outside a fence: a comment ("// 18% tip"), braces, "key=value", a trailing ";".
+const CODE_LINE = /^[^\n]*(?:\/\/|\/\*|[{}]|\b\w+=\S|;[ \t]*$)[^\n]*$/gm;
+// A quoted statement of this many words or more is someone's text, whatever the prompt asks of it
+// ("we grew 300% year over year"); a short label in a word problem ("50% off") is not.
+const QUOTED_STATEMENT_WORDS = 6;
 
 /** Fenced blocks: from an opening fence line to its closing fence (same character, at least as long), or to the end. */
 function fences(text: string): MaterialRange[] {
@@ -194,10 +201,14 @@ export function findMaterial(text: string): MaterialRange[] {
   const code = fences(text);
   code.push(...matches(text, TAGGED, 'tagged', code));
   code.push(...matches(text, INLINE_CODE, 'inline-code', code));
+  code.push(...matches(text, CODE_LINE, 'code-line', code));
   const quotesBlock = blockQuotes(text, code);
-  const always = [...code, ...quotesBlock];
+  const always: MaterialRange[] = [...code, ...quotesBlock];
   // Is the prompt asking for work on text? Looked for outside code, block quotes and quoted spans.
   const quoted = quotedSpans(text).filter((q) => !always.some((a) => q.start < a.end && q.end > a.start));
+  for (const q of quoted)
+    if ((text.slice(q.start, q.end).match(/[\p{L}\p{N}]+/gu)?.length ?? 0) >= QUOTED_STATEMENT_WORDS)
+      always.push({ ...q, kind: 'quoted' });
   const plain = blank(text, [...always, ...quoted]);
   const out: MaterialRange[] = [...always];
   if (INSTRUCTION.test(plain) || POINTER.test(plain)) {

@@ -2,14 +2,20 @@
 // the prompt, each with the construction rule that uses it and what became of it (glossed, task
 // gate closed, rule off by default, ...), and the task gate's verdict recomputed from the explain
 // matrix with the core's own scoreGate. Pure: the page and the tests call it the same way.
-import { asksForQuantity, findConstructions, type Construction } from '../../core/grammar/index.ts';
+import {
+  asksForQuantity,
+  findConstructions,
+  inFirstPersonSentence,
+  type Construction,
+} from '../../core/grammar/index.ts';
 import { openForConstructions, scoreGate, type GateResult } from '../../core/rules/gate.ts';
 import type { Gate, Rule } from '../../core/rules/schema.ts';
 import type { FiredSpan } from './shade.ts';
 import type { ExplainResponse, FiredReport } from './types.ts';
 
 /** What became of one grammar cue on this prompt. */
-export type CueState = 'glossed' | 'gate-closed' | 'rule-off' | 'no-rule' | 'no-quantity-asked' | 'not-inserted';
+export type CueState =
+  'glossed' | 'gate-closed' | 'rule-off' | 'no-rule' | 'no-quantity-asked' | 'first-person' | 'not-inserted';
 
 /** A phrase the grammar parsed, as the tokens view marks it. */
 export interface CueSpan {
@@ -77,6 +83,12 @@ export function cueSpans(
         ...base,
         state: 'no-quantity-asked' as const,
         why: 'the prompt asks for no quantity ("how many", "what is the total", "calculate"): no word problem, no gloss',
+      };
+    if (inFirstPersonSentence(prompt, c.span.start, c.span.end))
+      return {
+        ...base,
+        state: 'first-person' as const,
+        why: 'a sentence in the first person ("My plan is $60 a month") is the writer\'s own context, not a word problem: no gloss',
       };
     return {
       ...base,
