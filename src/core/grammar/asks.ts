@@ -31,14 +31,20 @@ const ADVICE = /\bshould\s+(?:I|we|you)\b/i;
 // Sentences: split after ?, ! or a full stop that is not a decimal point ("$3.50"), and at line breaks.
 const SENTENCE_BREAK = /(?<=[?!]|\.(?!\d))\s+|\n+/;
 
+// "Write a short mystery story in which …": a writing task, whatever its question asks ("How much detail …?")
+const WRITING_TASK =
+  /^\s*(?:please\s+)?(?:write|draft|compose|create|generate)\s+(?:me\s+)?(?:a|an|some|the)\s+(?:[\w-]+\s+){0,3}?(?:story|poem|e-?mail|letter|post|essay|song|script|tweet|message|scene|dialogue|speech|ad|caption|limerick|haiku)\b/i;
+
 /**
  * Whether `text` asks for a quantity (see above). Pure; true for any text holding one such question
- * or instruction in a sentence that does not ask for advice ("How much should I save …?").
+ * or instruction in a sentence that does not ask for advice ("How much should I save …?"), unless the
+ * prompt is a writing task ("Write a short story in which …").
  * @example asksForQuantity('Eggs cost $3 a dozen. How much do 30 eggs cost?') // true
  * @example asksForQuantity('My server handles 500 requests per second. How do I scale it?') // false
  * @example asksForQuantity('I earn $70,000 a year. How much should I save each month?') // false
  */
 export function asksForQuantity(text: string): boolean {
+  if (WRITING_TASK.test(text)) return false;
   return text.split(SENTENCE_BREAK).some((s) => !ADVICE.test(s) && asksInSentence(s));
 }
 

@@ -97,13 +97,38 @@ export function findConstructions(text: string): Construction[] {
         (!after || after.type === 'punct')
       )
         insertAt = next.end;
-      // "last year's price of $75 ⟦…⟧": an amount after "of" belongs to the phrase
-      else if (next?.lower === 'of' && quantity(c, f.to + 1)) insertAt = toks[quantity(c, f.to + 1)!.to - 1].end;
+      // "last year's price of $75 ⟦…⟧", "reduced by 15% to $1,020 ⟦…⟧", "each year on $1,000 ⟦…⟧": an
+      // amount after "of", "to" or "on" belongs to the phrase
+      else if (next && ['of', 'to', 'on'].includes(next.lower) && quantity(c, f.to + 1))
+        insertAt = toks[quantity(c, f.to + 1)!.to - 1].end;
+      // "last year's $1,200 a month ⟦…⟧": the amount a bare possessive stands before
+      else if (toks[f.to - 1].possessive && quantity(c, f.to)) {
+        const q = quantity(c, f.to)!;
+        const per = toks[q.to]?.lower === 'a' || toks[q.to]?.lower === 'per' ? toks[q.to + 1] : undefined;
+        insertAt = per?.type === 'word' ? per.end : toks[q.to - 1].end;
+      }
+      // "10% of its original value each year ⟦…⟧": the period belongs to the phrase
+      else if (
+        next &&
+        ['each', 'every', 'per'].includes(next.lower) &&
+        after?.type === 'word' &&
+        PERIOD_WORDS.has(after.lower)
+      )
+        insertAt = after.end;
       // "a 15% off coupon ⟦…⟧", "the 20% off sale ⟦…⟧": the noun the percentage modifies ends the phrase
       else if (f.def.family === 'percent' && next?.type === 'word' && COMPOUND_HEADS.has(next.lower))
         insertAt = next.end;
-      // "pays $300 a month off her loan": the phrase runs on into the verb's object; no safe place
+      // "pays $300 a month off her loan", "12% of the students in a school of 850": the phrase runs
+      // on into an object or a modifier; no safe place
       if (insertAt === end && next?.lower === 'off' && after?.type === 'word') return undefined;
+      if (
+        insertAt === end &&
+        f.def.kind === 'percent-of' &&
+        next &&
+        ['in', 'at', 'from', 'on', 'of', 'with'].includes(next.lower) &&
+        toks.slice(f.to + 1, f.to + 6).some((t) => t.type === 'num')
+      )
+        return undefined;
       const out: Construction = {
         family: f.def.family as ConstructionFamily,
         kind: f.def.kind,
@@ -116,6 +141,8 @@ export function findConstructions(text: string): Construction[] {
     })
     .filter((x): x is Construction => x !== undefined);
 }
+
+const PERIOD_WORDS = new Set(['second', 'minute', 'hour', 'day', 'night', 'week', 'month', 'quarter', 'year', 'annum']);
 
 // Nouns a percentage phrase can modify ("a 15% off coupon"): the gloss goes after them.
 const COMPOUND_HEADS = new Set([

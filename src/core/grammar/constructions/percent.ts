@@ -453,7 +453,20 @@ export const percentChange: ConstructionDef = {
   render(p) {
     if (p.slots.bogo) return { gloss: `second item = its price × ${factor(p.slots.pct.value!, true)}` };
     const levy = text(p, p.slots.levy).toLowerCase();
+    // "a 15% tip on the pre-tax amount", "a 12% tax on the room rate": the base is named after, and
+    // "total with tip = price × 1.15" may be of another total
+    if (
+      levy &&
+      p.c.word(p.to) === 'on' &&
+      /^\s*on\s+(?:\S+\s+){0,3}?(?:pre-?tax|tax|total|subtotal|after|before|rate)\b/i.test(
+        p.c.text.slice(p.c.toks[p.to - 1].end),
+      )
+    )
+      return null;
     if (levy) return { gloss: `total with ${levy} = price × ${factor(p.slots.pct.value!, false)}` };
+    // "10% off for every $100 spent, up to 30%": a tiered discount, no single factor
+    if (['for', 'per'].includes(p.c.word(p.to)) && ['every', 'each'].includes(p.c.word(p.to + 1))) return null;
+    if (p.c.word(p.to) === 'per') return null;
     const down = changeDirection(p, p.from, p.to);
     if (down === undefined) return null;
     // "10% off the sale price": the phrase names its base, so the gloss does too.

@@ -283,11 +283,11 @@ export const ratePerBundle: ConstructionDef = {
     const { q, q2 } = p.slots;
     if (q.label || !q2.label || q.value! < 2) return null;
     const u = text(p, p.slots.u);
-    if (!u) return fitted(`total = ${money(q2.value!, q2.label)} per ${num(q.value!)}`);
+    if (!u) return fitted(`${money(q2.value!, q2.label)} for every ${num(q.value!)}`);
     // "bought 3 books for $45" is one purchase; "sells 3 pens for $2 ... needs 18 pens" is a price
     // per bundle that the text applies to another count
     if (!anotherCount(p, u)) return null;
-    return fitted(`total = ${money(q2.value!, q2.label)} per ${num(q.value!)} ${u}`);
+    return fitted(`${money(q2.value!, q2.label)} for every ${num(q.value!)} ${u}`);
   },
 };
 
