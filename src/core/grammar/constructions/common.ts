@@ -38,6 +38,9 @@ export function verbDimension(p: Parse, at: number): string {
   return '';
 }
 
+// Heads that name no referent on their own ("than the number he had caught").
+const GENERIC_HEADS = new Set(['number', 'amount', 'total', 'quantity']);
+
 /**
  * The two sides of a comparison of `dim` between the clause's subject and referent `r`, as named
  * in a gloss: ["Tom's apples", "Jerry's apples"], ["muffins", "bagels"] (two counted nouns),
@@ -54,6 +57,8 @@ export function comparisonSides(
   const c = p.c;
   // "8 more than they lost", "half as fast as she can run": the other side is a clause, not a referent
   if (r.role === 'pronoun' && c.toks[r.to]?.type === 'word' && c.tags(r.to).has('Verb')) return null;
+  // "60% more fish than the number he had caught": a bare "number" or "amount" names no referent
+  if (r.ofFrom === undefined && GENERIC_HEADS.has(c.toks[r.head].lower)) return null;
   const sides = sidesOf(p, r, dimIn, unit);
   // "his silver pesos = 2 × his silver pesos": both sides read the same, so neither is known
   return sides && sides[0].toLowerCase() !== sides[1].toLowerCase() ? sides : null;

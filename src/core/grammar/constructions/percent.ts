@@ -25,7 +25,7 @@ import { comparative, percent, period, quantity, units } from '../slots.ts';
 import { FREQUENCY_ADVERBS } from '../lexicon.ts';
 import { comparisonSides, ref, refOf, text, verbDimension } from './common.ts';
 import { ofRemainder } from './fraction.ts';
-import { clauseTail } from './tail.ts';
+import { clauseAt, clauseTail, relativeAt, relativeTail } from './tail.ts';
 
 const DOWN_NOUNS = ['discount', 'decrease', 'reduction', 'cut', 'drop', 'markdown', 'loss', 'decline', 'fall'];
 const UP_NOUNS = ['increase', 'raise', 'markup', 'rise', 'gain', 'hike', 'growth', 'surcharge'];
@@ -589,7 +589,7 @@ export const percentOf: ConstructionDef = {
   priority: 8,
   // "2% of the money he owed": the relative clause is part of the phrase
   pattern: alt(
-    seq(slot('pct', percent), w('of'), ref(), clauseTail),
+    seq(slot('pct', percent), w('of'), ref(), clauseTail, relativeTail),
     // "a 4% commission on $25,000": a share of the amount, not a change of it
     seq(
       w('a', 'an'),
@@ -618,8 +618,13 @@ export const percentOf: ConstructionDef = {
     if (counted) return null;
     const r = refOf(p)!;
     if (r.role === 'time') return null;
+    // "80% of people who took the test", "60% of the recommended 8 hours": the base goes on past
+    // the phrase, so neither the gloss nor its place would be right
+    if (relativeAt(p.c, p.to) || clauseAt(p.c, p.to) || quantity(p.c, p.to)) return null;
     // "480 students and 25% of them": the pronoun's one count in the sentence is the base
-    const base = r.role === 'pronoun' ? (p.c.word(r.from) === 'them' ? countBefore(p) : '') : p.c.slice(r.from, r.to);
+    // "80% of people who RSVPed": the clause after the noun is part of the base
+    const base =
+      r.role === 'pronoun' ? (p.c.word(r.from) === 'them' ? countBefore(p) : '') : p.c.slice(r.from, Math.max(r.to, p.to));
     if (!base) return null;
     return fitted(`${num(p.slots.pct.value! / 100)} × ${base.replace(/^(the|a|an) /i, '')}`);
   },

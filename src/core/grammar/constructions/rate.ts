@@ -17,7 +17,7 @@ import { FREQUENCY_ADVERBS, pluralNoun } from '../lexicon.ts';
 import { fitted, money, num } from '../render.ts';
 import { period, quantity, units } from '../slots.ts';
 import { text } from './common.ts';
-import { clauseTail } from './tail.ts';
+import { clauseAt, clauseTail, relativeAt } from './tail.ts';
 
 /**
  * Whether the rate's sentence holds other terms of the same total (outside the phrase): a fee, a
@@ -27,15 +27,82 @@ import { clauseTail } from './tail.ts';
  * the rate constructions write no gloss (precision first).
  */
 function otherTerms(p: Parse): boolean {
+  const [before, after] = sentenceAround(p);
+  if (OTHER_TERMS.test(`${before} ${after}`)) return true;
+  // "his average doesn't go above 60 minutes per maze" bounds an average; "throws on average 25
+  // punches per minute" and "an average speed of 60 miles per hour" state the rate itself
+  const rest = `${before.replace(AVERAGE_OF_THIS, '')} ${after}`.replace(/\bon average\b/gi, '');
+  return /\b(?:average|mean)\b/i.test(rest);
+}
+/**
+ * Whether the rate belongs to each of several agents, so a "total = …" gloss would drop how many
+ * there are: "The members each earn $20 per gig", "4 cows and 3 sheep that eat 2 bushels a day",
+ * "costs $10 per month to feed each animal", "Robby, Jaylen and Miranda … earning $10 per hour".
+ */
+function perEach(p: Parse): boolean {
+  if (!agentRate(p)) return false;
+  const [before, after] = sentenceAround(p);
+  const rest = `${eachSubject(p) ? '' : before} ${after}`;
+  if (EACH_AGENT.test(rest)) return true;
+  return COUNTED_AGENTS.test(before) || NAMED_AGENTS.test(before);
+}
+
+/**
+ * Whether the rate is an agent's: per unit of time ("a day", "per hour", "weekly") or earned or paid
+ * ("$20 per gig"). "2 bottles per guest" is true however many guests there are.
+ */
+function agentRate(p: Parse): boolean {
+  const per = p.slots.per ?? p.slots.u2;
+  if (p.slots.q?.label) return true;
+  return !!per && (TIME_UNIT.test(p.c.slice(per.from, per.to)) || p.c.word(per.from) in FREQUENCY_ADVERBS);
+}
+
+/**
+ * "Each worker packs 40 boxes per day" -> "each worker": the sentence's subject, "Each" and a
+ * noun (with its adjectives), right before the verb that leads to the rate; '' otherwise. The gloss
+ * then names whose rate it is ("…, for each worker") rather than read as a total.
+ */
+function eachSubject(p: Parse): string {
+  const c = p.c;
+  const start = c.sentenceStart(p.from);
+  if (c.word(start) !== 'each' || !agentRate(p)) return '';
+  let i = start + 1;
+  while (i < p.from && c.toks[i].type === 'word' && !c.tags(i).has('Verb')) i++;
+  const noun = c.slice(start + 1, i);
+  // the verb comes next and at most "to" + a verb, or an adverb, before the phrase ("needs to eat")
+  if (i === start + 1 || i >= p.from || !c.tags(i - 1).has('Noun') || p.from - i > 3) return '';
+  if (c.toks.slice(i, p.from).some((t) => t.type !== 'word')) return '';
+  return `each ${noun}`;
+}
+const EACH_AGENT =
+  /\b(?:each|apiece)\b(?!\s+(?:seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|mornings?|evenings?|afternoons?|time|trip|visit|session|weekday|weekend|lap|round)\b)/i;
+const COUNT_WORD = '(?:\\d[\\d,]*|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|many)';
+const COUNTED_AGENTS = new RegExp(
+  `\\b${COUNT_WORD}\\s+(?:[a-z]+\\s+)?[a-z]+s(?:\\s+and\\s+${COUNT_WORD}\\s+(?:[a-z]+\\s+)?[a-z]+)?\\s+(?:that|who|which)\\b`,
+  'i',
+);
+const NAMED_AGENTS = /\b[A-Z][a-z]+(?:,\s+[A-Z][a-z]+)*,?\s+and\s+[A-Z][a-z]+\b/;
+
+/** The rate's sentence before its phrase and after it (to the sentence's end), as text. */
+function sentenceAround(p: Parse): [string, string] {
   const c = p.c;
   const from = c.toks[c.sentenceStart(p.from)].start;
-  const start = c.toks[p.from].start;
-  const end = c.toks[p.to - 1].end;
-  const after = c.text.slice(end);
+  const after = c.text.slice(c.toks[p.to - 1].end);
   const stop = /[.?!](?!\d)|\n/.exec(after);
-  const rest = c.text.slice(from, start) + ' ' + after.slice(0, stop ? stop.index : after.length);
-  return OTHER_TERMS.test(rest);
+  return [c.text.slice(from, c.toks[p.from].start), after.slice(0, stop ? stop.index : after.length)];
 }
+
+/** "one less than 5 cakes per day", "twice 3 laps a day": the rate's number is not the rate. */
+function modifiedCount(p: Parse): boolean {
+  return ['than', 'times', 'twice', 'thrice', 'half'].includes(p.c.word(p.from - 1));
+}
+
+/** The guards every rate construction applies before it writes a gloss (precision first). */
+function unsafeRate(p: Parse): boolean {
+  return otherTerms(p) || perEach(p) || modifiedCount(p);
+}
+
+const AVERAGE_OF_THIS = /\b(?:an?|the|his|her|its|their)?\s*average\s+(?:speed|rate|pace)?\s*(?:of|at)?\s*$/i;
 const OTHER_TERMS =
   /[$\u20AC\u00A3%]|\b(?:\d[\d,.]*\s*)?cents?\b|\bper\s?cent\b|\b(?:plus|fees?|extra|additional|overtime|half|first|after|free|but|except|weekdays?|weekends?|up to|minimum|maximum|discount|tax|tip|then|per|drains?|empties|hourly|daily|weekly|monthly|yearly|annually)\b|(?<!\bfor\s)\b(?:a|an)\s+(?:second|minute|hour|day|night|week|month|year|mile|pound|gallon)\b/i;
 
@@ -57,6 +124,8 @@ export const rateForEvery: ConstructionDef = {
     clauseTail,
   ),
   render(p) {
+    // "for every book she reads on the train": the clause goes on past the phrase
+    if (modifiedCount(p) || clauseAt(p.c, p.to) || relativeAt(p.c, p.to)) return null;
     const q1 = p.slots.q1;
     const u1 = text(p, p.slots.u1);
     const what = text(p, p.slots.what) || u1;
@@ -232,7 +301,7 @@ export const ratePerQuantity: ConstructionDef = {
     opt(seq(w('of'), units('u2of'))),
   ),
   render(p) {
-    if (otherTerms(p)) return null;
+    if (unsafeRate(p)) return null;
     const { q, q2 } = p.slots;
     const u = text(p, p.slots.u);
     if (!u && !q.label) return null;
@@ -279,7 +348,7 @@ export const ratePerBundle: ConstructionDef = {
     ),
   ),
   render(p) {
-    if (otherTerms(p)) return null;
+    if (unsafeRate(p)) return null;
     const { q, q2 } = p.slots;
     if (q.label || !q2.label || q.value! < 2) return null;
     const u = text(p, p.slots.u);
@@ -315,7 +384,7 @@ export const ratePer: ConstructionDef = {
     opt(seq(w('of'), units('perOf'))),
   ),
   render(p) {
-    if (otherTerms(p)) return null;
+    if (unsafeRate(p)) return null;
     const q = p.slots.q;
     let u = referentOfCount(text(p, p.slots.u), q.value!);
     // "10 dozen doughnuts a day": doughnuts = 10 dozen × days, not "dozen doughnuts = 10 × ..."
@@ -336,7 +405,8 @@ export const ratePer: ConstructionDef = {
     if (what) {
       // "2 cups of food a day" measures food; "30 cycles of work a day" is no measure: no gloss
       if (!MEASURE_OF.test(u)) return null;
-      return fitted(`${what} = ${num(q.value!)} ${u} × number of ${per}`);
+      const whose = eachSubject(p);
+      return fitted(`${what} = ${num(q.value!)} ${u} × number of ${per}${whose ? `, for ${whose}` : ''}`);
     }
     if (/^off$/i.test(u)) return null; // "$3 off a bag" is a discount, not a rate
     const price = !!q.label || /^cents?$/i.test(u);
@@ -345,7 +415,9 @@ export const ratePer: ConstructionDef = {
     if (q.label && /^cents?$/i.test(u)) return null; // "$0.40 cents per mile": dollars or cents?
     // "8 cents a page" is a price: total = 8 cents × number of pages
     if (/^cents?$/i.test(u)) return fitted(`total = ${count} ${u} × number of ${per}`);
-    return fitted(u ? `${u} = ${count} × number of ${per}` : `total = ${money(q.value!, q.label)} × number of ${per}`);
+    const whose = eachSubject(p);
+    const gloss = u ? `${u} = ${count} × number of ${per}` : `total = ${money(q.value!, q.label)} × number of ${per}`;
+    return fitted(whose ? `${gloss}, for ${whose}` : gloss);
   },
 };
 
