@@ -118,6 +118,11 @@ export function findConstructions(text: string): Construction[] {
       // "a 15% off coupon ⟦…⟧", "the 20% off sale ⟦…⟧": the noun the percentage modifies ends the phrase
       else if (f.def.family === 'percent' && next?.type === 'word' && COMPOUND_HEADS.has(next.lower))
         insertAt = next.end;
+      // "20% off all shoes ⟦…⟧", "50% off any food combos ⟦…⟧": what the discount is on ends the phrase
+      if (insertAt === end && f.def.family === 'percent' && toks[f.to - 1].lower === 'off') {
+        const np = offObjectEnd(c, f.to);
+        if (np !== undefined) insertAt = toks[np - 1].end;
+      }
       // "pays $300 a month off her loan", "12% of the students in a school of 850": the phrase runs
       // on into an object or a modifier; no safe place
       if (insertAt === end && next?.lower === 'off' && after?.type === 'word') return undefined;
@@ -140,6 +145,26 @@ export function findConstructions(text: string): Construction[] {
       return out;
     })
     .filter((x): x is Construction => x !== undefined);
+}
+
+const OFF_DETERMINERS = new Set(['all', 'any', 'every', 'each', 'the', 'a', 'an', 'his', 'her', 'their', 'its', 'your', 'our', 'my']);
+
+/**
+ * The token index after the noun phrase a discount is on ("off | all shoes", "off | any food combos",
+ * "off | tickets"): an optional determiner, then up to 4 nouns and adjectives; undefined where no
+ * noun follows.
+ */
+function offObjectEnd(c: Ctx, from: number): number | undefined {
+  let i = from;
+  if (OFF_DETERMINERS.has(c.word(i))) i++;
+  let end: number | undefined;
+  for (let n = 0; n < 4 && c.toks[i]?.type === 'word'; n++, i++) {
+    const t = c.tags(i);
+    if (t.has('Verb') || t.has('Preposition') || t.has('Conjunction') || t.has('Pronoun')) break;
+    if (!t.has('Noun') && !t.has('Adjective')) break;
+    if (t.has('Noun')) end = i + 1;
+  }
+  return end;
 }
 
 const PERIOD_WORDS = new Set(['second', 'minute', 'hour', 'day', 'night', 'week', 'month', 'quarter', 'year', 'annum']);

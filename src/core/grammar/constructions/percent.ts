@@ -463,7 +463,14 @@ export const percentChange: ConstructionDef = {
       )
     )
       return null;
-    if (levy) return { gloss: `total with ${levy} = price × ${factor(p.slots.pct.value!, false)}` };
+    if (levy) {
+      const share = num(p.slots.pct.value! / 100);
+      // "a 20% tip": the question asks for the tip as often as for the total, so the gloss names the
+      // tip; "a 15% tip of $42" and "a 5% tax of $3" name the levy's amount, not a total
+      if (levy === 'tip' || levy === 'gratuity') return { gloss: `${levy} = ${share} × the bill` };
+      if (p.c.word(p.to) === 'of' && quantity(p.c, p.to + 1)?.label) return { gloss: `${levy} = ${share} × price` };
+      return { gloss: `total with ${levy} = price × ${factor(p.slots.pct.value!, false)}` };
+    }
     // "10% off for every $100 spent, up to 30%": a tiered discount, no single factor
     if (['for', 'per'].includes(p.c.word(p.to)) && ['every', 'each'].includes(p.c.word(p.to + 1))) return null;
     if (p.c.word(p.to) === 'per') return null;

@@ -65,7 +65,7 @@ function agentRate(p: Parse): boolean {
 function eachSubject(p: Parse): string {
   const c = p.c;
   const start = c.sentenceStart(p.from);
-  if (c.word(start) !== 'each' || !agentRate(p)) return '';
+  if (c.word(start) !== 'each') return '';
   let i = start + 1;
   while (i < p.from && c.toks[i].type === 'word' && !c.tags(i).has('Verb')) i++;
   const noun = c.slice(start + 1, i);
@@ -137,7 +137,8 @@ export const rateForEvery: ConstructionDef = {
       return fitted(`${u1} = ${money(q1.value!, q1.label)} × number of ${pluralNoun(u2)}`);
     const amount = `${money(q1.value!, q1.label)}${u1 && what !== u1 ? ` ${u1}` : ''}`;
     // A measured amount keeps what it measures: "per 3 cups of milk"; a counted noun does not ("every week of sun").
-    const per = q2 ? `${num(q2.value!)} ${u2}${u2of ? ` of ${u2of}` : ''}` : u2;
+    // "$2 off for every $10 purchase": the second amount keeps its currency
+    const per = q2 ? `${money(q2.value!, q2.label)} ${u2}${u2of ? ` of ${u2of}` : ''}` : u2;
     return fitted(what ? `${what} = ${amount} per ${per}` : `${amount} per ${per}`);
   },
 };
