@@ -76,10 +76,22 @@ describe('constructions on the reported traps', () => {
 });
 
 describe('placement', () => {
-  it('inserts after the whole phrase, not inside the noun phrase it governs', () => {
+  it('inserts after the whole phrase, not inside the noun phrase it governs, at the end of a short clause', () => {
     const text = 'Jamal has twice as many photos as his little brother today.';
     const c = only(text);
-    expect(text.slice(0, c.insertAt)).toBe('Jamal has twice as many photos as his little brother');
+    expect(text.slice(0, c.insertAt)).toBe('Jamal has twice as many photos as his little brother today');
+    // a clause that goes on too long keeps the gloss at the phrase's end
+    const long = 'Jamal has twice as many photos as his little brother in the old blue album from the attic upstairs.';
+    expect(long.slice(0, only(long).insertAt)).toBe('Jamal has twice as many photos as his little brother');
+  });
+
+  it('does not carry the gloss past a new clause or the next phrase', () => {
+    const text = 'She spent 25% of her pay on rent, and then she went out with 3 friends.';
+    expect(text.slice(0, only(text).insertAt)).toBe('She spent 25% of her pay on rent');
+    const two = 'He paid 40% of the bill and 3 times as many coins as notes.';
+    const cs = findConstructions(two);
+    expect(cs.length).toBe(2);
+    expect(two.slice(0, cs[0].insertAt)).toBe('He paid 40% of the bill');
   });
 
   it('inserts after a verb particle that follows the phrase', () => {
@@ -91,7 +103,8 @@ describe('placement', () => {
   it('keeps a time after the phrase whole', () => {
     const text = 'He takes the pill twice a day at 6:00 am.';
     const c = only(text);
-    expect(c.insertAt).toBe(text.indexOf(' at 6:00'));
+    // at the phrase's end or the clause's, never inside "6:00 am."
+    expect([text.indexOf(' at 6:00'), text.length]).toContain(c.insertAt);
   });
 });
 

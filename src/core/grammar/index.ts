@@ -15,6 +15,7 @@ import { ratioFamily } from './constructions/ratio.ts';
 import { sequenceFamily } from './constructions/sequence.ts';
 import { workRateFamily } from './constructions/work-rate.ts';
 import type { ConstructionFamily } from './families.ts';
+import { clauseEndAfter } from './clause-end.ts';
 import { Ctx, runGrammar, type ConstructionDef } from './engine.ts';
 import { PARTICLES } from './lexicon.ts';
 import { tokenize } from './tokenize.ts';
@@ -72,7 +73,7 @@ export function findConstructions(text: string): Construction[] {
   const toks = tokenize(text);
   if (!toks.length) return [];
   const c = new Ctx(text, toks);
-  return runGrammar(c, CONSTRUCTIONS)
+  const found = runGrammar(c, CONSTRUCTIONS)
     .filter((f) => f.gloss)
     .filter((f) => !(COMPARISONS.has(f.def.family) && OTHER_TIME.test(text.slice(toks[f.to - 1].end))))
     .map((f) => {
@@ -145,6 +146,19 @@ export function findConstructions(text: string): Construction[] {
       return out;
     })
     .filter((x): x is Construction => x !== undefined);
+  return found.map((x, n) => atClauseEnd(c, x, found[n + 1]));
+}
+
+/**
+ * `x` with its gloss moved to the end of its clause where that end is near ("15% of the trees died
+ * ⟦…⟧", "increased by 15% last year ⟦…⟧"), never past the next construction's phrase.
+ */
+function atClauseEnd(c: Ctx, x: Construction, next: Construction | undefined): Construction {
+  const k = c.toks.findIndex((t) => t.end === x.insertAt);
+  if (k < 0) return x;
+  const stop = next ? c.toks.findIndex((t) => t.start >= next.span.start) : c.toks.length;
+  const last = clauseEndAfter(c, k + 1, stop < 0 ? c.toks.length : stop);
+  return last === undefined ? x : { ...x, insertAt: c.toks[last].end };
 }
 
 const OFF_DETERMINERS = new Set(['all', 'any', 'every', 'each', 'the', 'a', 'an', 'his', 'her', 'their', 'its', 'your', 'our', 'my']);

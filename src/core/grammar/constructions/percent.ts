@@ -247,6 +247,8 @@ export const percentMoreThan: ConstructionDef = {
     seq(slot('pct', percent), cap('dir', w('above', 'below')), ref()),
   ),
   render(p) {
+    // "sells a large coffee for 20% more than a medium": the object's price is compared, not the subject
+    if (['for', 'at'].includes(p.c.word(p.from - 1))) return null;
     const cmp = p.slots.cmp;
     const down = cmp ? !!cmp.down : text(p, p.slots.dir).toLowerCase() === 'below';
     // "15% higher than last year" compares amounts, not heights

@@ -16,6 +16,7 @@ import {
 import { FREQUENCY_ADVERBS, pluralNoun } from '../lexicon.ts';
 import { fitted, money, num } from '../render.ts';
 import { period, quantity, units } from '../slots.ts';
+import { possessiveOf, subjectBefore } from '../referents.ts';
 import { text } from './common.ts';
 import { clauseAt, clauseTail, relativeAt } from './tail.ts';
 
@@ -72,7 +73,41 @@ function eachSubject(p: Parse): string {
   // the verb comes next and at most "to" + a verb, or an adverb, before the phrase ("needs to eat")
   if (i === start + 1 || i >= p.from || !c.tags(i - 1).has('Noun') || p.from - i > 3) return '';
   if (c.toks.slice(i, p.from).some((t) => t.type !== 'word')) return '';
+  // "Each pack contains 3 balls per pack": the rate already says whose it is
+  const per = p.slots.per ?? p.slots.u2;
+  if (per && pluralNoun(c.slice(per.from, per.to)) === pluralNoun(c.toks[i - 1].lower)) return '';
   return `each ${noun}`;
+}
+
+/**
+ * Whose rate it is, where the text counts more than one of them: "Each worker packs 40 boxes per
+ * day" -> "each worker"; "A worker can assemble 5 chairs in 2 hours. How many chairs can 4 workers
+ * …" -> "one worker"; '' otherwise. The gloss says so ("…, for one worker"): without it the rate
+ * reads as the whole crew's.
+ */
+function whoseRate(p: Parse): string {
+  const each = eachSubject(p);
+  if (each) return each;
+  const c = p.c;
+  const start = c.sentenceStart(p.from);
+  if (!['a', 'an', 'one'].includes(c.word(start)) || !agentRate(p)) return '';
+  let i = start + 1;
+  while (i < p.from && c.toks[i].type === 'word' && !c.tags(i).has('Verb')) i++;
+  if (i === start + 1 || i >= p.from || p.from - i > 3 || !c.tags(i - 1).has('Noun')) return '';
+  if (c.toks.slice(i, p.from).some((t) => t.type !== 'word')) return '';
+  const noun = c.slice(start + 1, i);
+  const many = pluralNoun(c.toks[i - 1].lower);
+  const counted = new RegExp(`\\b(?:\\d[\\d,]*|two|three|four|five|six|seven|eight|nine|ten|twelve|several|all|both)\\s+(?:\\w+\\s+)?${many}\\b`, 'i');
+  return counted.test(c.text) ? `one ${noun}` : '';
+}
+
+/**
+ * "total" named for whose it is where the subject is a person ("Mia saves $5 every week" -> "Mia's
+ * total"): a bare "total" reads as the total the question asks for ("How much do they save together?").
+ */
+function totalOf(p: Parse): string {
+  const r = subjectBefore(p.c, p.from);
+  return r?.role === 'person' ? `${possessiveOf(p.c, r)} total` : 'total';
 }
 const EACH_AGENT =
   /\b(?:each|apiece)\b(?!\s+(?:seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|mornings?|evenings?|afternoons?|time|trip|visit|session|weekday|weekend|lap|round)\b)/i;
@@ -81,7 +116,7 @@ const COUNTED_AGENTS = new RegExp(
   `\\b${COUNT_WORD}\\s+(?:[a-z]+\\s+)?[a-z]+s(?:\\s+and\\s+${COUNT_WORD}\\s+(?:[a-z]+\\s+)?[a-z]+)?\\s+(?:that|who|which)\\b`,
   'i',
 );
-const NAMED_AGENTS = /\b[A-Z][a-z]+(?:,\s+[A-Z][a-z]+)*,?\s+and\s+[A-Z][a-z]+\b/;
+const NAMED_AGENTS = /\b[A-Z][a-z]+(?:,\s+[A-Z][a-z]+)*,?\s+and\s+[A-Z][a-z]+\b|\b[Bb]oth\b/;
 
 /** The rate's sentence before its phrase and after it (to the sentence's end), as text. */
 function sentenceAround(p: Parse): [string, string] {
@@ -125,7 +160,8 @@ export const rateForEvery: ConstructionDef = {
   ),
   render(p) {
     // "for every book she reads on the train": the clause goes on past the phrase
-    if (modifiedCount(p) || clauseAt(p.c, p.to) || relativeAt(p.c, p.to)) return null;
+    // "$12 for each person per day": the first rate alone drops the second
+    if (unsafeRate(p) || clauseAt(p.c, p.to) || relativeAt(p.c, p.to) || secondRate(p)) return null;
     const q1 = p.slots.q1;
     const u1 = text(p, p.slots.u1);
     const what = text(p, p.slots.what) || u1;
@@ -246,6 +282,9 @@ function secondRate(p: Parse): boolean {
 
 const TIME_UNIT = /^(seconds?|minutes?|hours?|days?|weeks?|months?|years?)$/i;
 
+const GOAL_BEFORE =
+  /\b(?:has|have|had|needs?|needed|wants?|wanted|plans?|planned|hopes?|hoped|aims?|aimed|tries|tried|is going|are going|was going|were going|expects?|expected) to\s+\w+\s*$|\b(?:must|should)\s+\w+\s*$|\bgoal\b/i;
+
 const STRETCH_DETERMINERS = ['the', 'a', 'an', 'his', 'her', 'its', 'their', 'our', 'my', 'your', 'each'];
 
 /**
@@ -257,6 +296,8 @@ const STRETCH_DETERMINERS = ['the', 'a', 'an', 'his', 'her', 'its', 'their', 'ou
  */
 function rateOverTime(c: Ctx, s: State): boolean {
   const { q, u2 } = s.slots;
+  // "has to sell 80 tickets in 3 days": a goal for the whole span, not a rate
+  if (GOAL_BEFORE.test(c.text.slice(c.toks[c.sentenceStart(q.from)].start, c.toks[q.from].start))) return false;
   if (STRETCH_DETERMINERS.includes(c.word(q.from - 1))) return false;
   // "half of 80 years in five years": an age and a wait, no rate (and "a total of 157 hours in one week" is a sum)
   if (['of', 'be', 'turn', 'turns'].includes(c.word(q.from - 1))) return false;
@@ -316,7 +357,9 @@ export const ratePerQuantity: ConstructionDef = {
     // "2 dozen chocolates in 5 minutes": chocolates = 2 dozen per 5 minutes
     const dozen = /^(dozen|score|gross) (\S.*)$/i.exec(u);
     if (dozen) return fitted(`${dozen[2]} = ${num(q.value!)} ${dozen[1].toLowerCase()} per ${per}`);
-    return fitted(u ? `${u} = ${num(q.value!)} per ${per}` : `total = ${money(q.value!, q.label)} per ${per}`);
+    const whose = whoseRate(p);
+    const gloss = u ? `${u} = ${num(q.value!)} per ${per}` : `total = ${money(q.value!, q.label)} per ${per}`;
+    return fitted(whose ? `${gloss}, for ${whose}` : gloss);
   },
 };
 
@@ -406,7 +449,7 @@ export const ratePer: ConstructionDef = {
     if (what) {
       // "2 cups of food a day" measures food; "30 cycles of work a day" is no measure: no gloss
       if (!MEASURE_OF.test(u)) return null;
-      const whose = eachSubject(p);
+      const whose = whoseRate(p);
       return fitted(`${what} = ${num(q.value!)} ${u} × number of ${per}${whose ? `, for ${whose}` : ''}`);
     }
     if (/^off$/i.test(u)) return null; // "$3 off a bag" is a discount, not a rate
@@ -416,8 +459,10 @@ export const ratePer: ConstructionDef = {
     if (q.label && /^cents?$/i.test(u)) return null; // "$0.40 cents per mile": dollars or cents?
     // "8 cents a page" is a price: total = 8 cents × number of pages
     if (/^cents?$/i.test(u)) return fitted(`total = ${count} ${u} × number of ${per}`);
-    const whose = eachSubject(p);
-    const gloss = u ? `${u} = ${count} × number of ${per}` : `total = ${money(q.value!, q.label)} × number of ${per}`;
+    const whose = whoseRate(p);
+    const gloss = u
+      ? `${u} = ${count} × number of ${per}`
+      : `${whose ? 'total' : totalOf(p)} = ${money(q.value!, q.label)} × number of ${per}`;
     return fitted(whose ? `${gloss}, for ${whose}` : gloss);
   },
 };

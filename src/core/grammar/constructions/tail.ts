@@ -10,7 +10,8 @@ function subjectEnd(c: Ctx, i: number): number | undefined {
   if (!t || t.type !== 'word') return undefined;
   if ((t.lower in PRONOUN_POSSESSIVE && !OBJECT_PRONOUNS.has(t.lower)) || t.lower === 'it') return i + 1;
   if (c.tags(i).has('ProperNoun') || c.tags(i).has('Person')) return i + 1;
-  if (t.lower === 'the' && c.toks[i + 1]?.type === 'word' && c.tags(i + 1).has('Noun')) return i + 2;
+  // "the cat eats", "every mile a volunteer walks"
+  if (['the', 'a', 'an'].includes(t.lower) && c.toks[i + 1]?.type === 'word' && c.tags(i + 1).has('Noun')) return i + 2;
   return undefined;
 }
 

@@ -1,0 +1,54 @@
+// Where a gloss goes when its phrase is not the end of its clause: "15% of the trees ⟦…⟧ died"
+// and "increased by 15% ⟦…⟧ last year" split a clause; the gloss reads better at the clause's end,
+// "15% of the trees died ⟦…⟧.", as long as that end is near (a gloss far from its phrase is no
+// better) and no other phrase lies between.
+import type { Ctx } from './engine.ts';
+
+/** Words that open a new clause: the gloss stops before them. */
+const CLAUSE_OPENERS = new Set([
+  'and',
+  'but',
+  'while',
+  'whereas',
+  'so',
+  'then',
+  'if',
+  'when',
+  'because',
+  'although',
+  'though',
+  'how',
+  'what',
+  'unless',
+  'until',
+  'after',
+  'before',
+]);
+
+/** At most this many words between the phrase and its clause's end. */
+export const MAX_CLAUSE_WORDS = 6;
+
+/**
+ * The token index after which the gloss goes: the last token of the clause that token `from - 1`
+ * ends in, when the clause ends (punctuation, the text's end, or a word that opens a new clause)
+ * within MAX_CLAUSE_WORDS words and before token `stop` (the next phrase's first token); a
+ * non-restrictive relative clause (", who has 50 marbles") counts as part of it. Undefined where the
+ * phrase should keep the gloss at its own end: the clause goes on too long, or `from` already ends it.
+ */
+export function clauseEndAfter(c: Ctx, from: number, stop: number): number | undefined {
+  let i = from;
+  let words = 0;
+  // ", which costs $2.50" / ", who has 50 marbles": the clause that describes the referent
+  if (c.toks[i]?.text === ',' && ['who', 'which'].includes(c.word(i + 1))) i += 1;
+  for (; i < c.toks.length && i < stop; i++) {
+    const t = c.toks[i];
+    if (t.type === 'punct' && /^[,.;:?!)\]"\u201D]$/.test(t.text)) break;
+    if (t.type === 'punct' && t.text !== '-' && t.text !== "'" && t.text !== '\u2019') return undefined;
+    if (i > from && c.text.slice(c.toks[i - 1].end, t.start).includes('\n')) break;
+    if (t.type === 'word' && CLAUSE_OPENERS.has(t.lower) && i > from) break;
+    if (t.type === 'word' && CLAUSE_OPENERS.has(t.lower)) return undefined;
+    if (t.type === 'word' && ++words > MAX_CLAUSE_WORDS) return undefined;
+  }
+  if (i >= stop && i < c.toks.length) return undefined;
+  return i > from ? i - 1 : undefined;
+}
