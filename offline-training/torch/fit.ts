@@ -129,15 +129,18 @@ function runPython(cmd: string, args: string[], job: TorchFitJob): Promise<void>
       }
     });
     child.stderr.on('data', (b: Buffer) => {
-      tail = (tail + b.toString()).slice(-3000);
+      tail = (tail + b.toString()).slice(-8000);
     });
     child.on('error', (e) => reject(new SaeError(`cannot start ${cmd}: ${e.message}`)));
     child.on('close', (code) => {
       job.signal?.removeEventListener('abort', onAbort);
       if (code === 0) resolve();
       else {
-        const last = tail.trim().split('\n').slice(-6).join('\n');
-        reject(new SaeError(`the PyTorch engine failed (exit ${code}):\n${last}`));
+        const lines = tail.trim().split('\n');
+        // torchrun's summary hides a rank's own last words ("terminate called …"): show the first of them too
+        const cause = lines.find((l) => /terminate called|Fatal Python error|Error:|Exception:/.test(l) && !/ChildFailedError/.test(l));
+        const last = lines.slice(-6).join('\n');
+        reject(new SaeError(`the PyTorch engine failed (exit ${code}):\n${cause && !last.includes(cause) ? `${cause}\n` : ''}${last}`));
       }
     });
   });
