@@ -33,13 +33,15 @@ export const MAX_CLAUSE_WORDS = 6;
  * ends in, when the clause ends (punctuation, the text's end, or a word that opens a new clause)
  * within MAX_CLAUSE_WORDS words and before token `stop` (the next phrase's first token); a
  * non-restrictive relative clause (", who has 50 marbles") counts as part of it. Undefined where the
- * phrase should keep the gloss at its own end: the clause goes on too long, or `from` already ends it.
+ * phrase should keep the gloss at its own end: the clause goes on too long, holds another amount
+ * (a number, time or date, where the gloss would read as that amount's), or `from` already ends it.
  */
 export function clauseEndAfter(c: Ctx, from: number, stop: number): number | undefined {
   let i = from;
   let words = 0;
   // ", which costs $2.50" / ", who has 50 marbles": the clause that describes the referent
-  if (c.toks[i]?.text === ',' && ['who', 'which'].includes(c.word(i + 1))) i += 1;
+  const relative = c.toks[i]?.text === ',' && ['who', 'which'].includes(c.word(i + 1));
+  if (relative) i += 1;
   for (; i < c.toks.length && i < stop; i++) {
     const t = c.toks[i];
     if (t.type === 'punct' && /^[,.;:?!)\]"\u201D]$/.test(t.text)) break;
@@ -48,6 +50,8 @@ export function clauseEndAfter(c: Ctx, from: number, stop: number): number | und
     if (t.type === 'word' && CLAUSE_OPENERS.has(t.lower) && i > from) break;
     if (t.type === 'word' && CLAUSE_OPENERS.has(t.lower)) return undefined;
     if (t.type === 'word' && ++words > MAX_CLAUSE_WORDS) return undefined;
+    // "gives the bottom 20% of people a $2000 stimulus": a gloss after another amount would read as its
+    if (!relative && t.type !== 'word' && t.type !== 'punct') return undefined;
   }
   if (i >= stop && i < c.toks.length) return undefined;
   return i > from ? i - 1 : undefined;

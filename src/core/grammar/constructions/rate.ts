@@ -110,7 +110,7 @@ function totalOf(p: Parse): string {
   return r?.role === 'person' ? `${possessiveOf(p.c, r)} total` : 'total';
 }
 const EACH_AGENT =
-  /\b(?:each|apiece)\b(?!\s+(?:seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|mornings?|evenings?|afternoons?|time|trip|visit|session|weekday|weekend|lap|round)\b)/i;
+  /\b(?:everyone|everybody|each person)\b|\b(?:each|apiece)\b(?!\s+(?:seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|mornings?|evenings?|afternoons?|time|trip|visit|session|weekday|weekend|lap|round)\b)/i;
 const COUNT_WORD = '(?:\\d[\\d,]*|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|many)';
 const COUNTED_AGENTS = new RegExp(
   `\\b${COUNT_WORD}\\s+(?:[a-z]+\\s+)?[a-z]+s(?:\\s+and\\s+${COUNT_WORD}\\s+(?:[a-z]+\\s+)?[a-z]+)?\\s+(?:that|who|which)\\b`,
