@@ -113,7 +113,7 @@ const EACH_AGENT =
   /\b(?:everyone|everybody|each person)\b|\b(?:each|apiece)\b(?!\s+(?:seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|mornings?|evenings?|afternoons?|time|trip|visit|session|weekday|weekend|lap|round)\b)/i;
 const COUNT_WORD = '(?:\\d[\\d,]*|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|many)';
 const COUNTED_AGENTS = new RegExp(
-  `\\b${COUNT_WORD}\\s+(?:[a-z]+\\s+)?[a-z]+s(?:\\s+and\\s+${COUNT_WORD}\\s+(?:[a-z]+\\s+)?[a-z]+)?\\s+(?:that|who|which)\\b`,
+  `\\b${COUNT_WORD}\\s+(?:[a-z]+\\s+)?[a-z]+s(?:\\s+and\\s+${COUNT_WORD}\\s+(?:[a-z]+\\s+)?[a-z]+)?\\s+(?:that|who|which|(?:from|on|in|of) which|where)\\b`,
   'i',
 );
 const NAMED_AGENTS = /\b[A-Z][a-z]+(?:,\s+[A-Z][a-z]+)*,?\s+and\s+[A-Z][a-z]+\b|\b[Bb]oth\b/;
@@ -453,6 +453,10 @@ export const ratePer: ConstructionDef = {
       return fitted(`${what} = ${num(q.value!)} ${u} × number of ${per}${whose ? `, for ${whose}` : ''}`);
     }
     if (/^off$/i.test(u)) return null; // "$3 off a bag" is a discount, not a rate
+    if (/^times?$/i.test(u)) return null; // "1 time per second": a frequency, and "time = …" reads as a duration
+    // "a 2,200 calorie a day diet", "a $50 a month plan": the rate is an adjective of the noun after it
+    if (startsNoun(p.c, p.to) && !p.c.tags(p.to).has('Verb') && !p.c.tags(p.to).has('Gerund') && !/ing$/.test(p.c.word(p.to)))
+      return null;
     const price = !!q.label || /^cents?$/i.test(u);
     if (p.slots.priced && !price) return null;
     if (p.slots.on && (q.label || /\s/.test(u))) return null; // "spent $30 on a ticket", "80 lines fit on each page"
