@@ -107,7 +107,9 @@ function whoseRate(p: Parse): string {
  */
 function totalOf(p: Parse): string {
   const r = subjectBefore(p.c, p.from);
-  return r?.role === 'person' ? `${possessiveOf(p.c, r)} total` : 'total';
+  // a first name only ("Lucy"): "the trader", "Go-karts" and "Jeans makeup artist" read badly as owners
+  const named = r?.role === 'person' && r.nameTo === r.nameFrom + 1 && r.from === r.nameFrom && p.c.tags(r.nameFrom).has('Person');
+  return named && /^[A-Z]/.test(p.c.toks[r.nameFrom].text) ? `${possessiveOf(p.c, r)} total` : 'total';
 }
 const EACH_AGENT =
   /\b(?:everyone|everybody|each person)\b|\b(?:each|apiece)\b(?!\s+(?:seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|mornings?|evenings?|afternoons?|time|trip|visit|session|weekday|weekend|lap|round)\b)/i;
