@@ -102,6 +102,17 @@ export function findConstructions(text: string): Construction[] {
       // amount after "of", "to" or "on" belongs to the phrase
       else if (next && ['of', 'to', 'on'].includes(next.lower) && quantity(c, f.to + 1))
         insertAt = toks[quantity(c, f.to + 1)!.to - 1].end;
+      // "a 10% tip on a $40 meal ⟦…⟧": the amount and its noun, after a determiner
+      else if (
+        f.def.family === 'percent' &&
+        next &&
+        ['of', 'on'].includes(next.lower) &&
+        ['a', 'an', 'the', 'his', 'her', 'their', 'its'].includes(c.word(f.to + 1)) &&
+        quantity(c, f.to + 2)
+      ) {
+        const q = quantity(c, f.to + 2)!;
+        insertAt = toks[q.to]?.type === 'word' && c.tags(q.to).has('Noun') ? toks[q.to].end : toks[q.to - 1].end;
+      }
       // "last year's $1,200 a month ⟦…⟧": the amount a bare possessive stands before
       else if (toks[f.to - 1].possessive && quantity(c, f.to)) {
         const q = quantity(c, f.to)!;

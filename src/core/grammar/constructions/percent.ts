@@ -169,6 +169,9 @@ export const successivePercent: ConstructionDef = {
     // "then an extra 10% off the original price", "then decreased by 20% of the original price": both
     // changes are of the original here, so the usual note would be false
     if (ORIGINAL_BASE.test(p.c.text.slice(p.c.toks[p2.to - 1].end, p.c.toks[p2.to - 1].end + 40))) return null;
+    // "then by 10% of the new population": the text names the base itself
+    if (/^\s*of\s+(?:the|its|his|her|their)\s+(?:new|increased|reduced|discounted|remaining|sale|current)\b/i.test(p.c.text.slice(p.c.toks[p2.to - 1].end)))
+      return null;
     // The connective splits the phrase: the first change's words lie before it ("20% off, then",
     // "went up 20% and then"), the second's after it ("then fell 10%").
     let conn = p1.to;
@@ -329,6 +332,8 @@ export const reversePercent: ConstructionDef = {
   render(p) {
     const down = changeDirection(p, p.from, p.to);
     if (down === undefined) return null;
+    // "after a 10% discount and a 20% discount were applied": one factor of two would mislead
+    if (PERCENT_WORD.test(sentenceAfter(p))) return null;
     return {
       gloss: `new amount = original × ${factor(p.slots.pct.value!, down)}; the ${num(p.slots.pct.value!)}% is of the original`,
     };
@@ -459,8 +464,8 @@ export const percentChange: ConstructionDef = {
     // "total with tip = price × 1.15" may be of another total
     if (
       levy &&
-      p.c.word(p.to) === 'on' &&
-      /^\s*on\s+(?:\S+\s+){0,3}?(?:pre-?tax|tax|total|subtotal|after|before|rate)\b/i.test(
+      (p.c.word(p.to) === 'on' || p.c.word(p.to + 1) === 'on' || p.c.word(p.to + 2) === 'on') &&
+      /^\s*(?:\S+\s+){0,2}?on\s+(?:\S+\s+){0,3}?(?:pre-?tax|tax|total|subtotal|after|before|rate)\b/i.test(
         p.c.text.slice(p.c.toks[p.to - 1].end),
       )
     )
@@ -630,6 +635,10 @@ export const percentOf: ConstructionDef = {
     // "80% of people who took the test", "60% of the recommended 8 hours": the base goes on past
     // the phrase, so neither the gloss nor its place would be right
     if (relativeAt(p.c, p.to) || clauseAt(p.c, p.to) || quantity(p.c, p.to)) return null;
+    // "Dev and Emma each keep 20% of the money" (each one's own), "After spending 40% of his money,
+    // Raj has $90 left" (the amount left is the other 60%), "$54 including 8% of the price as tax"
+    if (/\b(?:each|both)\b/i.test(sentenceBefore(p)) || /^\s*after\b/i.test(sentenceBefore(p))) return null;
+    if (/\binclud(?:es|ed|ing)\b/i.test(`${sentenceBefore(p)} ${sentenceAfter(p)}`)) return null;
     // "480 students and 25% of them": the pronoun's one count in the sentence is the base
     // "80% of people who RSVPed": the clause after the noun is part of the base
     const base =
@@ -802,6 +811,18 @@ export const simpleInterest: ConstructionDef = {
 /** The percent family. */
 // Every percent construction reads a percentage ("%", "percent", "per cent") or asks for one ("percentage").
 const PERCENT_WORD = /%|\bper\s?cent/i;
+
+/** The phrase's sentence before the phrase, as text. */
+function sentenceBefore(p: Parse): string {
+  return p.c.text.slice(p.c.toks[p.c.sentenceStart(p.from)].start, p.c.toks[p.from].start);
+}
+
+/** The phrase's sentence after the phrase, as text. */
+function sentenceAfter(p: Parse): string {
+  const after = p.c.text.slice(p.c.toks[p.to - 1].end);
+  const stop = /[.?!](?!\d)|\n/.exec(after);
+  return stop ? after.slice(0, stop.index) : after;
+}
 
 /** The percent family (each construction skipped on texts without a percent word). */
 export const percentFamily: ConstructionDef[] = [

@@ -98,6 +98,8 @@ function whoseRate(p: Parse): string {
   const noun = c.slice(start + 1, i);
   const many = pluralNoun(c.toks[i - 1].lower);
   const counted = new RegExp(`\\b(?:\\d[\\d,]*|two|three|four|five|six|seven|eight|nine|ten|twelve|several|all|both)\\s+(?:\\w+\\s+)?${many}\\b`, 'i');
+  // "A squirrel gathers 12 acorns … Its neighbor gathers …": the rate is that one's, not each one's
+  if (/\b(?:another|other|second|neighbou?r|rival|partner)\b/i.test(c.text)) return '';
   return counted.test(c.text) ? `one ${noun}` : '';
 }
 
@@ -106,10 +108,26 @@ function whoseRate(p: Parse): string {
  * total"): a bare "total" reads as the total the question asks for ("How much do they save together?").
  */
 function totalOf(p: Parse): string {
+  const what = totalName(p);
   const r = subjectBefore(p.c, p.from);
   // a first name only ("Lucy"): "the trader", "Go-karts" and "Jeans makeup artist" read badly as owners
   const named = r?.role === 'person' && r.nameTo === r.nameFrom + 1 && r.from === r.nameFrom && p.c.tags(r.nameFrom).has('Person');
-  return named && /^[A-Z]/.test(p.c.toks[r.nameFrom].text) ? `${possessiveOf(p.c, r)} total` : 'total';
+  return named && /^[A-Z]/.test(p.c.toks[r.nameFrom].text) ? `${possessiveOf(p.c, r)} ${what}` : what;
+}
+
+/**
+ * What a money rate adds up to, named by its verb: "earns $12 an hour" -> "pay", "saves $5 a week"
+ * -> "savings", "costs $3 a pound" -> "cost"; "total" otherwise. "total" alone reads as the total
+ * the question asks for ("How much do they save together?", "already has $360 saved").
+ */
+function totalName(p: Parse): string {
+  const before = sentenceAround(p)[0].toLowerCase();
+  const verb = /\b(earns?|earned|earning|makes?|made|making|paid|gets? paid|is paid|charges?|charged|charging|costs?|costing|saves?|saved|saving|spends?|spent|spending)\b[^,;]*$/.exec(before)?.[1] ?? '';
+  if (/^(earn|make|made|paid|gets? paid|is paid)/.test(verb)) return 'pay';
+  if (/^(charg|cost)/.test(verb)) return 'cost';
+  if (/^sav/.test(verb)) return 'savings';
+  if (/^spen/.test(verb)) return 'spending';
+  return 'total';
 }
 const EACH_AGENT =
   /\b(?:everyone|everybody|each person)\b|\b(?:each|apiece)\b(?!\s+(?:seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|mornings?|evenings?|afternoons?|time|trip|visit|session|weekday|weekend|lap|round)\b)/i;
@@ -141,7 +159,7 @@ function unsafeRate(p: Parse): boolean {
 
 const AVERAGE_OF_THIS = /\b(?:an?|the|his|her|its|their)?\s*average\s+(?:speed|rate|pace)?\s*(?:of|at)?\s*$/i;
 const OTHER_TERMS =
-  /[$\u20AC\u00A3%]|\b(?:\d[\d,.]*\s*)?cents?\b|\bper\s?cent\b|\b(?:plus|fees?|extra|additional|overtime|half|first|after|free|but|except|weekdays?|weekends?|up to|minimum|maximum|discount|tax|tip|then|per|drains?|empties|hourly|daily|weekly|monthly|yearly|annually)\b|(?<!\bfor\s)\b(?:a|an)\s+(?:second|minute|hour|day|night|week|month|year|mile|pound|gallon)\b/i;
+  /[$\u20AC\u00A3%]|\b(?:\d[\d,.]*\s*)?cents?\b|\bper\s?cent\b|\b(?:plus|fees?|extra|additional|overtime|half|first|after|free|but|except|weekdays?|weekends?|up to|minimum|maximum|discount|tax|tip|then|per|target|goal|quota|normally|usually|typically|ideal|wind|headwind|tailwind|current|still water|drains?|empties|hourly|daily|weekly|monthly|yearly|annually)\b|(?<!\bfor\s)\b(?:a|an)\s+(?:second|minute|hour|day|night|week|month|year|mile|pound|gallon)\b/i;
 
 /** "6 liters of fuel for every 100 km" -> "fuel = 6 liters per 100 km". */
 export const rateForEvery: ConstructionDef = {
@@ -246,6 +264,9 @@ const PRICED_ITEMS = [
   'class',
   'session',
 ];
+
+/** Units that count containers ("3 boxes of gloves"): the containers are what the rate counts. */
+const CONTAINERS = /^(bags?|sacks?|boxes|box|bottles?|cans?|jars?|cartons?|buckets?|crates?|packs?|packets?|cases?|rolls?)$/i;
 
 /** Units that measure out a substance ("2 cups of food", "9 liters of milk", "3 bags of rice"). */
 const MEASURE_OF =
@@ -352,6 +373,8 @@ export const ratePerQuantity: ConstructionDef = {
     if (p.c.word(p.slots.q2.from - 1) === 'for' && !q.label) return null; // "3 for 2": a deal, not a rate
     const per = `${num(q2.value!)} ${text(p, p.slots.u2)}`;
     const what = text(p, p.slots.what);
+    // "3 boxes of gloves every 2 days": the boxes are what is counted, not the gloves
+    if (what && CONTAINERS.test(u)) return fitted(`${u} of ${what} = ${num(q.value!)} per ${per}`);
     if (what) return MEASURE_OF.test(u) ? fitted(`${what} = ${num(q.value!)} ${u} per ${per}`) : null;
     // "Four printers print 400 flyers in 10 minutes": the rate is the group's, and saying so is the point
     const group = groupBefore(p);
@@ -452,6 +475,8 @@ export const ratePer: ConstructionDef = {
       // "2 cups of food a day" measures food; "30 cycles of work a day" is no measure: no gloss
       if (!MEASURE_OF.test(u)) return null;
       const whose = whoseRate(p);
+      if (CONTAINERS.test(u))
+        return fitted(`${u} of ${what} = ${num(q.value!)} × number of ${per}${whose ? `, for ${whose}` : ''}`);
       return fitted(`${what} = ${num(q.value!)} ${u} × number of ${per}${whose ? `, for ${whose}` : ''}`);
     }
     if (/^off$/i.test(u)) return null; // "$3 off a bag" is a discount, not a rate
