@@ -148,20 +148,38 @@ export const successivePercent: ConstructionDef = {
   family: 'percent',
   kind: 'successive-percent',
   priority: 25,
-  pattern: seq(
-    slot('p1', percent),
-    notSentenceEnd,
-    alt(w('then'), phrase('followed by'), phrase('after that'), phrase('and then')),
-    gap(
-      4,
-      (c, i) =>
-        c.toks[i].type === 'word' && !['another', 'additional', 'further', 'extra', 'second'].includes(c.word(i)),
+  pattern: alt(
+    // "a 10% discount and a 20% discount were applied one after the other"
+    seq(
+      slot('p1', percent),
+      w(...DOWN_NOUNS, ...UP_NOUNS),
+      w('and'),
+      opt(w('a', 'an', 'another', 'then')),
+      slot('p2', percent),
+      w(...DOWN_NOUNS, ...UP_NOUNS),
+      gap(3, (c, i) => c.toks[i].type === 'word'),
+      alt(
+        phrase('one after the other'),
+        phrase('in succession'),
+        phrase('in a row'),
+        w('successively', 'consecutively'),
+      ),
     ),
-    opt(w('another', 'additional', 'further', 'extra', 'second')),
-    opt(w('by')),
-    slot('p2', percent),
-    opt(w('off', 'discount', 'increase', 'raise', 'more', 'less', 'decrease', 'cut', 'markup', 'reduction')),
-    baseTail,
+    seq(
+      slot('p1', percent),
+      notSentenceEnd,
+      alt(w('then'), phrase('followed by'), phrase('after that'), phrase('and then')),
+      gap(
+        4,
+        (c, i) =>
+          c.toks[i].type === 'word' && !['another', 'additional', 'further', 'extra', 'second'].includes(c.word(i)),
+      ),
+      opt(w('another', 'additional', 'further', 'extra', 'second')),
+      opt(w('by')),
+      slot('p2', percent),
+      opt(w('off', 'discount', 'increase', 'raise', 'more', 'less', 'decrease', 'cut', 'markup', 'reduction')),
+      baseTail,
+    ),
   ),
   render(p) {
     const p1 = p.slots.p1;
@@ -170,7 +188,11 @@ export const successivePercent: ConstructionDef = {
     // changes are of the original here, so the usual note would be false
     if (ORIGINAL_BASE.test(p.c.text.slice(p.c.toks[p2.to - 1].end, p.c.toks[p2.to - 1].end + 40))) return null;
     // "then by 10% of the new population": the text names the base itself
-    if (/^\s*of\s+(?:the|its|his|her|their)\s+(?:new|increased|reduced|discounted|remaining|sale|current)\b/i.test(p.c.text.slice(p.c.toks[p2.to - 1].end)))
+    if (
+      /^\s*of\s+(?:the|its|his|her|their)\s+(?:new|increased|reduced|discounted|remaining|sale|current)\b/i.test(
+        p.c.text.slice(p.c.toks[p2.to - 1].end),
+      )
+    )
       return null;
     // The connective splits the phrase: the first change's words lie before it ("20% off, then",
     // "went up 20% and then"), the second's after it ("then fell 10%").
@@ -637,12 +659,16 @@ export const percentOf: ConstructionDef = {
     if (relativeAt(p.c, p.to) || clauseAt(p.c, p.to) || quantity(p.c, p.to)) return null;
     // "Dev and Emma each keep 20% of the money" (each one's own), "After spending 40% of his money,
     // Raj has $90 left" (the amount left is the other 60%), "$54 including 8% of the price as tax"
-    if (/\b(?:each|both)\b/i.test(sentenceBefore(p)) || /^\s*after\b/i.test(sentenceBefore(p))) return null;
+    if (eachAgentBefore(p) || /^\s*after\b/i.test(sentenceBefore(p))) return null;
     if (/\binclud(?:es|ed|ing)\b/i.test(`${sentenceBefore(p)} ${sentenceAfter(p)}`)) return null;
     // "480 students and 25% of them": the pronoun's one count in the sentence is the base
     // "80% of people who RSVPed": the clause after the noun is part of the base
     const base =
-      r.role === 'pronoun' ? (p.c.word(r.from) === 'them' ? countBefore(p) : '') : p.c.slice(r.from, Math.max(r.to, p.to));
+      r.role === 'pronoun'
+        ? p.c.word(r.from) === 'them'
+          ? countBefore(p)
+          : ''
+        : p.c.slice(r.from, Math.max(r.to, p.to));
     if (!base) return null;
     return fitted(`${num(p.slots.pct.value! / 100)} × ${base.replace(/^(the|a|an) /i, '')}`);
   },
@@ -811,6 +837,14 @@ export const simpleInterest: ConstructionDef = {
 /** The percent family. */
 // Every percent construction reads a percentage ("%", "percent", "per cent") or asks for one ("percentage").
 const PERCENT_WORD = /%|\bper\s?cent/i;
+
+/** Whether "each" or "both" stands before a verb earlier in the phrase's sentence ("Dev and Emma each keep"). */
+function eachAgentBefore(p: Parse): boolean {
+  for (let i = p.c.sentenceStart(p.from); i < p.from - 1; i++)
+    if (['each', 'both'].includes(p.c.word(i)) && p.c.tags(i + 1).has('Verb') && !p.c.tags(i + 1).has('Noun'))
+      return true;
+  return false;
+}
 
 /** The phrase's sentence before the phrase, as text. */
 function sentenceBefore(p: Parse): string {
