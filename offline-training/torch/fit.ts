@@ -138,9 +138,15 @@ function runPython(cmd: string, args: string[], job: TorchFitJob): Promise<void>
       else {
         const lines = tail.trim().split('\n');
         // torchrun's summary hides a rank's own last words ("terminate called …"): show the first of them too
-        const cause = lines.find((l) => /terminate called|Fatal Python error|Error:|Exception:/.test(l) && !/ChildFailedError/.test(l));
+        const cause = lines.find(
+          (l) => /terminate called|Fatal Python error|Error:|Exception:/.test(l) && !/ChildFailedError/.test(l),
+        );
         const last = lines.slice(-6).join('\n');
-        reject(new SaeError(`the PyTorch engine failed (exit ${code}):\n${cause && !last.includes(cause) ? `${cause}\n` : ''}${last}`));
+        reject(
+          new SaeError(
+            `the PyTorch engine failed (exit ${code}):\n${cause && !last.includes(cause) ? `${cause}\n` : ''}${last}`,
+          ),
+        );
       }
     });
   });

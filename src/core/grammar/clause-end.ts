@@ -24,7 +24,36 @@ const CLAUSE_OPENERS = new Set([
 ]);
 
 // A clause does not end on these: "is how much …" would leave the gloss after a dangling verb.
-const NO_END = new Set(['is', 'are', 'was', 'were', 'be', 'been', 'being', 'has', 'have', 'had', 'does', 'do', 'did', 'than', 'as', 'to', 'of', 'a', 'an', 'the', 'will', 'would', 'can', 'could', 'should', 'must', 'may', 'might']);
+const NO_END = new Set([
+  'is',
+  'are',
+  'was',
+  'were',
+  'be',
+  'been',
+  'being',
+  'has',
+  'have',
+  'had',
+  'does',
+  'do',
+  'did',
+  'than',
+  'as',
+  'to',
+  'of',
+  'a',
+  'an',
+  'the',
+  'will',
+  'would',
+  'can',
+  'could',
+  'should',
+  'must',
+  'may',
+  'might',
+]);
 
 /** At most this many words between the phrase and its clause's end. */
 export const MAX_CLAUSE_WORDS = 6;
@@ -57,7 +86,10 @@ export function clauseEndAfter(c: Ctx, from: number, stop: number): number | und
   if (i >= stop && i < c.toks.length) return undefined;
   if (i <= from) return undefined;
   const last = c.toks[i - 1];
-  if (last.type === 'word' && (NO_END.has(last.lower) || c.tags(i - 1).has('Preposition') || c.tags(i - 1).has('Determiner')))
+  if (
+    last.type === 'word' &&
+    (NO_END.has(last.lower) || c.tags(i - 1).has('Preposition') || c.tags(i - 1).has('Determiner'))
+  )
     return undefined;
   return i - 1;
 }

@@ -172,7 +172,22 @@ function atClauseEnd(c: Ctx, x: Construction, next: Construction | undefined): C
   return last === undefined ? x : { ...x, insertAt: c.toks[last].end };
 }
 
-const OFF_DETERMINERS = new Set(['all', 'any', 'every', 'each', 'the', 'a', 'an', 'his', 'her', 'their', 'its', 'your', 'our', 'my']);
+const OFF_DETERMINERS = new Set([
+  'all',
+  'any',
+  'every',
+  'each',
+  'the',
+  'a',
+  'an',
+  'his',
+  'her',
+  'their',
+  'its',
+  'your',
+  'our',
+  'my',
+]);
 
 /**
  * The token index after the noun phrase a discount is on ("off | all shoes", "off | any food combos",

@@ -97,7 +97,10 @@ function whoseRate(p: Parse): string {
   if (c.toks.slice(i, p.from).some((t) => t.type !== 'word')) return '';
   const noun = c.slice(start + 1, i);
   const many = pluralNoun(c.toks[i - 1].lower);
-  const counted = new RegExp(`\\b(?:\\d[\\d,]*|two|three|four|five|six|seven|eight|nine|ten|twelve|several|all|both)\\s+(?:\\w+\\s+)?${many}\\b`, 'i');
+  const counted = new RegExp(
+    `\\b(?:\\d[\\d,]*|two|three|four|five|six|seven|eight|nine|ten|twelve|several|all|both)\\s+(?:\\w+\\s+)?${many}\\b`,
+    'i',
+  );
   // "A squirrel gathers 12 acorns … Its neighbor gathers …": the rate is that one's, not each one's
   if (/\b(?:another|other|second|neighbou?r|rival|partner)\b/i.test(c.text)) return '';
   return counted.test(c.text) ? `one ${noun}` : '';
@@ -111,7 +114,8 @@ function totalOf(p: Parse): string {
   const what = totalName(p);
   const r = subjectBefore(p.c, p.from);
   // a first name only ("Lucy"): "the trader", "Go-karts" and "Jeans makeup artist" read badly as owners
-  const named = r?.role === 'person' && r.nameTo === r.nameFrom + 1 && r.from === r.nameFrom && p.c.tags(r.nameFrom).has('Person');
+  const named =
+    r?.role === 'person' && r.nameTo === r.nameFrom + 1 && r.from === r.nameFrom && p.c.tags(r.nameFrom).has('Person');
   return named && /^[A-Z]/.test(p.c.toks[r.nameFrom].text) ? `${possessiveOf(p.c, r)} ${what}` : what;
 }
 
@@ -122,7 +126,10 @@ function totalOf(p: Parse): string {
  */
 function totalName(p: Parse): string {
   const before = sentenceAround(p)[0].toLowerCase();
-  const verb = /\b(earns?|earned|earning|makes?|made|making|paid|gets? paid|is paid|charges?|charged|charging|costs?|costing|saves?|saved|saving|spends?|spent|spending)\b[^,;]*$/.exec(before)?.[1] ?? '';
+  const verb =
+    /\b(earns?|earned|earning|makes?|made|making|paid|gets? paid|is paid|charges?|charged|charging|costs?|costing|saves?|saved|saving|spends?|spent|spending)\b[^,;]*$/.exec(
+      before,
+    )?.[1] ?? '';
   if (/^(earn|make|made|paid|gets? paid|is paid)/.test(verb)) return 'pay';
   if (/^(charg|cost)/.test(verb)) return 'cost';
   if (/^sav/.test(verb)) return 'savings';
@@ -266,7 +273,8 @@ const PRICED_ITEMS = [
 ];
 
 /** Units that count containers ("3 boxes of gloves"): the containers are what the rate counts. */
-const CONTAINERS = /^(bags?|sacks?|boxes|box|bottles?|cans?|jars?|cartons?|buckets?|crates?|packs?|packets?|cases?|rolls?)$/i;
+const CONTAINERS =
+  /^(bags?|sacks?|boxes|box|bottles?|cans?|jars?|cartons?|buckets?|crates?|packs?|packets?|cases?|rolls?)$/i;
 
 /** Units that measure out a substance ("2 cups of food", "9 liters of milk", "3 bags of rice"). */
 const MEASURE_OF =
@@ -482,7 +490,12 @@ export const ratePer: ConstructionDef = {
     if (/^off$/i.test(u)) return null; // "$3 off a bag" is a discount, not a rate
     if (/^times?$/i.test(u)) return null; // "1 time per second": a frequency, and "time = …" reads as a duration
     // "a 2,200 calorie a day diet", "a $50 a month plan": the rate is an adjective of the noun after it
-    if (startsNoun(p.c, p.to) && !p.c.tags(p.to).has('Verb') && !p.c.tags(p.to).has('Gerund') && !/ing$/.test(p.c.word(p.to)))
+    if (
+      startsNoun(p.c, p.to) &&
+      !p.c.tags(p.to).has('Verb') &&
+      !p.c.tags(p.to).has('Gerund') &&
+      !/ing$/.test(p.c.word(p.to))
+    )
       return null;
     const price = !!q.label || /^cents?$/i.test(u);
     if (p.slots.priced && !price) return null;

@@ -22,7 +22,13 @@ export const clauseTail: Pattern = (c, s) => {
   if (v === undefined || c.toks[v]?.type !== 'word') return out;
   const tags = c.tags(v);
   // "the ads it doesn't block": an auxiliary's clause goes on to its verb
-  if (!tags.has('Verb') || tags.has('Copula') || tags.has('Auxiliary') || tags.has('Modal') || /n['\u2019]t$/i.test(c.toks[v].text))
+  if (
+    !tags.has('Verb') ||
+    tags.has('Copula') ||
+    tags.has('Auxiliary') ||
+    tags.has('Modal') ||
+    /n['\u2019]t$/i.test(c.toks[v].text)
+  )
     return out;
   let i = v + 1;
   if (['up', 'down', 'away', 'out', 'off', 'back'].includes(c.word(i))) i++;
