@@ -660,6 +660,8 @@ export const percentOf: ConstructionDef = {
     // "Dev and Emma each keep 20% of the money" (each one's own), "After spending 40% of his money,
     // Raj has $90 left" (the amount left is the other 60%), "$54 including 8% of the price as tax"
     if (eachAgentBefore(p) || /^\s*after\b/i.test(sentenceBefore(p))) return null;
+    // "15% of the value-added tax": a tax or tip is a percentage of a price, so this wording means the rate
+    if ([r.head, p.to].some((i) => /^(?:tax|taxes|vat|tip|tips|gratuity)$/i.test(p.c.word(i)))) return null;
     if (/\binclud(?:es|ed|ing)\b/i.test(`${sentenceBefore(p)} ${sentenceAfter(p)}`)) return null;
     // "480 students and 25% of them": the pronoun's one count in the sentence is the base
     // "80% of people who RSVPed": the clause after the noun is part of the base

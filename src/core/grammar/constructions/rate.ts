@@ -11,6 +11,7 @@ import {
   type ConstructionDef,
   type Ctx,
   type Parse,
+  type Slot,
   type State,
 } from '../engine.ts';
 import { FREQUENCY_ADVERBS, pluralNoun } from '../lexicon.ts';
@@ -159,6 +160,14 @@ function modifiedCount(p: Parse): boolean {
   return ['than', 'times', 'twice', 'thrice', 'half'].includes(p.c.word(p.from - 1));
 }
 
+/** Whether a unit slot (if filled) can be a noun: not a gerund ("one growing") or a bare adjective ("nine spotted"). */
+function nounUnit(p: Parse, u: Slot | undefined): boolean {
+  if (!u) return true;
+  // the tagger reads "discount" after "$2" as a verb, so only gerunds and bare adjectives are refused
+  const t = p.c.tags(u.to - 1);
+  return !t.has('Gerund') && !/ing$/.test(p.c.word(u.to - 1)) && !(t.has('Adjective') && !t.has('Noun'));
+}
+
 /** The guards every rate construction applies before it writes a gloss (precision first). */
 function unsafeRate(p: Parse): boolean {
   return otherTerms(p) || perEach(p) || modifiedCount(p);
@@ -166,7 +175,7 @@ function unsafeRate(p: Parse): boolean {
 
 const AVERAGE_OF_THIS = /\b(?:an?|the|his|her|its|their)?\s*average\s+(?:speed|rate|pace)?\s*(?:of|at)?\s*$/i;
 const OTHER_TERMS =
-  /[$\u20AC\u00A3%]|\b(?:\d[\d,.]*\s*)?cents?\b|\bper\s?cent\b|\b(?:plus|fees?|extra|additional|overtime|half|first|after|free|but|except|weekdays?|weekends?|up to|minimum|maximum|discount|tax|tip|then|per|target|goal|quota|normally|usually|typically|ideal|wind|headwind|tailwind|current|still water|drains?|empties|hourly|daily|weekly|monthly|yearly|annually)\b|(?<!\bfor\s)\b(?:a|an)\s+(?:second|minute|hour|day|night|week|month|year|mile|pound|gallon)\b/i;
+  /[$\u20AC\u00A3%]|\b(?:\d[\d,.]*\s*)?cents?\b|\bper\s?cent\b|\b(?:plus|fees?|extra|additional|overtime|half|first|after|free|but|except|weekdays?|weekends?|up to|minimum|maximum|discount|tax|tip|then|per|another|target|goal|quota|normally|usually|typically|ideal|wind|headwind|tailwind|current|still water|drains?|empties|hourly|daily|weekly|monthly|yearly|annually)\b|(?<!\bfor\s)\b(?:a|an)\s+(?:second|minute|hour|day|night|week|month|year|mile|pound|gallon)\b/i;
 
 /** "6 liters of fuel for every 100 km" -> "fuel = 6 liters per 100 km". */
 export const rateForEvery: ConstructionDef = {
@@ -189,6 +198,8 @@ export const rateForEvery: ConstructionDef = {
     // "for every book she reads on the train": the clause goes on past the phrase
     // "$12 for each person per day": the first rate alone drops the second
     if (unsafeRate(p) || clauseAt(p.c, p.to) || relativeAt(p.c, p.to) || secondRate(p)) return null;
+    // "one growing for every nine spotted mushrooms": a verb or an adjective read as the unit
+    if (!nounUnit(p, p.slots.u1) || !nounUnit(p, p.slots.u2)) return null;
     const q1 = p.slots.q1;
     const u1 = text(p, p.slots.u1);
     const what = text(p, p.slots.what) || u1;
