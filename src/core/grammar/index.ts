@@ -157,19 +157,38 @@ export function findConstructions(text: string): Construction[] {
       return out;
     })
     .filter((x): x is Construction => x !== undefined);
-  return found.map((x, n) => atClauseEnd(c, x, found[n + 1]));
+  return found.map((x, n) => atClauseEnd(c, x, found[n + 1])).filter((x): x is Construction => x !== undefined);
 }
+
+// "40% of the cows ⟦…⟧ on his farm": a preposition after a percentage's base goes on with the base
+const BASE_GOES_ON = new Set([
+  'in',
+  'on',
+  'at',
+  'from',
+  'for',
+  'among',
+  'across',
+  'around',
+  'near',
+  'inside',
+  'outside',
+]);
 
 /**
  * `x` with its gloss moved to the end of its clause where that end is near ("15% of the trees died
- * ⟦…⟧", "increased by 15% last year ⟦…⟧"), never past the next construction's phrase.
+ * ⟦…⟧", "increased by 15% last year ⟦…⟧"), never past the next construction's phrase; undefined
+ * where a percentage's base runs on into a prepositional phrase that does not end near.
  */
-function atClauseEnd(c: Ctx, x: Construction, next: Construction | undefined): Construction {
+function atClauseEnd(c: Ctx, x: Construction, next: Construction | undefined): Construction | undefined {
   const k = c.toks.findIndex((t) => t.end === x.insertAt);
   if (k < 0) return x;
   const stop = next ? c.toks.findIndex((t) => t.start >= next.span.start) : c.toks.length;
   const last = clauseEndAfter(c, k + 1, stop < 0 ? c.toks.length : stop);
-  return last === undefined ? x : { ...x, insertAt: c.toks[last].end };
+  if (last !== undefined) return { ...x, insertAt: c.toks[last].end };
+  // no near clause end, and the base runs on past the gloss: no safe place
+  if (x.kind === 'percent-of' && BASE_GOES_ON.has(c.word(k + 1))) return undefined;
+  return x;
 }
 
 const OFF_DETERMINERS = new Set([

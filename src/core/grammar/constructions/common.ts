@@ -60,6 +60,8 @@ export function comparisonSides(
   // "60% more fish than the number he had caught": a bare "number" or "amount" names no referent
   if (r.ofFrom === undefined && GENERIC_HEADS.has(c.toks[r.head].lower)) return null;
   const sides = sidesOf(p, r, dimIn, unit);
+  // "it will grow 50% more than the first year": "it = the first year's it × 1.5" names nothing
+  if (sides?.some((x) => /(?:^|\s|'s\s)(?:it|they|them|he|she|him|her)$/i.test(x))) return null;
   // "his silver pesos = 2 × his silver pesos": both sides read the same, so neither is known
   return sides && sides[0].toLowerCase() !== sides[1].toLowerCase() ? sides : null;
 }

@@ -283,6 +283,13 @@ export const percentMoreThan: ConstructionDef = {
     const dim = plain ? '' : (cmp.label ?? '');
     const r = refOf(p);
     const unit = text(p, p.slots.unit);
+    // "the tree will grow 50% more than the first year": the growth is compared, not the tree
+    const verbBefore = p.c.slice(Math.max(p.c.sentenceStart(p.from), p.from - 3), p.from);
+    if (
+      r?.role === 'time' &&
+      /\b(?:grows?|grew|grown|rises?|rose|gains?|gained|increases?|increased)\b/i.test(verbBefore)
+    )
+      return null;
     const sides =
       elliptical(p) ??
       comparisonSides(p, r, dim, unit) ??
@@ -657,6 +664,8 @@ export const percentOf: ConstructionDef = {
     // "80% of people who took the test", "60% of the recommended 8 hours": the base goes on past
     // the phrase, so neither the gloss nor its place would be right
     if (relativeAt(p.c, p.to) || clauseAt(p.c, p.to) || quantity(p.c, p.to)) return null;
+    // "25 percent of the cows without a red spot", "50% of tree A": the base goes on past the phrase
+    if (['without', 'with', 'not'].includes(p.c.word(p.to)) || /^[A-Z]$/.test(p.c.toks[p.to]?.text ?? '')) return null;
     // "Dev and Emma each keep 20% of the money" (each one's own), "After spending 40% of his money,
     // Raj has $90 left" (the amount left is the other 60%), "$54 including 8% of the price as tax"
     if (eachAgentBefore(p) || /^\s*after\b/i.test(sentenceBefore(p))) return null;
@@ -800,6 +809,14 @@ export const compoundInterest: ConstructionDef = {
     const pct = p.slots.pct.value!;
     // "4% interest, compounded monthly": a yearly rate, split over the compounding periods
     const every = p.slots.every ? COMPOUNDING[p.c.word(p.slots.every.to - 1)] : undefined;
+    // "10% interest compounded monthly" with no "a year": GSM8K reads it as 10% each month as often
+    // as a yearly rate split over 12, so the split is written only where the rate says it is yearly
+    const yearly = /\b(?:annual|yearly|a year|per year|each year|every year|per annum|annually|APR)\b/i.test(
+      `${p.c.slice(p.from, p.to)} ${sentenceAfter(p)}`,
+    );
+    if (every && !monthly && every[0] !== 'year' && !yearly) return null;
+    // a shorter parse that stops before "compounded monthly" would misread it as yearly
+    if (!every && p.c.word(p.to) in COMPOUNDING) return null;
     if (every && !monthly && every[0] !== 'year')
       return fitted(`each ${every[0]} the balance × (1 + ${num(pct / 100)} ÷ ${every[1]}): interest earns interest`);
     return { gloss: `each ${per} the balance × ${factor(pct, false)}: interest earns interest` };

@@ -117,6 +117,8 @@ function totalOf(p: Parse): string {
   // a first name only ("Lucy"): "the trader", "Go-karts" and "Jeans makeup artist" read badly as owners
   const named =
     r?.role === 'person' && r.nameTo === r.nameFrom + 1 && r.from === r.nameFrom && p.c.tags(r.nameFrom).has('Person');
+  // "Amanda charges $20 per hour": the charge is the customer's cost, so it is not named for Amanda
+  if (what === 'charge') return what;
   return named && /^[A-Z]/.test(p.c.toks[r.nameFrom].text) ? `${possessiveOf(p.c, r)} ${what}` : what;
 }
 
@@ -132,7 +134,8 @@ function totalName(p: Parse): string {
       before,
     )?.[1] ?? '';
   if (/^(earn|make|made|paid|gets? paid|is paid)/.test(verb)) return 'pay';
-  if (/^(charg|cost)/.test(verb)) return 'cost';
+  if (/^charg/.test(verb)) return 'charge';
+  if (/^cost/.test(verb)) return 'cost';
   if (/^sav/.test(verb)) return 'savings';
   if (/^spen/.test(verb)) return 'spending';
   return 'total';
@@ -390,6 +393,9 @@ export const ratePerQuantity: ConstructionDef = {
     const u = text(p, p.slots.u);
     if (!u && !q.label) return null;
     if (p.c.word(p.slots.q2.from - 1) === 'for' && !q.label) return null; // "3 for 2": a deal, not a rate
+    // "wants to save $80 for five weeks": a goal for the whole span, not a rate
+    if (GOAL_BEFORE.test(p.c.text.slice(p.c.toks[p.c.sentenceStart(q.from)].start, p.c.toks[q.from].start)))
+      return null;
     const per = `${num(q2.value!)} ${text(p, p.slots.u2)}`;
     const what = text(p, p.slots.what);
     // "3 boxes of gloves every 2 days": the boxes are what is counted, not the gloves
