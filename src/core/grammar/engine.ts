@@ -221,7 +221,9 @@ export function runGrammar(c: Ctx, defs: readonly ConstructionDef[]): Found[] {
     for (const def of active) {
       const ends = def.pattern(c, { i, slots: {} }).filter((s) => s.i > i);
       ends.sort((a, b) => b.i - a.i);
-      for (const s of ends) {
+      // Only the longest parses: where the whole phrase renders nothing (a guard refused it), a
+      // shorter reading of its head ("15% of day-shift" in "15% of day-shift workers") is no safer
+      for (const s of ends.filter((e) => e.i === ends[0]?.i)) {
         const r = def.render({ c, from: i, to: s.i, slots: s.slots });
         if (r) {
           found.push({ ...r, def, from: i, to: s.i });

@@ -187,6 +187,9 @@ export const successivePercent: ConstructionDef = {
     // "then an extra 10% off the original price", "then decreased by 20% of the original price": both
     // changes are of the original here, so the usual note would be false
     if (ORIGINAL_BASE.test(p.c.text.slice(p.c.toks[p2.to - 1].end, p.c.toks[p2.to - 1].end + 40))) return null;
+    // "discounted 20% and then 8% sales tax is added": the second is a levy on top, not a change of the same kind
+    if (/^\s*(?:\w+\s+)?(?:tax|taxes|vat|tip|gratuity|surcharge|fee)\b/i.test(p.c.text.slice(p.c.toks[p2.to - 1].end)))
+      return null;
     // "then by 10% of the new population": the text names the base itself
     if (
       /^\s*of\s+(?:the|its|his|her|their)\s+(?:new|increased|reduced|discounted|remaining|sale|current)\b/i.test(
@@ -664,6 +667,9 @@ export const percentOf: ConstructionDef = {
     // "80% of people who took the test", "60% of the recommended 8 hours": the base goes on past
     // the phrase, so neither the gloss nor its place would be right
     if (relativeAt(p.c, p.to) || clauseAt(p.c, p.to) || quantity(p.c, p.to)) return null;
+    // "15% of day-shift workers and 30% of night-shift workers are …": two shares of one subject
+    if (['and', 'or'].includes(p.c.word(p.to)) && PERCENT_WORD.test(p.c.slice(p.to + 1, p.to + 4))) return null;
+    if (/\b[A-Z]$/.test(p.c.slice(p.from, p.to))) return null; // "50% of tree B": a type, not a base
     // "25 percent of the cows without a red spot", "50% of tree A": the base goes on past the phrase
     if (['without', 'with', 'not'].includes(p.c.word(p.to)) || /^[A-Z]$/.test(p.c.toks[p.to]?.text ?? '')) return null;
     // "Dev and Emma each keep 20% of the money" (each one's own), "After spending 40% of his money,

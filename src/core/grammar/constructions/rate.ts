@@ -130,10 +130,10 @@ function totalOf(p: Parse): string {
 function totalName(p: Parse): string {
   const before = sentenceAround(p)[0].toLowerCase();
   const verb =
-    /\b(earns?|earned|earning|makes?|made|making|paid|gets? paid|is paid|charges?|charged|charging|costs?|costing|saves?|saved|saving|spends?|spent|spending)\b[^,;]*$/.exec(
+    /\b(earns?|earned|earning|paid|gets? paid|is paid|charges?|charged|charging|costs?|costing|saves?|saved|saving|spends?|spent|spending)\b[^,;]*$/.exec(
       before,
     )?.[1] ?? '';
-  if (/^(earn|make|made|paid|gets? paid|is paid)/.test(verb)) return 'pay';
+  if (/^(earn|paid|gets? paid|is paid)/.test(verb)) return 'pay';
   if (/^charg/.test(verb)) return 'charge';
   if (/^cost/.test(verb)) return 'cost';
   if (/^sav/.test(verb)) return 'savings';
@@ -160,7 +160,19 @@ function sentenceAround(p: Parse): [string, string] {
 
 /** "one less than 5 cakes per day", "twice 3 laps a day": the rate's number is not the rate. */
 function modifiedCount(p: Parse): boolean {
-  return ['than', 'times', 'twice', 'thrice', 'half'].includes(p.c.word(p.from - 1));
+  const c = p.c;
+  if (['than', 'times', 'twice', 'thrice', 'half'].includes(c.word(p.from - 1))) return true;
+  // "1 in 4 cycles every day", "one out of 5 …": a share, not the rate's count
+  const w1 = c.word(p.from - 1);
+  const before = w1 === 'of' && c.word(p.from - 2) === 'out' ? p.from - 3 : w1 === 'in' ? p.from - 2 : -1;
+  return before >= 0 && quantity(c, before) !== undefined;
+}
+
+/** Whether a unit slot is a single letter or an abbreviation with capitals ("28p per kWh", "$5 for every B"). */
+function letterUnit(p: Parse, u: Slot | undefined): boolean {
+  if (!u) return false;
+  const t = p.c.slice(u.from, u.to);
+  return /^[A-Za-z]$/.test(t) || /^[A-Za-z]+[A-Z]/.test(t);
 }
 
 /** Whether a unit slot (if filled) can be a noun: not a gerund ("one growing") or a bare adjective ("nine spotted"). */
@@ -173,12 +185,13 @@ function nounUnit(p: Parse, u: Slot | undefined): boolean {
 
 /** The guards every rate construction applies before it writes a gloss (precision first). */
 function unsafeRate(p: Parse): boolean {
-  return otherTerms(p) || perEach(p) || modifiedCount(p);
+  const units = ['u', 'u1', 'u2', 'per'].map((k) => p.slots[k]);
+  return otherTerms(p) || perEach(p) || modifiedCount(p) || units.some((u) => letterUnit(p, u));
 }
 
 const AVERAGE_OF_THIS = /\b(?:an?|the|his|her|its|their)?\s*average\s+(?:speed|rate|pace)?\s*(?:of|at)?\s*$/i;
 const OTHER_TERMS =
-  /[$\u20AC\u00A3%]|\b(?:\d[\d,.]*\s*)?cents?\b|\bper\s?cent\b|\b(?:plus|fees?|extra|additional|overtime|half|first|after|free|but|except|weekdays?|weekends?|up to|minimum|maximum|discount|tax|tip|then|per|another|target|goal|quota|normally|usually|typically|ideal|wind|headwind|tailwind|current|still water|drains?|empties|hourly|daily|weekly|monthly|yearly|annually)\b|(?<!\bfor\s)\b(?:a|an)\s+(?:second|minute|hour|day|night|week|month|year|mile|pound|gallon)\b/i;
+  /[$\u20AC\u00A3%]|\b(?:\d[\d,.]*\s*)?cents?\b|\bper\s?cent\b|\b(?:plus|fees?|extra|additional|overtime|half|first|after|free|but|except|weekdays?|weekends?|up to|minimum|maximum|discount|tax|tip|then|per|another|together|combined|altogether|target|goal|quota|normally|usually|typically|ideal|wind|headwind|tailwind|current|still water|drains?|empties|hourly|daily|weekly|monthly|yearly|annually)\b|(?<!\bfor\s)\b(?:a|an)\s+(?:second|minute|hour|day|night|week|month|year|mile|pound|gallon)\b/i;
 
 /** "6 liters of fuel for every 100 km" -> "fuel = 6 liters per 100 km". */
 export const rateForEvery: ConstructionDef = {
@@ -234,6 +247,8 @@ function referentOfCount(unit: string, value: number): string {
     return unit;
   if (value > 1 && words.length >= 2 && !/s$/i.test(words[0]) && !/s$/i.test(words.at(-1)!))
     return pluralNoun(words[0]);
+  // "8 hour per day": hours = 8 × number of days
+  if (value > 1 && words.length === 1 && TIME_UNIT.test(unit) && !/s$/i.test(unit)) return pluralNoun(unit);
   return unit;
 }
 
