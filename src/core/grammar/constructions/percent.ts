@@ -669,6 +669,12 @@ export const percentOf: ConstructionDef = {
     if (relativeAt(p.c, p.to) || clauseAt(p.c, p.to) || quantity(p.c, p.to)) return null;
     // "15% of day-shift workers and 30% of night-shift workers are …": two shares of one subject
     if (['and', 'or'].includes(p.c.word(p.to)) && PERCENT_WORD.test(p.c.slice(p.to + 1, p.to + 4))) return null;
+    if (
+      ['and', 'or'].includes(p.c.word(p.from - 1)) &&
+      / of /.test(sentenceBefore(p)) &&
+      PERCENT_WORD.test(sentenceBefore(p))
+    )
+      return null;
     if (/\b[A-Z]$/.test(p.c.slice(p.from, p.to))) return null; // "50% of tree B": a type, not a base
     // "25 percent of the cows without a red spot", "50% of tree A": the base goes on past the phrase
     if (['without', 'with', 'not'].includes(p.c.word(p.to)) || /^[A-Z]$/.test(p.c.toks[p.to]?.text ?? '')) return null;
