@@ -148,3 +148,21 @@ describe('construction prefilters (ConstructionDef.requires)', () => {
     }
   });
 });
+
+describe('unit notes', () => {
+  it('says which unit a rate counts where the text counts another unit of the same kind', () => {
+    const [c] = findConstructions(
+      'A hose pours 5 gallons a minute into a pool. How many hours does it take to fill it?',
+    );
+    expect(c.gloss).toBe('gallons = 5 × number of minutes (minutes, not hours)');
+    const [d] = findConstructions('Grapes cost $3 per pound, and Tom buys 12 ounces.');
+    expect(d.gloss).toMatch(/\(pounds, not ounces\)$/);
+  });
+
+  it('writes no note where the count is itself of that kind or no other unit is counted', () => {
+    const [c] = findConstructions('Janice works 5 days a week. How many days does she work in 10 weeks?');
+    expect(c.gloss).toBe('days = 5 × number of weeks');
+    const [d] = findConstructions('Grapes cost $3 per pound. How much do 7 pounds cost?');
+    expect(d.gloss).not.toMatch(/\(/);
+  });
+});

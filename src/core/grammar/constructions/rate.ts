@@ -20,6 +20,7 @@ import { period, quantity, units } from '../slots.ts';
 import { possessiveOf, subjectBefore } from '../referents.ts';
 import { text } from './common.ts';
 import { clauseAt, clauseTail, relativeAt } from './tail.ts';
+import { unitNote } from './unit-note.ts';
 
 /**
  * Whether the rate's sentence holds other terms of the same total (outside the phrase): a fee, a
@@ -181,6 +182,11 @@ function nounUnit(p: Parse, u: Slot | undefined): boolean {
   // the tagger reads "discount" after "$2" as a verb, so only gerunds and bare adjectives are refused
   const t = p.c.tags(u.to - 1);
   return !t.has('Gerund') && !/ing$/.test(p.c.word(u.to - 1)) && !(t.has('Adjective') && !t.has('Noun'));
+}
+
+/** The gloss with its unit note where both fit the word budget, else the gloss alone. */
+function noted(gloss: string, note: string): { gloss: string } | null {
+  return (note && fitted(`${gloss}${note}`)) || fitted(gloss);
 }
 
 /** The guards every rate construction applies before it writes a gloss (precision first). */
@@ -424,7 +430,7 @@ export const ratePerQuantity: ConstructionDef = {
     if (dozen) return fitted(`${dozen[2]} = ${num(q.value!)} ${dozen[1].toLowerCase()} per ${per}`);
     const whose = whoseRate(p);
     const gloss = u ? `${u} = ${num(q.value!)} per ${per}` : `total = ${money(q.value!, q.label)} per ${per}`;
-    return fitted(whose ? `${gloss}, for ${whose}` : gloss);
+    return noted(whose ? `${gloss}, for ${whose}` : gloss, unitNote(p, text(p, p.slots.u2), u));
   },
 };
 
@@ -539,7 +545,7 @@ export const ratePer: ConstructionDef = {
     const gloss = u
       ? `${u} = ${count} × number of ${per}`
       : `${whose ? 'total' : totalOf(p)} = ${money(q.value!, q.label)} × number of ${per}`;
-    return fitted(whose ? `${gloss}, for ${whose}` : gloss);
+    return noted(whose ? `${gloss}, for ${whose}` : gloss, unitNote(p, perWord, u));
   },
 };
 
