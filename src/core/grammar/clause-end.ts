@@ -55,8 +55,17 @@ const NO_END = new Set([
   'might',
 ]);
 
+// Prepositions that bring in an amount belonging to the clause: "to $49,500", "over $100", "of 14 people".
+const AMOUNT_PREPOSITIONS = new Set(['to', 'over', 'above', 'under', 'below', 'of', 'for', 'from', 'on']);
+
+/** Whether the amount token at i (or its currency sign) follows one of AMOUNT_PREPOSITIONS. */
+function amountOfClause(c: Ctx, i: number): boolean {
+  const before = c.toks[i - 1]?.type === 'sym' ? i - 2 : i - 1;
+  return AMOUNT_PREPOSITIONS.has(c.word(before));
+}
+
 /** At most this many words between the phrase and its clause's end. */
-export const MAX_CLAUSE_WORDS = 6;
+export const MAX_CLAUSE_WORDS = 8;
 
 /**
  * The token index after which the gloss goes: the last token of the clause that token `from - 1`
@@ -80,8 +89,10 @@ export function clauseEndAfter(c: Ctx, from: number, stop: number): number | und
     if (t.type === 'word' && CLAUSE_OPENERS.has(t.lower) && i > from) break;
     if (t.type === 'word' && CLAUSE_OPENERS.has(t.lower)) return undefined;
     if (t.type === 'word' && ++words > MAX_CLAUSE_WORDS) return undefined;
-    // "gives the bottom 20% of people a $2000 stimulus": a gloss after another amount would read as its
-    if (!relative && t.type !== 'word' && t.type !== 'punct') return undefined;
+    // "gives the bottom 20% of people a $2000 stimulus": a gloss after another amount would read as
+    // its; an amount the clause's own preposition brings in ("increased by 10% this year to $49,500",
+    // "15% off any purchase over $100") is part of the clause
+    if (!relative && t.type !== 'word' && t.type !== 'punct' && !amountOfClause(c, i)) return undefined;
   }
   if (i >= stop && i < c.toks.length) return undefined;
   if (i <= from) return undefined;

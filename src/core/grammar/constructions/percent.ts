@@ -169,8 +169,9 @@ export const successivePercent: ConstructionDef = {
       slot('p1', percent),
       notSentenceEnd,
       alt(w('then'), phrase('followed by'), phrase('after that'), phrase('and then')),
+      // "and then puts it on sale for 20% off"
       gap(
-        4,
+        6,
         (c, i) =>
           c.toks[i].type === 'word' && !['another', 'additional', 'further', 'extra', 'second'].includes(c.word(i)),
       ),
@@ -201,8 +202,8 @@ export const successivePercent: ConstructionDef = {
     // "went up 20% and then"), the second's after it ("then fell 10%").
     let conn = p1.to;
     while (conn < p2.from && !['then', 'followed', 'after'].includes(p.c.word(conn))) conn++;
-    // "raised its prices by 10%, then": the verb may be a few words before the first percentage
-    const back = Math.max(p.c.sentenceStart(p1.from), p1.from - 5);
+    // "raised its prices by 10%, then", "raises the price of a $50 toaster by 20%": the verb may be a few words before
+    const back = Math.max(p.c.sentenceStart(p1.from), p1.from - 12);
     const d1 = changeDirection(p, p1.to, conn) ?? changeDirection(p, back, p1.from);
     // "then 10% more" after a fall is a further fall: only change words count around the second
     const d2 = changeDirection(p, Math.max(conn, p2.from - 3), p.to, false) ?? d1;
@@ -275,8 +276,13 @@ export const percentMoreThan: ConstructionDef = {
     seq(slot('pct', percent), cap('dir', w('above', 'below')), ref()),
   ),
   render(p) {
-    // "sells a large coffee for 20% more than a medium": the object's price is compared, not the subject
+    // "sells a large coffee for 20% more than a medium", "marks up its shirts 60% above the wholesale
+    // cost": the object's price is compared, not the subject
     if (['for', 'at'].includes(p.c.word(p.from - 1))) return null;
+    // (an object: a noun after a determiner, "its shirts"; not "Electricity cost 8% more")
+    const prev = p.c.tags(p.from - 1);
+    const det = ['the', 'a', 'an', 'its', 'his', 'her', 'their', 'our', 'my', 'your', 'these', 'those'];
+    if (prev.has('Noun') && !p.c.toks[p.from - 1]?.possessive && det.includes(p.c.word(p.from - 2))) return null;
     const cmp = p.slots.cmp;
     const down = cmp ? !!cmp.down : text(p, p.slots.dir).toLowerCase() === 'below';
     // "15% higher than last year" compares amounts, not heights
