@@ -166,3 +166,12 @@ describe('unit notes', () => {
     expect(d.gloss).not.toMatch(/\(/);
   });
 });
+
+describe('clause ends', () => {
+  it('does not take names joined by "and" for a new clause', () => {
+    const text = 'A 15% tip was left on a bill of $64 by Jordan and Lee, who split the total evenly.';
+    const cs = findConstructions(text);
+    expect(cs).toHaveLength(1);
+    expect(text.slice(0, cs[0].insertAt)).not.toMatch(/Jordan$/);
+  });
+});

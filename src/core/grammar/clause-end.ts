@@ -86,6 +86,14 @@ export function clauseEndAfter(c: Ctx, from: number, stop: number): number | und
     if (t.type === 'punct' && /^[,.;:?!)\]"\u201D]$/.test(t.text)) break;
     if (t.type === 'punct' && t.text !== '-' && t.text !== "'" && t.text !== '\u2019') return undefined;
     if (i > from && c.text.slice(c.toks[i - 1].end, t.start).includes('\n')) break;
+    // "by Jordan and Lee": names joined by "and" are one phrase, and the clause's end is past them
+    if (
+      t.type === 'word' &&
+      (t.lower === 'and' || t.lower === 'or') &&
+      /^[A-Z]/.test(c.toks[i - 1]?.text ?? '') &&
+      /^[A-Z]/.test(c.toks[i + 1]?.text ?? '')
+    )
+      return undefined;
     if (t.type === 'word' && CLAUSE_OPENERS.has(t.lower) && i > from) break;
     if (t.type === 'word' && CLAUSE_OPENERS.has(t.lower)) return undefined;
     if (t.type === 'word' && ++words > MAX_CLAUSE_WORDS) return undefined;

@@ -677,6 +677,7 @@ export const percentOf: ConstructionDef = {
     if (['and', 'or'].includes(p.c.word(p.to)) && PERCENT_WORD.test(p.c.slice(p.to + 1, p.to + 4))) return null;
     if (
       ['and', 'or'].includes(p.c.word(p.from - 1)) &&
+      p.c.toks[p.from - 2]?.text !== ',' &&
       / of /.test(sentenceBefore(p)) &&
       PERCENT_WORD.test(sentenceBefore(p))
     )
