@@ -64,6 +64,15 @@ function amountOfClause(c: Ctx, i: number): boolean {
   return AMOUNT_PREPOSITIONS.has(c.word(before));
 }
 
+/** Whether the word at i continues a phrase after "and" (an adjective or noun, not a subject or verb). */
+function joinsWords(c: Ctx, i: number): boolean {
+  const t = c.tags(i);
+  if (c.toks[i]?.type !== 'word' || t.has('Pronoun') || t.has('Determiner') || t.has('Verb') || t.has('Value'))
+    return false;
+  if (['then', 'the', 'a', 'an', 'another', 'each', 'every', 'all', 'some'].includes(c.word(i))) return false;
+  return t.has('Adjective') || t.has('Noun');
+}
+
 /** At most this many words between the phrase and its clause's end. */
 export const MAX_CLAUSE_WORDS = 8;
 
@@ -94,6 +103,8 @@ export function clauseEndAfter(c: Ctx, from: number, stop: number): number | und
       /^[A-Z]/.test(c.toks[i + 1]?.text ?? '')
     )
       return undefined;
+    // "supporters of the first and second teams": "and" before an adjective or noun joins words, not clauses
+    if (t.type === 'word' && (t.lower === 'and' || t.lower === 'or') && joinsWords(c, i + 1)) return undefined;
     if (t.type === 'word' && CLAUSE_OPENERS.has(t.lower) && i > from) break;
     if (t.type === 'word' && CLAUSE_OPENERS.has(t.lower)) return undefined;
     if (t.type === 'word' && ++words > MAX_CLAUSE_WORDS) return undefined;

@@ -678,8 +678,8 @@ export const percentOf: ConstructionDef = {
     if (
       ['and', 'or'].includes(p.c.word(p.from - 1)) &&
       p.c.toks[p.from - 2]?.text !== ',' &&
-      / of /.test(sentenceBefore(p)) &&
-      PERCENT_WORD.test(sentenceBefore(p))
+      ((/ of /.test(sentenceBefore(p)) && PERCENT_WORD.test(sentenceBefore(p))) ||
+        /(?:%|\bper\s?cent)\s*$/i.test(p.c.slice(p.c.sentenceStart(p.from), p.from - 1)))
     )
       return null;
     if (/\b[A-Z]$/.test(p.c.slice(p.from, p.to))) return null; // "50% of tree B": a type, not a base

@@ -516,6 +516,12 @@ export const ratePer: ConstructionDef = {
         ? p.c.slice(perSlot.from, perSlot.to)
         : text(p, perSlot));
     const per = pluralNoun(perWord);
+    // "3 miles every Monday through Wednesday": a span of days, not a count of Mondays
+    if (
+      /^(?:mon|tues|wednes|thurs|fri|satur|sun)day$/i.test(perWord) &&
+      ['through', 'to', 'and', 'thru', '-'].includes(p.c.word(p.to))
+    )
+      return null;
     const what = text(p, p.slots.what);
     if (what) {
       // "2 cups of food a day" measures food; "30 cycles of work a day" is no measure: no gloss
