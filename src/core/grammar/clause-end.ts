@@ -115,6 +115,13 @@ export function clauseEndAfter(c: Ctx, from: number, stop: number): number | und
   }
   if (i >= stop && i < c.toks.length) return undefined;
   if (i <= from) return undefined;
+  // "on Monday, Tuesday and Friday": the comma goes on with a list, so its end is not the clause's
+  if (
+    c.toks[i]?.text === ',' &&
+    /^[A-Z]/.test(c.toks[i + 1]?.text ?? '') &&
+    [',', 'and', 'or'].includes(c.word(i + 2) || c.toks[i + 2]?.text)
+  )
+    return undefined;
   const last = c.toks[i - 1];
   if (
     last.type === 'word' &&

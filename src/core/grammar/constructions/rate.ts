@@ -516,6 +516,8 @@ export const ratePer: ConstructionDef = {
         ? p.c.slice(perSlot.from, perSlot.to)
         : text(p, perSlot));
     const per = pluralNoun(perWord);
+    // "$0.25 per aluminum can": the tagger reads "can" as a verb, so the unit was cut short
+    if (p.c.word(p.to) === 'can' && !p.c.tags(p.to + 1).has('Verb')) return null;
     // "3 miles every Monday through Wednesday": a span of days, not a count of Mondays
     if (
       /^(?:mon|tues|wednes|thurs|fri|satur|sun)day$/i.test(perWord) &&
