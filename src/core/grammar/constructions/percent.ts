@@ -305,6 +305,8 @@ export const percentMoreThan: ConstructionDef = {
       (dim ? null : comparisonSides(p, r, verbDimension(p, p.from), unit));
     // "higher than they had planned": the other side is a clause, not an amount
     if (!sides || sides[0] === sides[1] || (r?.role === 'pronoun' && p.c.tags(p.to).has('Verb'))) return null;
+    // "costs 20% more than her monthly cell phone expenses": "Cheryl's amount = … expenses' amount" names nothing
+    if (sides.some((x) => /['\u2019]s? amount$/.test(x))) return null;
     return fitted(`${sides[0]} = ${sides[1]} × ${factor(p.slots.pct.value!, down)}`);
   },
 };
@@ -700,9 +702,32 @@ export const percentOf: ConstructionDef = {
           : ''
         : p.c.slice(r.from, Math.max(r.to, p.to));
     if (!base) return null;
-    return fitted(`${num(p.slots.pct.value! / 100)} × ${base.replace(/^(the|a|an) /i, '')}`);
+    // "10% of the tulips sold on the second day", "20% of the customers served": the participle and
+    // what follows it narrow the base, so the gloss names them too (or, past 4 words, nothing)
+    const narrowed = participleTail(p);
+    if (narrowed === null) return null;
+    return fitted(`${num(p.slots.pct.value! / 100)} × ${base.replace(/^(the|a|an) /i, '')}${narrowed}`);
   },
 };
+
+/**
+ * The words of a past participle phrase right after a percentage's base ("sold on the second day",
+ * "served", "polled"): '' where none follows, null where it runs past 4 words.
+ */
+function participleTail(p: Parse): string | null {
+  const c = p.c;
+  const t = c.tags(p.to);
+  if (c.toks[p.to]?.type !== 'word' || !t.has('Verb') || !(t.has('PastTense') || t.has('Participle'))) return '';
+  if (t.has('Copula') || t.has('Auxiliary') || (c.tags(p.to + 1).has('Noun') && c.tags(p.to + 1).has('Determiner')))
+    return '';
+  // a verb with an object ("20% of the students passed the test") is the clause's, not the base's
+  if (['the', 'a', 'an', 'his', 'her', 'their', 'its', 'them', 'it'].includes(c.word(p.to + 1))) return '';
+  let i = p.to + 1;
+  while (i < c.toks.length && c.toks[i].type === 'word' && !c.tags(i).has('Verb') && !c.tags(i).has('Conjunction')) i++;
+  if (i - p.to > 5) return null;
+  // "80% of the people abducted ." / "45% of the people polled said …": the participle ends the base
+  return ` ${c.slice(p.to, i)}`;
+}
 
 /**
  * The one "N <plural noun>" count ("480 students") in the sentence before the phrase, as written, or
