@@ -175,3 +175,14 @@ describe('clause ends', () => {
     expect(text.slice(0, cs[0].insertAt)).not.toMatch(/Jordan$/);
   });
 });
+
+describe('rates changed later in the text', () => {
+  it('writes no rate gloss where overtime or a later price change makes "pay = rate × hours" mislead', () => {
+    const rates = (t: string) => findConstructions(t).filter((c) => c.family === 'rate');
+    expect(rates('Marisol earns $18 per hour. Any hours over 40 are paid at 1.5 times her regular rate.')).toEqual([]);
+    expect(rates('Jordan pays $12 per month for a streaming service. The price increases by 25% next month.')).toEqual(
+      [],
+    );
+    expect(rates('Marisol earns $18 per hour. She works 30 hours. How much does she earn?')).toHaveLength(1);
+  });
+});

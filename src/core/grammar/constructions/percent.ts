@@ -516,13 +516,20 @@ export const percentChange: ConstructionDef = {
       // tip; "a 15% tip of $42" and "a 5% tax of $3" name the levy's amount, not a total
       if (levy === 'tip' || levy === 'gratuity') return { gloss: `${levy} = ${share} × the bill` };
       if (p.c.word(p.to) === 'of' && quantity(p.c, p.to + 1)?.label) return { gloss: `${levy} = ${share} × price` };
+      // "How much tax does she pay?": the question asks for the levy, not the total with it
+      if (asksForPart(p)) return { gloss: `${levy} = ${share} × price` };
       return { gloss: `total with ${levy} = price × ${factor(p.slots.pct.value!, false)}` };
     }
     // "10% off for every $100 spent, up to 30%": a tiered discount, no single factor
     if (['for', 'per'].includes(p.c.word(p.to)) && ['every', 'each'].includes(p.c.word(p.to + 1))) return null;
     if (p.c.word(p.to) === 'per') return null;
+    // "20% off all purchases for orders over $50", "a 10% discount on the first $100": the change holds
+    // only under a condition, and a bare factor would apply it everywhere
+    if (CONDITION.test(sentenceAfter(p))) return null;
     const down = changeDirection(p, p.from, p.to);
     if (down === undefined) return null;
+    // "How much money does a customer save?": the question asks for the part taken off, not what is left
+    if (down && asksForPart(p)) return { gloss: `saving = ${num(p.slots.pct.value! / 100)} × the price before` };
     // "10% off the sale price": the phrase names its base, so the gloss does too.
     const base = text(p, p.slots.base).toLowerCase();
     const f = factor(p.slots.pct.value!, down);
@@ -907,6 +914,21 @@ function eachAgentBefore(p: Parse): boolean {
     if (['each', 'both'].includes(p.c.word(i)) && p.c.tags(i + 1).has('Verb') && !p.c.tags(i + 1).has('Noun'))
       return true;
   return false;
+}
+
+// A condition on a change: "for orders over $50", "on the first $100", "if you buy 3 or more".
+const CONDITION =
+  /\b(?:for|on) (?:\w+ )?(?:orders?|purchases?|groups?|bills?|totals?|anything|items?|spending) (?:of |over |above |more than |worth |totaling )|\b(?:over|above|more than|at least) \$|\b(?:first|next) \$?\d|\bif\b|\bwhen\b|\bonly\b/i;
+
+/**
+ * Whether the text after the phrase asks for the part a percentage takes or adds ("How much tax does
+ * she pay?", "How much does a customer save?", "what is the discount?") rather than the amount after it.
+ */
+function asksForPart(p: Parse): boolean {
+  const rest = p.c.text.slice(p.c.toks[p.to - 1].end);
+  return /\bhow much (?:\w+ ){0,4}?(?:tax|tip|save|saves|saved|saving|savings|discount)\b|\b(?:what|how much) (?:is|was|will be|would be) the (?:\w+ )?(?:tax|tip|discount|saving|savings)\b/i.test(
+    rest,
+  );
 }
 
 /** The phrase's sentence before the phrase, as text. */

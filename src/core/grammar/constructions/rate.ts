@@ -192,8 +192,20 @@ function noted(gloss: string, note: string): { gloss: string } | null {
 /** The guards every rate construction applies before it writes a gloss (precision first). */
 function unsafeRate(p: Parse): boolean {
   const units = ['u', 'u1', 'u2', 'per'].map((k) => p.slots[k]);
-  return otherTerms(p) || perEach(p) || modifiedCount(p) || units.some((u) => letterUnit(p, u));
+  return otherTerms(p) || perEach(p) || modifiedCount(p) || units.some((u) => letterUnit(p, u)) || laterChange(p);
 }
+
+/**
+ * Whether a money rate is changed or tiered later in the text ("any hours over 40 are paid at 1.5
+ * times", "The price increases by 25% next month"): "pay = $18 × number of hours" would then mislead.
+ */
+function laterChange(p: Parse): boolean {
+  if (!p.slots.q?.label) return false;
+  const rest = p.c.text.slice(p.c.toks[p.to - 1].end);
+  return LATER_CHANGE.test(rest);
+}
+const LATER_CHANGE =
+  /\bovertime\b|\btime[- ]and[- ]a[- ]half\b|\b(?:hours?|days?) (?:over|beyond|after|above) \d|\b(?:price|rate|cost|fee|pay|wage|salary|rent|bill|it)\b[^.?!]{0,30}\b(?:increases?|increased|rises?|rose|goes up|went up|decreases?|decreased|drops?|dropped|falls?|fell|raised|cut)\b|\b(?:gets?|got|receives?|received) a (?:\d+% )?(?:raise|discount|pay cut)\b/i;
 
 const AVERAGE_OF_THIS = /\b(?:an?|the|his|her|its|their)?\s*average\s+(?:speed|rate|pace)?\s*(?:of|at)?\s*$/i;
 const OTHER_TERMS =
