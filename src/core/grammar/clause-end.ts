@@ -70,7 +70,9 @@ function joinsWords(c: Ctx, i: number): boolean {
   if (c.toks[i]?.type !== 'word' || t.has('Pronoun') || t.has('Determiner') || t.has('Verb') || t.has('Value'))
     return false;
   if (['then', 'the', 'a', 'an', 'another', 'each', 'every', 'all', 'some'].includes(c.word(i))) return false;
-  return t.has('Adjective') || t.has('Noun');
+  // a plural noun or an adjective ("cars and trucks", "first and second"); a singular noun may be a
+  // verb the tagger misread ("and rose 20%")
+  return t.has('Adjective') || (t.has('Noun') && t.has('Plural'));
 }
 
 /** At most this many words between the phrase and its clause's end. */

@@ -206,7 +206,8 @@ export const successivePercent: ConstructionDef = {
     const back = Math.max(p.c.sentenceStart(p1.from), p1.from - 12);
     const d1 = changeDirection(p, p1.to, conn) ?? changeDirection(p, back, p1.from);
     // "then 10% more" after a fall is a further fall: only change words count around the second
-    const d2 = changeDirection(p, Math.max(conn, p2.from - 3), p.to, false) ?? d1;
+    // (and the two words after it: "then a 10% pay cut")
+    const d2 = changeDirection(p, Math.max(conn, p2.from - 3), Math.max(p.to, p2.to + 2), false) ?? d1;
     if (d1 === undefined || d2 === undefined) return null;
     // "rose 10% and then fell 10%": the second change is of the changed amount, so it does not undo the first
     if (d1 !== d2) {
@@ -723,6 +724,17 @@ export const percentOf: ConstructionDef = {
  */
 function participleTail(p: Parse): string | null {
   const c = p.c;
+  // "15% of the trees died": with no verb before the phrase in its clause and none after, the
+  // participle-looking word is the clause's own verb
+  let k = p.from - 1;
+  while (
+    k >= 0 &&
+    c.toks[k].type !== 'punct' &&
+    !['but', 'and', 'while', 'so'].includes(c.word(k)) &&
+    !c.tags(k).has('Verb')
+  )
+    k--;
+  const verbBefore = k >= 0 && c.tags(k).has('Verb') && c.toks[k].type === 'word';
   const t = c.tags(p.to);
   if (c.toks[p.to]?.type !== 'word' || !t.has('Verb') || !(t.has('PastTense') || t.has('Participle'))) return '';
   if (t.has('Copula') || t.has('Auxiliary') || (c.tags(p.to + 1).has('Noun') && c.tags(p.to + 1).has('Determiner')))
@@ -731,6 +743,7 @@ function participleTail(p: Parse): string | null {
   if (['the', 'a', 'an', 'his', 'her', 'their', 'its', 'them', 'it'].includes(c.word(p.to + 1))) return '';
   let i = p.to + 1;
   while (i < c.toks.length && c.toks[i].type === 'word' && !c.tags(i).has('Verb') && !c.tags(i).has('Conjunction')) i++;
+  if (!verbBefore && !(c.toks[i]?.type === 'word' && c.tags(i).has('Verb'))) return '';
   if (i - p.to > 5) return null;
   // "80% of the people abducted ." / "45% of the people polled said …": the participle ends the base
   return ` ${c.slice(p.to, i)}`;
