@@ -192,7 +192,28 @@ function noted(gloss: string, note: string): { gloss: string } | null {
 /** The guards every rate construction applies before it writes a gloss (precision first). */
 function unsafeRate(p: Parse): boolean {
   const units = ['u', 'u1', 'u2', 'per'].map((k) => p.slots[k]);
-  return otherTerms(p) || perEach(p) || modifiedCount(p) || units.some((u) => letterUnit(p, u)) || laterChange(p);
+  return (
+    otherTerms(p) ||
+    perEach(p) ||
+    modifiedCount(p) ||
+    units.some((u) => letterUnit(p, u)) ||
+    laterChange(p) ||
+    sharedRate(p)
+  );
+}
+
+/**
+ * "Chandler can eat 23 apples and Lucy can eat 19 apples per week": the rate's period belongs to
+ * both counts, so a gloss on the second alone would leave the first without it.
+ */
+function sharedRate(p: Parse): boolean {
+  const u = p.slots.u;
+  if (!u) return false;
+  const unit = p.c.word(u.to - 1).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // another count of the unit, then "and" and a new subject ("and Lucy", "and her brother")
+  return new RegExp(
+    `\\d[\\d,.]*\\s+(?:\\w+\\s+)?${unit}\\b[^.?!]*\\band\\s+(?:[A-Z][a-z]+|(?:the|his|her|their)\\s+\\w+)\\s`,
+  ).test(sentenceAround(p)[0]);
 }
 
 /**
