@@ -64,8 +64,9 @@ describe.skipIf(!ready)('explorer on models/default in Chromium', () => {
       els.map((e) => (e as HTMLElement).dataset.rule),
     );
     expect(fired).toEqual(['construction-rate']);
-    // Every marked token lies in the fired phrase "60 miles per hour"; nothing else is shaded.
-    expect(marked.join(' ')).toMatch(/^60 miles per hour$/);
+    // Every marked token lies in the fired span: the phrase "60 miles per hour" and the rest of its
+    // clause, up to where the gloss goes ("for 3 hours"); nothing else is shaded.
+    expect(marked.join(' ')).toMatch(/^60 miles per hour for 3 hours$/);
     const cues = await page.$$eval('#tokens .cue', (els) =>
       els.map((e) => ({
         tag: (e as HTMLElement).dataset.tag,
