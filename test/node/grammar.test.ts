@@ -183,6 +183,7 @@ describe('rates changed later in the text', () => {
     expect(rates('Jordan pays $12 per month for a streaming service. The price increases by 25% next month.')).toEqual(
       [],
     );
+    expect(rates("Liam's rent went up by 5% this year. Last year he paid $1,000 a month.")).toEqual([]);
     expect(rates('Marisol earns $18 per hour. She works 30 hours. How much does she earn?')).toHaveLength(1);
   });
 });

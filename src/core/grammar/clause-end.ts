@@ -107,8 +107,10 @@ export function clauseEndAfter(c: Ctx, from: number, stop: number): number | und
       return undefined;
     // "supporters of the first and second teams": "and" before an adjective or noun joins words, not clauses
     if (t.type === 'word' && (t.lower === 'and' || t.lower === 'or') && joinsWords(c, i + 1)) return undefined;
-    if (t.type === 'word' && CLAUSE_OPENERS.has(t.lower) && i > from) break;
-    if (t.type === 'word' && CLAUSE_OPENERS.has(t.lower)) return undefined;
+    // "8 ounces every 2 hours while awake ⟦…⟧": "while" before an adjective or a gerund is a condition of the clause
+    const condition = t.lower === 'while' && (c.tags(i + 1).has('Adjective') || /ing$/.test(c.word(i + 1)));
+    if (t.type === 'word' && CLAUSE_OPENERS.has(t.lower) && i > from && !condition) break;
+    if (t.type === 'word' && CLAUSE_OPENERS.has(t.lower) && !condition) return undefined;
     if (t.type === 'word' && ++words > MAX_CLAUSE_WORDS) return undefined;
     // "gives the bottom 20% of people a $2000 stimulus": a gloss after another amount would read as
     // its; an amount the clause's own preposition brings in ("increased by 10% this year to $49,500",

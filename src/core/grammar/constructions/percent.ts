@@ -506,7 +506,7 @@ export const percentChange: ConstructionDef = {
     if (
       levy &&
       (p.c.word(p.to) === 'on' || p.c.word(p.to + 1) === 'on' || p.c.word(p.to + 2) === 'on') &&
-      /^\s*(?:\S+\s+){0,2}?on\s+(?:\S+\s+){0,3}?(?:pre-?tax|tax|total|subtotal|after|before|rate)\b/i.test(
+      /^\s*(?:\S+\s+){0,2}?on\s+(?:\S+\s+){0,3}?(?:pre-?tax|tax|total|subtotal|after|before|rate|share|portion|part|own)\b/i.test(
         p.c.text.slice(p.c.toks[p.to - 1].end),
       )
     )
@@ -521,6 +521,8 @@ export const percentChange: ConstructionDef = {
       if (asksForPart(p)) return { gloss: `${levy} = ${share} × price` };
       return { gloss: `total with ${levy} = price × ${factor(p.slots.pct.value!, false)}` };
     }
+    // "A phone battery drops 12% every hour": a level in percent falls by points, not by a share of itself
+    if (LEVEL.test(sentenceBefore(p))) return null;
     // "10% off for every $100 spent, up to 30%": a tiered discount, no single factor
     if (['for', 'per'].includes(p.c.word(p.to)) && ['every', 'each'].includes(p.c.word(p.to + 1))) return null;
     if (p.c.word(p.to) === 'per') return null;
@@ -637,6 +639,14 @@ export const percentOfBase: ConstructionDef = {
     const y = partText(p, 'yq', 'y');
     const x = p.slots.xq || p.slots.x ? partText(p, 'xq', 'x') : 'the part';
     if (!x || !y) return null;
+    // "45 out of 60 right. What percent did she get wrong?": the question asks for the other part
+    if (
+      (p.slots.xq || p.slots.x) &&
+      /\b(?:wrong|incorrect|missed|not|n't|left|remain\w*|rest|fail\w*|lost)\b/i.test(
+        p.c.text.slice(p.c.toks[p.to - 1].end),
+      )
+    )
+      return null;
     return fitted(`${x} ÷ ${y} × 100, with ${y} as the base`);
   },
 };
@@ -672,6 +682,8 @@ export const percentOf: ConstructionDef = {
     ),
   ),
   render(p) {
+    // "45% liked cats, 35% liked dogs, and the rest …": one share of a list
+    if (/^[^,.;?!]*,\s*(?:and\s+)?\d[\d.]*\s*(?:%|per\s?cent)/i.test(sentenceAfter(p))) return null;
     const counted = text(p, p.slots.counted);
     const share = text(p, p.slots.share).toLowerCase();
     if (share)
@@ -683,6 +695,18 @@ export const percentOf: ConstructionDef = {
     // "80% of people who took the test", "60% of the recommended 8 hours": the base goes on past
     // the phrase, so neither the gloss nor its place would be right
     if (relativeAt(p.c, p.to) || clauseAt(p.c, p.to) || quantity(p.c, p.to)) return null;
+    if (p.c.word(p.from - 1) === ',' || p.c.toks[p.from - 1]?.text === ',') {
+      if (
+        PERCENT_WORD.test(
+          p.c
+            .slice(p.c.sentenceStart(p.from), p.from - 1)
+            .split(',')
+            .slice(1)
+            .join(','),
+        )
+      )
+        return null;
+    }
     // "15% of day-shift workers and 30% of night-shift workers are …": two shares of one subject
     if (['and', 'or'].includes(p.c.word(p.to)) && PERCENT_WORD.test(p.c.slice(p.to + 1, p.to + 4))) return null;
     if (
@@ -793,6 +817,8 @@ export const repeatedPercent: ConstructionDef = {
     ),
   ),
   render(p) {
+    // "A phone battery drops 12% every hour": a level in percent falls by points, not by a share of itself
+    if (LEVEL.test(sentenceBefore(p))) return null;
     // "grows by 4% every year", "a 5% raise every year": the amount is not named
     if (!p.slots.verb) {
       const down = changeDirection(p, p.from, p.to, false);
@@ -943,6 +969,9 @@ function asksForPart(p: Parse): boolean {
     rest,
   );
 }
+
+// Quantities that are themselves percentages ("battery", "charge level"): their changes are in points.
+const LEVEL = /\b(?:battery|charge|level|percentage|occupancy|humidity)\b/i;
 
 /** The phrase's sentence before the phrase, as text. */
 function sentenceBefore(p: Parse): string {

@@ -134,7 +134,8 @@ function totalName(p: Parse): string {
     /\b(earns?|earned|earning|paid|gets? paid|is paid|charges?|charged|charging|costs?|costing|saves?|saved|saving|spends?|spent|spending)\b[^,;]*$/.exec(
       before,
     )?.[1] ?? '';
-  if (/^(earn|paid|gets? paid|is paid)/.test(verb)) return 'pay';
+  if (/^(earn|gets? paid|is paid)/.test(verb)) return 'pay';
+  if (/^paid/.test(verb)) return /\b(?:is|was|are|were|gets?|got|been) paid\b/.test(before) ? 'pay' : 'cost';
   if (/^charg/.test(verb)) return 'charge';
   if (/^cost/.test(verb)) return 'cost';
   if (/^sav/.test(verb)) return 'savings';
@@ -222,9 +223,17 @@ function sharedRate(p: Parse): boolean {
  */
 function laterChange(p: Parse): boolean {
   if (!p.slots.q?.label) return false;
-  const rest = p.c.text.slice(p.c.toks[p.to - 1].end);
-  return LATER_CHANGE.test(rest);
+  // before the phrase too: "Liam's rent went up by 5% this year. Last year he paid $1,000 a month."
+  return LATER_CHANGE.test(p.c.text.slice(p.c.toks[p.to - 1].end)) || EARLIER_CHANGE.test(sentencesBefore(p));
 }
+const EARLIER_CHANGE =
+  /\b(?:price|rate|cost|fee|pay|wage|salary|rent|bill)\b[^.?!]{0,30}\b(?:increased|rose|went up|decreased|dropped|fell|was raised|was cut)\b[^.?!]{0,12}(?:%|per\s?cent)/i;
+
+/** The text before the phrase's sentence. */
+function sentencesBefore(p: Parse): string {
+  return p.c.text.slice(0, p.c.toks[p.c.sentenceStart(p.from)].start);
+}
+
 const LATER_CHANGE =
   /\bovertime\b|\btime[- ]and[- ]a[- ]half\b|\b(?:hours?|days?) (?:over|beyond|after|above) \d|\b(?:price|rate|cost|fee|pay|wage|salary|rent|bill|it)\b[^.?!]{0,30}\b(?:increases?|increased|rises?|rose|goes up|went up|decreases?|decreased|drops?|dropped|falls?|fell|raised|cut)\b|\b(?:gets?|got|receives?|received) a (?:\d+% )?(?:raise|discount|pay cut)\b/i;
 
