@@ -96,3 +96,25 @@ function sidesOf(p: Parse, r: Referent, dimIn: string, unit: string): [string, s
   const d = dim || unit || (subj.role === 'thing' && r.role === 'thing' ? '' : 'amount');
   return [sideOf(c, subj, d), sideOf(c, r, d)];
 }
+
+/**
+ * The phrase's sentence around it, as text: `[before, after]`, from the sentence's first token to
+ * the phrase, and from the phrase's end to the next ".", "?", "!" (not a decimal point) or newline.
+ */
+export function sentenceAround(p: Parse): [string, string] {
+  const c = p.c;
+  const from = c.toks[c.sentenceStart(p.from)].start;
+  const after = c.text.slice(c.toks[p.to - 1].end);
+  const stop = /[.?!](?!\d)|\n/.exec(after);
+  return [c.text.slice(from, c.toks[p.from].start), after.slice(0, stop ? stop.index : after.length)];
+}
+
+/** The phrase's sentence before the phrase, as text. */
+export function sentenceBefore(p: Parse): string {
+  return sentenceAround(p)[0];
+}
+
+/** The phrase's sentence after the phrase, as text. */
+export function sentenceAfter(p: Parse): string {
+  return sentenceAround(p)[1];
+}

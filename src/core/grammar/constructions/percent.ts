@@ -23,7 +23,7 @@ import { nameOf, subjectBefore } from '../referents.ts';
 import { factor, fitted, money, num } from '../render.ts';
 import { comparative, percent, period, quantity, units } from '../slots.ts';
 import { FREQUENCY_ADVERBS } from '../lexicon.ts';
-import { comparisonSides, ref, refOf, text, verbDimension } from './common.ts';
+import { comparisonSides, ref, refOf, sentenceAfter, sentenceBefore, text, verbDimension } from './common.ts';
 import { ofRemainder } from './fraction.ts';
 import { clauseAt, clauseTail, relativeAt, relativeTail } from './tail.ts';
 
@@ -972,18 +972,6 @@ function asksForPart(p: Parse): boolean {
 
 // Quantities that are themselves percentages ("battery", "charge level"): their changes are in points.
 const LEVEL = /\b(?:battery|charge|level|percentage|occupancy|humidity)\b/i;
-
-/** The phrase's sentence before the phrase, as text. */
-function sentenceBefore(p: Parse): string {
-  return p.c.text.slice(p.c.toks[p.c.sentenceStart(p.from)].start, p.c.toks[p.from].start);
-}
-
-/** The phrase's sentence after the phrase, as text. */
-function sentenceAfter(p: Parse): string {
-  const after = p.c.text.slice(p.c.toks[p.to - 1].end);
-  const stop = /[.?!](?!\d)|\n/.exec(after);
-  return stop ? after.slice(0, stop.index) : after;
-}
 
 /** The percent family (each construction skipped on texts without a percent word). */
 export const percentFamily: ConstructionDef[] = [

@@ -18,7 +18,7 @@ import { FREQUENCY_ADVERBS, pluralNoun } from '../lexicon.ts';
 import { fitted, money, num } from '../render.ts';
 import { period, quantity, units } from '../slots.ts';
 import { possessiveOf, subjectBefore } from '../referents.ts';
-import { text } from './common.ts';
+import { sentenceAround, text } from './common.ts';
 import { clauseAt, clauseTail, relativeAt } from './tail.ts';
 import { unitNote } from './unit-note.ts';
 
@@ -150,15 +150,6 @@ const COUNTED_AGENTS = new RegExp(
   'i',
 );
 const NAMED_AGENTS = /\b[A-Z][a-z]+(?:,\s+[A-Z][a-z]+)*,?\s+and\s+[A-Z][a-z]+\b|\b[Bb]oth\b/;
-
-/** The rate's sentence before its phrase and after it (to the sentence's end), as text. */
-function sentenceAround(p: Parse): [string, string] {
-  const c = p.c;
-  const from = c.toks[c.sentenceStart(p.from)].start;
-  const after = c.text.slice(c.toks[p.to - 1].end);
-  const stop = /[.?!](?!\d)|\n/.exec(after);
-  return [c.text.slice(from, c.toks[p.from].start), after.slice(0, stop ? stop.index : after.length)];
-}
 
 /** "one less than 5 cakes per day", "twice 3 laps a day": the rate's number is not the rate. */
 function modifiedCount(p: Parse): boolean {
