@@ -187,3 +187,26 @@ describe('rates changed later in the text', () => {
     expect(rates('Marisol earns $18 per hour. She works 30 hours. How much does she earn?')).toHaveLength(1);
   });
 });
+
+describe('levels in percent and tips by where tax stands', () => {
+  it('reads a change of a percentage level as points, and says its percent change is not them', () => {
+    const text = "Support fell from 48% to 42% in a month. A blog said it 'dropped 6%'. By what percent did it drop?";
+    const found = findConstructions(text);
+    // One gloss, on the change between the levels; none on the quoted "dropped 6%" (6 points, not × 0.94).
+    expect(found.map((c) => [c.kind, c.gloss])).toEqual([
+      ['percent-change-between', 'percent change = change ÷ 48% × 100, not the change in points'],
+    ]);
+    expect(findConstructions('The tank is at 90% now and drops 15% every hour.')).toEqual([]);
+  });
+
+  it('names a tip’s base where the text says it is before or after tax, and then a tax as its part', () => {
+    expect(only('She left a 20% tip calculated on the price before tax.').gloss).toBe(
+      'tip = 0.2 × the price before tax',
+    );
+    expect(only('They leave an 18% tip on the total after tax.').gloss).toBe('tip = 0.18 × the total after tax');
+    const both = findConstructions('She paid the 10% tax and left a 20% tip on the pre-tax price.');
+    expect(both.map((c) => c.gloss)).toEqual(['tax = 0.1 × price', 'tip = 0.2 × the pre-tax price']);
+    // A tip on some other base ("on the room rate", "on their share") still gets none.
+    expect(findConstructions('They add a 15% tip on their share.')).toEqual([]);
+  });
+});

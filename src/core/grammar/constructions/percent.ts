@@ -405,16 +405,18 @@ export const percentChangeBetween: ConstructionDef = {
     alt(...CHANGE_VERBS, w('went', 'changed', 'moved', 'jumped', 'climbed', 'slid')),
     opt(w('up', 'down')),
     w('from'),
-    slot('a', quantity),
-    opt(units('ua')),
-    w('to'),
-    slot('b', quantity),
-    opt(units('ub')),
+    alt(
+      seq(slot('a', quantity), opt(units('ua')), w('to'), slot('b', quantity), opt(units('ub'))),
+      // "fell from 48% to 42%": a level in percent, whose change in points is not its percent change
+      seq(cap('points', slot('a', percent)), w('to'), slot('b', percent)),
+    ),
     when((c) => PERCENT_ASKED.test(c.text)),
   ),
   render(p) {
     const { a, b } = p.slots;
     if (a.value === b.value || a.value === 0) return null;
+    // ("from 40 percent to 50 percent" may also read as a count of the unit "percent")
+    if (p.slots.points || /^per\s?cent$/i.test(text(p, p.slots.ua))) return fitted(`percent change = change ÷ ${num(a.value!)}% × 100, not the change in points`);
     const start = money(a.value!, a.label);
     return fitted(`percent change = change ÷ ${start} × 100, with ${start} the starting value`);
   },
@@ -501,7 +503,12 @@ export const percentChange: ConstructionDef = {
   render(p) {
     if (p.slots.bogo) return { gloss: `second item = its price × ${factor(p.slots.pct.value!, true)}` };
     const levy = text(p, p.slots.levy).toLowerCase();
-    // "a 15% tip on the pre-tax amount", "a 12% tax on the room rate": the base is named after, and
+    // "a 15% tip on the pre-tax amount", "a 20% tip calculated on the price before tax": a tip whose
+    // base says where tax stands is a share of that base, in the text's words
+    const taxBase = TAX_BASE.exec(p.c.text.slice(p.c.toks[p.to - 1].end));
+    if ((levy === 'tip' || levy === 'gratuity') && taxBase)
+      return fitted(`${levy} = ${num(p.slots.pct.value! / 100)} × the ${taxBase[1].toLowerCase()}`);
+    // "a 12% tax on the room rate", "a tip on the total": the base is named after, and
     // "total with tip = price × 1.15" may be of another total
     if (
       levy &&
@@ -517,12 +524,14 @@ export const percentChange: ConstructionDef = {
       // tip; "a 15% tip of $42" and "a 5% tax of $3" name the levy's amount, not a total
       if (levy === 'tip' || levy === 'gratuity') return { gloss: `${levy} = ${share} × the bill` };
       if (p.c.word(p.to) === 'of' && quantity(p.c, p.to + 1)?.label) return { gloss: `${levy} = ${share} × price` };
-      // "How much tax does she pay?": the question asks for the levy, not the total with it
-      if (asksForPart(p)) return { gloss: `${levy} = ${share} × price` };
+      // "How much tax does she pay?": the question asks for the levy, not the total with it; "paid the
+      // 10% tax and left a 20% tip on the price before tax": a total with tax would be the tip's base
+      if (asksForPart(p) || PRE_TAX_TIP.test(p.c.text)) return { gloss: `${levy} = ${share} × price` };
       return { gloss: `total with ${levy} = price × ${factor(p.slots.pct.value!, false)}` };
     }
-    // "A phone battery drops 12% every hour": a level in percent falls by points, not by a share of itself
-    if (LEVEL.test(sentenceBefore(p))) return null;
+    // "A phone battery drops 12% every hour": a level in percent falls by points, not by a share of
+    // itself; "support fell from 48% to 42% … 'dropped 6%'": the 6% is points
+    if (LEVEL.test(sentenceBefore(p)) || PERCENT_LEVEL.test(p.c.text)) return null;
     // "10% off for every $100 spent, up to 30%": a tiered discount, no single factor
     if (['for', 'per'].includes(p.c.word(p.to)) && ['every', 'each'].includes(p.c.word(p.to + 1))) return null;
     if (p.c.word(p.to) === 'per') return null;
@@ -818,7 +827,7 @@ export const repeatedPercent: ConstructionDef = {
   ),
   render(p) {
     // "A phone battery drops 12% every hour": a level in percent falls by points, not by a share of itself
-    if (LEVEL.test(sentenceBefore(p))) return null;
+    if (LEVEL.test(sentenceBefore(p)) || PERCENT_LEVEL.test(p.c.text)) return null;
     // "grows by 4% every year", "a 5% raise every year": the amount is not named
     if (!p.slots.verb) {
       const down = changeDirection(p, p.from, p.to, false);
@@ -970,7 +979,17 @@ function asksForPart(p: Parse): boolean {
   );
 }
 
+// The base of a tip named by where tax stands, right after it: "on the pre-tax amount", "calculated on
+// the price before tax", "on the total after tax"; group 1 is the base's words after "the".
+const TAX_BASE =
+  /^\s*(?:\S+\s+){0,2}?on\s+(?:the\s+)?((?:pre-?tax|after-?tax)\s+(?:price|bill|amount|total|cost|subtotal)|(?:price|bill|amount|total|cost|subtotal|meal)\s+(?:before|after|without|with)\s+(?:the\s+)?tax(?:es)?)\b/i;
+// A tip on the price without tax, anywhere in the text: then a tax's "total with tax" is no tip's base.
+const PRE_TAX_TIP = /\b(?:tip|gratuity)\b[^.?!]{0,40}?\b(?:pre-?tax|before (?:the )?tax|without (?:the )?tax)\b/i;
+
 // Quantities that are themselves percentages ("battery", "charge level"): their changes are in points.
+// A level that is itself a percentage, anywhere in the text: "fell from 48% to 42%", "it's at 90% now".
+const PERCENT_LEVEL =
+  /\bfrom\s+\d[\d.]*\s?(?:%|percent\b|per cent\b)\s+to\s+\d|\b(?:is|was|it's|at|stands at|sits at)\s+\d[\d.]*\s?%\s+(?:now|right now|today|currently)\b/i;
 const LEVEL = /\b(?:battery|charge|level|percentage|occupancy|humidity)\b/i;
 
 /** The percent family (each construction skipped on texts without a percent word). */
