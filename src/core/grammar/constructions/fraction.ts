@@ -12,6 +12,8 @@ export const remainder = alt(
   phrase('the remainder'),
   phrase('the rest'),
   phrase('what is left'),
+  // "what's left": one token, with its apostrophe
+  seq(w("what's", 'what\u2019s'), w('left', 'remaining')),
   phrase('what was left'),
   phrase('what remains'),
   phrase('what remained'),

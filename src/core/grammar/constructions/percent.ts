@@ -52,6 +52,14 @@ const DOWN_VERBS = [
   'fallen',
   'marked down',
   'marks down',
+  // base forms, after "to", "will", "should" ("is expected to grow by 5% each year"): BASE_FORMS
+  'decrease',
+  'reduce',
+  'drop',
+  'fall',
+  'decline',
+  'lower',
+  'shrink',
 ];
 const UP_VERBS = [
   'increased',
@@ -73,7 +81,34 @@ const UP_VERBS = [
   'gained',
   'risen',
   'grown',
+  'increase',
+  'raise',
+  'rise',
+  'grow',
+  'climb',
+  'jump',
+  'gain',
+  'boost',
 ];
+
+// The change verbs' base forms ("will grow", "to increase").
+const BASE_FORMS = new Set([
+  'decrease',
+  'reduce',
+  'drop',
+  'fall',
+  'decline',
+  'lower',
+  'shrink',
+  'increase',
+  'raise',
+  'rise',
+  'grow',
+  'climb',
+  'jump',
+  'gain',
+  'boost',
+]);
 
 /** The direction of the percentage change named around slot `pct`: true = down, false = up, undefined = none. */
 function changeDirection(p: Parse, from: number, to: number, comparatives = true): boolean | undefined {
@@ -416,7 +451,8 @@ export const percentChangeBetween: ConstructionDef = {
     const { a, b } = p.slots;
     if (a.value === b.value || a.value === 0) return null;
     // ("from 40 percent to 50 percent" may also read as a count of the unit "percent")
-    if (p.slots.points || /^per\s?cent$/i.test(text(p, p.slots.ua))) return fitted(`percent change = change ÷ ${num(a.value!)}% × 100, not the change in points`);
+    if (p.slots.points || /^per\s?cent$/i.test(text(p, p.slots.ua)))
+      return fitted(`percent change = change ÷ ${num(a.value!)}% × 100, not the change in points`);
     const start = money(a.value!, a.label);
     return fitted(`percent change = change ÷ ${start} × 100, with ${start} the starting value`);
   },
@@ -453,6 +489,19 @@ export const percentChange: ConstructionDef = {
     ),
     // not "decreased by 20% of the original price": the base follows, and "new = old × 0.8" would misplace it
     seq(alt(...[...DOWN_VERBS, ...UP_VERBS].map((v) => phrase(v))), w('by'), slot('pct', percent), notOf),
+    // "plans to raise the rent by 10%", "cut the price of a $50 shirt by 20%": the verb's object is
+    // what changes (only an amount noun: MEASURED_NOUNS, in render)
+    seq(
+      alt(...[...DOWN_VERBS, ...UP_VERBS].map((v) => phrase(v))),
+      w('the', 'its', 'his', 'her', 'their', 'our', 'my', 'your'),
+      cap(
+        'obj',
+        gap(6, (c, i) => c.toks[i].type !== 'punct' && c.word(i) !== 'by' && c.word(i) !== 'and'),
+      ),
+      w('by'),
+      slot('pct', percent),
+      notOf,
+    ),
     // "rose 8%", "is discounted 35%"; not "grew 20% of the wheat" (a share, not a change)
     seq(alt(...[...DOWN_VERBS, ...UP_VERBS].map((v) => phrase(v))), slot('pct', percent), notOf),
     // "marked the car up 12%"
@@ -535,16 +584,43 @@ export const percentChange: ConstructionDef = {
     // "10% off for every $100 spent, up to 30%": a tiered discount, no single factor
     if (['for', 'per'].includes(p.c.word(p.to)) && ['every', 'each'].includes(p.c.word(p.to + 1))) return null;
     if (p.c.word(p.to) === 'per') return null;
+    // "wants to gain 25% profit": a share taken as profit, interest or a return, not a change
+    if (/^(?:profits?|returns?|interest|commission|margin|markup|dividends?)$/.test(p.c.word(p.to))) return null;
+    // "the tree will grow 50% more than the first year": after a base form (a future or a plan), a
+    // comparison follows, not a change of the amount ("This year it grew 30% more than last year" is one)
+    if (
+      BASE_FORMS.has(p.c.word(p.from)) &&
+      ['more', 'less', 'fewer', 'higher', 'lower', 'than'].includes(p.c.word(p.to))
+    )
+      return null;
     // "20% off all purchases for orders over $50", "a 10% discount on the first $100": the change holds
     // only under a condition, and a bare factor would apply it everywhere
     if (CONDITION.test(sentenceAfter(p))) return null;
     const down = changeDirection(p, p.from, p.to);
     if (down === undefined) return null;
+    const f = factor(p.slots.pct.value!, down);
+    if (p.slots.obj) {
+      // the amount is the object's head: its last word, or the one before "of" ("the rent", "her
+      // coffee spending", "the price of a $50 shirt")
+      let k = p.slots.obj.from;
+      while (k + 1 < p.slots.obj.to && p.c.word(k + 1) !== 'of') k++;
+      const head = p.c.word(k);
+      // "A week later it raised the new price by 20%" after an earlier change: of the changed price
+      const adj = p.c.word(p.slots.obj.from);
+      if (CHANGED_ADJECTIVES.includes(adj))
+        return MEASURED_NOUNS.has(head) && PERCENT_WORD.test(p.c.text.slice(0, p.c.toks[p.from].start))
+          ? fitted(`${num(p.slots.pct.value!)}% of the ${adj} ${head}, not of the original`)
+          : null;
+      if (MEASURED_NOUNS.has(head)) {
+        if (down && asksForPart(p)) return { gloss: `saving = ${num(p.slots.pct.value! / 100)} × old ${head}` };
+        return { gloss: `new ${head} = old ${head} × ${f}` };
+      }
+      return null;
+    }
     // "How much money does a customer save?": the question asks for the part taken off, not what is left
     if (down && asksForPart(p)) return { gloss: `saving = ${num(p.slots.pct.value! / 100)} × the price before` };
     // "10% off the sale price": the phrase names its base, so the gloss does too.
     const base = text(p, p.slots.base).toLowerCase();
-    const f = factor(p.slots.pct.value!, down);
     const changed = text(p, p.slots.inWhat).toLowerCase();
     if (changed) return { gloss: `new ${changed} = old ${changed} × ${f}` };
     const noun = base.split(' ').at(-1);
@@ -557,6 +633,9 @@ export const percentChange: ConstructionDef = {
     return { gloss: measured ? `new ${measured} = old ${measured} × ${f}` : `new amount = old amount × ${f}` };
   },
 };
+
+// An amount already changed: "the new price", "the reduced rent".
+const CHANGED_ADJECTIVES = ['new', 'reduced', 'discounted', 'increased', 'raised', 'lowered', 'sale', 'current'];
 
 // Subjects whose head names an amount, so a verb's change can be glossed in the text's own words.
 const MEASURED_NOUNS = new Set([
@@ -589,6 +668,7 @@ const MEASURED_NOUNS = new Set([
   'production',
   'output',
   'membership',
+  'spending',
 ]);
 
 /**
@@ -990,7 +1070,7 @@ const PRE_TAX_TIP = /\b(?:tip|gratuity)\b[^.?!]{0,40}?\b(?:pre-?tax|before (?:th
 // A level that is itself a percentage, anywhere in the text: "fell from 48% to 42%", "it's at 90% now".
 const PERCENT_LEVEL =
   /\bfrom\s+\d[\d.]*\s?(?:%|percent\b|per cent\b)\s+to\s+\d|\b(?:is|was|it's|at|stands at|sits at)\s+\d[\d.]*\s?%\s+(?:now|right now|today|currently)\b/i;
-const LEVEL = /\b(?:battery|charge|level|percentage|occupancy|humidity)\b/i;
+const LEVEL = /\b(?:battery|charge|level|percentage|occupancy|humidity|chances?|probability|likelihood|odds)\b/i;
 
 /** The percent family (each construction skipped on texts without a percent word). */
 export const percentFamily: ConstructionDef[] = [

@@ -346,7 +346,7 @@ const CONTAINERS =
 
 /** Units that measure out a substance ("2 cups of food", "9 liters of milk", "3 bags of rice"). */
 const MEASURE_OF =
-  /^(cups?|liters?|litres?|milliliters?|ml|gallons?|quarts?|pints?|ounces?|oz|pounds?|lbs?|kilograms?|kilos?|kg|grams?|g|tons?|tonnes?|tablespoons?|teaspoons?|spoonfuls?|scoops?|bags?|sacks?|boxes|box|bottles?|cans?|jars?|cartons?|buckets?|loaves|loaf|slices?|pieces?|sheets?|meters?|metres?|feet|foot|yards?|rolls?)$/i;
+  /^(cups?|liters?|litres?|milliliters?|millilitres?|centiliters?|centilitres?|ml|gallons?|quarts?|pints?|ounces?|oz|pounds?|lbs?|kilograms?|kilos?|kg|grams?|g|tons?|tonnes?|tablespoons?|teaspoons?|spoonfuls?|scoops?|bags?|sacks?|boxes|box|bottles?|cans?|jars?|cartons?|buckets?|loaves|loaf|slices?|pieces?|sheets?|meters?|metres?|feet|foot|yards?|rolls?)$/i;
 
 // A word token the tagger reads as a noun (not a pronoun), e.g. "pay" in "monthly pay".
 const startsNoun = (c: Ctx, i: number) =>
