@@ -571,7 +571,10 @@ export const percentChange: ConstructionDef = {
       const share = num(p.slots.pct.value! / 100);
       // "a 20% tip": the question asks for the tip as often as for the total, so the gloss names the
       // tip; "a 15% tip of $42" and "a 5% tax of $3" name the levy's amount, not a total
-      if (levy === 'tip' || levy === 'gratuity') return { gloss: `${levy} = ${share} × the bill` };
+      // "a 10% tip on the fare": the base in the text's own word
+      const on = TIP_ON.exec(p.c.text.slice(p.c.toks[p.to - 1].end));
+      if (levy === 'tip' || levy === 'gratuity')
+        return { gloss: `${levy} = ${share} × the ${on?.[1].toLowerCase() ?? 'bill'}` };
       if (p.c.word(p.to) === 'of' && quantity(p.c, p.to + 1)?.label) return { gloss: `${levy} = ${share} × price` };
       // "How much tax does she pay?": the question asks for the levy, not the total with it; "paid the
       // 10% tax and left a 20% tip on the price before tax": a total with tax would be the tip's base
@@ -1063,6 +1066,8 @@ function asksForPart(p: Parse): boolean {
 // the price before tax", "on the total after tax"; group 1 is the base's words after "the".
 const TAX_BASE =
   /^\s*(?:\S+\s+){0,2}?on\s+(?:the\s+)?((?:pre-?tax|after-?tax)\s+(?:price|bill|amount|total|cost|subtotal)|(?:price|bill|amount|total|cost|subtotal|meal)\s+(?:before|after|without|with)\s+(?:the\s+)?tax(?:es)?)\b/i;
+// A tip on a fare, named right after it ("on the fare"): a fare is a price, not a bill.
+const TIP_ON = /^\s*on\s+(?:the|a|an|her|his|their|its|our|my|your)\s+(?:\$?[\d.,]+\s+)?(fare)\b/i;
 // A tip on the price without tax, anywhere in the text: then a tax's "total with tax" is no tip's base.
 const PRE_TAX_TIP = /\b(?:tip|gratuity)\b[^.?!]{0,40}?\b(?:pre-?tax|before (?:the )?tax|without (?:the )?tax)\b/i;
 
