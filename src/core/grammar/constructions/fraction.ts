@@ -38,7 +38,7 @@ export function ofFraction(p: Parse, what: string): string {
 
 /**
  * "<amount> of the remainder" -> "<amount> of what is left after the previous step", the amount read
- * by `read` into slot `name` (a fraction here, a percent in percent.ts).
+ * by `read` into slot `name` (a fraction here, a percent in percent/share.ts).
  */
 export function ofRemainder(family: string, kind: string, name: string, read: Reader): ConstructionDef {
   return {
