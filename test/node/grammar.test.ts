@@ -157,6 +157,8 @@ describe('unit notes', () => {
     expect(c.gloss).toBe('gallons = 5 × number of minutes (minutes, not hours)');
     const [d] = findConstructions('Grapes cost $3 per pound, and Tom buys 12 ounces.');
     expect(d.gloss).toMatch(/\(pounds, not ounces\)$/);
+    const [e] = findConstructions('Tom saves $5 a day. How much does he save in a fortnight?');
+    expect(e.gloss).toMatch(/\(days, not fortnights\)$/);
   });
 
   it('writes no note where the count is itself of that kind or no other unit is counted', () => {

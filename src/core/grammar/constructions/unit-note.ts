@@ -13,6 +13,7 @@ add('time', 'minute', 'minutes', 'min', 'mins');
 add('time', 'hour', 'hours', 'hr', 'hrs');
 add('time', 'day', 'days');
 add('time', 'week', 'weeks');
+add('time', 'fortnight', 'fortnights');
 add('time', 'month', 'months');
 add('time', 'year', 'years');
 add('mass', 'ounce', 'ounces', 'oz');
