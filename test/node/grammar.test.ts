@@ -212,3 +212,17 @@ describe('levels in percent and tips by where tax stands', () => {
     expect(findConstructions('They add a 15% tip on their share.')).toEqual([]);
   });
 });
+
+describe('rates whose period or count is not the whole story', () => {
+  it('writes no rate gloss where another frequency shares the period, or the period is narrowed', () => {
+    const rates = (t: string) => findConstructions(t).filter((c) => c.family === 'rate');
+    // "3 baskets a week" and "twice a week": per week or per collection is unclear
+    expect(rates('John reels in 3 crab baskets a week. He collects crabs twice a week.')).toEqual([]);
+    expect(rates('Aisha drinks 250 milliliters of water every hour she is awake.')).toEqual([]);
+    expect(rates('The post office receives 60 letters and 20 packages per day.')).toEqual([]);
+    // without the other frequency, the rate reads as usual
+    expect(rates('John reels in 3 crab baskets a week.').map((c) => c.gloss)).toEqual([
+      'crab baskets = 3 × number of weeks',
+    ]);
+  });
+});

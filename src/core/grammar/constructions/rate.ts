@@ -190,8 +190,51 @@ function unsafeRate(p: Parse): boolean {
     modifiedCount(p) ||
     units.some((u) => letterUnit(p, u)) ||
     laterChange(p) ||
-    sharedRate(p)
+    sharedRate(p) ||
+    listShare(p) ||
+    partOfPeriod(p) ||
+    otherFrequency(p) ||
+    priorAmount(p)
   );
+}
+
+/** "receives 60 letters and 20 packages per day": the period belongs to every count of the list. */
+function listShare(p: Parse): boolean {
+  const at = p.slots.q?.from ?? p.from;
+  return p.c.word(at - 1) === 'and' && /\d[\d,.]*\s+\w+\s*,?\s*$/.test(p.c.slice(Math.max(0, at - 4), at - 1));
+}
+
+/**
+ * "15 minutes each day during the school week", "… on weekdays": the rate holds for part of the
+ * period the question counts ("a whole week"), and "× number of days" would spread it over all.
+ */
+function partOfPeriod(p: Parse): boolean {
+  // "every hour she is awake": a clause narrows the period too
+  return /^\s*(?:during the (?:school|work|working) week|on (?:weekdays|school days|workdays|weekends)|(?:that |when |while )?(?:she|he|they|it|you|we|I) (?:is|are|was|were|am)\b)/i.test(
+    p.c.text.slice(p.c.toks[p.to - 1].end),
+  );
+}
+
+/**
+ * "Carlos saves $15 a week … he already has $60": an amount saved before, so "savings = $15 ×
+ * number of weeks" would leave it out of the total.
+ */
+function priorAmount(p: Parse): boolean {
+  return !!p.slots.q?.label && /\bsav(?:e|es|ed|ing)\b/i.test(sentenceAround(p)[0]) && /\balready\b/i.test(p.c.text);
+}
+
+/**
+ * "reels in 3 crab baskets a week … He collects crabs twice a week": another frequency per the same
+ * period, so whether the count is per week or per collection is unclear.
+ */
+function otherFrequency(p: Parse): boolean {
+  const per = p.c.word((p.slots.per ?? p.slots.u2)?.to - 1);
+  if (!per) return false;
+  const outside = p.c.text.slice(0, p.c.toks[p.from].start) + p.c.text.slice(p.c.toks[p.to - 1].end);
+  return new RegExp(
+    `\\b(?:twice|thrice|once|(?:\\d+|two|three|four|five|six|seven) times) (?:a|an|per|each|every) ${per}\\b`,
+    'i',
+  ).test(outside);
 }
 
 /**

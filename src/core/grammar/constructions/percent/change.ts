@@ -475,6 +475,9 @@ const CONDITION =
  */
 function asksForPart(p: Parse): boolean {
   const rest = p.c.text.slice(p.c.toks[p.to - 1].end);
+  // "How much does he save by buying the cheaper lens?": a saving between two choices, not the discount
+  if (/\bsaves?\b(?:\s+\w+){0,3}\s+by\s+(?:buying|choosing|getting|going|picking|taking|using)\b/i.test(rest))
+    return false;
   return /\bhow much (?:\w+ ){0,4}?(?:tax|tip|save|saves|saved|saving|savings|discount)\b|\b(?:what|how much) (?:is|was|will be|would be) the (?:\w+ )?(?:tax|tip|discount|saving|savings)\b/i.test(
     rest,
   );
@@ -484,7 +487,8 @@ function asksForPart(p: Parse): boolean {
 // the price before tax", "on the total after tax"; group 1 is the base's words after "the".
 const TAX_BASE =
   /^\s*(?:\S+\s+){0,2}?on\s+(?:the\s+)?((?:pre-?tax|after-?tax)\s+(?:price|bill|amount|total|cost|subtotal)|(?:price|bill|amount|total|cost|subtotal|meal)\s+(?:before|after|without|with)\s+(?:the\s+)?tax(?:es)?)\b/i;
-// A tip on a fare, named right after it ("on the fare"): a fare is a price, not a bill.
-const TIP_ON = /^\s*on\s+(?:the|a|an|her|his|their|its|our|my|your)\s+(?:\$?[\d.,]+\s+)?(fare)\b/i;
+// A tip on a fare or a named cost, right after it ("on the fare", "on the cost of the food"): not the bill.
+const TIP_ON =
+  /^\s*on\s+(?:the|a|an|her|his|their|its|our|my|your)\s+(?:\$?[\d.,]+\s+)?(fare|(?:cost|price) of (?:the|her|his|their) \w+)\b/i;
 // A tip on the price without tax, anywhere in the text: then a tax's "total with tax" is no tip's base.
 const PRE_TAX_TIP = /\b(?:tip|gratuity)\b[^.?!]{0,40}?\b(?:pre-?tax|before (?:the )?tax|without (?:the )?tax)\b/i;
