@@ -120,6 +120,10 @@ function totalOf(p: Parse): string {
     r?.role === 'person' && r.nameTo === r.nameFrom + 1 && r.from === r.nameFrom && p.c.tags(r.nameFrom).has('Person');
   // "Amanda charges $20 per hour": the charge is the customer's cost, so it is not named for Amanda
   if (what === 'charge') return what;
+  // "cherries … that cost $8 per kilogram": the verb is a relative clause's, so the cost is the
+  // thing's, not the subject's (Genevieve paid only part of it)
+  if (/\b(?:that|which|who)\s+(?:\w+\s+)?(?:costs?|charges?|earns?|saves?)\b[^,;.]*$/i.test(sentenceAround(p)[0]))
+    return what;
   return named && /^[A-Z]/.test(p.c.toks[r.nameFrom].text) ? `${possessiveOf(p.c, r)} ${what}` : what;
 }
 
