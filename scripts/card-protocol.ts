@@ -41,8 +41,9 @@ const risk = { decisions: decisionsWithFigures((await json(v.risk)) as RiskFile)
 const val = await json(v.validation);
 const test = await json(v.test);
 // The probe is off by default, so its rows come from the runs that turned it on.
+const figurativeVal = await json(v['figurative-validation']!);
 for (const [p, f] of [
-  [val, await json(v['figurative-validation']!)],
+  [val, figurativeVal],
   [test, await json(v['figurative-test']!)],
 ]) {
   p.figurative_vua = f.figurative_vua;
@@ -90,7 +91,8 @@ const rebuilt = [
     test,
     testLooks(Number(v['test-looks'])),
   ),
-  figurativeText(false, val),
+  // "With it on, N of 100 chat prompts …": from the run that turned it on, not the default run's 0
+  figurativeText(false, { ...val, chat_prompts: figurativeVal.chat_prompts ?? val.chat_prompts }),
 ];
 const out = [...kept.slice(0, 1), ...rebuilt, ...kept.slice(1)].join('\n\n').replace(/\n{3,}/g, '\n\n');
 await writeFile(v.card!, out.endsWith('\n') ? out : out + '\n');
