@@ -91,8 +91,8 @@ const rebuilt = [
     test,
     testLooks(Number(v['test-looks'])),
   ),
-  // "With it on, N of 100 chat prompts …": from the run that turned it on, not the default run's 0
-  figurativeText(false, { ...val, chat_prompts: figurativeVal.chat_prompts ?? val.chat_prompts }),
+  // "With it on, N of 100 chat prompts …": from the run that turned it on only (none where it has no count)
+  figurativeText(false, { ...val, chat_prompts: figurativeVal.chat_prompts }),
 ];
 const out = [...kept.slice(0, 1), ...rebuilt, ...kept.slice(1)].join('\n\n').replace(/\n{3,}/g, '\n\n');
 await writeFile(v.card!, out.endsWith('\n') ? out : out + '\n');

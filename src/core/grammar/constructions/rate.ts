@@ -205,7 +205,9 @@ function unsafeRate(p: Parse): boolean {
 /** "receives 60 letters and 20 packages per day": the period belongs to every count of the list. */
 function listShare(p: Parse): boolean {
   const at = p.slots.q?.from ?? p.from;
-  return p.c.word(at - 1) === 'and' && /\d[\d,.]*\s+\w+\s*,?\s*$/.test(p.c.slice(Math.max(0, at - 4), at - 1));
+  return (
+    p.c.word(at - 1) === 'and' && /\d[\d,.]*\s+(?:\w+\s+){0,2}\w+\s*,?\s*$/.test(p.c.slice(Math.max(0, at - 5), at - 1))
+  );
 }
 
 /**
@@ -224,7 +226,12 @@ function partOfPeriod(p: Parse): boolean {
  * number of weeks" would leave it out of the total.
  */
 function priorAmount(p: Parse): boolean {
-  return !!p.slots.q?.label && /\bsav(?:e|es|ed|ing)\b/i.test(sentenceAround(p)[0]) && /\balready\b/i.test(p.c.text);
+  return (
+    !!p.slots.q?.label &&
+    (/\bsav(?:e|es|ed|ing|ings)\b/i.test(sentenceAround(p)[0]) ||
+      /^\s*(?:\w+\s+){0,3}?(?:into|to|in)\s+(?:\w+\s+)?savings\b/i.test(sentenceAround(p)[1])) &&
+    /\balready\b/i.test(p.c.text)
+  );
 }
 
 /**
@@ -232,7 +239,9 @@ function priorAmount(p: Parse): boolean {
  * period, so whether the count is per week or per collection is unclear.
  */
 function otherFrequency(p: Parse): boolean {
-  const per = p.c.word((p.slots.per ?? p.slots.u2)?.to - 1);
+  // "weekly" reads as its period ("week"), through the slot's label
+  const slot = p.slots.per ?? p.slots.u2;
+  const per = slot?.label && /^[a-z]+$/.test(slot.label) ? slot.label : p.c.word((slot?.to ?? 0) - 1);
   if (!per) return false;
   const outside = p.c.text.slice(0, p.c.toks[p.from].start) + p.c.text.slice(p.c.toks[p.to - 1].end);
   return new RegExp(

@@ -22,6 +22,7 @@ import { percent, quantity, units } from '../../slots.ts';
 import { sentenceAfter, sentenceBefore, text } from '../common.ts';
 import {
   BASE_FORMS,
+  bareBaseForm,
   CHANGE_VERBS,
   DOWN_NOUNS,
   DOWN_VERBS,
@@ -223,8 +224,10 @@ export const percentChangeBetween: ConstructionDef = {
   ),
   render(p) {
     const { a, b } = p.slots;
-    if (a.value === b.value || a.value === 0) return null;
+    if (a.value === b.value || a.value === 0 || bareBaseForm(p)) return null;
     // ("from 40 percent to 50 percent" may also read as a count of the unit "percent")
+    // "By how many percentage points …?" asks for the points themselves
+    if (/\bpercentage points?\b/i.test(p.c.text)) return null;
     if (p.slots.points || /^per\s?cent$/i.test(text(p, p.slots.ua)))
       return fitted(`percent change = change ÷ ${num(a.value!)}% × 100, not the change in points`);
     const start = money(a.value!, a.label);
@@ -366,8 +369,11 @@ export const percentChange: ConstructionDef = {
     // "the tree will grow 50% more than the first year": after a base form (a future or a plan), a
     // comparison follows, not a change of the amount ("This year it grew 30% more than last year" is one)
     if (
-      BASE_FORMS.has(p.c.word(p.from)) &&
-      ['more', 'less', 'fewer', 'higher', 'lower', 'than'].includes(p.c.word(p.to))
+      bareBaseForm(p) ||
+      (BASE_FORMS.has(p.c.word(p.from)) &&
+        ['more', 'less', 'fewer', 'higher', 'lower', 'than', 'below', 'above', 'bigger', 'smaller', 'greater'].includes(
+          p.c.word(p.to),
+        ))
     )
       return null;
     // "20% off all purchases for orders over $50", "a 10% discount on the first $100": the change holds
@@ -385,7 +391,9 @@ export const percentChange: ConstructionDef = {
       // "A week later it raised the new price by 20%" after an earlier change: of the changed price
       const adj = p.c.word(p.slots.obj.from);
       if (CHANGED_ADJECTIVES.includes(adj))
-        return MEASURED_NOUNS.has(head) && PERCENT_WORD.test(p.c.text.slice(0, p.c.toks[p.from].start))
+        return p.slots.obj.to - p.slots.obj.from === 2 &&
+          MEASURED_NOUNS.has(head) &&
+          EARLIER_CHANGE.test(p.c.text.slice(0, p.c.toks[p.from].start))
           ? fitted(`${num(p.slots.pct.value!)}% of the ${adj} ${head}, not of the original`)
           : null;
       if (MEASURED_NOUNS.has(head)) {
@@ -411,6 +419,9 @@ export const percentChange: ConstructionDef = {
   },
 };
 
+// An earlier percentage change in the text: "cut the price … by 20%", "20% off".
+const EARLIER_CHANGE =
+  /\b(?:cut|cuts|reduced|reduces|raised|raises|increased|increases|decreased|decreases|lowered|lowers|discounted|marked (?:down|up))\b[^.?!]*?(?:%|per\s?cent)|(?:%|per\s?cent)\s*(?:off|discount|sale|increase|decrease|raise|cut)\b/i;
 // An amount already changed: "the new price", "the reduced rent".
 const CHANGED_ADJECTIVES = ['new', 'reduced', 'discounted', 'increased', 'raised', 'lowered', 'sale', 'current'];
 
@@ -489,6 +500,6 @@ const TAX_BASE =
   /^\s*(?:\S+\s+){0,2}?on\s+(?:the\s+)?((?:pre-?tax|after-?tax)\s+(?:price|bill|amount|total|cost|subtotal)|(?:price|bill|amount|total|cost|subtotal|meal)\s+(?:before|after|without|with)\s+(?:the\s+)?tax(?:es)?)\b/i;
 // A tip on a fare or a named cost, right after it ("on the fare", "on the cost of the food"): not the bill.
 const TIP_ON =
-  /^\s*on\s+(?:the|a|an|her|his|their|its|our|my|your)\s+(?:\$?[\d.,]+\s+)?(fare|(?:cost|price) of (?:the|her|his|their) \w+)\b/i;
+  /^\s*on\s+(?:the|a|an|her|his|their|its|our|my|your)\s+(?:\$?[\d.,]+\s+)?(fare|(?:cost|price) of (?:the|her|his|their) (?:food|meal|dinner|lunch|breakfast|order))\b(?!\s+(?:and|plus|with|or)\b)/i;
 // A tip on the price without tax, anywhere in the text: then a tax's "total with tax" is no tip's base.
 const PRE_TAX_TIP = /\b(?:tip|gratuity)\b[^.?!]{0,40}?\b(?:pre-?tax|before (?:the )?tax|without (?:the )?tax)\b/i;

@@ -4,7 +4,7 @@ import { factor, fitted, num } from '../../render.ts';
 import { percent, period } from '../../slots.ts';
 import { FREQUENCY_ADVERBS } from '../../lexicon.ts';
 import { ref, refOf, sentenceAfter, sentenceBefore, text } from '../common.ts';
-import { CHANGE_VERBS, DOWN_NOUNS, LEVEL, PERCENT_LEVEL, UP_NOUNS, changeDirection } from './words.ts';
+import { CHANGE_VERBS, bareBaseForm, DOWN_NOUNS, LEVEL, PERCENT_LEVEL, UP_NOUNS, changeDirection } from './words.ts';
 
 /** "yearly", "monthly": a period as an adverb. */
 const frequencyAdverb: Reader = (c, i) =>
@@ -36,7 +36,7 @@ export const repeatedPercent: ConstructionDef = {
   ),
   render(p) {
     // "A phone battery drops 12% every hour": a level in percent falls by points, not by a share of itself
-    if (LEVEL.test(sentenceBefore(p)) || PERCENT_LEVEL.test(p.c.text)) return null;
+    if (LEVEL.test(sentenceBefore(p)) || PERCENT_LEVEL.test(p.c.text) || bareBaseForm(p)) return null;
     // "grows by 4% every year", "a 5% raise every year": the amount is not named
     if (!p.slots.verb) {
       const down = changeDirection(p, p.from, p.to, false);

@@ -85,6 +85,30 @@ export const BASE_FORMS = new Set([
   'boost',
 ]);
 
+// Words after which a base form is a noun or an adjective's ("a lower 4% rate", "a raise 5% bigger"),
+// not a verb ("is expected to grow", "food costs increase by 50%").
+const DETERMINERS = new Set([
+  'a',
+  'an',
+  'the',
+  'this',
+  'that',
+  'his',
+  'her',
+  'their',
+  'its',
+  'our',
+  'my',
+  'your',
+  'any',
+  'no',
+]);
+
+/** Whether the phrase opens with a change verb's base form after a determiner, so no verb ("a lower 4% rate"). */
+export function bareBaseForm(p: Parse): boolean {
+  return BASE_FORMS.has(p.c.word(p.from)) && DETERMINERS.has(p.c.word(p.from - 1));
+}
+
 /** The direction of the percentage change named around slot `pct`: true = down, false = up, undefined = none. */
 export function changeDirection(p: Parse, from: number, to: number, comparatives = true): boolean | undefined {
   for (let k = from; k < to; k++) {
@@ -151,7 +175,7 @@ export const CHANGE_VERBS = [...DOWN_VERBS, ...UP_VERBS].map((v) => phrase(v));
 
 // The text asks for a percentage change: "by what percent", "the percentage increase".
 export const PERCENT_ASKED =
-  /\b(what|which)\s+(percent(age)?|%)|\bby\s+how\s+many\s+percent|\bpercent(age)?\s+(increase|decrease|change|rise|drop|gain|loss|growth|decline)\b/i;
+  /\b(what|which)\s+(percent(age)?|%)|\bby\s+how\s+many\s+percent\b|\bpercent(age)?\s+(increase|decrease|change|rise|drop|gain|loss|growth|decline)\b/i;
 
 // Every percent construction reads a percentage ("%", "percent", "per cent") or asks for one ("percentage").
 export const PERCENT_WORD = /%|\bper\s?cent/i;
