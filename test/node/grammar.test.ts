@@ -226,3 +226,20 @@ describe('rates whose period or count is not the whole story', () => {
     ]);
   });
 });
+
+describe('percent words that are no change', () => {
+  it('reads no change where a base form is a noun or an adjective, or the question asks for points', () => {
+    const percent = (t: string) => findConstructions(t).filter((c) => c.family === 'percent');
+    expect(percent('Bank B charges a lower 4% rate. How much interest?')).toEqual([]);
+    expect(percent('He got a raise 5% bigger than last year. How much does he earn?')).toEqual([]);
+    expect(percent('Unemployment fell from 8% to 6%. By how many percentage points did it fall?')).toEqual([]);
+    // the verb's own base form still reads as a change
+    expect(percent('The landlord plans to raise the rent by 10%.').map((c) => c.gloss)).toEqual([
+      'new rent = old rent × 1.1',
+    ]);
+    // a tip's base is named only where it ends there ("the food and drinks" is not "the food")
+    expect(percent('She left a 20% tip on the cost of the food and drinks.').map((c) => c.gloss)).toEqual([
+      'tip = 0.2 × the bill',
+    ]);
+  });
+});
