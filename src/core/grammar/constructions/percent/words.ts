@@ -4,6 +4,9 @@ import { alt, cap, opt, phrase, seq, w, when, type Parse } from '../../engine.ts
 
 export const DOWN_NOUNS = ['discount', 'decrease', 'reduction', 'cut', 'drop', 'markdown', 'loss', 'decline', 'fall'];
 export const UP_NOUNS = ['increase', 'raise', 'markup', 'rise', 'gain', 'hike', 'growth', 'surcharge'];
+// Base forms of the change verbs ("will grow", "to increase"), also in DOWN_VERBS and UP_VERBS.
+const DOWN_BASE = ['decrease', 'reduce', 'drop', 'fall', 'decline', 'lower', 'shrink'];
+const UP_BASE = ['increase', 'raise', 'rise', 'grow', 'climb', 'jump', 'gain', 'boost'];
 export const DOWN_VERBS = [
   'decreased',
   'decreases',
@@ -27,14 +30,8 @@ export const DOWN_VERBS = [
   'fallen',
   'marked down',
   'marks down',
-  // base forms, after "to", "will", "should" ("is expected to grow by 5% each year"): BASE_FORMS
-  'decrease',
-  'reduce',
-  'drop',
-  'fall',
-  'decline',
-  'lower',
-  'shrink',
+  // base forms, after "to", "will", "should" ("is expected to grow by 5% each year")
+  ...DOWN_BASE,
 ];
 export const UP_VERBS = [
   'increased',
@@ -56,34 +53,11 @@ export const UP_VERBS = [
   'gained',
   'risen',
   'grown',
-  'increase',
-  'raise',
-  'rise',
-  'grow',
-  'climb',
-  'jump',
-  'gain',
-  'boost',
+  ...UP_BASE,
 ];
 
 // The change verbs' base forms ("will grow", "to increase").
-export const BASE_FORMS = new Set([
-  'decrease',
-  'reduce',
-  'drop',
-  'fall',
-  'decline',
-  'lower',
-  'shrink',
-  'increase',
-  'raise',
-  'rise',
-  'grow',
-  'climb',
-  'jump',
-  'gain',
-  'boost',
-]);
+export const BASE_FORMS = new Set([...DOWN_BASE, ...UP_BASE]);
 
 // Words after which a base form is a noun or an adjective's ("a lower 4% rate", "a raise 5% bigger"),
 // not a verb ("is expected to grow", "food costs increase by 50%").
